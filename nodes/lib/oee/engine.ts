@@ -1,0 +1,653 @@
+// Event-driven OEE engine: machine states and counts in, availability / performance / quality / OEE with a loss tree out.
+// All state is plain JSON (EngineState) so a host can persist it and resume after a restart.
+
+import { type CalendarPiece, ShiftCalendar } from '../calendar/shift-calendar';
+import type { MachineState } from './states';
+
+/** Engine settings. Durations in milliseconds. */
+export interface OeeOptions {
+  /** Stops whose planned-production duration is below this are small stops (performance loss). Strictly less than. */
+  smallStopMs: number;
+  shiftWindows: boolean;
+  dayWindows: boolean;
+  orderWindows: boolean;
+  /** Length of the rolling window; 0 = none. */
+  rollingMs: number;
+  /** Events may arrive this much out of timestamp order; they are held and applied in order. */
+  toleranceMs: number;
+  /** Counter modulus for running totals (e.g. 65536); 0 = counters never roll over, a drop is a reset. */
+  counterRollover: number;
+  /** How many stop reasons the Pareto lists. */
+  paretoSize: number;
+  /** Ideal cycle time (ms per part) used while a machine has not been given one; 0 = none. */
+  defaultIdealCycleTimeMs: number;
+}
+
+export const DEFAULT_OPTIONS: OeeOptions = {
+  smallStopMs: 120_000,
+  shiftWindows: true,
+  dayWindows: true,
+  orderWindows: true,
+  rollingMs: 0,
+  toleranceMs: 0,
+  counterRollover: 0,
+  paretoSize: 5,
+  defaultIdealCycleTimeMs: 0,
+};
+
+/** Counts carried by an event: increments, or running counter totals. */
+export interface CountValues {
+  good?: number;
+  reject?: number;
+  /** Good + reject; with `reject`, good = total − reject. */
+  total?: number;
+}
+
+/** One machine event, already normalised by the host. */
+export interface MachineEvent {
+  machine: string;
+  ts: number;
+  state?: MachineState;
+  counts?: CountValues;
+  counters?: CountValues;
+  /** New product: its id and ideal cycle time (ms per part). */
+  product?: { id: string | null; idealCycleTimeMs: number };
+  /** New order id; null ends the current order. */
+  order?: string | null;
+}
+
+export type WindowKind = 'shift' | 'day' | 'order' | 'rolling';
+
+interface ReasonTotals {
+  ms: number;
+  count: number;
+  smallMs: number;
+  smallCount: number;
+}
+
+/** Running sums for one window. */
+export interface Accumulator {
+  kind: WindowKind;
+  id: string;
+  start: number;
+  end: number | null;
+  from: number;
+  to: number;
+  nonScheduledMs: number;
+  plannedStopMs: number;
+  runningMs: number;
+  unplannedMs: number;
+  smallStopMs: number;
+  smallStopCount: number;
+  stopCount: number;
+  stops: Record<string, ReasonTotals>;
+  planned: Record<string, number>;
+  good: number;
+  reject: number;
+  idealMs: number;
+  countsWithoutIct: number;
+  /** This window's share of the stop still open, classified when it ends. */
+  pending: { reason: string; ms: number } | null;
+}
+
+interface OpenStop {
+  start: number;
+  reason: string;
+  scheduledMs: number;
+}
+
+/** A stretch of machine time kept for the rolling window. k: n = non-scheduled, p = planned stop, r = running, s = stop. */
+interface HistPiece {
+  a: number;
+  b: number;
+  k: 'n' | 'p' | 'r' | 's';
+  reason: string;
+  stop?: number;
+  final?: number;
+}
+
+interface HistCount {
+  t: number;
+  good: number;
+  reject: number;
+  idealMs: number;
+  noIct: number;
+}
+
+interface MachineRecord {
+  id: string;
+  lastTs: number;
+  maxTs: number;
+  state: MachineState;
+  stop: OpenStop | null;
+  product: string | null;
+  ictMs: number | null;
+  order: string | null;
+  counters: CountValues;
+  shift: Accumulator | null;
+  day: Accumulator | null;
+  orderWindow: Accumulator | null;
+  pieces: HistPiece[];
+  counts: HistCount[];
+  buffer: MachineEvent[];
+}
+
+/** Everything the engine knows; plain JSON. */
+export interface EngineState {
+  version: 1;
+  machines: Record<string, MachineRecord>;
+}
+
+/** A stop reason in the Pareto. Durations in seconds. */
+export interface ParetoEntry {
+  reason: string;
+  seconds: number;
+  count: number;
+  smallStopSeconds: number;
+  smallStopCount: number;
+}
+
+/** OEE figures for one machine and one window. Durations in seconds, ratios 0…1 (performance may exceed 1). */
+export interface OeeResult {
+  machine: string;
+  window: { kind: WindowKind; id: string; start: string; end: string | null; from: string; to: string; final: boolean };
+  oee: number | null;
+  availability: number | null;
+  performance: number | null;
+  quality: number | null;
+  times: {
+    calendar: number;
+    nonScheduled: number;
+    plannedStop: number;
+    plannedProduction: number;
+    unplannedStop: number;
+    smallStop: number;
+    run: number;
+    netRun: number;
+    fullyProductive: number;
+  };
+  counts: { total: number; good: number; reject: number };
+  idealCycleTime: number | null;
+  losses: {
+    availability: { unplannedStops: number; byReason: Record<string, number> };
+    performance: { smallStops: number; slowCycles: number };
+    quality: { rejects: number };
+    plannedStops: { total: number; byReason: Record<string, number> };
+  };
+  stops: { count: number; smallCount: number };
+  pareto: ParetoEntry[];
+  flags: string[];
+  iso22400: { PBT: number; APT: number; PDOT: number; ADOT: number; PQ: number; GQ: number; SQ: number; PRI: number | null };
+  product: string | null;
+  order: string | null;
+}
+
+/** Raised for an event older than what the engine already accounted for this machine. */
+export class LateEventError extends Error {
+  constructor(
+    readonly machine: string,
+    readonly ts: number,
+    readonly appliedUpTo: number,
+  ) {
+    super(
+      `event for "${machine}" at ${new Date(ts).toISOString()} is older than ${new Date(appliedUpTo).toISOString()}, ` +
+        'which is already accounted; raise the out-of-order tolerance or fix the source clock',
+    );
+    this.name = 'LateEventError';
+  }
+}
+
+const s = (ms: number): number => Math.round(ms) / 1000;
+const iso = (ms: number): string => new Date(ms).toISOString();
+
+function newAcc(kind: WindowKind, id: string, start: number, end: number | null, from: number): Accumulator {
+  return {
+    kind,
+    id,
+    start,
+    end,
+    from,
+    to: from,
+    nonScheduledMs: 0,
+    plannedStopMs: 0,
+    runningMs: 0,
+    unplannedMs: 0,
+    smallStopMs: 0,
+    smallStopCount: 0,
+    stopCount: 0,
+    stops: {},
+    planned: {},
+    good: 0,
+    reject: 0,
+    idealMs: 0,
+    countsWithoutIct: 0,
+    pending: null,
+  };
+}
+
+function classify(acc: Accumulator, reason: string, ms: number, small: boolean): void {
+  if (ms <= 0) return;
+  const r = (acc.stops[reason] ??= { ms: 0, count: 0, smallMs: 0, smallCount: 0 });
+  if (small) {
+    acc.smallStopMs += ms;
+    acc.smallStopCount += 1;
+    r.smallMs += ms;
+    r.smallCount += 1;
+  } else {
+    acc.unplannedMs += ms;
+    acc.stopCount += 1;
+    r.ms += ms;
+    r.count += 1;
+  }
+}
+
+function addCounts(acc: Accumulator, good: number, reject: number, idealMs: number, noIct: number): void {
+  acc.good += good;
+  acc.reject += reject;
+  acc.idealMs += idealMs;
+  acc.countsWithoutIct += noIct;
+}
+
+/** The OEE engine for many machines sharing one shift calendar. */
+export class OeeEngine {
+  readonly options: OeeOptions;
+  private state: EngineState = { version: 1, machines: {} };
+
+  constructor(
+    private readonly calendar: ShiftCalendar,
+    options: Partial<OeeOptions> = {},
+  ) {
+    this.options = { ...DEFAULT_OPTIONS, ...options };
+  }
+
+  /** The persistable state (live object: persist it after each call that changes it). */
+  snapshotState(): EngineState {
+    return this.state;
+  }
+
+  /** Resumes from a persisted state; ignores anything that is not a version-1 state. */
+  restoreState(saved: unknown): boolean {
+    if (saved && typeof saved === 'object' && (saved as EngineState).version === 1 && typeof (saved as EngineState).machines === 'object') {
+      this.state = saved as EngineState;
+      return true;
+    }
+    return false;
+  }
+
+  /** Machine ids known to the engine. */
+  machines(): string[] {
+    return Object.keys(this.state.machines);
+  }
+
+  /**
+   * Takes one event. Returns the windows that closed because time moved on (shift/day end, order change).
+   * @throws LateEventError when the event is older than the machine's applied time by more than the tolerance
+   */
+  push(ev: MachineEvent): OeeResult[] {
+    const m = this.machine(ev.machine, ev.ts);
+    if (ev.ts < m.lastTs) throw new LateEventError(ev.machine, ev.ts, m.lastTs);
+    const out: OeeResult[] = [];
+    if (this.options.toleranceMs <= 0) {
+      this.apply(m, ev, out);
+      m.maxTs = Math.max(m.maxTs, ev.ts);
+      return out;
+    }
+    // Insert after any event with the same timestamp so equal-time events keep arrival order.
+    let i = m.buffer.length;
+    while (i > 0 && (m.buffer[i - 1] as MachineEvent).ts > ev.ts) i--;
+    m.buffer.splice(i, 0, ev);
+    m.maxTs = Math.max(m.maxTs, ev.ts);
+    this.release(m, m.maxTs - this.options.toleranceMs, out);
+    return out;
+  }
+
+  /**
+   * Moves every machine's clock to `now` (less the tolerance): applies held events, closes windows that ended.
+   * Returns the closed windows.
+   */
+  advanceAll(now: number): OeeResult[] {
+    const out: OeeResult[] = [];
+    for (const m of Object.values(this.state.machines)) {
+      const to = now - this.options.toleranceMs;
+      this.release(m, to, out);
+      if (to > m.lastTs) this.advance(m, to, out);
+    }
+    return out;
+  }
+
+  /**
+   * Current figures of every open window of a machine (or all machines), evaluated at `now` after advancing to it.
+   * Also returns the windows that closed on the way.
+   */
+  report(now: number, machine?: string): { closed: OeeResult[]; current: OeeResult[] } {
+    const closed: OeeResult[] = [];
+    const current: OeeResult[] = [];
+    const ids = machine === undefined ? this.machines() : [machine];
+    for (const id of ids) {
+      const m = this.state.machines[id];
+      if (!m) continue;
+      const to = now - this.options.toleranceMs;
+      this.release(m, to, closed);
+      if (to > m.lastTs) this.advance(m, to, closed);
+      for (const acc of [m.shift, m.day, m.orderWindow]) if (acc) current.push(this.figures(m, acc, false));
+      if (this.options.rollingMs > 0) current.push(this.figures(m, this.rolling(m), false));
+    }
+    return { closed, current };
+  }
+
+  /** Forgets a machine (or all). */
+  reset(machine?: string): void {
+    if (machine === undefined) this.state.machines = {};
+    else delete this.state.machines[machine];
+  }
+
+  private machine(id: string, ts: number): MachineRecord {
+    let m = this.state.machines[id];
+    if (!m) {
+      m = {
+        id,
+        lastTs: ts,
+        maxTs: ts,
+        state: { category: 'stopped', reason: 'unknown' },
+        stop: { start: ts, reason: 'unknown', scheduledMs: 0 },
+        product: null,
+        ictMs: null,
+        order: null,
+        counters: {},
+        shift: null,
+        day: null,
+        orderWindow: null,
+        pieces: [],
+        counts: [],
+        buffer: [],
+      };
+      this.state.machines[id] = m;
+      this.sync(m, this.calendar.pieceAt(ts), ts, []);
+    }
+    return m;
+  }
+
+  private release(m: MachineRecord, upTo: number, out: OeeResult[]): void {
+    while (m.buffer.length > 0 && (m.buffer[0] as MachineEvent).ts <= upTo) this.apply(m, m.buffer.shift() as MachineEvent, out);
+  }
+
+  private apply(m: MachineRecord, ev: MachineEvent, out: OeeResult[]): void {
+    this.advance(m, ev.ts, out);
+    if (ev.order !== undefined && this.options.orderWindows && ev.order !== m.order) {
+      if (m.orderWindow) out.push(this.close(m, m.orderWindow));
+      m.orderWindow = ev.order === null ? null : newAcc('order', ev.order, ev.ts, null, ev.ts);
+      if (m.orderWindow && m.stop) m.orderWindow.pending = { reason: m.stop.reason, ms: 0 };
+    }
+    if (ev.order !== undefined) m.order = ev.order;
+    if (ev.product) {
+      m.product = ev.product.id;
+      m.ictMs = ev.product.idealCycleTimeMs;
+    }
+    if (ev.counts || ev.counters) {
+      const inc = ev.counts ? split(ev.counts) : { good: 0, reject: 0 };
+      if (ev.counters) {
+        const d = this.counterDeltas(m, ev.counters);
+        inc.good += d.good;
+        inc.reject += d.reject;
+      }
+      const n = inc.good + inc.reject;
+      const ict = this.ict(m);
+      const idealMs = ict === null ? 0 : n * ict;
+      const noIct = ict === null ? n : 0;
+      for (const acc of this.open(m)) addCounts(acc, inc.good, inc.reject, idealMs, noIct);
+      if (this.options.rollingMs > 0 && n > 0) m.counts.push({ t: ev.ts, good: inc.good, reject: inc.reject, idealMs, noIct });
+    }
+    if (ev.state && (ev.state.category !== m.state.category || ev.state.reason !== m.state.reason)) {
+      this.endStop(m);
+      m.state = ev.state;
+      if (ev.state.category === 'stopped' || ev.state.category === 'idle') {
+        m.stop = { start: ev.ts, reason: ev.state.reason, scheduledMs: 0 };
+        for (const acc of this.open(m)) acc.pending = { reason: ev.state.reason, ms: 0 };
+      }
+    }
+  }
+
+  private ict(m: MachineRecord): number | null {
+    return m.ictMs ?? (this.options.defaultIdealCycleTimeMs > 0 ? this.options.defaultIdealCycleTimeMs : null);
+  }
+
+  private counterDeltas(m: MachineRecord, counters: CountValues): { good: number; reject: number } {
+    const delta = (key: keyof CountValues): number => {
+      const v = counters[key];
+      if (v === undefined) return 0;
+      const last = m.counters[key];
+      m.counters[key] = v;
+      if (last === undefined) return 0; // first reading only sets the baseline
+      if (v >= last) return v - last;
+      const mod = this.options.counterRollover;
+      // A drop from the upper half to the lower half of the modulus is a rollover; any other drop is a reset to 0.
+      if (mod > 0 && last >= mod / 2 && v < mod / 2) return mod - last + v;
+      return v;
+    };
+    if (counters.total !== undefined) {
+      const total = delta('total');
+      const reject = delta('reject');
+      return { good: Math.max(0, total - reject), reject };
+    }
+    return { good: delta('good'), reject: delta('reject') };
+  }
+
+  private endStop(m: MachineRecord): void {
+    const stop = m.stop;
+    if (!stop) return;
+    const small = stop.scheduledMs < this.options.smallStopMs;
+    for (const acc of this.open(m)) {
+      if (acc.pending) classify(acc, acc.pending.reason, acc.pending.ms, small);
+      acc.pending = null;
+    }
+    for (let i = m.pieces.length - 1; i >= 0; i--) {
+      const p = m.pieces[i] as HistPiece;
+      if (p.stop === stop.start) p.final = stop.scheduledMs;
+      else if (p.b <= stop.start) break;
+    }
+    m.stop = null;
+  }
+
+  private open(m: MachineRecord): Accumulator[] {
+    const list: Accumulator[] = [];
+    if (m.shift) list.push(m.shift);
+    if (m.day) list.push(m.day);
+    if (m.orderWindow) list.push(m.orderWindow);
+    return list;
+  }
+
+  /** Accounts machine time from m.lastTs to t, piece by calendar piece, closing and opening shift/day windows. */
+  private advance(m: MachineRecord, t: number, out: OeeResult[]): void {
+    if (t <= m.lastTs) return;
+    for (const p of this.calendar.split(m.lastTs, t)) {
+      this.sync(m, p, p.start, out);
+      this.account(m, p);
+    }
+    m.lastTs = t;
+    this.sync(m, this.calendar.pieceAt(t), t, out);
+    if (this.options.rollingMs > 0) this.prune(m, t - this.options.rollingMs);
+  }
+
+  private sync(m: MachineRecord, p: CalendarPiece, at: number, out: OeeResult[]): void {
+    if (this.options.shiftWindows) {
+      const sh = p.shift;
+      if ((m.shift?.id ?? null) !== (sh?.id ?? null)) {
+        if (m.shift) out.push(this.close(m, m.shift));
+        m.shift = sh ? newAcc('shift', sh.id, sh.start, sh.end, at) : null;
+        if (m.shift && m.stop) m.shift.pending = { reason: m.stop.reason, ms: 0 };
+      }
+    }
+    if (this.options.dayWindows && m.day?.id !== p.day.id) {
+      if (m.day) out.push(this.close(m, m.day));
+      m.day = newAcc('day', p.day.id, p.day.start, p.day.end, at);
+      if (m.stop) m.day.pending = { reason: m.stop.reason, ms: 0 };
+    }
+  }
+
+  private account(m: MachineRecord, p: CalendarPiece): void {
+    const ms = p.end - p.start;
+    if (ms <= 0) return;
+    const cat = m.state.category;
+    const k: HistPiece['k'] = !p.scheduled ? 'n' : cat === 'running' ? 'r' : cat === 'planned' ? 'p' : 's';
+    if (k === 's' && m.stop) m.stop.scheduledMs += ms;
+    for (const acc of this.open(m)) {
+      acc.to = p.end;
+      if (k === 'n') acc.nonScheduledMs += ms;
+      else if (k === 'r') acc.runningMs += ms;
+      else if (k === 'p') {
+        acc.plannedStopMs += ms;
+        acc.planned[m.state.reason] = (acc.planned[m.state.reason] ?? 0) + ms;
+      } else if (acc.pending) acc.pending.ms += ms;
+      else acc.pending = { reason: m.state.reason, ms };
+    }
+    if (this.options.rollingMs > 0) {
+      const last = m.pieces[m.pieces.length - 1];
+      const stop = k === 's' ? m.stop?.start : undefined;
+      // Merge with the previous piece when nothing about it changed, to keep the history short.
+      if (last && last.b === p.start && last.k === k && last.reason === m.state.reason && last.stop === stop) last.b = p.end;
+      else m.pieces.push(stop === undefined ? { a: p.start, b: p.end, k, reason: m.state.reason } : { a: p.start, b: p.end, k, reason: m.state.reason, stop });
+    }
+  }
+
+  private prune(m: MachineRecord, before: number): void {
+    let i = 0;
+    while (i < m.pieces.length && (m.pieces[i] as HistPiece).b <= before) i++;
+    if (i > 0) m.pieces.splice(0, i);
+    let j = 0;
+    while (j < m.counts.length && (m.counts[j] as HistCount).t < before) j++;
+    if (j > 0) m.counts.splice(0, j);
+  }
+
+  /** Builds the rolling window's accumulator from the history, clipped to [lastTs − rollingMs, lastTs]. */
+  private rolling(m: MachineRecord): Accumulator {
+    const to = m.lastTs;
+    const from = to - this.options.rollingMs;
+    const acc = newAcc('rolling', `last-${this.options.rollingMs / 1000}s`, from, to, Math.max(from, m.pieces[0]?.a ?? to));
+    acc.to = to;
+    const seen = new Set<number>();
+    for (const p of m.pieces) {
+      const ms = Math.min(p.b, to) - Math.max(p.a, from);
+      if (ms <= 0) continue;
+      if (p.k === 'n') acc.nonScheduledMs += ms;
+      else if (p.k === 'r') acc.runningMs += ms;
+      else if (p.k === 'p') {
+        acc.plannedStopMs += ms;
+        acc.planned[p.reason] = (acc.planned[p.reason] ?? 0) + ms;
+      } else {
+        const total = p.final ?? (m.stop && p.stop === m.stop.start ? m.stop.scheduledMs : ms);
+        // Count each stop once however many pieces it has: add its pieces' time to the first piece's tally.
+        if (p.stop !== undefined && seen.has(p.stop)) {
+          const r = acc.stops[p.reason] as ReasonTotals;
+          if (total < this.options.smallStopMs) {
+            acc.smallStopMs += ms;
+            r.smallMs += ms;
+          } else {
+            acc.unplannedMs += ms;
+            r.ms += ms;
+          }
+        } else classify(acc, p.reason, ms, total < this.options.smallStopMs);
+        if (p.stop !== undefined) seen.add(p.stop);
+      }
+    }
+    for (const c of m.counts) if (c.t >= from && c.t <= to) addCounts(acc, c.good, c.reject, c.idealMs, c.noIct);
+    return acc;
+  }
+
+  /** Closes a window: its open-stop share is classified by the stop's length so far. */
+  private close(m: MachineRecord, acc: Accumulator): OeeResult {
+    if (acc.pending) {
+      classify(acc, acc.pending.reason, acc.pending.ms, (m.stop?.scheduledMs ?? acc.pending.ms) < this.options.smallStopMs);
+      acc.pending = null;
+    }
+    return this.figures(m, acc, true);
+  }
+
+  /** Computes the published figures of an accumulator (without changing it). */
+  private figures(m: MachineRecord, source: Accumulator, final: boolean): OeeResult {
+    let acc = source;
+    if (source.pending && source.pending.ms > 0) {
+      acc = structuredClone(source);
+      classify(acc, source.pending.reason, source.pending.ms, (m.stop?.scheduledMs ?? source.pending.ms) < this.options.smallStopMs);
+    }
+    const calendarMs = acc.to - acc.from;
+    const scheduledMs = calendarMs - acc.nonScheduledMs;
+    const ppt = scheduledMs - acc.plannedStopMs;
+    const run = ppt - acc.unplannedMs;
+    const total = acc.good + acc.reject;
+    const ict = total > 0 ? acc.idealMs / total : this.ict(m);
+    const idealGood = ict === null ? 0 : acc.good * ict;
+    const availability = ppt > 0 ? run / ppt : null;
+    const performance = run > 0 ? acc.idealMs / run : null;
+    const quality = total > 0 ? acc.good / total : null;
+    const oee = ppt > 0 ? idealGood / ppt : null;
+    const flags: string[] = [];
+    if (performance !== null && performance > 1) flags.push('performance-above-100');
+    if (acc.countsWithoutIct > 0) flags.push('ideal-cycle-time-missing');
+    if (acc.from > acc.start) flags.push('partial-window');
+    if (!final && acc.end !== null && acc.to < acc.end) flags.push('window-open');
+    const byReason: Record<string, number> = {};
+    const pareto: ParetoEntry[] = Object.entries(acc.stops).map(([reason, r]) => {
+      if (r.ms > 0) byReason[reason] = s(r.ms);
+      return { reason, seconds: s(r.ms + r.smallMs), count: r.count + r.smallCount, smallStopSeconds: s(r.smallMs), smallStopCount: r.smallCount };
+    });
+    pareto.sort((a, b) => b.seconds - a.seconds || b.count - a.count || a.reason.localeCompare(b.reason));
+    const plannedByReason: Record<string, number> = {};
+    for (const [reason, ms] of Object.entries(acc.planned)) plannedByReason[reason] = s(ms);
+    return {
+      machine: m.id,
+      window: {
+        kind: acc.kind,
+        id: acc.id,
+        start: iso(acc.start),
+        end: acc.end === null ? null : iso(acc.end),
+        from: iso(acc.from),
+        to: iso(acc.to),
+        final,
+      },
+      oee,
+      availability,
+      performance,
+      quality,
+      times: {
+        calendar: s(calendarMs),
+        nonScheduled: s(acc.nonScheduledMs),
+        plannedStop: s(acc.plannedStopMs),
+        plannedProduction: s(ppt),
+        unplannedStop: s(acc.unplannedMs),
+        smallStop: s(acc.smallStopMs),
+        run: s(run),
+        netRun: s(acc.idealMs),
+        fullyProductive: s(idealGood),
+      },
+      counts: { total, good: acc.good, reject: acc.reject },
+      idealCycleTime: ict === null ? null : ict / 1000,
+      losses: {
+        availability: { unplannedStops: s(acc.unplannedMs), byReason },
+        performance: { smallStops: s(acc.smallStopMs), slowCycles: s(run - acc.idealMs - acc.smallStopMs) },
+        quality: { rejects: s(acc.idealMs - idealGood) },
+        plannedStops: { total: s(acc.plannedStopMs), byReason: plannedByReason },
+      },
+      stops: { count: acc.stopCount, smallCount: acc.smallStopCount },
+      pareto: pareto.slice(0, this.options.paretoSize),
+      flags,
+      iso22400: {
+        PBT: s(ppt),
+        APT: s(run),
+        PDOT: s(acc.plannedStopMs),
+        ADOT: s(acc.unplannedMs),
+        PQ: total,
+        GQ: acc.good,
+        SQ: acc.reject,
+        PRI: ict === null ? null : ict / 1000,
+      },
+      product: m.product,
+      order: m.order,
+    };
+  }
+}
+
+function split(c: CountValues): { good: number; reject: number } {
+  const reject = c.reject ?? 0;
+  if (c.total !== undefined) return { good: c.total - reject, reject };
+  return { good: c.good ?? 0, reject };
+}
