@@ -6,7 +6,7 @@ import type { MachineState } from './states';
 
 /** Engine settings. Durations in milliseconds. */
 export interface OeeOptions {
-  /** Stops whose planned-production duration is below this are small stops (performance loss). Strictly less than. */
+  /** Stops that last less than this (wall-clock) are small stops: performance loss, not availability loss. */
   smallStopMs: number;
   shiftWindows: boolean;
   dayWindows: boolean;
@@ -93,7 +93,6 @@ export interface Accumulator {
 interface OpenStop {
   start: number;
   reason: string;
-  scheduledMs: number;
 }
 
 /** A stretch of machine time kept for the rolling window. k: n = non-scheduled, p = planned stop, r = running, s = stop. */
@@ -127,6 +126,8 @@ interface MachineRecord {
   shift: Accumulator | null;
   day: Accumulator | null;
   orderWindow: Accumulator | null;
+  /** Windows that closed during a stop still shorter than the small-stop threshold: published once it is classified. */
+  held: Accumulator[];
   pieces: HistPiece[];
   counts: HistCount[];
   buffer: MachineEvent[];
@@ -329,7 +330,7 @@ export class OeeEngine {
       const to = now - this.options.toleranceMs;
       this.release(m, to, closed);
       if (to > m.lastTs) this.advance(m, to, closed);
-      for (const acc of [m.shift, m.day, m.orderWindow]) if (acc) current.push(this.figures(m, acc, false));
+      for (const acc of [...m.held, m.shift, m.day, m.orderWindow]) if (acc) current.push(this.figures(m, acc, false));
       if (this.options.rollingMs > 0) current.push(this.figures(m, this.rolling(m), false));
     }
     return { closed, current };
@@ -349,7 +350,7 @@ export class OeeEngine {
         lastTs: ts,
         maxTs: ts,
         state: { category: 'stopped', reason: 'unknown' },
-        stop: { start: ts, reason: 'unknown', scheduledMs: 0 },
+        stop: { start: ts, reason: 'unknown' },
         product: null,
         ictMs: null,
         order: null,
@@ -357,6 +358,7 @@ export class OeeEngine {
         shift: null,
         day: null,
         orderWindow: null,
+        held: [],
         pieces: [],
         counts: [],
         buffer: [],
@@ -371,18 +373,9 @@ export class OeeEngine {
     while (m.buffer.length > 0 && (m.buffer[0] as MachineEvent).ts <= upTo) this.apply(m, m.buffer.shift() as MachineEvent, out);
   }
 
+  /** Applies one event: counts first (they were made before any change the same message announces), then order, product, state. */
   private apply(m: MachineRecord, ev: MachineEvent, out: OeeResult[]): void {
     this.advance(m, ev.ts, out);
-    if (ev.order !== undefined && this.options.orderWindows && ev.order !== m.order) {
-      if (m.orderWindow) out.push(this.close(m, m.orderWindow));
-      m.orderWindow = ev.order === null ? null : newAcc('order', ev.order, ev.ts, null, ev.ts);
-      if (m.orderWindow && m.stop) m.orderWindow.pending = { reason: m.stop.reason, ms: 0 };
-    }
-    if (ev.order !== undefined) m.order = ev.order;
-    if (ev.product) {
-      m.product = ev.product.id;
-      m.ictMs = ev.product.idealCycleTimeMs;
-    }
     if (ev.counts || ev.counters) {
       const inc = ev.counts ? split(ev.counts) : { good: 0, reject: 0 };
       if (ev.counters) {
@@ -397,11 +390,21 @@ export class OeeEngine {
       for (const acc of this.open(m)) addCounts(acc, inc.good, inc.reject, idealMs, noIct);
       if (this.options.rollingMs > 0 && n > 0) m.counts.push({ t: ev.ts, good: inc.good, reject: inc.reject, idealMs, noIct });
     }
+    if (ev.order !== undefined && this.options.orderWindows && ev.order !== m.order) {
+      if (m.orderWindow) this.close(m, m.orderWindow, out);
+      m.orderWindow = ev.order === null ? null : newAcc('order', ev.order, ev.ts, null, ev.ts);
+      if (m.orderWindow && m.stop) m.orderWindow.pending = { reason: m.stop.reason, ms: 0 };
+    }
+    if (ev.order !== undefined) m.order = ev.order;
+    if (ev.product) {
+      m.product = ev.product.id;
+      m.ictMs = ev.product.idealCycleTimeMs;
+    }
     if (ev.state && (ev.state.category !== m.state.category || ev.state.reason !== m.state.reason)) {
-      this.endStop(m);
+      this.endStop(m, ev.ts, out);
       m.state = ev.state;
       if (ev.state.category === 'stopped' || ev.state.category === 'idle') {
-        m.stop = { start: ev.ts, reason: ev.state.reason, scheduledMs: 0 };
+        m.stop = { start: ev.ts, reason: ev.state.reason };
         for (const acc of this.open(m)) acc.pending = { reason: ev.state.reason, ms: 0 };
       }
     }
@@ -432,20 +435,37 @@ export class OeeEngine {
     return { good: delta('good'), reject: delta('reject') };
   }
 
-  private endStop(m: MachineRecord): void {
+  /** Ends the open stop at `t`: classifies its share in every open and held window, then publishes the held ones. */
+  private endStop(m: MachineRecord, t: number, out: OeeResult[]): void {
     const stop = m.stop;
     if (!stop) return;
-    const small = stop.scheduledMs < this.options.smallStopMs;
+    const duration = t - stop.start;
+    const small = duration < this.options.smallStopMs;
     for (const acc of this.open(m)) {
       if (acc.pending) classify(acc, acc.pending.reason, acc.pending.ms, small);
       acc.pending = null;
     }
+    this.publishHeld(m, small, out);
     for (let i = m.pieces.length - 1; i >= 0; i--) {
       const p = m.pieces[i] as HistPiece;
-      if (p.stop === stop.start) p.final = stop.scheduledMs;
+      if (p.stop === stop.start) p.final = duration;
       else if (p.b <= stop.start) break;
     }
     m.stop = null;
+  }
+
+  private publishHeld(m: MachineRecord, small: boolean, out: OeeResult[]): void {
+    for (const acc of m.held) {
+      if (acc.pending) classify(acc, acc.pending.reason, acc.pending.ms, small);
+      acc.pending = null;
+      out.push(this.figures(m, acc, true));
+    }
+    m.held = [];
+  }
+
+  /** Length of the open stop so far (0 when none). */
+  private stopLength(m: MachineRecord): number {
+    return m.stop ? m.lastTs - m.stop.start : 0;
   }
 
   private open(m: MachineRecord): Accumulator[] {
@@ -464,6 +484,7 @@ export class OeeEngine {
       this.account(m, p);
     }
     m.lastTs = t;
+    if (m.held.length > 0 && this.stopLength(m) >= this.options.smallStopMs) this.publishHeld(m, false, out);
     this.sync(m, this.calendar.pieceAt(t), t, out);
     if (this.options.rollingMs > 0) this.prune(m, t - this.options.rollingMs);
   }
@@ -472,13 +493,13 @@ export class OeeEngine {
     if (this.options.shiftWindows) {
       const sh = p.shift;
       if ((m.shift?.id ?? null) !== (sh?.id ?? null)) {
-        if (m.shift) out.push(this.close(m, m.shift));
+        if (m.shift) this.close(m, m.shift, out);
         m.shift = sh ? newAcc('shift', sh.id, sh.start, sh.end, at) : null;
         if (m.shift && m.stop) m.shift.pending = { reason: m.stop.reason, ms: 0 };
       }
     }
     if (this.options.dayWindows && m.day?.id !== p.day.id) {
-      if (m.day) out.push(this.close(m, m.day));
+      if (m.day) this.close(m, m.day, out);
       m.day = newAcc('day', p.day.id, p.day.start, p.day.end, at);
       if (m.stop) m.day.pending = { reason: m.stop.reason, ms: 0 };
     }
@@ -489,7 +510,6 @@ export class OeeEngine {
     if (ms <= 0) return;
     const cat = m.state.category;
     const k: HistPiece['k'] = !p.scheduled ? 'n' : cat === 'running' ? 'r' : cat === 'planned' ? 'p' : 's';
-    if (k === 's' && m.stop) m.stop.scheduledMs += ms;
     for (const acc of this.open(m)) {
       acc.to = p.end;
       if (k === 'n') acc.nonScheduledMs += ms;
@@ -534,7 +554,7 @@ export class OeeEngine {
         acc.plannedStopMs += ms;
         acc.planned[p.reason] = (acc.planned[p.reason] ?? 0) + ms;
       } else {
-        const total = p.final ?? (m.stop && p.stop === m.stop.start ? m.stop.scheduledMs : ms);
+        const total = p.final ?? (m.stop && p.stop === m.stop.start ? this.stopLength(m) : ms);
         // Count each stop once however many pieces it has: add its pieces' time to the first piece's tally.
         if (p.stop !== undefined && seen.has(p.stop)) {
           const r = acc.stops[p.reason] as ReasonTotals;
@@ -553,13 +573,21 @@ export class OeeEngine {
     return acc;
   }
 
-  /** Closes a window: its open-stop share is classified by the stop's length so far. */
-  private close(m: MachineRecord, acc: Accumulator): OeeResult {
-    if (acc.pending) {
-      classify(acc, acc.pending.reason, acc.pending.ms, (m.stop?.scheduledMs ?? acc.pending.ms) < this.options.smallStopMs);
-      acc.pending = null;
+  /**
+   * Closes a window. A share of an open stop is classified now if the stop is already long enough to be unplanned;
+   * otherwise the window is held until the stop ends or reaches the threshold, so a boundary never turns one long stop
+   * into a small one.
+   */
+  private close(m: MachineRecord, acc: Accumulator, out: OeeResult[]): void {
+    if (acc.pending && acc.pending.ms > 0 && m.stop) {
+      if (this.stopLength(m) < this.options.smallStopMs) {
+        m.held.push(acc);
+        return;
+      }
+      classify(acc, acc.pending.reason, acc.pending.ms, false);
     }
-    return this.figures(m, acc, true);
+    acc.pending = null;
+    out.push(this.figures(m, acc, true));
   }
 
   /** Computes the published figures of an accumulator (without changing it). */
@@ -567,7 +595,7 @@ export class OeeEngine {
     let acc = source;
     if (source.pending && source.pending.ms > 0) {
       acc = structuredClone(source);
-      classify(acc, source.pending.reason, source.pending.ms, (m.stop?.scheduledMs ?? source.pending.ms) < this.options.smallStopMs);
+      classify(acc, source.pending.reason, source.pending.ms, this.stopLength(m) < this.options.smallStopMs);
     }
     const calendarMs = acc.to - acc.from;
     const scheduledMs = calendarMs - acc.nonScheduledMs;

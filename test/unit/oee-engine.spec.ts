@@ -1,0 +1,337 @@
+// Unit tests for the OEE engine against hand-computed vectors (REFERENCE.md §4) and its invariants.
+import assert from 'node:assert/strict';
+import { type CalendarConfig, ShiftCalendar } from '../../nodes/lib/calendar/shift-calendar';
+import { type MachineEvent, OeeEngine, type OeeOptions, type OeeResult, LateEventError } from '../../nodes/lib/oee/engine';
+import type { MachineState } from '../../nodes/lib/oee/states';
+
+const MIN = 60_000;
+const all = [1, 2, 3, 4, 5, 6, 7];
+const twoShifts: CalendarConfig = {
+  timeZone: 'UTC',
+  dayStart: '06:00',
+  holidays: [],
+  shifts: [
+    { name: 'A', days: all, start: '06:00', end: '14:00' },
+    { name: 'B', days: all, start: '14:00', end: '22:00' },
+  ],
+};
+const T0 = Date.parse('2026-11-23T06:00:00Z');
+const at = (minutes: number): number => T0 + minutes * MIN;
+const run: MachineState = { category: 'running', reason: 'running' };
+const stop = (reason: string): MachineState => ({ category: 'stopped', reason });
+
+function engine(options: Partial<OeeOptions> = {}, cal: CalendarConfig = twoShifts): OeeEngine {
+  return new OeeEngine(new ShiftCalendar(cal), { dayWindows: false, orderWindows: false, ...options });
+}
+
+function feed(e: OeeEngine, events: MachineEvent[]): OeeResult[] {
+  return events.flatMap((ev) => e.push(ev));
+}
+
+const close = (a: number | null, b: number, eps = 1e-9): void => assert.ok(a !== null && Math.abs(a - b) < eps, `${a} ≉ ${b}`);
+
+/** The public worked example: 480 min planned, 60 min breakdown, 1 min/part, 400 made, 380 good. */
+function workedExample(m = 'press-1'): MachineEvent[] {
+  const evs: MachineEvent[] = [{ machine: m, ts: at(0), state: run, product: { id: 'P1', idealCycleTimeMs: MIN } }];
+  evs.push({ machine: m, ts: at(120), state: stop('jam'), counts: { good: 100, reject: 5 } });
+  evs.push({ machine: m, ts: at(180), state: run });
+  evs.push({ machine: m, ts: at(400), counts: { good: 280, reject: 15 } });
+  evs.push({ machine: m, ts: at(480) }); // time passes to the shift end
+  return evs;
+}
+
+describe('OEE engine', () => {
+  it('reproduces the public worked example at shift close (A 0.875, P 0.952, Q 0.95, OEE 0.792)', () => {
+    const e = engine();
+    const results = feed(e, workedExample());
+    assert.equal(results.length, 1);
+    const r = results[0]!;
+    assert.equal(r.window.kind, 'shift');
+    assert.equal(r.window.id, '2026-11-23/A');
+    assert.equal(r.window.final, true);
+    close(r.availability, 0.875);
+    close(r.performance, 400 / 420);
+    close(r.quality, 0.95);
+    close(r.oee, 380 / 480);
+    assert.equal(Number(r.oee!.toFixed(3)), 0.792);
+    assert.equal(r.times.plannedProduction, 480 * 60);
+    assert.equal(r.times.run, 420 * 60);
+    assert.equal(r.times.unplannedStop, 60 * 60);
+    assert.deepEqual(r.counts, { total: 400, good: 380, reject: 20 });
+    assert.equal(r.idealCycleTime, 60);
+    assert.deepEqual(r.pareto, [{ reason: 'jam', seconds: 3600, count: 1, smallStopSeconds: 0, smallStopCount: 0 }]);
+    assert.equal(r.losses.performance.slowCycles, 20 * 60);
+    assert.equal(r.losses.quality.rejects, 20 * 60);
+    assert.deepEqual(r.flags, []);
+    assert.deepEqual(r.iso22400, { PBT: 28800, APT: 25200, PDOT: 0, ADOT: 3600, PQ: 400, GQ: 380, SQ: 20, PRI: 60 });
+  });
+
+  it('divides performance by run time, not planned time (downtime is not counted twice)', () => {
+    const r = feed(engine(), workedExample())[0]!;
+    assert.notEqual(Number(r.performance!.toFixed(3)), Number((400 / 480).toFixed(3)));
+    close(r.availability! * r.performance! * r.quality!, r.oee!);
+  });
+
+  it('excludes planned stops and breaks from planned production time', () => {
+    const cal: CalendarConfig = { ...twoShifts, shifts: [{ name: 'A', days: all, start: '06:00', end: '14:00', breaks: [{ start: '10:00', end: '10:30' }] }] };
+    const e = engine({}, cal);
+    const m = 'm';
+    const r = feed(e, [
+      { machine: m, ts: at(0), state: run, product: { id: 'P', idealCycleTimeMs: MIN } },
+      { machine: m, ts: at(60), state: { category: 'planned', reason: 'changeover' } },
+      { machine: m, ts: at(90), state: run },
+      { machine: m, ts: at(479), counts: { good: 400 } },
+      { machine: m, ts: at(480) },
+    ])[0]!;
+    assert.equal(r.times.calendar, 480 * 60);
+    assert.equal(r.times.nonScheduled, 30 * 60);
+    assert.equal(r.times.plannedStop, 30 * 60);
+    assert.equal(r.times.plannedProduction, 420 * 60);
+    assert.deepEqual(r.losses.plannedStops.byReason, { changeover: 1800 });
+    close(r.availability, 1);
+    close(r.oee, 400 / 420);
+  });
+
+  it('counts short stops as small stops (performance loss), long ones as availability loss; < threshold is small', () => {
+    const e = engine({ smallStopMs: 2 * MIN });
+    const m = 'm';
+    const r = feed(e, [
+      { machine: m, ts: at(0), state: run, product: { id: 'P', idealCycleTimeMs: 30_000 } },
+      { machine: m, ts: at(10), state: stop('micro') },
+      { machine: m, ts: at(11), state: run },
+      { machine: m, ts: at(20), state: stop('micro') },
+      { machine: m, ts: at(22), state: run }, // exactly the threshold: not small
+      { machine: m, ts: at(479), counts: { good: 900 } },
+      { machine: m, ts: at(480) },
+    ])[0]!;
+    assert.equal(r.times.smallStop, 60);
+    assert.equal(r.times.unplannedStop, 120);
+    assert.equal(r.times.run, 480 * 60 - 120);
+    assert.deepEqual(r.stops, { count: 1, smallCount: 1 });
+    assert.deepEqual(r.pareto[0], { reason: 'micro', seconds: 180, count: 2, smallStopSeconds: 60, smallStopCount: 1 });
+    close(r.oee, (900 * 30) / (480 * 60));
+  });
+
+  it('classifies a stop cut by a shift boundary by its whole length and splits its time between the shifts', () => {
+    const e = engine({ smallStopMs: 15 * MIN });
+    const m = 'm';
+    const out = feed(e, [
+      { machine: m, ts: at(0), state: run, product: { id: 'P', idealCycleTimeMs: MIN } },
+      { machine: m, ts: at(470), state: stop('breakdown') },
+      { machine: m, ts: at(500), state: run },
+      { machine: m, ts: at(960) },
+    ]);
+    const [a, b] = out;
+    assert.equal(a!.window.id, '2026-11-23/A');
+    assert.equal(b!.window.id, '2026-11-23/B');
+    assert.equal(a!.times.unplannedStop, 600, 'shift A: 10 of the 30 minutes, not a small stop');
+    assert.equal(a!.times.smallStop, 0);
+    assert.equal(b!.times.unplannedStop, 1200, 'shift B: the other 20 minutes');
+    assert.equal(b!.window.final, true);
+  });
+
+  it('holds a shift result closed during a still-short stop until the stop is classified', () => {
+    const e = engine({ smallStopMs: 2 * MIN });
+    const m = 'm';
+    const out = feed(e, [
+      { machine: m, ts: at(0), state: run, product: { id: 'P', idealCycleTimeMs: MIN } },
+      { machine: m, ts: at(479.5), state: stop('jam') },
+      { machine: m, ts: at(480.5) }, // shift A has ended, the stop is 1 min old: A waits
+    ]);
+    assert.deepEqual(out, []);
+    const later = e.push({ machine: m, ts: at(481), state: run }); // 90 s in all: a small stop
+    assert.equal(later.length, 1);
+    assert.equal(later[0]!.window.id, '2026-11-23/A');
+    assert.equal(later[0]!.times.smallStop, 30);
+    assert.equal(later[0]!.times.unplannedStop, 0);
+    close(later[0]!.availability, 1);
+  });
+
+  it('plans 9 hours for the fall-back night shift and 7 for the spring-forward one (Europe/Berlin)', () => {
+    const night: CalendarConfig = { timeZone: 'Europe/Berlin', dayStart: '06:00', holidays: [], shifts: [{ name: 'N', days: all, start: '22:00', end: '06:00' }] };
+    for (const [start, hours] of [
+      ['2026-10-24T20:00:00Z', 9],
+      ['2026-03-28T21:00:00Z', 7],
+    ] as const) {
+      const e = engine({}, night);
+      const t = Date.parse(start);
+      const r = feed(e, [
+        { machine: 'm', ts: t, state: run, product: { id: 'P', idealCycleTimeMs: MIN } },
+        { machine: 'm', ts: t + 60 * MIN, counts: { good: 60 } },
+        { machine: 'm', ts: t + hours * 60 * MIN },
+      ])[0]!;
+      assert.equal(r.times.plannedProduction, hours * 3600, start);
+      close(r.oee, 60 / (hours * 60));
+    }
+  });
+
+  it('counts an open stop up to the evaluation time and flags the window as open', () => {
+    const e = engine();
+    const m = 'm';
+    feed(e, [
+      { machine: m, ts: at(0), state: run, product: { id: 'P', idealCycleTimeMs: MIN } },
+      { machine: m, ts: at(100), state: stop('jam'), counts: { good: 100 } },
+    ]);
+    const { current, closed } = e.report(at(160), m);
+    assert.equal(closed.length, 0);
+    const r = current[0]!;
+    assert.equal(r.times.plannedProduction, 160 * 60);
+    assert.equal(r.times.unplannedStop, 60 * 60);
+    close(r.availability, 100 / 160);
+    assert.deepEqual(r.flags, ['window-open']);
+  });
+
+  it('reports performance above 100 % with a flag instead of clamping it', () => {
+    const e = engine();
+    const m = 'm';
+    const r = feed(e, [
+      { machine: m, ts: at(0), state: run, product: { id: 'P', idealCycleTimeMs: MIN } },
+      { machine: m, ts: at(479), counts: { good: 600 } },
+      { machine: m, ts: at(480) },
+    ])[0]!;
+    close(r.performance, 1.25);
+    close(r.oee, 1.25);
+    assert.ok(r.flags.includes('performance-above-100'));
+  });
+
+  it('reads running counters, treating a drop as a reset and a wrap at the modulus as a rollover', () => {
+    const e = engine({ counterRollover: 65536 });
+    const m = 'm';
+    const r = feed(e, [
+      { machine: m, ts: at(0), state: run, product: { id: 'P', idealCycleTimeMs: MIN }, counters: { good: 65000, reject: 7 } },
+      { machine: m, ts: at(100), counters: { good: 65500, reject: 9 } }, // +500 good, +2 reject
+      { machine: m, ts: at(200), counters: { good: 100, reject: 9 } }, // rollover: 36 + 100 = +136
+      { machine: m, ts: at(300), counters: { good: 50, reject: 0 } }, // reset (100 → 50, lower half): +50
+      { machine: m, ts: at(480) },
+    ])[0]!;
+    assert.deepEqual(r.counts, { total: 688, good: 686, reject: 2 });
+  });
+
+  it('reads counts given as total + reject', () => {
+    const e = engine();
+    const r = feed(e, [
+      { machine: 'm', ts: at(0), state: run, product: { id: 'P', idealCycleTimeMs: MIN } },
+      { machine: 'm', ts: at(10), counts: { total: 10, reject: 2 } },
+      { machine: 'm', ts: at(480) },
+    ])[0]!;
+    assert.deepEqual(r.counts, { total: 10, good: 8, reject: 2 });
+  });
+
+  it('gives the same figures for events up to the tolerance out of order as for the same events in order', () => {
+    const ordered = workedExample();
+    ordered.splice(2, 0, { machine: 'press-1', ts: at(178), counts: { good: 1 } }, { machine: 'press-1', ts: at(179), state: stop('jam'), counts: { good: 1 } });
+    const shuffled = [...ordered];
+    [shuffled[1], shuffled[2], shuffled[3]] = [shuffled[3]!, shuffled[1]!, shuffled[2]!];
+    const a = engine({ toleranceMs: 5 * MIN });
+    const b = engine({ toleranceMs: 5 * MIN });
+    assert.deepEqual(feed(a, ordered), [], 'with a tolerance, the shift closes only once time passes its end + tolerance');
+    assert.deepEqual(feed(b, shuffled), []);
+    const ra = a.advanceAll(at(486));
+    assert.equal(ra.length, 1);
+    assert.deepEqual(ra[0]!.counts, { total: 402, good: 382, reject: 20 });
+    assert.deepEqual(b.advanceAll(at(486)), ra);
+  });
+
+  it('with no tolerance, rejects an event that is out of order', () => {
+    const e = engine();
+    const evs = workedExample();
+    e.push(evs[0]!);
+    e.push(evs[2]!);
+    assert.throws(() => e.push(evs[1]!), LateEventError);
+  });
+
+  it('rejects an event older than what was already accounted, naming the machine', () => {
+    const e = engine();
+    e.push({ machine: 'press-7', ts: at(10), state: run });
+    assert.throws(() => e.push({ machine: 'press-7', ts: at(5), counts: { good: 1 } }), /event for "press-7" at .* is older than/);
+  });
+
+  it('tracks several machines independently', () => {
+    const e = engine();
+    const res = feed(e, [...workedExample('a'), ...workedExample('b').map((ev) => ({ ...ev, counts: ev.counts ? { good: (ev.counts.good ?? 0) / 2, reject: ev.counts.reject ?? 0 } : undefined }))]);
+    assert.deepEqual(
+      res.map((r) => [r.machine, r.counts.good]),
+      [
+        ['a', 380],
+        ['b', 190],
+      ],
+    );
+  });
+
+  it('gives the same result after a JSON round trip of its state in the middle of a shift (restart)', () => {
+    const evs = workedExample();
+    const whole = feed(engine(), evs);
+    const first = engine();
+    feed(first, evs.slice(0, 2));
+    const saved = JSON.parse(JSON.stringify(first.snapshotState())) as unknown;
+    const second = engine();
+    assert.equal(second.restoreState(saved), true);
+    assert.deepEqual(feed(second, evs.slice(2)), whole);
+    assert.equal(second.restoreState({ version: 99 }), false);
+  });
+
+  it('closes an order window on an order change and production-day windows at the day boundary', () => {
+    const e = new OeeEngine(new ShiftCalendar(twoShifts), { shiftWindows: false });
+    const m = 'm';
+    const out = feed(e, [
+      { machine: m, ts: at(0), state: run, order: 'MO-1', product: { id: 'P', idealCycleTimeMs: MIN } },
+      { machine: m, ts: at(100), counts: { good: 90 }, order: 'MO-2' },
+      { machine: m, ts: at(1440), counts: { good: 10 } },
+    ]);
+    assert.deepEqual(
+      out.map((r) => [r.window.kind, r.window.id, r.counts.good]),
+      [
+        ['order', 'MO-1', 90],
+        ['day', '2026-11-23', 90],
+      ],
+    );
+    const day = out[1]!;
+    assert.equal(day.times.nonScheduled, 8 * 3600, '22:00–06:00 has no shift');
+    assert.equal(day.times.plannedProduction, 16 * 3600);
+  });
+
+  it('keeps a rolling window that clips history to its length', () => {
+    const e = new OeeEngine(ShiftCalendar.alwaysOn(), { shiftWindows: false, dayWindows: false, orderWindows: false, rollingMs: 60 * MIN });
+    const m = 'm';
+    feed(e, [
+      { machine: m, ts: at(0), state: run, product: { id: 'P', idealCycleTimeMs: MIN } },
+      { machine: m, ts: at(30), state: stop('jam'), counts: { good: 30 } },
+      { machine: m, ts: at(60), state: run },
+      { machine: m, ts: at(90), counts: { good: 29, reject: 1 } },
+    ]);
+    const r = e.report(at(120), m).current[0]!;
+    assert.equal(r.window.kind, 'rolling');
+    assert.equal(r.window.from, new Date(at(60)).toISOString());
+    assert.equal(r.times.plannedProduction, 3600);
+    assert.equal(r.times.unplannedStop, 0, 'the stop 30–60 lies before the window');
+    assert.deepEqual(r.counts, { total: 30, good: 29, reject: 1 });
+    const earlier = e.report(at(120), m).current[0]!;
+    assert.deepEqual(earlier, r, 'reporting twice at the same time gives the same figures');
+  });
+
+  it('keeps OEE = good × ideal cycle time / planned production time = A × P × Q on random streams', () => {
+    let seed = 42;
+    const rnd = (): number => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff);
+    const states: MachineState[] = [run, run, run, stop('jam'), { category: 'idle', reason: 'starved' }, { category: 'planned', reason: 'cleaning' }];
+    for (let trial = 0; trial < 20; trial++) {
+      const e = engine({ smallStopMs: 3 * MIN, dayWindows: true, orderWindows: true });
+      let t = at(0);
+      const evs: MachineEvent[] = [{ machine: 'x', ts: t, state: run, order: 'O1', product: { id: 'P', idealCycleTimeMs: 20_000 } }];
+      for (let i = 0; i < 300; i++) {
+        t += Math.floor(rnd() * 10 * MIN);
+        const ev: MachineEvent = { machine: 'x', ts: t, state: states[Math.floor(rnd() * states.length)]!, counts: { good: Math.floor(rnd() * 20), reject: Math.floor(rnd() * 3) } };
+        if (rnd() < 0.05) ev.product = { id: `P${i}`, idealCycleTimeMs: 10_000 + Math.floor(rnd() * 30_000) };
+        if (rnd() < 0.03) ev.order = `O${i}`;
+        evs.push(ev);
+      }
+      const results = feed(e, evs);
+      assert.ok(results.length > 3);
+      for (const r of results) {
+        if (r.oee === null) continue;
+        close(r.oee, (r.counts.good * (r.idealCycleTime ?? 0)) / r.times.plannedProduction, 1e-6);
+        if (r.availability !== null && r.performance !== null && r.quality !== null) close(r.availability * r.performance * r.quality, r.oee, 1e-9);
+        assert.ok(Math.abs(r.times.run + r.times.unplannedStop - r.times.plannedProduction) < 0.01);
+      }
+    }
+  });
+});
