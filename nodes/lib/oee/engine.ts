@@ -336,6 +336,17 @@ export class OeeEngine {
     return { closed, current };
   }
 
+  /**
+   * Figures of a machine's narrowest open window (shift, else day, else order, else rolling) at its last event,
+   * without moving time on. For status displays.
+   */
+  peek(machine: string): OeeResult | undefined {
+    const m = this.state.machines[machine];
+    if (!m) return undefined;
+    const acc = m.shift ?? m.day ?? m.orderWindow ?? (this.options.rollingMs > 0 ? this.rolling(m) : null);
+    return acc ? this.figures(m, acc, false) : undefined;
+  }
+
   /** Forgets a machine (or all). */
   reset(machine?: string): void {
     if (machine === undefined) this.state.machines = {};

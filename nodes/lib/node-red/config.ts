@@ -1,0 +1,15 @@
+// Reading numbers and flags from editor config (which stores them as strings or numbers) with range checks.
+
+/** Reads a number from a config value; returns the fallback when empty, throws naming the field when invalid. */
+export function configNumber(field: string, value: unknown, fallback: number, min = 0, max = Number.MAX_SAFE_INTEGER): number {
+  if (value === undefined || value === null || value === '') return fallback;
+  const n = typeof value === 'number' ? value : Number(String(value).trim());
+  if (!Number.isFinite(n) || n < min || n > max) throw new Error(`${field} must be a number from ${min} to ${max}, got "${String(value)}"`);
+  return n;
+}
+
+/** Reads a checkbox value (boolean or "true"/"false"); undefined gives the fallback. */
+export function configFlag(value: unknown, fallback: boolean): boolean {
+  if (value === undefined || value === null || value === '') return fallback;
+  return value === true || value === 'true';
+}

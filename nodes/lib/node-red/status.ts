@@ -1,0 +1,25 @@
+// One status vocabulary for every PlantBridge node: a kind picks the dot/ring and colour, the text stays short.
+
+import type { Node, NodeStatus } from 'node-red';
+
+/** ok = green dot, busy = blue dot, warn = yellow dot, bad = red dot (a poor figure), error = red ring (a failure), idle = grey ring. */
+export type StatusKind = 'ok' | 'busy' | 'warn' | 'bad' | 'error' | 'idle';
+
+const LOOK: Record<StatusKind, Pick<NodeStatus, 'fill' | 'shape'>> = {
+  ok: { fill: 'green', shape: 'dot' },
+  busy: { fill: 'blue', shape: 'dot' },
+  warn: { fill: 'yellow', shape: 'dot' },
+  bad: { fill: 'red', shape: 'dot' },
+  error: { fill: 'red', shape: 'ring' },
+  idle: { fill: 'grey', shape: 'ring' },
+};
+
+/** Sets a node's status; text is cut to 32 characters so it stays readable under the node. */
+export function setStatus(node: Node, kind: StatusKind, text: string): void {
+  node.status({ ...LOOK[kind], text: text.length > 32 ? `${text.slice(0, 31)}…` : text });
+}
+
+/** Error text for Catch nodes and logs: the message of an Error, else the value as text. */
+export function errorText(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}

@@ -1,0 +1,176 @@
+// oee-calculator node: feeds machine events to the OEE engine, persists its state in node context, emits window results.
+
+import type { Node, NodeAPI, NodeMessage, NodeMessageInFlow } from 'node-red';
+import { ShiftCalendar } from '../lib/calendar/shift-calendar';
+import { OeeEngine, type OeeResult } from '../lib/oee/engine';
+import { parseMessage } from '../lib/oee/input';
+import { errorText, setStatus } from '../lib/node-red/status';
+import type { ShiftCalendarNode } from '../shift-calendar/types';
+import { type OeeCalculatorDef, type OeeSettings, readSettings } from './settings';
+
+/** Context key under which the engine state is kept. */
+const STATE_KEY = 'oee';
+/** Without new events, windows are closed on a timer at the node's clock less this grace. */
+const TICK_MS = 10_000;
+const GRACE_MS = 2_000;
+const STATUS_EVERY_MS = 500;
+
+type Send = (msg: NodeMessage | Array<NodeMessage | NodeMessage[] | null>) => void;
+type Done = (err?: Error) => void;
+
+export = function register(RED: NodeAPI): void {
+  function OeeCalculator(this: Node, def: OeeCalculatorDef): void {
+    RED.nodes.createNode(this, def);
+    const node = this;
+    let settings: OeeSettings | undefined;
+    let problem: string | undefined;
+    try {
+      settings = readSettings(def);
+    } catch (err) {
+      problem = errorText(err);
+    }
+    let calendar = ShiftCalendar.alwaysOn();
+    if (def.calendar) {
+      const cal = RED.nodes.getNode(def.calendar) as ShiftCalendarNode | null;
+      if (!cal) problem = RED._('oee-calculator.errors.noCalendar');
+      else if (!cal.calendar) problem = `${RED._('oee-calculator.errors.badCalendar')}: ${cal.problem ?? ''}`;
+      else calendar = cal.calendar;
+    }
+    if (problem || !settings) {
+      const text = `${RED._('oee-calculator.errors.config')}: ${problem ?? ''}`;
+      node.error(text);
+      setStatus(node, 'error', RED._('oee-calculator.status.configError'));
+      node.on('input', (_msg: NodeMessageInFlow, _send: Send, done: Done) => done(new Error(text)));
+      return;
+    }
+    const cfg = settings;
+    const engine = new OeeEngine(calendar, cfg.options);
+    const context = node.context();
+    // The node's clock: the last event's timestamp moved on by the wall time since it arrived (replays stay consistent).
+    let last: { ts: number; wall: number } | undefined;
+    const clock = (): number => (last ? last.ts + (Date.now() - last.wall) : Date.now());
+    let lastStatus = 0;
+    let statusTimer: NodeJS.Timeout | undefined;
+    let statusMachine: string | undefined;
+    /** Last result emitted per machine, shown while a fresh window has no figures yet. */
+    const lastEmitted = new Map<string, OeeResult>();
+    let ready = false;
+    const waiting: Array<() => void> = [];
+
+    setStatus(node, 'idle', RED._('oee-calculator.status.loading'));
+    context.get(STATE_KEY, cfg.store, (err: Error | undefined, saved: unknown) => {
+      if (err) node.error(`${RED._('oee-calculator.errors.load')}: ${errorText(err)}`);
+      else if (engine.restoreState(saved)) statusMachine = engine.machines()[0];
+      ready = true;
+      showStatus(true);
+      for (const run of waiting.splice(0)) run();
+    });
+
+    const persist = (cb: (err?: Error) => void): void => {
+      context.set(STATE_KEY, engine.snapshotState(), cfg.store, (err?: Error) => cb(err ?? undefined));
+    };
+
+    /** Updates the status at most every STATUS_EVERY_MS, always ending on the latest figures (trailing update). */
+    function showStatus(force = false): void {
+      const now = Date.now();
+      if (!force && now - lastStatus < STATUS_EVERY_MS) {
+        statusTimer ??= setTimeout(() => {
+          statusTimer = undefined;
+          showStatus(true);
+        }, STATUS_EVERY_MS - (now - lastStatus));
+        return;
+      }
+      lastStatus = now;
+      const current = statusMachine === undefined ? undefined : engine.peek(statusMachine);
+      const r = current && current.oee !== null ? current : statusMachine === undefined ? undefined : lastEmitted.get(statusMachine);
+      if (!r || r.oee === null) {
+        setStatus(node, 'idle', RED._('oee-calculator.status.waiting'));
+        return;
+      }
+      const pct = r.oee * 100;
+      const kind = pct >= cfg.bandGood ? 'ok' : pct >= cfg.bandWarn ? 'warn' : 'bad';
+      setStatus(node, kind, `${r.machine}: ${pct.toFixed(1)}% (${r.window.kind})`);
+    }
+
+    /** One output message per result; the first reuses the incoming message. */
+    function emit(results: OeeResult[], send: Send, incoming?: NodeMessage): void {
+      if (results.length === 0) return;
+      for (const r of results) lastEmitted.set(r.machine, r);
+      const msgs = results.map((r, i): NodeMessage => {
+        const base: NodeMessage = incoming ? (i === 0 ? incoming : (RED.util.cloneMessage(incoming) as NodeMessage)) : {};
+        base.topic = r.machine;
+        base.payload = r;
+        return base;
+      });
+      send([msgs]);
+    }
+
+    function handle(msg: NodeMessageInFlow, send: Send, done: Done): void {
+      let results: OeeResult[];
+      try {
+        const parsed = parseMessage(msg, cfg.table, cfg.input, Date.now());
+        if ('command' in parsed) {
+          if (parsed.command === 'reset') {
+            engine.reset(parsed.machine);
+            if (parsed.machine === undefined) lastEmitted.clear();
+            else lastEmitted.delete(parsed.machine);
+            results = [];
+          } else {
+            const r = engine.report(parsed.ts, parsed.machine);
+            results = [...r.closed, ...r.current];
+          }
+        } else {
+          results = engine.push(parsed);
+          last = { ts: Math.max(parsed.ts, last?.ts ?? parsed.ts), wall: Date.now() };
+          statusMachine = parsed.machine;
+        }
+      } catch (err) {
+        setStatus(node, 'error', RED._('oee-calculator.status.badInput'));
+        done(err instanceof Error ? err : new Error(String(err)));
+        return;
+      }
+      persist((err) => {
+        if (err) {
+          setStatus(node, 'error', RED._('oee-calculator.status.storeError'));
+          done(new Error(`${RED._('oee-calculator.errors.save')}: ${errorText(err)}`));
+          return;
+        }
+        emit(results, send, msg);
+        showStatus();
+        done();
+      });
+    }
+
+    node.on('input', (msg: NodeMessageInFlow, send: Send, done: Done) => {
+      if (ready) handle(msg, send, done);
+      else waiting.push(() => handle(msg, send, done));
+    });
+
+    const timer = setInterval(
+      () => {
+        if (!ready || engine.machines().length === 0) return;
+        try {
+          const at = clock() - GRACE_MS;
+          const results = cfg.emitIntervalMs > 0 ? ((r) => [...r.closed, ...r.current])(engine.report(at)) : engine.advanceAll(at);
+          emit(results, (m) => node.send(m));
+          if (results.length > 0) persist((err) => err && node.error(`${RED._('oee-calculator.errors.save')}: ${errorText(err)}`));
+          showStatus(true);
+        } catch (err) {
+          node.error(errorText(err));
+        }
+      },
+      cfg.emitIntervalMs > 0 ? cfg.emitIntervalMs : TICK_MS,
+    );
+
+    node.on('close', (_removed: boolean, done: () => void) => {
+      clearInterval(timer);
+      clearTimeout(statusTimer);
+      if (!ready) {
+        done();
+        return;
+      }
+      persist(() => done());
+    });
+  }
+  RED.nodes.registerType('oee-calculator', OeeCalculator);
+};

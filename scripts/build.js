@@ -1,0 +1,33 @@
+// Build: compile TypeScript to CommonJS and lay out what the Node-RED loader needs next to each node's .js
+// (its .html, locales/ and icons/), plus examples/ at the package root from flows/.
+'use strict';
+const fs = require('node:fs');
+const path = require('node:path');
+const { execFileSync } = require('node:child_process');
+
+const root = path.resolve(__dirname, '..');
+const pkg = require(path.join(root, 'package.json'));
+const dist = path.join(root, 'dist');
+const examples = path.join(root, 'examples');
+
+fs.rmSync(dist, { recursive: true, force: true });
+fs.rmSync(examples, { recursive: true, force: true });
+execFileSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', path.join(root, 'tsconfig.build.json')], { stdio: 'inherit' });
+
+for (const [type, entry] of Object.entries(pkg['node-red'].nodes)) {
+  const outDir = path.dirname(path.join(root, entry));
+  const base = path.basename(entry, '.js');
+  const srcDir = path.join(root, 'nodes', type);
+  const html = path.join(srcDir, `${base}.html`);
+  if (!fs.existsSync(html)) throw new Error(`${type}: missing editor file ${path.relative(root, html)}`);
+  fs.copyFileSync(html, path.join(outDir, `${base}.html`));
+  fs.cpSync(path.join(srcDir, 'locales'), path.join(outDir, 'locales'), { recursive: true });
+  // Icons are looked up in icons/ next to the node's .js: copy the one its editor definition names.
+  const icon = /\bicon:\s*["']([^"']+)["']/.exec(fs.readFileSync(html, 'utf8'));
+  if (!icon) throw new Error(`${type}: no literal icon in ${path.relative(root, html)}`);
+  fs.mkdirSync(path.join(outDir, 'icons'), { recursive: true });
+  fs.copyFileSync(path.join(root, 'icons', icon[1]), path.join(outDir, 'icons', icon[1]));
+}
+
+fs.cpSync(path.join(root, 'flows'), examples, { recursive: true, filter: (src) => fs.statSync(src).isDirectory() || src.endsWith('.json') });
+console.log(`built ${Object.keys(pkg['node-red'].nodes).length} node sets into dist/, examples/ from flows/`);

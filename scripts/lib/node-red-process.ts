@@ -1,0 +1,105 @@
+// Starts and stops a real Node-RED as a child process with a generated userDir (demo, package, compat and browser tests).
+
+import { type ChildProcess, spawn } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+
+export interface NodeRedProcessOptions {
+  /** Folder for settings.js, flows.json, node_modules and context. */
+  userDir: string;
+  port: number;
+  /** Node-RED's red.js; default: the devDependency. */
+  redJs?: string;
+  /** Node.js binary; default: the current one. */
+  nodeBin?: string;
+  /** Flows to write as flows.json before the start; undefined leaves an existing file alone. */
+  flows?: unknown[];
+  /** Echo Node-RED's output. */
+  echo?: boolean;
+  /** Extra settings merged into settings.js. */
+  settings?: Record<string, unknown>;
+}
+
+export interface NodeRedProcess {
+  url: string;
+  child: ChildProcess;
+  /** Everything Node-RED printed so far. */
+  output: () => string;
+  stop: () => Promise<void>;
+}
+
+/** Settings for an unattended Node-RED bound to loopback: no telemetry, update checks, tours or projects. */
+export function writeSettings(userDir: string, port: number, extra: Record<string, unknown> = {}): void {
+  fs.mkdirSync(userDir, { recursive: true });
+  const settings = {
+    uiHost: '127.0.0.1',
+    uiPort: port,
+    flowFile: 'flows.json',
+    credentialSecret: 'plantbridge-local-demo',
+    diagnostics: { enabled: false, ui: false },
+    telemetry: { enabled: false, updateNotification: false },
+    editorTheme: { tours: false, projects: { enabled: false } },
+    contextStorage: { default: { module: 'memory' }, file: { module: 'localfilesystem' } },
+    logging: { console: { level: 'info', metrics: false, audit: false } },
+    ...extra,
+  };
+  fs.writeFileSync(path.join(userDir, 'settings.js'), `module.exports = ${JSON.stringify(settings, null, 2)};\n`);
+}
+
+/** Starts Node-RED and resolves once its admin API answers; rejects with its output if it exits or hangs. */
+export async function startNodeRed(opts: NodeRedProcessOptions): Promise<NodeRedProcess> {
+  writeSettings(opts.userDir, opts.port, opts.settings);
+  if (opts.flows) fs.writeFileSync(path.join(opts.userDir, 'flows.json'), JSON.stringify(opts.flows, null, 2));
+  const redJs = opts.redJs ?? require.resolve('node-red/red.js');
+  const child = spawn(opts.nodeBin ?? process.execPath, [redJs, '--userDir', opts.userDir, '--settings', path.join(opts.userDir, 'settings.js')], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, NODE_RED_ENABLE_PROJECTS: 'false' },
+  });
+  let out = '';
+  const take = (chunk: Buffer): void => {
+    out += chunk.toString();
+    if (opts.echo) process.stdout.write(chunk);
+  };
+  child.stdout?.on('data', take);
+  child.stderr?.on('data', take);
+  const url = `http://127.0.0.1:${opts.port}`;
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    const gone = await Promise.race([exited, new Promise<'wait'>((r) => setTimeout(() => r('wait'), 250))]);
+    if (gone !== 'wait') throw new Error(`Node-RED exited (code ${gone}) before it was ready:\n${out}`);
+    if (/Started flows|Server now running/.test(out)) {
+      try {
+        const res = await fetch(`${url}/settings`);
+        if (res.ok) break;
+      } catch {
+        // not listening yet
+      }
+    }
+    if (Date.now() > deadline) {
+      child.kill('SIGKILL');
+      throw new Error(`Node-RED did not become ready within 60 s:\n${out}`);
+    }
+  }
+  const stop = async (): Promise<void> => {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    child.kill('SIGINT');
+    const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+    await exited;
+    clearTimeout(timer);
+  };
+  return { url, child, output: () => out, stop };
+}
+
+/** Reads every reference flow file from a folder (recursively), in name order. */
+export function readFlowFiles(dir: string): Array<{ file: string; flow: Array<Record<string, unknown>> }> {
+  const files: string[] = [];
+  const walk = (d: string): void => {
+    for (const e of fs.readdirSync(d, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
+      if (e.isDirectory()) walk(path.join(d, e.name));
+      else if (e.name.endsWith('.json')) files.push(path.join(d, e.name));
+    }
+  };
+  walk(dir);
+  return files.map((file) => ({ file, flow: JSON.parse(fs.readFileSync(file, 'utf8')) as Array<Record<string, unknown>> }));
+}

@@ -1,0 +1,17 @@
+// Types for the parts of node-red-node-test-helper the tests use (the package ships none).
+declare module 'node-red-node-test-helper' {
+  import type { Node } from 'node-red';
+  interface Helper {
+    init(runtimePath: string, userSettings?: Record<string, unknown>): void;
+    settings(userSettings: Record<string, unknown>): Record<string, unknown>;
+    load(nodes: unknown, flow: Array<Record<string, unknown>>, credentials?: Record<string, unknown>): Promise<void>;
+    unload(): Promise<void>;
+    getNode(id: string): Node | null;
+    startServer(done?: (err?: Error) => void): void;
+    stopServer(done?: (err?: Error) => void): void;
+    request(): unknown;
+    clearFlows(): Promise<void>;
+  }
+  const helper: Helper;
+  export default helper;
+}
