@@ -1,0 +1,118 @@
+// Package checks on the build: every node-red.nodes entry has what the loader and the editor need, in the right place.
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import vm from 'node:vm';
+import { PKG, ROOT } from '../helpers/package';
+import { readFlowFiles } from '../../scripts/lib/node-red-process';
+
+const entries = Object.entries(PKG['node-red'].nodes);
+
+/** Runs a node's editor script against a stub RED and returns what it passed to registerType. */
+function editorDefinition(html: string, type: string): Record<string, unknown> {
+  const script = /<script type="text\/javascript">([\s\S]*?)<\/script>/.exec(html)?.[1];
+  assert.ok(script, 'no editor script');
+  const registered: Record<string, Record<string, unknown>> = {};
+  const RED = {
+    nodes: { registerType: (t: string, d: Record<string, unknown>) => (registered[t] = d) },
+    validators: { number: () => () => true, regex: () => () => true, typedInput: () => () => true },
+    _: (k: string) => k,
+  };
+  vm.runInNewContext(script, { RED, $: () => ({}), Intl, console });
+  assert.ok(registered[type], `registerType("${type}") not called`);
+  return registered[type];
+}
+
+/** Flattens a locale catalog to its dotted keys. */
+function keys(obj: unknown, prefix = ''): string[] {
+  if (obj === null || typeof obj !== 'object') return [prefix];
+  return Object.entries(obj as Record<string, unknown>).flatMap(([k, v]) => keys(v, prefix ? `${prefix}.${k}` : k));
+}
+
+describe('package structure (dist/)', () => {
+  it('declares node sets, a Node-RED version range, Node ≥ 20 and keeps runtime dependencies few', () => {
+    assert.ok(entries.length >= 2, 'node-red.nodes walks no nodes');
+    assert.equal(PKG['node-red'].version, '>=3.1.0');
+    const pkg = PKG as unknown as { engines: { node: string }; keywords: string[]; license: string; dependencies?: Record<string, string> };
+    assert.equal(pkg.engines.node, '>=20');
+    assert.ok(pkg.keywords.includes('node-red'));
+    assert.equal(pkg.license, 'Apache-2.0');
+    assert.ok(Object.keys(pkg.dependencies ?? {}).length <= 6);
+  });
+
+  for (const [type, entry] of entries) {
+    describe(type, () => {
+      const js = path.join(ROOT, entry);
+      const dir = path.dirname(js);
+      const base = path.basename(entry, '.js');
+      const htmlFile = path.join(dir, `${base}.html`);
+
+      it('has a CommonJS .js that exports the registration function', () => {
+        assert.ok(fs.existsSync(js), `${entry} missing`);
+        const mod = require(js) as unknown;
+        assert.equal(typeof mod, 'function', 'module.exports must be the function(RED) itself, not { default }');
+      });
+
+      it('has its .html next to the .js with a literal registerType, an icon next to the .js and labelled, validated defaults', () => {
+        const html = fs.readFileSync(htmlFile, 'utf8');
+        assert.match(html, new RegExp(`RED\\.nodes\\.registerType\\(\\s*["']${type}["']`));
+        assert.ok(!html.includes('text/x-red'), 'use text/html script types');
+        const def = editorDefinition(html, type);
+        const icon = def.icon as string;
+        assert.ok(typeof icon === 'string' && fs.existsSync(path.join(dir, 'icons', icon)), `icons/${icon} next to ${base}.js`);
+        const prefix = def.category === 'config' ? 'node-config-input-' : 'node-input-';
+        const defaults = def.defaults as Record<string, { label?: string; validate?: unknown; value: unknown }>;
+        assert.ok(Object.keys(defaults).length > 2, `could not read the defaults of ${type}`);
+        for (const [p, d] of Object.entries(defaults)) {
+          assert.ok(html.includes(`id="${prefix}${p}"`) || html.includes(`id="${prefix}${p}-container"`), `${type}: no input for defaults.${p}`);
+          assert.ok(typeof d.label === 'string' && d.label, `${type}: defaults.${p} has no label`);
+          // Free-form text (name, store) and checkboxes need no validator; everything else does.
+          const free = typeof d.value === 'boolean' || ['name', 'version', 'store'].includes(p);
+          assert.ok(free || typeof d.validate === 'function' || (d as { type?: string }).type || (d as { required?: boolean }).required, `${type}: defaults.${p} is not validated`);
+        }
+      });
+
+      it('has en-US and ko catalogs with the same keys, and help text in both', () => {
+        const en = path.join(dir, 'locales', 'en-US', `${base}.json`);
+        const ko = path.join(dir, 'locales', 'ko', `${base}.json`);
+        const enKeys = keys(JSON.parse(fs.readFileSync(en, 'utf8'))).sort();
+        assert.deepEqual(keys(JSON.parse(fs.readFileSync(ko, 'utf8'))).sort(), enKeys);
+        for (const lang of ['en-US', 'ko']) {
+          const help = fs.readFileSync(path.join(dir, 'locales', lang, `${base}.html`), 'utf8');
+          assert.match(help, new RegExp(`data-help-name="${type}"`));
+          assert.match(help, /^\s*<script[^>]*>\s*<p>[^<]{20,}/, `${lang} help must open with a summary paragraph`);
+        }
+        // Every i18n key the editor file uses exists in the catalog.
+        const catalog = JSON.parse(fs.readFileSync(en, 'utf8')) as Record<string, unknown>;
+        const used = [...fs.readFileSync(htmlFile, 'utf8').matchAll(new RegExp(`["'\\]](${type}\\.[\\w.]*\\w)`, 'g'))].map((m) => m[1]!);
+        assert.ok(used.length > 3);
+        for (const k of used) {
+          const found = k.split('.').reduce<unknown>((o, part) => (o && typeof o === 'object' ? (o as Record<string, unknown>)[part] : undefined), catalog);
+          assert.ok(found !== undefined, `${type}: key ${k} is not in the en-US catalog`);
+        }
+      });
+    });
+  }
+
+  it('lays out examples/ from flows/, and every non-config node appears in an example flow', () => {
+    const examples = readFlowFiles(path.join(ROOT, 'examples'));
+    const flows = readFlowFiles(path.join(ROOT, 'flows'));
+    assert.deepEqual(
+      examples.map((e) => path.basename(e.file)),
+      flows.map((f) => path.basename(f.file)),
+    );
+    const used = new Set(examples.flatMap((e) => e.flow.map((n) => n.type as string)));
+    for (const [type, entry] of entries) {
+      const html = fs.readFileSync(path.join(ROOT, path.dirname(entry), `${path.basename(entry, '.js')}.html`), 'utf8');
+      if (/category:\s*["']config["']/.test(html)) continue;
+      assert.ok(used.has(type), `${type} appears in no example flow`);
+    }
+    for (const e of examples) {
+      const tabs = e.flow.filter((n) => n.type === 'tab');
+      assert.equal(tabs.length, 1, `${e.file}: one tab per flow file`);
+      assert.ok(e.flow.some((n) => n.type === 'comment'), `${e.file}: explain it with a comment node`);
+      const ids = new Set(e.flow.map((n) => n.id));
+      for (const n of e.flow) for (const port of (n.wires as string[][] | undefined) ?? []) for (const w of port) assert.ok(ids.has(w), `${e.file}: dangling wire ${String(n.id)} → ${w}`);
+    }
+  });
+});
