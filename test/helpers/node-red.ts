@@ -40,4 +40,5 @@ export const core = {
   inject: require('@node-red/nodes/core/common/20-inject.js') as unknown,
   change: require('@node-red/nodes/core/function/15-change.js') as unknown,
   debug: require('@node-red/nodes/core/common/21-debug.js') as unknown,
+  comment: require('@node-red/nodes/core/common/90-comment.js') as unknown,
 };

@@ -350,7 +350,7 @@ export class OeeEngine {
   /** Forgets a machine (or all). */
   reset(machine?: string): void {
     if (machine === undefined) this.state.machines = {};
-    else delete this.state.machines[machine];
+    else this.state.machines = Object.fromEntries(Object.entries(this.state.machines).filter(([id]) => id !== machine));
   }
 
   private machine(id: string, ts: number): MachineRecord {
