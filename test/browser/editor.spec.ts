@@ -1,0 +1,175 @@
+// Editor test in real Chromium (Debian's /usr/bin/chromium via playwright-core): palette, edit dialogs with
+// validation, config node dialog, help text, Korean catalog, deploy — and no page errors. Screenshots: test-output/.
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { type Browser, chromium, type Page } from 'playwright-core';
+import { readFlowFiles, startNodeRed, type NodeRedProcess } from '../../scripts/lib/node-red-process';
+import { freePort, PKG, ROOT } from '../helpers/package';
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const SHOTS = path.join(ROOT, 'test-output', 'browser');
+
+/** The RED editor API, as much of it as this test touches. */
+interface EditorRED {
+  nodes: { getType(t: string): unknown; node(id: string): Record<string, unknown> | null; filterNodes(f: { type: string }): Array<Record<string, unknown>> };
+  workspaces: { active(): string };
+  editor: { edit(n: unknown): void };
+  sidebar: { help: { show(type: string): void } };
+}
+declare const RED: EditorRED;
+
+describe('editor in Chromium', function () {
+  this.timeout(180_000);
+  let red: NodeRedProcess | undefined;
+  let browser: Browser | undefined;
+  const pageErrors: string[] = [];
+
+  before(async function () {
+    if (!fs.existsSync(CHROMIUM)) {
+      // CI installs Chromium (.ci/run) and must run this; a developer machine without it is told how to get it.
+      if (process.env.CI) throw new Error(`${CHROMIUM} missing: apt-get install chromium`);
+      console.warn(`    (editor test not run: ${CHROMIUM} missing; apt-get install chromium)`);
+      this.skip();
+    }
+    fs.mkdirSync(SHOTS, { recursive: true });
+    const userDir = fs.mkdtempSync(path.join(os.tmpdir(), 'plantbridge-editor-'));
+    const link = path.join(userDir, 'node_modules', '@plantbridge', 'node-red-erp-mes');
+    fs.mkdirSync(path.dirname(link), { recursive: true });
+    fs.symlinkSync(ROOT, link, 'dir');
+    const flows = readFlowFiles(path.join(ROOT, 'examples')).flatMap((f) => f.flow);
+    red = await startNodeRed({ userDir, port: await freePort(), flows });
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    });
+  });
+
+  after(async () => {
+    await browser?.close();
+    await red?.stop();
+  });
+
+  async function open(locale: string): Promise<Page> {
+    const context = await browser!.newContext({ locale, viewport: { width: 1400, height: 900 } });
+    const page = await context.newPage();
+    page.on('pageerror', (err) => pageErrors.push(`${locale}: ${err.message}`));
+    await page.goto(`${red!.url}/`);
+    await page.waitForFunction(() => typeof RED !== 'undefined' && RED.nodes && !!RED.nodes.getType('oee-calculator') && !!RED.workspaces.active(), null, { timeout: 60_000 });
+    await page.waitForSelector('.red-ui-palette-node[data-palette-type="oee-calculator"]', { timeout: 30_000 });
+    return page;
+  }
+
+  it('shows every node of the pack in the palette (config nodes as registered types) and the example tab', async () => {
+    const page = await open('en-US');
+    for (const type of Object.keys(PKG['node-red'].nodes)) {
+      const registered = await page.evaluate((t) => !!RED.nodes.getType(t), type);
+      assert.ok(registered, `${type} not registered in the editor`);
+      const def = (await page.evaluate((t) => (RED.nodes.getType(t) as { category: string }).category, type)) as string;
+      if (def !== 'config') assert.equal(await page.locator(`.red-ui-palette-node[data-palette-type="${type}"]`).count(), 1, `${type} not in the palette`);
+    }
+    await page.screenshot({ path: path.join(SHOTS, 'editor-oee-flow.png') });
+    await page.context().close();
+  });
+
+  it('opens, validates and saves the oee-calculator dialog, creating a shift calendar from it, then deploys', async () => {
+    const page = await open('en-US');
+    // Drag it from the palette like a user, then open it with a double click.
+    const before = await page.evaluate(() => RED.nodes.filterNodes({ type: 'oee-calculator' }).map((n) => n.id as string));
+    await page.dragAndDrop('.red-ui-palette-node[data-palette-type="oee-calculator"]', '#red-ui-workspace-chart', { targetPosition: { x: 500, y: 520 } });
+    const id = await page.evaluate((ids) => RED.nodes.filterNodes({ type: 'oee-calculator' }).map((n) => n.id as string).find((i) => !ids.includes(i)), before);
+    assert.ok(id, 'dropping the palette node created no node');
+    await page.locator(`#red-ui-workspace-chart g.red-ui-flow-node-group[id="${id}"], #red-ui-workspace-chart g[id="${id}"]`).first().dblclick();
+    await page.waitForSelector('#node-input-smallStop', { state: 'visible' });
+    await page.fill('#node-input-smallStop', 'soon');
+    await page.locator('#node-input-smallStop').blur();
+    await page.waitForFunction(() => document.querySelector('#node-input-smallStop')?.classList.contains('input-error'));
+    await page.fill('#node-input-smallStop', '90');
+    await page.locator('#node-input-smallStop').blur();
+    assert.equal(await page.locator('#node-input-smallStop.input-error').count(), 0);
+    await page.click('.node-input-codes-row button.red-ui-editableList-addButton');
+    await page.fill('.node-input-code-code', '60000-69999');
+    await page.selectOption('.node-input-code-category', 'idle');
+    await page.fill('.node-input-code-reason', 'material');
+    await page.screenshot({ path: path.join(SHOTS, 'dialog-oee-calculator.png') });
+
+    // Add a new shift calendar from the config-node lookup, keep its default shifts, add a holiday.
+    await page.click('#node-input-btn-calendar-add');
+    await page.waitForSelector('#node-config-input-timeZone', { state: 'visible' });
+    await page.fill('#node-config-input-timeZone', 'Asia/Seoul');
+    await page.fill('#node-config-input-holidays', '2026-12-25');
+    assert.equal(await page.locator('#node-config-input-shifts-container .plantbridge-shift-row').count(), 2);
+    await page.screenshot({ path: path.join(SHOTS, 'dialog-shift-calendar.png') });
+    await page.click('#node-config-dialog-ok');
+    await page.waitForSelector('#node-config-input-timeZone', { state: 'detached' });
+    await page.click('#node-dialog-ok');
+    await page.waitForSelector('#node-input-smallStop', { state: 'detached' });
+
+    const saved = await page.evaluate((nodeId) => {
+      const n = RED.nodes.node(nodeId)!;
+      const cal = RED.nodes.node(n.calendar as string);
+      const defaults = (RED.nodes.getType('oee-calculator') as { defaults: Record<string, { validate?: (this: unknown, v: unknown, o?: unknown) => unknown }> }).defaults;
+      const failing = Object.keys(defaults).filter((k) => defaults[k]!.validate && defaults[k]!.validate!.call(n, n[k], {}) !== true);
+      return { failing: failing.map((k) => `${k}=${JSON.stringify(n[k])}`), smallStop: n.smallStop, codes: n.codes, valid: n.valid, cal: cal && { tz: cal.timeZone, shifts: (cal.shifts as unknown[]).length, holidays: cal.holidays, valid: cal.valid } };
+    }, id);
+    assert.deepEqual(saved, {
+      failing: [],
+      smallStop: '90',
+      codes: [{ code: '60000-69999', category: 'idle', reason: 'material' }],
+      valid: true,
+      cal: { tz: 'Asia/Seoul', shifts: 2, holidays: '2026-12-25', valid: true },
+    });
+
+    await page.click('#red-ui-header-button-deploy');
+    let deployed: Array<Record<string, unknown>> = [];
+    for (let i = 0; i < 50; i++) {
+      deployed = (await (await fetch(`${red!.url}/flows`)).json()) as Array<Record<string, unknown>>;
+      if (deployed.some((n) => n.id === id)) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const node = deployed.find((n) => n.id === id);
+    assert.ok(node, 'the node was not deployed');
+    assert.equal(node.smallStop, '90');
+    await page.context().close();
+  });
+
+  it('opens and saves the example flow’s oee-calculator and shift-calendar dialogs unchanged and valid', async () => {
+    const page = await open('en-US');
+    await page.evaluate(() => RED.editor.edit(RED.nodes.node('pb-oee-calc')));
+    await page.waitForSelector('#node-input-smallStop', { state: 'visible' });
+    await page.click('#node-input-btn-calendar-edit');
+    await page.waitForSelector('#node-config-input-timeZone', { state: 'visible' });
+    assert.equal(await page.locator('#node-config-input-shifts-container .plantbridge-shift-row').count(), 3);
+    await page.click('#node-config-dialog-ok');
+    await page.waitForSelector('#node-config-input-timeZone', { state: 'detached' });
+    await page.click('#node-dialog-ok');
+    await page.waitForSelector('#node-input-smallStop', { state: 'detached' });
+    const after = await page.evaluate(() => {
+      const n = RED.nodes.node('pb-oee-calc')!;
+      const c = RED.nodes.node('pb-oee-calendar')!;
+      return { valid: n.valid, calValid: c.valid, shifts: c.shifts, emit: n.emitInterval };
+    });
+    const shipped = readFlowFiles(path.join(ROOT, 'examples')).flatMap((f) => f.flow).find((n) => n.id === 'pb-oee-calendar')!;
+    assert.deepEqual(after, { valid: true, calValid: true, shifts: shipped.shifts, emit: 15 });
+    await page.context().close();
+  });
+
+  it('shows help text and the Korean catalog', async () => {
+    const en = await open('en-US');
+    await en.evaluate(() => RED.sidebar.help.show('oee-calculator'));
+    await en.waitForSelector('.red-ui-help >> text=Calculates OEE', { timeout: 10_000 });
+    await en.context().close();
+
+    const ko = await open('ko-KR');
+    await ko.evaluate(() => RED.editor.edit(RED.nodes.node('pb-oee-calc')));
+    await ko.waitForSelector('#node-input-smallStop', { state: 'visible' });
+    assert.equal((await ko.locator('label[for="node-input-calendar"] span').textContent())?.trim(), '근무 달력');
+    await ko.screenshot({ path: path.join(SHOTS, 'dialog-oee-calculator-ko.png') });
+    await ko.context().close();
+  });
+
+  it('raised no page errors', () => {
+    assert.deepEqual(pageErrors, []);
+  });
+});
