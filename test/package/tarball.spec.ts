@@ -42,7 +42,7 @@ describe('packed tarball in Node-RED 4.1', function () {
     assert.ok(shipped.length > 0);
     assert.deepEqual(listed, shipped);
     for (const name of listed) {
-      const res = await fetch(`${red.url}/library/examples/flows/${PKG.name}/${encodeURIComponent(name)}`);
+      const res: Response = await fetch(`${red.url}/library/examples/flows/${PKG.name}/${encodeURIComponent(name)}`);
       assert.equal(res.status, 200, name);
       const flow = (await res.json()) as Array<{ type: string }>;
       assert.ok(flow.some((n) => n.type === 'tab'), `${name}: not a flow`);

@@ -1,0 +1,151 @@
+// Benchmark harness: measures message throughput of nodes inside a started, embedded Node-RED (no test spies),
+// each subject side by side with a baseline in the same process run, and reports medians and ratios.
+// The pack is loaded from its build (dist/) through the userDir, as a user would have it.
+
+import fs from 'node:fs';
+import http from 'node:http';
+import os from 'node:os';
+import path from 'node:path';
+import type { Node, NodeMessage } from 'node-red';
+
+/** One measured candidate: a flow whose `target` node is fed and whose completions are counted. */
+export interface FlowCandidate {
+  label: string;
+  /** Flow nodes (without tab/z and the counting nodes, which the harness adds). */
+  nodes: Array<Record<string, unknown>>;
+  /** The node that receives the messages and whose completions are counted. */
+  target: string;
+}
+
+export interface Measurement {
+  label: string;
+  count: number;
+  seconds: number;
+  perSecond: number;
+  heapDeltaMB: number;
+}
+
+export interface CaseResult {
+  title: string;
+  rows: Array<Measurement & { ratio?: string }>;
+  notes: string[];
+}
+
+interface EmbeddedRed {
+  init(server: http.Server, settings: Record<string, unknown>): void;
+  start(): Promise<void>;
+  stop(): Promise<void>;
+  nodes: { getNode(id: string): Node | null };
+  runtime: { flows: { setFlows(opts: { flows: { flows: unknown[] }; deploymentType?: string }): Promise<unknown> } };
+}
+
+const TAB = 'bench-tab';
+let red: EmbeddedRed | undefined;
+
+/** Starts one embedded Node-RED for the whole bench run (userDir in a temp folder, the pack linked in). */
+export async function startRuntime(): Promise<void> {
+  if (red) return;
+  const root = path.resolve(__dirname, '..');
+  if (!fs.existsSync(path.join(root, 'dist'))) throw new Error('dist/ missing: npm run build');
+  const userDir = fs.mkdtempSync(path.join(os.tmpdir(), 'plantbridge-bench-'));
+  const link = path.join(userDir, 'node_modules', '@plantbridge', 'node-red-erp-mes');
+  fs.mkdirSync(path.dirname(link), { recursive: true });
+  fs.symlinkSync(root, link, 'dir');
+  red = require('node-red') as EmbeddedRed;
+  red.init(http.createServer(), {
+    userDir,
+    flowFile: 'flows.json',
+    httpAdminRoot: false,
+    httpNodeRoot: false,
+    disableEditor: true,
+    credentialSecret: 'bench',
+    logging: { console: { level: 'warn' } },
+    contextStorage: { default: { module: 'memory' } },
+    telemetry: { enabled: false, updateNotification: false },
+  });
+  await red.start();
+}
+
+export async function stopRuntime(): Promise<void> {
+  await red?.stop();
+  red = undefined;
+}
+
+async function deploy(flow: unknown[], waitFor: string[]): Promise<void> {
+  await red!.runtime.flows.setFlows({ flows: { flows: flow }, deploymentType: 'full' });
+  for (let i = 0; i < 200 && waitFor.some((id) => !red!.nodes.getNode(id)); i++) await new Promise((r) => setTimeout(r, 25));
+  const missing = waitFor.filter((id) => !red!.nodes.getNode(id));
+  if (missing.length) throw new Error(`bench flow did not start: ${missing.join(', ')}`);
+}
+
+/**
+ * Runs `messages` through a candidate's target node in batches and returns the throughput.
+ * Completion is counted with a Complete node scoped to the target, so every candidate pays the same overhead.
+ */
+export async function measureFlow(c: FlowCandidate, messages: () => Iterable<NodeMessage>, count: number, batch = 2000): Promise<Measurement> {
+  await startRuntime();
+  const flow = [
+    { id: TAB, type: 'tab', label: 'bench' },
+    ...c.nodes.map((n) => ({ z: TAB, ...n })),
+    { id: 'bench-complete', type: 'complete', z: TAB, scope: [c.target], uncaught: false, wires: [['bench-sink']] },
+    { id: 'bench-sink', type: 'function', z: TAB, func: 'return null;', outputs: 1, wires: [[]] },
+  ];
+  await deploy(flow, [c.target, 'bench-sink']);
+  const target = red!.nodes.getNode(c.target)!;
+  let done = 0;
+  let waiter: (() => void) | undefined;
+  let goal = 0;
+  red!.nodes.getNode('bench-sink')!.on('input', () => {
+    done++;
+    if (done >= goal && waiter) waiter();
+  });
+  global.gc?.();
+  const heap0 = process.memoryUsage().heapUsed;
+  const it = messages()[Symbol.iterator]();
+  const t0 = process.hrtime.bigint();
+  let sent = 0;
+  while (sent < count) {
+    const n = Math.min(batch, count - sent);
+    goal = sent + n;
+    const finished = new Promise<void>((r) => (waiter = r));
+    for (let i = 0; i < n; i++) target.receive(it.next().value as NodeMessage);
+    sent += n;
+    if (done < goal) await finished;
+  }
+  const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+  const heapDeltaMB = (process.memoryUsage().heapUsed - heap0) / 1048576;
+  await deploy([], []);
+  return { label: c.label, count, seconds, perSecond: count / seconds, heapDeltaMB };
+}
+
+/** Runs a measurement several times, interleaved with the others by the caller; returns the median run. */
+export function median(runs: Measurement[]): Measurement {
+  const sorted = [...runs].sort((a, b) => a.perSecond - b.perSecond);
+  return sorted[Math.floor(sorted.length / 2)]!;
+}
+
+/** Measures plain synchronous work: calls `fn` for `count` items. */
+export function measureLoop(label: string, count: number, fn: (i: number) => void): Measurement {
+  global.gc?.();
+  const heap0 = process.memoryUsage().heapUsed;
+  const t0 = process.hrtime.bigint();
+  for (let i = 0; i < count; i++) fn(i);
+  const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+  return { label, count, seconds, perSecond: count / seconds, heapDeltaMB: (process.memoryUsage().heapUsed - heap0) / 1048576 };
+}
+
+/** Machine description for the report. */
+export function machine(): string {
+  const cpu = os.cpus()[0]?.model ?? 'unknown CPU';
+  return `${os.cpus().length} × ${cpu}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.versions.node}, ${os.platform()} ${os.release()}`;
+}
+
+/** Formats a case as a Markdown table. */
+export function table(res: CaseResult): string {
+  const lines = [`### ${res.title}`, '', '| candidate | messages | seconds | per second | vs. baseline | heap Δ MB |', '|---|---:|---:|---:|---:|---:|'];
+  for (const r of res.rows) {
+    lines.push(`| ${r.label} | ${r.count.toLocaleString('en-US')} | ${r.seconds.toFixed(2)} | ${Math.round(r.perSecond).toLocaleString('en-US')} | ${r.ratio ?? '—'} | ${r.heapDeltaMB.toFixed(1)} |`);
+  }
+  if (res.notes.length) lines.push('', ...res.notes.map((n) => `- ${n}`));
+  return lines.join('\n');
+}

@@ -1,0 +1,35 @@
+// npm run bench: runs every benchmark case and rewrites the figures section of BENCHMARKS.md.
+
+import fs from 'node:fs';
+import path from 'node:path';
+import { oeeBench } from './cases/oee';
+import { machine, stopRuntime, table, type CaseResult } from './harness';
+
+const BEGIN = '<!-- bench:begin -->';
+const END = '<!-- bench:end -->';
+
+async function main(): Promise<void> {
+  const quick = process.argv.includes('--quick');
+  const results: CaseResult[] = [...(await oeeBench(quick ? 20_000 : 100_000, quick ? 1 : 3))];
+  await stopRuntime();
+  const report = [
+    `Measured ${new Date().toISOString().slice(0, 10)} with \`npm run bench\` on ${machine()}.`,
+    '',
+    ...results.map(table).flatMap((t) => [t, '']),
+  ].join('\n');
+  console.log(report);
+  const file = path.join(__dirname, '..', 'BENCHMARKS.md');
+  const text = fs.readFileSync(file, 'utf8');
+  const a = text.indexOf(BEGIN);
+  const b = text.indexOf(END);
+  if (a < 0 || b < a) throw new Error('BENCHMARKS.md lacks the bench markers');
+  if (!quick) fs.writeFileSync(file, `${text.slice(0, a + BEGIN.length)}\n${report}\n${text.slice(b)}`);
+}
+
+main().then(
+  () => process.exit(0),
+  (err: unknown) => {
+    console.error(err);
+    process.exit(1);
+  },
+);
