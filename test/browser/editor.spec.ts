@@ -52,7 +52,7 @@ describe('editor in Chromium', function () {
   });
 
   async function open(locale: string): Promise<Page> {
-    const context = await browser!.newContext({ locale, viewport: { width: 1400, height: 900 } });
+    const context = await browser!.newContext({ locale, viewport: { width: 1600, height: 800 } });
     const page = await context.newPage();
     page.on('pageerror', (err) => pageErrors.push(`${locale}: ${err.message}`));
     await page.goto(`${red!.url}/`);
