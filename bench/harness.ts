@@ -7,6 +7,7 @@ import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import type { Node, NodeMessage } from 'node-red';
+import { linkPack, PACKAGE_ROOT } from '../scripts/lib/node-red-process';
 
 /** One measured candidate: a flow whose `target` node is fed and whose completions are counted. */
 export interface FlowCandidate {
@@ -45,12 +46,8 @@ let red: EmbeddedRed | undefined;
 /** Starts one embedded Node-RED for the whole bench run (userDir in a temp folder, the pack linked in). */
 export async function startRuntime(): Promise<void> {
   if (red) return;
-  const root = path.resolve(__dirname, '..');
-  if (!fs.existsSync(path.join(root, 'dist'))) throw new Error('dist/ missing: npm run build');
-  const userDir = fs.mkdtempSync(path.join(os.tmpdir(), 'plantbridge-bench-'));
-  const link = path.join(userDir, 'node_modules', '@plantbridge', 'node-red-erp-mes');
-  fs.mkdirSync(path.dirname(link), { recursive: true });
-  fs.symlinkSync(root, link, 'dir');
+  if (!fs.existsSync(path.join(PACKAGE_ROOT, 'dist'))) throw new Error('dist/ missing: npm run build');
+  const userDir = linkPack();
   red = require('node-red') as EmbeddedRed;
   red.init(http.createServer(), {
     userDir,

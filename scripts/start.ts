@@ -3,7 +3,7 @@
 
 import fs from 'node:fs';
 import path from 'node:path';
-import { readFlowFiles, startNodeRed } from './lib/node-red-process';
+import { linkPack, readFlowFiles, startNodeRed } from './lib/node-red-process';
 
 const root = path.resolve(__dirname, '..');
 const args = process.argv.slice(2);
@@ -15,11 +15,7 @@ const userDir = path.join(root, '.userdir');
 async function main(): Promise<void> {
   if (!Number.isInteger(port) || port <= 0 || port > 65535) throw new Error(`--port must be a TCP port, got ${String(port)}`);
   if (!fs.existsSync(path.join(root, 'dist'))) throw new Error('dist/ is missing: run "npm run build" (npm install does it)');
-  // Link the checkout into the userDir the way "npm install <path>" would, so Node-RED loads it as a module.
-  const link = path.join(userDir, 'node_modules', '@plantbridge', 'node-red-erp-mes');
-  fs.mkdirSync(path.dirname(link), { recursive: true });
-  fs.rmSync(link, { recursive: true, force: true });
-  fs.symlinkSync(root, link, 'dir');
+  linkPack(userDir);
   fs.writeFileSync(path.join(userDir, 'package.json'), JSON.stringify({ name: 'plantbridge-demo', private: true, dependencies: { '@plantbridge/node-red-erp-mes': 'file:..' } }, null, 2));
 
   const flowFiles = readFlowFiles(path.join(root, 'flows'));

@@ -2,7 +2,24 @@
 
 import { type ChildProcess, spawn } from 'node:child_process';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
+
+/** The checkout's root folder. */
+export const PACKAGE_ROOT = path.resolve(__dirname, '..', '..');
+
+/**
+ * Links this checkout into `<userDir>/node_modules/@plantbridge/node-red-erp-mes`, as `npm install <path>` would,
+ * so Node-RED loads the built pack from dist/. Without a userDir, makes a temporary one. Returns the userDir.
+ */
+export function linkPack(userDir?: string): string {
+  const dir = userDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'plantbridge-'));
+  const link = path.join(dir, 'node_modules', '@plantbridge', 'node-red-erp-mes');
+  fs.mkdirSync(path.dirname(link), { recursive: true });
+  fs.rmSync(link, { recursive: true, force: true });
+  fs.symlinkSync(PACKAGE_ROOT, link, 'dir');
+  return dir;
+}
 
 export interface NodeRedProcessOptions {
   /** Folder for settings.js, flows.json, node_modules and context. */

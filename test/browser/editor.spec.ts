@@ -2,10 +2,9 @@
 // validation, config node dialog, help text, Korean catalog, deploy — and no page errors. Screenshots: test-output/.
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { type Browser, chromium, type Page } from 'playwright-core';
-import { readFlowFiles, startNodeRed, type NodeRedProcess } from '../../scripts/lib/node-red-process';
+import { linkPack, readFlowFiles, startNodeRed, type NodeRedProcess } from '../../scripts/lib/node-red-process';
 import { freePort, PKG, ROOT } from '../helpers/package';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -34,10 +33,7 @@ describe('editor in Chromium', function () {
       this.skip();
     }
     fs.mkdirSync(SHOTS, { recursive: true });
-    const userDir = fs.mkdtempSync(path.join(os.tmpdir(), 'plantbridge-editor-'));
-    const link = path.join(userDir, 'node_modules', '@plantbridge', 'node-red-erp-mes');
-    fs.mkdirSync(path.dirname(link), { recursive: true });
-    fs.symlinkSync(ROOT, link, 'dir');
+    const userDir = linkPack();
     const flows = readFlowFiles(path.join(ROOT, 'examples')).flatMap((f) => f.flow);
     red = await startNodeRed({ userDir, port: await freePort(), flows });
     browser = await chromium.launch({

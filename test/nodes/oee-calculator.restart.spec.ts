@@ -2,10 +2,9 @@
 // half recorded before a restart closes with the same figures as an uninterrupted one.
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { startNodeRed } from '../../scripts/lib/node-red-process';
-import { freePort, ROOT } from '../helpers/package';
+import { linkPack, startNodeRed } from '../../scripts/lib/node-red-process';
+import { freePort } from '../helpers/package';
 import { calendarNode, workedExample } from './fixtures/oee';
 
 function restartFlow(): Array<Record<string, unknown>> {
@@ -32,10 +31,7 @@ describe('oee-calculator across a Node-RED restart (file context store)', functi
   this.timeout(120_000);
 
   it('continues the open shift after a restart and closes it with the uninterrupted figures', async () => {
-    const userDir = fs.mkdtempSync(path.join(os.tmpdir(), 'plantbridge-restart-'));
-    const link = path.join(userDir, 'node_modules', '@plantbridge', 'node-red-erp-mes');
-    fs.mkdirSync(path.dirname(link), { recursive: true });
-    fs.symlinkSync(ROOT, link, 'dir');
+    const userDir = linkPack();
     const port = await freePort();
     const events = workedExample();
     // Posts events and waits until the oee node has completed every one (a Complete node counts them).
