@@ -1,0 +1,287 @@
+// HTTP for ERP dialects: one axios instance per connection with keep-alive agents, TLS settings, a concurrency limit,
+// retries with exponential back-off and jitter (honouring Retry-After), authentication, and a cookie jar.
+
+import http from 'node:http';
+import https from 'node:https';
+import axios, { type AxiosInstance, type AxiosResponse } from 'axios';
+import { ErpError, excerpt, reasonOf, safeUrl } from './errors';
+
+/** How requests authenticate. Dialect logins (Odoo, Tryton) sit on top of `none` or `basic`. */
+export type AuthSettings =
+  | { type: 'none' }
+  | { type: 'basic'; user: string; password: string }
+  | { type: 'bearer'; token: string }
+  | { type: 'apikey'; header: string; key: string }
+  | { type: 'oauth2'; tokenUrl: string; clientId: string; clientSecret: string; scope?: string };
+
+export interface RetryPolicy {
+  /** Total tries per request, ≥ 1. */
+  attempts: number;
+  baseDelayMs: number;
+  maxDelayMs: number;
+}
+
+export interface HttpSettings {
+  baseUrl: string;
+  timeoutMs: number;
+  retry: RetryPolicy;
+  /** Requests in flight at once per connection. */
+  concurrency: number;
+  tls: { ca?: string; cert?: string; key?: string; rejectUnauthorized: boolean };
+  auth: AuthSettings;
+  headers?: Record<string, string>;
+}
+
+export interface HttpRequest {
+  method: 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE';
+  /** Path relative to the base URL, or an absolute URL (e.g. a server-driven next link). */
+  path: string;
+  query?: Record<string, string | number | boolean | undefined>;
+  /** JSON-serialisable body, or a string sent as is. */
+  body?: unknown;
+  headers?: Record<string, string>;
+  /** Statuses ≥ 400 handed back instead of thrown (e.g. 403 for CSRF, 401 for an expired dialect session). */
+  passStatuses?: number[];
+  /** Set false for requests that must not be repeated automatically. */
+  retry?: boolean;
+}
+
+export interface HttpResponse {
+  status: number;
+  headers: Record<string, string>;
+  /** Raw body text. */
+  text: string;
+}
+
+const RETRY_STATUSES = new Set([408, 425, 429, 500, 502, 503, 504]);
+const RETRY_CODES = new Set(['ECONNRESET', 'ECONNREFUSED', 'ETIMEDOUT', 'EPIPE', 'ECONNABORTED', 'EAI_AGAIN', 'ENOTFOUND', 'EHOSTUNREACH', 'ERR_SOCKET_CONNECTION_TIMEOUT']);
+const MAX_RETRY_AFTER_MS = 300_000;
+
+/** Reads Retry-After (seconds or HTTP date) into ms, or undefined. */
+export function retryAfterMs(value: string | undefined, now = Date.now()): number | undefined {
+  if (!value) return undefined;
+  if (/^\d+$/.test(value.trim())) return Number(value) * 1000;
+  const t = Date.parse(value);
+  return Number.isNaN(t) ? undefined : Math.max(0, t - now);
+}
+
+/** Exponential back-off with "equal jitter": half fixed, half random. attempt = 1 for the first retry. */
+export function backoffMs(policy: RetryPolicy, attempt: number, random: () => number = Math.random): number {
+  const exp = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (attempt - 1));
+  return exp / 2 + (exp / 2) * random();
+}
+
+export interface HttpHooks {
+  sleep?: (ms: number) => Promise<void>;
+  random?: () => number;
+  /** Called before each retry, for status displays and logs. */
+  onRetry?: (info: { attempt: number; delayMs: number; reason: string }) => void;
+}
+
+/** HTTP client of one ERP connection. */
+export class ErpHttp {
+  readonly axios: AxiosInstance;
+  private readonly agents: { http: http.Agent; https: https.Agent };
+  private inFlight = 0;
+  private readonly waiting: Array<() => void> = [];
+  private token: { value: string; expires: number } | undefined;
+  private readonly cookies = new Map<string, string>();
+  private readonly abort = new AbortController();
+
+  constructor(
+    readonly settings: HttpSettings,
+    private readonly hooks: HttpHooks = {},
+  ) {
+    if (!/^https?:\/\/[^/]+/.test(settings.baseUrl)) throw new ErpError('config', `base URL "${safeUrl(settings.baseUrl)}" must start with http:// or https://`);
+    this.agents = {
+      http: new http.Agent({ keepAlive: true, maxSockets: settings.concurrency }),
+      https: new https.Agent({
+        keepAlive: true,
+        maxSockets: settings.concurrency,
+        ca: settings.tls.ca || undefined,
+        cert: settings.tls.cert || undefined,
+        key: settings.tls.key || undefined,
+        rejectUnauthorized: settings.tls.rejectUnauthorized,
+      }),
+    };
+    this.axios = axios.create({
+      baseURL: settings.baseUrl.replace(/\/+$/, ''),
+      timeout: settings.timeoutMs,
+      httpAgent: this.agents.http,
+      httpsAgent: this.agents.https,
+      responseType: 'text',
+      transformResponse: [(d: unknown) => d],
+      validateStatus: () => true,
+      maxRedirects: 5,
+      signal: this.abort.signal,
+    });
+  }
+
+  /** Stops every request in flight and frees the sockets. */
+  close(): void {
+    this.abort.abort();
+    this.agents.http.destroy();
+    this.agents.https.destroy();
+    for (const w of this.waiting.splice(0)) w();
+  }
+
+  /** Forgets cookies and cached tokens (e.g. after an auth failure). */
+  resetSession(): void {
+    this.cookies.clear();
+    this.token = undefined;
+  }
+
+  /** Sends a request with retries; throws ErpError on failure. */
+  async request(req: HttpRequest): Promise<HttpResponse> {
+    const policy = this.settings.retry;
+    const attempts = req.retry === false ? 1 : Math.max(1, policy.attempts);
+    let refreshedToken = false;
+    for (let attempt = 1; ; attempt++) {
+      let res: AxiosResponse<string> | undefined;
+      let failure: { reason: string; retryAfter?: number; code?: string } | undefined;
+      try {
+        res = await this.limited(() => this.send(req));
+      } catch (err) {
+        if (this.abort.signal.aborted) throw new ErpError('unavailable', 'the connection was closed while a request was in flight');
+        if (err instanceof ErpError) throw err;
+        const e = err as { code?: string; message?: string };
+        const code = e.code ?? '';
+        if (!RETRY_CODES.has(code) && !/timeout|socket hang up|network/i.test(e.message ?? '')) {
+          throw new ErpError('unavailable', `${req.method} ${safeUrl(this.url(req.path))} failed: ${e.message ?? code}`, { url: safeUrl(this.url(req.path)) });
+        }
+        failure = { reason: code === 'ECONNABORTED' || /timeout/i.test(e.message ?? '') ? `timeout after ${this.settings.timeoutMs} ms` : `${code || 'network error'}: ${e.message ?? ''}`.trim(), code };
+      }
+      if (res) {
+        this.keepCookies(res);
+        if (res.status === 401 && this.settings.auth.type === 'oauth2' && !refreshedToken) {
+          // An expired or revoked token: fetch a new one once, outside the retry budget.
+          this.token = undefined;
+          refreshedToken = true;
+          attempt--;
+          continue;
+        }
+        if (res.status < 400 || req.passStatuses?.includes(res.status)) return { status: res.status, headers: headerMap(res), text: res.data ?? '' };
+        if (!RETRY_STATUSES.has(res.status)) throw this.statusError(req, res, attempt);
+        failure = { reason: `HTTP ${res.status}${reasonOf(res.data) ? ` (${reasonOf(res.data)})` : ''}`, retryAfter: retryAfterMs(headerMap(res)['retry-after']) };
+      }
+      if (attempt >= attempts) {
+        const status = res?.status;
+        throw new ErpError('unavailable', `${req.method} ${safeUrl(this.url(req.path))}: ${failure!.reason}; gave up after ${attempt} attempt${attempt > 1 ? 's' : ''}`, {
+          status,
+          attempts: attempt,
+          reason: failure!.reason,
+          url: safeUrl(this.url(req.path)),
+        });
+      }
+      const delayMs = Math.min(MAX_RETRY_AFTER_MS, failure!.retryAfter ?? backoffMs(policy, attempt, this.hooks.random));
+      this.hooks.onRetry?.({ attempt, delayMs, reason: failure!.reason });
+      await (this.hooks.sleep ?? sleep)(delayMs);
+      if (this.abort.signal.aborted) throw new ErpError('unavailable', 'the connection was closed while waiting to retry');
+    }
+  }
+
+  /** Sends a request and parses the JSON answer; a body that is not JSON is a protocol error. */
+  async json<T>(req: HttpRequest): Promise<{ status: number; headers: Record<string, string>; body: T }> {
+    const res = await this.request(req);
+    return { status: res.status, headers: res.headers, body: parseJson<T>(res.text, `${req.method} ${safeUrl(this.url(req.path))}`) };
+  }
+
+  /** Absolute URL for a path. */
+  url(path: string): string {
+    return /^https?:\/\//.test(path) ? path : `${this.settings.baseUrl.replace(/\/+$/, '')}/${path.replace(/^\/+/, '')}`;
+  }
+
+  private async send(req: HttpRequest): Promise<AxiosResponse<string>> {
+    const headers: Record<string, string> = { Accept: 'application/json', ...this.settings.headers, ...(await this.authHeaders()), ...req.headers };
+    const cookie = [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
+    if (cookie && !headers.Cookie) headers.Cookie = cookie;
+    let data: string | undefined;
+    if (req.body !== undefined) {
+      data = typeof req.body === 'string' ? req.body : JSON.stringify(req.body);
+      headers['Content-Type'] ??= 'application/json';
+    }
+    const params = req.query ? Object.fromEntries(Object.entries(req.query).filter(([, v]) => v !== undefined)) : undefined;
+    return this.axios.request<string>({ method: req.method, url: req.path, params, data, headers });
+  }
+
+  private statusError(req: HttpRequest, res: AxiosResponse<string>, attempts: number): ErpError {
+    const reason = reasonOf(res.data) ?? excerpt(res.data ?? '');
+    const where = `${req.method} ${safeUrl(this.url(req.path))}`;
+    const kind = res.status === 401 || res.status === 403 ? 'auth' : 'http';
+    const what = kind === 'auth' ? 'the ERP refused the credentials' : 'the ERP rejected the request';
+    return new ErpError(kind, `${where}: HTTP ${res.status}, ${what}${reason ? `: ${reason}` : ''}`, { status: res.status, attempts, reason, url: safeUrl(this.url(req.path)) });
+  }
+
+  private async authHeaders(): Promise<Record<string, string>> {
+    const a = this.settings.auth;
+    switch (a.type) {
+      case 'basic':
+        return { Authorization: `Basic ${Buffer.from(`${a.user}:${a.password}`).toString('base64')}` };
+      case 'bearer':
+        return { Authorization: `Bearer ${a.token}` };
+      case 'apikey':
+        return { [a.header]: a.key };
+      case 'oauth2':
+        return { Authorization: `Bearer ${await this.oauthToken(a)}` };
+      default:
+        return {};
+    }
+  }
+
+  /** OAuth2 client credentials; the token is cached and renewed 30 s before it expires. */
+  private async oauthToken(a: Extract<AuthSettings, { type: 'oauth2' }>): Promise<string> {
+    if (this.token && this.token.expires > Date.now() + 30_000) return this.token.value;
+    const form = new URLSearchParams({ grant_type: 'client_credentials', client_id: a.clientId, client_secret: a.clientSecret });
+    if (a.scope) form.set('scope', a.scope);
+    let res: AxiosResponse<string>;
+    try {
+      res = await this.axios.request<string>({ method: 'POST', url: a.tokenUrl, data: form.toString(), headers: { 'Content-Type': 'application/x-www-form-urlencoded', Accept: 'application/json' } });
+    } catch (err) {
+      throw new ErpError('unavailable', `OAuth2 token request to ${safeUrl(a.tokenUrl)} failed: ${(err as Error).message}`);
+    }
+    if (res.status >= 400) throw new ErpError('auth', `OAuth2 token request to ${safeUrl(a.tokenUrl)}: HTTP ${res.status}${reasonOf(res.data) ? `: ${reasonOf(res.data)}` : ''}`, { status: res.status });
+    const body = parseJson<{ access_token?: string; expires_in?: number }>(res.data, 'OAuth2 token response');
+    if (!body.access_token) throw new ErpError('protocol', `OAuth2 token response from ${safeUrl(a.tokenUrl)} has no access_token`);
+    this.token = { value: body.access_token, expires: Date.now() + (body.expires_in ?? 3600) * 1000 };
+    return this.token.value;
+  }
+
+  private keepCookies(res: AxiosResponse<string>): void {
+    const set = res.headers['set-cookie'];
+    for (const c of Array.isArray(set) ? set : set ? [String(set)] : []) {
+      const [pair] = c.split(';');
+      const i = pair!.indexOf('=');
+      if (i > 0) this.cookies.set(pair!.slice(0, i).trim(), pair!.slice(i + 1).trim());
+    }
+  }
+
+  private async limited<T>(fn: () => Promise<T>): Promise<T> {
+    while (this.inFlight >= this.settings.concurrency) await new Promise<void>((r) => this.waiting.push(r));
+    this.inFlight++;
+    try {
+      return await fn();
+    } finally {
+      this.inFlight--;
+      this.waiting.shift()?.();
+    }
+  }
+}
+
+function headerMap(res: AxiosResponse): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(res.headers ?? {})) if (v !== undefined && v !== null) out[k.toLowerCase()] = Array.isArray(v) ? v.join(', ') : String(v);
+  return out;
+}
+
+/** Parses JSON or throws a protocol error that quotes the start of the body. */
+export function parseJson<T>(text: string, what: string): T {
+  try {
+    return JSON.parse(text) as T;
+  } catch {
+    throw new ErpError('protocol', `${what}: the ERP answered with a body that is not JSON: "${excerpt(text, 120)}"`);
+  }
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}

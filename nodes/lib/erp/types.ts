@@ -1,0 +1,120 @@
+// The common order shape, the fetch query, and the interface every ERP dialect implements.
+
+import type { ErpHttp } from './http';
+
+/** Order status, the same for every ERP; the ERP's own value is kept in `erpStatus`. */
+export type OrderStatus = 'planned' | 'released' | 'in-progress' | 'completed' | 'closed' | 'cancelled';
+export const ORDER_STATUSES: readonly OrderStatus[] = ['planned', 'released', 'in-progress', 'completed', 'closed', 'cancelled'];
+
+export interface ErpOperation {
+  id: string;
+  sequence: string | null;
+  description: string | null;
+  workCenter: string | null;
+  plannedStart: string | null;
+  plannedEnd: string | null;
+  quantity: number | null;
+}
+
+export interface ErpComponent {
+  material: string;
+  name: string | null;
+  quantity: number | null;
+  unit: string | null;
+}
+
+/** A production / work order in the common shape. Timestamps are ISO 8601 UTC, dates `YYYY-MM-DD`. */
+export interface ErpOrder {
+  /** The ERP's key (SAP ManufacturingOrder, Odoo/Tryton id, ERPNext name). */
+  id: string;
+  /** What people call the order (WH/MO/00012, WO-0001, 1000042). */
+  number: string;
+  material: { code: string | null; name: string | null };
+  quantity: number | null;
+  producedQuantity: number | null;
+  unit: string | null;
+  plannedStart: string | null;
+  plannedEnd: string | null;
+  due: string | null;
+  status: OrderStatus;
+  erpStatus: string;
+  plant: string | null;
+  workCenter: string | null;
+  priority: number | null;
+  /** Last change in the ERP: the incremental watermark. */
+  modified: string | null;
+  operations?: ErpOperation[];
+  components?: ErpComponent[];
+  /** The record exactly as the ERP sent it. */
+  raw: unknown;
+}
+
+/** What to fetch. Filters a dialect cannot send to the ERP are applied to each page by the fetcher. */
+export interface FetchQuery {
+  /** Empty = every status. */
+  statuses: OrderStatus[];
+  plant?: string;
+  workCenter?: string;
+  /** Planned start within [plannedFrom, plannedTo] (ISO). */
+  plannedFrom?: string;
+  plannedTo?: string;
+  /** Only orders modified at or after this instant (ISO): incremental mode. */
+  since?: string;
+  /** Orders per request where the ERP lets the client choose. */
+  pageSize: number;
+  /** Stop after this many orders (0 = no limit). */
+  limit: number;
+  /** Also fetch operations and components. */
+  expand: boolean;
+}
+
+/** One page as fetched. */
+export interface OrderPage {
+  orders: ErpOrder[];
+  /** Total matching orders when the ERP tells (OData $inlinecount / $count). */
+  total?: number;
+}
+
+/** Connection-level values a dialect may need besides HTTP. Secrets come from Node-RED credentials only. */
+export interface DialectContext {
+  http: ErpHttp;
+  /** Dialect settings from the connection (e.g. OData service path, Odoo database). */
+  options: Record<string, string>;
+  credentials: { user?: string; password?: string; apiKey?: string; apiSecret?: string };
+  /** Per-connection cache shared by every node using it (sessions, CSRF tokens, WSDL clients). */
+  session: Map<string, unknown>;
+  /** Time zone of naive ERP date-times (ERPNext, SOAP); default UTC. */
+  timeZone: string;
+}
+
+/** A posting (confirmation, maintenance request, …) sent by mes-report / maintenance-trigger. */
+export interface ErpPosting {
+  kind: string;
+  /** Dialect-ready payload. */
+  payload: unknown;
+  /** Idempotency key, sent where the ERP supports one. */
+  key: string;
+}
+
+/** A dialect setting shown in the connection's edit dialog. */
+export interface DialectOption {
+  name: string;
+  label: string;
+  default?: string;
+  required?: boolean;
+  help?: string;
+}
+
+/** What IT implements to add an ERP: fetch orders page by page in the common shape. */
+export interface ErpDialect {
+  id: string;
+  label: string;
+  /** Settings the dialect reads from `DialectContext.options`. */
+  options: DialectOption[];
+  /** Checks the dialect settings; one message per problem. */
+  validate?(options: Record<string, string>): string[];
+  /** Yields pages until every matching order was read (or `limit` reached). Must be restartable from scratch. */
+  fetchOrders(ctx: DialectContext, query: FetchQuery): AsyncGenerator<OrderPage>;
+  /** Sends a posting; returns the ERP's answer. Optional until a dialect supports writes. */
+  post?(ctx: DialectContext, posting: ErpPosting): Promise<unknown>;
+}
