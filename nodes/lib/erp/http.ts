@@ -46,6 +46,9 @@ export interface HttpRequest {
   retry?: boolean;
 }
 
+/** One try's result: a value, or a transient failure worth retrying. */
+export type Outcome<T> = { value: T } | { transient: string; retryAfter?: number; status?: number };
+
 export interface HttpResponse {
   status: number;
   headers: Record<string, string>;
@@ -53,7 +56,7 @@ export interface HttpResponse {
   text: string;
 }
 
-const RETRY_STATUSES = new Set([408, 425, 429, 500, 502, 503, 504]);
+export const RETRY_STATUSES = new Set([408, 425, 429, 500, 502, 503, 504]);
 const RETRY_CODES = new Set(['ECONNRESET', 'ECONNREFUSED', 'ETIMEDOUT', 'EPIPE', 'ECONNABORTED', 'EAI_AGAIN', 'ENOTFOUND', 'EHOSTUNREACH', 'ERR_SOCKET_CONNECTION_TIMEOUT']);
 const MAX_RETRY_AFTER_MS = 300_000;
 
@@ -117,6 +120,11 @@ export class ErpHttp {
     });
   }
 
+  /** An axios instance on the same sockets, TLS and timeout that rejects on error statuses (for the soap library). */
+  plainAxios(): AxiosInstance {
+    return axios.create({ timeout: this.settings.timeoutMs, httpAgent: this.agents.http, httpsAgent: this.agents.https, signal: this.abort.signal });
+  }
+
   /** Stops every request in flight and frees the sockets. */
   close(): void {
     this.abort.abort();
@@ -131,53 +139,67 @@ export class ErpHttp {
     this.token = undefined;
   }
 
+  /**
+   * Runs `once` until it yields a value, retrying transient outcomes with back-off (or the ERP's Retry-After) up to
+   * the policy's attempts. `once` throws ErpError for permanent failures. Used by HTTP requests and SOAP calls.
+   */
+  async withRetries<T>(what: string, once: () => Promise<Outcome<T>>, retry = true): Promise<T> {
+    const policy = this.settings.retry;
+    const attempts = retry ? Math.max(1, policy.attempts) : 1;
+    for (let attempt = 1; ; attempt++) {
+      if (this.abort.signal.aborted) throw new ErpError('unavailable', `${what}: the connection was closed`);
+      let out: Outcome<T>;
+      try {
+        out = await once();
+      } catch (err) {
+        if (this.abort.signal.aborted) throw new ErpError('unavailable', `${what}: the connection was closed while a request was in flight`);
+        throw err;
+      }
+      if ('value' in out) return out.value;
+      if (attempt >= attempts) {
+        throw new ErpError('unavailable', `${what}: ${out.transient}; gave up after ${attempt} attempt${attempt > 1 ? 's' : ''}`, { status: out.status, attempts: attempt, reason: out.transient });
+      }
+      const delayMs = Math.min(MAX_RETRY_AFTER_MS, out.retryAfter ?? backoffMs(policy, attempt, this.hooks.random));
+      this.hooks.onRetry?.({ attempt, delayMs, reason: out.transient });
+      await (this.hooks.sleep ?? sleep)(delayMs);
+    }
+  }
+
+  /** Classifies a thrown transport error: transient (retry) or permanent (ErpError). */
+  transportFailure(what: string, err: unknown): Outcome<never> {
+    if (err instanceof ErpError) throw err;
+    const e = err as { code?: string; message?: string };
+    const code = e.code ?? '';
+    if (!RETRY_CODES.has(code) && !/timeout|socket hang up|network/i.test(e.message ?? '')) throw new ErpError('unavailable', `${what} failed: ${e.message ?? code}`);
+    return { transient: code === 'ECONNABORTED' || /timeout/i.test(e.message ?? '') ? `timeout after ${this.settings.timeoutMs} ms` : `${code || 'network error'}: ${e.message ?? ''}`.trim() };
+  }
+
   /** Sends a request with retries; throws ErpError on failure. */
   async request(req: HttpRequest): Promise<HttpResponse> {
-    const policy = this.settings.retry;
-    const attempts = req.retry === false ? 1 : Math.max(1, policy.attempts);
-    let refreshedToken = false;
-    for (let attempt = 1; ; attempt++) {
-      let res: AxiosResponse<string> | undefined;
-      let failure: { reason: string; retryAfter?: number; code?: string } | undefined;
-      try {
-        res = await this.limited(() => this.send(req));
-      } catch (err) {
-        if (this.abort.signal.aborted) throw new ErpError('unavailable', 'the connection was closed while a request was in flight');
-        if (err instanceof ErpError) throw err;
-        const e = err as { code?: string; message?: string };
-        const code = e.code ?? '';
-        if (!RETRY_CODES.has(code) && !/timeout|socket hang up|network/i.test(e.message ?? '')) {
-          throw new ErpError('unavailable', `${req.method} ${safeUrl(this.url(req.path))} failed: ${e.message ?? code}`, { url: safeUrl(this.url(req.path)) });
+    const what = `${req.method} ${safeUrl(this.url(req.path))}`;
+    return this.withRetries(
+      what,
+      async () => {
+        let res: AxiosResponse<string>;
+        try {
+          res = await this.limited(() => this.send(req));
+          if (res.status === 401 && this.settings.auth.type === 'oauth2') {
+            // An expired or revoked token: fetch a new one once, outside the retry budget.
+            this.keepCookies(res);
+            this.token = undefined;
+            res = await this.limited(() => this.send(req));
+          }
+        } catch (err) {
+          return this.transportFailure(what, err);
         }
-        failure = { reason: code === 'ECONNABORTED' || /timeout/i.test(e.message ?? '') ? `timeout after ${this.settings.timeoutMs} ms` : `${code || 'network error'}: ${e.message ?? ''}`.trim(), code };
-      }
-      if (res) {
         this.keepCookies(res);
-        if (res.status === 401 && this.settings.auth.type === 'oauth2' && !refreshedToken) {
-          // An expired or revoked token: fetch a new one once, outside the retry budget.
-          this.token = undefined;
-          refreshedToken = true;
-          attempt--;
-          continue;
-        }
-        if (res.status < 400 || req.passStatuses?.includes(res.status)) return { status: res.status, headers: headerMap(res), text: res.data ?? '' };
-        if (!RETRY_STATUSES.has(res.status)) throw this.statusError(req, res, attempt);
-        failure = { reason: `HTTP ${res.status}${reasonOf(res.data) ? ` (${reasonOf(res.data)})` : ''}`, retryAfter: retryAfterMs(headerMap(res)['retry-after']) };
-      }
-      if (attempt >= attempts) {
-        const status = res?.status;
-        throw new ErpError('unavailable', `${req.method} ${safeUrl(this.url(req.path))}: ${failure!.reason}; gave up after ${attempt} attempt${attempt > 1 ? 's' : ''}`, {
-          status,
-          attempts: attempt,
-          reason: failure!.reason,
-          url: safeUrl(this.url(req.path)),
-        });
-      }
-      const delayMs = Math.min(MAX_RETRY_AFTER_MS, failure!.retryAfter ?? backoffMs(policy, attempt, this.hooks.random));
-      this.hooks.onRetry?.({ attempt, delayMs, reason: failure!.reason });
-      await (this.hooks.sleep ?? sleep)(delayMs);
-      if (this.abort.signal.aborted) throw new ErpError('unavailable', 'the connection was closed while waiting to retry');
-    }
+        if (res.status < 400 || req.passStatuses?.includes(res.status)) return { value: { status: res.status, headers: headerMap(res), text: res.data ?? '' } };
+        if (!RETRY_STATUSES.has(res.status)) throw this.statusError(req, res);
+        const reason = reasonOf(res.data);
+        return { transient: `HTTP ${res.status}${reason ? ` (${reason})` : ''}`, retryAfter: retryAfterMs(headerMap(res)['retry-after']), status: res.status };
+      },
+      req.retry !== false,
+    );
   }
 
   /** Sends a request and parses the JSON answer; a body that is not JSON is a protocol error. */
@@ -204,12 +226,12 @@ export class ErpHttp {
     return this.axios.request<string>({ method: req.method, url: req.path, params, data, headers });
   }
 
-  private statusError(req: HttpRequest, res: AxiosResponse<string>, attempts: number): ErpError {
+  private statusError(req: HttpRequest, res: AxiosResponse<string>): ErpError {
     const reason = reasonOf(res.data) ?? excerpt(res.data ?? '');
     const where = `${req.method} ${safeUrl(this.url(req.path))}`;
     const kind = res.status === 401 || res.status === 403 ? 'auth' : 'http';
     const what = kind === 'auth' ? 'the ERP refused the credentials' : 'the ERP rejected the request';
-    return new ErpError(kind, `${where}: HTTP ${res.status}, ${what}${reason ? `: ${reason}` : ''}`, { status: res.status, attempts, reason, url: safeUrl(this.url(req.path)) });
+    return new ErpError(kind, `${where}: HTTP ${res.status}, ${what}${reason ? `: ${reason}` : ''}`, { status: res.status, reason, url: safeUrl(this.url(req.path)) });
   }
 
   private async authHeaders(): Promise<Record<string, string>> {

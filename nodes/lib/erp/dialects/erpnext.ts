@@ -1,0 +1,91 @@
+// ERPNext / Frappe Work Orders over REST: token auth, filters, limit_start/limit_page_length paging (v1, until a short
+// page) or start/limit with has_next_page (v2). Naive date-times are read in the connection's time zone.
+
+import { ErpError } from '../errors';
+import { offsetAt } from '../../time/zoned';
+import type { DialectContext, ErpDialect, ErpOrder, ErpPosting, FetchQuery, OrderPage, OrderStatus } from '../types';
+import { naiveDateTime, num, str } from '../values';
+
+const STATUS_OF: Record<string, OrderStatus> = {
+  Draft: 'planned',
+  'Not Started': 'released',
+  'In Process': 'in-progress',
+  Stopped: 'in-progress',
+  Completed: 'completed',
+  Closed: 'closed',
+  Cancelled: 'cancelled',
+};
+const FIELDS = ['name', 'production_item', 'item_name', 'qty', 'produced_qty', 'stock_uom', 'status', 'planned_start_date', 'planned_end_date', 'expected_delivery_date', 'company', 'modified'];
+
+export function erpnextOrder(r: Record<string, unknown>, tz: string): ErpOrder {
+  return {
+    id: String(r.name),
+    number: String(r.name),
+    material: { code: str(r.production_item), name: str(r.item_name) },
+    quantity: num(r.qty),
+    producedQuantity: num(r.produced_qty),
+    unit: str(r.stock_uom),
+    plannedStart: naiveDateTime(r.planned_start_date, tz),
+    plannedEnd: naiveDateTime(r.planned_end_date, tz),
+    due: str(r.expected_delivery_date),
+    status: STATUS_OF[String(r.status)] ?? 'planned',
+    erpStatus: String(r.status),
+    plant: str(r.company),
+    workCenter: null,
+    priority: null,
+    modified: naiveDateTime(str(r.modified)?.replace(/\.\d+$/, '') ?? null, tz),
+    raw: r,
+  };
+}
+
+/** ISO instant → Frappe's naive server-local "YYYY-MM-DD HH:MM:SS". */
+function local(iso: string, tz: string): string {
+  const t = Date.parse(iso);
+  return new Date(t + offsetAt(tz, t)).toISOString().replace('T', ' ').slice(0, 19);
+}
+
+function authHeader(ctx: DialectContext): Record<string, string> {
+  const { apiKey, apiSecret } = ctx.credentials;
+  if (!apiKey || !apiSecret) throw new ErpError('config', 'ERPNext needs an API key and API secret (credentials)');
+  return { Authorization: `token ${apiKey}:${apiSecret}` };
+}
+
+export const erpnext: ErpDialect = {
+  id: 'erpnext',
+  label: 'ERPNext / Frappe (Work Order)',
+  options: [{ name: 'apiVersion', label: 'API (v1 or v2)', default: 'v1', help: 'v2: /api/v2/document with has_next_page' }],
+  validate(o) {
+    return o.apiVersion && !['v1', 'v2'].includes(o.apiVersion) ? [`API must be v1 or v2, got "${o.apiVersion}"`] : [];
+  },
+  async *fetchOrders(ctx: DialectContext, q: FetchQuery): AsyncGenerator<OrderPage> {
+    const v2 = ctx.options.apiVersion === 'v2';
+    const filters: unknown[] = [];
+    if (q.statuses.length) filters.push(['status', 'in', Object.keys(STATUS_OF).filter((k) => q.statuses.includes(STATUS_OF[k]!))]);
+    if (q.since) filters.push(['modified', '>=', local(q.since, ctx.timeZone)]);
+    if (q.plant) filters.push(['company', '=', q.plant]);
+    if (q.plannedFrom) filters.push(['planned_start_date', '>=', local(q.plannedFrom, ctx.timeZone)]);
+    if (q.plannedTo) filters.push(['planned_start_date', '<=', local(q.plannedTo, ctx.timeZone)]);
+    const headers = authHeader(ctx);
+    let start = 0;
+    for (;;) {
+      const size = q.limit > 0 ? Math.min(q.pageSize, q.limit - start) : q.pageSize;
+      const query: Record<string, string | number> = { fields: JSON.stringify(FIELDS), filters: JSON.stringify(filters), order_by: 'modified asc, name asc' };
+      if (v2) Object.assign(query, { start, limit: size });
+      else Object.assign(query, { limit_start: start, limit_page_length: size });
+      const { body } = await ctx.http.json<{ data?: unknown; has_next_page?: boolean }>({ method: 'GET', path: v2 ? '/api/v2/document/Work Order' : '/api/resource/Work Order', query, headers });
+      if (!Array.isArray(body.data)) throw new ErpError('protocol', 'ERPNext answered without a "data" list');
+      const rows = body.data as Array<Record<string, unknown>>;
+      yield { orders: rows.map((r) => erpnextOrder(r, ctx.timeZone)) };
+      start += rows.length;
+      // v1 has no total: a page shorter than asked for is the last one.
+      const more = v2 ? body.has_next_page === true : rows.length === size;
+      if (!more || (q.limit > 0 && start >= q.limit)) return;
+    }
+  },
+  /** Creates a document (Job Card, Stock Entry, Maintenance Visit …): payload { doctype, doc }. */
+  async post(ctx: DialectContext, posting: ErpPosting): Promise<unknown> {
+    const p = posting.payload as { doctype: string; doc: Record<string, unknown> };
+    const { body } = await ctx.http.json<{ data?: unknown }>({ method: 'POST', path: `/api/resource/${p.doctype}`, body: p.doc, headers: authHeader(ctx) });
+    return body.data ?? body;
+  },
+};

@@ -1,0 +1,151 @@
+// Odoo manufacturing orders (mrp.production) over JSON-RPC (/jsonrpc, execute_kw) or JSON-2 (/json/2, API key),
+// with keyset paging on (write_date, id) so changes during a fetch neither skip nor repeat orders.
+
+import { ErpError } from '../errors';
+import type { DialectContext, ErpDialect, ErpOrder, ErpPosting, FetchQuery, OrderPage, OrderStatus } from '../types';
+import { naiveDateTime, num, odooDateTime, str } from '../values';
+
+const STATE_OF: Record<string, OrderStatus> = { draft: 'planned', confirmed: 'released', progress: 'in-progress', to_close: 'completed', done: 'closed', cancel: 'cancelled' };
+const STATES_FOR = (s: OrderStatus): string[] => Object.entries(STATE_OF).filter(([, v]) => v === s).map(([k]) => k);
+
+const many2one = (v: unknown): { id: unknown; name: string | null } => (Array.isArray(v) ? { id: v[0], name: str(v[1]) } : { id: null, name: null });
+
+/** "[FG-1000] Bracket" → code FG-1000, name Bracket. */
+function product(v: unknown): { code: string | null; name: string | null } {
+  const { name } = many2one(v);
+  const m = name ? /^\[([^\]]+)\]\s*(.*)$/.exec(name) : null;
+  return m ? { code: m[1]!, name: m[2]! || null } : { code: name, name };
+}
+
+export function odooOrder(r: Record<string, unknown>, v17: boolean): ErpOrder {
+  const state = String(r.state);
+  return {
+    id: String(r.id),
+    number: String(r.name),
+    material: product(r.product_id),
+    quantity: num(r.product_qty),
+    producedQuantity: num(r.qty_produced),
+    unit: many2one(r.product_uom_id).name,
+    plannedStart: naiveDateTime(v17 ? r.date_start : r.date_planned_start),
+    plannedEnd: naiveDateTime(v17 ? r.date_finished : r.date_planned_finished),
+    due: naiveDateTime(r.date_deadline)?.slice(0, 10) ?? null,
+    status: STATE_OF[state] ?? 'planned',
+    erpStatus: state,
+    plant: many2one(r.company_id).name,
+    workCenter: null,
+    priority: num(r.priority),
+    modified: naiveDateTime(r.write_date),
+    raw: r,
+  };
+}
+
+function fields(v17: boolean): string[] {
+  return ['id', 'name', 'product_id', 'product_qty', 'qty_produced', 'product_uom_id', 'state', 'date_deadline', 'priority', 'company_id', 'write_date', 'workorder_ids', ...(v17 ? ['date_start', 'date_finished'] : ['date_planned_start', 'date_planned_finished'])];
+}
+
+/** Calls a model method with the configured protocol; returns the result or throws an ErpError with Odoo's reason. */
+async function call(ctx: DialectContext, model: string, method: string, args: unknown[], kw: Record<string, unknown>): Promise<unknown> {
+  if (ctx.options.protocol === 'json2') {
+    if (!ctx.credentials.apiKey) throw new ErpError('config', 'Odoo JSON-2 needs an API key (credentials)');
+    const named = { ...kw, ...(args.length ? { domain: args[0] } : {}) };
+    const headers: Record<string, string> = { Authorization: `bearer ${ctx.credentials.apiKey}` };
+    if (ctx.options.database) headers['X-Odoo-Database'] = ctx.options.database;
+    return (await ctx.http.json<unknown>({ method: 'POST', path: `/json/2/${model}/${method}`, body: named, headers })).body;
+  }
+  const db = ctx.options.database;
+  const { user, password } = ctx.credentials;
+  if (!db || !user || !password) throw new ErpError('config', 'Odoo JSON-RPC needs the database (settings) and user + password (credentials)');
+  for (let attempt = 0; ; attempt++) {
+    const uid = (ctx.session.get('odoo:uid') as number | undefined) ?? (await login(ctx, db, user, password));
+    try {
+      return await rpc(ctx, 'object', 'execute_kw', [db, uid, password, model, method, args, kw]);
+    } catch (err) {
+      // A changed password or a restored database invalidates the uid: log in once more.
+      if (err instanceof ErpError && err.kind === 'auth' && attempt === 0) {
+        ctx.session.delete('odoo:uid');
+        continue;
+      }
+      throw err;
+    }
+  }
+}
+
+async function login(ctx: DialectContext, db: string, user: string, password: string): Promise<number> {
+  const uid = await rpc(ctx, 'common', 'authenticate', [db, user, password, {}]);
+  if (typeof uid !== 'number') throw new ErpError('auth', `Odoo refused the login of "${user}" to database "${db}"`);
+  ctx.session.set('odoo:uid', uid);
+  return uid;
+}
+
+let rpcId = 0;
+async function rpc(ctx: DialectContext, service: string, method: string, args: unknown[]): Promise<unknown> {
+  const { body } = await ctx.http.json<{ result?: unknown; error?: { message?: string; data?: { name?: string; message?: string } } }>({
+    method: 'POST',
+    path: '/jsonrpc',
+    body: { jsonrpc: '2.0', method: 'call', id: ++rpcId, params: { service, method, args } },
+  });
+  if (body.error) {
+    const name = body.error.data?.name ?? '';
+    const text = body.error.data?.message ?? body.error.message ?? 'unknown error';
+    throw new ErpError(/AccessDenied|AccessError/.test(name) ? 'auth' : 'http', `Odoo ${service}.${method}: ${text}`, { reason: text });
+  }
+  if (!('result' in body)) throw new ErpError('protocol', `Odoo ${service}.${method}: the answer has neither result nor error`);
+  return body.result;
+}
+
+export const odoo: ErpDialect = {
+  id: 'odoo',
+  label: 'Odoo (mrp.production)',
+  options: [
+    { name: 'protocol', label: 'Protocol (jsonrpc or json2)', default: 'jsonrpc', help: 'json2: Odoo 19+, API key as credential' },
+    { name: 'database', label: 'Database', required: false },
+    { name: 'version', label: 'Odoo version (17+ or 16)', default: '17+', help: '≤16 uses date_planned_start/finished' },
+  ],
+  validate(o) {
+    const e: string[] = [];
+    if (o.protocol && !['jsonrpc', 'json2'].includes(o.protocol)) e.push(`protocol must be jsonrpc or json2, got "${o.protocol}"`);
+    if (o.version && !['17+', '16'].includes(o.version)) e.push(`Odoo version must be 17+ or 16, got "${o.version}"`);
+    if ((o.protocol ?? 'jsonrpc') === 'jsonrpc' && !o.database) e.push('JSON-RPC needs the database name');
+    return e;
+  },
+  async *fetchOrders(ctx: DialectContext, q: FetchQuery): AsyncGenerator<OrderPage> {
+    const v17 = ctx.options.version !== '16';
+    const base: unknown[] = [];
+    if (q.statuses.length) base.push(['state', 'in', q.statuses.flatMap(STATES_FOR)]);
+    if (q.since) base.push(['write_date', '>=', odooDateTime(q.since)]);
+    const startField = v17 ? 'date_start' : 'date_planned_start';
+    if (q.plannedFrom) base.push([startField, '>=', odooDateTime(q.plannedFrom)]);
+    if (q.plannedTo) base.push([startField, '<=', odooDateTime(q.plannedTo)]);
+    let after: { w: string; id: number } | undefined;
+    let fetched = 0;
+    for (;;) {
+      const domain = after ? [...base, '|', ['write_date', '>', after.w], '&', ['write_date', '=', after.w], ['id', '>', after.id]] : base;
+      const limit = q.limit > 0 ? Math.min(q.pageSize, q.limit - fetched) : q.pageSize;
+      const rows = (await call(ctx, 'mrp.production', 'search_read', [domain], { fields: fields(v17), limit, order: 'write_date asc, id asc' })) as Array<Record<string, unknown>>;
+      if (!Array.isArray(rows)) throw new ErpError('protocol', 'Odoo search_read did not answer a list');
+      const orders = rows.map((r) => odooOrder(r, v17));
+      if (q.expand && rows.length) await addWorkorders(ctx, orders);
+      fetched += orders.length;
+      yield { orders };
+      if (rows.length < limit || (q.limit > 0 && fetched >= q.limit)) return;
+      const last = rows[rows.length - 1]!;
+      after = { w: String(last.write_date), id: Number(last.id) };
+    }
+  },
+  /** Calls a business method (e.g. button_mark_done) or creates a record, never writes `state` directly. */
+  async post(ctx: DialectContext, posting: ErpPosting): Promise<unknown> {
+    const p = posting.payload as { model: string; method: string; args?: unknown[]; kwargs?: Record<string, unknown> };
+    return call(ctx, p.model, p.method, p.args ?? [], p.kwargs ?? {});
+  },
+};
+
+async function addWorkorders(ctx: DialectContext, orders: ErpOrder[]): Promise<void> {
+  const ids = orders.map((o) => Number(o.id));
+  const wos = (await call(ctx, 'mrp.workorder', 'search_read', [[['production_id', 'in', ids]]], { fields: ['id', 'production_id', 'name', 'workcenter_id', 'date_start', 'date_finished', 'qty_production', 'sequence'] })) as Array<Record<string, unknown>>;
+  for (const o of orders) {
+    o.operations = wos
+      .filter((w) => String(many2one(w.production_id).id) === o.id)
+      .map((w) => ({ id: String(w.id), sequence: str(w.sequence), description: str(w.name), workCenter: many2one(w.workcenter_id).name, plannedStart: naiveDateTime(w.date_start), plannedEnd: naiveDateTime(w.date_finished), quantity: num(w.qty_production) }));
+    o.workCenter = o.operations[0]?.workCenter ?? null;
+  }
+}

@@ -1,0 +1,115 @@
+// Generic REST: a list endpoint with offset/limit, page number, cursor, next-link or Link-header paging, a field map
+// from the ERP's records to the common order, a status map, and optional query parameters for filters.
+
+import { ErpError } from '../errors';
+import type { DialectContext, ErpDialect, FetchQuery, OrderPage } from '../types';
+import { type FieldMap, at, jsonOption, mappedOrder, statusMapProblems } from './mapped';
+
+const PAGING = ['offset', 'page', 'cursor', 'nextlink', 'linkheader', 'none'] as const;
+const DEFAULT_FIELDS: FieldMap = {
+  id: 'id',
+  number: 'number',
+  materialCode: 'material',
+  materialName: 'materialName',
+  quantity: 'quantity',
+  unit: 'unit',
+  plannedStart: 'plannedStart',
+  plannedEnd: 'plannedEnd',
+  due: 'due',
+  status: 'status',
+  plant: 'plant',
+  workCenter: 'workCenter',
+  priority: 'priority',
+  modified: 'modified',
+};
+
+/** The rel="next" target of an RFC 8288 Link header. */
+export function linkNext(header: string | undefined): string | undefined {
+  if (!header) return undefined;
+  for (const part of header.split(/,(?=\s*<)/)) {
+    const m = /<([^>]+)>\s*;(.*)/.exec(part.trim());
+    if (m && /\brel\s*=\s*"?next"?/i.test(m[2]!)) return m[1];
+  }
+  return undefined;
+}
+
+export const rest: ErpDialect = {
+  id: 'rest',
+  label: 'Generic REST',
+  options: [
+    { name: 'listPath', label: 'List path', default: '/orders', required: true },
+    { name: 'itemsPath', label: 'Items path in the body (empty: the body is the list)', default: '' },
+    { name: 'paging', label: `Paging (${PAGING.join(', ')})`, default: 'offset' },
+    { name: 'limitParam', label: 'Page-size parameter', default: 'limit' },
+    { name: 'offsetParam', label: 'Offset parameter', default: 'offset' },
+    { name: 'pageParam', label: 'Page-number parameter', default: 'page' },
+    { name: 'firstPage', label: 'First page number', default: '1' },
+    { name: 'cursorParam', label: 'Cursor parameter', default: 'cursor' },
+    { name: 'cursorPath', label: 'Next-cursor path in the body', default: 'next_cursor' },
+    { name: 'nextLinkPath', label: 'Next-link path in the body', default: 'next' },
+    { name: 'sinceParam', label: 'Modified-since parameter (ISO)', default: '' },
+    { name: 'statusParam', label: 'Status parameter (comma list)', default: '' },
+    { name: 'fieldMap', label: 'Field map (JSON: common field → record path)', default: '' },
+    { name: 'statusMap', label: 'Status map (JSON: ERP value → status)', default: '' },
+  ],
+  validate(o) {
+    const e: string[] = [];
+    if (o.paging && !(PAGING as readonly string[]).includes(o.paging)) e.push(`paging must be one of ${PAGING.join(', ')}, got "${o.paging}"`);
+    try {
+      jsonOption('field map', o.fieldMap, DEFAULT_FIELDS);
+      e.push(...statusMapProblems(jsonOption<Record<string, string>>('status map', o.statusMap, {})));
+    } catch (err) {
+      e.push((err as Error).message);
+    }
+    return e;
+  },
+  async *fetchOrders(ctx: DialectContext, q: FetchQuery): AsyncGenerator<OrderPage> {
+    const o = ctx.options;
+    const fields = jsonOption('field map', o.fieldMap, DEFAULT_FIELDS);
+    const statuses = jsonOption<Record<string, string>>('status map', o.statusMap, {});
+    const paging = (o.paging || 'offset') as (typeof PAGING)[number];
+    const query: Record<string, string | number> = {};
+    if (o.sinceParam && q.since) query[o.sinceParam] = q.since;
+    if (o.statusParam && q.statuses.length) {
+      const back = Object.entries(statuses);
+      query[o.statusParam] = q.statuses.flatMap((s) => (back.length ? back.filter(([, v]) => v === s).map(([k]) => k) : [s])).join(',');
+    }
+    if (paging !== 'none') query[o.limitParam || 'limit'] = q.pageSize;
+    let path: string = o.listPath || '/orders';
+    let offset = 0;
+    let page = Number(o.firstPage || 1);
+    let fetched = 0;
+    for (;;) {
+      const params = { ...query };
+      if (paging === 'offset') params[o.offsetParam || 'offset'] = offset;
+      if (paging === 'page') params[o.pageParam || 'page'] = page;
+      const res = await ctx.http.json<unknown>({ method: 'GET', path, query: /^https?:/.test(path) ? undefined : params });
+      const items = at(res.body, o.itemsPath ?? '');
+      if (!Array.isArray(items)) throw new ErpError('protocol', `the answer of ${path} has no list at "${o.itemsPath || '(body)'}"`);
+      let orders = (items as Array<Record<string, unknown>>).map((r) => mappedOrder(r, fields, statuses, ctx.timeZone));
+      if (q.limit > 0) orders = orders.slice(0, q.limit - fetched);
+      fetched += orders.length;
+      yield { orders };
+      if (q.limit > 0 && fetched >= q.limit) return;
+      if (paging === 'none' || items.length === 0) return;
+      if (paging === 'offset' || paging === 'page') {
+        if (items.length < q.pageSize) return;
+        offset += items.length;
+        page += 1;
+      } else if (paging === 'cursor') {
+        const cursor = at(res.body, o.cursorPath || 'next_cursor');
+        if (cursor === null || cursor === undefined || cursor === '') return;
+        query[o.cursorParam || 'cursor'] = String(cursor);
+      } else {
+        const next = paging === 'nextlink' ? at(res.body, o.nextLinkPath || 'next') : linkNext(res.headers.link);
+        if (typeof next !== 'string' || !next) return;
+        path = next;
+      }
+    }
+  },
+  /** POSTs a posting to `payload.path` (default /postings) with an Idempotency-Key header. */
+  async post(ctx: DialectContext, posting) {
+    const p = posting.payload as { path?: string; body: unknown };
+    return (await ctx.http.json<unknown>({ method: 'POST', path: p.path ?? '/postings', body: p.body, headers: { 'Idempotency-Key': posting.key } })).body;
+  },
+};

@@ -1,0 +1,176 @@
+// SAP S/4HANA production orders over OData V2 (API_PRODUCTION_ORDER_2_SRV) or V4: server-driven paging
+// (__next / @odata.nextLink), /Date()/ and decimal-string decoding; writes with CSRF token + cookies.
+
+import { ErpError } from '../errors';
+import type { DialectContext, ErpDialect, ErpOperation, ErpOrder, ErpPosting, FetchQuery, OrderPage, OrderStatus } from '../types';
+import { naiveDateTime, num, odataDate, str } from '../values';
+
+const V2_SERVICE = '/sap/opu/odata/sap/API_PRODUCTION_ORDER_2_SRV';
+const V4_SERVICE = '/sap/opu/odata4/sap/api_productionorder/srvd_a2x/sap/productionorder/0001';
+
+/** The flag that makes an order at least this status (server-side filter; the exact status is decided locally). */
+const STATUS_FLAG: Record<OrderStatus, string> = {
+  planned: 'OrderIsReleased eq false',
+  released: 'OrderIsReleased eq true',
+  'in-progress': 'OrderIsPartiallyConfirmed eq true',
+  completed: 'OrderIsDelivered eq true',
+  closed: 'OrderIsTechnicallyCompleted eq true',
+  cancelled: 'OrderIsMarkedForDeletion eq true',
+};
+
+/** SAP system status abbreviations for the flags that are set, e.g. "CRTD REL PCNF". */
+function systemStatus(r: Record<string, unknown>): string {
+  const flags: Array<[string, string]> = [
+    ['OrderIsCreated', 'CRTD'],
+    ['OrderIsReleased', 'REL'],
+    ['OrderIsPartiallyConfirmed', 'PCNF'],
+    ['OrderIsConfirmed', 'CNF'],
+    ['OrderIsDelivered', 'DLV'],
+    ['OrderIsTechnicallyCompleted', 'TECO'],
+    ['OrderIsClosed', 'CLSD'],
+    ['OrderIsMarkedForDeletion', 'DLFL'],
+  ];
+  return flags
+    .filter(([f]) => r[f] === true)
+    .map(([, a]) => a)
+    .join(' ');
+}
+
+export function sapStatus(r: Record<string, unknown>): OrderStatus {
+  if (r.OrderIsMarkedForDeletion === true) return 'cancelled';
+  if (r.OrderIsTechnicallyCompleted === true || r.OrderIsClosed === true) return 'closed';
+  if (r.OrderIsDelivered === true || r.OrderIsConfirmed === true) return 'completed';
+  if (r.OrderIsPartiallyConfirmed === true) return 'in-progress';
+  if (r.OrderIsReleased === true) return 'released';
+  return 'planned';
+}
+
+/** Date (V2 /Date()/ or V4 YYYY-MM-DD) + time (V2 PT06H00M00S or V4 06:00:00), plant-local → ISO UTC. */
+function dateTime(date: unknown, time: unknown, tz: string): string | null {
+  const d = odataDate(date);
+  if (!d) return null;
+  const t = str(time);
+  const m = t ? /^PT(\d+)H(\d+)M(\d+)S$/.exec(t) ?? /^(\d{2}):(\d{2}):(\d{2})$/.exec(t) : null;
+  const hhmmss = m ? `${m[1]!.padStart(2, '0')}:${m[2]!.padStart(2, '0')}:${m[3]!.padStart(2, '0')}` : '00:00:00';
+  return naiveDateTime(`${d.slice(0, 10)} ${hhmmss}`, tz);
+}
+
+function results(v: unknown): Array<Record<string, unknown>> {
+  if (Array.isArray(v)) return v as Array<Record<string, unknown>>;
+  const r = (v as { results?: unknown } | undefined)?.results;
+  return Array.isArray(r) ? (r as Array<Record<string, unknown>>) : [];
+}
+
+export function sapOrder(r: Record<string, unknown>, tz: string): ErpOrder {
+  const ops = results(r.to_ProductionOrderOperation ?? r._ProductionOrderOperation);
+  const comps = results(r.to_ProductionOrderComponent ?? r._ProductionOrderComponent);
+  const operations: ErpOperation[] = ops.map((op) => ({
+    id: `${str(op.ManufacturingOrder) ?? str(r.ManufacturingOrder)}/${str(op.ManufacturingOrderOperation)}`,
+    sequence: str(op.ManufacturingOrderOperation),
+    description: str(op.MfgOrderOperationText),
+    workCenter: str(op.WorkCenter),
+    plannedStart: dateTime(op.OpErlstSchedldExecStrtDte, op.OpErlstSchedldExecStrtTme, tz),
+    plannedEnd: dateTime(op.OpErlstSchedldExecEndDte, op.OpErlstSchedldExecEndTme, tz),
+    quantity: num(op.OpPlannedTotalQuantity),
+  }));
+  const order: ErpOrder = {
+    id: String(r.ManufacturingOrder),
+    number: String(r.ManufacturingOrder),
+    material: { code: str(r.Material), name: str(r.MaterialName) ?? str(r.ProductionOrderText) },
+    quantity: num(r.TotalQuantity),
+    producedQuantity: num(r.MfgOrderConfirmedYieldQty),
+    unit: str(r.ProductionUnit),
+    plannedStart: dateTime(r.MfgOrderPlannedStartDate, r.MfgOrderPlannedStartTime, tz),
+    plannedEnd: dateTime(r.MfgOrderPlannedEndDate, r.MfgOrderPlannedEndTime, tz),
+    due: odataDate(r.MfgOrderScheduledEndDate)?.slice(0, 10) ?? null,
+    status: sapStatus(r),
+    erpStatus: systemStatus(r),
+    plant: str(r.ProductionPlant),
+    workCenter: operations[0]?.workCenter ?? str(r.WorkCenter),
+    priority: num(r.OrderPriority),
+    modified: odataDate(r.LastChangeDateTime),
+    raw: r,
+  };
+  if (ops.length) order.operations = operations;
+  if (comps.length) order.components = comps.map((c) => ({ material: String(c.Material), name: str(c.MaterialName), quantity: num(c.RequiredQuantity), unit: str(c.BaseUnit) }));
+  return order;
+}
+
+function literal(v4: boolean, kind: 'instant' | 'date', iso: string): string {
+  if (v4) return kind === 'date' ? iso.slice(0, 10) : new Date(iso).toISOString();
+  return kind === 'date' ? `datetime'${iso.slice(0, 10)}T00:00:00'` : `datetimeoffset'${new Date(iso).toISOString().replace(/\.\d{3}Z$/, 'Z')}'`;
+}
+
+/** Builds the $filter for a query (statuses as a superset; the exact status is checked locally). */
+export function sapFilter(q: FetchQuery, v4: boolean): string | undefined {
+  const clauses: string[] = [];
+  if (q.plant) clauses.push(`ProductionPlant eq '${q.plant.replace(/'/g, "''")}'`);
+  if (q.statuses.length) clauses.push(`(${[...new Set(q.statuses.map((s) => STATUS_FLAG[s]))].join(' or ')})`);
+  if (q.since) clauses.push(`LastChangeDateTime ge ${literal(v4, 'instant', q.since)}`);
+  if (q.plannedFrom) clauses.push(`MfgOrderPlannedStartDate ge ${literal(v4, 'date', q.plannedFrom)}`);
+  if (q.plannedTo) clauses.push(`MfgOrderPlannedStartDate le ${literal(v4, 'date', q.plannedTo)}`);
+  return clauses.length ? clauses.join(' and ') : undefined;
+}
+
+export const sapOData: ErpDialect = {
+  id: 'sap-odata',
+  label: 'SAP S/4HANA (OData V2 / V4)',
+  options: [
+    { name: 'version', label: 'OData version (v2 or v4)', default: 'v2' },
+    { name: 'servicePath', label: 'Service path', default: V2_SERVICE, help: `V4: ${V4_SERVICE}` },
+    { name: 'entitySet', label: 'Entity set', default: 'A_ProductionOrder_2', help: 'V4: ProductionOrder' },
+    { name: 'confirmationPath', label: 'Confirmation service path', default: '/sap/opu/odata/sap/API_PROD_ORDER_CONFIRMATION_2_SRV' },
+  ],
+  validate(o) {
+    return o.version && !['v2', 'v4'].includes(o.version) ? [`OData version must be v2 or v4, got "${o.version}"`] : [];
+  },
+  async *fetchOrders(ctx: DialectContext, q: FetchQuery): AsyncGenerator<OrderPage> {
+    const v4 = ctx.options.version === 'v4';
+    const service = (ctx.options.servicePath || (v4 ? V4_SERVICE : V2_SERVICE)).replace(/\/+$/, '');
+    const entitySet = ctx.options.entitySet || (v4 ? 'ProductionOrder' : 'A_ProductionOrder_2');
+    const query: Record<string, string> = { $format: 'json', $orderby: 'LastChangeDateTime,ManufacturingOrder' };
+    const filter = sapFilter(q, v4);
+    if (filter) query.$filter = filter;
+    if (v4) query.$count = 'true';
+    else query.$inlinecount = 'allpages';
+    if (q.expand) query.$expand = v4 ? '_ProductionOrderOperation,_ProductionOrderComponent' : 'to_ProductionOrderOperation,to_ProductionOrderComponent';
+    if (q.limit > 0) query.$top = String(q.limit);
+    // Server-driven paging: follow __next / @odata.nextLink instead of $skip, which can skip or repeat rows.
+    let path: string = `${service}/${entitySet}?${new URLSearchParams(query).toString()}`;
+    const headers: Record<string, string> = v4 ? { Prefer: `odata.maxpagesize=${q.pageSize}` } : {};
+    for (;;) {
+      const { body } = await ctx.http.json<Record<string, unknown>>({ method: 'GET', path, headers });
+      const d = (v4 ? body : body.d) as Record<string, unknown> | undefined;
+      const rows = v4 ? d?.value : d?.results;
+      if (!d || !Array.isArray(rows)) throw new ErpError('protocol', `SAP answered without ${v4 ? '"value"' : '"d.results"'}: not an OData ${v4 ? 'V4' : 'V2'} collection`);
+      const total = v4 ? num(d['@odata.count']) : num(d.__count);
+      yield { orders: (rows as Array<Record<string, unknown>>).map((r) => sapOrder(r, ctx.timeZone)), ...(total === null ? {} : { total }) };
+      const next = str(v4 ? d['@odata.nextLink'] : d.__next);
+      if (!next) return;
+      path = /^https?:/.test(next) ? next : `${service}/${next.replace(/^\/+/, '')}`;
+    }
+  },
+  /** Posts an entity (e.g. ProdnOrdConf2) with CSRF: fetch token + cookies, send; on 403 "Required" fetch once more. */
+  async post(ctx: DialectContext, posting: ErpPosting): Promise<unknown> {
+    const target = posting.kind === 'confirmation' ? `${(ctx.options.confirmationPath || '/sap/opu/odata/sap/API_PROD_ORDER_CONFIRMATION_2_SRV').replace(/\/+$/, '')}/ProdnOrdConf2` : posting.kind;
+    const service = target.slice(0, target.lastIndexOf('/'));
+    const tokenKey = `sap:csrf:${service}`;
+    const fetchToken = async (): Promise<string> => {
+      const res = await ctx.http.request({ method: 'GET', path: `${service}/`, headers: { 'X-CSRF-Token': 'Fetch' } });
+      const token = res.headers['x-csrf-token'];
+      if (!token || token.toLowerCase() === 'required') throw new ErpError('protocol', `SAP did not hand out a CSRF token for ${service}`);
+      ctx.session.set(tokenKey, token);
+      return token;
+    };
+    let token = (ctx.session.get(tokenKey) as string | undefined) ?? (await fetchToken());
+    for (let tries = 0; ; tries++) {
+      const res = await ctx.http.json<{ d?: unknown }>({ method: 'POST', path: target, body: posting.payload, headers: { 'X-CSRF-Token': token }, passStatuses: [403] });
+      if (res.status === 403 && (res.headers['x-csrf-token'] ?? '').toLowerCase() === 'required' && tries === 0) {
+        token = await fetchToken();
+        continue;
+      }
+      if (res.status === 403) throw new ErpError('auth', `SAP refused the posting to ${target} (HTTP 403)`, { status: 403 });
+      return res.body.d ?? res.body;
+    }
+  },
+};

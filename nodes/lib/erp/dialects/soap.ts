@@ -1,0 +1,148 @@
+// Legacy SOAP ERPs via the soap library: WSDL by URL or file, one read operation with bookmark paging
+// (Dynamics NAV ReadMultiple: filter / bookmarkKey / setSize), Basic or NTLM auth. Faults and bad WSDLs become
+// ErpErrors; transient failures are retried with the connection's policy.
+
+import * as soap from 'soap';
+import { ErpError, excerpt, safeUrl } from '../errors';
+import { RETRY_STATUSES, retryAfterMs } from '../http';
+import type { DialectContext, ErpDialect, FetchQuery, OrderPage } from '../types';
+import { type FieldMap, at, jsonOption, mappedOrder, statusMapProblems } from './mapped';
+
+const NAV_FIELDS: FieldMap = {
+  id: 'No',
+  number: 'No',
+  materialCode: 'Source_No',
+  materialName: 'Description',
+  quantity: 'Quantity',
+  unit: 'Unit_of_Measure_Code',
+  plannedStart: 'Starting_Date_Time',
+  plannedEnd: 'Ending_Date_Time',
+  due: 'Due_Date',
+  status: 'Status',
+  plant: 'Location_Code',
+  workCenter: 'Routing_No',
+  priority: 'Priority',
+  modified: 'Last_Date_Modified',
+};
+const NAV_STATUS: Record<string, string> = { Simulated: 'planned', Planned: 'planned', 'Firm Planned': 'planned', Released: 'released', Finished: 'completed' };
+
+interface SoapFault {
+  root?: { Envelope?: { Body?: { Fault?: { faultstring?: string; Reason?: { Text?: string } } } } };
+  response?: { status?: number; headers?: Record<string, string> };
+  code?: string;
+  message?: string;
+}
+
+async function client(ctx: DialectContext): Promise<soap.Client> {
+  const o = ctx.options;
+  const key = `soap:client:${o.wsdl}`;
+  const cached = ctx.session.get(key) as soap.Client | undefined;
+  if (cached) return cached;
+  if (!o.wsdl) throw new ErpError('config', 'SOAP needs a WSDL (URL or file path)');
+  const wsdl = /^https?:\/\//.test(o.wsdl) || o.wsdl.startsWith('/') && !o.wsdl.endsWith('.wsdl') && !o.wsdl.endsWith('.xml') ? ctx.http.url(o.wsdl) : o.wsdl;
+  const { user, password } = ctx.credentials;
+  const ntlm = o.auth === 'ntlm';
+  const headers: Record<string, string> = {};
+  if (!ntlm && user && password) headers.Authorization = `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
+  let c: soap.Client;
+  try {
+    c = await soap.createClientAsync(wsdl, {
+      request: ctx.http.plainAxios(),
+      wsdl_headers: headers,
+      wsdl_options: ntlm ? { ntlm: true, username: user, password, domain: o.domain || '' } : {},
+      endpoint: o.endpoint ? ctx.http.url(o.endpoint) : undefined,
+      returnFault: true,
+    });
+  } catch (err) {
+    const e = err as SoapFault;
+    const status = e.response?.status;
+    if (status === 401 || status === 403) throw new ErpError('auth', `the ERP refused the credentials when reading the WSDL ${safeUrl(wsdl)} (HTTP ${status})`, { status });
+    throw new ErpError('config', `cannot read the WSDL ${safeUrl(wsdl)}: ${excerpt(e.message ?? String(err), 160)}`);
+  }
+  if (ntlm) c.setSecurity(new soap.NTLMSecurity({ username: user ?? '', password: password ?? '', domain: o.domain || '' }));
+  else if (user && password) c.setSecurity(new soap.BasicAuthSecurity(user, password));
+  const op = o.operation || 'ReadMultiple';
+  if (typeof (c as unknown as Record<string, unknown>)[`${op}Async`] !== 'function') {
+    throw new ErpError('config', `the WSDL has no operation "${op}" (it has: ${Object.keys(c.describe()).map((s) => Object.values(c.describe()[s] as object).map((p) => Object.keys(p as object).join(', '))).join('; ')})`);
+  }
+  ctx.session.set(key, c);
+  return c;
+}
+
+export const soapDialect: ErpDialect = {
+  id: 'soap',
+  label: 'SOAP (WSDL)',
+  options: [
+    { name: 'wsdl', label: 'WSDL (URL, path on the base URL, or file)', required: true, default: '/soap/ProductionOrders?wsdl' },
+    { name: 'endpoint', label: 'Endpoint (empty: from the WSDL)', default: '' },
+    { name: 'operation', label: 'Read operation', default: 'ReadMultiple' },
+    { name: 'resultPath', label: 'Records path in the result', default: 'ReadMultiple_Result.ProductionOrders' },
+    { name: 'paging', label: 'Paging (bookmark or none)', default: 'bookmark' },
+    { name: 'bookmarkField', label: 'Bookmark field of a record', default: 'Key' },
+    { name: 'statusField', label: 'Status filter field', default: 'Status' },
+    { name: 'modifiedField', label: 'Modified-since filter field', default: 'Last_Date_Modified' },
+    { name: 'plantField', label: 'Plant filter field', default: 'Location_Code' },
+    { name: 'auth', label: 'Auth (basic or ntlm)', default: 'basic' },
+    { name: 'domain', label: 'NTLM domain', default: '' },
+    { name: 'fieldMap', label: 'Field map (JSON)', default: '' },
+    { name: 'statusMap', label: 'Status map (JSON)', default: '' },
+  ],
+  validate(o) {
+    const e: string[] = [];
+    if (!o.wsdl) e.push('SOAP needs a WSDL');
+    if (o.paging && !['bookmark', 'none'].includes(o.paging)) e.push(`paging must be bookmark or none, got "${o.paging}"`);
+    if (o.auth && !['basic', 'ntlm'].includes(o.auth)) e.push(`auth must be basic or ntlm, got "${o.auth}"`);
+    try {
+      jsonOption('field map', o.fieldMap, NAV_FIELDS);
+      e.push(...statusMapProblems(jsonOption('status map', o.statusMap, NAV_STATUS)));
+    } catch (err) {
+      e.push((err as Error).message);
+    }
+    return e;
+  },
+  async *fetchOrders(ctx: DialectContext, q: FetchQuery): AsyncGenerator<OrderPage> {
+    const o = ctx.options;
+    const fields = jsonOption('field map', o.fieldMap, NAV_FIELDS);
+    const statuses = jsonOption('status map', o.statusMap, NAV_STATUS);
+    const c = await client(ctx);
+    const op = o.operation || 'ReadMultiple';
+    const filter: Array<{ Field: string; Criteria: string }> = [];
+    if (q.statuses.length && o.statusField !== '') {
+      const values = Object.entries(statuses).filter(([, v]) => q.statuses.includes(v as never)).map(([k]) => k);
+      if (values.length) filter.push({ Field: o.statusField || 'Status', Criteria: values.join('|') });
+    }
+    if (q.since && o.modifiedField !== '') filter.push({ Field: o.modifiedField || 'Last_Date_Modified', Criteria: `>=${q.since}` });
+    if (q.plant && o.plantField !== '') filter.push({ Field: o.plantField || 'Location_Code', Criteria: q.plant });
+    let bookmark: string | undefined;
+    let fetched = 0;
+    for (;;) {
+      const args: Record<string, unknown> = { filter, setSize: q.limit > 0 ? Math.min(q.pageSize, q.limit - fetched) : q.pageSize };
+      if (bookmark) args.bookmarkKey = bookmark;
+      const what = `SOAP ${op}`;
+      const result = await ctx.http.withRetries(what, async () => {
+        try {
+          const [r] = (await (c as unknown as Record<string, (a: unknown) => Promise<unknown[]>>)[`${op}Async`]!(args)) as [unknown];
+          return { value: r };
+        } catch (err) {
+          const e = err as SoapFault;
+          const fault = e.root?.Envelope?.Body?.Fault;
+          if (fault) throw new ErpError('http', `${what}: SOAP fault: ${fault.faultstring ?? fault.Reason?.Text ?? 'unknown fault'}`, { reason: fault.faultstring });
+          const status = e.response?.status;
+          if (status === 401 || status === 403) throw new ErpError('auth', `${what}: HTTP ${status}, the ERP refused the credentials`, { status });
+          if (status && RETRY_STATUSES.has(status)) return { transient: `HTTP ${status}`, retryAfter: retryAfterMs(e.response?.headers?.['retry-after']), status };
+          if (status) throw new ErpError('http', `${what}: HTTP ${status}`, { status });
+          if (/Error|Invalid|Unexpected|Non-whitespace/.test(e.message ?? '') && !e.code) throw new ErpError('protocol', `${what}: the answer is not a SOAP envelope: ${excerpt(e.message ?? '', 120)}`);
+          return ctx.http.transportFailure(what, err);
+        }
+      });
+      const raw = at(result, o.resultPath || 'ReadMultiple_Result.ProductionOrders');
+      const records = (raw === undefined || raw === null ? [] : Array.isArray(raw) ? raw : [raw]) as Array<Record<string, unknown>>;
+      const orders = records.map((r) => mappedOrder(r, fields, statuses, ctx.timeZone));
+      fetched += orders.length;
+      yield { orders };
+      if (o.paging === 'none' || records.length < (args.setSize as number) || (q.limit > 0 && fetched >= q.limit)) return;
+      bookmark = String(at(records[records.length - 1], o.bookmarkField || 'Key') ?? '');
+      if (!bookmark) throw new ErpError('protocol', `${what}: the last record has no bookmark field "${o.bookmarkField || 'Key'}"`);
+    }
+  },
+};

@@ -1,0 +1,113 @@
+// Tryton productions over JSON-RPC: common.db.login → session, "Authorization: Session …", re-login when the
+// session expired, model.production.search_read with offset paging on id, decoding of __class__ values.
+
+import { ErpError } from '../errors';
+import type { DialectContext, ErpDialect, ErpOrder, ErpPosting, FetchQuery, OrderPage, OrderStatus } from '../types';
+import { num, str, tryton, trytonDateTime } from '../values';
+
+const STATE_OF: Record<string, OrderStatus> = { request: 'planned', draft: 'planned', waiting: 'released', assigned: 'released', running: 'in-progress', done: 'completed', cancelled: 'cancelled', cancel: 'cancelled' };
+
+/** Reads a dotted field ("product.code") from a search_read row, whichever way the server nested it. */
+function dotted(r: Record<string, unknown>, path: string): unknown {
+  if (path in r) return r[path];
+  const [head, ...rest] = path.split('.');
+  let cur: unknown = r[`${head}.`] ?? r[head!];
+  for (const k of rest) cur = cur && typeof cur === 'object' ? (cur as Record<string, unknown>)[k] : undefined;
+  return cur;
+}
+
+export function trytonOrder(raw: Record<string, unknown>, uomField: string): ErpOrder {
+  const r = tryton(raw) as Record<string, unknown>;
+  const state = String(r.state);
+  const start = str(r.planned_start_date);
+  return {
+    id: String(r.id),
+    number: str(r.number) ?? String(r.id),
+    material: { code: str(dotted(r, 'product.code')), name: str(dotted(r, 'product.rec_name')) },
+    quantity: num(r.quantity),
+    producedQuantity: state === 'done' ? num(r.quantity) : 0,
+    unit: str(dotted(r, `${uomField}.symbol`)),
+    plannedStart: start,
+    plannedEnd: str(r.planned_date),
+    due: str(r.planned_date),
+    status: STATE_OF[state] ?? 'planned',
+    erpStatus: state,
+    plant: str(dotted(r, 'warehouse.code')) ?? str(dotted(r, 'warehouse.rec_name')),
+    workCenter: str(dotted(r, 'work_center.rec_name')),
+    priority: null,
+    modified: str(r.write_date) ?? str(r.create_date),
+    raw,
+  };
+}
+
+interface Session {
+  header: string;
+}
+
+async function login(ctx: DialectContext, db: string): Promise<Session> {
+  const { user, password } = ctx.credentials;
+  if (!user || !password) throw new ErpError('config', 'Tryton needs user and password (credentials)');
+  const res = await ctx.http.json<{ result?: [number, string]; error?: unknown }>({ method: 'POST', path: `/${encodeURIComponent(db)}/`, body: { id: 0, method: 'common.db.login', params: [user, { password }] }, passStatuses: [401, 403] });
+  if (res.status >= 400 || !Array.isArray(res.body.result)) throw new ErpError('auth', `Tryton refused the login of "${user}" to database "${db}"${res.body.error ? `: ${JSON.stringify(res.body.error).slice(0, 120)}` : ''}`);
+  const [uid, session] = res.body.result;
+  const s = { header: `Session ${Buffer.from(`${user}:${uid}:${session}`).toString('base64')}` };
+  ctx.session.set('tryton:session', s);
+  return s;
+}
+
+/** Calls a Tryton RPC method; logs in first, and once more when the session has expired (401/403). */
+export async function trytonCall(ctx: DialectContext, method: string, params: unknown[]): Promise<unknown> {
+  const db = ctx.options.database;
+  if (!db) throw new ErpError('config', 'Tryton needs the database name');
+  for (let attempt = 0; ; attempt++) {
+    const s = (ctx.session.get('tryton:session') as Session | undefined) ?? (await login(ctx, db));
+    const res = await ctx.http.json<{ result?: unknown; error?: unknown }>({ method: 'POST', path: `/${encodeURIComponent(db)}/`, body: { id: 1, method, params }, headers: { Authorization: s.header }, passStatuses: [401, 403] });
+    if (res.status === 401 || res.status === 403) {
+      ctx.session.delete('tryton:session');
+      if (attempt === 0) continue;
+      throw new ErpError('auth', `Tryton refused ${method} (HTTP ${res.status}) after a fresh login`, { status: res.status });
+    }
+    if (res.body.error) {
+      const e = res.body.error;
+      const text = Array.isArray(e) ? e.flat(2).filter((x) => typeof x === 'string').join(': ') : JSON.stringify(e);
+      throw new ErpError('http', `Tryton ${method}: ${text}`, { reason: text });
+    }
+    return tryton(res.body.result);
+  }
+}
+
+export const trytonDialect: ErpDialect = {
+  id: 'tryton',
+  label: 'Tryton (production)',
+  options: [
+    { name: 'database', label: 'Database', required: true },
+    { name: 'uomField', label: 'Unit field (uom ≤ 6.x, unit ≥ 7)', default: 'uom' },
+  ],
+  validate(o) {
+    return o.database ? [] : ['Tryton needs the database name'];
+  },
+  async *fetchOrders(ctx: DialectContext, q: FetchQuery): AsyncGenerator<OrderPage> {
+    const uom = ctx.options.uomField || 'uom';
+    const domain: unknown[] = [];
+    if (q.statuses.length) domain.push(['state', 'in', Object.keys(STATE_OF).filter((k) => q.statuses.includes(STATE_OF[k]!))]);
+    if (q.since) domain.push(['OR', ['write_date', '>=', trytonDateTime(q.since)], [['write_date', '=', null], ['create_date', '>=', trytonDateTime(q.since)]]]);
+    if (q.plant) domain.push(['warehouse.code', '=', q.plant]);
+    const fields = ['id', 'number', 'reference', 'product.code', 'product.rec_name', 'quantity', `${uom}.symbol`, 'planned_date', 'planned_start_date', 'state', 'warehouse.code', 'warehouse.rec_name', 'write_date', 'create_date'];
+    let offset = 0;
+    for (;;) {
+      const size = q.limit > 0 ? Math.min(q.pageSize, q.limit - offset) : q.pageSize;
+      const rows = (await trytonCall(ctx, 'model.production.search_read', [domain, offset, size, [['id', 'ASC']], fields, {}])) as Array<Record<string, unknown>>;
+      if (!Array.isArray(rows)) throw new ErpError('protocol', 'Tryton search_read did not answer a list');
+      yield { orders: rows.map((r) => trytonOrder(r, uom)) };
+      offset += rows.length;
+      if (rows.length < size || (q.limit > 0 && offset >= q.limit)) return;
+    }
+  },
+  /** Calls model methods in order: payload { calls: [[method, params], …] } (e.g. write quantity, then wait/assign/run/done). */
+  async post(ctx: DialectContext, posting: ErpPosting): Promise<unknown> {
+    const p = posting.payload as { calls: Array<[string, unknown[]]> };
+    const out: unknown[] = [];
+    for (const [method, params] of p.calls) out.push(await trytonCall(ctx, method, params));
+    return out;
+  },
+};

@@ -1,0 +1,67 @@
+"""Seeds a fresh Tryton 6.0 database for PlantBridge's integration tests: company, products, productions.
+
+Usage: python3 seed.py <config file> <database> <count>   (prints the created productions as JSON)
+Run with Debian's /usr/bin/python3, where tryton-proteus is installed.
+"""
+import datetime
+import json
+import sys
+from decimal import Decimal
+
+from proteus import Model, config
+
+
+def main(conf, database, count):
+    cfg = config.set_trytond(database=database, config_file=conf)
+    Currency = Model.get('currency.currency')
+    Party = Model.get('party.party')
+    Company = Model.get('company.company')
+    User = Model.get('res.user')
+    eur = Currency(name='Euro', code='EUR', symbol='EUR', rounding=Decimal('0.01'))
+    eur.save()
+    company = Company(party=Party(name='PlantBridge Works'), currency=eur)
+    company.party.save()
+    company.save()
+    admin = User(1)
+    admin.companies.append(company)
+    admin.company = company
+    admin.save()
+    cfg._context = User.get_preferences(True, {})
+
+    Uom = Model.get('product.uom')
+    unit, = Uom.find([('name', '=', 'Unit')])
+    Template = Model.get('product.template')
+    Location = Model.get('stock.location')
+    warehouse, = Location.find([('type', '=', 'warehouse')])
+    Production = Model.get('production')
+
+    products = []
+    for i, name in enumerate(['Bracket, steel', 'Frame C, welded', 'Control box «Ölpumpe» & lid <IP65>']):
+        # Tryton 6.0: the product code is the template's code + the variant's suffix.
+        template = Template(name=name, code='FG-%d' % (1000 + i * 1000), default_uom=unit, type='goods', producible=True)
+        template.save()
+        products.append(template.products[0])
+
+    created = []
+    start = datetime.date(2026, 11, 23)
+    for i in range(count):
+        p = Production()
+        p.product = products[i % len(products)]
+        p.quantity = 10 * (i + 1)
+        p.warehouse = warehouse
+        p.location = warehouse.production_location
+        p.planned_start_date = start + datetime.timedelta(days=i % 5)
+        p.planned_date = start + datetime.timedelta(days=i % 5 + 1)
+        p.save()
+        # Move some along: waiting, then running.
+        if i % 3 >= 1:
+            p.click('wait')
+        if i % 3 == 2:
+            p.click('assign_force')
+            p.click('run')
+        created.append({'id': p.id, 'number': p.number, 'state': p.state, 'product': p.product.code, 'quantity': float(p.quantity)})
+    print(json.dumps({'company': company.id, 'productions': created}))
+
+
+if __name__ == '__main__':
+    main(sys.argv[1], sys.argv[2], int(sys.argv[3]))
