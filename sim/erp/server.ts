@@ -231,6 +231,10 @@ export class ErpSimulator {
       send(res, fresh ? 201 : 200, { d: { ...b, ConfirmationGroup: '1', ConfirmationCount: String(this.bookings.length) } });
       return true;
     }
+    if (req.method === 'GET' && (url.pathname === `${base}/` || url.pathname === `${conf}/` || url.pathname === base || url.pathname === conf)) {
+      send(res, 200, { d: { EntitySets: url.pathname.startsWith(conf) ? ['ProdnOrdConf2'] : ['A_ProductionOrder_2', 'A_ProductionOrderOperation_2', 'A_ProductionOrderComponent_4'] } });
+      return true;
+    }
     if (req.method !== 'GET' || !url.pathname.startsWith(`${base}/A_ProductionOrder_2`)) {
       send(res, 404, { error: { code: '/IWFND/CM_MGW/020', message: { lang: 'en', value: `Resource not found for segment '${url.pathname.slice(base.length)}'` } } });
       return true;
@@ -657,7 +661,12 @@ export function odooDomain(domain: unknown[], rec: Record<string, unknown>): boo
   let i = 0;
   const term = (): boolean => {
     const t = domain[i++];
-    if (t === '&') return term() && term();
+    if (t === '&') {
+      // Both operands must be consumed, whatever the first one gives.
+      const a = term();
+      const b = term();
+      return a && b;
+    }
     if (t === '|') {
       const a = term();
       const b = term();

@@ -255,13 +255,19 @@ export class ErpHttp {
     if (this.token && this.token.expires > Date.now() + 30_000) return this.token.value;
     const form = new URLSearchParams({ grant_type: 'client_credentials', client_id: a.clientId, client_secret: a.clientSecret });
     if (a.scope) form.set('scope', a.scope);
-    let res: AxiosResponse<string>;
-    try {
-      res = await this.axios.request<string>({ method: 'POST', url: a.tokenUrl, data: form.toString(), headers: { 'Content-Type': 'application/x-www-form-urlencoded', Accept: 'application/json' } });
-    } catch (err) {
-      throw new ErpError('unavailable', `OAuth2 token request to ${safeUrl(a.tokenUrl)} failed: ${(err as Error).message}`);
-    }
-    if (res.status >= 400) throw new ErpError('auth', `OAuth2 token request to ${safeUrl(a.tokenUrl)}: HTTP ${res.status}${reasonOf(res.data) ? `: ${reasonOf(res.data)}` : ''}`, { status: res.status });
+    const what = `OAuth2 token request to ${safeUrl(a.tokenUrl)}`;
+    // The token endpoint gets the same retry policy as the ERP itself.
+    const res = await this.withRetries(what, async (): Promise<Outcome<AxiosResponse<string>>> => {
+      let r: AxiosResponse<string>;
+      try {
+        r = await this.axios.request<string>({ method: 'POST', url: a.tokenUrl, data: form.toString(), headers: { 'Content-Type': 'application/x-www-form-urlencoded', Accept: 'application/json' } });
+      } catch (err) {
+        return this.transportFailure(what, err);
+      }
+      if (RETRY_STATUSES.has(r.status)) return { transient: `HTTP ${r.status}`, retryAfter: retryAfterMs(headerMap(r)['retry-after']), status: r.status };
+      if (r.status >= 400) throw new ErpError('auth', `${what}: HTTP ${r.status}${reasonOf(r.data) ? `: ${reasonOf(r.data)}` : ''}`, { status: r.status });
+      return { value: r };
+    });
     const body = parseJson<{ access_token?: string; expires_in?: number }>(res.data, 'OAuth2 token response');
     if (!body.access_token) throw new ErpError('protocol', `OAuth2 token response from ${safeUrl(a.tokenUrl)} has no access_token`);
     this.token = { value: body.access_token, expires: Date.now() + (body.expires_in ?? 3600) * 1000 };
