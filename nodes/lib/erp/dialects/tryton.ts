@@ -2,6 +2,7 @@
 // session expired, model.production.search_read with offset paging on id, decoding of __class__ values.
 
 import { ErpError } from '../errors';
+import { parseJson } from '../http';
 import type { DialectContext, ErpDialect, ErpOrder, ErpPosting, FetchQuery, OrderPage, OrderStatus } from '../types';
 import { num, str, tryton, trytonDateTime } from '../values';
 
@@ -23,7 +24,7 @@ export function trytonOrder(raw: Record<string, unknown>, uomField: string): Erp
   return {
     id: String(r.id),
     number: str(r.number) ?? String(r.id),
-    material: { code: str(dotted(r, 'product.code')), name: str(dotted(r, 'product.rec_name')) },
+    material: { code: str(dotted(r, 'product.code')), name: str(dotted(r, 'product.rec_name'))?.replace(/^\[[^\]]*\]\s*/, '') ?? null },
     quantity: num(r.quantity),
     producedQuantity: state === 'done' ? num(r.quantity) : 0,
     unit: str(dotted(r, `${uomField}.symbol`)),
@@ -47,9 +48,12 @@ interface Session {
 async function login(ctx: DialectContext, db: string): Promise<Session> {
   const { user, password } = ctx.credentials;
   if (!user || !password) throw new ErpError('config', 'Tryton needs user and password (credentials)');
-  const res = await ctx.http.json<{ result?: [number, string]; error?: unknown }>({ method: 'POST', path: `/${encodeURIComponent(db)}/`, body: { id: 0, method: 'common.db.login', params: [user, { password }] }, passStatuses: [401, 403] });
-  if (res.status >= 400 || !Array.isArray(res.body.result)) throw new ErpError('auth', `Tryton refused the login of "${user}" to database "${db}"${res.body.error ? `: ${JSON.stringify(res.body.error).slice(0, 120)}` : ''}`);
-  const [uid, session] = res.body.result;
+  // A refused login answers 401/403 with an HTML page, so look at the status before parsing.
+  const res = await ctx.http.request({ method: 'POST', path: `/${encodeURIComponent(db)}/`, body: { id: 0, method: 'common.db.login', params: [user, { password }] }, passStatuses: [401, 403] });
+  if (res.status === 401 || res.status === 403) throw new ErpError('auth', `Tryton refused the login of "${user}" to database "${db}" (HTTP ${res.status})`, { status: res.status });
+  const body = parseJson<{ result?: [number, string]; error?: unknown }>(res.text, 'Tryton common.db.login');
+  if (!Array.isArray(body.result)) throw new ErpError('auth', `Tryton refused the login of "${user}" to database "${db}"${body.error ? `: ${JSON.stringify(body.error).slice(0, 120)}` : ''}`);
+  const [uid, session] = body.result;
   const s = { header: `Session ${Buffer.from(`${user}:${uid}:${session}`).toString('base64')}` };
   ctx.session.set('tryton:session', s);
   return s;
@@ -61,12 +65,13 @@ export async function trytonCall(ctx: DialectContext, method: string, params: un
   if (!db) throw new ErpError('config', 'Tryton needs the database name');
   for (let attempt = 0; ; attempt++) {
     const s = (ctx.session.get('tryton:session') as Session | undefined) ?? (await login(ctx, db));
-    const res = await ctx.http.json<{ result?: unknown; error?: unknown }>({ method: 'POST', path: `/${encodeURIComponent(db)}/`, body: { id: 1, method, params }, headers: { Authorization: s.header }, passStatuses: [401, 403] });
-    if (res.status === 401 || res.status === 403) {
+    const raw = await ctx.http.request({ method: 'POST', path: `/${encodeURIComponent(db)}/`, body: { id: 1, method, params }, headers: { Authorization: s.header }, passStatuses: [401, 403] });
+    if (raw.status === 401 || raw.status === 403) {
       ctx.session.delete('tryton:session');
       if (attempt === 0) continue;
-      throw new ErpError('auth', `Tryton refused ${method} (HTTP ${res.status}) after a fresh login`, { status: res.status });
+      throw new ErpError('auth', `Tryton refused ${method} (HTTP ${raw.status}) after a fresh login`, { status: raw.status });
     }
+    const res = { body: parseJson<{ result?: unknown; error?: unknown }>(raw.text, `Tryton ${method}`) };
     if (res.body.error) {
       const e = res.body.error;
       const text = Array.isArray(e) ? e.flat(2).filter((x) => typeof x === 'string').join(': ') : JSON.stringify(e);

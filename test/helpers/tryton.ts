@@ -1,0 +1,64 @@
+// A real Tryton 6.0 server from Debian's packages for integration tests: SQLite database created with trytond-admin,
+// seeded with proteus (test/tryton/seed.py), served by trytond on a free 127.0.0.1 port.
+
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { freePort } from './package';
+
+export interface TrytonServer {
+  url: string;
+  database: string;
+  user: string;
+  password: string;
+  /** What the seed created. */
+  seeded: { company: number; productions: Array<{ id: number; number: string; state: string; product: string; quantity: number }> };
+  stop: () => Promise<void>;
+}
+
+export const TRYTOND = '/usr/bin/trytond';
+
+/** True when Tryton is installed (CI installs it; a developer machine may not have it). */
+export function trytonAvailable(): boolean {
+  return fs.existsSync(TRYTOND) && fs.existsSync('/usr/bin/trytond-admin');
+}
+
+export async function startTryton(productions = 7): Promise<TrytonServer> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'plantbridge-tryton-'));
+  const port = await freePort();
+  const database = 'plant';
+  const password = 'admin-pw';
+  const conf = path.join(dir, 'trytond.conf');
+  fs.writeFileSync(conf, `[database]\nuri = sqlite://\npath = ${dir}\n[web]\nlisten = 127.0.0.1:${port}\n`);
+  fs.writeFileSync(path.join(dir, 'pass'), password);
+  fs.writeFileSync(path.join(dir, `${database}.sqlite`), '');
+  const env = { ...process.env, TRYTONPASSFILE: path.join(dir, 'pass') };
+  const run = (cmd: string, args: string[]): string => execFileSync(cmd, args, { env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 300_000 });
+  run('/usr/bin/trytond-admin', ['-c', conf, '-d', database, '--all', '--email', 'admin@example.com']);
+  run('/usr/bin/trytond-admin', ['-c', conf, '-d', database, '-u', 'production', '--activate-dependencies']);
+  const seedOut = run('/usr/bin/python3', [path.join(__dirname, '..', 'tryton', 'seed.py'), conf, database, String(productions)]);
+  const seeded = JSON.parse(seedOut.trim().split('\n').pop()!) as TrytonServer['seeded'];
+  const child: ChildProcess = spawn(TRYTOND, ['-c', conf], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let log = '';
+  child.stdout?.on('data', (d: Buffer) => (log += d.toString()));
+  child.stderr?.on('data', (d: Buffer) => (log += d.toString()));
+  const url = `http://127.0.0.1:${port}`;
+  for (let i = 0; ; i++) {
+    try {
+      const res = await fetch(`${url}/${database}/`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ id: 0, method: 'common.db.login', params: ['admin', { password }] }) });
+      if (res.ok) break;
+    } catch {
+      // not listening yet
+    }
+    if (i > 100 || child.exitCode !== null) throw new Error(`trytond did not start:\n${log}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  const stop = async (): Promise<void> => {
+    if (child.exitCode !== null) return;
+    child.kill('SIGTERM');
+    await new Promise((r) => child.once('exit', r));
+    fs.rmSync(dir, { recursive: true, force: true });
+  };
+  return { url, database, user: 'admin', password, seeded, stop };
+}

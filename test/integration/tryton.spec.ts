@@ -1,0 +1,97 @@
+// The Tryton dialect against a real Tryton 6.0 server (Debian packages): paging, statuses, incremental, re-login.
+import assert from 'node:assert/strict';
+import { ErpError } from '../../nodes/lib/erp/errors';
+import { completeRun, EMPTY_STATE, recordDelivered, runFetch, sinceFor } from '../../nodes/lib/erp/fetch';
+import { ErpHttp } from '../../nodes/lib/erp/http';
+import { trytonCall, trytonDialect } from '../../nodes/lib/erp/dialects/tryton';
+import type { DialectContext, ErpOrder, FetchQuery } from '../../nodes/lib/erp/types';
+import { startTryton, trytonAvailable, type TrytonServer } from '../helpers/tryton';
+
+const query = (over: Partial<FetchQuery> = {}): FetchQuery => ({ statuses: [], pageSize: 3, limit: 0, expand: false, ...over });
+
+describe('Tryton dialect against a real Tryton 6.0', function () {
+  this.timeout(120_000);
+  let tryton: TrytonServer | undefined;
+  let ctx: DialectContext;
+
+  before(async function () {
+    if (!trytonAvailable()) {
+      if (process.env.CI) throw new Error('trytond missing: apt-get install tryton-server tryton-modules-production');
+      console.warn('    (Tryton tests not run: apt-get install tryton-server tryton-modules-production)');
+      this.skip();
+    }
+    tryton = await startTryton(7);
+    ctx = {
+      http: new ErpHttp({ baseUrl: tryton.url, timeoutMs: 10_000, retry: { attempts: 3, baseDelayMs: 50, maxDelayMs: 500 }, concurrency: 2, tls: { rejectUnauthorized: true }, auth: { type: 'none' } }),
+      options: { database: tryton.database },
+      credentials: { user: tryton.user, password: tryton.password },
+      session: new Map(),
+      timeZone: 'UTC',
+    };
+  });
+
+  after(async () => {
+    ctx?.http.close();
+    await tryton?.stop();
+  });
+
+  async function all(q: FetchQuery, state?: typeof EMPTY_STATE): Promise<{ orders: ErpOrder[]; pages: number }> {
+    const orders: ErpOrder[] = [];
+    let pages = 0;
+    for await (const p of runFetch(trytonDialect, ctx, q, state)) {
+      orders.push(...p.orders);
+      pages++;
+    }
+    return { orders, pages };
+  }
+
+  it('reads every production exactly once over several pages, in the common shape', async () => {
+    const { orders, pages } = await all(query());
+    assert.ok(pages >= 3);
+    assert.deepEqual(orders.map((o) => Number(o.id)).sort((a, b) => a - b), tryton!.seeded.productions.map((p) => p.id));
+    const first = orders.find((o) => o.id === '1')!;
+    assert.equal(first.material.code, 'FG-1000');
+    assert.equal(first.material.name, 'Bracket, steel');
+    assert.equal(first.quantity, 10);
+    assert.equal(first.unit, 'u');
+    assert.equal(first.plant, 'WH');
+    assert.match(first.plannedStart ?? '', /^2026-11-2\d$/);
+    assert.match(first.modified ?? '', /^\d{4}-\d{2}-\d{2}T/);
+    const box = orders.find((o) => o.material.code === 'FG-3000')!;
+    assert.equal(box.material.name, 'Control box «Ölpumpe» & lid <IP65>');
+  });
+
+  it('maps Tryton states (draft, waiting, running) and filters by status on the server', async () => {
+    const inState = (st: string): number => tryton!.seeded.productions.filter((p) => p.state === st).length;
+    const released = await all(query({ statuses: ['released'] }));
+    assert.equal(released.orders.length, inState('waiting'));
+    assert.ok(released.orders.every((o) => o.status === 'released' && o.erpStatus === 'waiting'));
+    const running = await all(query({ statuses: ['in-progress'] }));
+    assert.equal(running.orders.length, inState('running'));
+  });
+
+  it('fetches only productions changed since the watermark', async () => {
+    let state = EMPTY_STATE;
+    for await (const p of runFetch(trytonDialect, ctx, query(), state)) state = recordDelivered(state, p.orders);
+    state = completeRun(state, 1000);
+    await new Promise((r) => setTimeout(r, 1100));
+    const target = tryton!.seeded.productions.find((p) => p.state === 'draft')!;
+    await trytonCall(ctx, 'model.production.write', [[target.id], { quantity: 99 }, {}]);
+    const changed = await all(query({ since: sinceFor(state, 1000) }), state);
+    assert.deepEqual(changed.orders.map((o) => [o.id, o.quantity]), [[String(target.id), 99]]);
+  });
+
+  it('logs in again when the session has expired', async () => {
+    // An expired session looks like this to the client: Tryton answers 401 to it.
+    ctx.session.set('tryton:session', { header: `Session ${Buffer.from('admin:1:expired-session-key').toString('base64')}` });
+    const { orders } = await all(query({ limit: 2 }));
+    assert.equal(orders.length, 2);
+  });
+
+  it('refuses wrong credentials with an auth error', async () => {
+    const bad: DialectContext = { ...ctx, credentials: { user: 'admin', password: 'nope' }, session: new Map() };
+    await assert.rejects(async () => {
+      for await (const p of runFetch(trytonDialect, bad, query())) void p;
+    }, (e: ErpError) => e.kind === 'auth' && /refused the login of "admin"/.test(e.message));
+  });
+});
