@@ -4,7 +4,7 @@ import type { NodeDef } from 'node-red';
 import type { OeeOptions } from '../lib/oee/engine';
 import type { InputOptions } from '../lib/oee/input';
 import { type StateCodeRow, StateTable } from '../lib/oee/states';
-import { configFlag, configNumber } from '../lib/node-red/config';
+import { configFlag, SettingsReader } from '../lib/node-red/config';
 
 /** The current version of the node's saved properties. */
 export const CONFIG_VERSION = 1;
@@ -73,15 +73,9 @@ export function migrate(def: OeeCalculatorDef & { window?: string }): OeeCalcula
 export function readSettings(raw: OeeCalculatorDef): OeeSettings {
   const def = migrate(raw);
   if ((def.version ?? 0) > CONFIG_VERSION) throw new Error(`this flow was saved by a newer release (config version ${def.version}); update the pack`);
-  const problems: string[] = [];
-  const num = (field: string, value: unknown, fallback: number, min = 0, max?: number): number => {
-    try {
-      return configNumber(field, value, fallback, min, max);
-    } catch (err) {
-      problems.push((err as Error).message);
-      return fallback;
-    }
-  };
+  const reader = new SettingsReader();
+  const problems = reader.problems;
+  const num = reader.num.bind(reader);
   const codes = Array.isArray(def.codes) ? def.codes : [];
   problems.push(...StateTable.validate(codes));
   const machineProperty = (def.machineProperty ?? '').trim() || 'topic';
@@ -101,7 +95,7 @@ export function readSettings(raw: OeeCalculatorDef): OeeSettings {
   const bandGood = num('good band', def.bandGood, 85, 0, 100);
   const bandWarn = num('warning band', def.bandWarn, 60, 0, 100);
   if (bandWarn > bandGood) problems.push(`warning band (${bandWarn} %) is above the good band (${bandGood} %)`);
-  if (problems.length > 0) throw new Error(problems.join('; '));
+  reader.check();
   return {
     options,
     table: new StateTable(codes, configFlag(def.packml, true)),

@@ -13,3 +13,22 @@ export function configFlag(value: unknown, fallback: boolean): boolean {
   if (value === undefined || value === null || value === '') return fallback;
   return value === true || value === 'true';
 }
+
+/** Reads several settings and collects every problem instead of stopping at the first. */
+export class SettingsReader {
+  readonly problems: string[] = [];
+
+  num(field: string, value: unknown, fallback: number, min = 0, max = Number.MAX_SAFE_INTEGER): number {
+    try {
+      return configNumber(field, value, fallback, min, max);
+    } catch (err) {
+      this.problems.push((err as Error).message);
+      return fallback;
+    }
+  }
+
+  /** Throws one error listing every problem, if there were any. */
+  check(): void {
+    if (this.problems.length > 0) throw new Error(this.problems.join('; '));
+  }
+}

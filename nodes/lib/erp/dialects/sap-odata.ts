@@ -8,14 +8,16 @@ import { naiveDateTime, num, odataDate, str } from '../values';
 const V2_SERVICE = '/sap/opu/odata/sap/API_PRODUCTION_ORDER_2_SRV';
 const V4_SERVICE = '/sap/opu/odata4/sap/api_productionorder/srvd_a2x/sap/productionorder/0001';
 
-/** The flag that makes an order at least this status (server-side filter; the exact status is decided locally). */
-const STATUS_FLAG: Record<OrderStatus, string> = {
-  planned: 'OrderIsReleased eq false',
-  released: 'OrderIsReleased eq true',
-  'in-progress': 'OrderIsPartiallyConfirmed eq true',
-  completed: 'OrderIsDelivered eq true',
-  closed: 'OrderIsTechnicallyCompleted eq true',
-  cancelled: 'OrderIsMarkedForDeletion eq true',
+const NOT_DELETED = 'OrderIsMarkedForDeletion eq false';
+const OPEN = 'OrderIsTechnicallyCompleted eq false and OrderIsClosed eq false';
+/** Each status as an exact OData condition on the status flags: the same decision as {@link sapStatus}. */
+const STATUS_FILTER: Record<OrderStatus, string> = {
+  planned: `(OrderIsReleased eq false and ${NOT_DELETED})`,
+  released: `(OrderIsReleased eq true and OrderIsPartiallyConfirmed eq false and OrderIsConfirmed eq false and OrderIsDelivered eq false and ${OPEN} and ${NOT_DELETED})`,
+  'in-progress': `(OrderIsPartiallyConfirmed eq true and OrderIsConfirmed eq false and OrderIsDelivered eq false and ${OPEN} and ${NOT_DELETED})`,
+  completed: `((OrderIsDelivered eq true or OrderIsConfirmed eq true) and ${OPEN} and ${NOT_DELETED})`,
+  closed: `((OrderIsTechnicallyCompleted eq true or OrderIsClosed eq true) and ${NOT_DELETED})`,
+  cancelled: '(OrderIsMarkedForDeletion eq true)',
 };
 
 /** SAP system status abbreviations for the flags that are set, e.g. "CRTD REL PCNF". */
@@ -101,11 +103,11 @@ function literal(v4: boolean, kind: 'instant' | 'date', iso: string): string {
   return kind === 'date' ? `datetime'${iso.slice(0, 10)}T00:00:00'` : `datetimeoffset'${new Date(iso).toISOString().replace(/\.\d{3}Z$/, 'Z')}'`;
 }
 
-/** Builds the $filter for a query (statuses as a superset; the exact status is checked locally). */
+/** Builds the $filter for a query: everything but the work centre (on operations) is filtered by SAP. */
 export function sapFilter(q: FetchQuery, v4: boolean): string | undefined {
   const clauses: string[] = [];
   if (q.plant) clauses.push(`ProductionPlant eq '${q.plant.replace(/'/g, "''")}'`);
-  if (q.statuses.length) clauses.push(`(${[...new Set(q.statuses.map((s) => STATUS_FLAG[s]))].join(' or ')})`);
+  if (q.statuses.length) clauses.push(`(${q.statuses.map((s) => STATUS_FILTER[s]).join(' or ')})`);
   if (q.since) clauses.push(`LastChangeDateTime ge ${literal(v4, 'instant', q.since)}`);
   if (q.plannedFrom) clauses.push(`MfgOrderPlannedStartDate ge ${literal(v4, 'date', q.plannedFrom)}`);
   if (q.plannedTo) clauses.push(`MfgOrderPlannedStartDate le ${literal(v4, 'date', q.plannedTo)}`);
@@ -144,7 +146,8 @@ export const sapOData: ErpDialect = {
       const rows = v4 ? d?.value : d?.results;
       if (!d || !Array.isArray(rows)) throw new ErpError('protocol', `SAP answered without ${v4 ? '"value"' : '"d.results"'}: not an OData ${v4 ? 'V4' : 'V2'} collection`);
       const total = v4 ? num(d['@odata.count']) : num(d.__count);
-      yield { orders: (rows as Array<Record<string, unknown>>).map((r) => sapOrder(r, ctx.timeZone)), ...(total === null ? {} : { total }) };
+      // SAP's count is exact unless a filter is applied locally (work centre).
+      yield { orders: (rows as Array<Record<string, unknown>>).map((r) => sapOrder(r, ctx.timeZone)), ...(total === null || q.workCenter ? {} : { total }) };
       const next = str(v4 ? d['@odata.nextLink'] : d.__next);
       if (!next) return;
       path = /^https?:/.test(next) ? next : `${service}/${next.replace(/^\/+/, '')}`;

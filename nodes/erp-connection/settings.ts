@@ -1,0 +1,61 @@
+// erp-connection settings: editor properties (any saved version) → typed connection settings, with every problem named.
+
+import type { NodeDef } from 'node-red';
+import type { ConnectionSettings } from '../lib/erp/connection';
+import { configFlag, SettingsReader } from '../lib/node-red/config';
+
+export const CONFIG_VERSION = 1;
+const AUTH_TYPES = ['none', 'login', 'basic', 'bearer', 'apikey', 'oauth2'] as const;
+
+export interface ErpConnectionDef extends NodeDef {
+  version?: number;
+  dialect?: string;
+  baseUrl?: string;
+  authType?: string;
+  apiKeyHeader?: string;
+  tokenUrl?: string;
+  clientId?: string;
+  scope?: string;
+  /** seconds */
+  timeout?: number | string;
+  attempts?: number | string;
+  /** seconds */
+  retryDelay?: number | string;
+  /** seconds */
+  maxDelay?: number | string;
+  concurrency?: number | string;
+  rejectUnauthorized?: boolean;
+  ca?: string;
+  timeZone?: string;
+  options?: Record<string, string>;
+}
+
+/** Validates and converts; throws one Error naming every problem. */
+export function readConnectionSettings(def: ErpConnectionDef): ConnectionSettings {
+  if ((def.version ?? CONFIG_VERSION) > CONFIG_VERSION) throw new Error(`this flow was saved by a newer release (config version ${def.version}); update the pack`);
+  const r = new SettingsReader();
+  const authType = (def.authType || 'none') as ConnectionSettings['authType'];
+  if (!(AUTH_TYPES as readonly string[]).includes(authType)) r.problems.push(`unknown authentication "${authType}"`);
+  const options: Record<string, string> = {};
+  for (const [k, v] of Object.entries(def.options ?? {})) if (v !== undefined && v !== null && String(v) !== '') options[k] = String(v);
+  const settings: ConnectionSettings = {
+    dialect: (def.dialect ?? '').trim(),
+    baseUrl: (def.baseUrl ?? '').trim().replace(/\/+$/, ''),
+    authType,
+    apiKeyHeader: (def.apiKeyHeader ?? '').trim() || 'X-API-Key',
+    tokenUrl: (def.tokenUrl ?? '').trim(),
+    clientId: (def.clientId ?? '').trim(),
+    scope: (def.scope ?? '').trim(),
+    timeoutMs: r.num('timeout', def.timeout, 30, 1, 3600) * 1000,
+    attempts: r.num('attempts', def.attempts, 4, 1, 20),
+    retryDelayMs: r.num('retry delay', def.retryDelay, 1, 0, 3600) * 1000,
+    maxDelayMs: r.num('maximum retry delay', def.maxDelay, 60, 0, 3600) * 1000,
+    concurrency: r.num('concurrency', def.concurrency, 4, 1, 64),
+    rejectUnauthorized: configFlag(def.rejectUnauthorized, true),
+    ca: def.ca ?? '',
+    timeZone: (def.timeZone ?? '').trim() || 'UTC',
+    options,
+  };
+  r.check();
+  return settings;
+}

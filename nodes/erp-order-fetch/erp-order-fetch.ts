@@ -1,0 +1,199 @@
+// erp-order-fetch node: fetches production orders through an erp-connection on a message and/or on a timer, one
+// run at a time; output per order, per page or as one array; incremental watermark kept in node context.
+
+import type { Node, NodeAPI, NodeMessage, NodeMessageInFlow } from 'node-red';
+import type { ConnectionState } from '../lib/erp/connection';
+import { ErpError } from '../lib/erp/errors';
+import { completeRun, EMPTY_STATE, type IncrementalState, recordDelivered, runFetch, sinceFor } from '../lib/erp/fetch';
+import type { ErpOrder } from '../lib/erp/types';
+import { errorText, setStatus } from '../lib/node-red/status';
+import type { ConnectionUser, ErpConnectionNode } from '../erp-connection/types';
+import { type ErpOrderFetchDef, type FetchSettings, readFetchSettings, runRequest } from './settings';
+
+const STATE_KEY = 'erpOrderFetch';
+
+type Send = (msg: NodeMessage | Array<NodeMessage | NodeMessage[] | null>) => void;
+type Done = (err?: Error) => void;
+
+/** Metadata on every output message. */
+interface ErpMeta {
+  dialect: string;
+  connection: string;
+  run: number;
+  page: number;
+  index?: number;
+  count: number;
+  total?: number;
+  incremental: boolean;
+  since: string | null;
+  watermark: string | null;
+}
+
+export = function register(RED: NodeAPI): void {
+  function ErpOrderFetch(this: Node, def: ErpOrderFetchDef): void {
+    RED.nodes.createNode(this, def);
+    const node = this;
+    let settings: FetchSettings | undefined;
+    let problem: string | undefined;
+    try {
+      settings = readFetchSettings(def);
+    } catch (err) {
+      problem = errorText(err);
+    }
+    const config = def.connection ? (RED.nodes.getNode(def.connection) as ErpConnectionNode | null) : null;
+    if (!config) problem = RED._('erp-order-fetch.errors.noConnection');
+    else if (!config.connection) problem = `${RED._('erp-order-fetch.errors.badConnection')}: ${config.problem ?? ''}`;
+    if (problem || !settings || !config?.connection) {
+      const text = `${RED._('erp-order-fetch.errors.config')}: ${problem ?? ''}`;
+      node.error(text);
+      setStatus(node, 'error', RED._('erp-order-fetch.status.configError'));
+      node.on('input', (_m: NodeMessageInFlow, _s: Send, done: Done) => done(new Error(text)));
+      return;
+    }
+    const cfg = settings;
+    const connection = config.connection;
+    const context = node.context();
+    let state: IncrementalState = EMPTY_STATE;
+    let loaded = false;
+    let runs = 0;
+    let busy = false;
+    let closing = false;
+    const queue: Array<() => Promise<void>> = [];
+
+    const user: ConnectionUser = {
+      onConnectionState(s: ConnectionState) {
+        if (s.state === 'retrying') setStatus(node, 'warn', `${RED._('erp-order-fetch.status.retrying')} ${s.attempt}: ${s.reason}`);
+      },
+    };
+    config.register(user);
+    setStatus(node, 'idle', RED._('erp-order-fetch.status.ready'));
+
+    const load = (): Promise<void> =>
+      loaded
+        ? Promise.resolve()
+        : new Promise((resolve, reject) => {
+            context.get(STATE_KEY, cfg.store, (err: Error | undefined, saved: unknown) => {
+              if (err) return reject(new Error(`${RED._('erp-order-fetch.errors.load')}: ${errorText(err)}`));
+              const s = saved as IncrementalState | undefined;
+              if (s && typeof s === 'object' && 'recent' in s) state = s;
+              loaded = true;
+              resolve();
+            });
+          });
+    const save = (): Promise<void> => new Promise((resolve, reject) => context.set(STATE_KEY, state, cfg.store, (err?: Error) => (err ? reject(err) : resolve())));
+
+    /** One fetch run. Resolves with the number of orders sent; rejects with an ErpError or a message error. */
+    async function run(msg: NodeMessage | undefined, send: Send): Promise<number> {
+      await load();
+      const req = runRequest(cfg, msg as Record<string, unknown> | undefined, Date.now());
+      if (req.reset) {
+        state = EMPTY_STATE;
+        await save();
+      }
+      const query = req.query;
+      if (cfg.incremental && !req.explicitSince) query.since = sinceFor(state, cfg.overlapMs);
+      const runId = ++runs;
+      const meta = (page: number, count: number, total?: number): ErpMeta => ({
+        dialect: connection.dialect.id,
+        connection: config!.name || connection.settings.baseUrl,
+        run: runId,
+        page,
+        count,
+        ...(total === undefined ? {} : { total }),
+        incremental: cfg.incremental,
+        since: query.since ?? null,
+        watermark: state.watermark,
+      });
+      const base = (): NodeMessage => {
+        const out: NodeMessage = msg ? { ...msg } : {};
+        delete out._msgid;
+        return out;
+      };
+      const all: ErpOrder[] = [];
+      let count = 0;
+      let pages = 0;
+      let total: number | undefined;
+      setStatus(node, 'busy', RED._('erp-order-fetch.status.fetching'));
+      for await (const page of runFetch(connection.dialect, connection.context, query, cfg.incremental ? state : undefined)) {
+        if (closing) break;
+        pages = page.page;
+        total = page.total ?? total;
+        if (cfg.output === 'order') {
+          send([page.orders.map((o, i) => ({ ...base(), topic: o.number, payload: o, erp: { ...meta(page.page, count + i + 1, total), index: count + i } }) as NodeMessage), null]);
+        } else if (cfg.output === 'page') {
+          if (page.orders.length) send([{ ...base(), topic: `page ${page.page}`, payload: page.orders, erp: meta(page.page, count + page.orders.length, total) }, null]);
+        } else all.push(...page.orders);
+        count += page.orders.length;
+        if (cfg.incremental) {
+          state = recordDelivered(state, page.orders);
+          await save();
+        }
+        setStatus(node, 'busy', `${RED._('erp-order-fetch.status.fetching')} p.${page.page} (${count})`);
+      }
+      if (closing) return count;
+      if (cfg.incremental && !req.explicitSince) {
+        state = completeRun(state, cfg.overlapMs);
+        await save();
+      }
+      if (cfg.output === 'all') send([{ ...base(), topic: 'orders', payload: all, erp: meta(pages, count, total) }, null]);
+      send([null, { ...base(), topic: 'run', payload: { run: runId, count, pages, total: total ?? null, since: query.since ?? null, watermark: state.watermark }, erp: meta(pages, count, total) }]);
+      const time = new Date().toTimeString().slice(0, 8);
+      setStatus(node, 'ok', `${count} ${RED._('erp-order-fetch.status.orders')} · ${time}`);
+      return count;
+    }
+
+    /** Runs one after another; a trigger while busy waits its turn. */
+    function enqueue(job: () => Promise<void>): void {
+      queue.push(job);
+      if (busy) return;
+      busy = true;
+      void (async () => {
+        while (queue.length && !closing) await queue.shift()!();
+        busy = false;
+      })();
+    }
+
+    function failed(err: unknown): Error {
+      const e = err instanceof Error ? err : new Error(String(err));
+      const kind = e instanceof ErpError ? e.kind : 'badInput';
+      setStatus(node, 'error', RED._(`erp-order-fetch.status.${kind}`));
+      return e;
+    }
+
+    node.on('input', (msg: NodeMessageInFlow, send: Send, done: Done) => {
+      enqueue(async () => {
+        try {
+          await run(msg, send);
+          done();
+        } catch (err) {
+          done(failed(err));
+        }
+      });
+    });
+
+    let timer: NodeJS.Timeout | undefined;
+    if (cfg.intervalMs > 0) {
+      const poll = (): void => {
+        if (busy) return; // the previous poll is still running: skip this tick rather than pile up
+        enqueue(async () => {
+          try {
+            await run(undefined, (m) => node.send(m));
+          } catch (err) {
+            // No input message: still Catch-able, with a message describing the poll.
+            node.error(failed(err), { topic: 'poll', payload: null, erp: { dialect: connection.dialect.id, run: runs } });
+          }
+        });
+      };
+      timer = setInterval(poll, cfg.intervalMs);
+      setImmediate(poll);
+    }
+
+    node.on('close', (_removed: boolean, done: () => void) => {
+      closing = true;
+      clearInterval(timer);
+      config.deregister(user);
+      done();
+    });
+  }
+  RED.nodes.registerType('erp-order-fetch', ErpOrderFetch);
+};

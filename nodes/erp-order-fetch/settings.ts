@@ -1,0 +1,162 @@
+// erp-order-fetch settings and per-message overrides → the fetch query, with every problem named.
+
+import type { NodeDef } from 'node-red';
+import { ORDER_STATUSES, type FetchQuery, type OrderStatus } from '../lib/erp/types';
+import { configFlag, SettingsReader } from '../lib/node-red/config';
+import { toEpochMs } from '../lib/time/timestamp';
+
+export const CONFIG_VERSION = 1;
+export const OUTPUT_MODES = ['order', 'page', 'all'] as const;
+export type OutputMode = (typeof OUTPUT_MODES)[number];
+
+export interface ErpOrderFetchDef extends NodeDef {
+  version?: number;
+  connection?: string;
+  statuses?: OrderStatus[];
+  plant?: string;
+  workCenter?: string;
+  /** Days relative to now (e.g. -7) or an ISO date; empty = open. */
+  plannedFrom?: string;
+  plannedTo?: string;
+  incremental?: boolean;
+  /** seconds */
+  overlap?: number | string;
+  pageSize?: number | string;
+  limit?: number | string;
+  expand?: boolean;
+  output?: string;
+  /** seconds; 0 = only when a message arrives */
+  interval?: number | string;
+  store?: string;
+}
+
+export interface FetchSettings {
+  base: Omit<FetchQuery, 'plannedFrom' | 'plannedTo' | 'since'>;
+  plannedFrom: string;
+  plannedTo: string;
+  incremental: boolean;
+  overlapMs: number;
+  output: OutputMode;
+  intervalMs: number;
+  store: string | undefined;
+}
+
+/** Checks a status list. */
+function statuses(value: unknown, where: string, problems: string[]): OrderStatus[] {
+  if (value === undefined || value === null || value === '') return [];
+  const list = Array.isArray(value) ? value : String(value).split(',');
+  const out: OrderStatus[] = [];
+  for (const s of list.map((x) => String(x).trim()).filter(Boolean)) {
+    if ((ORDER_STATUSES as readonly string[]).includes(s)) out.push(s as OrderStatus);
+    else problems.push(`${where}: unknown status "${s}" (use ${ORDER_STATUSES.join(', ')})`);
+  }
+  return out;
+}
+
+/** A relative day offset ("-7", "+14") or an ISO date/instant → ISO at `now`; empty → undefined. */
+export function dateBound(value: string, now: number, where: string): string | undefined {
+  const v = value.trim();
+  if (!v) return undefined;
+  if (/^[+-]?\d+(\.\d+)?$/.test(v)) return new Date(now + Number(v) * 86_400_000).toISOString();
+  const t = toEpochMs(v);
+  if (t === undefined || Number.isNaN(t)) throw new Error(`${where} "${v}" is neither days from now nor an ISO date`);
+  return new Date(t).toISOString();
+}
+
+export function readFetchSettings(def: ErpOrderFetchDef): FetchSettings {
+  if ((def.version ?? CONFIG_VERSION) > CONFIG_VERSION) throw new Error(`this flow was saved by a newer release (config version ${def.version}); update the pack`);
+  const r = new SettingsReader();
+  const output = (def.output || 'order') as OutputMode;
+  if (!(OUTPUT_MODES as readonly string[]).includes(output)) r.problems.push(`unknown output mode "${output}"`);
+  const s: FetchSettings = {
+    base: {
+      statuses: statuses(def.statuses ?? ['released'], 'statuses', r.problems),
+      plant: def.plant?.trim() || undefined,
+      workCenter: def.workCenter?.trim() || undefined,
+      pageSize: r.num('page size', def.pageSize, 100, 1, 10_000),
+      limit: r.num('limit', def.limit, 0, 0, 10_000_000),
+      expand: configFlag(def.expand, false),
+    },
+    plannedFrom: def.plannedFrom ?? '',
+    plannedTo: def.plannedTo ?? '',
+    incremental: configFlag(def.incremental, true),
+    overlapMs: r.num('overlap', def.overlap, 60, 0, 86_400) * 1000,
+    output,
+    intervalMs: r.num('poll interval', def.interval, 0, 0, 7 * 86_400) * 1000,
+    store: def.store?.trim() || undefined,
+  };
+  for (const [field, label] of [
+    ['plannedFrom', 'planned from'],
+    ['plannedTo', 'planned to'],
+  ] as const) {
+    try {
+      dateBound(s[field], Date.now(), label);
+    } catch (err) {
+      r.problems.push((err as Error).message);
+    }
+  }
+  r.check();
+  return s;
+}
+
+/** What a message may change for one run. */
+export interface RunRequest {
+  query: FetchQuery;
+  /** Explicit since from msg.since: overrides the watermark for this run. */
+  explicitSince: boolean;
+  reset: boolean;
+}
+
+/**
+ * The query of one run: settings, then msg.filter { statuses, plant, workCenter, plannedFrom, plannedTo },
+ * msg.since (ISO or epoch ms), msg.limit, msg.reset (true: forget the watermark first).
+ * @throws Error naming the offending msg property
+ */
+export function runRequest(s: FetchSettings, msg: Record<string, unknown> | undefined, now: number): RunRequest {
+  const problems: string[] = [];
+  const q: FetchQuery = { ...s.base, statuses: [...s.base.statuses] };
+  const from = dateBound(s.plannedFrom, now, 'planned from');
+  const to = dateBound(s.plannedTo, now, 'planned to');
+  if (from) q.plannedFrom = from;
+  if (to) q.plannedTo = to;
+  let explicitSince = false;
+  if (msg) {
+    const f = msg.filter;
+    if (f !== undefined) {
+      if (f === null || typeof f !== 'object' || Array.isArray(f)) problems.push('msg.filter must be an object');
+      else {
+        const o = f as Record<string, unknown>;
+        const known = ['statuses', 'plant', 'workCenter', 'plannedFrom', 'plannedTo'];
+        for (const k of Object.keys(o)) if (!known.includes(k)) problems.push(`msg.filter.${k} is not a filter (use ${known.join(', ')})`);
+        if (o.statuses !== undefined) q.statuses = statuses(o.statuses, 'msg.filter.statuses', problems);
+        for (const k of ['plant', 'workCenter'] as const) {
+          if (o[k] === undefined) continue;
+          if (typeof o[k] !== 'string') problems.push(`msg.filter.${k} must be a string`);
+          else q[k] = (o[k] as string) || undefined;
+        }
+        for (const k of ['plannedFrom', 'plannedTo'] as const) {
+          if (o[k] === undefined) continue;
+          try {
+            q[k] = dateBound(String(o[k]), now, `msg.filter.${k}`);
+          } catch (err) {
+            problems.push((err as Error).message);
+          }
+        }
+      }
+    }
+    if (msg.since !== undefined && msg.since !== null && msg.since !== '') {
+      try {
+        q.since = new Date(toEpochMs(msg.since)!).toISOString();
+        explicitSince = true;
+      } catch {
+        problems.push(`msg.since must be an ISO date or epoch ms, got ${JSON.stringify(msg.since)}`);
+      }
+    }
+    if (msg.limit !== undefined) {
+      if (typeof msg.limit !== 'number' || !Number.isInteger(msg.limit) || msg.limit < 0) problems.push(`msg.limit must be a whole number ≥ 0, got ${JSON.stringify(msg.limit)}`);
+      else q.limit = msg.limit;
+    }
+  }
+  if (problems.length) throw new Error(problems.join('; '));
+  return { query: q, explicitSince, reset: msg?.reset === true };
+}
