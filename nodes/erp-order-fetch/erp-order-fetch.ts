@@ -4,7 +4,7 @@
 import type { Node, NodeAPI, NodeMessage, NodeMessageInFlow } from 'node-red';
 import type { ConnectionState } from '../lib/erp/connection';
 import { ErpError } from '../lib/erp/errors';
-import { completeRun, EMPTY_STATE, type IncrementalState, recordDelivered, runFetch, sinceFor } from '../lib/erp/fetch';
+import { completeRun, type IncrementalState, recordDelivered, runFetch, sinceFor, stateFor } from '../lib/erp/fetch';
 import type { ErpOrder } from '../lib/erp/types';
 import { errorText, setStatus } from '../lib/node-red/status';
 import type { ConnectionUser, ErpConnectionNode } from '../erp-connection/types';
@@ -53,7 +53,9 @@ export = function register(RED: NodeAPI): void {
     const cfg = settings;
     const connection = config.connection;
     const context = node.context();
-    let state: IncrementalState = EMPTY_STATE;
+    // The watermark belongs to one ERP: pointing the node at another one starts over.
+    const scope = `${connection.dialect.id}|${connection.settings.baseUrl}`;
+    let state: IncrementalState = stateFor(undefined, scope);
     let loaded = false;
     let runs = 0;
     let busy = false;
@@ -74,8 +76,7 @@ export = function register(RED: NodeAPI): void {
         : new Promise((resolve, reject) => {
             context.get(STATE_KEY, cfg.store, (err: Error | undefined, saved: unknown) => {
               if (err) return reject(new Error(`${RED._('erp-order-fetch.errors.load')}: ${errorText(err)}`));
-              const s = saved as IncrementalState | undefined;
-              if (s && typeof s === 'object' && 'recent' in s) state = s;
+              state = stateFor(saved, scope);
               loaded = true;
               resolve();
             });
@@ -87,7 +88,7 @@ export = function register(RED: NodeAPI): void {
       await load();
       const req = runRequest(cfg, msg as Record<string, unknown> | undefined, Date.now());
       if (req.reset) {
-        state = EMPTY_STATE;
+        state = stateFor(undefined, scope);
         await save();
       }
       const query = req.query;

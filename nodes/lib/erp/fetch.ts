@@ -6,6 +6,8 @@ import { matchesQuery } from './values';
 
 /** What incremental polling remembers between runs (kept in node context). */
 export interface IncrementalState {
+  /** Which ERP the watermark belongs to (dialect + base URL); another ERP starts from scratch. */
+  scope?: string;
   /** Highest `modified` delivered so far (ISO), or null before the first run. */
   watermark: string | null;
   /** id → modified of orders delivered with modified ≥ watermark − overlap: re-fetched by the overlap, not re-sent. */
@@ -22,6 +24,13 @@ export interface RunPage {
   total?: number;
   /** Orders on this page dropped as duplicates or by local filters. */
   skipped: number;
+}
+
+/** The saved state if it belongs to this ERP, else a fresh one for it. */
+export function stateFor(saved: unknown, scope: string): IncrementalState {
+  const s = saved as IncrementalState | undefined;
+  if (s && typeof s === 'object' && s.recent && typeof s.recent === 'object' && s.scope === scope) return s;
+  return { scope, watermark: null, recent: {} };
 }
 
 /** The `since` of an incremental run: the watermark moved back by the overlap, so late commits are not missed. */
@@ -55,7 +64,7 @@ export async function* runFetch(dialect: ErpDialect, ctx: DialectContext, query:
 export function recordDelivered(state: IncrementalState, orders: ErpOrder[]): IncrementalState {
   const recent = { ...state.recent };
   for (const o of orders) if (o.modified) recent[o.id] = o.modified;
-  return { watermark: state.watermark, recent };
+  return { ...state, recent };
 }
 
 /**
@@ -68,5 +77,5 @@ export function completeRun(state: IncrementalState, overlapMs: number): Increme
   for (const m of Object.values(state.recent)) if (!watermark || m > watermark) watermark = m;
   if (!watermark) return state;
   const floor = new Date(Date.parse(watermark) - overlapMs).toISOString();
-  return { watermark, recent: Object.fromEntries(Object.entries(state.recent).filter(([, m]) => m >= floor)) };
+  return { ...state, watermark, recent: Object.fromEntries(Object.entries(state.recent).filter(([, m]) => m >= floor)) };
 }
