@@ -3,6 +3,7 @@
 
 import fs from 'node:fs';
 import path from 'node:path';
+import { ErpSimulator } from '../sim/erp/server';
 import { linkPack, readFlowFiles, startNodeRed } from './lib/node-red-process';
 
 const root = path.resolve(__dirname, '..');
@@ -10,6 +11,7 @@ const args = process.argv.slice(2);
 const portArg = args.indexOf('--port');
 const port = Number(portArg >= 0 ? args[portArg + 1] : (process.env.PORT ?? 1880));
 const keep = args.includes('--keep');
+const simPort = Number(process.env.PLANTBRIDGE_SIM_PORT ?? 8765);
 const userDir = path.join(root, '.userdir');
 
 async function main(): Promise<void> {
@@ -18,11 +20,26 @@ async function main(): Promise<void> {
   linkPack(userDir);
   fs.writeFileSync(path.join(userDir, 'package.json'), JSON.stringify({ name: 'plantbridge-demo', private: true, dependencies: { '@plantbridge/node-red-erp-mes': 'file:..' } }, null, 2));
 
+  // The reference flows talk to the ERP simulator on 127.0.0.1:8765, as a plant's flows would talk to its ERP.
+  const sim = new ErpSimulator({ orders: 250 });
+  try {
+    await sim.start(simPort);
+  } catch (err) {
+    throw new Error(`cannot start the ERP simulator on port ${simPort} (${(err as Error).message}); set PLANTBRIDGE_SIM_PORT`, { cause: err });
+  }
   const flowFiles = readFlowFiles(path.join(root, 'flows'));
-  const flows = keep && fs.existsSync(path.join(userDir, 'flows.json')) ? undefined : flowFiles.flatMap((f) => f.flow);
+  const fresh = !(keep && fs.existsSync(path.join(userDir, 'flows.json')));
+  const flows = fresh ? flowFiles.flatMap((f) => f.flow).map((n) => (n.type === 'erp-connection' ? { ...n, baseUrl: sim.url } : n)) : undefined;
+  if (fresh) {
+    // Demo only: the simulator's test credentials, unencrypted in the git-ignored userDir (credentialSecret: false).
+    const creds = Object.fromEntries((flows ?? []).filter((n) => n.type === 'erp-connection').map((n) => [n.id, { user: sim.options.user, password: sim.options.password }]));
+    fs.mkdirSync(userDir, { recursive: true });
+    fs.writeFileSync(path.join(userDir, 'flows_cred.json'), JSON.stringify(creds, null, 2));
+  }
   console.log(`PlantBridge demo: starting Node-RED with ${flowFiles.length} reference flow(s)…`);
-  const red = await startNodeRed({ userDir, port, flows, echo: process.env.PLANTBRIDGE_QUIET !== '1' });
+  const red = await startNodeRed({ userDir, port, flows, echo: process.env.PLANTBRIDGE_QUIET !== '1', settings: { credentialSecret: false } });
   console.log(`\n  Node-RED editor   ${red.url}/`);
+  console.log(`  ERP simulator     ${sim.url}  (SAP OData, Odoo, ERPNext, REST, SOAP; user ${sim.options.user} / ${sim.options.password})`);
   for (const f of flowFiles) console.log(`  flow tab          ${path.basename(f.file, '.json')}`);
   console.log(`  userDir           ${path.relative(root, userDir)}/ (git-ignored)\n  Ctrl-C stops everything.\n`);
 
@@ -31,7 +48,7 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     console.log('\nStopping Node-RED…');
-    void red.stop().then(() => process.exit(0));
+    void Promise.all([red.stop(), sim.stop()]).then(() => process.exit(0));
   };
   process.on('SIGINT', shutdown);
   process.on('SIGTERM', shutdown);

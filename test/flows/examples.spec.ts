@@ -3,7 +3,11 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 import type { NodeMessage } from 'node-red';
 import type { OeeResult } from '../../nodes/lib/oee/engine';
+import type { ErpOrder } from '../../nodes/lib/erp/types';
+import connectionNode from '../../nodes/erp-connection/erp-connection';
+import fetchNode from '../../nodes/erp-order-fetch/erp-order-fetch';
 import oeeNode from '../../nodes/oee-calculator/oee-calculator';
+import { ErpSimulator } from '../../sim/erp/server';
 import calendarNode from '../../nodes/shift-calendar/shift-calendar';
 import { readFlowFiles } from '../../scripts/lib/node-red-process';
 import { core, helper, node } from '../helpers/node-red';
@@ -49,5 +53,49 @@ describe('example flow: OEE per machine and shift', function () {
     const kinds = new Set(results.filter((r) => !r.window.final).map((r) => r.window.kind));
     assert.deepEqual([...kinds].sort(), ['day', 'order', 'rolling', 'shift']);
     assert.ok(lines.some((l) => /^shift 2026-11-24\/Early: OEE \d+(\.\d)? % \(A [\d.]+ \/ P [\d.]+ \/ Q [\d.]+\) final$/.test(l)), lines.slice(0, 3).join('\n'));
+  });
+});
+
+describe('example flow: released orders from the ERP', function () {
+  this.timeout(60_000);
+  const sim = new ErpSimulator({ orders: 250 });
+  before(async () => {
+    await sim.start();
+  });
+  after(async () => {
+    await helper.unload();
+    await sim.stop();
+  });
+
+  it('sends every released SAP order once with its operations, then only changes', async () => {
+    const file = readFlowFiles(path.join(ROOT, 'examples')).find((f) => path.basename(f.file).includes('Released orders'));
+    assert.ok(file, 'example not shipped');
+    // As shipped, except that the connection points at this test's simulator and the poll is left to the test.
+    const flow = file.flow.map((n) => (n.type === 'erp-connection' ? { ...n, baseUrl: sim.url } : n.id === 'pb-erp-poll' ? { ...n, repeat: '', once: false } : n));
+    await helper.load([connectionNode, fetchNode, core.inject, core.change, core.debug, core.comment], flow, { 'pb-erp-conn': { user: sim.options.user, password: sim.options.password } });
+    const lines: string[] = [];
+    node('pb-erp-debug').on('input', (m: NodeMessage) => lines.push(String(m.payload)));
+    const orders: ErpOrder[] = [];
+    node('pb-erp-line').on('input', (m: NodeMessage) => orders.push(m.payload as ErpOrder));
+    const runs: Array<{ count: number; watermark: string }> = [];
+    node('pb-erp-runs').on('input', (m: NodeMessage) => runs.push(m.payload as { count: number; watermark: string }));
+    const waitRuns = async (n: number): Promise<void> => {
+      for (let i = 0; i < 200 && runs.length < n; i++) await new Promise((r) => setTimeout(r, 25));
+    };
+
+    node('pb-erp-fetch').receive({});
+    await waitRuns(1);
+    const released = sim.orders.filter((o) => o.status === 'released');
+    assert.equal(runs[0]!.count, released.length);
+    assert.equal(new Set(orders.map((o) => o.number)).size, released.length);
+    assert.ok(orders.every((o) => o.status === 'released' && o.operations?.length === 2));
+    for (let i = 0; i < 200 && lines.length < released.length; i++) await new Promise((r) => setTimeout(r, 25));
+    assert.equal(lines.length, released.length);
+    assert.match(lines[0]!, /^\d{7} FG-\d{4} × \d+ PC, start \d{4}-\d{2}-\d{2}T.*, (PRESS|WELD|CNC|ASSY)-\d$/);
+
+    sim.touch([released[0]!.id, released[1]!.id], Date.parse(runs[0]!.watermark) + 300_000);
+    node('pb-erp-fetch').receive({});
+    await waitRuns(2);
+    assert.equal(runs[1]!.count, 2, 'only the two changed orders');
   });
 });
