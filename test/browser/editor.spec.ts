@@ -151,6 +151,52 @@ describe('editor in Chromium', function () {
     await page.context().close();
   });
 
+  it('creates an ERP connection from the erp-order-fetch dialog, with dialect settings from the runtime, and deploys it without secrets', async () => {
+    const page = await open('en-US');
+    const before = await page.evaluate(() => RED.nodes.filterNodes({ type: 'erp-order-fetch' }).map((n) => n.id as string));
+    await page.dragAndDrop('.red-ui-palette-node[data-palette-type="erp-order-fetch"]', '#red-ui-workspace-chart', { targetPosition: { x: 500, y: 600 } });
+    const id = await page.evaluate((ids) => RED.nodes.filterNodes({ type: 'erp-order-fetch' }).map((n) => n.id as string).find((i) => !ids.includes(i)), before);
+    assert.ok(id);
+    await page.locator(`#red-ui-workspace-chart g[id="${id}"]`).first().dblclick();
+    await page.waitForSelector('#node-input-statuses-container .erp-status', { state: 'visible' });
+    assert.equal(await page.locator('#node-input-statuses-container .erp-status:checked').count(), 1, 'released is preselected');
+    await page.check('#node-input-statuses-container .erp-status[value="in-progress"]');
+    await page.click('#node-input-btn-connection-add');
+    await page.waitForSelector('#node-config-input-baseUrl', { state: 'visible' });
+    // The dialect list comes from GET /plantbridge/erp/dialects.
+    await page.waitForFunction(() => document.querySelectorAll('#node-config-input-dialect option').length >= 6);
+    await page.selectOption('#node-config-input-dialect', 'odoo');
+    await page.waitForSelector('#erp-option-database', { state: 'visible' });
+    await page.fill('#erp-option-database', 'plant');
+    await page.fill('#node-config-input-baseUrl', 'http://127.0.0.1:8069');
+    await page.selectOption('#node-config-input-authType', 'login');
+    assert.ok(await page.isVisible('#node-config-input-password'));
+    assert.ok(!(await page.isVisible('#node-config-input-tokenUrl')));
+    await page.fill('#node-config-input-user', 'mes');
+    await page.fill('#node-config-input-password', 'very-secret-pw');
+    await page.screenshot({ path: path.join(SHOTS, 'dialog-erp-connection.png') });
+    await page.click('#node-config-dialog-ok');
+    await page.waitForSelector('#node-config-input-baseUrl', { state: 'detached' });
+    await page.screenshot({ path: path.join(SHOTS, 'dialog-erp-order-fetch.png') });
+    await page.click('#node-dialog-ok');
+    await page.waitForSelector('#node-input-statuses-container', { state: 'detached' });
+    const saved = await page.evaluate((nodeId) => {
+      const n = RED.nodes.node(nodeId)!;
+      const c = RED.nodes.node(n.connection as string)!;
+      return { statuses: n.statuses, valid: n.valid, dialect: c.dialect, options: c.options, authType: c.authType, connValid: c.valid };
+    }, id);
+    assert.deepEqual(saved, { statuses: ['released', 'in-progress'], valid: true, dialect: 'odoo', options: { database: 'plant' }, authType: 'login', connValid: true });
+    await page.click('#red-ui-header-button-deploy');
+    let deployed: Array<Record<string, unknown>> = [];
+    for (let i = 0; i < 50 && !deployed.some((n) => n.id === id); i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      deployed = (await (await fetch(`${red!.url}/flows`)).json()) as Array<Record<string, unknown>>;
+    }
+    assert.ok(deployed.some((n) => n.id === id), 'not deployed');
+    assert.ok(!JSON.stringify(deployed).includes('very-secret-pw'), 'the password must not be in the flows');
+    await page.context().close();
+  });
+
   it('shows help text and the Korean catalog', async () => {
     const en = await open('en-US');
     await en.evaluate(() => RED.sidebar.help.show('oee-calculator'));
