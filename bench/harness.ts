@@ -37,7 +37,7 @@ interface EmbeddedRed {
   start(): Promise<void>;
   stop(): Promise<void>;
   nodes: { getNode(id: string): Node | null };
-  runtime: { flows: { setFlows(opts: { flows: { flows: unknown[] }; deploymentType?: string }): Promise<unknown> } };
+  runtime: { flows: { setFlows(opts: { flows: { flows: unknown[]; credentials?: Record<string, unknown> }; deploymentType?: string }): Promise<unknown> } };
 }
 
 const TAB = 'bench-tab';
@@ -68,8 +68,23 @@ export async function stopRuntime(): Promise<void> {
   red = undefined;
 }
 
-async function deploy(flow: unknown[], waitFor: string[]): Promise<void> {
-  await red!.runtime.flows.setFlows({ flows: { flows: flow }, deploymentType: 'full' });
+/** A node of the running bench flow. */
+export function getNode(id: string): Node {
+  const n = red?.nodes.getNode(id);
+  if (!n) throw new Error(`bench node ${id} is not running`);
+  return n;
+}
+
+/** Deploys a flow (full deployment) and waits until the listed nodes run. */
+export async function deploy(flow: unknown[], waitFor: string[]): Promise<void> {
+  await startRuntime();
+  // Credentials travel beside the flow in the runtime API (the editor embeds them; the admin API extracts them).
+  const credentials: Record<string, unknown> = {};
+  const nodes = (flow as Array<Record<string, unknown>>).map(({ credentials: c, ...n }) => {
+    if (c) credentials[n.id as string] = c;
+    return n;
+  });
+  await red!.runtime.flows.setFlows({ flows: { flows: nodes, credentials }, deploymentType: 'full' });
   for (let i = 0; i < 200 && waitFor.some((id) => !red!.nodes.getNode(id)); i++) await new Promise((r) => setTimeout(r, 25));
   const missing = waitFor.filter((id) => !red!.nodes.getNode(id));
   if (missing.length) throw new Error(`bench flow did not start: ${missing.join(', ')}`);
@@ -119,6 +134,32 @@ export async function measureFlow(c: FlowCandidate, messages: () => Iterable<Nod
 export function median(runs: Measurement[]): Measurement {
   const sorted = [...runs].sort((a, b) => a.perSecond - b.perSecond);
   return sorted[Math.floor(sorted.length / 2)]!;
+}
+
+/**
+ * Runs `fn` while sampling memory every 10 ms; returns its result, seconds, the growth of the resident set (memory
+ * the process took from the OS; it is not given back, so later runs in one process show less) and the peak growth of
+ * the live V8 heap (what the run holds at once).
+ */
+export async function withPeakRss<T>(fn: () => Promise<T>): Promise<{ value: T; seconds: number; peakRssMB: number; peakHeapMB: number }> {
+  global.gc?.();
+  const m0 = process.memoryUsage();
+  let rss = m0.rss;
+  let heap = m0.heapUsed;
+  const sample = (): void => {
+    const m = process.memoryUsage();
+    rss = Math.max(rss, m.rss);
+    heap = Math.max(heap, m.heapUsed);
+  };
+  const timer = setInterval(sample, 10);
+  const t0 = process.hrtime.bigint();
+  try {
+    const value = await fn();
+    sample();
+    return { value, seconds: Number(process.hrtime.bigint() - t0) / 1e9, peakRssMB: (rss - m0.rss) / 1048576, peakHeapMB: (heap - m0.heapUsed) / 1048576 };
+  } finally {
+    clearInterval(timer);
+  }
 }
 
 /** Measures plain synchronous work: calls `fn` for `count` items. */

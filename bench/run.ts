@@ -2,6 +2,7 @@
 
 import fs from 'node:fs';
 import path from 'node:path';
+import { erpBench } from './cases/erp';
 import { oeeBench } from './cases/oee';
 import { machine, stopRuntime, table, type CaseResult } from './harness';
 
@@ -10,7 +11,10 @@ const END = '<!-- bench:end -->';
 
 async function main(): Promise<void> {
   const quick = process.argv.includes('--quick');
-  const results: CaseResult[] = [...(await oeeBench(quick ? 20_000 : 100_000, quick ? 1 : 3))];
+  const only = process.argv.find((a) => a.startsWith('--only='))?.slice(7);
+  const results: CaseResult[] = [];
+  if (!only || only === 'oee') results.push(...(await oeeBench(quick ? 20_000 : 100_000, quick ? 1 : 3)));
+  if (!only || only === 'erp') results.push(...(await erpBench(quick ? 20_000 : 100_000, quick ? 1 : 3)));
   await stopRuntime();
   const report = [
     `Measured ${new Date().toISOString().slice(0, 10)} with \`npm run bench\` on ${machine()}.`,
@@ -23,7 +27,7 @@ async function main(): Promise<void> {
   const a = text.indexOf(BEGIN);
   const b = text.indexOf(END);
   if (a < 0 || b < a) throw new Error('BENCHMARKS.md lacks the bench markers');
-  if (!quick) fs.writeFileSync(file, `${text.slice(0, a + BEGIN.length)}\n${report}\n${text.slice(b)}`);
+  if (!quick && !only) fs.writeFileSync(file, `${text.slice(0, a + BEGIN.length)}\n${report}\n${text.slice(b)}`);
 }
 
 main().then(

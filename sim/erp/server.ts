@@ -41,6 +41,8 @@ export interface SimOptions {
   clientSecret?: string;
   /** Lifetime of OAuth2 tokens. */
   tokenTtlSec?: number;
+  /** Accept requests without credentials (benchmarks, where auth is not what is measured). */
+  open?: boolean;
 }
 
 /** A write the simulator accepted (confirmations, maintenance requests, …). */
@@ -84,6 +86,7 @@ export class ErpSimulator {
       clientId: 'plantbridge',
       clientSecret: 'client-secret',
       tokenTtlSec: 3600,
+      open: false,
       ...options,
     };
     this.orders = seedOrders(this.options.orders, this.options.seed);
@@ -110,7 +113,7 @@ export class ErpSimulator {
 
   /** Marks orders as changed now (for incremental polling tests); returns their ids. */
   touch(ids: number[], at = Date.now()): number[] {
-    for (const o of this.orders) if (ids.includes(o.id)) o.modified = Math.floor(at / 1000) * 1000;
+    this.orders = this.orders.map((o) => (ids.includes(o.id) ? { ...o, modified: Math.floor(at / 1000) * 1000 } : o));
     return ids;
   }
 
@@ -120,9 +123,12 @@ export class ErpSimulator {
     this.csrfTokens.clear();
   }
 
-  /** Orders sorted by (modified, id): the order every dialect pages in. */
+  private sortedCache: { of: SimOrder[]; list: SimOrder[] } | undefined;
+
+  /** Orders sorted by (modified, id): the order every dialect pages in (cached until the orders change). */
   sorted(): SimOrder[] {
-    return [...this.orders].sort((a, b) => a.modified - b.modified || a.id - b.id);
+    if (this.sortedCache?.of !== this.orders) this.sortedCache = { of: this.orders, list: [...this.orders].sort((a, b) => a.modified - b.modified || a.id - b.id) };
+    return this.sortedCache.list;
   }
 
   count(path: string): number {
@@ -191,6 +197,7 @@ export class ErpSimulator {
   }
 
   private basicOk(req: http.IncomingMessage): boolean {
+    if (this.options.open) return true;
     const h = req.headers.authorization ?? '';
     return h === `Basic ${Buffer.from(`${this.options.user}:${this.options.password}`).toString('base64')}`;
   }
@@ -482,10 +489,18 @@ function send(res: http.ServerResponse, status: number, body: unknown, headers: 
 
 const keyOf = (o: SimOrder): string => `${o.modified}:${o.id}`;
 
-/** Keyset paging: the orders after a `modified:id` key. Stable while orders change. */
+/** Keyset paging: the orders after a `modified:id` key, by binary search (lists are sorted by modified, id). */
 function afterKey(list: SimOrder[], key: string): SimOrder[] {
   const [m, id] = key.split(':').map(Number) as [number, number];
-  return list.filter((o) => o.modified > m || (o.modified === m && o.id > id));
+  const after = (o: SimOrder): boolean => o.modified > m || (o.modified === m && o.id > id);
+  let lo = 0;
+  let hi = list.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (after(list[mid]!)) hi = mid;
+    else lo = mid + 1;
+  }
+  return list.slice(lo);
 }
 
 function pick(rec: Record<string, unknown>, fields: string[]): Record<string, unknown> {

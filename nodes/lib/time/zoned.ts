@@ -37,8 +37,29 @@ export function isValidTimeZone(timeZone: string): boolean {
   }
 }
 
-/** Offset of local time from UTC in milliseconds at the UTC instant `utcMs` (e.g. +3600000 for CET). */
+const UTC_NAMES = new Set(['UTC', 'Etc/UTC', 'Etc/GMT', 'GMT', 'Z']);
+const QUARTER_HOUR = 900_000;
+const offsetCache = new Map<string, Map<number, number>>();
+
+/**
+ * Offset of local time from UTC in milliseconds at the UTC instant `utcMs` (e.g. +3600000 for CET).
+ * Cached per zone and quarter hour: offsets change only at transitions, which fall on quarter-hour boundaries.
+ */
 export function offsetAt(timeZone: string, utcMs: number): number {
+  if (UTC_NAMES.has(timeZone)) return 0;
+  let zone = offsetCache.get(timeZone);
+  if (!zone) offsetCache.set(timeZone, (zone = new Map()));
+  const key = Math.floor(utcMs / QUARTER_HOUR);
+  let off = zone.get(key);
+  if (off === undefined) {
+    off = computeOffset(timeZone, key * QUARTER_HOUR);
+    if (zone.size > 50_000) zone.clear();
+    zone.set(key, off);
+  }
+  return off;
+}
+
+function computeOffset(timeZone: string, utcMs: number): number {
   const parts = formatter(timeZone).formatToParts(new Date(utcMs));
   const get = (type: Intl.DateTimeFormatPartTypes): number => {
     const p = parts.find((x) => x.type === type);

@@ -3,7 +3,8 @@
 
 import { ErpError } from '../errors';
 import type { DialectContext, ErpDialect, ErpOperation, ErpOrder, ErpPosting, FetchQuery, OrderPage, OrderStatus } from '../types';
-import { naiveDateTime, num, odataDate, str } from '../values';
+import { zonedToUtc } from '../../time/zoned';
+import { num, odataDate, str } from '../values';
 
 const V2_SERVICE = '/sap/opu/odata/sap/API_PRODUCTION_ORDER_2_SRV';
 const V4_SERVICE = '/sap/opu/odata4/sap/api_productionorder/srvd_a2x/sap/productionorder/0001';
@@ -20,22 +21,52 @@ const STATUS_FILTER: Record<OrderStatus, string> = {
   cancelled: '(OrderIsMarkedForDeletion eq true)',
 };
 
+const SYSTEM_STATUS: ReadonlyArray<readonly [string, string]> = [
+  ['OrderIsCreated', 'CRTD'],
+  ['OrderIsReleased', 'REL'],
+  ['OrderIsPartiallyConfirmed', 'PCNF'],
+  ['OrderIsConfirmed', 'CNF'],
+  ['OrderIsDelivered', 'DLV'],
+  ['OrderIsTechnicallyCompleted', 'TECO'],
+  ['OrderIsClosed', 'CLSD'],
+  ['OrderIsMarkedForDeletion', 'DLFL'],
+];
+
 /** SAP system status abbreviations for the flags that are set, e.g. "CRTD REL PCNF". */
 function systemStatus(r: Record<string, unknown>): string {
-  const flags: Array<[string, string]> = [
-    ['OrderIsCreated', 'CRTD'],
-    ['OrderIsReleased', 'REL'],
-    ['OrderIsPartiallyConfirmed', 'PCNF'],
-    ['OrderIsConfirmed', 'CNF'],
-    ['OrderIsDelivered', 'DLV'],
-    ['OrderIsTechnicallyCompleted', 'TECO'],
-    ['OrderIsClosed', 'CLSD'],
-    ['OrderIsMarkedForDeletion', 'DLFL'],
-  ];
-  return flags
-    .filter(([f]) => r[f] === true)
-    .map(([, a]) => a)
-    .join(' ');
+  let out = '';
+  for (const [flag, abbr] of SYSTEM_STATUS) if (r[flag] === true) out = out ? `${out} ${abbr}` : abbr;
+  return out;
+}
+
+/** Epoch ms of an OData V2 `/Date(ms)/` or `/Date(ms+0000)/` without a regex (hot path), else NaN. */
+function v2Millis(v: string): number {
+  if (!v.startsWith('/Date(')) return NaN;
+  let end = 6;
+  if (v.charCodeAt(end) === 45) end++; // '-'
+  while (end < v.length && v.charCodeAt(end) >= 48 && v.charCodeAt(end) <= 57) end++;
+  return end > 6 ? Number(v.slice(6, end)) : NaN;
+}
+
+/** An OData date or date-time value (V2 /Date()/ or V4 ISO) as ISO UTC; hot path for V2. */
+function instant(v: unknown): string | null {
+  if (typeof v === 'string') {
+    const ms = v2Millis(v);
+    if (!Number.isNaN(ms)) return new Date(ms).toISOString();
+  }
+  return odataDate(v);
+}
+
+/** "PT06H05M09S" or "06:05:09" → seconds of the day, without a regex (hot path); 0 when absent. */
+function timeSeconds(t: unknown): number {
+  if (typeof t !== 'string' || t.length < 8) return 0;
+  if (t.startsWith('PT')) {
+    const h = t.indexOf('H');
+    const m = t.indexOf('M');
+    const s = t.indexOf('S');
+    return h > 2 && m > h && s > m ? Number(t.slice(2, h)) * 3600 + Number(t.slice(h + 1, m)) * 60 + Number(t.slice(m + 1, s)) : 0;
+  }
+  return Number(t.slice(0, 2)) * 3600 + Number(t.slice(3, 5)) * 60 + Number(t.slice(6, 8));
 }
 
 export function sapStatus(r: Record<string, unknown>): OrderStatus {
@@ -47,14 +78,19 @@ export function sapStatus(r: Record<string, unknown>): OrderStatus {
   return 'planned';
 }
 
-/** Date (V2 /Date()/ or V4 YYYY-MM-DD) + time (V2 PT06H00M00S or V4 06:00:00), plant-local → ISO UTC. */
+/** Date (V2 /Date(ms)/ or V4 YYYY-MM-DD) + time (V2 PT06H00M00S or V4 06:00:00), plant-local → ISO UTC. */
 function dateTime(date: unknown, time: unknown, tz: string): string | null {
-  const d = odataDate(date);
-  if (!d) return null;
-  const t = str(time);
-  const m = t ? /^PT(\d+)H(\d+)M(\d+)S$/.exec(t) ?? /^(\d{2}):(\d{2}):(\d{2})$/.exec(t) : null;
-  const hhmmss = m ? `${m[1]!.padStart(2, '0')}:${m[2]!.padStart(2, '0')}:${m[3]!.padStart(2, '0')}` : '00:00:00';
-  return naiveDateTime(`${d.slice(0, 10)} ${hhmmss}`, tz);
+  if (date === null || date === undefined || date === '') return null;
+  const ds = String(date);
+  const v2 = v2Millis(ds);
+  // The date part as UTC midnight of the local calendar day.
+  const day = Number.isNaN(v2) ? Date.parse(`${ds.slice(0, 10)}T00:00:00Z`) : v2;
+  if (Number.isNaN(day)) return null;
+  const seconds = timeSeconds(time);
+  if (tz === 'UTC') return new Date(day + seconds * 1000).toISOString();
+  const d = new Date(day);
+  const utc = zonedToUtc(tz, { year: d.getUTCFullYear(), month: d.getUTCMonth() + 1, day: d.getUTCDate() }, Math.floor(seconds / 60));
+  return new Date(utc + (seconds % 60) * 1000).toISOString();
 }
 
 function results(v: unknown): Array<Record<string, unknown>> {
@@ -84,13 +120,13 @@ export function sapOrder(r: Record<string, unknown>, tz: string): ErpOrder {
     unit: str(r.ProductionUnit),
     plannedStart: dateTime(r.MfgOrderPlannedStartDate, r.MfgOrderPlannedStartTime, tz),
     plannedEnd: dateTime(r.MfgOrderPlannedEndDate, r.MfgOrderPlannedEndTime, tz),
-    due: odataDate(r.MfgOrderScheduledEndDate)?.slice(0, 10) ?? null,
+    due: instant(r.MfgOrderScheduledEndDate)?.slice(0, 10) ?? null,
     status: sapStatus(r),
     erpStatus: systemStatus(r),
     plant: str(r.ProductionPlant),
     workCenter: operations[0]?.workCenter ?? str(r.WorkCenter),
     priority: num(r.OrderPriority),
-    modified: odataDate(r.LastChangeDateTime),
+    modified: instant(r.LastChangeDateTime),
     raw: r,
   };
   if (ops.length) order.operations = operations;
