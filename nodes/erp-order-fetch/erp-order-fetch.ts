@@ -6,7 +6,7 @@ import type { ConnectionState } from '../lib/erp/connection';
 import { ErpError } from '../lib/erp/errors';
 import { completeRun, type IncrementalState, recordDelivered, runFetch, sinceFor, stateFor } from '../lib/erp/fetch';
 import type { ErpOrder } from '../lib/erp/types';
-import { errorText, setStatus } from '../lib/node-red/status';
+import { errorText, failConfiguration, setStatus } from '../lib/node-red/status';
 import type { ConnectionUser, ErpConnectionNode } from '../erp-connection/types';
 import { type ErpOrderFetchDef, type FetchSettings, readFetchSettings, runRequest } from './settings';
 
@@ -44,10 +44,7 @@ export = function register(RED: NodeAPI): void {
     if (!config) problem = RED._('erp-order-fetch.errors.noConnection');
     else if (!config.connection) problem = `${RED._('erp-order-fetch.errors.badConnection')}: ${config.problem ?? ''}`;
     if (problem || !settings || !config?.connection) {
-      const text = `${RED._('erp-order-fetch.errors.config')}: ${problem ?? ''}`;
-      node.error(text);
-      setStatus(node, 'error', RED._('erp-order-fetch.status.configError'));
-      node.on('input', (_m: NodeMessageInFlow, _s: Send, done: Done) => done(new Error(text)));
+      failConfiguration(node, RED._('erp-order-fetch.status.configError'), `${RED._('erp-order-fetch.errors.config')}: ${problem ?? ''}`);
       return;
     }
     const cfg = settings;

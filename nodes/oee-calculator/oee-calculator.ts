@@ -4,7 +4,7 @@ import type { Node, NodeAPI, NodeMessage, NodeMessageInFlow } from 'node-red';
 import { ShiftCalendar } from '../lib/calendar/shift-calendar';
 import { OeeEngine, type OeeResult } from '../lib/oee/engine';
 import { parseMessage } from '../lib/oee/input';
-import { errorText, setStatus } from '../lib/node-red/status';
+import { errorText, failConfiguration, setStatus } from '../lib/node-red/status';
 import type { ShiftCalendarNode } from '../shift-calendar/types';
 import { type OeeCalculatorDef, type OeeSettings, readSettings } from './settings';
 
@@ -37,10 +37,7 @@ export = function register(RED: NodeAPI): void {
       else calendar = cal.calendar;
     }
     if (problem || !settings) {
-      const text = `${RED._('oee-calculator.errors.config')}: ${problem ?? ''}`;
-      node.error(text);
-      setStatus(node, 'error', RED._('oee-calculator.status.configError'));
-      node.on('input', (_msg: NodeMessageInFlow, _send: Send, done: Done) => done(new Error(text)));
+      failConfiguration(node, RED._('oee-calculator.status.configError'), `${RED._('oee-calculator.errors.config')}: ${problem ?? ''}`);
       return;
     }
     const cfg = settings;

@@ -7,6 +7,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { OrderStatus } from '../../nodes/lib/erp/types';
 import { type SimOrder, seedOrders } from './data';
+import { compare, type Op } from './compare';
 import { attachSoap } from './soap';
 
 /** Switches that make the next requests fail in a given way. Counters count down per request. */
@@ -603,21 +604,8 @@ export function odataFilter(filter: string, rec: Record<string, unknown>): boole
     else if (/^(datetime|datetimeoffset)'/.test(lit) || /^\d{4}-\d{2}-\d{2}T/.test(lit)) right = Date.parse(dt ? (/[Zz+-]\d*:?\d*$/.test(dt[1]!.slice(19)) ? dt[1]! : `${dt[1]!}Z`) : lit);
     else if (dt) right = dt[1]!.replace(/''/g, "'");
     else right = Number(lit);
-    const left = rec[field];
-    switch (op) {
-      case 'eq':
-        return left === right;
-      case 'ne':
-        return left !== right;
-      case 'ge':
-        return (left as number) >= (right as number);
-      case 'gt':
-        return (left as number) > (right as number);
-      case 'le':
-        return (left as number) <= (right as number);
-      default:
-        return (left as number) < (right as number);
-    }
+    const ops: Record<string, Op> = { eq: '=', ne: '!=', ge: '>=', gt: '>', le: '<=', lt: '<' };
+    return compare(rec[field], ops[op]!, right);
   });
 }
 
@@ -688,31 +676,9 @@ export function odooDomain(domain: unknown[], rec: Record<string, unknown>): boo
       return a || b;
     }
     if (t === '!') return !term();
-    const [field, op, value] = t as [string, string, unknown];
-    let left = rec[field];
-    if (Array.isArray(left)) left = left[0];
-    switch (op) {
-      case '=':
-        return left === value;
-      case '!=':
-        return left !== value;
-      case 'in':
-        return (value as unknown[]).includes(left);
-      case 'not in':
-        return !(value as unknown[]).includes(left);
-      case '>':
-        return (left as string) > (value as string);
-      case '>=':
-        return (left as string) >= (value as string);
-      case '<':
-        return (left as string) < (value as string);
-      case '<=':
-        return (left as string) <= (value as string);
-      case 'ilike':
-        return String(left).toLowerCase().includes(String(value).toLowerCase());
-      default:
-        throw new Error(`unsupported domain operator ${op}`);
-    }
+    const [field, op, value] = t as [string, Op, unknown];
+    const left = rec[field];
+    return compare(Array.isArray(left) ? left[0] : left, op, value);
   };
   let ok = true;
   while (i < domain.length) ok = term() && ok; // implicit '&' between top-level terms
@@ -742,29 +708,7 @@ function erpnextDoc(o: SimOrder): Record<string, unknown> {
 
 /** Frappe filters: [[field, op, value]] with =, !=, in, not in, >, >=, <, <=. */
 function erpnextFilters(filters: Array<[string, string, unknown]>, doc: Record<string, unknown>): boolean {
-  return filters.every(([f, op, v]) => {
-    const left = doc[f] as string;
-    switch (op) {
-      case '=':
-        return left === v;
-      case '!=':
-        return left !== v;
-      case 'in':
-        return (v as unknown[]).includes(left);
-      case 'not in':
-        return !(v as unknown[]).includes(left);
-      case '>':
-        return left > (v as string);
-      case '>=':
-        return left >= (v as string);
-      case '<':
-        return left < (v as string);
-      case '<=':
-        return left <= (v as string);
-      default:
-        throw new Error(`unsupported filter operator ${op}`);
-    }
-  });
+  return filters.every(([f, op, v]) => compare(doc[f], op as Op, v));
 }
 
 // CLI: node --import tsx sim/erp/server.ts [--port 8765] [--orders 250]

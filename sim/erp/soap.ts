@@ -4,6 +4,7 @@
 import http from 'node:http';
 import * as soap from 'soap';
 import type { OrderStatus } from '../../nodes/lib/erp/types';
+import { compare, type Op } from './compare';
 import type { SimOrder } from './data';
 import type { ErpSimulator } from './server';
 
@@ -85,21 +86,8 @@ function criteria(value: string, crit: string): boolean {
     const range = /^(.*)\.\.(.*)$/.exec(c);
     if (range) return (!range[1] || value >= range[1]) && (!range[2] || value <= range[2]);
     const m = /^(>=|<=|>|<|<>)?(.*)$/.exec(c)!;
-    const v = m[2]!;
-    switch (m[1]) {
-      case '>=':
-        return value >= v;
-      case '<=':
-        return value <= v;
-      case '>':
-        return value > v;
-      case '<':
-        return value < v;
-      case '<>':
-        return value !== v;
-      default:
-        return value === v;
-    }
+    const ops: Record<string, Op> = { '>=': '>=', '<=': '<=', '>': '>', '<': '<', '<>': '!=' };
+    return compare(value, ops[m[1] ?? ''] ?? '=', m[2]!);
   });
 }
 

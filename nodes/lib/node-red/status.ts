@@ -23,3 +23,13 @@ export function setStatus(node: Node, kind: StatusKind, text: string): void {
 export function errorText(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
+
+/**
+ * A node whose configuration is unusable: logs the reason once at deploy, shows a red ring, and fails every message
+ * with the same reason (so Catch nodes see it) instead of half working.
+ */
+export function failConfiguration(node: Node, statusText: string, reason: string): void {
+  node.error(reason);
+  setStatus(node, 'error', statusText);
+  node.on('input', (_msg: unknown, _send: unknown, done: (err?: Error) => void) => done(new Error(reason)));
+}
