@@ -1,16 +1,27 @@
 // ERP fetch benchmark: 100,000 orders in 1,000-order pages from the SAP OData V2 simulator, through erp-order-fetch
 // in an embedded Node-RED vs. a plain axios loop following __next, in the same run; peak RSS of page vs. array mode.
 
+import { type ChildProcess, spawn } from 'node:child_process';
 import http from 'node:http';
+import path from 'node:path';
 import axios from 'axios';
 import type { NodeMessage } from 'node-red';
-import { ErpSimulator } from '../../sim/erp/server';
 import { type CaseResult, deploy, getNode, type Measurement, withPeakRss } from '../harness';
 
 const SERVICE = '/sap/opu/odata/sap/API_PRODUCTION_ORDER_2_SRV/A_ProductionOrder_2';
 
+/** The simulator in its own process, as a real ERP is: its work does not share this event loop. */
+async function startRemoteSim(orders: number, port: number): Promise<{ url: string; child: ChildProcess }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(__dirname, '..', '..', 'sim', 'erp', 'server.ts'), '--port', String(port), '--orders', String(orders), '--page', '1000', '--open'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  await new Promise<void>((resolve, reject) => {
+    child.stdout!.on('data', (d: Buffer) => d.toString().includes('ERP simulator on') && resolve());
+    child.once('exit', (code) => reject(new Error(`simulator exited (${code})`)));
+  });
+  return { url: `http://127.0.0.1:${port}`, child };
+}
+
 /** What users write today: an axios loop that follows __next and counts the rows. */
-async function axiosLoop(sim: ErpSimulator): Promise<number> {
+async function axiosLoop(sim: { url: string }): Promise<number> {
   const client = axios.create({ baseURL: sim.url, httpAgent: new http.Agent({ keepAlive: true }) });
   let url: string | undefined = `${SERVICE}?$format=json&$orderby=LastChangeDateTime,ManufacturingOrder`;
   let n = 0;
@@ -22,7 +33,7 @@ async function axiosLoop(sim: ErpSimulator): Promise<number> {
   return n;
 }
 
-function fetchFlow(sim: ErpSimulator, output: 'page' | 'all' | 'order'): Array<Record<string, unknown>> {
+function fetchFlow(sim: { url: string }, output: 'page' | 'all' | 'order'): Array<Record<string, unknown>> {
   const z = 'erp-bench';
   return [
     { id: z, type: 'tab', label: 'erp bench' },
@@ -52,7 +63,7 @@ function runNode(): Promise<number> {
  * Live memory of one run: forces a GC whenever the sink receives a page (or every 1,000th order) and keeps the
  * highest heap in use: what the node holds at once, without the garbage a sampled peak also counts.
  */
-async function liveHeapMB(sim: ErpSimulator, mode: 'page' | 'all' | 'order'): Promise<number> {
+async function liveHeapMB(sim: { url: string }, mode: 'page' | 'all' | 'order'): Promise<number> {
   await deploy(fetchFlow(sim, mode), ['eb-fetch', 'eb-done', 'eb-sink']);
   global.gc?.();
   const base = process.memoryUsage().heapUsed;
@@ -72,10 +83,10 @@ async function liveHeapMB(sim: ErpSimulator, mode: 'page' | 'all' | 'order'): Pr
 
 export async function erpBench(orders = 100_000, repeats = 3): Promise<CaseResult[]> {
   // Auth is not what is measured here: the simulator accepts requests without credentials.
-  const sim = new ErpSimulator({ orders, odataPageSize: 1000, open: true });
-  await sim.start();
+  const { freePort } = await import('../../test/helpers/package');
+  const remote = await startRemoteSim(orders, await freePort());
+  const sim = { url: remote.url };
   try {
-    sim.sorted();
     const rows: Array<Measurement & { ratio?: string; peak?: number }> = [];
     const runs: Record<string, Array<{ seconds: number; peakRssMB: number; peakHeapMB: number; count: number }>> = { axios: [], page: [], all: [], order: [] };
     for (let r = 0; r < repeats; r++) {
@@ -105,7 +116,7 @@ export async function erpBench(orders = 100_000, repeats = 3): Promise<CaseResul
     }
     return [
       {
-        title: `ERP: ${orders.toLocaleString('en-US')} SAP orders in 1,000-order pages from the OData V2 simulator (median of ${repeats})`,
+        title: `ERP: ${orders.toLocaleString('en-US')} SAP orders in 1,000-order pages from the OData V2 simulator in its own process (median of ${repeats})`,
         rows,
         notes: [
           'Target (issue 3): time ratio ≤ 1.3 against the plain axios loop, which only counts rows; the node also decodes every order into the common shape, filters, de-duplicates and sends messages.',
@@ -114,6 +125,6 @@ export async function erpBench(orders = 100_000, repeats = 3): Promise<CaseResul
       },
     ];
   } finally {
-    await sim.stop();
+    remote.child.kill('SIGTERM');
   }
 }

@@ -711,13 +711,14 @@ function erpnextFilters(filters: Array<[string, string, unknown]>, doc: Record<s
   return filters.every(([f, op, v]) => compare(doc[f], op as Op, v));
 }
 
-// CLI: node --import tsx sim/erp/server.ts [--port 8765] [--orders 250]
+// CLI: node --import tsx sim/erp/server.ts [--port 8765] [--orders 250] [--page 100] [--open: no credentials needed]
 if (require.main === module) {
   const arg = (name: string, fallback: number): number => {
     const i = process.argv.indexOf(name);
     return i >= 0 ? Number(process.argv[i + 1]) : fallback;
   };
-  const sim = new ErpSimulator({ orders: arg('--orders', 250) });
+  const sim = new ErpSimulator({ orders: arg('--orders', 250), odataPageSize: arg('--page', 100), open: process.argv.includes('--open') });
+  sim.sorted();
   void sim.start(arg('--port', 8765)).then((url) => {
     console.log(`ERP simulator on ${url} (${sim.orders.length} orders; credentials ${sim.options.user} / ${sim.options.password})`);
   });

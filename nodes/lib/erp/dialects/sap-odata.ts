@@ -174,19 +174,29 @@ export const sapOData: ErpDialect = {
     if (q.expand) query.$expand = v4 ? '_ProductionOrderOperation,_ProductionOrderComponent' : 'to_ProductionOrderOperation,to_ProductionOrderComponent';
     if (q.limit > 0) query.$top = String(q.limit);
     // Server-driven paging: follow __next / @odata.nextLink instead of $skip, which can skip or repeat rows.
-    let path: string = `${service}/${entitySet}?${new URLSearchParams(query).toString()}`;
+    // The next page is requested before this one is decoded and delivered, so the ERP's latency overlaps our work.
     const headers: Record<string, string> = v4 ? { Prefer: `odata.maxpagesize=${q.pageSize}` } : {};
-    for (;;) {
-      const { body } = await ctx.http.json<Record<string, unknown>>({ method: 'GET', path, headers });
-      const d = (v4 ? body : body.d) as Record<string, unknown> | undefined;
-      const rows = v4 ? d?.value : d?.results;
-      if (!d || !Array.isArray(rows)) throw new ErpError('protocol', `SAP answered without ${v4 ? '"value"' : '"d.results"'}: not an OData ${v4 ? 'V4' : 'V2'} collection`);
-      const total = v4 ? num(d['@odata.count']) : num(d.__count);
-      // SAP's count is exact unless a filter is applied locally (work centre).
-      yield { orders: (rows as Array<Record<string, unknown>>).map((r) => sapOrder(r, ctx.timeZone)), ...(total === null || q.workCenter ? {} : { total }) };
-      const next = str(v4 ? d['@odata.nextLink'] : d.__next);
-      if (!next) return;
-      path = /^https?:/.test(next) ? next : `${service}/${next.replace(/^\/+/, '')}`;
+    const get = (path: string): Promise<{ body: Record<string, unknown> }> => {
+      const p = ctx.http.json<Record<string, unknown>>({ method: 'GET', path, headers });
+      p.catch(() => undefined); // handled now; awaiting it below still throws
+      return p;
+    };
+    let pending: Promise<{ body: Record<string, unknown> }> | undefined = get(`${service}/${entitySet}?${new URLSearchParams(query).toString()}`);
+    try {
+      while (pending) {
+        const { body } = await pending;
+        pending = undefined;
+        const d = (v4 ? body : body.d) as Record<string, unknown> | undefined;
+        const rows = v4 ? d?.value : d?.results;
+        if (!d || !Array.isArray(rows)) throw new ErpError('protocol', `SAP answered without ${v4 ? '"value"' : '"d.results"'}: not an OData ${v4 ? 'V4' : 'V2'} collection`);
+        const next = str(v4 ? d['@odata.nextLink'] : d.__next);
+        if (next) pending = get(/^https?:/.test(next) ? next : `${service}/${next.replace(/^\/+/, '')}`);
+        const total = v4 ? num(d['@odata.count']) : num(d.__count);
+        // SAP's count is exact unless a filter is applied locally (work centre).
+        yield { orders: (rows as Array<Record<string, unknown>>).map((r) => sapOrder(r, ctx.timeZone)), ...(total === null || q.workCenter ? {} : { total }) };
+      }
+    } finally {
+      pending = undefined; // stopped early (limit, node closed, error): the prefetch is dropped, already handled
     }
   },
   /** Posts an entity (e.g. ProdnOrdConf2) with CSRF: fetch token + cookies, send; on 403 "Required" fetch once more. */
