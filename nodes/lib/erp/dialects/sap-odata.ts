@@ -182,21 +182,18 @@ export const sapOData: ErpDialect = {
       return p;
     };
     let pending: Promise<{ body: Record<string, unknown> }> | undefined = get(`${service}/${entitySet}?${new URLSearchParams(query).toString()}`);
-    try {
-      while (pending) {
-        const { body } = await pending;
-        pending = undefined;
-        const d = (v4 ? body : body.d) as Record<string, unknown> | undefined;
-        const rows = v4 ? d?.value : d?.results;
-        if (!d || !Array.isArray(rows)) throw new ErpError('protocol', `SAP answered without ${v4 ? '"value"' : '"d.results"'}: not an OData ${v4 ? 'V4' : 'V2'} collection`);
-        const next = str(v4 ? d['@odata.nextLink'] : d.__next);
-        if (next) pending = get(/^https?:/.test(next) ? next : `${service}/${next.replace(/^\/+/, '')}`);
-        const total = v4 ? num(d['@odata.count']) : num(d.__count);
-        // SAP's count is exact unless a filter is applied locally (work centre).
-        yield { orders: (rows as Array<Record<string, unknown>>).map((r) => sapOrder(r, ctx.timeZone)), ...(total === null || q.workCenter ? {} : { total }) };
-      }
-    } finally {
-      pending = undefined; // stopped early (limit, node closed, error): the prefetch is dropped, already handled
+    // If the consumer stops early (limit, node closed, error), a prefetch in flight is simply dropped: it is handled.
+    while (pending) {
+      const { body } = await pending;
+      pending = undefined;
+      const d = (v4 ? body : body.d) as Record<string, unknown> | undefined;
+      const rows = v4 ? d?.value : d?.results;
+      if (!d || !Array.isArray(rows)) throw new ErpError('protocol', `SAP answered without ${v4 ? '"value"' : '"d.results"'}: not an OData ${v4 ? 'V4' : 'V2'} collection`);
+      const next = str(v4 ? d['@odata.nextLink'] : d.__next);
+      if (next) pending = get(/^https?:/.test(next) ? next : `${service}/${next.replace(/^\/+/, '')}`);
+      const total = v4 ? num(d['@odata.count']) : num(d.__count);
+      // SAP's count is exact unless a filter is applied locally (work centre).
+      yield { orders: (rows as Array<Record<string, unknown>>).map((r) => sapOrder(r, ctx.timeZone)), ...(total === null || q.workCenter ? {} : { total }) };
     }
   },
   /** Posts an entity (e.g. ProdnOrdConf2) with CSRF: fetch token + cookies, send; on 403 "Required" fetch once more. */
