@@ -1,0 +1,111 @@
+// B2MML V0701 documents from the ISA-95 model (ProcessOperationsSchedule), built with fast-xml-parser: element order
+// as the MESA XSD sequences require, text escaped by the builder, the B2MML default namespace.
+
+import { XMLBuilder } from 'fast-xml-parser';
+import type { ApplicationArea, HierarchyScope, OperationsRequest, OperationsSchedule, Quantity, SegmentRequirement } from './model';
+
+export const B2MML_V0701_NS = 'http://www.mesa.org/xml/B2MML';
+
+type XmlNode = Record<string, unknown>;
+
+const builder = new XMLBuilder({ ignoreAttributes: false, attributeNamePrefix: '@_', format: true, indentBy: '  ', suppressEmptyNode: true, processEntities: true });
+
+/** Adds `key: value` only when the value is present, keeping insertion (= schema) order. */
+function put(node: XmlNode, key: string, value: unknown): XmlNode {
+  if (value !== undefined && value !== null && value !== '' && !(Array.isArray(value) && value.length === 0)) node[key] = value;
+  return node;
+}
+
+function scope(s: HierarchyScope | undefined): XmlNode | undefined {
+  if (!s) return undefined;
+  const n: XmlNode = { EquipmentID: s.equipmentId, EquipmentLevel: s.level };
+  return put(n, 'HierarchyScopeChild', scope(s.child));
+}
+
+/** Quantities as B2MML QuantityValue; numbers are written in plain decimal notation (never 1e+21). */
+function quantity(q: Quantity | undefined): XmlNode | undefined {
+  if (!q) return undefined;
+  const n: XmlNode = { QuantityString: decimal(q.value), DataType: 'decimal' };
+  put(n, 'UnitOfMeasure', q.unit);
+  return put(n, 'Key', q.key);
+}
+
+/** A finite number in plain decimal notation. */
+export function decimal(v: number): string {
+  if (!Number.isFinite(v)) throw new Error(`quantity ${v} is not a finite number`);
+  const s = String(v);
+  if (!/e/i.test(s)) return s;
+  return v.toLocaleString('en-US', { useGrouping: false, maximumFractionDigits: 20 });
+}
+
+function segment(s: SegmentRequirement): XmlNode {
+  const n: XmlNode = { ID: s.id };
+  put(n, 'Description', s.description);
+  put(n, 'EarliestStartTime', s.earliestStart);
+  put(n, 'LatestEndTime', s.latestEnd);
+  put(n, 'HierarchyScope', scope(s.hierarchyScope));
+  put(n, 'OperationsType', s.operationsType);
+  n.ProcessSegmentID = s.processSegmentId;
+  n.OperationsDefinitionID = s.operationsDefinitionId;
+  n.OperationsSegmentID = s.operationsSegmentId;
+  put(n, 'SegmentState', s.state);
+  put(
+    n,
+    'EquipmentRequirement',
+    s.equipment.map((e) => put(put({ ID: e.id, EquipmentID: e.equipmentId }, 'EquipmentLevel', e.level), 'Description', e.description)),
+  );
+  put(
+    n,
+    'MaterialRequirement',
+    s.materials.map((m) => put(put(put({ ID: m.id, MaterialDefinitionID: m.materialDefinitionId }, 'Description', m.description), 'MaterialUse', m.use), 'Quantity', quantity(m.quantity))),
+  );
+  return n;
+}
+
+function request(r: OperationsRequest): XmlNode {
+  if (r.segments.length === 0) throw new Error(`operations request ${r.id} has no segment requirement (B2MML needs at least one)`);
+  const n: XmlNode = { ID: r.id };
+  put(n, 'Description', r.description);
+  put(n, 'StartTime', r.start);
+  put(n, 'EndTime', r.end);
+  put(n, 'HierarchyScope', scope(r.hierarchyScope));
+  put(n, 'OperationsType', r.operationsType);
+  put(n, 'Priority', r.priority === undefined ? undefined : String(r.priority));
+  put(n, 'RequestState', r.state);
+  n.SegmentRequirement = r.segments.map(segment);
+  return n;
+}
+
+/** The OperationsSchedule element body. */
+export function scheduleNode(s: OperationsSchedule): XmlNode {
+  if (s.requests.length === 0) throw new Error(`operations schedule ${s.id} has no operations request (B2MML needs at least one)`);
+  const n: XmlNode = { ID: s.id };
+  put(n, 'Description', s.description);
+  put(n, 'PublishedDate', s.published);
+  put(n, 'StartTime', s.start);
+  put(n, 'EndTime', s.end);
+  put(n, 'HierarchyScope', scope(s.hierarchyScope));
+  put(n, 'OperationsType', s.operationsType);
+  put(n, 'ScheduleState', s.state);
+  n.OperationsRequest = s.requests.map(request);
+  return n;
+}
+
+/** A complete ProcessOperationsSchedule BOD (B2MML V0701). */
+export function processOperationsSchedule(schedules: OperationsSchedule[], area: ApplicationArea): string {
+  const app: XmlNode = {};
+  put(app, 'Sender', area.sender ? { LogicalID: area.sender } : undefined);
+  put(app, 'Receiver', area.receiver ? { LogicalID: area.receiver } : undefined);
+  app.CreationDateTime = area.created;
+  app.BODID = area.bodId;
+  const doc = {
+    '?xml': { '@_version': '1.0', '@_encoding': 'UTF-8' },
+    ProcessOperationsSchedule: {
+      '@_xmlns': B2MML_V0701_NS,
+      '@_releaseID': '7.1',
+      ApplicationArea: app,
+      DataArea: { Process: '', OperationsSchedule: schedules.map(scheduleNode) },
+    },
+  };
+  return builder.build(doc) as string;
+}

@@ -1,0 +1,83 @@
+// ISA-95 objects the flows carry, as plain JSON: operations schedules (ERP → MES). Element names follow B2MML V0701.
+
+export type OperationsType = 'Production' | 'Maintenance' | 'Quality' | 'Inventory' | 'Mixed' | 'Other';
+export type RequestState = 'Forecast' | 'Released' | 'Waiting' | 'Cancelled' | 'Ready' | 'Running' | 'Completed' | 'Aborted' | 'Held' | 'Suspended' | 'Closed' | 'Other';
+export type EquipmentLevel = 'Enterprise' | 'Site' | 'Area' | 'ProcessCell' | 'Unit' | 'ProductionLine' | 'WorkCell' | 'ProductionUnit' | 'StorageZone' | 'StorageUnit' | 'WorkCenter' | 'WorkUnit' | 'EquipmentModule' | 'ControlModule' | 'Other';
+
+/** Where in the role-based equipment hierarchy something belongs. */
+export interface HierarchyScope {
+  equipmentId: string;
+  level: EquipmentLevel;
+  child?: HierarchyScope;
+}
+
+export interface Quantity {
+  value: number;
+  unit?: string;
+  /** B2MML has no first-class scrap quantity: a keyed quantity carries it (e.g. key "scrap"). */
+  key?: string;
+}
+
+export interface MaterialRequirement {
+  id: string;
+  materialDefinitionId: string;
+  description?: string;
+  use: 'Consumed' | 'Produced' | 'Consumable' | 'By-product Produced' | 'Co-product Produced';
+  quantity?: Quantity;
+}
+
+export interface EquipmentRequirement {
+  id: string;
+  equipmentId: string;
+  level?: EquipmentLevel;
+  description?: string;
+}
+
+export interface SegmentRequirement {
+  id: string;
+  description?: string;
+  earliestStart?: string;
+  latestEnd?: string;
+  hierarchyScope?: HierarchyScope;
+  operationsType?: OperationsType;
+  processSegmentId: string;
+  operationsDefinitionId: string;
+  operationsSegmentId: string;
+  state?: RequestState;
+  equipment: EquipmentRequirement[];
+  materials: MaterialRequirement[];
+}
+
+export interface OperationsRequest {
+  id: string;
+  description?: string;
+  start?: string;
+  end?: string;
+  hierarchyScope?: HierarchyScope;
+  operationsType: OperationsType;
+  priority?: number;
+  state?: RequestState;
+  /** At least one (the XSD requires it). */
+  segments: SegmentRequirement[];
+}
+
+export interface OperationsSchedule {
+  id: string;
+  description?: string;
+  published?: string;
+  start?: string;
+  end?: string;
+  hierarchyScope?: HierarchyScope;
+  operationsType: OperationsType;
+  state?: RequestState;
+  /** At least one (the XSD requires it). */
+  requests: OperationsRequest[];
+}
+
+/** B2MML ApplicationArea of a business object document. */
+export interface ApplicationArea {
+  sender?: string;
+  receiver?: string;
+  created: string;
+  bodId: string;
+}

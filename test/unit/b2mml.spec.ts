@@ -1,0 +1,113 @@
+// B2MML V0701 ProcessOperationsSchedule from ERP orders, validated against MESA's XSDs with xmllint.
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { XMLParser } from 'fast-xml-parser';
+import type { ErpOrder } from '../../nodes/lib/erp/types';
+import { decimal, processOperationsSchedule } from '../../nodes/lib/isa95/b2mml';
+import { scheduleFromOrder } from '../../nodes/lib/isa95/from-order';
+import { ROOT } from '../helpers/package';
+
+const XSD = path.join(ROOT, 'schemas', 'b2mml', 'V0701', 'B2MML-OperationsSchedule.xsd');
+const hasXmllint = (): boolean => {
+  try {
+    execFileSync('xmllint', ['--version'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+/** Validates with xmllint; returns its complaint, or '' when valid. */
+function validate(xml: string): string {
+  const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'b2mml-')), 'doc.xml');
+  fs.writeFileSync(file, xml);
+  try {
+    execFileSync('xmllint', ['--noout', '--nonet', '--schema', XSD, file], { stdio: ['ignore', 'pipe', 'pipe'] });
+    return '';
+  } catch (err) {
+    return String((err as { stderr?: Buffer }).stderr ?? err);
+  }
+}
+
+const order = (over: Partial<ErpOrder> = {}): ErpOrder => ({
+  id: '1000042',
+  number: '1000042',
+  material: { code: 'FG-5000', name: 'Control box «Ölpumpe» & lid <IP65>' },
+  quantity: 500,
+  producedQuantity: 0,
+  unit: 'PC',
+  plannedStart: '2026-11-23T06:00:00.000Z',
+  plannedEnd: '2026-11-23T14:00:00.000Z',
+  due: '2026-11-24',
+  status: 'released',
+  erpStatus: 'CRTD REL',
+  plant: '1010',
+  workCenter: 'PRESS-1',
+  priority: 2,
+  modified: '2026-11-20T10:00:00.000Z',
+  operations: [
+    { id: '1000042/0010', sequence: '0010', description: 'Set up', workCenter: 'PRESS-1', plannedStart: '2026-11-23T06:00:00.000Z', plannedEnd: '2026-11-23T07:00:00.000Z', quantity: 500 },
+    { id: '1000042/0020', sequence: '0020', description: '프레스 가공 (press)', workCenter: 'PRESS-1', plannedStart: '2026-11-23T07:00:00.000Z', plannedEnd: '2026-11-23T14:00:00.000Z', quantity: 500 },
+  ],
+  components: [{ material: 'RM-5000', name: 'Sheet steel 2 mm', quantity: 600.25, unit: 'KG' }],
+  raw: {},
+  ...over,
+});
+
+const area = { sender: 'PlantBridge', receiver: 'MES', created: '2026-11-22T08:00:00.000Z', bodId: 'b0d1d-0001' };
+
+describe('B2MML V0701 ProcessOperationsSchedule', () => {
+  before(function () {
+    if (!hasXmllint()) {
+      if (process.env.CI) throw new Error('xmllint missing: apt-get install libxml2-utils');
+      console.warn('    (B2MML XSD validation not run: apt-get install libxml2-utils)');
+      this.skip();
+    }
+  });
+
+  it('validates against the MESA XSD for an order with operations, components, XML special characters and Korean text', () => {
+    const xml = processOperationsSchedule([scheduleFromOrder(order(), '2026-11-22T08:00:00.000Z')], area);
+    assert.equal(validate(xml), '');
+    assert.match(xml, /<ProcessOperationsSchedule xmlns="http:\/\/www.mesa.org\/xml\/B2MML" releaseID="7.1">/);
+    assert.ok(xml.includes('Control box «Ölpumpe» &amp; lid &lt;IP65&gt;'), 'text is escaped');
+    assert.ok(xml.includes('프레스 가공 (press)'));
+  });
+
+  it('validates with every optional field missing and with extreme quantities', () => {
+    const bare = order({ material: { code: null, name: null }, plant: null, workCenter: null, priority: null, plannedStart: null, plannedEnd: null, quantity: null, unit: null, operations: undefined, components: undefined });
+    assert.equal(validate(processOperationsSchedule([scheduleFromOrder(bare, '2026-11-22T08:00:00.000Z')], { created: area.created, bodId: 'x' })), '');
+    for (const q of [0, 0.000001, 1e21, 123456789012.345]) {
+      const xml = processOperationsSchedule([scheduleFromOrder(order({ quantity: q }), '2026-11-22T08:00:00.000Z')], area);
+      assert.equal(validate(xml), '', String(q));
+    }
+    assert.equal(decimal(1e21), '1000000000000000000000');
+    assert.throws(() => decimal(Number.NaN), /not a finite number/);
+  });
+
+  it('fails the XSD when required content is missing (the validation can fail)', () => {
+    const xml = processOperationsSchedule([scheduleFromOrder(order(), '2026-11-22T08:00:00.000Z')], area).replace(/<OperationsDefinitionID>[^<]*<\/OperationsDefinitionID>/, '');
+    assert.match(validate(xml), /OperationsDefinitionID/);
+  });
+
+  it('keeps the data: parsing the XML gives back the order, quantity and states', () => {
+    const xml = processOperationsSchedule([scheduleFromOrder(order(), '2026-11-22T08:00:00.000Z')], area);
+    const doc = new XMLParser({ ignoreAttributes: false, processEntities: true, isArray: (name) => ['OperationsSchedule', 'OperationsRequest', 'SegmentRequirement', 'MaterialRequirement', 'EquipmentRequirement'].includes(name) }).parse(xml) as {
+      ProcessOperationsSchedule: { DataArea: { OperationsSchedule: Array<{ OperationsRequest: Array<{ ID: number; RequestState: string; Description: string; SegmentRequirement: Array<{ MaterialRequirement?: Array<{ MaterialUse: string; Quantity: { QuantityString: number; UnitOfMeasure: string } }> }> }> }> } };
+    };
+    const req = doc.ProcessOperationsSchedule.DataArea.OperationsSchedule[0]!.OperationsRequest[0]!;
+    assert.equal(String(req.ID), '1000042');
+    assert.equal(req.RequestState, 'Released');
+    assert.equal(req.Description, 'Control box «Ölpumpe» & lid <IP65>');
+    const produced = req.SegmentRequirement[1]!.MaterialRequirement!.find((m) => m.MaterialUse === 'Produced')!;
+    assert.deepEqual([produced.Quantity.QuantityString, produced.Quantity.UnitOfMeasure], [500, 'PC']);
+  });
+
+  it('refuses a schedule without requests or a request without segments', () => {
+    const s = scheduleFromOrder(order(), '2026-11-22T08:00:00.000Z');
+    assert.throws(() => processOperationsSchedule([{ ...s, requests: [] }], area), /has no operations request/);
+    assert.throws(() => processOperationsSchedule([{ ...s, requests: [{ ...s.requests[0]!, segments: [] }] }], area), /has no segment requirement/);
+  });
+});
