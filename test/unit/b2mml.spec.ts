@@ -6,7 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { XMLParser } from 'fast-xml-parser';
 import type { ErpOrder } from '../../nodes/lib/erp/types';
-import { decimal, processOperationsSchedule } from '../../nodes/lib/isa95/b2mml';
+import { decimal, processOperationsSchedule, processProductionSchedule } from '../../nodes/lib/isa95/b2mml';
 import { scheduleFromOrder } from '../../nodes/lib/isa95/from-order';
 import { ROOT } from '../helpers/package';
 
@@ -20,15 +20,19 @@ const hasXmllint = (): boolean => {
   }
 };
 
+const XSD_V0600 = path.join(ROOT, 'schemas', 'b2mml', 'V0600', 'B2MML-V0600-ProductionSchedule.xsd');
+
 /** Validates with xmllint; returns its complaint, or '' when valid. */
-function validate(xml: string): string {
+function validate(xml: string, xsd = XSD): string {
   const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'b2mml-')), 'doc.xml');
   fs.writeFileSync(file, xml);
   try {
-    execFileSync('xmllint', ['--noout', '--nonet', '--schema', XSD, file], { stdio: ['ignore', 'pipe', 'pipe'] });
+    execFileSync('xmllint', ['--noout', '--nonet', '--schema', xsd, file], { stdio: ['ignore', 'pipe', 'pipe'] });
     return '';
   } catch (err) {
-    return String((err as { stderr?: Buffer }).stderr ?? err);
+    // V0600 XSDs print harmless "Skipping import … already imported" warnings; only errors count.
+    const out = String((err as { stderr?: Buffer }).stderr ?? err);
+    return out.split('\n').filter((l) => l.trim() && !/Skipping import|validates$/.test(l)).join('\n');
   }
 }
 
@@ -103,6 +107,15 @@ describe('B2MML V0701 ProcessOperationsSchedule', () => {
     assert.equal(req.Description, 'Control box «Ölpumpe» & lid <IP65>');
     const produced = req.SegmentRequirement[1]!.MaterialRequirement!.find((m) => m.MaterialUse === 'Produced')!;
     assert.deepEqual([produced.Quantity.QuantityString, produced.Quantity.UnitOfMeasure], [500, 'PC']);
+  });
+
+  it('writes the same schedule as B2MML V0600 ProcessProductionSchedule, valid against the V0600 XSD', () => {
+    const xml = processProductionSchedule([scheduleFromOrder(order(), '2026-11-22T08:00:00.000Z')], area);
+    assert.equal(validate(xml, XSD_V0600), '');
+    assert.match(xml, /<ProcessProductionSchedule xmlns="http:\/\/www.mesa.org\/xml\/B2MML-V0600" releaseID="6.0">/);
+    const running = processProductionSchedule([scheduleFromOrder(order({ status: 'in-progress', operations: undefined, components: undefined }), '2026-11-22T08:00:00.000Z')], area);
+    assert.equal(validate(running, XSD_V0600), '', 'states V0600 does not know become Other');
+    assert.match(running, /<RequestState>Other<\/RequestState>/);
   });
 
   it('refuses a schedule without requests or a request without segments', () => {

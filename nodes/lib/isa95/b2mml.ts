@@ -109,3 +109,66 @@ export function processOperationsSchedule(schedules: OperationsSchedule[], area:
   };
   return builder.build(doc) as string;
 }
+
+// ---- B2MML V0600 (ProductionSchedule), for MES that still speak it --------------------------------------------------
+
+export const B2MML_V0600_NS = 'http://www.mesa.org/xml/B2MML-V0600';
+
+/** V0600 knows only Forecast / Released (and Other) as request states. */
+function stateV0600(s: string | undefined): string | undefined {
+  if (s === undefined) return undefined;
+  return s === 'Forecast' || s === 'Released' ? s : 'Other';
+}
+
+function scopeV0600(s: HierarchyScope | undefined): XmlNode | undefined {
+  if (!s) return undefined;
+  return put({ EquipmentID: s.equipmentId, EquipmentElementLevel: s.level }, 'HierarchyScope', scopeV0600(s.child));
+}
+
+function segmentV0600(s: SegmentRequirement): XmlNode {
+  const n: XmlNode = { ID: s.id, ProcessSegmentID: s.processSegmentId };
+  put(n, 'Description', s.description);
+  put(n, 'HierarchyScope', scopeV0600(s.hierarchyScope));
+  put(n, 'EarliestStartTime', s.earliestStart);
+  put(n, 'LatestEndTime', s.latestEnd);
+  put(n, 'EquipmentRequirement', s.equipment.map((e) => put({ EquipmentID: e.equipmentId }, 'Description', e.description)));
+  put(
+    n,
+    'MaterialRequirement',
+    s.materials.map((m) => put(put(put({ MaterialDefinitionID: m.materialDefinitionId }, 'Description', m.description), 'MaterialUse', m.use === 'Consumed' || m.use === 'Consumable' ? m.use : 'Produced'), 'Quantity', quantity(m.quantity))),
+  );
+  return n;
+}
+
+/** A complete ProcessProductionSchedule BOD (B2MML V0600) from the same model. */
+export function processProductionSchedule(schedules: OperationsSchedule[], area: ApplicationArea): string {
+  const app: XmlNode = {};
+  put(app, 'Sender', area.sender ? { LogicalID: area.sender } : undefined);
+  put(app, 'Receiver', area.receiver ? { LogicalID: area.receiver } : undefined);
+  app.CreationDateTime = area.created;
+  app.BODID = area.bodId;
+  const schedule = (s: OperationsSchedule): XmlNode => {
+    if (s.requests.length === 0) throw new Error(`production schedule ${s.id} has no production request (B2MML needs at least one)`);
+    const n: XmlNode = { ID: s.id };
+    put(n, 'Description', s.description);
+    put(n, 'HierarchyScope', scopeV0600(s.hierarchyScope));
+    put(n, 'PublishedDate', s.published);
+    put(n, 'StartTime', s.start);
+    put(n, 'EndTime', s.end);
+    n.ProductionRequest = s.requests.map((r) => {
+      const q: XmlNode = { ID: r.id };
+      put(q, 'Description', r.description);
+      put(q, 'HierarchyScope', scopeV0600(r.hierarchyScope));
+      put(q, 'StartTime', r.start);
+      put(q, 'EndTime', r.end);
+      put(q, 'Priority', r.priority === undefined ? undefined : String(r.priority));
+      put(q, 'SegmentRequirement', r.segments.map(segmentV0600));
+      return put(q, 'RequestState', stateV0600(r.state));
+    });
+    return put(n, 'ScheduleState', stateV0600(s.state));
+  };
+  return builder.build({
+    '?xml': { '@_version': '1.0', '@_encoding': 'UTF-8' },
+    ProcessProductionSchedule: { '@_xmlns': B2MML_V0600_NS, '@_releaseID': '6.0', ApplicationArea: app, DataArea: { Process: '', ProductionSchedule: schedules.map(schedule) } },
+  }) as string;
+}
