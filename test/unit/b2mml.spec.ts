@@ -8,6 +8,7 @@ import { XMLParser } from 'fast-xml-parser';
 import type { ErpOrder } from '../../nodes/lib/erp/types';
 import { decimal, processOperationsSchedule, processProductionSchedule } from '../../nodes/lib/isa95/b2mml';
 import { scheduleFromOrder } from '../../nodes/lib/isa95/from-order';
+import { parseOperationsSchedules } from '../../nodes/lib/isa95/parse';
 import { ROOT } from '../helpers/package';
 
 const XSD = path.join(ROOT, 'schemas', 'b2mml', 'V0701', 'B2MML-OperationsSchedule.xsd');
@@ -116,6 +117,22 @@ describe('B2MML V0701 ProcessOperationsSchedule', () => {
     const running = processProductionSchedule([scheduleFromOrder(order({ status: 'in-progress', operations: undefined, components: undefined }), '2026-11-22T08:00:00.000Z')], area);
     assert.equal(validate(running, XSD_V0600), '', 'states V0600 does not know become Other');
     assert.match(running, /<RequestState>Other<\/RequestState>/);
+  });
+
+  it('parses B2MML back into the same model: JSON → B2MML → JSON keeps the data (special characters included)', () => {
+    const schedule = scheduleFromOrder(order(), '2026-11-22T08:00:00.000Z');
+    const xml = processOperationsSchedule([schedule], area);
+    assert.deepEqual(parseOperationsSchedules(xml), [schedule]);
+    assert.equal(processOperationsSchedule(parseOperationsSchedules(xml), area), xml, 'and back to the same document');
+  });
+
+  it('refuses DOCTYPEs (no XXE), malformed XML and documents missing required elements, naming them', () => {
+    const xxe = '<?xml version="1.0"?><!DOCTYPE x [<!ENTITY e SYSTEM "file:///etc/passwd">]><OperationsSchedule><ID>&e;</ID></OperationsSchedule>';
+    assert.throws(() => parseOperationsSchedules(xxe), /DOCTYPE are refused/);
+    assert.throws(() => parseOperationsSchedules('<ProcessOperationsSchedule><DataArea>'), /not well-formed XML/);
+    const xml = processOperationsSchedule([scheduleFromOrder(order(), '2026-11-22T08:00:00.000Z')], area);
+    assert.throws(() => parseOperationsSchedules(xml.replace(/<ProcessSegmentID>0020<\/ProcessSegmentID>/, '')), /schedule SCH-1000042 request 1000042 segment requirement 1000042-0020 has no ProcessSegmentID/);
+    assert.throws(() => parseOperationsSchedules('<ShowOperationsSchedule><DataArea/></ShowOperationsSchedule>'), /ShowOperationsSchedule holds no OperationsSchedule/);
   });
 
   it('refuses a schedule without requests or a request without segments', () => {
