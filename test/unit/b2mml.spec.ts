@@ -9,6 +9,7 @@ import type { ErpOrder } from '../../nodes/lib/erp/types';
 import { decimal, processOperationsSchedule, processProductionSchedule } from '../../nodes/lib/isa95/b2mml';
 import { scheduleFromOrder } from '../../nodes/lib/isa95/from-order';
 import { parseOperationsSchedules } from '../../nodes/lib/isa95/parse';
+import { problemText, scheduleProblems } from '../../nodes/lib/isa95/schema';
 import { ROOT } from '../helpers/package';
 
 const XSD = path.join(ROOT, 'schemas', 'b2mml', 'V0701', 'B2MML-OperationsSchedule.xsd');
@@ -139,5 +140,29 @@ describe('B2MML V0701 ProcessOperationsSchedule', () => {
     const s = scheduleFromOrder(order(), '2026-11-22T08:00:00.000Z');
     assert.throws(() => processOperationsSchedule([{ ...s, requests: [] }], area), /has no operations request/);
     assert.throws(() => processOperationsSchedule([{ ...s, requests: [{ ...s.requests[0]!, segments: [] }] }], area), /has no segment requirement/);
+  });
+});
+
+describe('ISA-95 schedule JSON Schema (ajv)', () => {
+  it('accepts what the order mapping produces', () => {
+    assert.deepEqual(scheduleProblems(scheduleFromOrder(order(), '2026-11-22T08:00:00.000Z')), []);
+    assert.deepEqual(scheduleProblems(scheduleFromOrder(order({ operations: undefined, components: undefined, plant: null, priority: null }), '2026-11-22T08:00:00.000Z')), []);
+  });
+
+  it('names every problem in plain words: path, expected, got', () => {
+    const s = scheduleFromOrder(order(), '2026-11-22T08:00:00.000Z') as unknown as Record<string, unknown>;
+    const bad = JSON.parse(JSON.stringify(s)) as { requests: Array<{ state: string; start: string; segments: Array<Record<string, unknown>> }>; colour?: string };
+    bad.requests[0]!.state = 'Exploded';
+    bad.requests[0]!.start = 'tomorrow';
+    delete bad.requests[0]!.segments[1]!.processSegmentId;
+    (bad.requests[0]!.segments[0]!.materials as Array<{ quantity: { value: unknown } }>)[0]!.quantity.value = '600';
+    bad.colour = 'red';
+    const text = problemText(scheduleProblems(bad));
+    assert.match(text, /requests\[0\]\.state: expected one of Forecast, Released, .*got "Exploded"/);
+    assert.match(text, /requests\[0\]\.start: expected an ISO 8601 date or date-time, got "tomorrow"/);
+    assert.match(text, /requests\[0\]\.segments\[1\]\.processSegmentId: expected a value \(required\), got nothing/);
+    assert.match(text, /requests\[0\]\.segments\[0\]\.materials\[0\]\.quantity\.value: expected a number, got "600"/);
+    assert.match(text, /colour: expected no such property, got "red"/);
+    assert.match(problemText(scheduleProblems({ ...s, requests: [] })), /requests: expected at least 1 item\(s\), got 0/);
   });
 });
