@@ -91,13 +91,18 @@ export function scheduleNode(s: OperationsSchedule): XmlNode {
   return n;
 }
 
-/** A complete ProcessOperationsSchedule BOD (B2MML V0701). */
-export function processOperationsSchedule(schedules: OperationsSchedule[], area: ApplicationArea): string {
+/** The ApplicationArea of a BOD (the same in V0600 and V0701). */
+function applicationArea(area: ApplicationArea): XmlNode {
   const app: XmlNode = {};
   put(app, 'Sender', area.sender ? { LogicalID: area.sender } : undefined);
   put(app, 'Receiver', area.receiver ? { LogicalID: area.receiver } : undefined);
   app.CreationDateTime = area.created;
-  app.BODID = area.bodId;
+  return put(app, 'BODID', area.bodId);
+}
+
+/** A complete ProcessOperationsSchedule BOD (B2MML V0701). */
+export function processOperationsSchedule(schedules: OperationsSchedule[], area: ApplicationArea): string {
+  const app = applicationArea(area);
   const doc = {
     '?xml': { '@_version': '1.0', '@_encoding': 'UTF-8' },
     ProcessOperationsSchedule: {
@@ -142,11 +147,7 @@ function segmentV0600(s: SegmentRequirement): XmlNode {
 
 /** A complete ProcessProductionSchedule BOD (B2MML V0600) from the same model. */
 export function processProductionSchedule(schedules: OperationsSchedule[], area: ApplicationArea): string {
-  const app: XmlNode = {};
-  put(app, 'Sender', area.sender ? { LogicalID: area.sender } : undefined);
-  put(app, 'Receiver', area.receiver ? { LogicalID: area.receiver } : undefined);
-  app.CreationDateTime = area.created;
-  app.BODID = area.bodId;
+  const app = applicationArea(area);
   const schedule = (s: OperationsSchedule): XmlNode => {
     if (s.requests.length === 0) throw new Error(`production schedule ${s.id} has no production request (B2MML needs at least one)`);
     const n: XmlNode = { ID: s.id };
