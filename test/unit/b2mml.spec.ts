@@ -6,7 +6,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { XMLParser } from 'fast-xml-parser';
 import type { ErpOrder } from '../../nodes/lib/erp/types';
-import { decimal, processOperationsSchedule, processProductionSchedule } from '../../nodes/lib/isa95/b2mml';
+import { decimal, processOperationsSchedule, processProductionSchedule, syncOperationsPerformance } from '../../nodes/lib/isa95/b2mml';
+import type { OperationsPerformance } from '../../nodes/lib/isa95/model';
 import { scheduleFromOrder } from '../../nodes/lib/isa95/from-order';
 import { parseOperationsSchedules } from '../../nodes/lib/isa95/parse';
 import { problemText, scheduleProblems } from '../../nodes/lib/isa95/schema';
@@ -140,6 +141,62 @@ describe('B2MML V0701 ProcessOperationsSchedule', () => {
     const s = scheduleFromOrder(order(), '2026-11-22T08:00:00.000Z');
     assert.throws(() => processOperationsSchedule([{ ...s, requests: [] }], area), /has no operations request/);
     assert.throws(() => processOperationsSchedule([{ ...s, requests: [{ ...s.requests[0]!, segments: [] }] }], area), /has no segment requirement/);
+  });
+});
+
+describe('B2MML V0701 SyncOperationsPerformance', () => {
+  const XSD_PERF = path.join(ROOT, 'schemas', 'b2mml', 'V0701', 'B2MML-OperationsPerformance.xsd');
+  const perf = (): OperationsPerformance => ({
+    id: 'PERF-1000042-1',
+    published: '2026-11-23T14:05:00Z',
+    start: '2026-11-23T06:00:00Z',
+    end: '2026-11-23T14:00:00Z',
+    operationsType: 'Production',
+    operationsScheduleId: 'SCH-1000042',
+    state: 'Completed',
+    responses: [
+      {
+        id: 'RESP-1000042',
+        operationsType: 'Production',
+        operationsRequestId: '1000042',
+        state: 'Completed',
+        segments: [
+          {
+            id: 'SEG-1000042-0020',
+            actualStart: '2026-11-23T07:00:00Z',
+            actualEnd: '2026-11-23T14:00:00Z',
+            processSegmentId: '0020',
+            segmentRequirementId: '1000042-0020',
+            state: 'Completed',
+            personnel: [{ id: 'P1', personId: 'op-17', description: 'Kim Min-jun (김민준)' }],
+            equipment: [{ id: 'E1', equipmentId: 'PRESS-1', quantity: { value: 7, unit: 'h', key: 'runtime' } }],
+            materials: [
+              { id: 'M-OUT', materialDefinitionId: 'FG-5000', lotId: 'LOT-2026-11-23-A', description: 'Control box & lid <IP65>', use: 'Produced', quantities: [{ value: 480, unit: 'PC' }, { value: 12, unit: 'PC', key: 'scrap' }, { value: 3, unit: 'PC', key: 'rework' }] },
+              { id: 'M-IN', materialDefinitionId: 'RM-5000', lotId: 'L-77', subLotId: 'L-77-02', use: 'Consumed', quantities: [{ value: 600.25, unit: 'KG' }] },
+            ],
+          },
+        ],
+      },
+    ],
+  });
+
+  before(function () {
+    if (!hasXmllint()) this.skip();
+  });
+
+  it('validates against the MESA XSD with good, scrap and rework quantities, lots, equipment time and personnel', () => {
+    const xml = syncOperationsPerformance([perf()], area);
+    assert.equal(validate(xml, XSD_PERF), '');
+    assert.match(xml, /<Endtime>2026-11-23T14:00:00Z<\/Endtime>/, 'the schema spells it Endtime');
+    assert.match(xml, /<QuantityString>12<\/QuantityString>\s*<DataType>decimal<\/DataType>\s*<UnitOfMeasure>PC<\/UnitOfMeasure>\s*<Key>scrap<\/Key>/);
+    assert.ok(xml.includes('Control box &amp; lid &lt;IP65&gt;'));
+  });
+
+  it('fails the XSD when a required ID is missing, and refuses empty responses', () => {
+    const xml = syncOperationsPerformance([perf()], area).replace('<ID>M-IN</ID>', '');
+    assert.notEqual(validate(xml, XSD_PERF), '');
+    const p = perf();
+    assert.throws(() => syncOperationsPerformance([{ ...p, responses: [{ ...p.responses[0]!, segments: [] }] }], area), /has no segment response/);
   });
 });
 

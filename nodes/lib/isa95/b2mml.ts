@@ -2,7 +2,7 @@
 // as the MESA XSD sequences require, text escaped by the builder, the B2MML default namespace.
 
 import { XMLBuilder } from 'fast-xml-parser';
-import type { ApplicationArea, HierarchyScope, OperationsRequest, OperationsSchedule, Quantity, SegmentRequirement } from './model';
+import type { ApplicationArea, HierarchyScope, OperationsPerformance, OperationsRequest, OperationsSchedule, Quantity, SegmentRequirement, SegmentResponse } from './model';
 
 export const B2MML_V0701_NS = 'http://www.mesa.org/xml/B2MML';
 
@@ -113,6 +113,68 @@ export function processOperationsSchedule(schedules: OperationsSchedule[], area:
     },
   };
   return builder.build(doc) as string;
+}
+
+function segmentResponse(r: SegmentResponse): XmlNode {
+  const n: XmlNode = { ID: r.id };
+  put(n, 'Description', r.description);
+  put(n, 'ActualStartTime', r.actualStart);
+  put(n, 'ActualEndTime', r.actualEnd);
+  put(n, 'HierarchyScope', scope(r.hierarchyScope));
+  put(n, 'OperationsType', r.operationsType);
+  put(n, 'ProcessSegmentID', r.processSegmentId);
+  put(n, 'OperationsRequestID', r.operationsRequestId);
+  put(n, 'SegmentRequirementID', r.segmentRequirementId);
+  put(n, 'SegmentState', r.state);
+  put(n, 'PersonnelActual', r.personnel.map((p) => put(put({ ID: p.id, PersonID: p.personId }, 'Description', p.description), 'Quantity', quantity(p.quantity))));
+  put(n, 'EquipmentActual', r.equipment.map((e) => put(put({ ID: e.id, EquipmentID: e.equipmentId }, 'Description', e.description), 'Quantity', quantity(e.quantity))));
+  put(
+    n,
+    'MaterialActual',
+    r.materials.map((m) => {
+      const a: XmlNode = { ID: m.id, MaterialDefinitionID: m.materialDefinitionId };
+      put(a, 'MaterialLotID', m.lotId);
+      put(a, 'MaterialSubLotID', m.subLotId);
+      put(a, 'Description', m.description);
+      put(a, 'MaterialUse', m.use);
+      return put(a, 'Quantity', m.quantities.map((q) => quantity(q)));
+    }),
+  );
+  return n;
+}
+
+/** A complete SyncOperationsPerformance BOD (B2MML V0701). Note the schema's own spelling "Endtime" on the header. */
+export function syncOperationsPerformance(performances: OperationsPerformance[], area: ApplicationArea): string {
+  const performance = (p: OperationsPerformance): XmlNode => {
+    if (p.responses.length === 0) throw new Error(`operations performance ${p.id} has no operations response (B2MML needs at least one)`);
+    const n: XmlNode = { ID: p.id };
+    put(n, 'Description', p.description);
+    put(n, 'PublishedDate', p.published);
+    put(n, 'StartTime', p.start);
+    put(n, 'Endtime', p.end);
+    put(n, 'HierarchyScope', scope(p.hierarchyScope));
+    put(n, 'OperationsType', p.operationsType);
+    put(n, 'OperationsScheduleID', p.operationsScheduleId);
+    put(n, 'PerformanceState', p.state);
+    n.OperationsResponse = p.responses.map((r) => {
+      if (r.segments.length === 0) throw new Error(`operations response ${r.id} has no segment response (B2MML needs at least one)`);
+      const q: XmlNode = { ID: r.id };
+      put(q, 'Description', r.description);
+      put(q, 'StartTime', r.start);
+      put(q, 'EndTime', r.end);
+      put(q, 'HierarchyScope', scope(r.hierarchyScope));
+      put(q, 'OperationsType', r.operationsType);
+      put(q, 'OperationsRequestID', r.operationsRequestId);
+      put(q, 'ResponseState', r.state);
+      q.SegmentResponse = r.segments.map(segmentResponse);
+      return q;
+    });
+    return n;
+  };
+  return builder.build({
+    '?xml': { '@_version': '1.0', '@_encoding': 'UTF-8' },
+    SyncOperationsPerformance: { '@_xmlns': B2MML_V0701_NS, '@_releaseID': '7.1', ApplicationArea: applicationArea(area), DataArea: { Sync: '', OperationsPerformance: performances.map(performance) } },
+  }) as string;
 }
 
 // ---- B2MML V0600 (ProductionSchedule), for MES that still speak it --------------------------------------------------

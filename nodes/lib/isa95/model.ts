@@ -81,3 +81,76 @@ export interface ApplicationArea {
   created: string;
   bodId: string;
 }
+
+// ---- Performance (MES → ERP) ---------------------------------------------------------------------------------------
+
+export type ResponseState = 'Waiting' | 'Ready' | 'Running' | 'Completed' | 'Aborted' | 'Held' | 'Paused' | 'Suspended' | 'Closed' | 'Other';
+
+/** Material made or used. Scrap and rework are keyed quantities (key "scrap" / "rework") next to the good quantity. */
+export interface MaterialActual {
+  id: string;
+  materialDefinitionId: string;
+  lotId?: string;
+  subLotId?: string;
+  description?: string;
+  use: MaterialRequirement['use'];
+  quantities: Quantity[];
+}
+
+export interface EquipmentActual {
+  id: string;
+  equipmentId: string;
+  description?: string;
+  /** e.g. run time: { value: 7.5, unit: 'h' } */
+  quantity?: Quantity;
+}
+
+export interface PersonnelActual {
+  id: string;
+  personId: string;
+  description?: string;
+  quantity?: Quantity;
+}
+
+export interface SegmentResponse {
+  id: string;
+  description?: string;
+  actualStart?: string;
+  actualEnd?: string;
+  hierarchyScope?: HierarchyScope;
+  operationsType?: OperationsType;
+  processSegmentId?: string;
+  operationsRequestId?: string;
+  segmentRequirementId?: string;
+  state?: ResponseState;
+  personnel: PersonnelActual[];
+  equipment: EquipmentActual[];
+  materials: MaterialActual[];
+}
+
+export interface OperationsResponse {
+  id: string;
+  description?: string;
+  start?: string;
+  end?: string;
+  hierarchyScope?: HierarchyScope;
+  operationsType: OperationsType;
+  operationsRequestId?: string;
+  state?: ResponseState;
+  /** At least one (the XSD requires it). */
+  segments: SegmentResponse[];
+}
+
+export interface OperationsPerformance {
+  id: string;
+  description?: string;
+  published?: string;
+  start?: string;
+  end?: string;
+  hierarchyScope?: HierarchyScope;
+  operationsType: OperationsType;
+  operationsScheduleId?: string;
+  state?: ResponseState;
+  /** At least one (the XSD requires it). */
+  responses: OperationsResponse[];
+}
