@@ -247,14 +247,8 @@ export class ErpSimulator {
       send(res, 404, { error: { code: '/IWFND/CM_MGW/020', message: { lang: 'en', value: `Resource not found for segment '${url.pathname.slice(base.length)}'` } } });
       return true;
     }
-    const filter = url.searchParams.get('$filter');
-    let list = this.sorted().filter((o) => !filter || odataFilter(filter, sapFields(o)));
-    const total = list.length;
-    const skiptoken = url.searchParams.get('$skiptoken');
-    if (skiptoken) list = afterKey(list, skiptoken);
     const top = url.searchParams.get('$top');
-    const size = Math.min(this.options.odataPageSize, top ? Number(top) : Infinity);
-    const page = list.slice(0, size);
+    const { list, total, size, page } = this.odataPage(url, Math.min(this.options.odataPageSize, top ? Number(top) : Infinity));
     const expand = (url.searchParams.get('$expand') ?? '').split(',');
     const d: Record<string, unknown> = { results: page.map((o) => sapV2Order(o, expand, `${this.url}${base}`)) };
     if (url.searchParams.get('$inlinecount') === 'allpages') d.__count = String(total);
@@ -288,6 +282,16 @@ export class ErpSimulator {
     return false;
   }
 
+  /** $filter, total count and keyset paging by $skiptoken: the same for V2 and V4. `list` is what remains from here. */
+  private odataPage(url: URL, size: number): { list: SimOrder[]; total: number; size: number; page: SimOrder[] } {
+    const filter = url.searchParams.get('$filter');
+    let list = this.sorted().filter((o) => !filter || odataFilter(filter, sapFields(o)));
+    const total = list.length;
+    const skiptoken = url.searchParams.get('$skiptoken');
+    if (skiptoken) list = afterKey(list, skiptoken);
+    return { list, total, size, page: list.slice(0, size) };
+  }
+
   // ---- SAP OData V4 --------------------------------------------------------------------------------------------
   private sapV4(req: http.IncomingMessage, res: http.ServerResponse, url: URL): boolean {
     const base = '/sap/opu/odata4/sap/api_productionorder/srvd_a2x/sap/productionorder/0001';
@@ -296,14 +300,8 @@ export class ErpSimulator {
       send(res, 401, { error: { code: '401', message: 'Unauthorized' } });
       return true;
     }
-    const filter = url.searchParams.get('$filter');
-    let list = this.sorted().filter((o) => !filter || odataFilter(filter, sapFields(o)));
-    const total = list.length;
-    const skiptoken = url.searchParams.get('$skiptoken');
-    if (skiptoken) list = afterKey(list, skiptoken);
     const prefer = /odata\.maxpagesize=(\d+)/.exec(String(req.headers.prefer ?? ''));
-    const size = Math.min(prefer ? Number(prefer[1]) : this.options.odataPageSize, this.options.odataPageSize * 10);
-    const page = list.slice(0, size);
+    const { list, total, size, page } = this.odataPage(url, Math.min(prefer ? Number(prefer[1]) : this.options.odataPageSize, this.options.odataPageSize * 10));
     const body: Record<string, unknown> = { '@odata.context': `$metadata#ProductionOrder`, value: page.map((o) => sapV4Order(o, url.searchParams.get('$expand') ?? '')) };
     if (url.searchParams.get('$count') === 'true') body['@odata.count'] = total;
     if (list.length > size) {
