@@ -2,7 +2,7 @@
 
 import type { NodeDef } from 'node-red';
 import type { ConnectionSettings } from '../lib/erp/connection';
-import { configFlag, SettingsReader } from '../lib/node-red/config';
+import { assertConfigVersion, configFlag, SettingsReader } from '../lib/node-red/config';
 
 export const CONFIG_VERSION = 1;
 const AUTH_TYPES = ['none', 'login', 'basic', 'bearer', 'apikey', 'oauth2'] as const;
@@ -32,7 +32,7 @@ export interface ErpConnectionDef extends NodeDef {
 
 /** Validates and converts; throws one Error naming every problem. */
 export function readConnectionSettings(def: ErpConnectionDef): ConnectionSettings {
-  if ((def.version ?? CONFIG_VERSION) > CONFIG_VERSION) throw new Error(`this flow was saved by a newer release (config version ${def.version}); update the pack`);
+  assertConfigVersion(def.version, CONFIG_VERSION);
   const r = new SettingsReader();
   const authType = (def.authType || 'none') as ConnectionSettings['authType'];
   if (!(AUTH_TYPES as readonly string[]).includes(authType)) r.problems.push(`unknown authentication "${authType}"`);

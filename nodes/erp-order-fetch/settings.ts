@@ -2,7 +2,7 @@
 
 import type { NodeDef } from 'node-red';
 import { ORDER_STATUSES, type FetchQuery, type OrderStatus } from '../lib/erp/types';
-import { configFlag, SettingsReader } from '../lib/node-red/config';
+import { assertConfigVersion, configFlag, SettingsReader } from '../lib/node-red/config';
 import { toEpochMs } from '../lib/time/timestamp';
 
 export const CONFIG_VERSION = 1;
@@ -64,7 +64,7 @@ export function dateBound(value: string, now: number, where: string): string | u
 }
 
 export function readFetchSettings(def: ErpOrderFetchDef): FetchSettings {
-  if ((def.version ?? CONFIG_VERSION) > CONFIG_VERSION) throw new Error(`this flow was saved by a newer release (config version ${def.version}); update the pack`);
+  assertConfigVersion(def.version, CONFIG_VERSION);
   const r = new SettingsReader();
   const output = (def.output || 'order') as OutputMode;
   if (!(OUTPUT_MODES as readonly string[]).includes(output)) r.problems.push(`unknown output mode "${output}"`);

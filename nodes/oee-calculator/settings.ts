@@ -4,7 +4,7 @@ import type { NodeDef } from 'node-red';
 import type { OeeOptions } from '../lib/oee/engine';
 import type { InputOptions } from '../lib/oee/input';
 import { type StateCodeRow, StateTable } from '../lib/oee/states';
-import { configFlag, SettingsReader } from '../lib/node-red/config';
+import { assertConfigVersion, configFlag, SettingsReader } from '../lib/node-red/config';
 
 /** The current version of the node's saved properties. */
 export const CONFIG_VERSION = 1;
@@ -72,7 +72,7 @@ export function migrate(def: OeeCalculatorDef & { window?: string }): OeeCalcula
  */
 export function readSettings(raw: OeeCalculatorDef): OeeSettings {
   const def = migrate(raw);
-  if ((def.version ?? 0) > CONFIG_VERSION) throw new Error(`this flow was saved by a newer release (config version ${def.version}); update the pack`);
+  assertConfigVersion(def.version, CONFIG_VERSION);
   const reader = new SettingsReader();
   const problems = reader.problems;
   const num = reader.num.bind(reader);

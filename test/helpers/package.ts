@@ -4,8 +4,10 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { PACKAGE_ROOT } from '../../scripts/lib/node-red-process';
 
-export const ROOT = path.resolve(__dirname, '..', '..');
+/** The checkout's root (one definition, shared with the scripts). */
+export const ROOT = PACKAGE_ROOT;
 export const PKG = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as {
   name: string;
   version: string;

@@ -17,11 +17,20 @@ export function num(v: unknown): number | null {
   return Number.isFinite(n) ? n : null;
 }
 
+/** Epoch ms of an OData V2 `/Date(ms)/` or `/Date(ms+0060)/`, else NaN. Without a regex: a hot path of large fetches. */
+export function odataMillis(v: string): number {
+  if (!v.startsWith('/Date(')) return NaN;
+  let end = 6;
+  if (v.charCodeAt(end) === 45) end++; // '-'
+  while (end < v.length && v.charCodeAt(end) >= 48 && v.charCodeAt(end) <= 57) end++;
+  return end > 6 && v.endsWith(')/') ? Number(v.slice(6, end)) : NaN;
+}
+
 /** OData V2 `/Date(1700000000000)/` or `/Date(1700000000000+0060)/`, or any ISO string → ISO UTC. */
 export function odataDate(v: unknown): string | null {
   if (v === null || v === undefined || v === '') return null;
-  const m = /^\/Date\((-?\d+)([+-]\d{4})?\)\/$/.exec(String(v));
-  if (m) return new Date(Number(m[1])).toISOString();
+  const ms = odataMillis(String(v));
+  if (!Number.isNaN(ms)) return new Date(ms).toISOString();
   const t = Date.parse(String(v));
   return Number.isNaN(t) ? null : new Date(t).toISOString();
 }

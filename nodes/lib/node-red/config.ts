@@ -14,6 +14,11 @@ export function configFlag(value: unknown, fallback: boolean): boolean {
   return value === true || value === 'true';
 }
 
+/** Refuses properties saved by a newer release of the pack (their meaning is unknown to this one). */
+export function assertConfigVersion(version: number | undefined, current: number): void {
+  if ((version ?? current) > current) throw new Error(`this flow was saved by a newer release (config version ${version}); update the pack`);
+}
+
 /** Reads several settings and collects every problem instead of stopping at the first. */
 export class SettingsReader {
   readonly problems: string[] = [];

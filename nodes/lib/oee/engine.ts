@@ -308,11 +308,7 @@ export class OeeEngine {
    */
   advanceAll(now: number): OeeResult[] {
     const out: OeeResult[] = [];
-    for (const m of Object.values(this.state.machines)) {
-      const to = now - this.options.toleranceMs;
-      this.release(m, to, out);
-      if (to > m.lastTs) this.advance(m, to, out);
-    }
+    for (const m of Object.values(this.state.machines)) this.catchUp(m, now, out);
     return out;
   }
 
@@ -327,9 +323,7 @@ export class OeeEngine {
     for (const id of ids) {
       const m = this.state.machines[id];
       if (!m) continue;
-      const to = now - this.options.toleranceMs;
-      this.release(m, to, closed);
-      if (to > m.lastTs) this.advance(m, to, closed);
+      this.catchUp(m, now, closed);
       for (const acc of [...m.held, m.shift, m.day, m.orderWindow]) if (acc) current.push(this.figures(m, acc, false));
       if (this.options.rollingMs > 0) current.push(this.figures(m, this.rolling(m), false));
     }
@@ -378,6 +372,13 @@ export class OeeEngine {
       this.sync(m, this.calendar.pieceAt(ts), ts, []);
     }
     return m;
+  }
+
+  /** Moves a machine to `now` less the tolerance: applies the events held until then, then accounts the time. */
+  private catchUp(m: MachineRecord, now: number, out: OeeResult[]): void {
+    const to = now - this.options.toleranceMs;
+    this.release(m, to, out);
+    if (to > m.lastTs) this.advance(m, to, out);
   }
 
   private release(m: MachineRecord, upTo: number, out: OeeResult[]): void {

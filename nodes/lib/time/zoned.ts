@@ -76,6 +76,7 @@ function computeOffset(timeZone: string, utcMs: number): number {
  */
 export function zonedToUtc(timeZone: string, date: LocalDate, minuteOfDay: number): number {
   const local = Date.UTC(date.year, date.month - 1, date.day) + minuteOfDay * 60_000;
+  if (UTC_NAMES.has(timeZone)) return local;
   const before = offsetAt(timeZone, local - 86_400_000);
   const after = offsetAt(timeZone, local + 86_400_000);
   const candidates: number[] = [];

@@ -4,7 +4,7 @@
 import { ErpError } from '../errors';
 import type { DialectContext, ErpDialect, ErpOperation, ErpOrder, ErpPosting, FetchQuery, OrderPage, OrderStatus } from '../types';
 import { zonedToUtc } from '../../time/zoned';
-import { num, odataDate, str } from '../values';
+import { num, odataDate, odataMillis, str } from '../values';
 
 const V2_SERVICE = '/sap/opu/odata/sap/API_PRODUCTION_ORDER_2_SRV';
 const V4_SERVICE = '/sap/opu/odata4/sap/api_productionorder/srvd_a2x/sap/productionorder/0001';
@@ -39,24 +39,6 @@ function systemStatus(r: Record<string, unknown>): string {
   return out;
 }
 
-/** Epoch ms of an OData V2 `/Date(ms)/` or `/Date(ms+0000)/` without a regex (hot path), else NaN. */
-function v2Millis(v: string): number {
-  if (!v.startsWith('/Date(')) return NaN;
-  let end = 6;
-  if (v.charCodeAt(end) === 45) end++; // '-'
-  while (end < v.length && v.charCodeAt(end) >= 48 && v.charCodeAt(end) <= 57) end++;
-  return end > 6 ? Number(v.slice(6, end)) : NaN;
-}
-
-/** An OData date or date-time value (V2 /Date()/ or V4 ISO) as ISO UTC; hot path for V2. */
-function instant(v: unknown): string | null {
-  if (typeof v === 'string') {
-    const ms = v2Millis(v);
-    if (!Number.isNaN(ms)) return new Date(ms).toISOString();
-  }
-  return odataDate(v);
-}
-
 /** "PT06H05M09S" or "06:05:09" → seconds of the day, without a regex (hot path); 0 when absent. */
 function timeSeconds(t: unknown): number {
   if (typeof t !== 'string' || t.length < 8) return 0;
@@ -82,12 +64,11 @@ export function sapStatus(r: Record<string, unknown>): OrderStatus {
 function dateTime(date: unknown, time: unknown, tz: string): string | null {
   if (date === null || date === undefined || date === '') return null;
   const ds = String(date);
-  const v2 = v2Millis(ds);
+  const v2 = odataMillis(ds);
   // The date part as UTC midnight of the local calendar day.
   const day = Number.isNaN(v2) ? Date.parse(`${ds.slice(0, 10)}T00:00:00Z`) : v2;
   if (Number.isNaN(day)) return null;
   const seconds = timeSeconds(time);
-  if (tz === 'UTC') return new Date(day + seconds * 1000).toISOString();
   const d = new Date(day);
   const utc = zonedToUtc(tz, { year: d.getUTCFullYear(), month: d.getUTCMonth() + 1, day: d.getUTCDate() }, Math.floor(seconds / 60));
   return new Date(utc + (seconds % 60) * 1000).toISOString();
@@ -120,13 +101,13 @@ export function sapOrder(r: Record<string, unknown>, tz: string): ErpOrder {
     unit: str(r.ProductionUnit),
     plannedStart: dateTime(r.MfgOrderPlannedStartDate, r.MfgOrderPlannedStartTime, tz),
     plannedEnd: dateTime(r.MfgOrderPlannedEndDate, r.MfgOrderPlannedEndTime, tz),
-    due: instant(r.MfgOrderScheduledEndDate)?.slice(0, 10) ?? null,
+    due: odataDate(r.MfgOrderScheduledEndDate)?.slice(0, 10) ?? null,
     status: sapStatus(r),
     erpStatus: systemStatus(r),
     plant: str(r.ProductionPlant),
     workCenter: operations[0]?.workCenter ?? str(r.WorkCenter),
     priority: num(r.OrderPriority),
-    modified: instant(r.LastChangeDateTime),
+    modified: odataDate(r.LastChangeDateTime),
     raw: r,
   };
   if (ops.length) order.operations = operations;
