@@ -1,9 +1,5 @@
 // B2MML V0701 ProcessOperationsSchedule from ERP orders, validated against MESA's XSDs with xmllint.
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { XMLParser } from 'fast-xml-parser';
 import type { ErpOrder } from '../../nodes/lib/erp/types';
 import { decimal, processOperationsSchedule, processProductionSchedule, syncOperationsPerformance } from '../../nodes/lib/isa95/b2mml';
@@ -11,33 +7,10 @@ import type { OperationsPerformance } from '../../nodes/lib/isa95/model';
 import { scheduleFromOrder } from '../../nodes/lib/isa95/from-order';
 import { parseOperationsSchedules } from '../../nodes/lib/isa95/parse';
 import { problemText, scheduleProblems } from '../../nodes/lib/isa95/schema';
-import { ROOT } from '../helpers/package';
+import { XSD, requireXmllint, validate as validateXsd } from '../helpers/xmllint';
 
-const XSD = path.join(ROOT, 'schemas', 'b2mml', 'V0701', 'B2MML-OperationsSchedule.xsd');
-const hasXmllint = (): boolean => {
-  try {
-    execFileSync('xmllint', ['--version'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-};
-
-const XSD_V0600 = path.join(ROOT, 'schemas', 'b2mml', 'V0600', 'B2MML-V0600-ProductionSchedule.xsd');
-
-/** Validates with xmllint; returns its complaint, or '' when valid. */
-function validate(xml: string, xsd = XSD): string {
-  const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'b2mml-')), 'doc.xml');
-  fs.writeFileSync(file, xml);
-  try {
-    execFileSync('xmllint', ['--noout', '--nonet', '--schema', xsd, file], { stdio: ['ignore', 'pipe', 'pipe'] });
-    return '';
-  } catch (err) {
-    // V0600 XSDs print harmless "Skipping import … already imported" warnings; only errors count.
-    const out = String((err as { stderr?: Buffer }).stderr ?? err);
-    return out.split('\n').filter((l) => l.trim() && !/Skipping import|validates$/.test(l)).join('\n');
-  }
-}
+const validate = (xml: string, xsd = XSD.scheduleV0701): string => validateXsd(xml, xsd);
+const XSD_V0600 = XSD.scheduleV0600;
 
 const order = (over: Partial<ErpOrder> = {}): ErpOrder => ({
   id: '1000042',
@@ -68,11 +41,7 @@ const area = { sender: 'PlantBridge', receiver: 'MES', created: '2026-11-22T08:0
 
 describe('B2MML V0701 ProcessOperationsSchedule', () => {
   before(function () {
-    if (!hasXmllint()) {
-      if (process.env.CI) throw new Error('xmllint missing: apt-get install libxml2-utils');
-      console.warn('    (B2MML XSD validation not run: apt-get install libxml2-utils)');
-      this.skip();
-    }
+    requireXmllint(this);
   });
 
   it('validates against the MESA XSD for an order with operations, components, XML special characters and Korean text', () => {
@@ -145,7 +114,7 @@ describe('B2MML V0701 ProcessOperationsSchedule', () => {
 });
 
 describe('B2MML V0701 SyncOperationsPerformance', () => {
-  const XSD_PERF = path.join(ROOT, 'schemas', 'b2mml', 'V0701', 'B2MML-OperationsPerformance.xsd');
+  const XSD_PERF = XSD.performanceV0701;
   const perf = (): OperationsPerformance => ({
     id: 'PERF-1000042-1',
     published: '2026-11-23T14:05:00Z',
@@ -181,7 +150,7 @@ describe('B2MML V0701 SyncOperationsPerformance', () => {
   });
 
   before(function () {
-    if (!hasXmllint()) this.skip();
+    requireXmllint(this);
   });
 
   it('validates against the MESA XSD with good, scrap and rework quantities, lots, equipment time and personnel', () => {

@@ -115,6 +115,8 @@ export interface ErpDialect {
   validate?(options: Record<string, string>): string[];
   /** Yields pages until every matching order was read (or `limit` reached). Must be restartable from scratch. */
   fetchOrders(ctx: DialectContext, query: FetchQuery): AsyncGenerator<OrderPage>;
+  /** One raw record as the ERP sends it → the common order (isa95-mapper's per-dialect order profile). */
+  toOrder?(raw: Record<string, unknown>, options: Record<string, string>, timeZone: string): ErpOrder;
   /** Sends a posting; returns the ERP's answer. Optional until a dialect supports writes. */
   post?(ctx: DialectContext, posting: ErpPosting): Promise<unknown>;
 }

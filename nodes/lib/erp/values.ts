@@ -1,6 +1,6 @@
 // Decoding ERP wire values into the common shape, and the client-side order filter.
 
-import { zonedToUtc } from '../time/zoned';
+import { offsetAt, zonedToUtc } from '../time/zoned';
 import type { ErpOrder, FetchQuery } from './types';
 
 /** Empty-ish ERP values (null, undefined, '', Odoo's false) → null; everything else as a string. */
@@ -74,6 +74,12 @@ export function tryton(v: unknown): unknown {
 export function trytonDateTime(iso: string): Record<string, unknown> {
   const d = new Date(iso);
   return { __class__: 'datetime', year: d.getUTCFullYear(), month: d.getUTCMonth() + 1, day: d.getUTCDate(), hour: d.getUTCHours(), minute: d.getUTCMinutes(), second: d.getUTCSeconds(), microsecond: d.getUTCMilliseconds() * 1000 };
+}
+
+/** ISO instant → naive local wall time "YYYY-MM-DD HH:MM:SS" in a time zone (Frappe, SAP, SOAP ERPs). */
+export function naiveLocal(iso: string, timeZone: string): string {
+  const t = Date.parse(iso);
+  return new Date(t + offsetAt(timeZone, t)).toISOString().replace('T', ' ').slice(0, 19);
 }
 
 /** An ISO instant as Odoo's naive UTC string "YYYY-MM-DD HH:MM:SS". */

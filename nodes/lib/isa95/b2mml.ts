@@ -2,7 +2,7 @@
 // as the MESA XSD sequences require, text escaped by the builder, the B2MML default namespace.
 
 import { XMLBuilder } from 'fast-xml-parser';
-import type { ApplicationArea, HierarchyScope, OperationsPerformance, OperationsRequest, OperationsSchedule, Quantity, SegmentRequirement, SegmentResponse } from './model';
+import type { ApplicationArea, HierarchyScope, MaterialActual, OperationsPerformance, OperationsRequest, OperationsSchedule, Quantity, SegmentRequirement, SegmentResponse, TestResult } from './model';
 
 export const B2MML_V0701_NS = 'http://www.mesa.org/xml/B2MML';
 
@@ -115,6 +115,18 @@ export function processOperationsSchedule(schedules: OperationsSchedule[], area:
   return builder.build(doc) as string;
 }
 
+function testResult(t: TestResult): XmlNode {
+  const n: XmlNode = { ID: t.id };
+  put(n, 'Description', t.description);
+  put(n, 'EvaluationDate', t.evaluated);
+  put(n, 'EvaluatedCriterionResult', t.result);
+  return put(
+    n,
+    'PropertyMeasurement',
+    t.measurements.map((m) => ({ ID: m.id, Value: put(put({ ValueString: m.value }, 'DataType', m.dataType ?? 'string'), 'UnitOfMeasure', m.unit) })),
+  );
+}
+
 function segmentResponse(r: SegmentResponse): XmlNode {
   const n: XmlNode = { ID: r.id };
   put(n, 'Description', r.description);
@@ -137,7 +149,8 @@ function segmentResponse(r: SegmentResponse): XmlNode {
       put(a, 'MaterialSubLotID', m.subLotId);
       put(a, 'Description', m.description);
       put(a, 'MaterialUse', m.use);
-      return put(a, 'Quantity', m.quantities.map((q) => quantity(q)));
+      put(a, 'Quantity', m.quantities.map((q) => quantity(q)));
+      return put(a, 'TestResult', m.tests?.map(testResult));
     }),
   );
   return n;
@@ -233,5 +246,72 @@ export function processProductionSchedule(schedules: OperationsSchedule[], area:
   return builder.build({
     '?xml': { '@_version': '1.0', '@_encoding': 'UTF-8' },
     ProcessProductionSchedule: { '@_xmlns': B2MML_V0600_NS, '@_releaseID': '6.0', ApplicationArea: app, DataArea: { Process: '', ProductionSchedule: schedules.map(schedule) } },
+  }) as string;
+}
+
+/** V0600 material actual (no ID element): tests become MaterialActualProperty (ID = test id, Value = result, nested measurements). */
+function materialActualV0600(m: MaterialActual): XmlNode {
+  const a: XmlNode = { MaterialDefinitionID: m.materialDefinitionId };
+  put(a, 'MaterialLotID', m.lotId);
+  put(a, 'MaterialSubLotID', m.subLotId);
+  put(a, 'Description', m.description); // V0600 material actuals have no ID
+  put(a, 'MaterialUse', m.use === 'Consumed' || m.use === 'Consumable' ? m.use : 'Produced');
+  put(a, 'Quantity', m.quantities.map((q) => quantity(q)));
+  return put(
+    a,
+    'MaterialActualProperty',
+    m.tests?.flatMap((t) => [
+      put(put({ ID: t.id }, 'Description', t.description), 'Value', t.result === undefined ? undefined : { ValueString: t.result, DataType: 'string', Key: 'result' }),
+      ...t.measurements.map((x) => ({ ID: `${t.id}/${x.id}`, Value: put(put({ ValueString: x.value }, 'DataType', x.dataType ?? 'string'), 'UnitOfMeasure', x.unit) })),
+    ]),
+  );
+}
+
+/** V0600 response states: Ready, Running, Completed, Aborted, Holding, Paused, Other. */
+function responseStateV0600(s: string | undefined): string | undefined {
+  if (s === undefined) return undefined;
+  if (s === 'Held') return 'Holding';
+  return ['Ready', 'Running', 'Completed', 'Aborted', 'Paused'].includes(s) ? s : 'Other';
+}
+
+/** A complete SyncProductionPerformance BOD (B2MML V0600) from the same performance model. */
+export function syncProductionPerformance(performances: OperationsPerformance[], area: ApplicationArea): string {
+  const performance = (p: OperationsPerformance): XmlNode => {
+    const n: XmlNode = { ID: p.id };
+    put(n, 'Description', p.description);
+    put(n, 'HierarchyScope', scopeV0600(p.hierarchyScope));
+    put(n, 'PublishedDate', p.published);
+    put(n, 'ProductionScheduleID', p.operationsScheduleId);
+    put(n, 'StartTime', p.start);
+    put(n, 'EndTime', p.end);
+    n.ProductionResponse = p.responses.map((r) => {
+      const q: XmlNode = { ID: r.id };
+      put(q, 'ProductionRequestID', r.operationsRequestId);
+      put(q, 'HierarchyScope', scopeV0600(r.hierarchyScope));
+      put(q, 'StartTime', r.start);
+      put(q, 'EndTime', r.end);
+      put(
+        q,
+        'SegmentResponse',
+        r.segments.map((g) => {
+          const s: XmlNode = { ID: g.id };
+          put(s, 'ProcessSegmentID', g.processSegmentId);
+          put(s, 'Description', g.description);
+          put(s, 'HierarchyScope', scopeV0600(g.hierarchyScope));
+          put(s, 'ActualStartTime', g.actualStart);
+          put(s, 'ActualEndTime', g.actualEnd);
+          put(s, 'PersonnelActual', g.personnel.map((x) => put(put({ PersonID: x.personId }, 'Description', x.description), 'Quantity', quantity(x.quantity))));
+          put(s, 'EquipmentActual', g.equipment.map((x) => put(put({ EquipmentID: x.equipmentId }, 'Description', x.description), 'Quantity', quantity(x.quantity))));
+          put(s, 'MaterialActual', g.materials.map(materialActualV0600));
+          return put(s, 'SegmentState', responseStateV0600(g.state));
+        }),
+      );
+      return put(q, 'ResponseState', responseStateV0600(r.state));
+    });
+    return put(n, 'PerformanceState', responseStateV0600(p.state));
+  };
+  return builder.build({
+    '?xml': { '@_version': '1.0', '@_encoding': 'UTF-8' },
+    SyncProductionPerformance: { '@_xmlns': B2MML_V0600_NS, '@_releaseID': '6.0', ApplicationArea: applicationArea(area), DataArea: { Sync: '', ProductionPerformance: performances.map(performance) } },
   }) as string;
 }

@@ -86,6 +86,24 @@ export interface ApplicationArea {
 
 export type ResponseState = 'Waiting' | 'Ready' | 'Running' | 'Completed' | 'Aborted' | 'Held' | 'Paused' | 'Suspended' | 'Closed' | 'Other';
 
+/** One measured value of a test (B2MML PropertyMeasurement). */
+export interface Measurement {
+  id: string;
+  value: string;
+  unit?: string;
+  dataType?: string;
+}
+
+/** A quality test result on a material lot (B2MML TestResult; V0600 writes it as a MaterialActualProperty). */
+export interface TestResult {
+  id: string;
+  description?: string;
+  evaluated?: string;
+  /** EvaluatedCriterionResult, e.g. "pass" / "fail". */
+  result?: string;
+  measurements: Measurement[];
+}
+
 /** Material made or used. Scrap and rework are keyed quantities (key "scrap" / "rework") next to the good quantity. */
 export interface MaterialActual {
   id: string;
@@ -95,6 +113,7 @@ export interface MaterialActual {
   description?: string;
   use: MaterialRequirement['use'];
   quantities: Quantity[];
+  tests?: TestResult[];
 }
 
 export interface EquipmentActual {

@@ -2,7 +2,9 @@
 // words: where (path), what was expected, what was there.
 
 import Ajv, { type ErrorObject } from 'ajv';
-import type { OperationsSchedule } from './model';
+import type { ErpOrder } from '../erp/types';
+import type { OperationsPerformance, OperationsSchedule } from './model';
+import type { ProductionReport } from './report';
 
 const ID = { type: 'string', minLength: 1, maxLength: 200 };
 const TEXT = { type: 'string', maxLength: 2000 };
@@ -11,19 +13,28 @@ const LEVELS = ['Enterprise', 'Site', 'Area', 'ProcessCell', 'Unit', 'Production
 const STATES = ['Forecast', 'Released', 'Waiting', 'Cancelled', 'Ready', 'Running', 'Completed', 'Aborted', 'Held', 'Suspended', 'Closed', 'Other'];
 const TYPES = ['Production', 'Maintenance', 'Quality', 'Inventory', 'Mixed', 'Other'];
 
+const QUANTITY = { type: 'object', additionalProperties: false, required: ['value'], properties: { value: { type: 'number' }, unit: { type: 'string', minLength: 1, maxLength: 50 }, key: ID } };
+const MATERIAL_USE = { enum: ['Consumed', 'Produced', 'Consumable', 'By-product Produced', 'Co-product Produced'] };
+const RESPONSE_STATES = ['Waiting', 'Ready', 'Running', 'Completed', 'Aborted', 'Held', 'Paused', 'Suspended', 'Closed', 'Other'];
+
+/** Building blocks shared by the schemas below. */
+const COMMON_DEFS = {
+  scope: { type: 'object', additionalProperties: false, required: ['equipmentId', 'level'], properties: { equipmentId: ID, level: { enum: LEVELS }, child: { $ref: '#/$defs/scope' } } },
+  quantity: QUANTITY,
+};
+
 export const OPERATIONS_SCHEDULE_SCHEMA = {
   $id: 'https://plantbridge.dev/schemas/isa95/operations-schedule.json',
   type: 'object',
   additionalProperties: false,
   required: ['id', 'operationsType', 'requests'],
   $defs: {
-    scope: { type: 'object', additionalProperties: false, required: ['equipmentId', 'level'], properties: { equipmentId: ID, level: { enum: LEVELS }, child: { $ref: '#/$defs/scope' } } },
-    quantity: { type: 'object', additionalProperties: false, required: ['value'], properties: { value: { type: 'number' }, unit: { type: 'string', minLength: 1, maxLength: 50 }, key: ID } },
+    ...COMMON_DEFS,
     material: {
       type: 'object',
       additionalProperties: false,
       required: ['id', 'materialDefinitionId', 'use'],
-      properties: { id: { type: 'string' }, materialDefinitionId: ID, description: TEXT, use: { enum: ['Consumed', 'Produced', 'Consumable', 'By-product Produced', 'Co-product Produced'] }, quantity: { $ref: '#/$defs/quantity' } },
+      properties: { id: { type: 'string' }, materialDefinitionId: ID, description: TEXT, use: MATERIAL_USE, quantity: { $ref: '#/$defs/quantity' } },
     },
     equipment: { type: 'object', additionalProperties: false, required: ['id', 'equipmentId'], properties: { id: { type: 'string' }, equipmentId: ID, level: { enum: LEVELS }, description: TEXT } },
     segment: {
@@ -75,8 +86,171 @@ export const OPERATIONS_SCHEDULE_SCHEMA = {
   },
 } as const;
 
-const ajv = new Ajv({ allErrors: true, strict: true });
-const check = ajv.compile<OperationsSchedule>(OPERATIONS_SCHEDULE_SCHEMA);
+export const OPERATIONS_PERFORMANCE_SCHEMA = {
+  $id: 'https://plantbridge.dev/schemas/isa95/operations-performance.json',
+  type: 'object',
+  additionalProperties: false,
+  required: ['id', 'operationsType', 'responses'],
+  $defs: {
+    ...COMMON_DEFS,
+    measurement: { type: 'object', additionalProperties: false, required: ['id', 'value'], properties: { id: ID, value: { type: 'string', maxLength: 2000 }, unit: { type: 'string', minLength: 1, maxLength: 50 }, dataType: ID } },
+    test: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['id', 'measurements'],
+      properties: { id: ID, description: TEXT, evaluated: DATE_TIME, result: { type: 'string', maxLength: 200 }, measurements: { type: 'array', items: { $ref: '#/$defs/measurement' } } },
+    },
+    material: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['id', 'materialDefinitionId', 'use', 'quantities'],
+      properties: {
+        id: ID,
+        materialDefinitionId: ID,
+        lotId: ID,
+        subLotId: ID,
+        description: TEXT,
+        use: MATERIAL_USE,
+        quantities: { type: 'array', items: { $ref: '#/$defs/quantity' } },
+        tests: { type: 'array', items: { $ref: '#/$defs/test' } },
+      },
+    },
+    equipment: { type: 'object', additionalProperties: false, required: ['id', 'equipmentId'], properties: { id: ID, equipmentId: ID, description: TEXT, quantity: { $ref: '#/$defs/quantity' } } },
+    person: { type: 'object', additionalProperties: false, required: ['id', 'personId'], properties: { id: ID, personId: ID, description: TEXT, quantity: { $ref: '#/$defs/quantity' } } },
+    segment: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['id', 'personnel', 'equipment', 'materials'],
+      properties: {
+        id: ID,
+        description: TEXT,
+        actualStart: DATE_TIME,
+        actualEnd: DATE_TIME,
+        hierarchyScope: { $ref: '#/$defs/scope' },
+        operationsType: { enum: TYPES },
+        processSegmentId: ID,
+        operationsRequestId: ID,
+        segmentRequirementId: ID,
+        state: { enum: RESPONSE_STATES },
+        personnel: { type: 'array', items: { $ref: '#/$defs/person' } },
+        equipment: { type: 'array', items: { $ref: '#/$defs/equipment' } },
+        materials: { type: 'array', items: { $ref: '#/$defs/material' } },
+      },
+    },
+    response: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['id', 'operationsType', 'segments'],
+      properties: {
+        id: ID,
+        description: TEXT,
+        start: DATE_TIME,
+        end: DATE_TIME,
+        hierarchyScope: { $ref: '#/$defs/scope' },
+        operationsType: { enum: TYPES },
+        operationsRequestId: ID,
+        state: { enum: RESPONSE_STATES },
+        segments: { type: 'array', minItems: 1, items: { $ref: '#/$defs/segment' } },
+      },
+    },
+  },
+  properties: {
+    id: ID,
+    description: TEXT,
+    published: DATE_TIME,
+    start: DATE_TIME,
+    end: DATE_TIME,
+    hierarchyScope: { $ref: '#/$defs/scope' },
+    operationsType: { enum: TYPES },
+    operationsScheduleId: ID,
+    state: { enum: RESPONSE_STATES },
+    responses: { type: 'array', minItems: 1, items: { $ref: '#/$defs/response' } },
+  },
+} as const;
+
+const NULLABLE_TEXT = { type: ['string', 'null'], maxLength: 2000 };
+const NULLABLE_DATE = { anyOf: [DATE_TIME, { type: 'null' }] };
+const NULLABLE_NUMBER = { type: ['number', 'null'] };
+
+/** The common order erp-order-fetch emits (extra properties allowed: plug-in dialects may add some). */
+export const ERP_ORDER_SCHEMA = {
+  $id: 'https://plantbridge.dev/schemas/erp/order.json',
+  type: 'object',
+  required: ['id', 'number', 'material', 'quantity', 'unit', 'status'],
+  properties: {
+    id: ID,
+    number: ID,
+    material: { type: 'object', required: ['code'], properties: { code: { type: ['string', 'null'], maxLength: 200 }, name: NULLABLE_TEXT } },
+    quantity: NULLABLE_NUMBER,
+    producedQuantity: NULLABLE_NUMBER,
+    unit: { type: ['string', 'null'], maxLength: 50 },
+    plannedStart: NULLABLE_DATE,
+    plannedEnd: NULLABLE_DATE,
+    due: NULLABLE_DATE,
+    status: { enum: ['planned', 'released', 'in-progress', 'completed', 'closed', 'cancelled'] },
+    erpStatus: { type: 'string' },
+    plant: NULLABLE_TEXT,
+    workCenter: NULLABLE_TEXT,
+    priority: NULLABLE_NUMBER,
+    operations: {
+      type: 'array',
+      items: { type: 'object', required: ['id'], properties: { id: ID, sequence: NULLABLE_TEXT, description: NULLABLE_TEXT, workCenter: NULLABLE_TEXT, plannedStart: NULLABLE_DATE, plannedEnd: NULLABLE_DATE, quantity: NULLABLE_NUMBER } },
+    },
+    components: { type: 'array', items: { type: 'object', required: ['material'], properties: { material: ID, name: NULLABLE_TEXT, quantity: NULLABLE_NUMBER, unit: { type: ['string', 'null'], maxLength: 50 } } } },
+  },
+} as const;
+
+const NON_NEGATIVE = { type: 'number', minimum: 0 };
+const LOT = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['lot', 'quantity'],
+  properties: { lot: ID, subLot: ID, material: ID, quantity: NON_NEGATIVE, unit: { type: 'string', minLength: 1, maxLength: 50 } },
+};
+
+/** The simple production report (mes-report's input, the posting profiles' input). */
+export const PRODUCTION_REPORT_SCHEMA = {
+  $id: 'https://plantbridge.dev/schemas/isa95/production-report.json',
+  type: 'object',
+  additionalProperties: false,
+  required: ['order', 'good'],
+  properties: {
+    order: ID,
+    operation: ID,
+    material: ID,
+    good: NON_NEGATIVE,
+    scrap: NON_NEGATIVE,
+    rework: NON_NEGATIVE,
+    unit: { type: 'string', minLength: 1, maxLength: 50 },
+    start: DATE_TIME,
+    end: DATE_TIME,
+    final: { type: 'boolean' },
+    operator: ID,
+    equipment: ID,
+    text: { type: 'string', maxLength: 400 },
+    key: { type: 'string', minLength: 1, maxLength: 100 },
+    lotsProduced: { type: 'array', items: LOT },
+    lotsConsumed: { type: 'array', items: LOT },
+    quality: {
+      type: 'array',
+      items: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['id', 'result'],
+        properties: { id: ID, characteristic: ID, lot: ID, result: { enum: ['pass', 'fail'] }, value: { type: ['number', 'string'] }, unit: { type: 'string', minLength: 1, maxLength: 50 }, evaluated: DATE_TIME },
+      },
+    },
+  },
+} as const;
+
+const ajv = new Ajv({ allErrors: true, strict: true, allowUnionTypes: true });
+const CHECKS = {
+  schedule: ajv.compile<OperationsSchedule>(OPERATIONS_SCHEDULE_SCHEMA),
+  performance: ajv.compile<OperationsPerformance>(OPERATIONS_PERFORMANCE_SCHEMA),
+  order: ajv.compile<ErpOrder>(ERP_ORDER_SCHEMA),
+  report: ajv.compile<ProductionReport>(PRODUCTION_REPORT_SCHEMA),
+};
+export type SchemaName = keyof typeof CHECKS;
 
 /** One validation problem, in words. */
 export interface SchemaProblem {
@@ -92,16 +266,16 @@ function at(data: unknown, pointer: string): unknown {
     .reduce<unknown>((o, k) => (o && typeof o === 'object' ? (o as Record<string, unknown>)[k.replace(/~1/g, '/').replace(/~0/g, '~')] : undefined), data);
 }
 
-function describe(e: ErrorObject, data: unknown): SchemaProblem {
-  const base = e.instancePath.replace(/\/(\d+)/g, '[$1]').replace(/\//g, '.').replace(/^\./, '') || '(schedule)';
+function describe(e: ErrorObject, data: unknown, root: string): SchemaProblem {
+  const base = e.instancePath.replace(/\/(\d+)/g, '[$1]').replace(/\//g, '.').replace(/^\./, '') || root;
   const value = at(data, e.instancePath);
   const got = value === undefined ? 'nothing' : JSON.stringify(value)?.slice(0, 80) ?? String(value);
   const p = e.params as Record<string, unknown>;
   switch (e.keyword) {
     case 'required':
-      return { path: `${base === '(schedule)' ? '' : `${base}.`}${String(p.missingProperty)}`, expected: 'a value (required)', got: 'nothing' };
+      return { path: `${base === root ? '' : `${base}.`}${String(p.missingProperty)}`, expected: 'a value (required)', got: 'nothing' };
     case 'additionalProperties':
-      return { path: `${base === '(schedule)' ? '' : `${base}.`}${String(p.additionalProperty)}`, expected: 'no such property', got: JSON.stringify(at(data, `${e.instancePath}/${String(p.additionalProperty)}`))?.slice(0, 80) ?? '?' };
+      return { path: `${base === root ? '' : `${base}.`}${String(p.additionalProperty)}`, expected: 'no such property', got: JSON.stringify(at(data, `${e.instancePath}/${String(p.additionalProperty)}`))?.slice(0, 80) ?? '?' };
     case 'enum':
       return { path: base, expected: `one of ${(p.allowedValues as unknown[]).join(', ')}`, got };
     case 'minItems':
@@ -109,7 +283,11 @@ function describe(e: ErrorObject, data: unknown): SchemaProblem {
     case 'pattern':
       return { path: base, expected: 'an ISO 8601 date or date-time', got };
     case 'type':
-      return { path: base, expected: `a ${String(p.type)}`, got };
+      return { path: base, expected: `a ${String(p.type).replace(',', ' or ')}`, got };
+    case 'minimum':
+      return { path: base, expected: `a number ≥ ${String(p.limit)}`, got };
+    case 'maxLength':
+      return { path: base, expected: `at most ${String(p.limit)} characters`, got: `${String(value).length} characters` };
     case 'minLength':
       return { path: base, expected: 'a non-empty text', got };
     default:
@@ -117,10 +295,21 @@ function describe(e: ErrorObject, data: unknown): SchemaProblem {
   }
 }
 
+/** Validates a value against one of the schemas; returns the problems (empty when valid). */
+export function schemaProblems(schema: SchemaName, value: unknown): SchemaProblem[] {
+  const check = CHECKS[schema];
+  if (check(value)) return [];
+  // anyOf reports each branch; keep the first branch's complaint per path
+  const seen = new Set<string>();
+  return (check.errors ?? [])
+    .filter((e) => e.keyword !== 'anyOf')
+    .map((e) => describe(e, value, `(${schema})`))
+    .filter((p) => (seen.has(p.path) ? false : (seen.add(p.path), true)));
+}
+
 /** Validates a schedule; returns the problems (empty when valid). */
 export function scheduleProblems(value: unknown): SchemaProblem[] {
-  if (check(value)) return [];
-  return (check.errors ?? []).map((e) => describe(e, value));
+  return schemaProblems('schedule', value);
 }
 
 /** The problems as one line each: "requests[0].segments[1].processSegmentId: expected a non-empty text, got """. */

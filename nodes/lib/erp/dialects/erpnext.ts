@@ -2,9 +2,8 @@
 // page) or start/limit with has_next_page (v2). Naive date-times are read in the connection's time zone.
 
 import { ErpError } from '../errors';
-import { offsetAt } from '../../time/zoned';
 import type { DialectContext, ErpDialect, ErpOrder, ErpPosting, FetchQuery, OrderPage, OrderStatus } from '../types';
-import { naiveDateTime, num, str } from '../values';
+import { naiveDateTime, naiveLocal as local, num, str } from '../values';
 
 const STATUS_OF: Record<string, OrderStatus> = {
   Draft: 'planned',
@@ -36,12 +35,6 @@ export function erpnextOrder(r: Record<string, unknown>, tz: string): ErpOrder {
     modified: naiveDateTime(str(r.modified)?.replace(/\.\d+$/, '') ?? null, tz),
     raw: r,
   };
-}
-
-/** ISO instant → Frappe's naive server-local "YYYY-MM-DD HH:MM:SS". */
-function local(iso: string, tz: string): string {
-  const t = Date.parse(iso);
-  return new Date(t + offsetAt(tz, t)).toISOString().replace('T', ' ').slice(0, 19);
 }
 
 function authHeader(ctx: DialectContext): Record<string, string> {
@@ -82,6 +75,7 @@ export const erpnext: ErpDialect = {
       if (!more || (q.limit > 0 && start >= q.limit)) return;
     }
   },
+  toOrder: (raw, _o, tz) => erpnextOrder(raw, tz),
   /** Creates a document (Job Card, Stock Entry, Maintenance Visit …): payload { doctype, doc }. */
   async post(ctx: DialectContext, posting: ErpPosting): Promise<unknown> {
     const p = posting.payload as { doctype: string; doc: Record<string, unknown> };

@@ -132,6 +132,7 @@ export const odoo: ErpDialect = {
       after = { w: String(last.write_date), id: Number(last.id) };
     }
   },
+  toOrder: (raw) => odooOrder(raw, !('date_planned_start' in raw)),
   /** Calls a business method (e.g. button_mark_done) or creates a record, never writes `state` directly. */
   async post(ctx: DialectContext, posting: ErpPosting): Promise<unknown> {
     const p = posting.payload as { model: string; method: string; args?: unknown[]; kwargs?: Record<string, unknown> };

@@ -107,6 +107,7 @@ export const rest: ErpDialect = {
       }
     }
   },
+  toOrder: (raw, o, tz) => mappedOrder(raw, jsonOption('field map', o.fieldMap, DEFAULT_FIELDS), jsonOption<Record<string, string>>('status map', o.statusMap, {}), tz),
   /** POSTs a posting to `payload.path` (default /postings) with an Idempotency-Key header. */
   async post(ctx: DialectContext, posting) {
     const p = posting.payload as { path?: string; body: unknown };

@@ -178,6 +178,7 @@ export const sapOData: ErpDialect = {
     }
   },
   /** Posts an entity (e.g. ProdnOrdConf2) with CSRF: fetch token + cookies, send; on 403 "Required" fetch once more. */
+  toOrder: (raw, _o, tz) => sapOrder(raw, tz),
   async post(ctx: DialectContext, posting: ErpPosting): Promise<unknown> {
     const target = posting.kind === 'confirmation' ? `${(ctx.options.confirmationPath || '/sap/opu/odata/sap/API_PROD_ORDER_CONFIRMATION_2_SRV').replace(/\/+$/, '')}/ProdnOrdConf2` : posting.kind;
     const service = target.slice(0, target.lastIndexOf('/'));

@@ -100,6 +100,7 @@ export const soapDialect: ErpDialect = {
     }
     return e;
   },
+  toOrder: (raw, o, tz) => mappedOrder(raw, jsonOption('field map', o.fieldMap, NAV_FIELDS), jsonOption('status map', o.statusMap, NAV_STATUS), tz),
   async *fetchOrders(ctx: DialectContext, q: FetchQuery): AsyncGenerator<OrderPage> {
     const o = ctx.options;
     const fields = jsonOption('field map', o.fieldMap, NAV_FIELDS);

@@ -108,6 +108,7 @@ export const trytonDialect: ErpDialect = {
       if (rows.length < size || (q.limit > 0 && offset >= q.limit)) return;
     }
   },
+  toOrder: (raw, o) => trytonOrder(raw, o.uomField || ('unit.' in raw || 'unit.symbol' in raw ? 'unit' : 'uom')),
   /** Calls model methods in order: payload { calls: [[method, params], …] } (e.g. write quantity, then wait/assign/run/done). */
   async post(ctx: DialectContext, posting: ErpPosting): Promise<unknown> {
     const p = posting.payload as { calls: Array<[string, unknown[]]> };

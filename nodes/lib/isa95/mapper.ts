@@ -1,0 +1,233 @@
+// The isa95-mapper pipeline without Node-RED: recognise the input (ERP orders in the common shape or a dialect's raw
+// record, ISA-95 JSON, production reports, B2MML XML), translate codes and units, build the target (schedule,
+// performance or ERP posting), let the caller apply per-field overrides, validate, serialise.
+
+import type { ErpDialect, ErpOrder, ErpPosting } from '../erp/types';
+import { ORDER_STATUSES } from '../erp/types';
+import { processOperationsSchedule, processProductionSchedule, syncOperationsPerformance, syncProductionPerformance } from './b2mml';
+import { scheduleFromOrder } from './from-order';
+import type { ApplicationArea, OperationsPerformance, OperationsSchedule } from './model';
+import { parseB2mml } from './parse';
+import { type PostingOptions, type PostingProfile, postingProfile } from './profiles';
+import { type ProductionReport, contentKey, performanceFromReport, reportKey, reportsFromPerformance } from './report';
+import { type SchemaProblem, schemaProblems } from './schema';
+import { type CodeTables, Translator, type UnitTable } from './transform';
+
+export type MapperAction = 'schedule' | 'performance' | 'posting';
+export type MapperFormat = 'json' | 'b2mml-v0701' | 'b2mml-v0600';
+
+export interface MapperSettings {
+  action: MapperAction;
+  /** schedule / performance: JSON objects or a B2MML document. */
+  format: MapperFormat;
+  /** Order profile: "auto" (common orders, else msg.erp.dialect), or a dialect id for its raw records. */
+  profile: string;
+  /** Posting profile id (sap-odata, odoo, erpnext, tryton, rest, d365, soap); "auto" = the input's dialect. */
+  posting: string;
+  validate: boolean;
+  codes: CodeTables;
+  units: UnitTable;
+  /** Options of the order profile's dialect (e.g. a REST field map) and of the posting profile. */
+  dialectOptions: Record<string, string>;
+  postingOptions: PostingOptions;
+  sender?: string;
+  receiver?: string;
+}
+
+/** What travels from build() through the caller's overrides to finish(). */
+export type Built =
+  | { action: 'schedule'; items: OperationsSchedule[]; single: boolean }
+  | { action: 'performance'; items: OperationsPerformance[]; single: boolean }
+  | { action: 'posting'; items: ErpPosting[]; reports: ProductionReport[]; single: boolean; profile: PostingProfile };
+
+export interface MapContext {
+  /** msg.erp.dialect when the input came from erp-order-fetch. */
+  dialect?: string;
+  /** The instant to stamp (from the message when present, so replays are deterministic). */
+  now: string;
+  /** B2MML BODID; derived from the content when absent. */
+  bodId?: string;
+}
+
+export class MappingError extends Error {
+  constructor(
+    message: string,
+    readonly problems: SchemaProblem[] = [],
+  ) {
+    super(message);
+    this.name = 'MappingError';
+  }
+}
+
+function fail(problems: SchemaProblem[], what: string): never {
+  const shown = problems.slice(0, 5).map((p) => `${p.path}: expected ${p.expected}, got ${p.got}`);
+  throw new MappingError(`${what}: ${shown.join('; ')}${problems.length > 5 ? ` (and ${problems.length - 5} more)` : ''}`, problems);
+}
+
+/** Problems of item `i` of `n`: paths prefixed with [i] when there is more than one item. */
+function itemProblems(problems: SchemaProblem[], root: string, i: number, n: number): SchemaProblem[] {
+  if (n <= 1) return problems;
+  return problems.map((p) => ({ ...p, path: p.path === root ? `[${i}]` : `[${i}].${p.path}` }));
+}
+
+const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
+const looksLikeXml = (v: unknown): v is string => typeof v === 'string' && /^\s*(\uFEFF)?</.test(v);
+const describeType = (v: unknown): string => (v === null ? 'null' : Array.isArray(v) ? 'a list' : typeof v === 'string' ? `text "${v.slice(0, 40)}"` : typeof v);
+
+export function isCommonOrder(v: unknown): v is ErpOrder {
+  return isObject(v) && typeof v.number === 'string' && isObject(v.material) && (ORDER_STATUSES as readonly unknown[]).includes(v.status);
+}
+
+/** Sets a value at a dotted path with [n] indexes ("requests[0].priority", "payload.ConfirmationText"), creating objects. */
+export function setPath(target: Record<string, unknown>, path: string, value: unknown): void {
+  const keys = path
+    .replace(/\[(\d+)\]/g, '.$1')
+    .split('.')
+    .filter((k) => k !== '');
+  if (!keys.length) throw new MappingError(`override path "${path}" is empty`);
+  if (keys.some((k) => k === '__proto__' || k === 'constructor' || k === 'prototype')) throw new MappingError(`override path "${path}" is not allowed`);
+  let cur: Record<string, unknown> = target;
+  keys.slice(0, -1).forEach((k, i) => {
+    const next = cur[k];
+    if (next === null || typeof next !== 'object') cur[k] = /^\d+$/.test(keys[i + 1]!) ? [] : {};
+    cur = cur[k] as Record<string, unknown>;
+  });
+  const last = keys[keys.length - 1]!;
+  if (value === undefined) Reflect.deleteProperty(cur, last);
+  else cur[last] = value;
+}
+
+export class Mapper {
+  constructor(
+    readonly settings: MapperSettings,
+    private readonly dialects: readonly ErpDialect[],
+  ) {}
+
+  private translator(): Translator {
+    return new Translator(this.settings.codes, this.settings.units);
+  }
+
+  /** ERP order(s) → common orders through the order profile. */
+  private orders(list: unknown[], ctx: MapContext, t: Translator): ErpOrder[] {
+    const s = this.settings;
+    return list.map((v, i) => {
+      const path = list.length > 1 ? `[${i}]` : '(order)';
+      if (!isObject(v)) throw new MappingError(`${list.length > 1 ? `${path}: ` : ''}expected an ERP order (an object), got ${describeType(v)}`, [{ path, expected: 'an object', got: describeType(v) }]);
+      let order: ErpOrder;
+      if (isCommonOrder(v)) order = v;
+      else {
+        const id = s.profile === 'auto' || s.profile === 'common' ? ctx.dialect : s.profile;
+        if (!id) throw new MappingError('the order is not in the common shape (id, number, material, status) and no ERP profile is set: choose the ERP profile, or send orders from erp-order-fetch', [{ path, expected: 'an order in the common shape', got: JSON.stringify(v).slice(0, 80) }]);
+        const dialect = this.dialects.find((d) => d.id === id);
+        if (!dialect?.toOrder) throw new MappingError(`no order profile for ERP "${id}"${dialect ? ' (the dialect cannot convert raw records)' : ''}`);
+        try {
+          order = dialect.toOrder(v, s.dialectOptions, s.postingOptions.timeZone);
+        } catch (err) {
+          throw new MappingError(`the ${dialect.label} record could not be read: ${(err as Error).message}`);
+        }
+      }
+      if (s.validate) {
+        const p = schemaProblems('order', order);
+        if (p.length) fail(itemProblems(p, '(order)', i, list.length), 'invalid ERP order');
+      }
+      return t.empty ? order : t.order(order, path);
+    });
+  }
+
+  private reports(input: unknown, t: Translator): { reports: ProductionReport[]; performances: OperationsPerformance[] } {
+    const list = Array.isArray(input) ? input : [input];
+    if (!list.length) throw new MappingError('the input is an empty list');
+    const reports: ProductionReport[] = [];
+    const performances: OperationsPerformance[] = [];
+    list.forEach((v, i) => {
+      const path = list.length > 1 ? `[${i}]` : '(report)';
+      if (looksLikeXml(v)) {
+        const doc = parseB2mml(v);
+        if (doc.noun !== 'performance') throw new MappingError('the B2MML document holds a schedule; a performance (SyncOperationsPerformance / ProductionPerformance) is needed here');
+        performances.push(...doc.performances);
+      } else if (isObject(v) && Array.isArray(v.responses)) {
+        const p = schemaProblems('performance', v);
+        if (p.length) fail(itemProblems(p, '(performance)', i, list.length), 'invalid ISA-95 performance');
+        performances.push(v as unknown as OperationsPerformance);
+      } else if (isObject(v) && 'order' in v) {
+        if (this.settings.validate) {
+          const p = schemaProblems('report', v);
+          if (p.length) fail(itemProblems(p, '(report)', i, list.length), 'invalid production report');
+        }
+        reports.push(t.empty ? (v as unknown as ProductionReport) : t.report(v as unknown as ProductionReport, path));
+      } else throw new MappingError(`${list.length > 1 ? `${path}: ` : ''}expected a production report {order, good, …}, an ISA-95 performance {responses: […]} or a B2MML performance document, got ${describeType(v)}`, [{ path, expected: 'a production report, ISA-95 performance or B2MML document', got: describeType(v) }]);
+    });
+    return { reports, performances: performances.map((p, i) => (t.empty ? p : t.performance(p, performances.length > 1 ? `[${i}]` : '(performance)'))) };
+  }
+
+  /** Step 1: input → target objects (before overrides). Throws MappingError with the problems. */
+  build(input: unknown, ctx: MapContext): Built {
+    const s = this.settings;
+    const t = this.translator();
+    const single = !Array.isArray(input);
+    let built: Built;
+    if (s.action === 'schedule') {
+      let items: OperationsSchedule[];
+      if (looksLikeXml(input)) {
+        const doc = parseB2mml(input);
+        if (doc.noun !== 'schedule') throw new MappingError('the B2MML document holds a performance; a schedule (ProcessOperationsSchedule / ProductionSchedule) is needed here');
+        items = doc.schedules.map((x) => (t.empty ? x : t.schedule(x)));
+      } else {
+        const list = Array.isArray(input) ? input : [input];
+        if (!list.length) throw new MappingError('the input is an empty list');
+        if (typeof input !== 'object' || input === null) throw new MappingError(`expected an ERP order, a list of orders, an ISA-95 schedule or a B2MML document, got ${describeType(input)}`, [{ path: '(input)', expected: 'an ERP order, ISA-95 schedule or B2MML text', got: describeType(input) }]);
+        items = list.every((v) => isObject(v) && Array.isArray(v.requests)) ? (list as OperationsSchedule[]).map((x) => (t.empty ? x : t.schedule(x))) : this.orders(list, ctx, t).map((o) => scheduleFromOrder(o, ctx.now));
+      }
+      built = { action: 'schedule', items, single: single && items.length === 1 };
+    } else {
+      const { reports, performances } = this.reports(input, t);
+      if (s.action === 'performance') {
+        const items = [...reports.map((r) => performanceFromReport(r, ctx.now)), ...performances];
+        built = { action: 'performance', items, single: single && items.length === 1 };
+      } else {
+        const all = [...reports, ...performances.flatMap(reportsFromPerformance)];
+        if (s.validate) {
+          const p = all.flatMap((r, i) => itemProblems(schemaProblems('report', r), '(report)', i, all.length));
+          if (p.length) fail(p, 'the performance does not make a valid production report');
+        }
+        const id = s.posting === 'auto' ? ctx.dialect : s.posting;
+        const profile = id ? postingProfile(id) : undefined;
+        if (!profile) throw new MappingError(id ? `no posting profile "${id}" (sap-odata, odoo, erpnext, tryton, rest, d365, soap)` : 'choose the ERP posting profile');
+        built = { action: 'posting', items: all.map((r) => profile.build(r, s.postingOptions)), reports: all, single: single && all.length === 1, profile };
+      }
+    }
+    if (t.problems.length) fail(t.problems, 'code or unit not in the tables');
+    return built;
+  }
+
+  /** Step 2 (after overrides): validate, serialise. Returns the output payload. Throws MappingError. */
+  finish(built: Built, ctx: MapContext): unknown {
+    const s = this.settings;
+    if (built.action === 'posting') {
+      built.items.forEach((p, i) => {
+        if (!p.key) fail([{ path: `[${i}].key`, expected: 'an idempotency key', got: 'nothing' }], 'invalid posting');
+      });
+      return built.single ? built.items[0] : built.items;
+    }
+    if (s.validate) {
+      const name = built.action;
+      const problems = built.items.flatMap((x, i) => itemProblems(schemaProblems(name, x), `(${name})`, i, built.items.length));
+      if (problems.length) fail(problems, `invalid ISA-95 ${name}`);
+    }
+    if (s.format === 'json') return built.single ? built.items[0] : built.items;
+    const area: ApplicationArea = { ...(s.sender ? { sender: s.sender } : {}), ...(s.receiver ? { receiver: s.receiver } : {}), created: ctx.now, bodId: ctx.bodId ?? contentKey(built.items) };
+    try {
+      if (built.action === 'schedule') return s.format === 'b2mml-v0600' ? processProductionSchedule(built.items, area) : processOperationsSchedule(built.items, area);
+      return s.format === 'b2mml-v0600' ? syncProductionPerformance(built.items, area) : syncOperationsPerformance(built.items, area);
+    } catch (err) {
+      throw new MappingError(`B2MML could not be written: ${(err as Error).message}`);
+    }
+  }
+
+  /** build + finish without overrides (the library's one-call form, used by mes-report and the benchmarks). */
+  map(input: unknown, ctx: MapContext): unknown {
+    return this.finish(this.build(input, ctx), ctx);
+  }
+}
+
+export { reportKey };
