@@ -39,7 +39,7 @@ export default tseslint.config(
     languageOptions: {
       ecmaVersion: 2015,
       sourceType: 'script',
-      globals: { ...globals.browser, RED: 'readonly', $: 'readonly', jQuery: 'readonly' },
+      globals: { ...globals.browser, RED: 'readonly', $: 'readonly', jQuery: 'readonly', jsonata: 'readonly' },
     },
     rules: { 'no-var': 'off', eqeqeq: 'error', 'no-unused-vars': ['error', { args: 'none', caughtErrors: 'none' }] },
   },
