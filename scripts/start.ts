@@ -29,7 +29,9 @@ async function main(): Promise<void> {
   }
   const flowFiles = readFlowFiles(path.join(root, 'flows'));
   const fresh = !(keep && fs.existsSync(path.join(userDir, 'flows.json')));
-  const flows = fresh ? flowFiles.flatMap((f) => f.flow).map((n) => (n.type === 'erp-connection' ? { ...n, baseUrl: sim.url } : n)) : undefined;
+  // The shipped flows point at the simulator's default address; follow it when it runs elsewhere (PLANTBRIDGE_SIM_PORT).
+  const simUrl = (u: unknown): unknown => (typeof u === 'string' ? u.replace(/^http:\/\/127\.0\.0\.1:8765/, sim.url) : u);
+  const flows = fresh ? flowFiles.flatMap((f) => f.flow).map((n) => (n.type === 'erp-connection' ? { ...n, baseUrl: sim.url } : n.type === 'http request' ? { ...n, url: simUrl(n.url) } : n)) : undefined;
   if (fresh) {
     // Demo only: the simulator's test credentials, unencrypted in the git-ignored userDir (credentialSecret: false).
     const creds = Object.fromEntries((flows ?? []).filter((n) => n.type === 'erp-connection').map((n) => [n.id, { user: sim.options.user, password: sim.options.password }]));

@@ -65,6 +65,8 @@ export class ErpSimulator {
   orders: SimOrder[];
   readonly faults: Faults = { latencyMs: 0, fail5xx: 0, fail429: 0, retryAfterSec: 1, drop: 0, malformed: 0, hang: 0 };
   readonly bookings: Booking[] = [];
+  /** What reached the simulated MES: documents POSTed to /mes/… (schedules, work orders). */
+  readonly mesInbox: Array<{ path: string; contentType: string; body: string; at: number }> = [];
   /** Requests per path (after faults), for tests that count round trips. */
   readonly requests = new Map<string, number>();
   private readonly tokens = new Map<string, number>();
@@ -91,7 +93,7 @@ export class ErpSimulator {
       ...options,
     };
     this.orders = seedOrders(this.options.orders, this.options.seed);
-    this.handlers = [this.oauth, this.sapV2, this.sapV4, this.odooJsonRpc, this.odooJson2, this.erpnext, this.rest, this.control];
+    this.handlers = [this.oauth, this.sapV2, this.sapV4, this.odooJsonRpc, this.odooJson2, this.erpnext, this.rest, this.mes, this.control];
   }
 
   async start(port = 0): Promise<string> {
@@ -468,13 +470,30 @@ export class ErpSimulator {
     return true;
   }
 
+  // ---- a simulated MES inbox: accepts B2MML / JSON documents, as an MES's import endpoint would -----------------------
+  private mes(req: http.IncomingMessage, res: http.ServerResponse, url: URL, body: string): boolean {
+    if (!url.pathname.startsWith('/mes/')) return false;
+    if (req.method !== 'POST' && req.method !== 'PUT') {
+      send(res, 405, { error: 'POST a document' });
+      return true;
+    }
+    const contentType = String(req.headers['content-type'] ?? '');
+    if (/xml/.test(contentType) && !/^\s*(<\?xml[^>]*>\s*)?<[A-Za-z]/.test(body)) {
+      send(res, 400, { error: 'not an XML document' });
+      return true;
+    }
+    this.mesInbox.push({ path: url.pathname, contentType, body, at: Date.now() });
+    send(res, 202, { accepted: true, received: this.mesInbox.length });
+    return true;
+  }
+
   // ---- control endpoints for the CLI / demo ------------------------------------------------------------------------
   private control(req: http.IncomingMessage, res: http.ServerResponse, url: URL, body: string): boolean {
     if (!url.pathname.startsWith('/__sim')) return false;
     if (url.pathname === '/__sim/faults' && req.method === 'POST') Object.assign(this.faults, JSON.parse(body || '{}'));
     else if (url.pathname === '/__sim/expire' && req.method === 'POST') this.expireSessions();
     else if (url.pathname === '/__sim/touch' && req.method === 'POST') this.touch((JSON.parse(body) as { ids: number[] }).ids);
-    send(res, 200, { faults: this.faults, orders: this.orders.length, bookings: this.bookings.length });
+    send(res, 200, { faults: this.faults, orders: this.orders.length, bookings: this.bookings.length, mes: this.mesInbox.length });
     return true;
   }
 }

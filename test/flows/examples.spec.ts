@@ -6,12 +6,14 @@ import type { OeeResult } from '../../nodes/lib/oee/engine';
 import type { ErpOrder } from '../../nodes/lib/erp/types';
 import connectionNode from '../../nodes/erp-connection/erp-connection';
 import fetchNode from '../../nodes/erp-order-fetch/erp-order-fetch';
+import mapperNode from '../../nodes/isa95-mapper/isa95-mapper';
 import oeeNode from '../../nodes/oee-calculator/oee-calculator';
 import { ErpSimulator } from '../../sim/erp/server';
 import calendarNode from '../../nodes/shift-calendar/shift-calendar';
 import { readFlowFiles } from '../../scripts/lib/node-red-process';
 import { core, helper, node } from '../helpers/node-red';
 import { ROOT } from '../helpers/package';
+import { XSD, hasXmllint, validate } from '../helpers/xmllint';
 
 const nodes = [calendarNode, oeeNode, core.inject, core.function, core.change, core.debug, core.comment];
 
@@ -97,5 +99,48 @@ describe('example flow: released orders from the ERP', function () {
     node('pb-erp-fetch').receive({});
     await waitRuns(2);
     assert.equal(runs[1]!.count, 2, 'only the two changed orders');
+  });
+});
+
+describe('example flow: 01 orders to production', function () {
+  this.timeout(60_000);
+  const sim = new ErpSimulator({ orders: 120 });
+  before(async () => {
+    await sim.start();
+  });
+  after(async () => {
+    await helper.unload();
+    await sim.stop();
+  });
+
+  it('delivers each released order to the MES as a valid B2MML schedule, and publishes a JSON work order per order', async () => {
+    const file = readFlowFiles(path.join(ROOT, 'examples')).find((f) => path.basename(f.file).startsWith('01 '));
+    assert.ok(file, 'example not shipped');
+    const flow = file.flow.map((n) =>
+      n.type === 'erp-connection' ? { ...n, baseUrl: sim.url } : n.type === 'http request' ? { ...n, url: String(n.url).replace('http://127.0.0.1:8765', sim.url) } : n.id === 'pb-o2p-poll' ? { ...n, repeat: '', once: false } : n,
+    );
+    await helper.load([connectionNode, fetchNode, mapperNode, core.inject, core.change, core.debug, core.comment, core.catch, core.httpRequest], flow, { 'pb-o2p-conn': { user: sim.options.user, password: sim.options.password } });
+    const workOrders: NodeMessage[] = [];
+    node('pb-o2p-workorders').on('input', (m: NodeMessage) => workOrders.push(m));
+    const rejected: NodeMessage[] = [];
+    node('pb-o2p-rejected').on('input', (m: NodeMessage) => rejected.push(m));
+    const answers: NodeMessage[] = [];
+    node('pb-o2p-answer').on('input', (m: NodeMessage) => answers.push(m));
+
+    node('pb-o2p-fetch').receive({});
+    const released = sim.orders.filter((o) => o.status === 'released');
+    for (let i = 0; i < 400 && answers.length < released.length; i++) await new Promise((r) => setTimeout(r, 25));
+    assert.equal(sim.mesInbox.length, released.length, 'every released order reached the MES once');
+    assert.equal(rejected.length, 0);
+    assert.ok(answers.every((a) => (a as unknown as { statusCode: number }).statusCode === 202));
+    assert.ok(sim.mesInbox.every((d) => d.path === '/mes/operations-schedule' && d.contentType === 'application/xml'));
+    const numbers = sim.mesInbox.map((d) => /<OperationsRequest>\s*<ID>([^<]+)<\/ID>/.exec(d.body)?.[1]).sort();
+    assert.deepEqual(numbers, released.map((o) => o.number).sort());
+    if (hasXmllint()) for (const d of sim.mesInbox.slice(0, 3)) assert.equal(validate(d.body, XSD.scheduleV0701), '');
+    assert.equal(workOrders.length, released.length);
+    const w = workOrders[0] as unknown as { topic: string; payload: { order: string; operations: Array<{ id: string; equipment: string }>; quantity: { unit: string } } };
+    assert.match(w.topic, /^plant\/\d{4}\/work-orders\/\d+$/);
+    assert.equal(w.payload.operations.length, 2);
+    assert.match(w.payload.operations[0]!.equipment, /^(PRESS|WELD|CNC|ASSY)-\d$/);
   });
 });

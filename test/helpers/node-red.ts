@@ -41,4 +41,5 @@ export const core = {
   change: require('@node-red/nodes/core/function/15-change.js') as unknown,
   debug: require('@node-red/nodes/core/common/21-debug.js') as unknown,
   comment: require('@node-red/nodes/core/common/90-comment.js') as unknown,
+  httpRequest: require('@node-red/nodes/core/network/21-httprequest.js') as unknown,
 };
