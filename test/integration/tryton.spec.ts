@@ -5,7 +5,11 @@ import { completeRun, EMPTY_STATE, recordDelivered, runFetch, sinceFor } from '.
 import { ErpHttp } from '../../nodes/lib/erp/http';
 import { trytonCall, trytonDialect } from '../../nodes/lib/erp/dialects/tryton';
 import type { DialectContext, ErpOrder, FetchQuery } from '../../nodes/lib/erp/types';
+import { BUILTIN_DIALECTS } from '../../nodes/lib/erp/registry';
+import { Mapper } from '../../nodes/lib/isa95/mapper';
+import type { OperationsSchedule } from '../../nodes/lib/isa95/model';
 import { startTryton, trytonAvailable, type TrytonServer } from '../helpers/tryton';
+import { XSD, hasXmllint, validate } from '../helpers/xmllint';
 
 const query = (over: Partial<FetchQuery> = {}): FetchQuery => ({ statuses: [], pageSize: 3, limit: 0, expand: false, ...over });
 
@@ -59,6 +63,22 @@ describe('Tryton dialect against a real Tryton 6.0', function () {
     assert.match(first.modified ?? '', /^\d{4}-\d{2}-\d{2}T/);
     const box = orders.find((o) => o.material.code === 'FG-3000')!;
     assert.equal(box.material.name, 'Control box «Ölpumpe» & lid <IP65>');
+  });
+
+  it('isa95-mapper: raw Tryton productions map with the Tryton profile to ISA-95 and B2MML valid in both versions', async function () {
+    const { orders } = await all(query());
+    const m = new Mapper({ action: 'schedule', format: 'json', profile: 'tryton', posting: 'auto', validate: true, codes: {}, units: { rules: [], strict: false }, dialectOptions: { database: tryton!.database }, postingOptions: { timeZone: 'UTC' } }, BUILTIN_DIALECTS);
+    for (const o of orders) {
+      const s = m.map(o.raw, { now: '2026-11-23T08:00:00.000Z' }) as OperationsSchedule;
+      assert.equal(s.requests[0]!.id, o.number);
+      assert.deepEqual(s, m.map(o, { now: '2026-11-23T08:00:00.000Z' }));
+    }
+    if (!hasXmllint()) this.skip();
+    for (const [format, xsd] of [['b2mml-v0701', XSD.scheduleV0701], ['b2mml-v0600', XSD.scheduleV0600]] as const) {
+      const xml = new Mapper({ ...m.settings, format }, BUILTIN_DIALECTS).map(orders.map((o) => o.raw), { now: '2026-11-23T08:00:00.000Z' }) as string;
+      assert.equal(validate(xml, xsd), '', format);
+      assert.ok(xml.includes('Control box «Ölpumpe» &amp; lid &lt;IP65&gt;'));
+    }
   });
 
   it('maps Tryton states (draft, waiting, running) and filters by status on the server', async () => {

@@ -149,6 +149,14 @@ describe('isa95-mapper library', function () {
       assert.deepEqual(parseB2mml(syncOperationsPerformance([perf], area)).noun === 'performance' && (parseB2mml(syncOperationsPerformance([perf], area)) as { performances: OperationsPerformance[] }).performances[0], perf, 'V0701 keeps every field of the model');
     });
 
+    it('writes date-only ERP dates (Tryton, ERPNext) as zone-less xs:dateTime, valid in both versions', () => {
+      const order: ErpOrder = { id: '3', number: 'MO/3', material: { code: 'FG-1', name: null }, quantity: 1, producedQuantity: 0, unit: 'u', plannedStart: '2026-11-27', plannedEnd: '2026-11-28', due: '2026-11-28', status: 'released', erpStatus: 'waiting', plant: null, workCenter: null, priority: null, modified: null, raw: {} };
+      const v0701 = mapper({ format: 'b2mml-v0701' }).map(order, { now: NOW }) as string;
+      assert.match(v0701, /<StartTime>2026-11-27T00:00:00<\/StartTime>/);
+      assert.equal(validate(v0701, XSD.scheduleV0701), '');
+      assert.equal(validate(mapper({ format: 'b2mml-v0600' }).map(order, { now: NOW }) as string, XSD.scheduleV0600), '');
+    });
+
     it('keeps the data for schedules in V0600 too, and reads both into one model', () => {
       const order: ErpOrder = { id: '7', number: 'WO-7 «Ölpumpe»', material: { code: 'FG-1', name: '프레스 & <lid>' }, quantity: 5, producedQuantity: 0, unit: 'PC', plannedStart: '2026-11-23T06:00:00.000Z', plannedEnd: null, due: null, status: 'released', erpStatus: 'REL', plant: '1010', workCenter: 'WC-1', priority: 1, modified: null, raw: {} };
       const schedule = mapper().map(order, { now: NOW }) as OperationsSchedule;

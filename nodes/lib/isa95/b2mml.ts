@@ -30,6 +30,11 @@ function quantity(q: Quantity | undefined): XmlNode | undefined {
   return put(n, 'Key', q.key);
 }
 
+/** xs:dateTime: a date-only value (Tryton, ERPNext dates) becomes local midnight without a zone, as the XSD allows. */
+function dateTime(v: string | undefined): string | undefined {
+  return v !== undefined && /^\d{4}-\d{2}-\d{2}$/.test(v) ? `${v}T00:00:00` : v;
+}
+
 /** A finite number in plain decimal notation. */
 export function decimal(v: number): string {
   if (!Number.isFinite(v)) throw new Error(`quantity ${v} is not a finite number`);
@@ -41,8 +46,8 @@ export function decimal(v: number): string {
 function segment(s: SegmentRequirement): XmlNode {
   const n: XmlNode = { ID: s.id };
   put(n, 'Description', s.description);
-  put(n, 'EarliestStartTime', s.earliestStart);
-  put(n, 'LatestEndTime', s.latestEnd);
+  put(n, 'EarliestStartTime', dateTime(s.earliestStart));
+  put(n, 'LatestEndTime', dateTime(s.latestEnd));
   put(n, 'HierarchyScope', scope(s.hierarchyScope));
   put(n, 'OperationsType', s.operationsType);
   n.ProcessSegmentID = s.processSegmentId;
@@ -66,8 +71,8 @@ function request(r: OperationsRequest): XmlNode {
   if (r.segments.length === 0) throw new Error(`operations request ${r.id} has no segment requirement (B2MML needs at least one)`);
   const n: XmlNode = { ID: r.id };
   put(n, 'Description', r.description);
-  put(n, 'StartTime', r.start);
-  put(n, 'EndTime', r.end);
+  put(n, 'StartTime', dateTime(r.start));
+  put(n, 'EndTime', dateTime(r.end));
   put(n, 'HierarchyScope', scope(r.hierarchyScope));
   put(n, 'OperationsType', r.operationsType);
   put(n, 'Priority', r.priority === undefined ? undefined : String(r.priority));
@@ -81,9 +86,9 @@ export function scheduleNode(s: OperationsSchedule): XmlNode {
   if (s.requests.length === 0) throw new Error(`operations schedule ${s.id} has no operations request (B2MML needs at least one)`);
   const n: XmlNode = { ID: s.id };
   put(n, 'Description', s.description);
-  put(n, 'PublishedDate', s.published);
-  put(n, 'StartTime', s.start);
-  put(n, 'EndTime', s.end);
+  put(n, 'PublishedDate', dateTime(s.published));
+  put(n, 'StartTime', dateTime(s.start));
+  put(n, 'EndTime', dateTime(s.end));
   put(n, 'HierarchyScope', scope(s.hierarchyScope));
   put(n, 'OperationsType', s.operationsType);
   put(n, 'ScheduleState', s.state);
@@ -96,7 +101,7 @@ function applicationArea(area: ApplicationArea): XmlNode {
   const app: XmlNode = {};
   put(app, 'Sender', area.sender ? { LogicalID: area.sender } : undefined);
   put(app, 'Receiver', area.receiver ? { LogicalID: area.receiver } : undefined);
-  app.CreationDateTime = area.created;
+  app.CreationDateTime = dateTime(area.created);
   return put(app, 'BODID', area.bodId);
 }
 
@@ -118,7 +123,7 @@ export function processOperationsSchedule(schedules: OperationsSchedule[], area:
 function testResult(t: TestResult): XmlNode {
   const n: XmlNode = { ID: t.id };
   put(n, 'Description', t.description);
-  put(n, 'EvaluationDate', t.evaluated);
+  put(n, 'EvaluationDate', dateTime(t.evaluated));
   put(n, 'EvaluatedCriterionResult', t.result);
   return put(
     n,
@@ -130,8 +135,8 @@ function testResult(t: TestResult): XmlNode {
 function segmentResponse(r: SegmentResponse): XmlNode {
   const n: XmlNode = { ID: r.id };
   put(n, 'Description', r.description);
-  put(n, 'ActualStartTime', r.actualStart);
-  put(n, 'ActualEndTime', r.actualEnd);
+  put(n, 'ActualStartTime', dateTime(r.actualStart));
+  put(n, 'ActualEndTime', dateTime(r.actualEnd));
   put(n, 'HierarchyScope', scope(r.hierarchyScope));
   put(n, 'OperationsType', r.operationsType);
   put(n, 'ProcessSegmentID', r.processSegmentId);
@@ -162,9 +167,9 @@ export function syncOperationsPerformance(performances: OperationsPerformance[],
     if (p.responses.length === 0) throw new Error(`operations performance ${p.id} has no operations response (B2MML needs at least one)`);
     const n: XmlNode = { ID: p.id };
     put(n, 'Description', p.description);
-    put(n, 'PublishedDate', p.published);
-    put(n, 'StartTime', p.start);
-    put(n, 'Endtime', p.end);
+    put(n, 'PublishedDate', dateTime(p.published));
+    put(n, 'StartTime', dateTime(p.start));
+    put(n, 'Endtime', dateTime(p.end));
     put(n, 'HierarchyScope', scope(p.hierarchyScope));
     put(n, 'OperationsType', p.operationsType);
     put(n, 'OperationsScheduleID', p.operationsScheduleId);
@@ -173,8 +178,8 @@ export function syncOperationsPerformance(performances: OperationsPerformance[],
       if (r.segments.length === 0) throw new Error(`operations response ${r.id} has no segment response (B2MML needs at least one)`);
       const q: XmlNode = { ID: r.id };
       put(q, 'Description', r.description);
-      put(q, 'StartTime', r.start);
-      put(q, 'EndTime', r.end);
+      put(q, 'StartTime', dateTime(r.start));
+      put(q, 'EndTime', dateTime(r.end));
       put(q, 'HierarchyScope', scope(r.hierarchyScope));
       put(q, 'OperationsType', r.operationsType);
       put(q, 'OperationsRequestID', r.operationsRequestId);
@@ -209,8 +214,8 @@ function segmentV0600(s: SegmentRequirement): XmlNode {
   const n: XmlNode = { ID: s.id, ProcessSegmentID: s.processSegmentId };
   put(n, 'Description', s.description);
   put(n, 'HierarchyScope', scopeV0600(s.hierarchyScope));
-  put(n, 'EarliestStartTime', s.earliestStart);
-  put(n, 'LatestEndTime', s.latestEnd);
+  put(n, 'EarliestStartTime', dateTime(s.earliestStart));
+  put(n, 'LatestEndTime', dateTime(s.latestEnd));
   put(n, 'EquipmentRequirement', s.equipment.map((e) => put({ EquipmentID: e.equipmentId }, 'Description', e.description)));
   put(
     n,
@@ -228,15 +233,15 @@ export function processProductionSchedule(schedules: OperationsSchedule[], area:
     const n: XmlNode = { ID: s.id };
     put(n, 'Description', s.description);
     put(n, 'HierarchyScope', scopeV0600(s.hierarchyScope));
-    put(n, 'PublishedDate', s.published);
-    put(n, 'StartTime', s.start);
-    put(n, 'EndTime', s.end);
+    put(n, 'PublishedDate', dateTime(s.published));
+    put(n, 'StartTime', dateTime(s.start));
+    put(n, 'EndTime', dateTime(s.end));
     n.ProductionRequest = s.requests.map((r) => {
       const q: XmlNode = { ID: r.id };
       put(q, 'Description', r.description);
       put(q, 'HierarchyScope', scopeV0600(r.hierarchyScope));
-      put(q, 'StartTime', r.start);
-      put(q, 'EndTime', r.end);
+      put(q, 'StartTime', dateTime(r.start));
+      put(q, 'EndTime', dateTime(r.end));
       put(q, 'Priority', r.priority === undefined ? undefined : String(r.priority));
       put(q, 'SegmentRequirement', r.segments.map(segmentV0600));
       return put(q, 'RequestState', stateV0600(r.state));
@@ -280,16 +285,16 @@ export function syncProductionPerformance(performances: OperationsPerformance[],
     const n: XmlNode = { ID: p.id };
     put(n, 'Description', p.description);
     put(n, 'HierarchyScope', scopeV0600(p.hierarchyScope));
-    put(n, 'PublishedDate', p.published);
+    put(n, 'PublishedDate', dateTime(p.published));
     put(n, 'ProductionScheduleID', p.operationsScheduleId);
-    put(n, 'StartTime', p.start);
-    put(n, 'EndTime', p.end);
+    put(n, 'StartTime', dateTime(p.start));
+    put(n, 'EndTime', dateTime(p.end));
     n.ProductionResponse = p.responses.map((r) => {
       const q: XmlNode = { ID: r.id };
       put(q, 'ProductionRequestID', r.operationsRequestId);
       put(q, 'HierarchyScope', scopeV0600(r.hierarchyScope));
-      put(q, 'StartTime', r.start);
-      put(q, 'EndTime', r.end);
+      put(q, 'StartTime', dateTime(r.start));
+      put(q, 'EndTime', dateTime(r.end));
       put(
         q,
         'SegmentResponse',
@@ -298,8 +303,8 @@ export function syncProductionPerformance(performances: OperationsPerformance[],
           put(s, 'ProcessSegmentID', g.processSegmentId);
           put(s, 'Description', g.description);
           put(s, 'HierarchyScope', scopeV0600(g.hierarchyScope));
-          put(s, 'ActualStartTime', g.actualStart);
-          put(s, 'ActualEndTime', g.actualEnd);
+          put(s, 'ActualStartTime', dateTime(g.actualStart));
+          put(s, 'ActualEndTime', dateTime(g.actualEnd));
           put(s, 'PersonnelActual', g.personnel.map((x) => put(put({ PersonID: x.personId }, 'Description', x.description), 'Quantity', quantity(x.quantity))));
           put(s, 'EquipmentActual', g.equipment.map((x) => put(put({ EquipmentID: x.equipmentId }, 'Description', x.description), 'Quantity', quantity(x.quantity))));
           put(s, 'MaterialActual', g.materials.map(materialActualV0600));
