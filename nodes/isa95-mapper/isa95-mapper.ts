@@ -7,7 +7,7 @@ import { allDialects, PLUGIN_TYPE } from '../lib/erp/registry';
 import type { ErpDialect } from '../lib/erp/types';
 import { type Built, type MapContext, Mapper, MappingError, setPath } from '../lib/isa95/mapper';
 import type { SchemaProblem } from '../lib/isa95/schema';
-import { errorText, failConfiguration, setStatus } from '../lib/node-red/status';
+import { errorText, failConfiguration, setStatus, throttledStatus } from '../lib/node-red/status';
 import { toEpochMs } from '../lib/time/timestamp';
 import type { ErpConnectionNode } from '../erp-connection/types';
 import { mergeTables, type NodeSettings, type Override, readSettings, type Isa95MapperDef } from './settings';
@@ -15,6 +15,8 @@ import { mergeTables, type NodeSettings, type Override, readSettings, type Isa95
 type Send = (msg: Array<NodeMessage | null>) => void;
 type Done = (err?: Error) => void;
 type Prepared = { o: Override; expr?: unknown };
+
+const STATUS_EVERY_MS = 500;
 
 interface JsonataUtil {
   prepareJSONataExpression(value: string, node: Node): unknown;
@@ -60,7 +62,11 @@ export = function register(RED: NodeAPI): void {
     const fixed = new Mapper(base, known);
     let mapped = 0;
     let rejected = 0;
-    const label = (): string => `${mapped} ${RED._('isa95-mapper.status.mapped')}${rejected ? `, ${rejected} ${RED._('isa95-mapper.status.rejected')}` : ''}`;
+    let lastFailed = false;
+    const status = throttledStatus(node, STATUS_EVERY_MS, () => [
+      lastFailed ? 'error' : rejected ? 'warn' : 'ok',
+      `${mapped} ${RED._('isa95-mapper.status.mapped')}${rejected ? `, ${rejected} ${RED._('isa95-mapper.status.rejected')}` : ''}`,
+    ]);
     setStatus(node, 'idle', RED._('isa95-mapper.status.ready'));
 
     const evaluate = (p: Prepared, msg: NodeMessage, item: unknown, index: number): Promise<unknown> =>
@@ -72,44 +78,69 @@ export = function register(RED: NodeAPI): void {
 
     const tablesOf = (msg: NodeMessage): Promise<unknown> =>
       new Promise((resolve, reject) => {
-        const t = settings.tables;
-        if (!t) return resolve(undefined);
+        const t = settings.tables!;
         util.evaluateNodeProperty(t.path, t.type, node, msg, (err, v) => (err ? reject(err) : resolve(v)));
       });
 
+    const contextOf = (msg: NodeMessageInFlow): MapContext => {
+      const m = msg as NodeMessageInFlow & { timestamp?: unknown; bodId?: unknown; erp?: { dialect?: unknown } };
+      const t = toEpochMs(m.timestamp);
+      const ctx: MapContext = { now: new Date(t === undefined || Number.isNaN(t) ? Date.now() : t).toISOString(), ...(typeof m.bodId === 'string' ? { bodId: m.bodId } : {}) };
+      const dialect = (typeof m.erp?.dialect === 'string' ? m.erp.dialect : undefined) ?? connDialect;
+      if (dialect) ctx.dialect = dialect;
+      return ctx;
+    };
+
+    const succeed = (msg: NodeMessageInFlow, built: Built, payload: unknown, send: Send, done: Done): void => {
+      mapped += built.items.length;
+      lastFailed = false;
+      const out = msg as NodeMessage & { isa95?: unknown };
+      out.payload = payload;
+      out.isa95 = { action: base.action, format: base.format, count: built.items.length, ...(built.action === 'posting' ? { profile: built.profile.id, dialect: built.profile.dialect } : {}) };
+      status.update();
+      send([out, null]);
+      done();
+    };
+
+    const reject = (msg: NodeMessageInFlow, err: unknown, send: Send, done: Done): void => {
+      rejected++;
+      lastFailed = true;
+      const problems: SchemaProblem[] = err instanceof MappingError ? err.problems : [];
+      const message = errorText(err);
+      status.update(true);
+      // the input stays as it came, with the reason next to it
+      send([null, { ...msg, error: { message, problems, source: { id: node.id, type: node.type, name: node.name } } } as NodeMessage]);
+      done(new Error(message));
+    };
+
     node.on('input', (msg: NodeMessageInFlow, send: Send, done: Done) => {
-      void (async () => {
-        const m = msg as NodeMessageInFlow & { timestamp?: unknown; bodId?: unknown; erp?: { dialect?: unknown } };
-        const t = toEpochMs(m.timestamp);
-        const ctx: MapContext = { now: new Date(t === undefined || Number.isNaN(t) ? Date.now() : t).toISOString(), ...(typeof m.bodId === 'string' ? { bodId: m.bodId } : {}) };
-        const dialect = (typeof m.erp?.dialect === 'string' ? m.erp.dialect : undefined) ?? connDialect;
-        if (dialect) ctx.dialect = dialect;
+      const ctx = contextOf(msg);
+      if (!settings.tables && prepared.length === 0) {
+        // the common case stays synchronous: no context or JSONata to wait for
         try {
-          const loaded = await tablesOf(msg);
-          const mapper = loaded === undefined ? fixed : new Mapper({ ...base, ...mergeTables(base, loaded) }, known);
-          const built: Built = mapper.build(msg.payload, ctx);
-          if (prepared.length) {
-            for (const [i, item] of built.items.entries()) {
-              for (const p of prepared) setPath(item as unknown as Record<string, unknown>, p.o.path, await evaluate(p, msg, item, i));
-            }
-          }
-          const payload = mapper.finish(built, ctx);
-          mapped += built.items.length;
-          const out: NodeMessage = { ...msg, payload, isa95: { action: base.action, format: base.format, count: built.items.length, ...(built.action === 'posting' ? { profile: built.profile.id, dialect: built.profile.dialect } : {}) } } as NodeMessage;
-          setStatus(node, rejected ? 'warn' : 'ok', label());
-          send([out, null]);
-          done();
+          const built = fixed.build(msg.payload, ctx);
+          succeed(msg, built, fixed.finish(built, ctx), send, done);
         } catch (err) {
-          rejected++;
-          const problems: SchemaProblem[] = err instanceof MappingError ? err.problems : [];
-          const message = errorText(err);
-          setStatus(node, 'error', label());
-          // the input stays as it came, with the reason next to it
-          send([null, { ...msg, error: { message, problems, source: { id: node.id, type: node.type, name: node.name } } } as NodeMessage]);
-          done(new Error(message));
+          reject(msg, err, send, done);
+        }
+        return;
+      }
+      void (async () => {
+        try {
+          const loaded = settings.tables ? await tablesOf(msg) : undefined;
+          const mapper = loaded === undefined ? fixed : new Mapper({ ...base, ...mergeTables(base, loaded) }, known);
+          const built = mapper.build(msg.payload, ctx);
+          for (const [i, item] of built.items.entries()) {
+            for (const p of prepared) setPath(item as unknown as Record<string, unknown>, p.o.path, await evaluate(p, msg, item, i));
+          }
+          succeed(msg, built, mapper.finish(built, ctx, prepared.length > 0), send, done);
+        } catch (err) {
+          reject(msg, err, send, done);
         }
       })();
     });
+
+    node.on('close', () => status.stop());
   }
 
   RED.nodes.registerType('isa95-mapper', Isa95Mapper);

@@ -4,7 +4,7 @@ import type { Node, NodeAPI, NodeMessage, NodeMessageInFlow } from 'node-red';
 import { ShiftCalendar } from '../lib/calendar/shift-calendar';
 import { OeeEngine, type OeeResult } from '../lib/oee/engine';
 import { parseMessage } from '../lib/oee/input';
-import { errorText, failConfiguration, setStatus } from '../lib/node-red/status';
+import { errorText, failConfiguration, setStatus, throttledStatus } from '../lib/node-red/status';
 import type { ShiftCalendarNode } from '../shift-calendar/types';
 import { type OeeCalculatorDef, type OeeSettings, readSettings } from './settings';
 
@@ -46,13 +46,21 @@ export = function register(RED: NodeAPI): void {
     // The node's clock: the last event's timestamp moved on by the wall time since it arrived (replays stay consistent).
     let last: { ts: number; wall: number } | undefined;
     const clock = (): number => (last ? last.ts + (Date.now() - last.wall) : Date.now());
-    let lastStatus = 0;
-    let statusTimer: NodeJS.Timeout | undefined;
     let statusMachine: string | undefined;
     /** Last result emitted per machine, shown while a fresh window has no figures yet. */
     const lastEmitted = new Map<string, OeeResult>();
     let ready = false;
     const waiting: Array<() => void> = [];
+
+    /** The status at most every STATUS_EVERY_MS, always ending on the latest figures. */
+    const status = throttledStatus(node, STATUS_EVERY_MS, () => {
+      const current = statusMachine === undefined ? undefined : engine.peek(statusMachine);
+      const r = current && current.oee !== null ? current : statusMachine === undefined ? undefined : lastEmitted.get(statusMachine);
+      if (!r || r.oee === null) return ['idle', RED._('oee-calculator.status.waiting')];
+      const pct = r.oee * 100;
+      return [pct >= cfg.bandGood ? 'ok' : pct >= cfg.bandWarn ? 'warn' : 'bad', `${r.machine}: ${pct.toFixed(1)}% (${r.window.kind})`];
+    });
+    const showStatus = (force = false): void => status.update(force);
 
     setStatus(node, 'idle', RED._('oee-calculator.status.loading'));
     context.get(STATE_KEY, cfg.store, (err: Error | undefined, saved: unknown) => {
@@ -67,27 +75,6 @@ export = function register(RED: NodeAPI): void {
       context.set(STATE_KEY, engine.snapshotState(), cfg.store, (err?: Error) => cb(err ?? undefined));
     };
 
-    /** Updates the status at most every STATUS_EVERY_MS, always ending on the latest figures (trailing update). */
-    function showStatus(force = false): void {
-      const now = Date.now();
-      if (!force && now - lastStatus < STATUS_EVERY_MS) {
-        statusTimer ??= setTimeout(() => {
-          statusTimer = undefined;
-          showStatus(true);
-        }, STATUS_EVERY_MS - (now - lastStatus));
-        return;
-      }
-      lastStatus = now;
-      const current = statusMachine === undefined ? undefined : engine.peek(statusMachine);
-      const r = current && current.oee !== null ? current : statusMachine === undefined ? undefined : lastEmitted.get(statusMachine);
-      if (!r || r.oee === null) {
-        setStatus(node, 'idle', RED._('oee-calculator.status.waiting'));
-        return;
-      }
-      const pct = r.oee * 100;
-      const kind = pct >= cfg.bandGood ? 'ok' : pct >= cfg.bandWarn ? 'warn' : 'bad';
-      setStatus(node, kind, `${r.machine}: ${pct.toFixed(1)}% (${r.window.kind})`);
-    }
 
     /** One output message per result; the first reuses the incoming message. */
     function emit(results: OeeResult[], send: Send, incoming?: NodeMessage): void {
@@ -161,7 +148,7 @@ export = function register(RED: NodeAPI): void {
 
     node.on('close', (_removed: boolean, done: () => void) => {
       clearInterval(timer);
-      clearTimeout(statusTimer);
+      status.stop();
       if (!ready) {
         done();
         return;

@@ -10,6 +10,8 @@ import type { OperationsPerformance, OperationsSchedule } from '../../nodes/lib/
 import { parseB2mml } from '../../nodes/lib/isa95/parse';
 import { POSTING_PROFILES } from '../../nodes/lib/isa95/profiles';
 import { contentKey, performanceFromReport, type ProductionReport, reportKey, reportsFromPerformance } from '../../nodes/lib/isa95/report';
+import { scheduleFromOrder } from '../../nodes/lib/isa95/from-order';
+import { isErpOrder, scheduleProblems } from '../../nodes/lib/isa95/schema';
 import { unitTableProblems } from '../../nodes/lib/isa95/transform';
 import { ErpSimulator } from '../../sim/erp/server';
 import { XSD, requireXmllint, validate } from '../helpers/xmllint';
@@ -169,6 +171,44 @@ describe('isa95-mapper library', function () {
       assert.equal(doc.schedules[0]!.requests[0]!.description, '프레스 & <lid>');
       // V0600 → JSON → V0701 is a valid V0701 document
       assert.equal(validate(processOperationsSchedule(doc.schedules, area), XSD.scheduleV0701), '');
+    });
+  });
+
+  describe('valid order ⇒ valid schedule (why the mapper validates the order and not again the schedule it built)', () => {
+    it('holds for 30,000 random orders, valid and invalid ones alike', () => {
+      let seed = 7;
+      const rnd = (): number => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+      const pick = <T>(...xs: T[]): T => xs[Math.floor(rnd() * xs.length)]!;
+      const text = (): string | null => pick(null, '', ' ', 'A', '0010', 'Ölpumpe & <lid> «x»', '프레스', 'x'.repeat(300), '\u0000', '😀');
+      const date = (): string | null => pick(null, '2026-11-23', '2026-11-23T06:00:00Z', '2026-11-23T06:00:00.000+01:00', 'tomorrow', '');
+      const num = (): unknown => pick(null, 0, 1, 2.5, -3, 1e21, Number.NaN, '5');
+      let valid = 0;
+      for (let i = 0; i < 30_000; i++) {
+        const o = {
+          id: pick('1', '', 'WO-1'),
+          number: pick('1000042', '', 'MO/1 «ü»', 'x'.repeat(200)),
+          material: { code: text(), name: text() },
+          quantity: num(),
+          producedQuantity: num(),
+          unit: text(),
+          plannedStart: date(),
+          plannedEnd: date(),
+          due: date(),
+          status: pick('released', 'planned', 'in-progress', 'completed', 'closed', 'cancelled', 'weird'),
+          erpStatus: 'X',
+          plant: text(),
+          workCenter: text(),
+          priority: num(),
+          modified: date(),
+          ...(rnd() < 0.5 ? { operations: Array.from({ length: Math.floor(rnd() * 3) }, (_, k) => ({ id: `op${k}`, sequence: text(), description: text(), workCenter: text(), plannedStart: date(), plannedEnd: date(), quantity: num() })) } : {}),
+          ...(rnd() < 0.5 ? { components: Array.from({ length: Math.floor(rnd() * 3) }, () => ({ material: pick('RM-1', ''), name: text(), quantity: num(), unit: text() })) } : {}),
+          raw: {},
+        };
+        if (!isErpOrder(o)) continue;
+        valid++;
+        assert.deepEqual(scheduleProblems(scheduleFromOrder(o, NOW)), [], JSON.stringify(o));
+      }
+      assert.ok(valid > 500 && valid < 29_000, `${valid} valid orders: the generator must make both kinds`);
     });
   });
 
@@ -333,7 +373,7 @@ describe('isa95-mapper library', function () {
       const m = mapper();
       const built = m.build({ id: '1', number: 'A', material: { code: 'X', name: null }, quantity: 1, producedQuantity: null, unit: 'PC', plannedStart: null, plannedEnd: null, due: null, status: 'released', erpStatus: 'R', plant: null, workCenter: null, priority: null, modified: null, raw: {} }, { now: NOW });
       setPath(built.items[0] as unknown as Record<string, unknown>, 'requests[0].priority', 'high');
-      assert.equal(problem(() => m.finish(built, { now: NOW })).message, 'invalid ISA-95 schedule: requests[0].priority: expected a integer, got "high"');
+      assert.equal(problem(() => m.finish(built, { now: NOW }, true)).message, 'invalid ISA-95 schedule: requests[0].priority: expected a integer, got "high"');
       assert.throws(() => setPath({}, '__proto__.polluted', 1), /not allowed/);
     });
 

@@ -10,7 +10,7 @@ import type { ApplicationArea, OperationsPerformance, OperationsSchedule } from 
 import { parseB2mml } from './parse';
 import { type PostingOptions, type PostingProfile, postingProfile } from './profiles';
 import { type ProductionReport, contentKey, performanceFromReport, reportKey, reportsFromPerformance } from './report';
-import { type SchemaProblem, schemaProblems } from './schema';
+import { isErpOrder, type SchemaProblem, schemaProblems } from './schema';
 import { type CodeTables, Translator, type UnitTable } from './transform';
 
 export type MapperAction = 'schedule' | 'performance' | 'posting';
@@ -34,9 +34,13 @@ export interface MapperSettings {
   receiver?: string;
 }
 
-/** What travels from build() through the caller's overrides to finish(). */
+/**
+ * What travels from build() through the caller's overrides to finish(). `proven`: built by the profile from input that
+ * passed its schema, with no table applied, so valid by construction (held by a property test); finish() re-validates
+ * everything else, and everything a caller changed.
+ */
 export type Built =
-  | { action: 'schedule'; items: OperationsSchedule[]; single: boolean }
+  | { action: 'schedule'; items: OperationsSchedule[]; single: boolean; proven?: boolean }
   | { action: 'performance'; items: OperationsPerformance[]; single: boolean }
   | { action: 'posting'; items: ErpPosting[]; reports: ProductionReport[]; single: boolean; profile: PostingProfile };
 
@@ -70,6 +74,7 @@ function itemProblems(problems: SchemaProblem[], root: string, i: number, n: num
   return problems.map((p) => ({ ...p, path: p.path === root ? `[${i}]` : `[${i}].${p.path}` }));
 }
 
+const DATE_TIME_RE = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})?)?$/;
 const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
 const looksLikeXml = (v: unknown): v is string => typeof v === 'string' && /^\s*(\uFEFF)?</.test(v);
 const describeType = (v: unknown): string => (v === null ? 'null' : Array.isArray(v) ? 'a list' : typeof v === 'string' ? `text "${v.slice(0, 40)}"` : typeof v);
@@ -98,13 +103,21 @@ export function setPath(target: Record<string, unknown>, path: string, value: un
 }
 
 export class Mapper {
+  /** With no tables, one translator serves every call: it has nothing to translate and never records a problem. */
+  private readonly idle: Translator | undefined;
+  /** The last `now` seen to be an ISO date-time (messages in a burst share it). */
+  private lastNow = '';
+
   constructor(
     readonly settings: MapperSettings,
     private readonly dialects: readonly ErpDialect[],
-  ) {}
+  ) {
+    const t = new Translator(settings.codes, settings.units);
+    if (t.empty) this.idle = t;
+  }
 
   private translator(): Translator {
-    return new Translator(this.settings.codes, this.settings.units);
+    return this.idle ?? new Translator(this.settings.codes, this.settings.units);
   }
 
   /** ERP order(s) → common orders through the order profile. */
@@ -126,10 +139,7 @@ export class Mapper {
           throw new MappingError(`the ${dialect.label} record could not be read: ${(err as Error).message}`);
         }
       }
-      if (s.validate) {
-        const p = schemaProblems('order', order);
-        if (p.length) fail(itemProblems(p, '(order)', i, list.length), 'invalid ERP order');
-      }
+      if (s.validate && !isErpOrder(order)) fail(itemProblems(schemaProblems('order', order), '(order)', i, list.length), 'invalid ERP order');
       return t.empty ? order : t.order(order, path);
     });
   }
@@ -165,7 +175,7 @@ export class Mapper {
     const s = this.settings;
     const t = this.translator();
     const single = !Array.isArray(input);
-    let built: Built;
+    let built: Built | undefined;
     if (s.action === 'schedule') {
       let items: OperationsSchedule[];
       if (looksLikeXml(input)) {
@@ -176,9 +186,14 @@ export class Mapper {
         const list = Array.isArray(input) ? input : [input];
         if (!list.length) throw new MappingError('the input is an empty list');
         if (typeof input !== 'object' || input === null) throw new MappingError(`expected an ERP order, a list of orders, an ISA-95 schedule or a B2MML document, got ${describeType(input)}`, [{ path: '(input)', expected: 'an ERP order, ISA-95 schedule or B2MML text', got: describeType(input) }]);
-        items = list.every((v) => isObject(v) && Array.isArray(v.requests)) ? (list as OperationsSchedule[]).map((x) => (t.empty ? x : t.schedule(x))) : this.orders(list, ctx, t).map((o) => scheduleFromOrder(o, ctx.now));
+        const isoNow = !s.validate || ctx.now === this.lastNow || (DATE_TIME_RE.test(ctx.now) && ((this.lastNow = ctx.now), true));
+        if (list.every((v) => isObject(v) && Array.isArray(v.requests))) items = (list as OperationsSchedule[]).map((x) => (t.empty ? x : t.schedule(x)));
+        else {
+          items = this.orders(list, ctx, t).map((o) => scheduleFromOrder(o, ctx.now));
+          built = { action: 'schedule', items, single: single && items.length === 1, proven: s.validate && t.empty && isoNow };
+        }
       }
-      built = { action: 'schedule', items, single: single && items.length === 1 };
+      built ??= { action: 'schedule', items, single: single && items.length === 1 };
     } else {
       const { reports, performances } = this.reports(input, t);
       if (s.action === 'performance') {
@@ -200,8 +215,8 @@ export class Mapper {
     return built;
   }
 
-  /** Step 2 (after overrides): validate, serialise. Returns the output payload. Throws MappingError. */
-  finish(built: Built, ctx: MapContext): unknown {
+  /** Step 2 (after overrides; `changed`: the caller modified the items): validate, serialise. Throws MappingError. */
+  finish(built: Built, ctx: MapContext, changed = false): unknown {
     const s = this.settings;
     if (built.action === 'posting') {
       built.items.forEach((p, i) => {
@@ -209,7 +224,7 @@ export class Mapper {
       });
       return built.single ? built.items[0] : built.items;
     }
-    if (s.validate) {
+    if (s.validate && (changed || !(built.action === 'schedule' && built.proven))) {
       const name = built.action;
       const problems = built.items.flatMap((x, i) => itemProblems(schemaProblems(name, x), `(${name})`, i, built.items.length));
       if (problems.length) fail(problems, `invalid ISA-95 ${name}`);

@@ -1,19 +1,21 @@
 // JSON Schema of the ISA-95 operations schedule the flows carry, compiled once with ajv, and validation errors in plain
 // words: where (path), what was expected, what was there.
 
-import Ajv, { type ErrorObject } from 'ajv';
+import Ajv, { type ErrorObject, type ValidateFunction } from 'ajv';
 import type { ErpOrder } from '../erp/types';
 import type { OperationsPerformance, OperationsSchedule } from './model';
 import type { ProductionReport } from './report';
 
-const ID = { type: 'string', minLength: 1, maxLength: 200 };
-const TEXT = { type: 'string', maxLength: 2000 };
+/** A non-empty text. `not const ''` instead of minLength: ajv counts code points for minLength, a loop per string. */
+const ID = { type: 'string', not: { const: '' } };
+const TEXT = { type: 'string' };
 const DATE_TIME = { type: 'string', pattern: '^\\d{4}-\\d{2}-\\d{2}(T\\d{2}:\\d{2}(:\\d{2}(\\.\\d+)?)?(Z|[+-]\\d{2}:\\d{2})?)?$' };
 const LEVELS = ['Enterprise', 'Site', 'Area', 'ProcessCell', 'Unit', 'ProductionLine', 'WorkCell', 'ProductionUnit', 'StorageZone', 'StorageUnit', 'WorkCenter', 'WorkUnit', 'EquipmentModule', 'ControlModule', 'Other'];
 const STATES = ['Forecast', 'Released', 'Waiting', 'Cancelled', 'Ready', 'Running', 'Completed', 'Aborted', 'Held', 'Suspended', 'Closed', 'Other'];
 const TYPES = ['Production', 'Maintenance', 'Quality', 'Inventory', 'Mixed', 'Other'];
 
-const QUANTITY = { type: 'object', additionalProperties: false, required: ['value'], properties: { value: { type: 'number' }, unit: { type: 'string', minLength: 1, maxLength: 50 }, key: ID } };
+const UNIT = ID;
+const QUANTITY = { type: 'object', additionalProperties: false, required: ['value'], properties: { value: { type: 'number' }, unit: UNIT, key: ID } };
 const MATERIAL_USE = { enum: ['Consumed', 'Produced', 'Consumable', 'By-product Produced', 'Co-product Produced'] };
 const RESPONSE_STATES = ['Waiting', 'Ready', 'Running', 'Completed', 'Aborted', 'Held', 'Paused', 'Suspended', 'Closed', 'Other'];
 
@@ -93,12 +95,12 @@ export const OPERATIONS_PERFORMANCE_SCHEMA = {
   required: ['id', 'operationsType', 'responses'],
   $defs: {
     ...COMMON_DEFS,
-    measurement: { type: 'object', additionalProperties: false, required: ['id', 'value'], properties: { id: ID, value: { type: 'string', maxLength: 2000 }, unit: { type: 'string', minLength: 1, maxLength: 50 }, dataType: ID } },
+    measurement: { type: 'object', additionalProperties: false, required: ['id', 'value'], properties: { id: ID, value: { type: 'string' }, unit: UNIT, dataType: ID } },
     test: {
       type: 'object',
       additionalProperties: false,
       required: ['id', 'measurements'],
-      properties: { id: ID, description: TEXT, evaluated: DATE_TIME, result: { type: 'string', maxLength: 200 }, measurements: { type: 'array', items: { $ref: '#/$defs/measurement' } } },
+      properties: { id: ID, description: TEXT, evaluated: DATE_TIME, result: { type: 'string' }, measurements: { type: 'array', items: { $ref: '#/$defs/measurement' } } },
     },
     material: {
       type: 'object',
@@ -168,11 +170,16 @@ export const OPERATIONS_PERFORMANCE_SCHEMA = {
   },
 } as const;
 
-const NULLABLE_TEXT = { type: ['string', 'null'], maxLength: 2000 };
-const NULLABLE_DATE = { anyOf: [DATE_TIME, { type: 'null' }] };
+const NULLABLE_TEXT = { type: ['string', 'null'] };
+const NULLABLE_ID = { type: ['string', 'null'], not: { const: '' } };
+const NULLABLE_DATE = { type: ['string', 'null'], pattern: DATE_TIME.pattern };
 const NULLABLE_NUMBER = { type: ['number', 'null'] };
 
-/** The common order erp-order-fetch emits (extra properties allowed: plug-in dialects may add some). */
+/**
+ * The common order erp-order-fetch emits (extra properties allowed: plug-in dialects may add some). Tight enough that
+ * every valid order maps to a valid schedule (a property test holds the mapping to that), so the mapper validates the
+ * order and skips re-validating the schedule it built, unless overrides or tables changed it.
+ */
 export const ERP_ORDER_SCHEMA = {
   $id: 'https://plantbridge.dev/schemas/erp/order.json',
   type: 'object',
@@ -180,23 +187,23 @@ export const ERP_ORDER_SCHEMA = {
   properties: {
     id: ID,
     number: ID,
-    material: { type: 'object', required: ['code'], properties: { code: { type: ['string', 'null'], maxLength: 200 }, name: NULLABLE_TEXT } },
+    material: { type: 'object', required: ['code'], properties: { code: NULLABLE_ID, name: NULLABLE_TEXT } },
     quantity: NULLABLE_NUMBER,
     producedQuantity: NULLABLE_NUMBER,
-    unit: { type: ['string', 'null'], maxLength: 50 },
+    unit: { type: ['string', 'null'] },
     plannedStart: NULLABLE_DATE,
     plannedEnd: NULLABLE_DATE,
     due: NULLABLE_DATE,
     status: { enum: ['planned', 'released', 'in-progress', 'completed', 'closed', 'cancelled'] },
     erpStatus: { type: 'string' },
-    plant: NULLABLE_TEXT,
-    workCenter: NULLABLE_TEXT,
-    priority: NULLABLE_NUMBER,
+    plant: { type: ['string', 'null'] },
+    workCenter: { type: ['string', 'null'] },
+    priority: { type: ['integer', 'null'] },
     operations: {
       type: 'array',
-      items: { type: 'object', required: ['id'], properties: { id: ID, sequence: NULLABLE_TEXT, description: NULLABLE_TEXT, workCenter: NULLABLE_TEXT, plannedStart: NULLABLE_DATE, plannedEnd: NULLABLE_DATE, quantity: NULLABLE_NUMBER } },
+      items: { type: 'object', required: ['id'], properties: { id: ID, sequence: NULLABLE_ID, description: NULLABLE_TEXT, workCenter: { type: ['string', 'null'] }, plannedStart: NULLABLE_DATE, plannedEnd: NULLABLE_DATE, quantity: NULLABLE_NUMBER } },
     },
-    components: { type: 'array', items: { type: 'object', required: ['material'], properties: { material: ID, name: NULLABLE_TEXT, quantity: NULLABLE_NUMBER, unit: { type: ['string', 'null'], maxLength: 50 } } } },
+    components: { type: 'array', items: { type: 'object', required: ['material'], properties: { material: ID, name: NULLABLE_TEXT, quantity: NULLABLE_NUMBER, unit: { type: ['string', 'null'] } } } },
   },
 } as const;
 
@@ -205,7 +212,7 @@ const LOT = {
   type: 'object',
   additionalProperties: false,
   required: ['lot', 'quantity'],
-  properties: { lot: ID, subLot: ID, material: ID, quantity: NON_NEGATIVE, unit: { type: 'string', minLength: 1, maxLength: 50 } },
+  properties: { lot: ID, subLot: ID, material: ID, quantity: NON_NEGATIVE, unit: UNIT },
 };
 
 /** The simple production report (mes-report's input, the posting profiles' input). */
@@ -221,7 +228,7 @@ export const PRODUCTION_REPORT_SCHEMA = {
     good: NON_NEGATIVE,
     scrap: NON_NEGATIVE,
     rework: NON_NEGATIVE,
-    unit: { type: 'string', minLength: 1, maxLength: 50 },
+    unit: UNIT,
     start: DATE_TIME,
     end: DATE_TIME,
     final: { type: 'boolean' },
@@ -237,20 +244,26 @@ export const PRODUCTION_REPORT_SCHEMA = {
         type: 'object',
         additionalProperties: false,
         required: ['id', 'result'],
-        properties: { id: ID, characteristic: ID, lot: ID, result: { enum: ['pass', 'fail'] }, value: { type: ['number', 'string'] }, unit: { type: 'string', minLength: 1, maxLength: 50 }, evaluated: DATE_TIME },
+        properties: { id: ID, characteristic: ID, lot: ID, result: { enum: ['pass', 'fail'] }, value: { type: ['number', 'string'] }, unit: UNIT, evaluated: DATE_TIME },
       },
     },
   },
 } as const;
 
-const ajv = new Ajv({ allErrors: true, strict: true, allowUnionTypes: true });
-const CHECKS = {
-  schedule: ajv.compile<OperationsSchedule>(OPERATIONS_SCHEDULE_SCHEMA),
-  performance: ajv.compile<OperationsPerformance>(OPERATIONS_PERFORMANCE_SCHEMA),
-  order: ajv.compile<ErpOrder>(ERP_ORDER_SCHEMA),
-  report: ajv.compile<ProductionReport>(PRODUCTION_REPORT_SCHEMA),
-};
-export type SchemaName = keyof typeof CHECKS;
+// Two compilations of each schema: a fast one that stops at the first error (the common, valid case) and one that
+// collects every error, run only to explain an invalid value. Free text (descriptions) has no length limit: B2MML
+// sets none, and counting the code points of every long text would cost more than the mapping itself.
+const fast = new Ajv({ allErrors: false, strict: true, allowUnionTypes: true });
+const full = new Ajv({ allErrors: true, strict: true, allowUnionTypes: true });
+const SCHEMAS = { schedule: OPERATIONS_SCHEDULE_SCHEMA, performance: OPERATIONS_PERFORMANCE_SCHEMA, order: ERP_ORDER_SCHEMA, report: PRODUCTION_REPORT_SCHEMA };
+export type SchemaName = keyof typeof SCHEMAS;
+const CHECKS = Object.fromEntries(Object.entries(SCHEMAS).map(([k, s]) => [k, { fast: fast.compile(s), full: full.compile(s) }])) as Record<SchemaName, { fast: ValidateFunction; full: ValidateFunction }>;
+
+/** The typed guards, for code that wants the value narrowed. */
+export const isSchedule = (v: unknown): v is OperationsSchedule => CHECKS.schedule.fast(v);
+export const isPerformance = (v: unknown): v is OperationsPerformance => CHECKS.performance.fast(v);
+export const isErpOrder = (v: unknown): v is ErpOrder => CHECKS.order.fast(v);
+export const isProductionReport = (v: unknown): v is ProductionReport => CHECKS.report.fast(v);
 
 /** One validation problem, in words. */
 export interface SchemaProblem {
@@ -289,6 +302,7 @@ function describe(e: ErrorObject, data: unknown, root: string): SchemaProblem {
     case 'maxLength':
       return { path: base, expected: `at most ${String(p.limit)} characters`, got: `${String(value).length} characters` };
     case 'minLength':
+    case 'not':
       return { path: base, expected: 'a non-empty text', got };
     default:
       return { path: base, expected: e.message ?? e.keyword, got };
@@ -297,8 +311,8 @@ function describe(e: ErrorObject, data: unknown, root: string): SchemaProblem {
 
 /** Validates a value against one of the schemas; returns the problems (empty when valid). */
 export function schemaProblems(schema: SchemaName, value: unknown): SchemaProblem[] {
-  const check = CHECKS[schema];
-  if (check(value)) return [];
+  const { fast: ok, full: check } = CHECKS[schema];
+  if (ok(value) || check(value)) return [];
   // anyOf reports each branch; keep the first branch's complaint per path
   const seen = new Set<string>();
   return (check.errors ?? [])

@@ -33,3 +33,32 @@ export function failConfiguration(node: Node, statusText: string, reason: string
   setStatus(node, 'error', statusText);
   node.on('input', (_msg: unknown, _send: unknown, done: (err?: Error) => void) => done(new Error(reason)));
 }
+
+/**
+ * A status that follows fast-changing figures without flooding the editor: `update()` draws at most every `everyMs`
+ * and always ends on the latest figures (a trailing update); `update(true)` draws now; `stop()` on close.
+ */
+export function throttledStatus(node: Node, everyMs: number, render: () => [StatusKind, string]): { update(force?: boolean): void; stop(): void } {
+  let last = 0;
+  let timer: NodeJS.Timeout | undefined;
+  const update = (force = false): void => {
+    const now = Date.now();
+    if (!force && now - last < everyMs) {
+      timer ??= setTimeout(() => {
+        timer = undefined;
+        update(true);
+      }, everyMs - (now - last));
+      return;
+    }
+    last = now;
+    const [kind, text] = render();
+    setStatus(node, kind, text);
+  };
+  return {
+    update,
+    stop() {
+      clearTimeout(timer);
+      timer = undefined;
+    },
+  };
+}
