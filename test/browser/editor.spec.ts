@@ -51,6 +51,10 @@ describe('editor in Chromium', function () {
     const context = await browser!.newContext({ locale, viewport: { width: 1600, height: 800 } });
     const page = await context.newPage();
     page.on('pageerror', (err) => pageErrors.push(`${locale}: ${err.message}`));
+    // The editor catches errors thrown by a dialog's oneditprepare / oneditsave / label functions and only logs them.
+    page.on('console', (m) => {
+      if (/oneditprepare|oneditsave|oneditresize|oneditcancel|plantbridge|isa95|erp-|oee-|shift-calendar/i.test(m.text())) pageErrors.push(`${locale} console: ${m.text().slice(0, 300)}`);
+    });
     await page.goto(`${red!.url}/`);
     await page.waitForFunction(() => typeof RED !== 'undefined' && RED.nodes && !!RED.nodes.getType('oee-calculator') && !!RED.workspaces.active(), null, { timeout: 60_000 });
     await page.waitForSelector('.red-ui-palette-node[data-palette-type="oee-calculator"]', { timeout: 30_000 });
@@ -194,6 +198,64 @@ describe('editor in Chromium', function () {
     }
     assert.ok(deployed.some((n) => n.id === id), 'not deployed');
     assert.ok(!JSON.stringify(deployed).includes('very-secret-pw'), 'the password must not be in the flows');
+    await page.context().close();
+  });
+
+  /** Opens a tab of the isa95-mapper dialog. A click that only takes the focus off a typedInput may not switch yet. */
+  async function showTab(page: Page, tab: string): Promise<void> {
+    for (let i = 0; i < 3 && !(await page.isVisible(`#isa95-mapper-tab-${tab}`)); i++) await page.click(`#red-ui-tab-isa95-mapper-tab-${tab} a`);
+    await page.waitForSelector(`#isa95-mapper-tab-${tab}`, { state: 'visible' });
+  }
+
+  it('edits the example isa95-mapper: format, an override with JSONata validation, a code row and a unit rule; saves valid', async () => {
+    const page = await open('en-US');
+    await page.evaluate(() => RED.editor.edit(RED.nodes.node('pb-o2p-b2mml')));
+    await page.waitForSelector('#node-input-action', { state: 'visible' });
+    assert.equal(await page.inputValue('#node-input-format'), 'b2mml-v0701');
+    assert.ok(await page.isVisible('#node-input-sender'), 'B2MML settings shown for B2MML output');
+    await page.waitForFunction(() => document.querySelectorAll('#node-input-profile option').length >= 7, null, { timeout: 10_000 });
+    await page.selectOption('#node-input-format', 'b2mml-v0600');
+    await page.selectOption('#node-input-action', 'posting');
+    assert.ok(!(await page.isVisible('#node-input-format')), 'no output format for postings');
+    await page.selectOption('#node-input-posting', 'd365');
+    assert.ok(await page.isVisible('#node-input-company'));
+    await page.selectOption('#node-input-action', 'schedule');
+
+    await showTab(page, 'overrides');
+    await page.click('#isa95-mapper-tab-overrides .red-ui-editableList-addButton');
+    await page.fill('#node-input-overrides-container .isa95-override-path', 'requests[0].priority');
+    await page.locator('#node-input-overrides-container .red-ui-typedInput-container input.red-ui-typedInput-input').first().fill('payload.priority = 1 ? 10 : ');
+    await showTab(page, 'tables');
+    await page.click('#isa95-mapper-tab-tables .red-ui-editableList-addButton >> nth=0');
+    await page.fill('#node-input-codes-container .isa95-code-from', 'PRESS-1');
+    await page.fill('#node-input-codes-container .isa95-code-to', 'CELL-7');
+    await page.selectOption('#node-input-codes-container .isa95-code-table', 'equipment');
+    await page.click('#isa95-mapper-tab-tables .red-ui-editableList-addButton >> nth=1');
+    await page.fill('#node-input-units-container .isa95-unit-from', 'PC');
+    await page.fill('#node-input-units-container .isa95-unit-to', 'EA');
+    await page.fill('#node-input-units-container .isa95-unit-factor', '1');
+    await page.screenshot({ path: path.join(SHOTS, 'dialog-isa95-mapper.png') });
+    await page.click('#node-dialog-ok');
+    await page.waitForSelector('#node-input-action', { state: 'detached' });
+    const broken = await page.evaluate(() => {
+      const n = RED.nodes.node('pb-o2p-b2mml')!;
+      return { valid: n.valid, overrides: n.overrides, codes: n.codes, units: n.units, format: n.format };
+    });
+    assert.deepEqual(broken, {
+      valid: false,
+      overrides: [{ path: 'requests[0].priority', vt: 'jsonata', v: 'payload.priority = 1 ? 10 : ' }],
+      codes: [{ table: 'equipment', from: 'PRESS-1', to: 'CELL-7' }],
+      units: [{ from: 'PC', to: 'EA', factor: '1' }],
+      format: 'b2mml-v0600',
+    }, 'an unfinished JSONata expression marks the node invalid');
+
+    await page.evaluate(() => RED.editor.edit(RED.nodes.node('pb-o2p-b2mml')));
+    await page.waitForSelector('#node-input-action', { state: 'visible' });
+    await showTab(page, 'overrides');
+    await page.locator('#node-input-overrides-container .red-ui-typedInput-container input.red-ui-typedInput-input').first().fill('payload.priority = 1 ? 10 : 50');
+    await page.click('#node-dialog-ok');
+    await page.waitForSelector('#node-input-action', { state: 'detached' });
+    assert.equal(await page.evaluate(() => RED.nodes.node('pb-o2p-b2mml')!.valid), true);
     await page.context().close();
   });
 
