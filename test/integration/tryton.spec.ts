@@ -81,6 +81,21 @@ describe('Tryton dialect against a real Tryton 6.0', function () {
     }
   });
 
+  it('books a production report: a draft production runs, takes the reported quantity, and is done when final; a replay changes nothing', async () => {
+    const target = tryton!.seeded.productions.find((p) => p.state === 'draft')!;
+    const posting = (quantity: number, final: boolean) => ({ kind: 'production', key: `k-${quantity}-${final}`, payload: { production: target.id, quantity, final } });
+    const partial = (await trytonDialect.post!(ctx, posting(4, false))) as { state: string };
+    assert.equal(partial.state, 'running');
+    const done = (await trytonDialect.post!(ctx, posting(7, true))) as { state: string };
+    assert.equal(done.state, 'done');
+    const [row] = (await trytonCall(ctx, 'model.production.read', [[target.id], ['state', 'outputs'], {}])) as Array<{ state: string; outputs: number[] }>;
+    assert.equal(row!.state, 'done');
+    const [move] = (await trytonCall(ctx, 'model.stock.move.read', [row!.outputs, ['quantity', 'state'], {}])) as Array<{ quantity: number; state: string }>;
+    assert.deepEqual([Number(move!.quantity), move!.state], [7, 'done']);
+    assert.deepEqual(await trytonDialect.post!(ctx, posting(7, true)), { production: target.id, number: row && (await trytonCall(ctx, 'model.production.read', [[target.id], ['number'], {}]) as Array<{ number: string }>)[0]!.number, state: 'done', unchanged: true });
+    await assert.rejects(trytonDialect.post!(ctx, { kind: 'production', key: 'x', payload: { production: 999_999, quantity: 1, final: true } }), (e: ErpError) => e.kind === 'http' && e.message.includes('999999'), 'an unknown production is refused: a permanent error, for the dead letters');
+  });
+
   it('maps Tryton states (draft, waiting, running) and filters by status on the server', async () => {
     const inState = (st: string): number => tryton!.seeded.productions.filter((p) => p.state === st).length;
     const released = await all(query({ statuses: ['released'] }));

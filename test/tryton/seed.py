@@ -35,18 +35,42 @@ def main(conf, database, count):
     warehouse, = Location.find([('type', '=', 'warehouse')])
     Production = Model.get('production')
 
+    BOM = Model.get('production.bom')
+    ProductBom = Model.get('product.product-production.bom')
+    sheet = Template(name='Steel sheet 2 mm', code='RM-100', default_uom=unit, type='goods')
+    sheet.save()
+    sheet = sheet.products[0]
+    sheet.cost_price = Decimal('4.50')  # done() values the output from the inputs' cost
+    sheet.save()
+
     products = []
+    boms = []
     for i, name in enumerate(['Bracket, steel', 'Frame C, welded', 'Control box «Ölpumpe» & lid <IP65>']):
         # Tryton 6.0: the product code is the template's code + the variant's suffix.
         template = Template(name=name, code='FG-%d' % (1000 + i * 1000), default_uom=unit, type='goods', producible=True)
+        template.list_price = Decimal('25.00')  # done() splits the cost over the outputs by list price
         template.save()
-        products.append(template.products[0])
+        product = template.products[0]
+        # A bill of materials, as in a real plant: the production then gets its input and output moves.
+        bom = BOM(name='BOM %s' % name)
+        inp = bom.inputs.new()
+        inp.product = sheet
+        inp.quantity = 2
+        out = bom.outputs.new()
+        out.product = product
+        out.quantity = 1
+        bom.save()
+        product.boms.append(ProductBom(bom=bom))
+        product.save()
+        products.append(product)
+        boms.append(bom)
 
     created = []
     start = datetime.date(2026, 11, 23)
     for i in range(count):
         p = Production()
         p.product = products[i % len(products)]
+        p.bom = boms[i % len(products)]
         p.quantity = 10 * (i + 1)
         p.warehouse = warehouse
         p.location = warehouse.production_location

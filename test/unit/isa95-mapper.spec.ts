@@ -179,9 +179,9 @@ describe('isa95-mapper library', function () {
       let seed = 7;
       const rnd = (): number => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
       const pick = <T>(...xs: T[]): T => xs[Math.floor(rnd() * xs.length)]!;
-      const text = (): string | null => pick(null, '', ' ', 'A', '0010', 'Ölpumpe & <lid> «x»', '프레스', 'x'.repeat(300), '\u0000', '😀');
-      const date = (): string | null => pick(null, '2026-11-23', '2026-11-23T06:00:00Z', '2026-11-23T06:00:00.000+01:00', 'tomorrow', '');
-      const num = (): unknown => pick(null, 0, 1, 2.5, -3, 1e21, Number.NaN, '5');
+      const text = (): string | null => pick<string | null>(null, '', ' ', 'A', '0010', 'Ölpumpe & <lid> «x»', '프레스', 'x'.repeat(300), '\u0000', '😀');
+      const date = (): string | null => pick<string | null>(null, '2026-11-23', '2026-11-23T06:00:00Z', '2026-11-23T06:00:00.000+01:00', 'tomorrow', '');
+      const num = (): unknown => pick<unknown>(null, 0, 1, 2.5, -3, 1e21, Number.NaN, '5');
       let valid = 0;
       for (let i = 0; i < 30_000; i++) {
         const o = {

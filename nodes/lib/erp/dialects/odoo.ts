@@ -44,10 +44,20 @@ function fields(v17: boolean): string[] {
 }
 
 /** Calls a model method with the configured protocol; returns the result or throws an ErpError with Odoo's reason. */
+function jsonTwoArgs(method: string, args: unknown[]): Record<string, unknown> {
+  if (!args.length) return {};
+  if (method.startsWith('search') || method === 'read_group') return { domain: args[0] };
+  if (method === 'create') return { vals_list: Array.isArray(args[0]) ? args[0] : [args[0]] };
+  return { ids: args[0], ...(args[1] !== undefined ? { vals: args[1] } : {}) };
+}
+
+export type OdooCall = { model: string; method: string; args?: unknown[]; kwargs?: Record<string, unknown> };
+
 async function call(ctx: DialectContext, model: string, method: string, args: unknown[], kw: Record<string, unknown>): Promise<unknown> {
   if (ctx.options.protocol === 'json2') {
     if (!ctx.credentials.apiKey) throw new ErpError('config', 'Odoo JSON-2 needs an API key (credentials)');
-    const named = { ...kw, ...(args.length ? { domain: args[0] } : {}) };
+    // JSON-2 takes named arguments: a domain for searches, record ids (and values) for methods on records
+    const named = { ...kw, ...jsonTwoArgs(method, args) };
     const headers: Record<string, string> = { Authorization: `bearer ${ctx.credentials.apiKey}` };
     if (ctx.options.database) headers['X-Odoo-Database'] = ctx.options.database;
     return (await ctx.http.json<unknown>({ method: 'POST', path: `/json/2/${model}/${method}`, body: named, headers })).body;
@@ -133,10 +143,18 @@ export const odoo: ErpDialect = {
     }
   },
   toOrder: (raw) => odooOrder(raw, !('date_planned_start' in raw)),
-  /** Calls a business method (e.g. button_mark_done) or creates a record, never writes `state` directly. */
+  /**
+   * Calls business methods in order: payload { calls: [{model, method, args, kwargs}, …] } (or one call), e.g.
+   * write qty_producing then button_mark_done. A `state` write is refused: Odoo moves states through its methods.
+   */
   async post(ctx: DialectContext, posting: ErpPosting): Promise<unknown> {
-    const p = posting.payload as { model: string; method: string; args?: unknown[]; kwargs?: Record<string, unknown> };
-    return call(ctx, p.model, p.method, p.args ?? [], p.kwargs ?? {});
+    const p = posting.payload as { calls?: OdooCall[] } & Partial<OdooCall>;
+    const calls: OdooCall[] = p.calls ?? (p.model && p.method ? [p as OdooCall] : []);
+    if (!calls.length) throw new ErpError('config', 'an Odoo posting needs { calls: [{ model, method, args }] }');
+    for (const c of calls) if (c.method === 'write' && c.args?.some((a) => a && typeof a === 'object' && !Array.isArray(a) && 'state' in a)) throw new ErpError('config', `refusing to write ${c.model}.state: use the model's business methods`);
+    const out: unknown[] = [];
+    for (const c of calls) out.push(await call(ctx, c.model, c.method, c.args ?? [], c.kwargs ?? {}));
+    return out.length === 1 ? out[0] : out;
   },
 };
 

@@ -43,6 +43,8 @@ export function trytonOrder(raw: Record<string, unknown>, uomField: string): Erp
 
 interface Session {
   header: string;
+  /** The user's preferences (company, language, …): the context the Tryton client sends with every call. */
+  context?: Record<string, unknown>;
 }
 
 async function login(ctx: DialectContext, db: string): Promise<Session> {
@@ -54,8 +56,12 @@ async function login(ctx: DialectContext, db: string): Promise<Session> {
   const body = parseJson<{ result?: [number, string]; error?: unknown }>(res.text, 'Tryton common.db.login');
   if (!Array.isArray(body.result)) throw new ErpError('auth', `Tryton refused the login of "${user}" to database "${db}"${body.error ? `: ${JSON.stringify(body.error).slice(0, 120)}` : ''}`);
   const [uid, session] = body.result;
-  const s = { header: `Session ${Buffer.from(`${user}:${uid}:${session}`).toString('base64')}` };
+  const s: Session = { header: `Session ${Buffer.from(`${user}:${uid}:${session}`).toString('base64')}` };
   ctx.session.set('tryton:session', s);
+  // Without the company in the context, company-dependent values (cost prices, …) read as empty on the server.
+  const prefs = await ctx.http.request({ method: 'POST', path: `/${encodeURIComponent(db)}/`, body: { id: 0, method: 'model.res.user.get_preferences', params: [true, {}] }, headers: { Authorization: s.header } });
+  const p = parseJson<{ result?: Record<string, unknown> }>(prefs.text, 'Tryton get_preferences').result;
+  if (p && typeof p === 'object') s.context = p;
   return s;
 }
 
@@ -65,7 +71,9 @@ export async function trytonCall(ctx: DialectContext, method: string, params: un
   if (!db) throw new ErpError('config', 'Tryton needs the database name');
   for (let attempt = 0; ; attempt++) {
     const s = (ctx.session.get('tryton:session') as Session | undefined) ?? (await login(ctx, db));
-    const raw = await ctx.http.request({ method: 'POST', path: `/${encodeURIComponent(db)}/`, body: { id: 1, method, params }, headers: { Authorization: s.header }, passStatuses: [401, 403] });
+    const last = params[params.length - 1];
+    const withContext = s.context && method.startsWith('model.') && last && typeof last === 'object' && !Array.isArray(last) ? [...params.slice(0, -1), { ...s.context, ...(last as Record<string, unknown>) }] : params;
+    const raw = await ctx.http.request({ method: 'POST', path: `/${encodeURIComponent(db)}/`, body: { id: 1, method, params: withContext }, headers: { Authorization: s.header }, passStatuses: [401, 403] });
     if (raw.status === 401 || raw.status === 403) {
       ctx.session.delete('tryton:session');
       if (attempt === 0) continue;
@@ -79,6 +87,34 @@ export async function trytonCall(ctx: DialectContext, method: string, params: un
     }
     return tryton(res.body.result);
   }
+}
+
+export interface TrytonProductionReport {
+  production: number;
+  quantity: number;
+  final: boolean;
+}
+
+const NEXT_STEP: Record<string, string | undefined> = { request: 'draft', draft: 'wait', waiting: 'assign_force', assigned: 'run' };
+
+async function reportProduction(ctx: DialectContext, r: TrytonProductionReport): Promise<unknown> {
+  const read = async (): Promise<{ state: string; outputs: number[]; number: string | null } | undefined> =>
+    ((await trytonCall(ctx, 'model.production.read', [[r.production], ['state', 'outputs', 'number'], {}])) as Array<{ state: string; outputs: number[]; number: string | null }>)[0];
+  let row = await read();
+  if (!row) throw new ErpError('http', `Tryton production ${r.production} does not exist`, { reason: 'no such production' });
+  const name = row.number ?? String(r.production);
+  if (row.state === 'done') return { production: r.production, number: name, state: 'done', unchanged: true };
+  if (row.state === 'cancelled') throw new ErpError('http', `Tryton production ${name} is cancelled`, { reason: 'cancelled' });
+  for (let step = NEXT_STEP[row.state]; step; step = NEXT_STEP[row.state]) {
+    await trytonCall(ctx, `model.production.${step}`, [[r.production], {}]);
+    const next = await read();
+    if (!next || next.state === row.state) throw new ErpError('http', `Tryton production ${name} stays "${row.state}" after ${step}`, { reason: `stuck in ${row.state}` });
+    row = next;
+  }
+  if (row.outputs.length === 0) throw new ErpError('http', `Tryton production ${name} has no output move to put the quantity on`, { reason: 'no output move' });
+  await trytonCall(ctx, 'model.stock.move.write', [[row.outputs[0]], { quantity: r.quantity }, {}]);
+  if (r.final) await trytonCall(ctx, 'model.production.done', [[r.production], {}]);
+  return { production: r.production, number: name, state: r.final ? 'done' : row.state, quantity: r.quantity };
 }
 
 export const trytonDialect: ErpDialect = {
@@ -109,11 +145,19 @@ export const trytonDialect: ErpDialect = {
     }
   },
   toOrder: (raw, o) => trytonOrder(raw, o.uomField || ('unit.' in raw || 'unit.symbol' in raw ? 'unit' : 'uom')),
-  /** Calls model methods in order: payload { calls: [[method, params], …] } (e.g. write quantity, then wait/assign/run/done). */
+  /**
+   * `{ production, quantity, final }`: moves the production along (wait, assign, run), sets its output quantity to
+   * the reported one and, when final, finishes it (done). Setting, not adding, keeps a replay harmless; a production
+   * already done is left alone. `{ calls: [[method, params], …] }` calls model methods as given.
+   */
   async post(ctx: DialectContext, posting: ErpPosting): Promise<unknown> {
-    const p = posting.payload as { calls: Array<[string, unknown[]]> };
-    const out: unknown[] = [];
-    for (const [method, params] of p.calls) out.push(await trytonCall(ctx, method, params));
-    return out;
+    const p = posting.payload as { calls?: Array<[string, unknown[]]> } & Partial<TrytonProductionReport>;
+    if (p.calls) {
+      const out: unknown[] = [];
+      for (const [method, params] of p.calls) out.push(await trytonCall(ctx, method, params));
+      return out;
+    }
+    if (typeof p.production !== 'number' || !Number.isInteger(p.production) || typeof p.quantity !== 'number') throw new ErpError('config', 'a Tryton posting needs { production: <id>, quantity, final } or { calls }');
+    return reportProduction(ctx, p as TrytonProductionReport);
   },
 };

@@ -1,0 +1,224 @@
+// Sends an outbox queue to the ERP: in order per order key, at most `ratePerSecond` sends started per second, at most
+// `concurrency` at once. An unreachable ERP pauses the whole queue with exponential back-off (nothing is lost, no
+// attempt is charged to a message); a rejected posting goes to the dead letters at once; other failures are retried
+// with back-off and dead-lettered after `maxAttempts`.
+
+import { EventEmitter } from 'node:events';
+import type { Entry, Outbox } from './outbox';
+
+/** How a failed send is treated. */
+export type FailureKind =
+  /** The ERP cannot be reached or is overloaded (timeouts, 5xx, 429): pause the queue, retry later, charge nobody. */
+  | 'unavailable'
+  /** The connection cannot work (credentials, settings): pause the queue until fixed, charge nobody. */
+  | 'blocked'
+  /** The ERP rejected this posting (validation, 4xx): dead letter now. */
+  | 'rejected'
+  /** Anything else: retry this entry with back-off; dead letter after maxAttempts. */
+  | 'failed';
+
+export interface DrainerOptions {
+  ratePerSecond: number;
+  concurrency: number;
+  maxAttempts: number;
+  baseDelayMs: number;
+  maxDelayMs: number;
+  /** Sent entries are forgotten after this long (their keys stop duplicates until then). */
+  retentionMs: number;
+}
+
+export interface DrainerHooks {
+  send(entry: Entry): Promise<unknown>;
+  classify(err: unknown): FailureKind;
+  describe(err: unknown): string;
+  now?(): number;
+}
+
+export interface DrainerState {
+  backlog: number;
+  dead: number;
+  /** false while the ERP is unreachable or refusing the connection. */
+  reachable: boolean;
+  /** Why the queue waits, when it does. */
+  reason?: string;
+  lastSuccess?: number;
+  /** When the paused queue tries again. */
+  resumeAt?: number;
+}
+
+/**
+ * Events: 'done' (entry, answer), 'dead' (entry, reason), 'state' (DrainerState), 'error' is never emitted: failures of
+ * the database itself are reported through 'fault' (err) and stop the drainer.
+ */
+export class Drainer extends EventEmitter {
+  private timer: NodeJS.Timeout | undefined;
+  private inflight = 0;
+  private ready: Entry[] = [];
+  private lastStart = 0;
+  private pausedUntil = 0;
+  private pauseStreak = 0;
+  private running = false;
+  private idle: Array<() => void> = [];
+  private state: DrainerState;
+  private lastPrune = 0;
+
+  constructor(
+    private readonly outbox: Outbox,
+    readonly queue: string,
+    private readonly options: DrainerOptions,
+    private readonly hooks: DrainerHooks,
+  ) {
+    super();
+    const c = outbox.counts(queue);
+    this.state = { backlog: c.pending + c.inflight, dead: c.dead, reachable: true };
+  }
+
+  private now(): number {
+    return this.hooks.now ? this.hooks.now() : Date.now();
+  }
+
+  get current(): DrainerState {
+    return this.state;
+  }
+
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.outbox.recover(this.queue);
+    this.refresh();
+    this.kick();
+  }
+
+  /** Stops taking new work; resolves when the sends in flight have finished (or after `graceMs`). */
+  async stop(graceMs = 5000): Promise<void> {
+    this.running = false;
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    // entries taken but not started go back to the queue
+    this.outbox.release(this.ready.splice(0).map((e) => e.id));
+    if (this.inflight === 0) return;
+    await Promise.race([new Promise<void>((r) => this.idle.push(r)), new Promise<void>((r) => setTimeout(r, graceMs).unref())]);
+  }
+
+  /** Something was enqueued (or revived): look for work now. */
+  kick(): void {
+    if (!this.running) return;
+    this.refresh();
+    this.schedule(0);
+  }
+
+  private schedule(ms: number): void {
+    if (!this.running) return;
+    clearTimeout(this.timer);
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      this.pump();
+    }, Math.max(0, ms));
+  }
+
+  private refresh(): void {
+    const c = this.outbox.counts(this.queue);
+    const next = { ...this.state, backlog: c.pending + c.inflight, dead: c.dead };
+    const changed = next.backlog !== this.state.backlog || next.dead !== this.state.dead;
+    this.state = next;
+    if (changed) this.emit('state', this.state);
+  }
+
+  private setReachable(reachable: boolean, reason?: string, resumeAt?: number): void {
+    const was = this.state.reachable;
+    this.state = { ...this.state, reachable, ...(reason ? { reason } : {}), ...(resumeAt ? { resumeAt } : {}) };
+    if (reachable) {
+      delete this.state.reason;
+      delete this.state.resumeAt;
+    }
+    if (was !== reachable || !reachable) this.emit('state', this.state);
+  }
+
+  private pump(): void {
+    if (!this.running) return;
+    try {
+      const now = this.now();
+      if (now < this.pausedUntil) return this.schedule(this.pausedUntil - now);
+      if (now - this.lastPrune > 60_000) {
+        this.lastPrune = now;
+        this.outbox.prune(this.queue, now - this.options.retentionMs);
+      }
+      const spacing = 1000 / this.options.ratePerSecond;
+      while (this.inflight < this.options.concurrency) {
+        if (this.ready.length === 0) this.ready = this.outbox.take(this.queue, now, Math.max(this.options.concurrency * 4, 16));
+        const next = this.ready.shift();
+        if (!next) break;
+        const wait = this.lastStart + spacing - this.now();
+        if (wait > 0) {
+          this.ready.unshift(next);
+          return this.schedule(wait);
+        }
+        this.lastStart = this.now();
+        this.send(next);
+      }
+      if (this.inflight === 0 && this.ready.length === 0) {
+        const due = this.outbox.nextDue(this.queue);
+        if (due !== undefined) this.schedule(due - this.now());
+      }
+    } catch (err) {
+      this.running = false;
+      this.emit('fault', err);
+    }
+  }
+
+  private backoff(attempt: number): number {
+    const d = Math.min(this.options.maxDelayMs, this.options.baseDelayMs * 2 ** Math.max(0, attempt - 1));
+    return Math.round(d / 2 + (Math.random() * d) / 2);
+  }
+
+  private send(e: Entry): void {
+    this.inflight++;
+    void this.hooks
+      .send(e)
+      .then(
+        (answer) => this.succeeded(e, answer),
+        (err: unknown) => this.failed(e, err),
+      )
+      .catch((err: unknown) => {
+        this.running = false;
+        this.emit('fault', err);
+      })
+      .finally(() => {
+        this.inflight--;
+        if (this.inflight === 0) for (const r of this.idle.splice(0)) r();
+        this.refresh();
+        this.schedule(0);
+      });
+  }
+
+  private succeeded(e: Entry, answer: unknown): void {
+    const now = this.now();
+    this.outbox.markDone(e.id, answer, now);
+    this.pauseStreak = 0;
+    this.state = { ...this.state, lastSuccess: now };
+    this.setReachable(true);
+    this.emit('done', e, answer);
+  }
+
+  private failed(e: Entry, err: unknown): void {
+    const kind = this.hooks.classify(err);
+    const reason = this.hooks.describe(err);
+    const now = this.now();
+    if (kind === 'rejected' || (kind === 'failed' && e.attempts + 1 >= this.options.maxAttempts)) {
+      this.outbox.markDead(e.id, reason, now);
+      this.emit('dead', { ...e, attempts: e.attempts + 1, lastError: reason, state: 'dead' }, reason);
+      return;
+    }
+    if (kind === 'failed') {
+      this.outbox.markRetry(e.id, reason, now + this.backoff(e.attempts + 1), true);
+      return;
+    }
+    // unavailable / blocked: the whole queue waits; the entry keeps its place and its attempts
+    this.pauseStreak++;
+    const delay = this.backoff(this.pauseStreak);
+    this.pausedUntil = Math.max(this.pausedUntil, now + delay);
+    this.outbox.markRetry(e.id, reason, 0, false);
+    this.outbox.release(this.ready.splice(0).map((r) => r.id));
+    this.setReachable(false, reason, this.pausedUntil);
+  }
+}

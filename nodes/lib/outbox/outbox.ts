@@ -1,0 +1,275 @@
+// A durable outbox in SQLite (better-sqlite3, WAL): postings are committed before the flow is told "done", then sent
+// in order per order key by the Drainer. Duplicate idempotency keys are refused at the door; entries that can never
+// succeed move to the dead letters with the ERP's reason, from where they can be retried or purged.
+
+import fs from 'node:fs';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+
+export type EntryState = 'pending' | 'inflight' | 'done' | 'dead';
+
+export interface NewEntry {
+  /** Orders of one key are sent one after the other, in the order they were enqueued. */
+  orderKey: string;
+  /** Idempotency key: a second entry with the same key in the same queue is a duplicate. */
+  key: string;
+  kind: string;
+  /** The posting as the dialect sends it. */
+  payload: unknown;
+  /** What the flow wants back with the result (report, topic, …). */
+  meta?: unknown;
+}
+
+export interface Entry extends NewEntry {
+  id: number;
+  queue: string;
+  state: EntryState;
+  attempts: number;
+  created: number;
+  nextAt: number;
+  lastError: string | null;
+  doneAt: number | null;
+  answer: unknown;
+}
+
+interface Row {
+  id: number;
+  queue: string;
+  order_key: string;
+  idem_key: string;
+  kind: string;
+  payload: string;
+  meta: string | null;
+  state: EntryState;
+  attempts: number;
+  created: number;
+  next_at: number;
+  last_error: string | null;
+  done_at: number | null;
+  answer: string | null;
+}
+
+export interface Counts {
+  pending: number;
+  inflight: number;
+  dead: number;
+  done: number;
+}
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS outbox (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  queue TEXT NOT NULL,
+  order_key TEXT NOT NULL,
+  idem_key TEXT NOT NULL,
+  kind TEXT NOT NULL,
+  payload TEXT NOT NULL,
+  meta TEXT,
+  state TEXT NOT NULL DEFAULT 'pending',
+  attempts INTEGER NOT NULL DEFAULT 0,
+  created INTEGER NOT NULL,
+  next_at INTEGER NOT NULL DEFAULT 0,
+  last_error TEXT,
+  done_at INTEGER,
+  answer TEXT
+);
+CREATE UNIQUE INDEX IF NOT EXISTS outbox_idem ON outbox (queue, idem_key);
+CREATE INDEX IF NOT EXISTS outbox_open ON outbox (queue, state, order_key, id);
+CREATE TABLE IF NOT EXISTS outbox_meta (name TEXT PRIMARY KEY, value TEXT);
+`;
+const SCHEMA_VERSION = '1';
+
+const parse = (text: string | null): unknown => (text === null ? undefined : JSON.parse(text));
+
+function entry(r: Row): Entry {
+  return {
+    id: r.id,
+    queue: r.queue,
+    orderKey: r.order_key,
+    key: r.idem_key,
+    kind: r.kind,
+    payload: parse(r.payload),
+    meta: parse(r.meta),
+    state: r.state,
+    attempts: r.attempts,
+    created: r.created,
+    nextAt: r.next_at,
+    lastError: r.last_error,
+    doneAt: r.done_at,
+    answer: parse(r.answer),
+  };
+}
+
+export interface OutboxOptions {
+  /** "full": each commit is on disk before done() (survives power loss); "normal": survives a crash of the process. */
+  sync?: 'full' | 'normal';
+}
+
+/** One SQLite file; several queues (one per mes-report node) share it. */
+export class Outbox {
+  readonly file: string;
+  private readonly db: Database.Database;
+  private readonly stmts: {
+    insert: Database.Statement;
+    heads: Database.Statement;
+    claim: Database.Statement;
+    done: Database.Statement;
+    retry: Database.Statement;
+    dead: Database.Statement;
+    counts: Database.Statement;
+    list: Database.Statement;
+    revive: Database.Statement;
+    reviveAll: Database.Statement;
+    purge: Database.Statement;
+    purgeAll: Database.Statement;
+    prune: Database.Statement;
+    reset: Database.Statement;
+    release: Database.Statement;
+    byId: Database.Statement;
+  };
+
+  constructor(file: string, options: OutboxOptions = {}) {
+    this.file = file;
+    if (file !== ':memory:') fs.mkdirSync(path.dirname(file), { recursive: true });
+    try {
+      this.db = new Database(file);
+      this.db.pragma('journal_mode = WAL');
+      this.db.pragma(`synchronous = ${options.sync === 'normal' ? 'NORMAL' : 'FULL'}`);
+      this.db.pragma('busy_timeout = 5000');
+      this.db.exec(SCHEMA);
+    } catch (err) {
+      throw new Error(`the outbox database ${file} cannot be opened: ${(err as Error).message}`, { cause: err });
+    }
+    const version = (this.db.prepare('SELECT value FROM outbox_meta WHERE name = ?').get('schema') as { value: string } | undefined)?.value;
+    if (version === undefined) this.db.prepare('INSERT INTO outbox_meta (name, value) VALUES (?, ?)').run('schema', SCHEMA_VERSION);
+    else if (version !== SCHEMA_VERSION) throw new Error(`the outbox database ${file} has schema ${version}; this release reads schema ${SCHEMA_VERSION}`);
+    const db = this.db;
+    this.stmts = {
+      insert: db.prepare('INSERT OR IGNORE INTO outbox (queue, order_key, idem_key, kind, payload, meta, created) VALUES (?, ?, ?, ?, ?, ?, ?)'),
+      // the oldest open entry of each order key, if it is due and no entry of that key is in flight
+      heads: db.prepare(`
+        SELECT o.* FROM outbox o
+        WHERE o.queue = @queue AND o.state = 'pending' AND o.next_at <= @now
+          AND o.id = (SELECT MIN(id) FROM outbox p WHERE p.queue = o.queue AND p.order_key = o.order_key AND p.state IN ('pending', 'inflight'))
+        ORDER BY o.id LIMIT @limit`),
+      claim: db.prepare("UPDATE outbox SET state = 'inflight' WHERE id = ? AND state = 'pending'"),
+      done: db.prepare("UPDATE outbox SET state = 'done', done_at = ?, answer = ?, last_error = NULL WHERE id = ?"),
+      retry: db.prepare("UPDATE outbox SET state = 'pending', attempts = attempts + ?, next_at = ?, last_error = ? WHERE id = ?"),
+      dead: db.prepare("UPDATE outbox SET state = 'dead', attempts = attempts + 1, last_error = ?, done_at = ? WHERE id = ?"),
+      counts: db.prepare('SELECT state, COUNT(*) AS n FROM outbox WHERE queue = ? GROUP BY state'),
+      list: db.prepare('SELECT * FROM outbox WHERE queue = ? AND state = ? ORDER BY id LIMIT ? OFFSET ?'),
+      revive: db.prepare("UPDATE outbox SET state = 'pending', attempts = 0, next_at = 0, done_at = NULL WHERE queue = ? AND id = ? AND state = 'dead'"),
+      reviveAll: db.prepare("UPDATE outbox SET state = 'pending', attempts = 0, next_at = 0, done_at = NULL WHERE queue = ? AND state = 'dead'"),
+      purge: db.prepare("DELETE FROM outbox WHERE queue = ? AND id = ? AND state = 'dead'"),
+      purgeAll: db.prepare("DELETE FROM outbox WHERE queue = ? AND state = 'dead'"),
+      prune: db.prepare("DELETE FROM outbox WHERE queue = ? AND state = 'done' AND done_at < ?"),
+      reset: db.prepare("UPDATE outbox SET state = 'pending' WHERE queue = ? AND state = 'inflight'"),
+      release: db.prepare("UPDATE outbox SET state = 'pending' WHERE id = ? AND state = 'inflight'"),
+      byId: db.prepare('SELECT * FROM outbox WHERE id = ?'),
+    };
+  }
+
+  /**
+   * Commits entries in one transaction. Returns, per entry, true when it was added and false for a duplicate
+   * idempotency key (already in the outbox: pending, sent, or dead).
+   */
+  enqueue(queue: string, entries: NewEntry[], now = Date.now()): boolean[] {
+    const run = this.db.transaction((list: NewEntry[]) => list.map((e) => this.stmts.insert.run(queue, e.orderKey, e.key, e.kind, JSON.stringify(e.payload), e.meta === undefined ? null : JSON.stringify(e.meta), now).changes === 1));
+    return run(entries);
+  }
+
+  /** Entries that may be sent now: the head of each order key, due, none of its key in flight. Claims them. */
+  take(queue: string, now: number, limit: number): Entry[] {
+    const rows = this.stmts.heads.all({ queue, now, limit }) as Row[];
+    return rows.filter((r) => this.stmts.claim.run(r.id).changes === 1).map(entry);
+  }
+
+  /** The earliest next_at among pending entries (for the drainer's timer). */
+  nextDue(queue: string): number | undefined {
+    const r = this.db.prepare("SELECT MIN(next_at) AS t FROM outbox WHERE queue = ? AND state = 'pending'").get(queue) as { t: number | null };
+    return r.t ?? undefined;
+  }
+
+  markDone(id: number, answer: unknown, now = Date.now()): void {
+    this.stmts.done.run(now, answer === undefined ? null : JSON.stringify(answer) ?? null, id);
+  }
+
+  /** Back to pending, due at `nextAt`; `counted`: the failure counts as an attempt of this entry. */
+  markRetry(id: number, error: string, nextAt: number, counted: boolean): void {
+    this.stmts.retry.run(counted ? 1 : 0, nextAt, error, id);
+  }
+
+  /** Entries taken but not sent go back to pending, unchanged. */
+  release(ids: number[]): void {
+    if (ids.length) this.db.transaction(() => ids.forEach((id) => this.stmts.release.run(id)))();
+  }
+
+  markDead(id: number, error: string, now = Date.now()): void {
+    this.stmts.dead.run(error, now, id);
+  }
+
+  get(id: number): Entry | undefined {
+    const r = this.stmts.byId.get(id) as Row | undefined;
+    return r && entry(r);
+  }
+
+  counts(queue: string): Counts {
+    const out: Counts = { pending: 0, inflight: 0, dead: 0, done: 0 };
+    for (const r of this.stmts.counts.all(queue) as Array<{ state: EntryState; n: number }>) out[r.state] = r.n;
+    return out;
+  }
+
+  list(queue: string, state: EntryState, limit = 100, offset = 0): Entry[] {
+    return (this.stmts.list.all(queue, state, limit, offset) as Row[]).map(entry);
+  }
+
+  /** Dead letters back to pending (all, or the given ids); returns how many. */
+  retryDead(queue: string, ids?: number[]): number {
+    if (!ids) return this.stmts.reviveAll.run(queue).changes;
+    return this.db.transaction(() => ids.reduce((n, id) => n + this.stmts.revive.run(queue, id).changes, 0))();
+  }
+
+  /** Deletes dead letters (all, or the given ids); returns how many. */
+  purgeDead(queue: string, ids?: number[]): number {
+    if (!ids) return this.stmts.purgeAll.run(queue).changes;
+    return this.db.transaction(() => ids.reduce((n, id) => n + this.stmts.purge.run(queue, id).changes, 0))();
+  }
+
+  /** Forgets sent entries older than `before` (their keys then no longer stop duplicates). */
+  prune(queue: string, before: number): number {
+    return this.stmts.prune.run(queue, before).changes;
+  }
+
+  /** After a crash, entries that were in flight are sent again (the idempotency key protects the ERP). */
+  recover(queue: string): number {
+    return this.stmts.reset.run(queue).changes;
+  }
+
+  close(): void {
+    if (this.db.open) this.db.close();
+  }
+}
+
+/** One Outbox per file in the process, shared by every node that names it; closed when the last one lets go. */
+const shared = new Map<string, { outbox: Outbox; users: number }>();
+
+export function openShared(file: string, options: OutboxOptions = {}): Outbox {
+  const key = path.resolve(file);
+  const hit = shared.get(key);
+  if (hit) {
+    hit.users++;
+    return hit.outbox;
+  }
+  const outbox = new Outbox(key, options);
+  shared.set(key, { outbox, users: 1 });
+  return outbox;
+}
+
+export function releaseShared(outbox: Outbox): void {
+  const hit = shared.get(outbox.file);
+  if (!hit) return;
+  if (--hit.users === 0) {
+    shared.delete(outbox.file);
+    outbox.close();
+  }
+}
