@@ -175,9 +175,20 @@ export class ErpSimulator {
     send(res, status, body, headers);
   }
 
+  /** Idempotency keys already booked, per dialect. */
+  private readonly booked = new Set<string>();
+  /** Writes that arrived again with a key already booked (answered as success, not booked twice). */
+  duplicates = 0;
+  /** Orders (by number) the ERP refuses to confirm, as when a user holds them in a transaction: a permanent error. */
+  readonly locked = new Set<string>();
+
   /** Records a write once per idempotency key; returns false for a duplicate. */
   book(dialect: string, kind: string, key: string | null, body: unknown): boolean {
-    if (key && this.bookings.some((b) => b.dialect === dialect && b.key === key)) return false;
+    if (key && this.booked.has(`${dialect}|${key}`)) {
+      this.duplicates++;
+      return false;
+    }
+    if (key) this.booked.add(`${dialect}|${key}`);
     this.bookings.push({ dialect, kind, key, body, at: Date.now() });
     return true;
   }
@@ -237,6 +248,11 @@ export class ErpSimulator {
     if (this.csrf(req, res)) return true;
     if (req.method === 'POST' && url.pathname === `${conf}/ProdnOrdConf2`) {
       const b = JSON.parse(body) as Record<string, unknown>;
+      const order = String(b.OrderID ?? '');
+      const sapError = (code: string, value: string): void => send(res, 400, { error: { code, message: { lang: 'en', value } } });
+      if (!this.orders.some((o) => o.number === order)) return (sapError('CO/004', `Order ${order} does not exist`), true);
+      if (this.locked.has(order)) return (sapError('CO/027', `Order ${order} is currently being processed by user PLANNER`), true);
+      if (!/^\d+(\.\d+)?$/.test(String(b.ConfirmationYieldQuantity ?? ''))) return (sapError('RU/505', `Enter a valid yield quantity for order ${order}`), true);
       const fresh = this.book('sap', 'confirmation', (b.ExternalSystemConfirmation as string) ?? null, b);
       send(res, fresh ? 201 : 200, { d: { ...b, ConfirmationGroup: '1', ConfirmationCount: String(this.bookings.length) } });
       return true;
@@ -368,6 +384,12 @@ export class ErpSimulator {
     if (model === 'mrp.workorder' && method === 'search_read') {
       const ids = ((args[0] as unknown[])[0] as unknown[])[2] as number[];
       return this.orders.filter((o) => ids.includes(o.id)).flatMap((o) => o.operations.map((op, i) => ({ id: o.id * 100 + i, production_id: [o.id, `WH/MO/${String(o.id).padStart(5, '0')}`], name: op.description, workcenter_id: [i + 1, op.workCenter], date_start: odooDt(op.start), date_finished: odooDt(op.end), qty_production: o.qty, sequence: Number(op.seq) })));
+    }
+    if (model === 'mrp.production' && method === 'write') {
+      const vals = (args[1] ?? {}) as Record<string, unknown>;
+      if ('state' in vals) return new Error('ValidationError: the state of a manufacturing order is set by its actions (simulated)');
+      this.book('odoo', 'write', null, { args, kw });
+      return true;
     }
     if (model === 'mrp.production' && ['button_mark_done', 'action_confirm'].includes(method)) {
       this.book('odoo', method, null, { args, kw });

@@ -5,7 +5,7 @@
 import * as soap from 'soap';
 import { ErpError, excerpt, safeUrl } from '../errors';
 import { RETRY_STATUSES, retryAfterMs } from '../http';
-import type { DialectContext, ErpDialect, FetchQuery, OrderPage } from '../types';
+import type { DialectContext, ErpDialect, ErpPosting, FetchQuery, OrderPage } from '../types';
 import { type FieldMap, at, jsonOption, mappedOrder, statusMapProblems } from './mapped';
 
 const NAV_FIELDS: FieldMap = {
@@ -33,11 +33,20 @@ interface SoapFault {
   message?: string;
 }
 
-async function client(ctx: DialectContext): Promise<soap.Client> {
+function requireOperation(c: soap.Client, op: string): void {
+  if (typeof (c as unknown as Record<string, unknown>)[`${op}Async`] !== 'function') {
+    throw new ErpError('config', `the WSDL has no operation "${op}" (it has: ${Object.keys(c.describe()).map((s) => Object.values(c.describe()[s] as object).map((p) => Object.keys(p as object).join(', '))).join('; ')})`);
+  }
+}
+
+async function client(ctx: DialectContext, op = ctx.options.operation || 'ReadMultiple'): Promise<soap.Client> {
   const o = ctx.options;
   const key = `soap:client:${o.wsdl}`;
   const cached = ctx.session.get(key) as soap.Client | undefined;
-  if (cached) return cached;
+  if (cached) {
+    requireOperation(cached, op);
+    return cached;
+  }
   if (!o.wsdl) throw new ErpError('config', 'SOAP needs a WSDL (URL or file path)');
   const wsdl = /^https?:\/\//.test(o.wsdl) || o.wsdl.startsWith('/') && !o.wsdl.endsWith('.wsdl') && !o.wsdl.endsWith('.xml') ? ctx.http.url(o.wsdl) : o.wsdl;
   const { user, password } = ctx.credentials;
@@ -61,12 +70,30 @@ async function client(ctx: DialectContext): Promise<soap.Client> {
   }
   if (ntlm) c.setSecurity(new soap.NTLMSecurity({ username: user ?? '', password: password ?? '', domain: o.domain || '' }));
   else if (user && password) c.setSecurity(new soap.BasicAuthSecurity(user, password));
-  const op = o.operation || 'ReadMultiple';
-  if (typeof (c as unknown as Record<string, unknown>)[`${op}Async`] !== 'function') {
-    throw new ErpError('config', `the WSDL has no operation "${op}" (it has: ${Object.keys(c.describe()).map((s) => Object.values(c.describe()[s] as object).map((p) => Object.keys(p as object).join(', '))).join('; ')})`);
-  }
+  requireOperation(c, op);
   ctx.session.set(key, c);
   return c;
+}
+
+/** Calls a WSDL operation with the connection's retry policy; faults and HTTP errors become ErpErrors. */
+async function invoke(ctx: DialectContext, c: soap.Client, op: string, args: unknown): Promise<unknown> {
+  const what = `SOAP ${op}`;
+  return ctx.http.withRetries(what, async () => {
+    try {
+      const [r] = (await (c as unknown as Record<string, (a: unknown) => Promise<unknown[]>>)[`${op}Async`]!(args)) as [unknown];
+      return { value: r };
+    } catch (err) {
+      const e = err as SoapFault;
+      const fault = e.root?.Envelope?.Body?.Fault;
+      if (fault) throw new ErpError('http', `${what}: SOAP fault: ${fault.faultstring ?? fault.Reason?.Text ?? 'unknown fault'}`, { reason: fault.faultstring });
+      const status = e.response?.status;
+      if (status === 401 || status === 403) throw new ErpError('auth', `${what}: HTTP ${status}, the ERP refused the credentials`, { status });
+      if (status && RETRY_STATUSES.has(status)) return { transient: `HTTP ${status}`, retryAfter: retryAfterMs(e.response?.headers?.['retry-after']), status };
+      if (status) throw new ErpError('http', `${what}: HTTP ${status}`, { status });
+      if (/Error|Invalid|Unexpected|Non-whitespace/.test(e.message ?? '') && !e.code) throw new ErpError('protocol', `${what}: the answer is not a SOAP envelope: ${excerpt(e.message ?? '', 120)}`);
+      return ctx.http.transportFailure(what, err);
+    }
+  });
 }
 
 export const soapDialect: ErpDialect = {
@@ -101,6 +128,12 @@ export const soapDialect: ErpDialect = {
     return e;
   },
   toOrder: (raw, o, tz) => mappedOrder(raw, jsonOption('field map', o.fieldMap, NAV_FIELDS), jsonOption('status map', o.statusMap, NAV_STATUS), tz),
+  /** Calls a WSDL operation: payload { operation, args } (e.g. Create with a journal line). */
+  async post(ctx: DialectContext, posting: ErpPosting): Promise<unknown> {
+    const p = posting.payload as { operation?: string; args?: unknown };
+    if (!p.operation) throw new ErpError('config', 'a SOAP posting needs { operation, args }');
+    return invoke(ctx, await client(ctx, p.operation), p.operation, p.args ?? {});
+  },
   async *fetchOrders(ctx: DialectContext, q: FetchQuery): AsyncGenerator<OrderPage> {
     const o = ctx.options;
     const fields = jsonOption('field map', o.fieldMap, NAV_FIELDS);
@@ -120,22 +153,7 @@ export const soapDialect: ErpDialect = {
       const args: Record<string, unknown> = { filter, setSize: q.limit > 0 ? Math.min(q.pageSize, q.limit - fetched) : q.pageSize };
       if (bookmark) args.bookmarkKey = bookmark;
       const what = `SOAP ${op}`;
-      const result = await ctx.http.withRetries(what, async () => {
-        try {
-          const [r] = (await (c as unknown as Record<string, (a: unknown) => Promise<unknown[]>>)[`${op}Async`]!(args)) as [unknown];
-          return { value: r };
-        } catch (err) {
-          const e = err as SoapFault;
-          const fault = e.root?.Envelope?.Body?.Fault;
-          if (fault) throw new ErpError('http', `${what}: SOAP fault: ${fault.faultstring ?? fault.Reason?.Text ?? 'unknown fault'}`, { reason: fault.faultstring });
-          const status = e.response?.status;
-          if (status === 401 || status === 403) throw new ErpError('auth', `${what}: HTTP ${status}, the ERP refused the credentials`, { status });
-          if (status && RETRY_STATUSES.has(status)) return { transient: `HTTP ${status}`, retryAfter: retryAfterMs(e.response?.headers?.['retry-after']), status };
-          if (status) throw new ErpError('http', `${what}: HTTP ${status}`, { status });
-          if (/Error|Invalid|Unexpected|Non-whitespace/.test(e.message ?? '') && !e.code) throw new ErpError('protocol', `${what}: the answer is not a SOAP envelope: ${excerpt(e.message ?? '', 120)}`);
-          return ctx.http.transportFailure(what, err);
-        }
-      });
+      const result = await invoke(ctx, c, op, args);
       const raw = at(result, o.resultPath || 'ReadMultiple_Result.ProductionOrders');
       const records = (raw === undefined || raw === null ? [] : Array.isArray(raw) ? raw : [raw]) as Array<Record<string, unknown>>;
       const orders = records.map((r) => mappedOrder(r, fields, statuses, ctx.timeZone));

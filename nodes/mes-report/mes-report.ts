@@ -1,0 +1,299 @@
+// mes-report node: production results → the ERP through a durable SQLite outbox. Each report is mapped to the
+// dialect's posting (isa95-mapper's profiles), committed to the outbox, and only then acknowledged (done); a drainer
+// sends the backlog in order per order key, rate-limited, with back-off and dead letters. Admin endpoints list, retry
+// and purge the dead letters.
+
+import type { Node, NodeAPI, NodeMessage, NodeMessageInFlow } from 'node-red';
+import type { Request, Response } from 'express';
+import type { ErpConnectionNode } from '../erp-connection/types';
+import { allDialects, PLUGIN_TYPE } from '../lib/erp/registry';
+import { Mapper } from '../lib/isa95/mapper';
+import type { ProductionReport } from '../lib/isa95/report';
+import { addReport, type Plan, type Progress, variance } from '../lib/isa95/variance';
+import { errorText, failConfiguration, setStatus, throttledStatus } from '../lib/node-red/status';
+import { type Drainer as DrainerType, Drainer } from '../lib/outbox/drainer';
+import { classifyErpFailure, failureText } from '../lib/outbox/erp';
+import { type EntryState, type NewEntry, openShared, type Outbox, releaseShared } from '../lib/outbox/outbox';
+import { toEpochMs } from '../lib/time/timestamp';
+import { type MesReportDef, readSettings } from './settings';
+
+type Send = (msg: Array<NodeMessage | null>) => void;
+type Done = (err?: Error) => void;
+
+const STATE_KEY = 'mesReport';
+const STATUS_EVERY_MS = 500;
+
+interface Live {
+  outbox: Outbox;
+  queue: string;
+  drainer: DrainerType;
+}
+
+interface Meta {
+  report: ProductionReport;
+  topic?: unknown;
+}
+
+interface Pending {
+  msg: NodeMessageInFlow;
+  entries: NewEntry[];
+  plans: Record<string, Plan>;
+  send: Send;
+  done: Done;
+}
+
+interface Saved {
+  progress: Record<string, Progress>;
+  plans: Record<string, Plan>;
+}
+
+export = function register(RED: NodeAPI): void {
+  const live = new Map<string, Live>();
+  const dialects = () => allDialects((RED.plugins?.getByType?.(PLUGIN_TYPE) as Array<{ dialect?: unknown }> | undefined) ?? []);
+
+  // ---- admin endpoints (Node-RED's admin auth; permissions mes-report.read / mes-report.write) -------------------
+  const find = (req: Request, res: Response): Live | undefined => {
+    const l = live.get(String(req.params.id));
+    if (!l) res.status(404).json({ error: `no deployed mes-report node ${String(req.params.id)}` });
+    return l;
+  };
+  const ids = (body: unknown): number[] | undefined => {
+    const list = (body as { ids?: unknown } | undefined)?.ids;
+    return Array.isArray(list) ? list.map(Number).filter(Number.isInteger) : undefined;
+  };
+  RED.httpAdmin.get('/plantbridge/outbox/:id', RED.auth.needsPermission('mes-report.read'), (req, res) => {
+    const l = find(req, res);
+    if (l) res.json({ queue: l.queue, file: l.outbox.file, counts: l.outbox.counts(l.queue), state: l.drainer.current });
+  });
+  RED.httpAdmin.get('/plantbridge/outbox/:id/entries', RED.auth.needsPermission('mes-report.read'), (req, res) => {
+    const l = find(req, res);
+    if (!l) return;
+    const state = String(req.query.state ?? 'dead') as EntryState;
+    if (!['pending', 'inflight', 'done', 'dead'].includes(state)) return void res.status(400).json({ error: 'state must be pending, inflight, done or dead' });
+    const limit = Math.min(1000, Math.max(1, Number(req.query.limit ?? 100) || 100));
+    const offset = Math.max(0, Number(req.query.offset ?? 0) || 0);
+    res.json(l.outbox.list(l.queue, state, limit, offset));
+  });
+  RED.httpAdmin.post('/plantbridge/outbox/:id/retry', RED.auth.needsPermission('mes-report.write'), (req, res) => {
+    const l = find(req, res);
+    if (!l) return;
+    const retried = l.outbox.retryDead(l.queue, ids(req.body));
+    l.drainer.kick();
+    res.json({ retried });
+  });
+  RED.httpAdmin.post('/plantbridge/outbox/:id/purge', RED.auth.needsPermission('mes-report.write'), (req, res) => {
+    const l = find(req, res);
+    if (!l) return;
+    res.json({ purged: l.outbox.purgeDead(l.queue, ids(req.body)) });
+  });
+
+  function MesReport(this: Node, def: MesReportDef): void {
+    RED.nodes.createNode(this, def);
+    const node = this;
+    const userDir = (RED.settings as unknown as { userDir?: string }).userDir ?? process.cwd();
+    let settings: ReturnType<typeof readSettings>;
+    try {
+      settings = readSettings(def, userDir);
+    } catch (err) {
+      failConfiguration(node, RED._('mes-report.status.configError'), `${RED._('mes-report.errors.config')}: ${errorText(err)}`);
+      return;
+    }
+    const config = def.connection ? (RED.nodes.getNode(def.connection) as ErpConnectionNode | null) : null;
+    const connection = config?.connection;
+    if (!connection) {
+      failConfiguration(node, RED._('mes-report.status.configError'), `${RED._('mes-report.errors.config')}: ${config ? `${RED._('mes-report.errors.badConnection')} ${config.problem ?? ''}` : RED._('mes-report.errors.noConnection')}`);
+      return;
+    }
+    const profile = settings.posting === 'auto' ? connection.dialect.id : settings.posting;
+    const mapper = new Mapper(
+      {
+        action: 'posting',
+        format: 'json',
+        profile: 'auto',
+        posting: profile,
+        validate: true,
+        codes: {},
+        units: { rules: [], strict: false },
+        dialectOptions: connection.settings.options,
+        postingOptions: { timeZone: connection.settings.timeZone || 'UTC', ...settings.postingExtras },
+      },
+      dialects(),
+    );
+    let outbox: Outbox;
+    try {
+      outbox = openShared(settings.file, { sync: settings.sync });
+    } catch (err) {
+      failConfiguration(node, RED._('mes-report.status.configError'), `${RED._('mes-report.errors.config')}: ${errorText(err)}`);
+      return;
+    }
+    const drainer = new Drainer(outbox, settings.queue, settings.drain, {
+      send: (e) => connection.post({ kind: e.kind, key: e.key, payload: e.payload }),
+      classify: classifyErpFailure,
+      describe: failureText,
+    });
+    live.set(node.id, { outbox, queue: settings.queue, drainer });
+
+    // ---- status --------------------------------------------------------------------------------------------------
+    let duplicates = 0;
+    let fault: string | undefined;
+    const status = throttledStatus(node, STATUS_EVERY_MS, () => {
+      const s = drainer.current;
+      const queued = `${s.backlog} ${RED._('mes-report.status.queued')}`;
+      const dead = s.dead ? `, ${s.dead} ${RED._('mes-report.status.dead')}` : '';
+      if (fault) return ['error', fault];
+      if (!s.reachable) return ['error', `${RED._('mes-report.status.unreachable')} · ${queued}${dead}`];
+      if (s.dead) return ['warn', `${queued}${dead}`];
+      if (s.backlog) return ['busy', queued];
+      const last = s.lastSuccess ? ` ${new Date(s.lastSuccess).toISOString().slice(11, 19)}` : '';
+      return ['ok', `${RED._('mes-report.status.sent')}${last}${duplicates ? ` · ${duplicates} ${RED._('mes-report.status.duplicates')}` : ''}`];
+    });
+    drainer.on('state', () => status.update());
+    drainer.on('fault', (err: unknown) => {
+      fault = `${RED._('mes-report.status.fault')}: ${errorText(err)}`;
+      node.error(`${RED._('mes-report.errors.fault')}: ${errorText(err)}`);
+      status.update(true);
+    });
+
+    // ---- outputs of the drainer ----------------------------------------------------------------------------------
+    drainer.on('done', (e: { id: number; key: string; kind: string; attempts: number; meta: unknown }, answer: unknown) => {
+      const meta = e.meta as Meta;
+      node.send([{ topic: meta.topic, payload: answer, report: meta.report, key: e.key, kind: e.kind, outbox: { id: e.id, queue: settings.queue } } as NodeMessage, null, null]);
+      status.update();
+    });
+    drainer.on('dead', (e: { id: number; key: string; kind: string; attempts: number; payload: unknown; meta: unknown }, reason: string) => {
+      const meta = e.meta as Meta;
+      const msg = { topic: meta.topic, payload: meta.report, posting: { kind: e.kind, key: e.key, payload: e.payload }, error: { message: reason, attempts: e.attempts, id: e.id, queue: settings.queue } } as NodeMessage;
+      node.error(`${RED._('mes-report.errors.dead')} ${meta.report.order}: ${reason}`, msg);
+      node.send([null, msg, null]);
+      status.update(true);
+    });
+
+    // ---- variance state in the context store ---------------------------------------------------------------------
+    const context = node.context();
+    let saved: Saved = { progress: {}, plans: {} };
+    let loaded = false;
+    const waiting: Array<() => void> = [];
+    context.get(STATE_KEY, settings.store, (err: Error | undefined, value: unknown) => {
+      if (err) node.error(`${RED._('mes-report.errors.load')}: ${errorText(err)}`);
+      else if (value && typeof value === 'object') saved = { progress: {}, plans: {}, ...(value as Partial<Saved>) };
+      loaded = true;
+      for (const run of waiting.splice(0)) run();
+    });
+    const persist = (): void => context.set(STATE_KEY, saved, settings.store, (err?: Error) => (err ? node.error(`${RED._('mes-report.errors.save')}: ${errorText(err)}`) : undefined));
+
+    // ---- group commit: every message arriving in one tick is committed in one transaction ------------------------
+    let pending: Pending[] = [];
+    let flushing = false;
+    const flush = (): void => {
+      flushing = false;
+      const batch = pending;
+      pending = [];
+      if (!batch.length) return;
+      let added: boolean[];
+      try {
+        added = outbox.enqueue(
+          settings.queue,
+          batch.flatMap((p) => p.entries),
+        );
+      } catch (err) {
+        for (const p of batch) p.done(new Error(`${RED._('mes-report.errors.enqueue')}: ${errorText(err)}`));
+        fault = `${RED._('mes-report.status.fault')}: ${errorText(err)}`;
+        status.update(true);
+        return;
+      }
+      let i = 0;
+      let changed = false;
+      for (const p of batch) {
+        const fresh = p.entries.map(() => added[i++]!);
+        duplicates += fresh.filter((f) => !f).length;
+        Object.assign(saved.plans, p.plans);
+        if (Object.keys(p.plans).length) changed = true;
+        const orders = new Set<string>();
+        p.entries.forEach((e, k) => {
+          if (!fresh[k]) return; // a replay: already counted
+          const r = (e.meta as Meta).report;
+          saved.progress[r.order] = addReport(saved.progress[r.order], r);
+          orders.add(r.order);
+          changed = true;
+        });
+        if (settings.variance) {
+          for (const order of orders) {
+            const v = variance(order, saved.plans[order], saved.progress[order]!, { yieldTarget: settings.yieldTarget, unit: (p.entries[0]?.meta as Meta).report.unit ?? null });
+            p.send([null, null, { topic: order, payload: v, report: p.entries.find((e) => (e.meta as Meta).report.order === order)?.meta } as NodeMessage]);
+          }
+        }
+        p.done();
+      }
+      if (changed) persist();
+      drainer.kick();
+      status.update();
+    };
+
+    const handle = (msg: NodeMessageInFlow, send: Send, done: Done): void => {
+      const m = msg as NodeMessageInFlow & { command?: unknown; key?: unknown; order?: unknown; plan?: unknown; timestamp?: unknown };
+      if (typeof m.command === 'string') {
+        const q = settings.queue;
+        const ids = Array.isArray(m.payload) ? (m.payload as unknown[]).map(Number).filter(Number.isInteger) : undefined;
+        if (m.command === 'retry') m.payload = { retried: outbox.retryDead(q, ids) };
+        else if (m.command === 'purge') m.payload = { purged: outbox.purgeDead(q, ids) };
+        else if (m.command === 'status') m.payload = { counts: outbox.counts(q), state: drainer.current };
+        else return done(new Error(`${RED._('mes-report.errors.command')} "${m.command}" (retry, purge, status)`));
+        drainer.kick();
+        status.update(true);
+        send([m as NodeMessage, null, null]);
+        return done();
+      }
+      const t = toEpochMs(m.timestamp);
+      const built = mapper.build(msg.payload, { now: new Date(t === undefined || Number.isNaN(t) ? Date.now() : t).toISOString(), dialect: connection.dialect.id });
+      if (built.action !== 'posting') throw new Error('internal: the mapper did not build postings');
+      if (typeof m.key === 'string' && m.key) {
+        if (built.items.length !== 1) throw new Error(RED._('mes-report.errors.keyForMany'));
+        built.items[0]!.key = m.key;
+        if (built.items[0]!.kind === 'confirmation') (built.items[0]!.payload as Record<string, unknown>).ExternalSystemConfirmation = m.key;
+      }
+      const plans: Record<string, Plan> = {};
+      const order = m.order as { number?: unknown; id?: unknown; quantity?: unknown; unit?: unknown; plannedStart?: unknown; plannedEnd?: unknown } | undefined;
+      const plan = (m.plan ?? order) as { quantity?: unknown; unit?: unknown; plannedStart?: unknown; plannedEnd?: unknown } | undefined;
+      if (plan && typeof plan === 'object') {
+        const p: Plan = { quantity: typeof plan.quantity === 'number' ? plan.quantity : null, unit: typeof plan.unit === 'string' ? plan.unit : null, plannedStart: typeof plan.plannedStart === 'string' ? plan.plannedStart : null, plannedEnd: typeof plan.plannedEnd === 'string' ? plan.plannedEnd : null };
+        for (const r of built.reports) plans[r.order] = p;
+      }
+      const entries: NewEntry[] = built.items.map((p, i) => ({ orderKey: built.reports[i]!.order, key: p.key, kind: p.kind, payload: p.payload, meta: { report: built.reports[i]!, ...(m.topic === undefined ? {} : { topic: m.topic }) } satisfies Meta }));
+      pending.push({ msg, entries, plans, send, done });
+      if (!flushing) {
+        flushing = true;
+        setImmediate(flush);
+      }
+    };
+
+    node.on('input', (msg: NodeMessageInFlow, send: Send, done: Done) => {
+      const run = (): void => {
+        try {
+          handle(msg, send, done);
+        } catch (err) {
+          setStatus(node, 'error', RED._('mes-report.status.rejected'));
+          done(err instanceof Error ? err : new Error(String(err)));
+          status.update();
+        }
+      };
+      if (loaded) run();
+      else waiting.push(run);
+    });
+
+    node.on('close', (_removed: boolean, closed: () => void) => {
+      // commit what arrived, let the sends in flight finish, then let go of the database
+      flush();
+      status.stop();
+      live.delete(node.id);
+      void drainer.stop().finally(() => {
+        releaseShared(outbox);
+        closed();
+      });
+    });
+
+    status.update(true);
+    drainer.start();
+  }
+
+  RED.nodes.registerType('mes-report', MesReport);
+};

@@ -1,0 +1,171 @@
+// The outbox (a real SQLite file) and its drainer, with the send step played by a function: order per key, rate,
+// back-off, dead letters, duplicates, crash recovery.
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { ErpError } from '../../nodes/lib/erp/errors';
+import { Drainer, type DrainerOptions } from '../../nodes/lib/outbox/drainer';
+import { classifyErpFailure, failureText } from '../../nodes/lib/outbox/erp';
+import { type Entry, Outbox } from '../../nodes/lib/outbox/outbox';
+
+const tmp = (): string => path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'outbox-')), 'outbox.db');
+const entry = (order: string, n: number) => ({ orderKey: order, key: `${order}-${n}`, kind: 'confirmation', payload: { order, n }, meta: { n } });
+const opts = (over: Partial<DrainerOptions> = {}): DrainerOptions => ({ ratePerSecond: 1000, concurrency: 4, maxAttempts: 3, baseDelayMs: 5, maxDelayMs: 20, retentionMs: 86_400_000, ...over });
+const until = async (cond: () => boolean, ms = 10_000): Promise<void> => {
+  const t0 = Date.now();
+  while (!cond()) {
+    if (Date.now() - t0 > ms) throw new Error('timed out');
+    await new Promise((r) => setTimeout(r, 5));
+  }
+};
+
+function drain(outbox: Outbox, o: DrainerOptions, send: (e: Entry) => Promise<unknown>): { d: Drainer; done: Entry[]; dead: Array<[Entry, string]> } {
+  const done: Entry[] = [];
+  const dead: Array<[Entry, string]> = [];
+  const d = new Drainer(outbox, 'q', o, { send, classify: classifyErpFailure, describe: failureText });
+  d.on('done', (e: Entry) => done.push(e));
+  d.on('dead', (e: Entry, reason: string) => dead.push([e, reason]));
+  return { d, done, dead };
+}
+
+describe('outbox and drainer', function () {
+  this.timeout(30_000);
+
+  it('commits entries, refuses a second entry with the same idempotency key, and survives reopening', () => {
+    const file = tmp();
+    const a = new Outbox(file);
+    assert.deepEqual(a.enqueue('q', [entry('A', 1), entry('A', 2), entry('A', 1)]), [true, true, false]);
+    assert.deepEqual(a.enqueue('other', [entry('A', 1)]), [true], 'keys are per queue');
+    a.close();
+    const b = new Outbox(file);
+    assert.deepEqual(b.counts('q'), { pending: 2, inflight: 0, dead: 0, done: 0 });
+    assert.deepEqual(b.enqueue('q', [entry('A', 2)]), [false]);
+    assert.equal((b as unknown as { db: { pragma(s: string, o: object): unknown } }).db.pragma('journal_mode', { simple: true }), 'wal');
+    b.close();
+  });
+
+  it('sends in order per order key, keys in parallel, each entry once', async () => {
+    const outbox = new Outbox(tmp());
+    outbox.enqueue('q', Array.from({ length: 60 }, (_, i) => entry(`O${i % 3}`, i)));
+    const active = new Set<string>();
+    const seen: string[] = [];
+    const { d, done } = drain(outbox, opts({ concurrency: 3 }), async (e) => {
+      assert.ok(!active.has(e.orderKey), `two sends of ${e.orderKey} at once`);
+      active.add(e.orderKey);
+      await new Promise((r) => setTimeout(r, 2));
+      seen.push(e.key);
+      active.delete(e.orderKey);
+      return { ok: true };
+    });
+    d.start();
+    await until(() => done.length === 60);
+    await d.stop();
+    for (const k of ['O0', 'O1', 'O2']) {
+      const ns = seen.filter((s) => s.startsWith(`${k}-`)).map((s) => Number(s.split('-')[1]));
+      assert.deepEqual(ns, [...ns].sort((a, b) => a - b), `order of ${k}`);
+      assert.equal(ns.length, 20);
+    }
+    assert.deepEqual(outbox.counts('q'), { pending: 0, inflight: 0, dead: 0, done: 60 });
+    outbox.close();
+  });
+
+  it('never starts sends faster than the configured rate', async () => {
+    const outbox = new Outbox(tmp());
+    outbox.enqueue('q', Array.from({ length: 40 }, (_, i) => entry(`K${i}`, i)));
+    const starts: number[] = [];
+    const { d, done } = drain(outbox, opts({ ratePerSecond: 50, concurrency: 8 }), async () => {
+      starts.push(performance.now());
+      return null;
+    });
+    d.start();
+    await until(() => done.length === 40);
+    await d.stop();
+    for (let i = 1; i < starts.length; i++) assert.ok(starts[i]! - starts[i - 1]! >= 19, `gap ${starts[i]! - starts[i - 1]!} ms`);
+    outbox.close();
+  });
+
+  it('waits out an unreachable ERP without charging attempts, then sends everything', async () => {
+    const outbox = new Outbox(tmp());
+    outbox.enqueue('q', Array.from({ length: 20 }, (_, i) => entry(`K${i % 4}`, i)));
+    let down = true;
+    let refused = 0;
+    const states: boolean[] = [];
+    const { d, done, dead } = drain(outbox, opts(), async () => {
+      if (down) {
+        refused++;
+        throw new ErpError('unavailable', 'connect ECONNREFUSED 127.0.0.1:1');
+      }
+      return 'ok';
+    });
+    d.on('state', (s: { reachable: boolean }) => states.push(s.reachable));
+    d.start();
+    await until(() => refused >= 10);
+    assert.equal(d.current.reachable, false);
+    assert.match(d.current.reason ?? '', /ECONNREFUSED/);
+    assert.deepEqual(outbox.counts('q').pending + outbox.counts('q').inflight, 20);
+    assert.ok(outbox.list('q', 'pending').every((e) => e.attempts === 0), 'no attempt charged');
+    down = false;
+    await until(() => done.length === 20);
+    assert.equal(dead.length, 0);
+    assert.equal(d.current.reachable, true);
+    assert.ok(states.includes(false) && states[states.length - 1] === true);
+    await d.stop();
+    outbox.close();
+  });
+
+  it('dead-letters a rejected posting at once with the ERP reason, others after maxAttempts; retry and purge', async () => {
+    const outbox = new Outbox(tmp());
+    outbox.enqueue('q', [entry('A', 1), entry('A', 2), entry('B', 1), entry('C', 1)]);
+    let fixed = false;
+    const tries = new Map<string, number>();
+    const { d, done, dead } = drain(outbox, opts(), async (e) => {
+      tries.set(e.key, (tries.get(e.key) ?? 0) + 1);
+      if (e.key === 'A-1' && !fixed) throw new ErpError('http', 'POST /ProdnOrdConf2: HTTP 400, the ERP rejected the request: Order A is currently being processed by user PLANNER', { status: 400, reason: 'Order A is currently being processed by user PLANNER' });
+      if (e.key === 'B-1') throw new ErpError('protocol', 'the answer is not JSON');
+      return 'ok';
+    });
+    d.start();
+    await until(() => done.length === 2 && dead.length === 2);
+    assert.deepEqual(done.map((e) => e.key).sort(), ['A-2', 'C-1'], 'a dead letter does not block its order');
+    const a1 = dead.find(([e]) => e.key === 'A-1')!;
+    assert.match(a1[1], /being processed by user PLANNER/);
+    assert.equal(tries.get('A-1'), 1, 'rejected: no retry');
+    assert.equal(tries.get('B-1'), 3, 'failed: maxAttempts');
+    assert.deepEqual(outbox.list('q', 'dead').map((e) => [e.key, e.attempts]), [['A-1', 1], ['B-1', 3]]);
+    fixed = true;
+    assert.equal(outbox.retryDead('q', [outbox.list('q', 'dead')[0]!.id]), 1);
+    d.kick();
+    await until(() => done.length === 3);
+    assert.equal(outbox.purgeDead('q'), 1);
+    assert.deepEqual(outbox.counts('q'), { pending: 0, inflight: 0, dead: 0, done: 3 });
+    await d.stop();
+    outbox.close();
+  });
+
+  it('after a crash, sends again what was in flight, and keeps sent keys until the retention ends', () => {
+    const file = tmp();
+    const a = new Outbox(file);
+    a.enqueue('q', [entry('A', 1), entry('B', 1)], 1000);
+    const taken = a.take('q', Date.now(), 10);
+    assert.equal(taken.length, 2);
+    a.markDone(taken[0]!.id, { ok: 1 }, 5000);
+    a.close(); // the process dies with B-1 in flight
+    const b = new Outbox(file);
+    assert.equal(b.recover('q'), 1);
+    assert.deepEqual(b.take('q', Date.now(), 10).map((e) => e.key), ['B-1']);
+    assert.deepEqual(b.enqueue('q', [entry('A', 1)]), [false], 'a sent key still stops a duplicate');
+    assert.equal(b.prune('q', 6000), 1);
+    assert.deepEqual(b.enqueue('q', [entry('A', 1)]), [true], 'after the retention it is new again');
+    b.close();
+  });
+
+  it('classifies ERP failures', () => {
+    assert.equal(classifyErpFailure(new ErpError('unavailable', 'x')), 'unavailable');
+    assert.equal(classifyErpFailure(new ErpError('auth', 'x')), 'blocked');
+    assert.equal(classifyErpFailure(new ErpError('http', 'x', { status: 422 })), 'rejected');
+    assert.equal(classifyErpFailure(new ErpError('http', 'x', { status: 503 })), 'unavailable');
+    assert.equal(classifyErpFailure(new ErpError('protocol', 'x')), 'failed');
+    assert.equal(classifyErpFailure(new TypeError('x')), 'failed');
+  });
+});
