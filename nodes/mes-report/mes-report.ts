@@ -272,7 +272,7 @@ export = function register(RED: NodeAPI): void {
           handle(msg, send, done);
         } catch (err) {
           setStatus(node, 'error', RED._('mes-report.status.rejected'));
-          done(err instanceof Error ? err : new Error(String(err)));
+          done(new Error(errorText(err)));
           status.update();
         }
       };
