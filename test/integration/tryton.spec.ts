@@ -10,6 +10,12 @@ import { Mapper } from '../../nodes/lib/isa95/mapper';
 import type { OperationsSchedule } from '../../nodes/lib/isa95/model';
 import { startTryton, trytonAvailable, type TrytonServer } from '../helpers/tryton';
 import { XSD, hasXmllint, validate } from '../helpers/xmllint';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import connectionNode from '../../nodes/erp-connection/erp-connection';
+import reportNode from '../../nodes/mes-report/mes-report';
+import { collect, helper, node } from '../helpers/node-red';
 
 const query = (over: Partial<FetchQuery> = {}): FetchQuery => ({ statuses: [], pageSize: 3, limit: 0, expand: false, ...over });
 
@@ -81,21 +87,6 @@ describe('Tryton dialect against a real Tryton 6.0', function () {
     }
   });
 
-  it('books a production report: a draft production runs, takes the reported quantity, and is done when final; a replay changes nothing', async () => {
-    const target = tryton!.seeded.productions.find((p) => p.state === 'draft')!;
-    const posting = (quantity: number, final: boolean) => ({ kind: 'production', key: `k-${quantity}-${final}`, payload: { production: target.id, quantity, final } });
-    const partial = (await trytonDialect.post!(ctx, posting(4, false))) as { state: string };
-    assert.equal(partial.state, 'running');
-    const done = (await trytonDialect.post!(ctx, posting(7, true))) as { state: string };
-    assert.equal(done.state, 'done');
-    const [row] = (await trytonCall(ctx, 'model.production.read', [[target.id], ['state', 'outputs'], {}])) as Array<{ state: string; outputs: number[] }>;
-    assert.equal(row!.state, 'done');
-    const [move] = (await trytonCall(ctx, 'model.stock.move.read', [row!.outputs, ['quantity', 'state'], {}])) as Array<{ quantity: number; state: string }>;
-    assert.deepEqual([Number(move!.quantity), move!.state], [7, 'done']);
-    assert.deepEqual(await trytonDialect.post!(ctx, posting(7, true)), { production: target.id, number: row && (await trytonCall(ctx, 'model.production.read', [[target.id], ['number'], {}]) as Array<{ number: string }>)[0]!.number, state: 'done', unchanged: true });
-    await assert.rejects(trytonDialect.post!(ctx, { kind: 'production', key: 'x', payload: { production: 999_999, quantity: 1, final: true } }), (e: ErpError) => e.kind === 'http' && e.message.includes('999999'), 'an unknown production is refused: a permanent error, for the dead letters');
-  });
-
   it('maps Tryton states (draft, waiting, running) and filters by status on the server', async () => {
     const inState = (st: string): number => tryton!.seeded.productions.filter((p) => p.state === st).length;
     const released = await all(query({ statuses: ['released'] }));
@@ -128,5 +119,51 @@ describe('Tryton dialect against a real Tryton 6.0', function () {
     await assert.rejects(async () => {
       for await (const p of runFetch(trytonDialect, bad, query())) void p;
     }, (e: ErpError) => e.kind === 'auth' && /refused the login of "admin"/.test(e.message));
+  });
+
+  // These two change states in Tryton: they run last.
+  it('books a production report: a draft production runs, takes the reported quantity, and is done when final; a replay changes nothing', async () => {
+    const target = tryton!.seeded.productions.find((p) => p.state === 'draft')!;
+    const posting = (quantity: number, final: boolean) => ({ kind: 'production', key: `k-${quantity}-${final}`, payload: { production: target.id, quantity, final } });
+    const partial = (await trytonDialect.post!(ctx, posting(4, false))) as { state: string };
+    assert.equal(partial.state, 'running');
+    const done = (await trytonDialect.post!(ctx, posting(7, true))) as { state: string };
+    assert.equal(done.state, 'done');
+    const [row] = (await trytonCall(ctx, 'model.production.read', [[target.id], ['state', 'outputs'], {}])) as Array<{ state: string; outputs: number[] }>;
+    assert.equal(row!.state, 'done');
+    const [move] = (await trytonCall(ctx, 'model.stock.move.read', [row!.outputs, ['quantity', 'state'], {}])) as Array<{ quantity: number; state: string }>;
+    assert.deepEqual([Number(move!.quantity), move!.state], [7, 'done']);
+    assert.deepEqual(await trytonDialect.post!(ctx, posting(7, true)), { production: target.id, number: row && (await trytonCall(ctx, 'model.production.read', [[target.id], ['number'], {}]) as Array<{ number: string }>)[0]!.number, state: 'done', unchanged: true });
+    await assert.rejects(trytonDialect.post!(ctx, { kind: 'production', key: 'x', payload: { production: 999_999, quantity: 1, final: true } }), (e: ErpError) => e.kind === 'http' && e.message.includes('999999'), 'an unknown production is refused: a permanent error, for the dead letters');
+  });
+
+  it('mes-report in Node-RED: reports move a waiting Tryton production to done with the reported quantity, through the outbox', async () => {
+    const target = tryton!.seeded.productions.find((p) => p.state === 'waiting')!;
+    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'tryton-outbox-')), 'outbox.db');
+    await helper.load(
+      [connectionNode, reportNode],
+      [
+        { id: 'tt', type: 'tab' },
+        { id: 'tconn', type: 'erp-connection', dialect: 'tryton', baseUrl: tryton!.url, authType: 'login', timeout: 10, attempts: 2, retryDelay: 0.05, maxDelay: 0.2, concurrency: 2, timeZone: 'UTC', options: { database: tryton!.database } },
+        { id: 'treport', type: 'mes-report', z: 'tt', connection: 'tconn', posting: 'auto', rate: 20, concurrency: 1, attempts: 3, maxDelay: 0.5, file, sync: 'normal', variance: true, wires: [['tbooked'], ['tdead'], ['tvar']] },
+        { id: 'tbooked', type: 'helper', z: 'tt' },
+        { id: 'tdead', type: 'helper', z: 'tt' },
+        { id: 'tvar', type: 'helper', z: 'tt' },
+      ],
+      { tconn: { user: tryton!.user, password: tryton!.password } },
+    );
+    try {
+      const booked = collect('tbooked', 2, 30_000);
+      node('treport').receive({ payload: { order: String(target.id), good: 12, unit: 'u', final: false } });
+      node('treport').receive({ payload: { order: String(target.id), good: 18, scrap: 1, unit: 'u', final: true } });
+      const answers = (await booked).map((m) => m.payload as { state: string; quantity: number });
+      assert.deepEqual(answers.map((a) => [a.state, a.quantity]), [['running', 12], ['done', 18]]);
+      const [row] = (await trytonCall(ctx, 'model.production.read', [[target.id], ['state', 'outputs'], {}])) as Array<{ state: string; outputs: number[] }>;
+      assert.equal(row!.state, 'done');
+      const [move] = (await trytonCall(ctx, 'model.stock.move.read', [row!.outputs, ['quantity'], {}])) as Array<{ quantity: number }>;
+      assert.equal(Number(move!.quantity), 18);
+    } finally {
+      await helper.unload();
+    }
   });
 });
