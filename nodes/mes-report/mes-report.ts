@@ -3,6 +3,8 @@
 // sends the backlog in order per order key, rate-limited, with back-off and dead letters. Admin endpoints list, retry
 // and purge the dead letters.
 
+import os from 'node:os';
+import path from 'node:path';
 import type { Node, NodeAPI, NodeMessage, NodeMessageInFlow } from 'node-red';
 import type { Request, Response } from 'express';
 import type { ErpConnectionNode } from '../erp-connection/types';
@@ -90,7 +92,8 @@ export = function register(RED: NodeAPI): void {
   function MesReport(this: Node, def: MesReportDef): void {
     RED.nodes.createNode(this, def);
     const node = this;
-    const userDir = (RED.settings as unknown as { userDir?: string }).userDir ?? process.cwd();
+    // Node-RED's own default user directory when the runtime does not say (embedded runtimes, test helpers)
+    const userDir = (RED.settings as unknown as { userDir?: string }).userDir ?? path.join(os.homedir(), '.node-red');
     let settings: ReturnType<typeof readSettings>;
     try {
       settings = readSettings(def, userDir);

@@ -1,5 +1,7 @@
 // Runs the shipped example flows (examples/, as packed) in Node-RED and checks their business outcome.
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import type { NodeMessage } from 'node-red';
 import type { OeeResult } from '../../nodes/lib/oee/engine';
@@ -7,6 +9,7 @@ import type { ErpOrder } from '../../nodes/lib/erp/types';
 import connectionNode from '../../nodes/erp-connection/erp-connection';
 import fetchNode from '../../nodes/erp-order-fetch/erp-order-fetch';
 import mapperNode from '../../nodes/isa95-mapper/isa95-mapper';
+import reportNode from '../../nodes/mes-report/mes-report';
 import oeeNode from '../../nodes/oee-calculator/oee-calculator';
 import { ErpSimulator } from '../../sim/erp/server';
 import calendarNode from '../../nodes/shift-calendar/shift-calendar';
@@ -142,5 +145,43 @@ describe('example flow: 01 orders to production', function () {
     assert.match(w.topic, /^plant\/\d{4}\/work-orders\/\d+$/);
     assert.equal(w.payload.operations.length, 2);
     assert.match(w.payload.operations[0]!.equipment, /^(PRESS|WELD|CNC|ASSY)-\d$/);
+  });
+});
+
+describe('example flow: 02 production to inventory', function () {
+  this.timeout(60_000);
+  const sim = new ErpSimulator({ orders: 120 });
+  before(async () => {
+    await sim.start();
+  });
+  after(async () => {
+    await helper.unload();
+    await sim.stop();
+  });
+
+  it('books the simulated MES results as SAP confirmations once each, with actual vs planned per order', async () => {
+    const file = readFlowFiles(path.join(ROOT, 'examples')).find((f) => path.basename(f.file).startsWith('02 '));
+    assert.ok(file, 'example not shipped');
+    const outbox = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'p2i-')), 'outbox.db');
+    const flow = file.flow.map((n) => (n.type === 'erp-connection' ? { ...n, baseUrl: sim.url } : n.id === 'pb-p2i-tick' ? { ...n, repeat: '', once: false } : n.type === 'mes-report' ? { ...n, file: outbox, rate: 50 } : n));
+    await helper.load([connectionNode, fetchNode, reportNode, core.inject, core.function, core.debug, core.comment, core.catch], flow, { 'pb-p2i-conn': { user: sim.options.user, password: sim.options.password } });
+    const booked: NodeMessage[] = [];
+    node('pb-p2i-booked').on('input', (m: NodeMessage) => booked.push(m));
+    const variance: NodeMessage[] = [];
+    node('pb-p2i-variance').on('input', (m: NodeMessage) => variance.push(m));
+    const dead: NodeMessage[] = [];
+    node('pb-p2i-dead').on('input', (m: NodeMessage) => dead.push(m));
+
+    for (let round = 1; round <= 2; round++) {
+      node('pb-p2i-fetch').receive({});
+      for (let i = 0; i < 400 && booked.length < 12 * round; i++) await new Promise((r) => setTimeout(r, 25));
+    }
+    assert.equal(booked.length, 24, 'two slices of 12 orders');
+    assert.equal(sim.bookings.length, 24);
+    assert.equal(new Set(sim.bookings.map((b) => b.key)).size, 24);
+    assert.equal(dead.length, 0);
+    const last = variance[variance.length - 1]!.payload as { actual: { reports: number; good: number }; planned: { quantity: number }; attainment: number };
+    assert.equal(last.actual.reports, 2);
+    assert.ok(last.planned.quantity > 0 && last.attainment > 0 && last.attainment < 0.3, JSON.stringify(last));
   });
 });
