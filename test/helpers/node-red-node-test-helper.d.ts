@@ -9,8 +9,23 @@ declare module 'node-red-node-test-helper' {
     getNode(id: string): Node | null;
     startServer(done?: (err?: Error) => void): void;
     stopServer(done?: (err?: Error) => void): void;
-    request(): unknown;
+    /** supertest on Node-RED's admin app (the package has no types here: the part the tests use). */
+    request(): AdminRequest;
     clearFlows(): Promise<void>;
+  }
+  interface AdminResponse {
+    status: number;
+    body: unknown;
+  }
+  interface AdminTest extends PromiseLike<AdminResponse> {
+    send(body: unknown): AdminTest;
+    set(header: string, value: string): AdminTest;
+    expect(status: number): Promise<AdminResponse>;
+  }
+  interface AdminRequest {
+    get(url: string): AdminTest;
+    post(url: string): AdminTest;
+    delete(url: string): AdminTest;
   }
   const helper: Helper;
   export default helper;

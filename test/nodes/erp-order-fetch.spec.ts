@@ -188,10 +188,7 @@ describe('erp-order-fetch node', function () {
 
   it('lists its dialects to the editor through the admin API', async () => {
     await helper.load(nodes, flow(sim), CREDS);
-    const list = await new Promise<Array<{ id: string; options: unknown[] }>>((resolve, reject) => {
-      const req = (helper.request() as { get(p: string): { expect(s: number): { end(cb: (e: Error | null, r: { body: unknown }) => void): void } } }).get('/plantbridge/erp/dialects');
-      req.expect(200).end((e, r) => (e ? reject(e) : resolve(r.body as Array<{ id: string; options: unknown[] }>)));
-    });
+    const list = (await helper.request().get('/plantbridge/erp/dialects').expect(200)).body as Array<{ id: string; options: unknown[] }>;
     assert.deepEqual(list.map((d) => d.id), ['sap-odata', 'odoo', 'erpnext', 'tryton', 'rest', 'soap']);
     assert.ok(list.every((d) => Array.isArray(d.options)));
   });
