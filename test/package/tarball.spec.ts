@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { ErpSimulator } from '../../sim/erp/server';
 import { startNodeRed, type NodeRedProcess } from '../../scripts/lib/node-red-process';
 import { freePort, packOnce, PKG, userDirWithTarball } from '../helpers/package';
-import { runErpSmoke, runSmoke, smokeFlow } from './fixtures/smoke-flow';
+import { runErpSmoke, runReportSmoke, runSmoke, smokeFlow } from './fixtures/smoke-flow';
 
 describe('packed tarball in Node-RED 4.1', function () {
   this.timeout(180_000);
@@ -55,12 +55,13 @@ describe('packed tarball in Node-RED 4.1', function () {
     }
   });
 
-  it('runs a smoke flow with the installed nodes (worked example → OEE 0.792; ERP fetch over 3 pages)', async () => {
+  it('runs a smoke flow with the installed nodes (worked example → OEE 0.792; ERP fetch over 3 pages; a report booked through the SQLite outbox)', async () => {
     assert.ok(red, 'Node-RED not started');
     const r = await runSmoke(red.url);
     assert.equal(r.window.id, '2026-11-23/A');
     assert.equal(Number(r.oee.toFixed(3)), 0.792);
     const erp = await runErpSmoke(red.url);
     assert.deepEqual([erp.count, erp.pages], [55, 3]);
+    await runReportSmoke(red.url, sim.orders[0]!.number, () => sim.bookings.length, sim.bookings.length + 1);
   });
 });
