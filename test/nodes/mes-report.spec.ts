@@ -74,6 +74,40 @@ describe('mes-report node', function () {
     assert.deepEqual(va.flags, ['late-start', 'late', 'short']);
   });
 
+  const OTHER_ERPS: Array<{ name: string; conn: Record<string, unknown>; creds: Record<string, string>; check(sim: ErpSimulator, key: string): void }> = [
+    {
+      name: 'Odoo (JSON-RPC): qty_producing, then button_mark_done — no state write',
+      conn: { dialect: 'odoo', authType: 'login', options: { database: 'plant' } },
+      creds: { user: 'integration', password: 'secret-pw' },
+      check: (sim) => assert.deepEqual(sim.bookings.map((b) => [b.dialect, b.kind]), [['odoo', 'write'], ['odoo', 'button_mark_done']]),
+    },
+    {
+      name: 'ERPNext: a Job Card with the key in custom_idempotency_key',
+      conn: { dialect: 'erpnext', authType: 'login', options: {} },
+      creds: { apiKey: 'key123', apiSecret: 'secret456' },
+      check: (sim, key) => {
+        assert.deepEqual(sim.bookings.map((b) => [b.dialect, b.kind, b.key]), [['erpnext', 'Job Card', key]]);
+        assert.equal((sim.bookings[0]!.body as { time_logs: Array<{ completed_qty: number }> }).time_logs[0]!.completed_qty, 30);
+      },
+    },
+    {
+      name: 'generic REST: the report as JSON with an Idempotency-Key header',
+      conn: { dialect: 'rest', authType: 'oauth2', tokenUrl: '/oauth/token', clientId: 'plantbridge', options: { listPath: '/rest/offset/orders' } },
+      creds: { clientSecret: 'client-secret' },
+      check: (sim, key) => assert.deepEqual(sim.bookings.map((b) => [b.dialect, b.kind, b.key, (b.body as { good: number }).good]), [['rest', 'production-report', key, 30]]),
+    },
+  ];
+  for (const erp of OTHER_ERPS) {
+    it(`books through other ERPs: ${erp.name}`, async () => {
+      const f = flow(sim, tmpFile()).map((n) => (n.id === 'conn' ? { ...n, ...erp.conn, tokenUrl: erp.conn.tokenUrl ? `${sim.url}${String(erp.conn.tokenUrl)}` : '' } : n.id === 'report' ? { ...n, restPath: '/rest/postings' } : n));
+      await helper.load(nodes, f, { conn: erp.creds });
+      const booked = collect('booked', 1);
+      node('report').receive({ payload: { order: erp.conn.dialect === 'odoo' ? String(sim.orders[3]!.id) : sim.orders[3]!.number, operation: 'Assembly', good: 30, unit: 'PC', start: '2026-11-23T06:00:00Z', end: '2026-11-23T08:00:00Z', final: true } } as NodeMessage);
+      const [b] = await booked;
+      erp.check(sim, (b as unknown as { key: string }).key);
+    });
+  }
+
   it('skips a replayed report (same content → same key) and books it once', async () => {
     await helper.load(nodes, flow(sim, tmpFile()), CREDS);
     const report = { order: sim.orders[1]!.number, good: 10, unit: 'PC' };
