@@ -259,6 +259,31 @@ describe('editor in Chromium', function () {
     await page.context().close();
   });
 
+  it('opens the example mes-report dialog: profile-specific fields, validation of the rate, saved unchanged and valid', async () => {
+    const page = await open('en-US');
+    await page.evaluate(() => RED.editor.edit(RED.nodes.node('pb-p2i-report')));
+    await page.waitForSelector('#node-input-rate', { state: 'visible' });
+    assert.equal(await page.inputValue('#node-input-posting'), 'auto');
+    assert.ok(!(await page.isVisible('#node-input-company')));
+    await page.selectOption('#node-input-posting', 'd365');
+    assert.ok(await page.isVisible('#node-input-company'), 'D365 asks for the company');
+    await page.selectOption('#node-input-posting', 'auto');
+    await page.fill('#node-input-rate', '0');
+    await page.locator('#node-input-rate').blur();
+    assert.ok(await page.locator('#node-input-rate.input-error').count(), 'a rate of 0 is marked');
+    await page.fill('#node-input-rate', '5');
+    await page.locator('#node-input-rate').blur();
+    await page.screenshot({ path: path.join(SHOTS, 'dialog-mes-report.png') });
+    await page.click('#node-dialog-ok');
+    await page.waitForSelector('#node-input-rate', { state: 'detached' });
+    const saved = await page.evaluate(() => {
+      const n = RED.nodes.node('pb-p2i-report')!;
+      return { valid: n.valid, rate: n.rate, posting: n.posting, sync: n.sync };
+    });
+    assert.deepEqual(saved, { valid: true, rate: 5, posting: 'auto', sync: 'full' });
+    await page.context().close();
+  });
+
   it('shows help text and the Korean catalog', async () => {
     const en = await open('en-US');
     await en.evaluate(() => RED.sidebar.help.show('oee-calculator'));
