@@ -61,6 +61,18 @@ describe('example flow: OEE per machine and shift', function () {
   });
 });
 
+/** A shipped example as the test runs it: pointed at this test's simulator, its timers left to the test. */
+function shipped(match: (name: string) => boolean, sim: ErpSimulator, change: (n: Record<string, unknown>) => Record<string, unknown> = (n) => n): { flow: Array<Record<string, unknown>>; credentials: Record<string, unknown> } {
+  const file = readFlowFiles(path.join(ROOT, 'examples')).find((f) => match(path.basename(f.file)));
+  assert.ok(file, 'example not shipped');
+  const flow = file.flow.map((n) => {
+    const m = n.type === 'erp-connection' ? { ...n, baseUrl: sim.url } : n.type === 'http request' ? { ...n, url: String(n.url).replace('http://127.0.0.1:8765', sim.url) } : n.type === 'inject' && n.repeat ? { ...n, repeat: '', once: false } : n;
+    return change(m);
+  });
+  const credentials = Object.fromEntries(flow.filter((n) => n.type === 'erp-connection').map((n) => [n.id as string, { user: sim.options.user, password: sim.options.password }]));
+  return { flow, credentials };
+}
+
 describe('example flow: released orders from the ERP', function () {
   this.timeout(60_000);
   const sim = new ErpSimulator({ orders: 250 });
@@ -73,11 +85,8 @@ describe('example flow: released orders from the ERP', function () {
   });
 
   it('sends every released SAP order once with its operations, then only changes', async () => {
-    const file = readFlowFiles(path.join(ROOT, 'examples')).find((f) => path.basename(f.file).includes('Released orders'));
-    assert.ok(file, 'example not shipped');
-    // As shipped, except that the connection points at this test's simulator and the poll is left to the test.
-    const flow = file.flow.map((n) => (n.type === 'erp-connection' ? { ...n, baseUrl: sim.url } : n.id === 'pb-erp-poll' ? { ...n, repeat: '', once: false } : n));
-    await helper.load([connectionNode, fetchNode, core.inject, core.change, core.debug, core.comment], flow, { 'pb-erp-conn': { user: sim.options.user, password: sim.options.password } });
+    const { flow, credentials } = shipped((f) => f.includes('Released orders'), sim);
+    await helper.load([connectionNode, fetchNode, core.inject, core.change, core.debug, core.comment], flow, credentials);
     const lines: string[] = [];
     node('pb-erp-debug').on('input', (m: NodeMessage) => lines.push(String(m.payload)));
     const orders: ErpOrder[] = [];
@@ -117,12 +126,8 @@ describe('example flow: 01 orders to production', function () {
   });
 
   it('delivers each released order to the MES as a valid B2MML schedule, and publishes a JSON work order per order', async () => {
-    const file = readFlowFiles(path.join(ROOT, 'examples')).find((f) => path.basename(f.file).startsWith('01 '));
-    assert.ok(file, 'example not shipped');
-    const flow = file.flow.map((n) =>
-      n.type === 'erp-connection' ? { ...n, baseUrl: sim.url } : n.type === 'http request' ? { ...n, url: String(n.url).replace('http://127.0.0.1:8765', sim.url) } : n.id === 'pb-o2p-poll' ? { ...n, repeat: '', once: false } : n,
-    );
-    await helper.load([connectionNode, fetchNode, mapperNode, core.inject, core.change, core.debug, core.comment, core.catch, core.httpRequest], flow, { 'pb-o2p-conn': { user: sim.options.user, password: sim.options.password } });
+    const { flow, credentials } = shipped((f) => f.startsWith('01 '), sim);
+    await helper.load([connectionNode, fetchNode, mapperNode, core.inject, core.change, core.debug, core.comment, core.catch, core.httpRequest], flow, credentials);
     const workOrders: NodeMessage[] = [];
     node('pb-o2p-workorders').on('input', (m: NodeMessage) => workOrders.push(m));
     const rejected: NodeMessage[] = [];
@@ -160,11 +165,9 @@ describe('example flow: 02 production to inventory', function () {
   });
 
   it('books the simulated MES results as SAP confirmations once each, with actual vs planned per order', async () => {
-    const file = readFlowFiles(path.join(ROOT, 'examples')).find((f) => path.basename(f.file).startsWith('02 '));
-    assert.ok(file, 'example not shipped');
     const outbox = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'p2i-')), 'outbox.db');
-    const flow = file.flow.map((n) => (n.type === 'erp-connection' ? { ...n, baseUrl: sim.url } : n.id === 'pb-p2i-tick' ? { ...n, repeat: '', once: false } : n.type === 'mes-report' ? { ...n, file: outbox, rate: 50 } : n));
-    await helper.load([connectionNode, fetchNode, reportNode, core.inject, core.function, core.debug, core.comment, core.catch], flow, { 'pb-p2i-conn': { user: sim.options.user, password: sim.options.password } });
+    const { flow, credentials } = shipped((f) => f.startsWith('02 '), sim, (n) => (n.type === 'mes-report' ? { ...n, file: outbox, rate: 50 } : n));
+    await helper.load([connectionNode, fetchNode, reportNode, core.inject, core.function, core.debug, core.comment, core.catch], flow, credentials);
     const booked: NodeMessage[] = [];
     node('pb-p2i-booked').on('input', (m: NodeMessage) => booked.push(m));
     const variance: NodeMessage[] = [];

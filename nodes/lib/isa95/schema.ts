@@ -19,6 +19,9 @@ const QUANTITY = { type: 'object', additionalProperties: false, required: ['valu
 const MATERIAL_USE = { enum: ['Consumed', 'Produced', 'Consumable', 'By-product Produced', 'Co-product Produced'] };
 const RESPONSE_STATES = ['Waiting', 'Ready', 'Running', 'Completed', 'Aborted', 'Held', 'Paused', 'Suspended', 'Closed', 'Other'];
 
+/** What schedules, requests, performances and responses all have. */
+const HEADER = { id: ID, description: TEXT, start: DATE_TIME, end: DATE_TIME, hierarchyScope: { $ref: '#/$defs/scope' }, operationsType: { enum: TYPES } };
+
 /** Building blocks shared by the schemas below. */
 const COMMON_DEFS = {
   scope: { type: 'object', additionalProperties: false, required: ['equipmentId', 'level'], properties: { equipmentId: ID, level: { enum: LEVELS }, child: { $ref: '#/$defs/scope' } } },
@@ -63,12 +66,7 @@ export const OPERATIONS_SCHEDULE_SCHEMA = {
       additionalProperties: false,
       required: ['id', 'operationsType', 'segments'],
       properties: {
-        id: ID,
-        description: TEXT,
-        start: DATE_TIME,
-        end: DATE_TIME,
-        hierarchyScope: { $ref: '#/$defs/scope' },
-        operationsType: { enum: TYPES },
+        ...HEADER,
         priority: { type: 'integer' },
         state: { enum: STATES },
         segments: { type: 'array', minItems: 1, items: { $ref: '#/$defs/segment' } },
@@ -76,13 +74,8 @@ export const OPERATIONS_SCHEDULE_SCHEMA = {
     },
   },
   properties: {
-    id: ID,
-    description: TEXT,
+    ...HEADER,
     published: DATE_TIME,
-    start: DATE_TIME,
-    end: DATE_TIME,
-    hierarchyScope: { $ref: '#/$defs/scope' },
-    operationsType: { enum: TYPES },
     state: { enum: STATES },
     requests: { type: 'array', minItems: 1, items: { $ref: '#/$defs/request' } },
   },
@@ -144,12 +137,7 @@ export const OPERATIONS_PERFORMANCE_SCHEMA = {
       additionalProperties: false,
       required: ['id', 'operationsType', 'segments'],
       properties: {
-        id: ID,
-        description: TEXT,
-        start: DATE_TIME,
-        end: DATE_TIME,
-        hierarchyScope: { $ref: '#/$defs/scope' },
-        operationsType: { enum: TYPES },
+        ...HEADER,
         operationsRequestId: ID,
         state: { enum: RESPONSE_STATES },
         segments: { type: 'array', minItems: 1, items: { $ref: '#/$defs/segment' } },
@@ -157,13 +145,8 @@ export const OPERATIONS_PERFORMANCE_SCHEMA = {
     },
   },
   properties: {
-    id: ID,
-    description: TEXT,
+    ...HEADER,
     published: DATE_TIME,
-    start: DATE_TIME,
-    end: DATE_TIME,
-    hierarchyScope: { $ref: '#/$defs/scope' },
-    operationsType: { enum: TYPES },
     operationsScheduleId: ID,
     state: { enum: RESPONSE_STATES },
     responses: { type: 'array', minItems: 1, items: { $ref: '#/$defs/response' } },
