@@ -6,16 +6,14 @@
 import os from 'node:os';
 import path from 'node:path';
 import type { Node, NodeAPI, NodeMessage, NodeMessageInFlow } from 'node-red';
-import type { Request, Response } from 'express';
 import type { ErpConnectionNode } from '../erp-connection/types';
 import { allDialects, PLUGIN_TYPE } from '../lib/erp/registry';
 import { Mapper } from '../lib/isa95/mapper';
 import type { ProductionReport } from '../lib/isa95/report';
 import { addReport, type Plan, type Progress, variance } from '../lib/isa95/variance';
 import { errorText, failConfiguration, setStatus, throttledStatus } from '../lib/node-red/status';
-import { type Drainer as DrainerType, Drainer } from '../lib/outbox/drainer';
-import { classifyErpFailure, failureText } from '../lib/outbox/erp';
-import { type EntryState, type NewEntry, openShared, type Outbox, releaseShared } from '../lib/outbox/outbox';
+import { type NodeOutbox, openNodeOutbox, serveOutboxAdmin } from '../lib/node-red/outbox-node';
+import type { NewEntry } from '../lib/outbox/outbox';
 import { toEpochMs } from '../lib/time/timestamp';
 import { type MesReportDef, readSettings } from './settings';
 
@@ -25,19 +23,12 @@ type Done = (err?: Error) => void;
 const STATE_KEY = 'mesReport';
 const STATUS_EVERY_MS = 500;
 
-interface Live {
-  outbox: Outbox;
-  queue: string;
-  drainer: DrainerType;
-}
-
 interface Meta {
   report: ProductionReport;
   topic?: unknown;
 }
 
 interface Pending {
-  msg: NodeMessageInFlow;
   entries: NewEntry[];
   plans: Record<string, Plan>;
   send: Send;
@@ -50,44 +41,8 @@ interface Saved {
 }
 
 export = function register(RED: NodeAPI): void {
-  const live = new Map<string, Live>();
   const dialects = () => allDialects((RED.plugins?.getByType?.(PLUGIN_TYPE) as Array<{ dialect?: unknown }> | undefined) ?? []);
-
-  // ---- admin endpoints (Node-RED's admin auth; permissions mes-report.read / mes-report.write) -------------------
-  const find = (req: Request, res: Response): Live | undefined => {
-    const l = live.get(String(req.params.id));
-    if (!l) res.status(404).json({ error: `no deployed mes-report node ${String(req.params.id)}` });
-    return l;
-  };
-  const ids = (body: unknown): number[] | undefined => {
-    const list = (body as { ids?: unknown } | undefined)?.ids;
-    return Array.isArray(list) ? list.map(Number).filter(Number.isInteger) : undefined;
-  };
-  RED.httpAdmin.get('/plantbridge/outbox/:id', RED.auth.needsPermission('mes-report.read'), (req, res) => {
-    const l = find(req, res);
-    if (l) res.json({ queue: l.queue, file: l.outbox.file, counts: l.outbox.counts(l.queue), state: l.drainer.current });
-  });
-  RED.httpAdmin.get('/plantbridge/outbox/:id/entries', RED.auth.needsPermission('mes-report.read'), (req, res) => {
-    const l = find(req, res);
-    if (!l) return;
-    const state = String(req.query.state ?? 'dead') as EntryState;
-    if (!['pending', 'inflight', 'done', 'dead'].includes(state)) return void res.status(400).json({ error: 'state must be pending, inflight, done or dead' });
-    const limit = Math.min(1000, Math.max(1, Number(req.query.limit ?? 100) || 100));
-    const offset = Math.max(0, Number(req.query.offset ?? 0) || 0);
-    res.json(l.outbox.list(l.queue, state, limit, offset));
-  });
-  RED.httpAdmin.post('/plantbridge/outbox/:id/retry', RED.auth.needsPermission('mes-report.write'), (req, res) => {
-    const l = find(req, res);
-    if (!l) return;
-    const retried = l.outbox.retryDead(l.queue, ids(req.body));
-    l.drainer.kick();
-    res.json({ retried });
-  });
-  RED.httpAdmin.post('/plantbridge/outbox/:id/purge', RED.auth.needsPermission('mes-report.write'), (req, res) => {
-    const l = find(req, res);
-    if (!l) return;
-    res.json({ purged: l.outbox.purgeDead(l.queue, ids(req.body)) });
-  });
+  serveOutboxAdmin(RED, 'plantbridge-outbox');
 
   function MesReport(this: Node, def: MesReportDef): void {
     RED.nodes.createNode(this, def);
@@ -122,19 +77,14 @@ export = function register(RED: NodeAPI): void {
       },
       dialects(),
     );
-    let outbox: Outbox;
+    let box: NodeOutbox;
     try {
-      outbox = openShared(settings.file, { sync: settings.sync });
+      box = openNodeOutbox(node, { file: settings.file, sync: settings.sync, queue: settings.queue, drain: settings.drain, connection });
     } catch (err) {
       failConfiguration(node, RED._('mes-report.status.configError'), `${RED._('mes-report.errors.config')}: ${errorText(err)}`);
       return;
     }
-    const drainer = new Drainer(outbox, settings.queue, settings.drain, {
-      send: (e) => connection.post({ kind: e.kind, key: e.key, payload: e.payload }),
-      classify: classifyErpFailure,
-      describe: failureText,
-    });
-    live.set(node.id, { outbox, queue: settings.queue, drainer });
+    const { outbox, drainer } = box;
 
     // ---- status --------------------------------------------------------------------------------------------------
     let duplicates = 0;
@@ -184,52 +134,34 @@ export = function register(RED: NodeAPI): void {
     });
     const persist = (): void => context.set(STATE_KEY, saved, settings.store, (err?: Error) => (err ? node.error(`${RED._('mes-report.errors.save')}: ${errorText(err)}`) : undefined));
 
-    // ---- group commit: every message arriving in one tick is committed in one transaction ------------------------
-    let pending: Pending[] = [];
-    let flushing = false;
-    const flush = (): void => {
-      flushing = false;
-      const batch = pending;
-      pending = [];
-      if (!batch.length) return;
-      let added: boolean[];
-      try {
-        added = outbox.enqueue(
-          settings.queue,
-          batch.flatMap((p) => p.entries),
-        );
-      } catch (err) {
-        for (const p of batch) p.done(new Error(`${RED._('mes-report.errors.enqueue')}: ${errorText(err)}`));
-        fault = `${RED._('mes-report.status.fault')}: ${errorText(err)}`;
+    // ---- after the commit: variance, done() ------------------------------------------------------------------------
+    const committed = (p: Pending, result: boolean[] | Error): void => {
+      if (result instanceof Error) {
+        fault = `${RED._('mes-report.status.fault')}: ${errorText(result)}`;
         status.update(true);
-        return;
+        return p.done(new Error(`${RED._('mes-report.errors.enqueue')}: ${errorText(result)}`));
       }
-      let i = 0;
-      let changed = false;
-      for (const p of batch) {
-        const fresh = p.entries.map(() => added[i++]!);
-        duplicates += fresh.filter((f) => !f).length;
-        Object.assign(saved.plans, p.plans);
-        if (Object.keys(p.plans).length) changed = true;
-        const orders = new Set<string>();
-        p.entries.forEach((e, k) => {
-          if (!fresh[k]) return; // a replay: already counted
-          const r = (e.meta as Meta).report;
-          saved.progress[r.order] = addReport(saved.progress[r.order], r);
-          orders.add(r.order);
-          changed = true;
-        });
-        if (settings.variance) {
-          for (const order of orders) {
-            const v = variance(order, saved.plans[order], saved.progress[order]!, { yieldTarget: settings.yieldTarget, unit: (p.entries[0]?.meta as Meta).report.unit ?? null });
-            p.send([null, null, { topic: order, payload: v, report: p.entries.find((e) => (e.meta as Meta).report.order === order)?.meta } as NodeMessage]);
-          }
+      duplicates += result.filter((f) => !f).length;
+      Object.assign(saved.plans, p.plans);
+      let changed = Object.keys(p.plans).length > 0;
+      const orders = new Set<string>();
+      p.entries.forEach((e, k) => {
+        if (!result[k]) return; // a replay: already counted
+        const r = (e.meta as Meta).report;
+        saved.progress[r.order] = addReport(saved.progress[r.order], r);
+        orders.add(r.order);
+        changed = true;
+      });
+      if (settings.variance) {
+        for (const order of orders) {
+          const first = p.entries.find((e) => (e.meta as Meta).report.order === order)!.meta as Meta;
+          const v = variance(order, saved.plans[order], saved.progress[order]!, { yieldTarget: settings.yieldTarget, unit: first.report.unit ?? null });
+          p.send([null, null, { topic: order, payload: v, report: first.report } as NodeMessage]);
         }
-        p.done();
       }
       if (changed) persist();
-      drainer.kick();
       status.update();
+      p.done();
     };
 
     const handle = (msg: NodeMessageInFlow, send: Send, done: Done): void => {
@@ -262,11 +194,8 @@ export = function register(RED: NodeAPI): void {
         for (const r of built.reports) plans[r.order] = p;
       }
       const entries: NewEntry[] = built.items.map((p, i) => ({ orderKey: built.reports[i]!.order, key: p.key, kind: p.kind, payload: p.payload, meta: { report: built.reports[i]!, ...(m.topic === undefined ? {} : { topic: m.topic }) } satisfies Meta }));
-      pending.push({ msg, entries, plans, send, done });
-      if (!flushing) {
-        flushing = true;
-        setImmediate(flush);
-      }
+      const p: Pending = { entries, plans, send, done };
+      box.enqueue(entries, (result) => committed(p, result));
     };
 
     node.on('input', (msg: NodeMessageInFlow, send: Send, done: Done) => {
@@ -285,17 +214,11 @@ export = function register(RED: NodeAPI): void {
 
     node.on('close', (_removed: boolean, closed: () => void) => {
       // commit what arrived, let the sends in flight finish, then let go of the database
-      flush();
       status.stop();
-      live.delete(node.id);
-      void drainer.stop().finally(() => {
-        releaseShared(outbox);
-        closed();
-      });
+      void box.close().finally(closed);
     });
 
     status.update(true);
-    drainer.start();
   }
 
   RED.nodes.registerType('mes-report', MesReport);

@@ -240,7 +240,8 @@ export class ErpSimulator {
   private sapV2(req: http.IncomingMessage, res: http.ServerResponse, url: URL, body: string): boolean {
     const base = '/sap/opu/odata/sap/API_PRODUCTION_ORDER_2_SRV';
     const conf = '/sap/opu/odata/sap/API_PROD_ORDER_CONFIRMATION_2_SRV';
-    if (!url.pathname.startsWith(base) && !url.pathname.startsWith(conf)) return false;
+    const notif = '/sap/opu/odata/sap/API_MAINTNOTIFICATION';
+    if (!url.pathname.startsWith(base) && !url.pathname.startsWith(conf) && !url.pathname.startsWith(notif)) return false;
     if (!this.basicOk(req)) {
       send(res, 401, { error: { code: '/IWFND/401', message: { lang: 'en', value: 'Unauthorized' } } });
       return true;
@@ -255,6 +256,17 @@ export class ErpSimulator {
       if (!/^\d+(\.\d+)?$/.test(String(b.ConfirmationYieldQuantity ?? ''))) return (sapError('RU/505', `Enter a valid yield quantity for order ${order}`), true);
       const fresh = this.book('sap', 'confirmation', (b.ExternalSystemConfirmation as string) ?? null, b);
       send(res, fresh ? 201 : 200, { d: { ...b, ConfirmationGroup: '1', ConfirmationCount: String(this.bookings.length) } });
+      return true;
+    }
+    if (req.method === 'POST' && url.pathname === `${notif}/MaintenanceNotification`) {
+      const b = JSON.parse(body) as Record<string, unknown>;
+      if (!b.TechnicalObject || !b.NotificationText) return (send(res, 400, { error: { code: 'IW/029', message: { lang: 'en', value: 'Enter a technical object and a notification text' } } }), true);
+      this.book('sap', 'maintenance-notification', null, b);
+      send(res, 201, { d: { ...b, MaintenanceNotification: String(10_000_000 + this.bookings.length) } });
+      return true;
+    }
+    if (req.method === 'GET' && (url.pathname === `${notif}/` || url.pathname === notif)) {
+      send(res, 200, { d: { EntitySets: ['MaintenanceNotification'] } });
       return true;
     }
     if (req.method === 'GET' && (url.pathname === `${base}/` || url.pathname === `${conf}/` || url.pathname === base || url.pathname === conf)) {

@@ -139,6 +139,7 @@ export const sapOData: ErpDialect = {
     { name: 'servicePath', label: 'Service path', default: V2_SERVICE, help: `V4: ${V4_SERVICE}` },
     { name: 'entitySet', label: 'Entity set', default: 'A_ProductionOrder_2', help: 'V4: ProductionOrder' },
     { name: 'confirmationPath', label: 'Confirmation service path', default: '/sap/opu/odata/sap/API_PROD_ORDER_CONFIRMATION_2_SRV' },
+    { name: 'maintenancePath', label: 'Maintenance notification service path', default: '/sap/opu/odata/sap/API_MAINTNOTIFICATION' },
   ],
   validate(o) {
     return o.version && !['v2', 'v4'].includes(o.version) ? [`OData version must be v2 or v4, got "${o.version}"`] : [];
@@ -177,16 +178,25 @@ export const sapOData: ErpDialect = {
       yield { orders: (rows as Array<Record<string, unknown>>).map((r) => sapOrder(r, ctx.timeZone)), ...(total === null || q.workCenter ? {} : { total }) };
     }
   },
-  /** Posts an entity (e.g. ProdnOrdConf2) with CSRF: fetch token + cookies, send; on 403 "Required" fetch once more. */
   toOrder: (raw, _o, tz) => sapOrder(raw, tz),
+  /**
+   * Posts an entity with CSRF: fetch token + cookies, send; on 403 "Required" fetch once more. Kinds: "confirmation"
+   * (ProdnOrdConf2), "maintenance-notification" (API_MAINTNOTIFICATION MaintenanceNotification), or an entity path.
+   */
   async post(ctx: DialectContext, posting: ErpPosting): Promise<unknown> {
-    const target = posting.kind === 'confirmation' ? `${(ctx.options.confirmationPath || '/sap/opu/odata/sap/API_PROD_ORDER_CONFIRMATION_2_SRV').replace(/\/+$/, '')}/ProdnOrdConf2` : posting.kind;
-    const service = target.slice(0, target.lastIndexOf('/'));
-    const tokenKey = `sap:csrf:${service}`;
+    const service = (option: string, fallback: string): string => (ctx.options[option] || fallback).replace(/\/+$/, '');
+    const target =
+      posting.kind === 'confirmation'
+        ? `${service('confirmationPath', '/sap/opu/odata/sap/API_PROD_ORDER_CONFIRMATION_2_SRV')}/ProdnOrdConf2`
+        : posting.kind === 'maintenance-notification'
+          ? `${service('maintenancePath', '/sap/opu/odata/sap/API_MAINTNOTIFICATION')}/MaintenanceNotification`
+          : posting.kind;
+    const root = target.slice(0, target.lastIndexOf('/'));
+    const tokenKey = `sap:csrf:${root}`;
     const fetchToken = async (): Promise<string> => {
-      const res = await ctx.http.request({ method: 'GET', path: `${service}/`, headers: { 'X-CSRF-Token': 'Fetch' } });
+      const res = await ctx.http.request({ method: 'GET', path: `${root}/`, headers: { 'X-CSRF-Token': 'Fetch' } });
       const token = res.headers['x-csrf-token'];
-      if (!token || token.toLowerCase() === 'required') throw new ErpError('protocol', `SAP did not hand out a CSRF token for ${service}`);
+      if (!token || token.toLowerCase() === 'required') throw new ErpError('protocol', `SAP did not hand out a CSRF token for ${root}`);
       ctx.session.set(tokenKey, token);
       return token;
     };

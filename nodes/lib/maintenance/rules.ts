@@ -1,0 +1,333 @@
+// Maintenance rules per asset: thresholds with minimum duration and hysteresis, rates of change, stop counts and
+// downtime per window, breakdown reason codes, and meters (runtime hours, cycles) with interval and lead. One open
+// request per (asset, rule): a rule that fired stays "open" until acknowledged, then re-arms when its condition has
+// cleared (below the reset level) and any cooldown has passed. All state is plain JSON (context store, restarts).
+
+export type RuleKind = 'threshold' | 'rate' | 'count' | 'downtime' | 'reason' | 'meter';
+export type Operator = '>' | '>=' | '<' | '<=';
+export type Priority = 'low' | 'medium' | 'high' | 'urgent';
+export const RULE_KINDS: readonly RuleKind[] = ['threshold', 'rate', 'count', 'downtime', 'reason', 'meter'];
+
+export interface RuleDef {
+  /** Stable id (kept across edits: state is keyed by it). */
+  id: string;
+  name: string;
+  kind: RuleKind;
+  /** Where the value is in the message, e.g. "payload.vibration", "payload.availability", "payload.state". */
+  property: string;
+  /** threshold / rate: comparison of the value (rate: per minute) with `limit`. */
+  operator?: Operator;
+  /** threshold, rate: the limit; count: stops per window; downtime: minutes down per window. */
+  limit?: number;
+  /** Hysteresis: the condition clears only past this level (default: the limit). */
+  reset?: number;
+  /** threshold, rate: seconds the condition must hold. */
+  duration?: number;
+  /** rate, count, downtime: window in minutes. */
+  window?: number;
+  /** count / downtime: values meaning "stopped"; reason: codes meaning breakdown. */
+  codes?: string[];
+  /** meter: due every `interval` units, first at `first` (default: interval), raised `lead` units early. */
+  interval?: number;
+  first?: number;
+  lead?: number;
+  priority?: Priority;
+  /** Text for the request; default: the rule's name and what was seen. */
+  text?: string;
+}
+
+export type Phase = 'armed' | 'pending' | 'open' | 'acknowledged';
+
+export interface RuleState {
+  phase: Phase;
+  since?: number;
+  openedAt?: number;
+  request?: string;
+  /** The condition was clear at the last reading (for re-arming on acknowledgement). */
+  clear: boolean;
+  lastValue?: unknown;
+  samples?: Array<[number, number]>;
+  stops?: number[];
+  downSince?: number | null;
+  downs?: Array<[number, number]>;
+  due?: number;
+  cooldownUntil?: number;
+}
+
+export interface Transition {
+  asset: string;
+  rule: string;
+  ruleName: string;
+  from: Phase;
+  to: Phase;
+  ts: number;
+  value?: unknown;
+  reason: string;
+}
+
+export interface Trigger {
+  asset: string;
+  rule: RuleDef;
+  ts: number;
+  value: unknown;
+  /** What the rule saw, in words ("vibration 7.4 > 7 for 60 s"). */
+  reason: string;
+  /** Idempotency key: asset, rule and the instant the condition started. */
+  key: string;
+  /** For meter rules: the due value that fired. */
+  due?: number;
+}
+
+export interface EngineState {
+  version: 1;
+  assets: Record<string, Record<string, RuleState>>;
+}
+
+const MIN = 60_000;
+
+function compare(v: number, op: Operator, limit: number): boolean {
+  switch (op) {
+    case '>':
+      return v > limit;
+    case '>=':
+      return v >= limit;
+    case '<':
+      return v < limit;
+    default:
+      return v <= limit;
+  }
+}
+
+/** Past the reset level, the way out of the condition (hysteresis). */
+function cleared(v: number, op: Operator, reset: number): boolean {
+  return op === '>' || op === '>=' ? v < reset : v > reset;
+}
+
+const num = (v: unknown): number | undefined => (typeof v === 'number' && Number.isFinite(v) ? v : typeof v === 'string' && v.trim() !== '' && Number.isFinite(Number(v)) ? Number(v) : undefined);
+const fmt = (v: number): string => String(Math.round(v * 1000) / 1000);
+
+/** Problems of a rule list (shown at deploy). */
+export function ruleProblems(rules: RuleDef[]): string[] {
+  const out: string[] = [];
+  const ids = new Set<string>();
+  rules.forEach((r, i) => {
+    const at = `rule ${i + 1} (${r.name || r.id || '?'})`;
+    if (!r.id) out.push(`${at}: no id`);
+    else if (ids.has(r.id)) out.push(`${at}: the id "${r.id}" is used twice`);
+    ids.add(r.id);
+    if (!RULE_KINDS.includes(r.kind)) return out.push(`${at}: unknown kind "${String(r.kind)}" (${RULE_KINDS.join(', ')})`);
+    if (!r.property) out.push(`${at}: which message property holds the value?`);
+    const need = (k: keyof RuleDef, what: string, ok: (v: number) => boolean = () => true): void => {
+      const v = r[k];
+      if (typeof v !== 'number' || !Number.isFinite(v) || !ok(v)) out.push(`${at}: ${what}`);
+    };
+    if (r.kind === 'threshold' || r.kind === 'rate') {
+      if (!r.operator || !['>', '>=', '<', '<='].includes(r.operator)) out.push(`${at}: the operator must be >, >=, < or <=`);
+      need('limit', 'needs a limit');
+      if (r.reset !== undefined && r.operator && r.limit !== undefined && !((r.operator.startsWith('>') && r.reset <= r.limit) || (r.operator.startsWith('<') && r.reset >= r.limit))) out.push(`${at}: the reset level must lie on the clear side of the limit (hysteresis)`);
+    }
+    if (r.kind === 'rate' || r.kind === 'count' || r.kind === 'downtime') need('window', 'needs a window in minutes > 0', (v) => v > 0);
+    if (r.kind === 'count' || r.kind === 'downtime') {
+      need('limit', r.kind === 'count' ? 'needs the number of stops' : 'needs the minutes of downtime', (v) => v > 0);
+      if (!r.codes?.length) out.push(`${at}: which values mean "stopped"?`);
+    }
+    if (r.kind === 'reason' && !r.codes?.length) out.push(`${at}: which reason codes mean breakdown?`);
+    if (r.kind === 'meter') {
+      need('interval', 'needs an interval > 0', (v) => v > 0);
+      if (r.lead !== undefined && (r.lead < 0 || (r.interval !== undefined && r.lead >= r.interval))) out.push(`${at}: the lead must be ≥ 0 and smaller than the interval`);
+    }
+    if (r.duration !== undefined && !(r.duration >= 0)) out.push(`${at}: the duration must be ≥ 0 seconds`);
+    return undefined;
+  });
+  return out;
+}
+
+export class RuleEngine {
+  private state: EngineState = { version: 1, assets: {} };
+
+  constructor(
+    readonly rules: RuleDef[],
+    private readonly options: { cooldownMs: number },
+  ) {}
+
+  snapshot(): EngineState {
+    return this.state;
+  }
+
+  /** Restores a saved state; states of rules that no longer exist are dropped. */
+  restore(saved: unknown): boolean {
+    const s = saved as EngineState | undefined;
+    if (!s || s.version !== 1 || typeof s.assets !== 'object' || s.assets === null) return false;
+    const ids = new Set(this.rules.map((r) => r.id));
+    const assets: EngineState['assets'] = {};
+    for (const [a, rules] of Object.entries(s.assets)) assets[a] = Object.fromEntries(Object.entries(rules).filter(([id]) => ids.has(id)));
+    this.state = { version: 1, assets };
+    return true;
+  }
+
+  private st(asset: string, r: RuleDef): RuleState {
+    const a = (this.state.assets[asset] ??= {});
+    return (a[r.id] ??= { phase: 'armed', clear: true, ...(r.kind === 'meter' ? { due: r.first ?? r.interval } : {}) });
+  }
+
+  /** Phases of every (asset, rule) seen so far. */
+  phases(): Array<{ asset: string; rule: string; phase: Phase; request?: string; due?: number }> {
+    return Object.entries(this.state.assets).flatMap(([asset, rules]) => Object.entries(rules).map(([rule, s]) => ({ asset, rule, phase: s.phase, ...(s.request ? { request: s.request } : {}), ...(s.due !== undefined ? { due: s.due } : {}) })));
+  }
+
+  /**
+   * One reading of an asset: `values` maps rule id → the value at the rule's property (undefined: not in this
+   * message, the rule is not evaluated). Returns the requests to raise and the phase changes.
+   */
+  push(asset: string, ts: number, values: Record<string, unknown>): { triggers: Trigger[]; transitions: Transition[] } {
+    const triggers: Trigger[] = [];
+    const transitions: Transition[] = [];
+    for (const r of this.rules) {
+      if (!(r.id in values) || values[r.id] === undefined) continue;
+      const s = this.st(asset, r);
+      const value = values[r.id];
+      const seen = this.evaluate(r, s, ts, value);
+      if (!seen) continue;
+      s.clear = seen.clear;
+      const move = (to: Phase, reason: string): void => {
+        transitions.push({ asset, rule: r.id, ruleName: r.name, from: s.phase, to, ts, value, reason });
+        s.phase = to;
+      };
+      switch (s.phase) {
+        case 'armed':
+        case 'pending': {
+          if (!seen.active) {
+            if (s.phase === 'pending') move('armed', 'condition cleared before the minimum duration');
+            delete s.since;
+            break;
+          }
+          if (s.cooldownUntil !== undefined && ts < s.cooldownUntil) break;
+          s.since ??= seen.since ?? ts;
+          const hold = (r.duration ?? 0) * 1000;
+          if (ts - s.since < hold) {
+            if (s.phase === 'armed') move('pending', `${seen.reason}, waiting ${r.duration} s`);
+            break;
+          }
+          const key = `${asset}|${r.id}|${s.since}`;
+          s.openedAt = ts;
+          s.request = key;
+          move('open', seen.reason);
+          triggers.push({ asset, rule: r, ts, value, reason: seen.reason, key, ...(r.kind === 'meter' && s.due !== undefined ? { due: s.due } : {}) });
+          break;
+        }
+        case 'acknowledged':
+          if (seen.clear) this.rearm(asset, r, s, ts, transitions, value);
+          break;
+        default:
+          break; // open: one request per condition; further readings change nothing
+      }
+    }
+    return { triggers, transitions };
+  }
+
+  private rearm(asset: string, r: RuleDef, s: RuleState, ts: number, transitions: Transition[], value?: unknown): void {
+    transitions.push({ asset, rule: r.id, ruleName: r.name, from: s.phase, to: 'armed', ts, ...(value === undefined ? {} : { value }), reason: r.kind === 'meter' ? `next due at ${fmt(s.due ?? 0)}` : 'condition cleared' });
+    s.phase = 'armed';
+    delete s.since;
+    delete s.request;
+    delete s.openedAt;
+    if (this.options.cooldownMs > 0) s.cooldownUntil = ts + this.options.cooldownMs;
+  }
+
+  /**
+   * The request for (asset, rule) was acknowledged or closed (an input command, or the ERP's answer). Re-arms at once
+   * when the condition has cleared, else after it clears. `rule` undefined: every open rule of the asset.
+   */
+  acknowledge(asset: string, ts: number, rule?: string): Transition[] {
+    const transitions: Transition[] = [];
+    for (const r of this.rules.filter((x) => rule === undefined || x.id === rule || x.name === rule)) {
+      const s = this.state.assets[asset]?.[r.id];
+      if (!s || s.phase !== 'open') continue;
+      if (r.kind === 'meter') {
+        // the next due value: one interval on, past the counter if it ran far ahead
+        const last = num(s.lastValue) ?? 0;
+        let due = (s.due ?? r.interval!) + r.interval!;
+        while (due - (r.lead ?? 0) <= last) due += r.interval!;
+        s.due = due;
+        s.clear = true;
+      }
+      if (s.clear) this.rearm(asset, r, s, ts, transitions);
+      else {
+        transitions.push({ asset, rule: r.id, ruleName: r.name, from: 'open', to: 'acknowledged', ts, reason: 'acknowledged; re-arms when the condition clears' });
+        s.phase = 'acknowledged';
+      }
+    }
+    return transitions;
+  }
+
+  /** Evaluates one value: whether the condition is active, whether it is clear (past reset), and why. */
+  private evaluate(r: RuleDef, s: RuleState, ts: number, raw: unknown): { active: boolean; clear: boolean; reason: string; since?: number } | undefined {
+    const name = r.property.replace(/^payload\./, '');
+    switch (r.kind) {
+      case 'threshold': {
+        const v = num(raw);
+        if (v === undefined) return undefined;
+        s.lastValue = v;
+        const active = compare(v, r.operator!, r.limit!);
+        return { active, clear: !active && cleared(v, r.operator!, r.reset ?? r.limit!), reason: `${name} ${fmt(v)} ${r.operator} ${fmt(r.limit!)}${r.duration ? ` for ${r.duration} s` : ''}` };
+      }
+      case 'rate': {
+        const v = num(raw);
+        if (v === undefined) return undefined;
+        const w = r.window! * MIN;
+        const samples = (s.samples ?? []).filter(([t]) => t >= ts - w && t < ts);
+        samples.push([ts, v]);
+        s.samples = samples;
+        const [t0, v0] = samples[0]!;
+        if (ts - t0 < w / 2) return { active: false, clear: s.clear, reason: 'not enough history' };
+        const perMin = ((v - v0) / (ts - t0)) * MIN;
+        const active = compare(perMin, r.operator!, r.limit!);
+        return { active, clear: !active && cleared(perMin, r.operator!, r.reset ?? r.limit!), reason: `${name} changes ${fmt(perMin)}/min ${r.operator} ${fmt(r.limit!)}/min over ${r.window} min` };
+      }
+      case 'count': {
+        const stopped = r.codes!.includes(String(raw));
+        const wasStopped = s.lastValue !== undefined && r.codes!.includes(String(s.lastValue));
+        s.lastValue = raw;
+        const stops = (s.stops ?? []).filter((t) => t > ts - r.window! * MIN);
+        if (stopped && !wasStopped) stops.push(ts);
+        s.stops = stops;
+        const active = stops.length >= r.limit!;
+        return { active, clear: stops.length < (r.reset ?? r.limit!), reason: `${stops.length} stops (${r.codes!.join(', ')}) in ${r.window} min ≥ ${r.limit}`, since: stops[0] };
+      }
+      case 'downtime': {
+        const stopped = r.codes!.includes(String(raw));
+        const w = r.window! * MIN;
+        const downs = (s.downs ?? []).filter(([, end]) => end > ts - w);
+        if (stopped && (s.downSince === undefined || s.downSince === null)) s.downSince = ts;
+        if (!stopped && s.downSince !== undefined && s.downSince !== null) {
+          downs.push([s.downSince, ts]);
+          s.downSince = null;
+        }
+        s.downs = downs;
+        s.lastValue = raw;
+        const from = ts - w;
+        const down = downs.reduce((sum, [a, b]) => sum + (b - Math.max(a, from)), 0) + (s.downSince !== null && s.downSince !== undefined ? ts - Math.max(s.downSince, from) : 0);
+        const minutes = down / MIN;
+        const active = minutes >= r.limit!;
+        return { active, clear: minutes < (r.reset ?? r.limit!), reason: `${fmt(minutes)} min down in ${r.window} min ≥ ${r.limit}` };
+      }
+      case 'reason': {
+        const code = raw === null || raw === undefined ? '' : String(raw);
+        const active = r.codes!.includes(code);
+        s.lastValue = raw;
+        return { active, clear: !active, reason: `stop reason "${code}" means breakdown` };
+      }
+      case 'meter': {
+        const v = num(raw);
+        if (v === undefined) return undefined;
+        s.lastValue = v;
+        const due = s.due ?? r.first ?? r.interval!;
+        s.due = due;
+        const active = v >= due - (r.lead ?? 0);
+        return { active, clear: !active, reason: `${name} ${fmt(v)} reached ${fmt(due - (r.lead ?? 0))} (due at ${fmt(due)}${r.lead ? `, ${fmt(r.lead)} early` : ''})` };
+      }
+      default:
+        return undefined;
+    }
+  }
+}
