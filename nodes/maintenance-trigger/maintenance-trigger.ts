@@ -1,0 +1,173 @@
+// maintenance-trigger node: rules per asset raise one maintenance request per real condition (output 1, ISA-95 JSON),
+// report rule state changes (output 2), and, with an erp-connection, create the notification in the ERP through the
+// same durable outbox as mes-report. Rule state lives in the context store and survives restarts.
+
+import os from 'node:os';
+import path from 'node:path';
+import type { Node, NodeAPI, NodeMessage, NodeMessageInFlow } from 'node-red';
+import type { ErpConnectionNode } from '../erp-connection/types';
+import { maintenanceRequest, NOTIFICATION_DIALECTS, notificationPosting, requestId } from '../lib/maintenance/request';
+import { RuleEngine, type Transition, type Trigger } from '../lib/maintenance/rules';
+import { type NodeOutbox, openNodeOutbox, serveOutboxAdmin } from '../lib/node-red/outbox-node';
+import { errorText, failConfiguration, setStatus, throttledStatus } from '../lib/node-red/status';
+import { toEpochMs } from '../lib/time/timestamp';
+import { type MaintenanceTriggerDef, readSettings } from './settings';
+
+type Send = (msg: Array<NodeMessage | null>) => void;
+type Done = (err?: Error) => void;
+
+const STATE_KEY = 'maintenanceTrigger';
+const STATUS_EVERY_MS = 500;
+
+export = function register(RED: NodeAPI): void {
+  serveOutboxAdmin(RED, 'plantbridge-outbox');
+
+  function MaintenanceTrigger(this: Node, def: MaintenanceTriggerDef): void {
+    RED.nodes.createNode(this, def);
+    const node = this;
+    const userDir = (RED.settings as unknown as { userDir?: string }).userDir ?? path.join(os.homedir(), '.node-red');
+    let settings: ReturnType<typeof readSettings>;
+    try {
+      settings = readSettings(def, userDir);
+    } catch (err) {
+      failConfiguration(node, RED._('maintenance-trigger.status.configError'), `${RED._('maintenance-trigger.errors.config')}: ${errorText(err)}`);
+      return;
+    }
+    const cfg = settings;
+    const config = def.connection ? (RED.nodes.getNode(def.connection) as ErpConnectionNode | null) : null;
+    const connection = config?.connection;
+    if (def.connection && !connection) {
+      failConfiguration(node, RED._('maintenance-trigger.status.configError'), `${RED._('maintenance-trigger.errors.config')}: ${RED._('maintenance-trigger.errors.badConnection')} ${config?.problem ?? ''}`);
+      return;
+    }
+    if (connection && !(NOTIFICATION_DIALECTS as readonly string[]).includes(connection.dialect.id)) {
+      failConfiguration(node, RED._('maintenance-trigger.status.configError'), `${RED._('maintenance-trigger.errors.config')}: ${connection.dialect.label} ${RED._('maintenance-trigger.errors.noNotifications')} (${NOTIFICATION_DIALECTS.join(', ')})`);
+      return;
+    }
+    let box: NodeOutbox | undefined;
+    if (connection) {
+      try {
+        box = openNodeOutbox(node, { file: cfg.file, sync: 'full', queue: `maintenance:${node.id}`, drain: cfg.drain, connection });
+      } catch (err) {
+        failConfiguration(node, RED._('maintenance-trigger.status.configError'), `${RED._('maintenance-trigger.errors.config')}: ${errorText(err)}`);
+        return;
+      }
+    }
+    const engine = new RuleEngine(cfg.rules, { cooldownMs: cfg.cooldownMs });
+    const context = node.context();
+
+    // ---- status ----------------------------------------------------------------------------------------------------
+    const status = throttledStatus(node, STATUS_EVERY_MS, () => {
+      const phases = engine.phases();
+      const open = phases.filter((p) => p.phase === 'open' || p.phase === 'acknowledged').length;
+      const erp = box?.drainer.current;
+      if (erp && !erp.reachable) return ['error', `${open} ${RED._('maintenance-trigger.status.open')} · ${RED._('maintenance-trigger.status.unreachable')} (${erp.backlog})`];
+      if (erp?.dead) return ['warn', `${open} ${RED._('maintenance-trigger.status.open')} · ${erp.dead} ${RED._('maintenance-trigger.status.dead')}`];
+      return [open ? 'warn' : 'ok', `${open} ${RED._('maintenance-trigger.status.open')}, ${phases.length - open} ${RED._('maintenance-trigger.status.armed')}${erp?.backlog ? ` · ${erp.backlog} ${RED._('maintenance-trigger.status.queued')}` : ''}`];
+    });
+    if (box) {
+      box.drainer.on('state', () => status.update());
+      box.drainer.on('done', (e: { key: string; meta: unknown }, answer: unknown) => {
+        const m = e.meta as { asset: string; rule: string };
+        node.send([null, { topic: m.asset, payload: { asset: m.asset, rule: m.rule, event: 'created-in-erp', request: e.key, answer } } as NodeMessage]);
+      });
+      box.drainer.on('dead', (e: { key: string; meta: unknown }, reason: string) => {
+        const m = e.meta as { asset: string; rule: string };
+        const msg = { topic: m.asset, payload: { asset: m.asset, rule: m.rule, event: 'erp-rejected', request: e.key, reason } } as NodeMessage;
+        node.error(`${RED._('maintenance-trigger.errors.dead')} ${m.asset}: ${reason}`, msg);
+        node.send([null, msg]);
+        status.update(true);
+      });
+      box.drainer.on('fault', (err: unknown) => node.error(`${RED._('maintenance-trigger.errors.fault')}: ${errorText(err)}`));
+    }
+
+    // ---- state: restored before the first message -------------------------------------------------------------------
+    let ready = false;
+    const waiting: Array<() => void> = [];
+    setStatus(node, 'idle', RED._('maintenance-trigger.status.loading'));
+    context.get(STATE_KEY, cfg.store, (err: Error | undefined, saved: unknown) => {
+      if (err) node.error(`${RED._('maintenance-trigger.errors.load')}: ${errorText(err)}`);
+      else engine.restore(saved);
+      ready = true;
+      status.update(true);
+      for (const run of waiting.splice(0)) run();
+    });
+    const persist = (cb: (err?: Error) => void): void => context.set(STATE_KEY, engine.snapshot(), cfg.store, (err?: Error) => cb(err ?? undefined));
+
+    const asTransition = (t: Transition): NodeMessage => ({ topic: t.asset, payload: { ...t, event: t.to } }) as NodeMessage;
+
+    const handle = (msg: NodeMessageInFlow, send: Send, done: Done): void => {
+      const m = msg as NodeMessageInFlow & { command?: unknown; rule?: unknown; timestamp?: unknown };
+      const t = toEpochMs(m.timestamp);
+      const ts = t === undefined || Number.isNaN(t) ? Date.now() : t;
+      const assetValue = RED.util.getMessageProperty(msg, cfg.assetProperty) as unknown;
+      const asset = assetValue === undefined || assetValue === null || assetValue === '' ? undefined : String(assetValue);
+      const finish = (transitions: Transition[], triggers: Trigger[]): void => {
+        const requests = triggers.map((tr): NodeMessage => {
+          const out = RED.util.cloneMessage(msg) as NodeMessage & { maintenance?: unknown };
+          out.topic = tr.asset;
+          out.payload = maintenanceRequest(tr);
+          out.maintenance = { asset: tr.asset, rule: tr.rule.id, ruleName: tr.rule.name, kind: tr.rule.kind, priority: tr.rule.priority ?? 'medium', reason: tr.reason, value: tr.value, request: requestId(tr), ...(tr.due !== undefined ? { due: tr.due } : {}) };
+          return out;
+        });
+        const after = (err?: Error): void => {
+          if (err) return done(new Error(`${RED._('maintenance-trigger.errors.save')}: ${errorText(err)}`));
+          for (const r of requests) send([r, null]);
+          for (const tr of transitions) send([null, asTransition(tr)]);
+          status.update();
+          done();
+        };
+        persist((err) => {
+          if (err || !box || !triggers.length || !connection) return after(err);
+          const entries = triggers.map((tr) => {
+            const posting = notificationPosting(connection.dialect.id, tr, { timeZone: connection.settings.timeZone || 'UTC', ...(cfg.restPath ? { path: cfg.restPath } : {}) });
+            return { orderKey: tr.asset, key: posting.key, kind: posting.kind, payload: posting.payload, meta: { asset: tr.asset, rule: tr.rule.id } };
+          });
+          box.enqueue(entries, (result) => after(result instanceof Error ? new Error(`${RED._('maintenance-trigger.errors.enqueue')}: ${errorText(result)}`) : undefined));
+        });
+      };
+
+      if (typeof m.command === 'string') {
+        const rule = typeof m.rule === 'string' && m.rule ? m.rule : undefined;
+        if (m.command === 'ack' || m.command === 'close') {
+          if (!asset) return done(new Error(`${RED._('maintenance-trigger.errors.noAsset')} (${cfg.assetProperty})`));
+          return finish(engine.acknowledge(asset, ts, rule), []);
+        }
+        if (m.command === 'status') {
+          send([null, { ...msg, payload: engine.phases().filter((p) => !asset || p.asset === asset) } as NodeMessage]);
+          return done();
+        }
+        return done(new Error(`${RED._('maintenance-trigger.errors.command')} "${m.command}" (ack, close, status)`));
+      }
+      if (!asset) return done(new Error(`${RED._('maintenance-trigger.errors.noAsset')} (msg.${cfg.assetProperty})`));
+      const values: Record<string, unknown> = {};
+      for (const r of cfg.rules) {
+        const v = RED.util.getMessageProperty(msg, r.property) as unknown;
+        if (v !== undefined) values[r.id] = v;
+      }
+      if (!Object.keys(values).length) return done(new Error(`${RED._('maintenance-trigger.errors.noValue')}: ${[...new Set(cfg.rules.map((r) => r.property))].join(', ')}`));
+      const { triggers, transitions } = engine.push(asset, ts, values);
+      finish(transitions, triggers);
+    };
+
+    node.on('input', (msg: NodeMessageInFlow, send: Send, done: Done) => {
+      const run = (): void => {
+        try {
+          handle(msg, send, done);
+        } catch (err) {
+          done(new Error(errorText(err)));
+        }
+      };
+      if (ready) run();
+      else waiting.push(run);
+    });
+
+    node.on('close', (_removed: boolean, closed: () => void) => {
+      status.stop();
+      if (box) void box.close().finally(closed);
+      else closed();
+    });
+  }
+
+  RED.nodes.registerType('maintenance-trigger', MaintenanceTrigger);
+};
