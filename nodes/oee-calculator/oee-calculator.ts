@@ -82,6 +82,7 @@ export = function register(RED: NodeAPI): void {
       for (const r of results) lastEmitted.set(r.machine, r);
       const msgs = results.map((r, i): NodeMessage => {
         const base: NodeMessage = incoming ? (i === 0 ? incoming : (RED.util.cloneMessage(incoming) as NodeMessage)) : {};
+        delete (base as { command?: unknown }).command; // a command is consumed here, not passed on
         base.topic = r.machine;
         base.payload = r;
         return base;

@@ -10,6 +10,7 @@ import connectionNode from '../../nodes/erp-connection/erp-connection';
 import fetchNode from '../../nodes/erp-order-fetch/erp-order-fetch';
 import mapperNode from '../../nodes/isa95-mapper/isa95-mapper';
 import reportNode from '../../nodes/mes-report/mes-report';
+import triggerNode from '../../nodes/maintenance-trigger/maintenance-trigger';
 import oeeNode from '../../nodes/oee-calculator/oee-calculator';
 import { ErpSimulator } from '../../sim/erp/server';
 import calendarNode from '../../nodes/shift-calendar/shift-calendar';
@@ -186,5 +187,42 @@ describe('example flow: 02 production to inventory', function () {
     const last = variance[variance.length - 1]!.payload as { actual: { reports: number; good: number }; planned: { quantity: number }; attainment: number };
     assert.equal(last.actual.reports, 2);
     assert.ok(last.planned.quantity > 0 && last.attainment > 0 && last.attainment < 0.3, JSON.stringify(last));
+  });
+});
+
+describe('example flow: 04 equipment to maintenance', function () {
+  this.timeout(60_000);
+  const sim = new ErpSimulator({ orders: 5 });
+  before(async () => {
+    await sim.start();
+  });
+  after(async () => {
+    await helper.unload();
+    await sim.stop();
+  });
+
+  it('raises one SAP maintenance notification per real condition from three simulated machines over three hours', async () => {
+    const outbox = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'e2m-')), 'outbox.db');
+    const { flow, credentials } = shipped((f) => f.startsWith('04 '), sim, (n) => (n.type === 'maintenance-trigger' ? { ...n, file: outbox, rate: 100 } : n));
+    await helper.load([connectionNode, triggerNode, oeeNode, core.inject, core.function, core.switch, core.debug, core.comment, core.catch], flow, credentials);
+    const requests: Array<{ asset: string; rule: string }> = [];
+    node('pb-e2m-requests').on('input', (m: NodeMessage) => requests.push((m as unknown as { maintenance: { asset: string; rule: string } }).maintenance));
+    const errors: NodeMessage[] = [];
+    node('pb-e2m-errors').on('input', (m: NodeMessage) => errors.push(m));
+    const start = Date.parse('2026-11-24T06:00:00Z');
+    for (let s = 0; s < 3 * 3600; s++) {
+      node('pb-e2m-sim').receive({ timestamp: start + s * 1000 });
+      if (s % 500 === 0) await new Promise((r) => setImmediate(r));
+    }
+    // once every machine event has reached the OEE node: its figures at the end, into the rules as well
+    await new Promise((r) => setTimeout(r, 500));
+    node('pb-e2m-oee').receive({ command: 'report', timestamp: start + 3 * 3600 * 1000 });
+    for (let i = 0; i < 200 && sim.bookings.length < requests.length; i++) await new Promise((r) => setTimeout(r, 25));
+    await new Promise((r) => setTimeout(r, 300));
+    assert.ok(requests.length >= 2, `${requests.length} requests`);
+    const pairs = requests.map((r) => `${r.asset}/${r.rule}`);
+    assert.equal(new Set(pairs).size, pairs.length, 'one request per asset and rule while it is open');
+    assert.equal(sim.bookings.filter((b) => b.kind === 'maintenance-notification').length, requests.length, 'one notification per request');
+    assert.deepEqual(errors, []);
   });
 });

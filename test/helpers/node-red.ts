@@ -39,6 +39,7 @@ export const core = {
   function: require('@node-red/nodes/core/function/10-function.js') as unknown,
   inject: require('@node-red/nodes/core/common/20-inject.js') as unknown,
   change: require('@node-red/nodes/core/function/15-change.js') as unknown,
+  switch: require('@node-red/nodes/core/function/10-switch.js') as unknown,
   debug: require('@node-red/nodes/core/common/21-debug.js') as unknown,
   comment: require('@node-red/nodes/core/common/90-comment.js') as unknown,
   httpRequest: require('@node-red/nodes/core/network/21-httprequest.js') as unknown,
