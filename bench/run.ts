@@ -4,6 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { erpBench } from './cases/erp';
 import { isa95Bench } from './cases/isa95';
+import { maintenanceBench } from './cases/maintenance';
 import { outboxBench } from './cases/outbox';
 import { oeeBench } from './cases/oee';
 import { machine, stopRuntime, table, type CaseResult } from './harness';
@@ -18,6 +19,7 @@ async function main(): Promise<void> {
   if (!only || only === 'oee') results.push(...(await oeeBench(quick ? 20_000 : 100_000, quick ? 1 : 3)));
   if (!only || only === 'erp') results.push(...(await erpBench(quick ? 20_000 : 100_000, quick ? 1 : 3)));
   if (!only || only === 'isa95') results.push(...(await isa95Bench(quick ? 20_000 : 100_000, quick ? 1 : 3)));
+  if (!only || only === 'maintenance') results.push(...(await maintenanceBench(quick ? 20_000 : 100_000, quick ? 1 : 3)));
   if (!only || only === 'outbox') results.push(...(await outboxBench(quick ? 5_000 : 20_000, quick ? 1 : 3)));
   await stopRuntime();
   const report = [
