@@ -13,6 +13,7 @@ import reportNode from '../../nodes/mes-report/mes-report';
 import triggerNode from '../../nodes/maintenance-trigger/maintenance-trigger';
 import oeeNode from '../../nodes/oee-calculator/oee-calculator';
 import { ErpSimulator } from '../../sim/erp/server';
+import { NAV_STATUS } from '../../sim/erp/soap';
 import calendarNode from '../../nodes/shift-calendar/shift-calendar';
 import { readFlowFiles } from '../../scripts/lib/node-red-process';
 import { core, helper, node } from '../helpers/node-red';
@@ -224,5 +225,35 @@ describe('example flow: 04 equipment to maintenance', function () {
     assert.equal(new Set(pairs).size, pairs.length, 'one request per asset and rule while it is open');
     assert.equal(sim.bookings.filter((b) => b.kind === 'maintenance-notification').length, requests.length, 'one notification per request');
     assert.deepEqual(errors, []);
+  });
+});
+
+describe('example flow: 06 legacy SOAP ERP', function () {
+  this.timeout(60_000);
+  const sim = new ErpSimulator({ orders: 60 });
+  before(async () => {
+    await sim.start();
+  });
+  after(async () => {
+    await helper.unload();
+    await sim.stop();
+  });
+
+  it('reads released orders over SOAP (WSDL, ReadMultiple, bookmarks) and delivers B2MML V0600 schedules to the MES', async () => {
+    const { flow, credentials } = shipped((f) => f.startsWith('06 '), sim);
+    await helper.load([connectionNode, fetchNode, mapperNode, core.inject, core.change, core.debug, core.comment, core.catch, core.httpRequest], flow, credentials);
+    const errors: NodeMessage[] = [];
+    node('pb-soap-errors').on('input', (m: NodeMessage) => errors.push(m));
+    const answers: NodeMessage[] = [];
+    node('pb-soap-answer').on('input', (m: NodeMessage) => answers.push(m));
+    node('pb-soap-fetch').receive({});
+    const released = sim.orders.filter((o) => NAV_STATUS[o.status] === 'Released');
+    assert.ok(released.length > 5);
+    for (let i = 0; i < 400 && answers.length < released.length; i++) await new Promise((r) => setTimeout(r, 25));
+    assert.deepEqual(errors, []);
+    assert.equal(sim.mesInbox.filter((d) => d.path === '/mes/production-schedule').length, released.length);
+    const doc = sim.mesInbox.find((d) => d.path === '/mes/production-schedule')!;
+    assert.match(doc.body, /<ProcessProductionSchedule xmlns="http:\/\/www.mesa.org\/xml\/B2MML-V0600"/);
+    if (hasXmllint()) assert.equal(validate(doc.body, XSD.scheduleV0600), '');
   });
 });
