@@ -257,3 +257,49 @@ describe('example flow: 06 legacy SOAP ERP', function () {
     if (hasXmllint()) assert.equal(validate(doc.body, XSD.scheduleV0600), '');
   });
 });
+
+describe('example flow: 05 actual vs planned (closed loop)', function () {
+  this.timeout(60_000);
+  const sim = new ErpSimulator({ orders: 120 });
+  before(async () => {
+    await sim.start();
+  });
+  after(async () => {
+    await helper.unload();
+    await sim.stop();
+  });
+
+  it('turns delays into re-plan suggestions, low yield into quality checks and low availability into maintenance requests', async () => {
+    const outbox = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'loop-')), 'outbox.db');
+    const { flow, credentials } = shipped((f) => f.startsWith('05 '), sim, (n) => (n.type === 'mes-report' ? { ...n, file: outbox, rate: 50 } : n));
+    await helper.load([connectionNode, fetchNode, reportNode, triggerNode, oeeNode, core.inject, core.function, core.debug, core.comment, core.catch], flow, credentials);
+    const got = (id: string): NodeMessage[] => {
+      const list: NodeMessage[] = [];
+      node(id).on('input', (m: NodeMessage) => list.push(m));
+      return list;
+    };
+    const replans = got('pb-loop-replan');
+    const quality = got('pb-loop-quality');
+    const maintenance = got('pb-loop-requests');
+    const errors = got('pb-loop-errors');
+    node('pb-loop-fetch').receive({});
+    for (let i = 0; i < 200 && sim.bookings.length < 8; i++) await new Promise((r) => setTimeout(r, 25));
+    const start = Date.parse('2026-11-24T06:00:00Z');
+    for (let s = 0; s < 2 * 3600; s++) {
+      node('pb-loop-msim').receive({ timestamp: start + s * 1000 });
+      if (s % 500 === 0) await new Promise((r) => setImmediate(r));
+    }
+    await new Promise((r) => setTimeout(r, 500));
+    node('pb-loop-oee').receive({ command: 'report', timestamp: start + 2 * 3600 * 1000 });
+    await new Promise((r) => setTimeout(r, 300));
+    assert.deepEqual(errors, []);
+    const late = (replans.map((m) => m.payload) as Array<{ order: string; delayMinutes: number }>);
+    assert.ok(late.length > 0 && late.every((a) => Number(a.order) % 2 === 0 && a.delayMinutes >= 120), JSON.stringify(late));
+    const checks = quality.map((m) => m.payload) as Array<{ order: string; yield: number; lots: string[] }>;
+    assert.ok(checks.every((c) => c.yield < 0.95 && c.lots.length === 1), JSON.stringify(checks));
+    assert.ok(checks.some((c) => Number(c.order) % 3 === 0), 'the poor-yield orders are checked');
+    const machines = maintenance.map((m) => (m as unknown as { maintenance: { asset: string } }).maintenance.asset);
+    assert.ok(machines.length > 0, 'a machine fell below 70 % availability');
+    assert.equal(new Set(machines).size, machines.length, 'one request per machine until acknowledged');
+  });
+});
