@@ -2,13 +2,11 @@
 // report rule state changes (output 2), and, with an erp-connection, create the notification in the ERP through the
 // same durable outbox as mes-report. Rule state lives in the context store and survives restarts.
 
-import os from 'node:os';
-import path from 'node:path';
 import type { Node, NodeAPI, NodeMessage, NodeMessageInFlow } from 'node-red';
 import type { ErpConnectionNode } from '../erp-connection/types';
 import { maintenanceRequest, NOTIFICATION_DIALECTS, notificationPosting, requestId } from '../lib/maintenance/request';
 import { RuleEngine, type Transition, type Trigger } from '../lib/maintenance/rules';
-import { type NodeOutbox, openNodeOutbox, serveOutboxAdmin } from '../lib/node-red/outbox-node';
+import { type NodeOutbox, openNodeOutbox, outboxFile, serveOutboxAdmin } from '../lib/node-red/outbox-node';
 import { errorText, failConfiguration, setStatus, throttledStatus } from '../lib/node-red/status';
 import { toEpochMs } from '../lib/time/timestamp';
 import { type MaintenanceTriggerDef, readSettings } from './settings';
@@ -25,10 +23,9 @@ export = function register(RED: NodeAPI): void {
   function MaintenanceTrigger(this: Node, def: MaintenanceTriggerDef): void {
     RED.nodes.createNode(this, def);
     const node = this;
-    const userDir = (RED.settings as unknown as { userDir?: string }).userDir ?? path.join(os.homedir(), '.node-red');
     let settings: ReturnType<typeof readSettings>;
     try {
-      settings = readSettings(def, userDir);
+      settings = readSettings(def);
     } catch (err) {
       failConfiguration(node, RED._('maintenance-trigger.status.configError'), `${RED._('maintenance-trigger.errors.config')}: ${errorText(err)}`);
       return;
@@ -47,7 +44,7 @@ export = function register(RED: NodeAPI): void {
     let box: NodeOutbox | undefined;
     if (connection) {
       try {
-        box = openNodeOutbox(node, { file: cfg.file, sync: 'full', queue: `maintenance:${node.id}`, drain: cfg.drain, connection });
+        box = openNodeOutbox(node, { file: outboxFile(RED, def.file), sync: 'full', queue: `maintenance:${node.id}`, drain: cfg.drain, connection });
       } catch (err) {
         failConfiguration(node, RED._('maintenance-trigger.status.configError'), `${RED._('maintenance-trigger.errors.config')}: ${errorText(err)}`);
         return;

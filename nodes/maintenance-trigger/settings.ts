@@ -1,6 +1,5 @@
 // maintenance-trigger settings: the rule rows of the edit dialog → typed rules, with every problem named.
 
-import path from 'node:path';
 import type { NodeDef } from 'node-red';
 import { type Operator, type Priority, type RuleDef, type RuleKind, ruleProblems } from '../lib/maintenance/rules';
 import { assertConfigVersion, SettingsReader } from '../lib/node-red/config';
@@ -47,7 +46,6 @@ export interface TriggerSettings {
   assetProperty: string;
   cooldownMs: number;
   store: string | undefined;
-  file: string;
   drain: DrainerOptions;
   restPath: string | undefined;
 }
@@ -69,7 +67,7 @@ export function toRule(row: RuleRow, i: number): RuleDef {
   return r;
 }
 
-export function readSettings(def: MaintenanceTriggerDef, userDir: string): TriggerSettings {
+export function readSettings(def: MaintenanceTriggerDef): TriggerSettings {
   assertConfigVersion(def.version, CONFIG_VERSION);
   const r = new SettingsReader();
   const rules = (def.rules ?? []).map(toRule);
@@ -83,7 +81,6 @@ export function readSettings(def: MaintenanceTriggerDef, userDir: string): Trigg
     assetProperty,
     cooldownMs: r.num('cooldown', def.cooldown, 0, 0, 31_536_000) * 1000,
     store: def.store || undefined,
-    file: def.file?.trim() ? (path.isAbsolute(def.file.trim()) ? def.file.trim() : path.join(userDir, def.file.trim())) : path.join(userDir, 'plantbridge', 'outbox.db'),
     drain: {
       ratePerSecond: r.num('rate', def.rate, 1, 0.01, 1000),
       concurrency: 1,

@@ -3,8 +3,6 @@
 // sends the backlog in order per order key, rate-limited, with back-off and dead letters. Admin endpoints list, retry
 // and purge the dead letters.
 
-import os from 'node:os';
-import path from 'node:path';
 import type { Node, NodeAPI, NodeMessage, NodeMessageInFlow } from 'node-red';
 import type { ErpConnectionNode } from '../erp-connection/types';
 import { allDialects, PLUGIN_TYPE } from '../lib/erp/registry';
@@ -12,7 +10,7 @@ import { Mapper } from '../lib/isa95/mapper';
 import type { ProductionReport } from '../lib/isa95/report';
 import { addReport, type Plan, type Progress, variance } from '../lib/isa95/variance';
 import { errorText, failConfiguration, setStatus, throttledStatus } from '../lib/node-red/status';
-import { type NodeOutbox, openNodeOutbox, serveOutboxAdmin } from '../lib/node-red/outbox-node';
+import { type NodeOutbox, openNodeOutbox, outboxFile, serveOutboxAdmin } from '../lib/node-red/outbox-node';
 import type { NewEntry } from '../lib/outbox/outbox';
 import { toEpochMs } from '../lib/time/timestamp';
 import { type MesReportDef, readSettings } from './settings';
@@ -47,11 +45,9 @@ export = function register(RED: NodeAPI): void {
   function MesReport(this: Node, def: MesReportDef): void {
     RED.nodes.createNode(this, def);
     const node = this;
-    // Node-RED's own default user directory when the runtime does not say (embedded runtimes, test helpers)
-    const userDir = (RED.settings as unknown as { userDir?: string }).userDir ?? path.join(os.homedir(), '.node-red');
     let settings: ReturnType<typeof readSettings>;
     try {
-      settings = readSettings(def, userDir);
+      settings = readSettings(def);
     } catch (err) {
       failConfiguration(node, RED._('mes-report.status.configError'), `${RED._('mes-report.errors.config')}: ${errorText(err)}`);
       return;
@@ -79,7 +75,7 @@ export = function register(RED: NodeAPI): void {
     );
     let box: NodeOutbox;
     try {
-      box = openNodeOutbox(node, { file: settings.file, sync: settings.sync, queue: settings.queue, drain: settings.drain, connection });
+      box = openNodeOutbox(node, { file: outboxFile(RED, def.file), sync: settings.sync, queue: settings.queue, drain: settings.drain, connection });
     } catch (err) {
       failConfiguration(node, RED._('mes-report.status.configError'), `${RED._('mes-report.errors.config')}: ${errorText(err)}`);
       return;

@@ -1,6 +1,5 @@
 // mes-report settings from the edit dialog, with every problem named.
 
-import path from 'node:path';
 import type { NodeDef } from 'node-red';
 import { POSTING_PROFILES } from '../lib/isa95/profiles';
 import { assertConfigVersion, configFlag, SettingsReader } from '../lib/node-red/config';
@@ -35,7 +34,6 @@ export interface MesReportDef extends NodeDef {
 
 export interface MesReportSettings {
   posting: string;
-  file: string;
   queue: string;
   drain: DrainerOptions;
   sync: 'full' | 'normal';
@@ -45,7 +43,7 @@ export interface MesReportSettings {
   postingExtras: { company?: string; path?: string; soapOperation?: string; soapRecord?: string };
 }
 
-export function readSettings(def: MesReportDef, userDir: string): MesReportSettings {
+export function readSettings(def: MesReportDef): MesReportSettings {
   assertConfigVersion(def.version, CONFIG_VERSION);
   const r = new SettingsReader();
   const posting = def.posting || 'auto';
@@ -54,11 +52,9 @@ export function readSettings(def: MesReportDef, userDir: string): MesReportSetti
   if (sync !== 'full' && sync !== 'normal') r.problems.push(`sync must be full or normal, got "${String(def.sync)}"`);
   const queue = def.queue?.trim() || def.id;
   if (!/^[\w.:-]{1,100}$/.test(queue)) r.problems.push(`queue name "${queue}": letters, digits, _ . : - only`);
-  const file = def.file?.trim() ? (path.isAbsolute(def.file.trim()) ? def.file.trim() : path.join(userDir, def.file.trim())) : path.join(userDir, 'plantbridge', 'outbox.db');
   const text = (v: string | undefined): string | undefined => v?.trim() || undefined;
   const s: MesReportSettings = {
     posting,
-    file,
     queue,
     drain: {
       ratePerSecond: r.num('rate', def.rate, 5, 0.01, 10_000),

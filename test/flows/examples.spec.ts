@@ -63,6 +63,20 @@ describe('example flow: OEE per machine and shift', function () {
   });
 });
 
+/** A suite for one shipped example, with an ERP simulator of `orders` orders around it. */
+function withSimulator(title: string, orders: number, body: (sim: ErpSimulator) => void): void {
+  describe(title, function () {
+    this.timeout(60_000);
+    const sim = new ErpSimulator({ orders });
+    before(() => sim.start());
+    after(async () => {
+      await helper.unload();
+      await sim.stop();
+    });
+    body(sim);
+  });
+}
+
 /** A shipped example as the test runs it: pointed at this test's simulator, its timers left to the test. */
 function shipped(match: (name: string) => boolean, sim: ErpSimulator, change: (n: Record<string, unknown>) => Record<string, unknown> = (n) => n): { flow: Array<Record<string, unknown>>; credentials: Record<string, unknown> } {
   const file = readFlowFiles(path.join(ROOT, 'examples')).find((f) => match(path.basename(f.file)));
@@ -75,16 +89,7 @@ function shipped(match: (name: string) => boolean, sim: ErpSimulator, change: (n
   return { flow, credentials };
 }
 
-describe('example flow: released orders from the ERP', function () {
-  this.timeout(60_000);
-  const sim = new ErpSimulator({ orders: 250 });
-  before(async () => {
-    await sim.start();
-  });
-  after(async () => {
-    await helper.unload();
-    await sim.stop();
-  });
+withSimulator('example flow: released orders from the ERP', 250, (sim) => {
 
   it('sends every released SAP order once with its operations, then only changes', async () => {
     const { flow, credentials } = shipped((f) => f.includes('Released orders'), sim);
@@ -116,16 +121,7 @@ describe('example flow: released orders from the ERP', function () {
   });
 });
 
-describe('example flow: 01 orders to production', function () {
-  this.timeout(60_000);
-  const sim = new ErpSimulator({ orders: 120 });
-  before(async () => {
-    await sim.start();
-  });
-  after(async () => {
-    await helper.unload();
-    await sim.stop();
-  });
+withSimulator('example flow: 01 orders to production', 120, (sim) => {
 
   it('delivers each released order to the MES as a valid B2MML schedule, and publishes a JSON work order per order', async () => {
     const { flow, credentials } = shipped((f) => f.startsWith('01 '), sim);
@@ -155,16 +151,7 @@ describe('example flow: 01 orders to production', function () {
   });
 });
 
-describe('example flow: 02 production to inventory', function () {
-  this.timeout(60_000);
-  const sim = new ErpSimulator({ orders: 120 });
-  before(async () => {
-    await sim.start();
-  });
-  after(async () => {
-    await helper.unload();
-    await sim.stop();
-  });
+withSimulator('example flow: 02 production to inventory', 120, (sim) => {
 
   it('books the simulated MES results as SAP confirmations once each, with actual vs planned per order', async () => {
     const outbox = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'p2i-')), 'outbox.db');
@@ -191,16 +178,7 @@ describe('example flow: 02 production to inventory', function () {
   });
 });
 
-describe('example flow: 04 equipment to maintenance', function () {
-  this.timeout(60_000);
-  const sim = new ErpSimulator({ orders: 5 });
-  before(async () => {
-    await sim.start();
-  });
-  after(async () => {
-    await helper.unload();
-    await sim.stop();
-  });
+withSimulator('example flow: 04 equipment to maintenance', 5, (sim) => {
 
   it('raises one SAP maintenance notification per real condition from three simulated machines over three hours', async () => {
     const outbox = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'e2m-')), 'outbox.db');
@@ -228,16 +206,7 @@ describe('example flow: 04 equipment to maintenance', function () {
   });
 });
 
-describe('example flow: 06 legacy SOAP ERP', function () {
-  this.timeout(60_000);
-  const sim = new ErpSimulator({ orders: 60 });
-  before(async () => {
-    await sim.start();
-  });
-  after(async () => {
-    await helper.unload();
-    await sim.stop();
-  });
+withSimulator('example flow: 06 legacy SOAP ERP', 60, (sim) => {
 
   it('reads released orders over SOAP (WSDL, ReadMultiple, bookmarks) and delivers B2MML V0600 schedules to the MES', async () => {
     const { flow, credentials } = shipped((f) => f.startsWith('06 '), sim);
@@ -258,16 +227,7 @@ describe('example flow: 06 legacy SOAP ERP', function () {
   });
 });
 
-describe('example flow: 05 actual vs planned (closed loop)', function () {
-  this.timeout(60_000);
-  const sim = new ErpSimulator({ orders: 120 });
-  before(async () => {
-    await sim.start();
-  });
-  after(async () => {
-    await helper.unload();
-    await sim.stop();
-  });
+withSimulator('example flow: 05 actual vs planned (closed loop)', 120, (sim) => {
 
   it('turns delays into re-plan suggestions, low yield into quality checks and low availability into maintenance requests', async () => {
     const outbox = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'loop-')), 'outbox.db');

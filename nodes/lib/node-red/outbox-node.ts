@@ -2,6 +2,8 @@
 // file, group commit of everything that arrives in one tick, the drainer sending through an erp-connection, and the
 // admin endpoints (Node-RED's admin auth) to inspect, retry and purge.
 
+import os from 'node:os';
+import path from 'node:path';
 import type { Node, NodeAPI } from 'node-red';
 import type { ErpConnection } from '../erp/connection';
 import { Drainer, type DrainerOptions } from '../outbox/drainer';
@@ -57,6 +59,18 @@ export function serveOutboxAdmin(RED: NodeAPI, permission: string): void {
     const l = find(String(req.params.id), res);
     if (l) res.json({ purged: l.outbox.purgeDead(l.queue, ids(req.body)) });
   });
+}
+
+/**
+ * The outbox database file: the configured one (relative to the user directory), else
+ * <userDir>/plantbridge/outbox.db. Without a userDir from the runtime (embedded runtimes, test helpers), Node-RED's
+ * own default ~/.node-red.
+ */
+export function outboxFile(RED: NodeAPI, configured: string | undefined): string {
+  const userDir = (RED.settings as unknown as { userDir?: string }).userDir ?? path.join(os.homedir(), '.node-red');
+  const f = configured?.trim();
+  if (!f) return path.join(userDir, 'plantbridge', 'outbox.db');
+  return path.isAbsolute(f) ? f : path.join(userDir, f);
 }
 
 export interface NodeOutboxOptions {
