@@ -284,6 +284,37 @@ describe('editor in Chromium', function () {
     await page.context().close();
   });
 
+  it('edits the example maintenance-trigger rules: kind-specific fields, an invalid row marks the node, saved valid', async () => {
+    const page = await open('en-US');
+    await page.evaluate(() => RED.editor.edit(RED.nodes.node('pb-e2m-rules')));
+    await page.waitForSelector('#node-input-rules-container .mt-kind', { state: 'visible' });
+    const rows = page.locator('#node-input-rules-container li');
+    assert.equal(await rows.count(), 3);
+    const second = rows.nth(1);
+    assert.ok(await second.locator('.mt-codes').isVisible(), 'a reason rule asks for codes');
+    await second.locator('.mt-kind').selectOption('meter');
+    assert.ok(!(await second.locator('.mt-codes').isVisible()) && (await second.locator('.mt-interval').isVisible()), 'a meter asks for the interval instead');
+    await second.locator('.mt-property').fill('payload.runtimeHours');
+    await page.click('#node-dialog-ok');
+    await page.waitForSelector('#node-input-rules-container', { state: 'detached' });
+    assert.equal(await page.evaluate(() => RED.nodes.node('pb-e2m-rules')!.valid), false, 'a meter without an interval is invalid');
+
+    await page.evaluate(() => RED.editor.edit(RED.nodes.node('pb-e2m-rules')));
+    await page.waitForSelector('#node-input-rules-container .mt-kind', { state: 'visible' });
+    await page.locator('#node-input-rules-container li').nth(1).locator('.mt-interval').fill('500');
+    await page.locator('#node-input-rules-container li').nth(1).locator('.mt-lead').fill('20');
+    await page.screenshot({ path: path.join(SHOTS, 'dialog-maintenance-trigger.png') });
+    await page.click('#node-dialog-ok');
+    await page.waitForSelector('#node-input-rules-container', { state: 'detached' });
+    const saved = await page.evaluate(() => {
+      const n = RED.nodes.node('pb-e2m-rules')!;
+      return { valid: n.valid, rule: (n.rules as Array<Record<string, unknown>>)[1] };
+    });
+    assert.equal(saved.valid, true);
+    assert.deepEqual(saved.rule, { id: 'breakdown', name: 'Breakdown', kind: 'meter', property: 'payload.runtimeHours', priority: 'urgent', interval: 500, lead: 20 });
+    await page.context().close();
+  });
+
   it('shows help text and the Korean catalog', async () => {
     const en = await open('en-US');
     await en.evaluate(() => RED.sidebar.help.show('oee-calculator'));
