@@ -31,10 +31,10 @@ async function main(): Promise<void> {
   const fresh = !(keep && fs.existsSync(path.join(userDir, 'flows.json')));
   // The shipped flows point at the simulator's default address; follow it when it runs elsewhere (PLANTBRIDGE_SIM_PORT).
   const simUrl = (u: unknown): unknown => (typeof u === 'string' ? u.replace(/^http:\/\/127\.0\.0\.1:8765/, sim.url) : u);
-  const flows = fresh ? flowFiles.flatMap((f) => f.flow).map((n) => (n.type === 'erp-connection' ? { ...n, baseUrl: sim.url } : n.type === 'http request' ? { ...n, url: simUrl(n.url) } : n)) : undefined;
+  const flows = fresh ? flowFiles.flatMap((f) => f.flow).map((n) => (n.type === 'erp-connection' ? { ...n, baseUrl: sim.url, tokenUrl: simUrl(n.tokenUrl) } : n.type === 'http request' ? { ...n, url: simUrl(n.url) } : n)) : undefined;
   if (fresh) {
     // Demo only: the simulator's test credentials, unencrypted in the git-ignored userDir (credentialSecret: false).
-    const creds = Object.fromEntries((flows ?? []).filter((n) => n.type === 'erp-connection').map((n) => [n.id, { user: sim.options.user, password: sim.options.password }]));
+    const creds = Object.fromEntries((flows ?? []).filter((n) => n.type === 'erp-connection').map((n) => [n.id, { user: sim.options.user, password: sim.options.password, clientSecret: sim.options.clientSecret }]));
     fs.mkdirSync(userDir, { recursive: true });
     fs.writeFileSync(path.join(userDir, 'flows_cred.json'), JSON.stringify(creds, null, 2));
   }

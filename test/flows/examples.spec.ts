@@ -82,10 +82,10 @@ function shipped(match: (name: string) => boolean, sim: ErpSimulator, change: (n
   const file = readFlowFiles(path.join(ROOT, 'examples')).find((f) => match(path.basename(f.file)));
   assert.ok(file, 'example not shipped');
   const flow = file.flow.map((n) => {
-    const m = n.type === 'erp-connection' ? { ...n, baseUrl: sim.url } : n.type === 'http request' ? { ...n, url: String(n.url).replace('http://127.0.0.1:8765', sim.url) } : n.type === 'inject' && n.repeat ? { ...n, repeat: '', once: false } : n;
+    const m = n.type === 'erp-connection' ? { ...n, baseUrl: sim.url, tokenUrl: String(n.tokenUrl ?? '').replace('http://127.0.0.1:8765', sim.url) } : n.type === 'http request' ? { ...n, url: String(n.url).replace('http://127.0.0.1:8765', sim.url) } : n.type === 'inject' && n.repeat ? { ...n, repeat: '', once: false } : n;
     return change(m);
   });
-  const credentials = Object.fromEntries(flow.filter((n) => n.type === 'erp-connection').map((n) => [n.id as string, { user: sim.options.user, password: sim.options.password }]));
+  const credentials = Object.fromEntries(flow.filter((n) => n.type === 'erp-connection').map((n) => [n.id as string, { user: sim.options.user, password: sim.options.password, clientSecret: sim.options.clientSecret }]));
   return { flow, credentials };
 }
 
@@ -261,5 +261,29 @@ withSimulator('example flow: 05 actual vs planned (closed loop)', 120, (sim) => 
     const machines = maintenance.map((m) => (m as unknown as { maintenance: { asset: string } }).maintenance.asset);
     assert.ok(machines.length > 0, 'a machine fell below 70 % availability');
     assert.equal(new Set(machines).size, machines.length, 'one request per machine until acknowledged');
+  });
+});
+
+withSimulator('example flow: 03 quality to compliance', 10, (sim) => {
+  it('records every inspected lot in the ERP once, with its quality results, and flags exactly the failing lots', async () => {
+    const outbox = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'q2c-')), 'outbox.db');
+    const { flow, credentials } = shipped((f) => f.startsWith('03 '), sim, (n) => (n.type === 'mes-report' ? { ...n, file: outbox, rate: 100 } : n));
+    await helper.load([connectionNode, reportNode, core.inject, core.function, core.switch, core.debug, core.comment, core.catch], flow, credentials);
+    const flagged: Array<{ lot: string; failed: string[] }> = [];
+    node('pb-q2c-flagged').on('input', (m: NodeMessage) => flagged.push(m.payload as { lot: string; failed: string[] }));
+    const errors: NodeMessage[] = [];
+    node('pb-q2c-errors').on('input', (m: NodeMessage) => errors.push(m));
+    for (let i = 0; i < 8; i++) node('pb-q2c-station').receive({ timestamp: Date.parse('2026-11-23T08:00:00Z') + i * 30_000 });
+    for (let i = 0; i < 200 && sim.bookings.length < 24; i++) await new Promise((r) => setTimeout(r, 25));
+    await new Promise((r) => setTimeout(r, 200));
+    assert.deepEqual(errors, []);
+    const records = sim.bookings.map((b) => b.body as { key: string; lotsProduced: Array<{ lot: string }>; quality: Array<{ lot: string; result: string; characteristic: string }> });
+    assert.equal(records.length, 24, '8 samples of 3 lots');
+    assert.equal(new Set(records.map((r) => r.lotsProduced[0]!.lot)).size, 24);
+    assert.ok(records.every((r) => r.quality.length === 2 && r.quality.every((q) => q.lot === r.lotsProduced[0]!.lot)), 'traceability: each result names its lot');
+    const failing = records.filter((r) => r.quality.some((q) => q.result === 'fail')).map((r) => r.lotsProduced[0]!.lot).sort();
+    assert.ok(failing.length > 0 && failing.length < 24, `${failing.length} failing lots`);
+    assert.deepEqual(flagged.map((f) => f.lot).sort(), failing, 'exactly the failing lots are flagged');
+    assert.ok(flagged.every((f) => f.failed.some((x) => x.startsWith('diameter'))));
   });
 });
