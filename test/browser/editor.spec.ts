@@ -6,14 +6,15 @@ import path from 'node:path';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { linkPack, readFlowFiles, startNodeRed, type NodeRedProcess } from '../../scripts/lib/node-red-process';
 import { freePort, PKG, ROOT } from '../helpers/package';
+import { ErpSimulator } from '../../sim/erp/server';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const SHOTS = path.join(ROOT, 'test-output', 'browser');
 
 /** The RED editor API, as much of it as this test touches. */
 interface EditorRED {
-  nodes: { getType(t: string): unknown; node(id: string): Record<string, unknown> | null; filterNodes(f: { type: string }): Array<Record<string, unknown>> };
-  workspaces: { active(): string };
+  nodes: { getType(t: string): unknown; node(id: string): Record<string, unknown> | null; filterNodes(f: { type: string }): Array<Record<string, unknown>>; eachWorkspace(cb: (w: { id: string; label: string }) => void): void };
+  workspaces: { active(): string; show(id: string): void };
   editor: { edit(n: unknown): void };
   sidebar: { help: { show(type: string): void } };
 }
@@ -23,6 +24,7 @@ describe('editor in Chromium', function () {
   this.timeout(180_000);
   let red: NodeRedProcess | undefined;
   let browser: Browser | undefined;
+  const sim = new ErpSimulator({ orders: 60 });
   const pageErrors: string[] = [];
 
   before(async function () {
@@ -33,9 +35,16 @@ describe('editor in Chromium', function () {
       this.skip();
     }
     fs.mkdirSync(SHOTS, { recursive: true });
+    // The demo as npm start runs it: the reference flows against the ERP simulator, with its test credentials.
+    await sim.start();
     const userDir = linkPack();
-    const flows = readFlowFiles(path.join(ROOT, 'examples')).flatMap((f) => f.flow);
-    red = await startNodeRed({ userDir, port: await freePort(), flows });
+    const local = (u: unknown): unknown => (typeof u === 'string' ? u.replace('http://127.0.0.1:8765', sim.url) : u);
+    const flows = readFlowFiles(path.join(ROOT, 'examples'))
+      .flatMap((f) => f.flow)
+      .map((n) => (n.type === 'erp-connection' ? { ...n, baseUrl: sim.url, tokenUrl: local(n.tokenUrl) } : n.type === 'http request' ? { ...n, url: local(n.url) } : n));
+    const creds = Object.fromEntries(flows.filter((n) => n.type === 'erp-connection').map((n) => [n.id, { user: sim.options.user, password: sim.options.password, clientSecret: sim.options.clientSecret }]));
+    fs.writeFileSync(path.join(userDir, 'flows_cred.json'), JSON.stringify(creds));
+    red = await startNodeRed({ userDir, port: await freePort(), flows, settings: { credentialSecret: false } });
     browser = await chromium.launch({
       executablePath: CHROMIUM,
       args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
@@ -45,10 +54,11 @@ describe('editor in Chromium', function () {
   after(async () => {
     await browser?.close();
     await red?.stop();
+    await sim.stop();
   });
 
-  async function open(locale: string): Promise<Page> {
-    const context = await browser!.newContext({ locale, viewport: { width: 1600, height: 800 } });
+  async function open(locale: string, viewport = { width: 1600, height: 800 }): Promise<Page> {
+    const context = await browser!.newContext({ locale, viewport });
     const page = await context.newPage();
     page.on('pageerror', (err) => pageErrors.push(`${locale}: ${err.message}`));
     // The editor catches errors thrown by a dialog's oneditprepare / oneditsave / label functions and only logs them.
@@ -327,6 +337,24 @@ describe('editor in Chromium', function () {
     assert.equal((await ko.locator('label[for="node-input-calendar"] span').textContent())?.trim(), '근무 달력');
     await ko.screenshot({ path: path.join(SHOTS, 'dialog-oee-calculator-ko.png') });
     await ko.context().close();
+  });
+
+  it('shows every reference flow as a tab (screenshots for the README)', async () => {
+    const page = await open('en-US', { width: 2000, height: 820 });
+    await page.waitForTimeout(20_000); // the demo's first polls, reports and OEE figures show in the status dots
+    const tabs = (await page.evaluate(() => {
+      const list: Array<{ id: string; label: string }> = [];
+      RED.nodes.eachWorkspace((w) => list.push({ id: w.id, label: w.label }));
+      return list;
+    })) as Array<{ id: string; label: string }>;
+    const shipped = readFlowFiles(path.join(ROOT, 'examples')).map((f) => f.flow.find((n) => n.type === 'tab')!.label as string);
+    assert.deepEqual(tabs.map((t) => t.label).sort(), [...shipped].sort());
+    for (const t of tabs) {
+      await page.evaluate((id) => RED.workspaces.show(id), t.id);
+      await page.waitForTimeout(400);
+      await page.screenshot({ path: path.join(SHOTS, `tab-${t.label.replace(/[^A-Za-z0-9]+/g, '-').replace(/-+$/, '').toLowerCase()}.png`) });
+    }
+    await page.context().close();
   });
 
   it('raised no page errors', () => {
