@@ -44,7 +44,7 @@ export = function register(RED: NodeAPI): void {
     if (!config) problem = RED._('erp-order-fetch.errors.noConnection');
     else if (!config.connection) problem = `${RED._('erp-order-fetch.errors.badConnection')}: ${config.problem ?? ''}`;
     if (problem || !settings || !config?.connection) {
-      failConfiguration(node, RED._('erp-order-fetch.status.configError'), `${RED._('erp-order-fetch.errors.config')}: ${problem ?? ''}`);
+      failConfiguration(node, RED._, problem ?? '');
       return;
     }
     const cfg = settings;

@@ -44,13 +44,13 @@ export = function register(RED: NodeAPI): void {
         }
       }
     } catch (err) {
-      failConfiguration(node, RED._('isa95-mapper.status.configError'), `${RED._('isa95-mapper.errors.config')}: ${errorText(err)}`);
+      failConfiguration(node, RED._, errorText(err));
       return;
     }
     // A connection lends its dialect (for "auto"), its dialect options (REST / SOAP field maps) and its time zone.
     const conn = settings.connection ? (RED.nodes.getNode(settings.connection) as ErpConnectionNode | null) : null;
     if (settings.connection && !conn?.connection) {
-      failConfiguration(node, RED._('isa95-mapper.status.configError'), `${RED._('isa95-mapper.errors.config')}: ${RED._('isa95-mapper.errors.badConnection')} ${conn?.problem ?? ''}`);
+      failConfiguration(node, RED._, `${RED._('isa95-mapper.errors.badConnection')} ${conn?.problem ?? ''}`);
       return;
     }
     const base = settings.mapper;

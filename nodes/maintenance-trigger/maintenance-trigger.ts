@@ -27,18 +27,18 @@ export = function register(RED: NodeAPI): void {
     try {
       settings = readSettings(def);
     } catch (err) {
-      failConfiguration(node, RED._('maintenance-trigger.status.configError'), `${RED._('maintenance-trigger.errors.config')}: ${errorText(err)}`);
+      failConfiguration(node, RED._, errorText(err));
       return;
     }
     const cfg = settings;
     const config = def.connection ? (RED.nodes.getNode(def.connection) as ErpConnectionNode | null) : null;
     const connection = config?.connection;
     if (def.connection && !connection) {
-      failConfiguration(node, RED._('maintenance-trigger.status.configError'), `${RED._('maintenance-trigger.errors.config')}: ${RED._('maintenance-trigger.errors.badConnection')} ${config?.problem ?? ''}`);
+      failConfiguration(node, RED._, `${RED._('maintenance-trigger.errors.badConnection')} ${config?.problem ?? ''}`);
       return;
     }
     if (connection && !(NOTIFICATION_DIALECTS as readonly string[]).includes(connection.dialect.id)) {
-      failConfiguration(node, RED._('maintenance-trigger.status.configError'), `${RED._('maintenance-trigger.errors.config')}: ${connection.dialect.label} ${RED._('maintenance-trigger.errors.noNotifications')} (${NOTIFICATION_DIALECTS.join(', ')})`);
+      failConfiguration(node, RED._, `${connection.dialect.label} ${RED._('maintenance-trigger.errors.noNotifications')} (${NOTIFICATION_DIALECTS.join(', ')})`);
       return;
     }
     let box: NodeOutbox | undefined;
@@ -46,7 +46,7 @@ export = function register(RED: NodeAPI): void {
       try {
         box = openNodeOutbox(node, { file: outboxFile(RED, def.file), sync: 'full', queue: `maintenance:${node.id}`, drain: cfg.drain, connection });
       } catch (err) {
-        failConfiguration(node, RED._('maintenance-trigger.status.configError'), `${RED._('maintenance-trigger.errors.config')}: ${errorText(err)}`);
+        failConfiguration(node, RED._, errorText(err));
         return;
       }
     }

@@ -49,13 +49,13 @@ export = function register(RED: NodeAPI): void {
     try {
       settings = readSettings(def);
     } catch (err) {
-      failConfiguration(node, RED._('mes-report.status.configError'), `${RED._('mes-report.errors.config')}: ${errorText(err)}`);
+      failConfiguration(node, RED._, errorText(err));
       return;
     }
     const config = def.connection ? (RED.nodes.getNode(def.connection) as ErpConnectionNode | null) : null;
     const connection = config?.connection;
     if (!connection) {
-      failConfiguration(node, RED._('mes-report.status.configError'), `${RED._('mes-report.errors.config')}: ${config ? `${RED._('mes-report.errors.badConnection')} ${config.problem ?? ''}` : RED._('mes-report.errors.noConnection')}`);
+      failConfiguration(node, RED._, `${config ? `${RED._('mes-report.errors.badConnection')} ${config.problem ?? ''}` : RED._('mes-report.errors.noConnection')}`);
       return;
     }
     const profile = settings.posting === 'auto' ? connection.dialect.id : settings.posting;
@@ -77,7 +77,7 @@ export = function register(RED: NodeAPI): void {
     try {
       box = openNodeOutbox(node, { file: outboxFile(RED, def.file), sync: settings.sync, queue: settings.queue, drain: settings.drain, connection });
     } catch (err) {
-      failConfiguration(node, RED._('mes-report.status.configError'), `${RED._('mes-report.errors.config')}: ${errorText(err)}`);
+      failConfiguration(node, RED._, errorText(err));
       return;
     }
     const { outbox, drainer } = box;
@@ -175,13 +175,8 @@ export = function register(RED: NodeAPI): void {
         return done();
       }
       const t = toEpochMs(m.timestamp);
-      const built = mapper.build(msg.payload, { now: new Date(t === undefined || Number.isNaN(t) ? Date.now() : t).toISOString(), dialect: connection.dialect.id });
+      const built = mapper.build(msg.payload, { now: new Date(t === undefined || Number.isNaN(t) ? Date.now() : t).toISOString(), dialect: connection.dialect.id, ...(typeof m.key === 'string' && m.key ? { key: m.key } : {}) });
       if (built.action !== 'posting') throw new Error('internal: the mapper did not build postings');
-      if (typeof m.key === 'string' && m.key) {
-        if (built.items.length !== 1) throw new Error(RED._('mes-report.errors.keyForMany'));
-        built.items[0]!.key = m.key;
-        if (built.items[0]!.kind === 'confirmation') (built.items[0]!.payload as Record<string, unknown>).ExternalSystemConfirmation = m.key;
-      }
       const plans: Record<string, Plan> = {};
       const order = m.order as { number?: unknown; id?: unknown; quantity?: unknown; unit?: unknown; plannedStart?: unknown; plannedEnd?: unknown } | undefined;
       const plan = (m.plan ?? order) as { quantity?: unknown; unit?: unknown; plannedStart?: unknown; plannedEnd?: unknown } | undefined;

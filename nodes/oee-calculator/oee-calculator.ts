@@ -37,7 +37,7 @@ export = function register(RED: NodeAPI): void {
       else calendar = cal.calendar;
     }
     if (problem || !settings) {
-      failConfiguration(node, RED._('oee-calculator.status.configError'), `${RED._('oee-calculator.errors.config')}: ${problem ?? ''}`);
+      failConfiguration(node, RED._, problem ?? '');
       return;
     }
     const cfg = settings;

@@ -82,6 +82,12 @@ export function naiveLocal(iso: string, timeZone: string): string {
   return new Date(t + offsetAt(timeZone, t)).toISOString().replace('T', ' ').slice(0, 19);
 }
 
+/** An ISO instant as SAP OData V2 local date and time: /Date(ms)/ of the local day (midnight UTC) and PThhHmmMssS. */
+export function sapLocalDateTime(iso: string, timeZone: string): { date: string; time: string } {
+  const local = naiveLocal(iso, timeZone); // YYYY-MM-DD HH:MM:SS
+  return { date: `/Date(${Date.parse(`${local.slice(0, 10)}T00:00:00Z`)})/`, time: `PT${local.slice(11, 13)}H${local.slice(14, 16)}M${local.slice(17, 19)}S` };
+}
+
 /** An ISO instant as Odoo's naive UTC string "YYYY-MM-DD HH:MM:SS". */
 export function odooDateTime(iso: string): string {
   return new Date(iso).toISOString().replace('T', ' ').slice(0, 19);

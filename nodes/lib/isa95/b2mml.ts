@@ -68,7 +68,6 @@ function segment(s: SegmentRequirement): XmlNode {
 }
 
 function request(r: OperationsRequest): XmlNode {
-  if (r.segments.length === 0) throw new Error(`operations request ${r.id} has no segment requirement (B2MML needs at least one)`);
   const n: XmlNode = { ID: r.id };
   put(n, 'Description', r.description);
   put(n, 'StartTime', dateTime(r.start));
@@ -77,13 +76,12 @@ function request(r: OperationsRequest): XmlNode {
   put(n, 'OperationsType', r.operationsType);
   put(n, 'Priority', r.priority === undefined ? undefined : String(r.priority));
   put(n, 'RequestState', r.state);
-  n.SegmentRequirement = r.segments.map(segment);
+  n.SegmentRequirement = atLeastOne(r.segments, `operations request ${r.id}`, 'segment requirement').map(segment);
   return n;
 }
 
 /** The OperationsSchedule element body. */
 export function scheduleNode(s: OperationsSchedule): XmlNode {
-  if (s.requests.length === 0) throw new Error(`operations schedule ${s.id} has no operations request (B2MML needs at least one)`);
   const n: XmlNode = { ID: s.id };
   put(n, 'Description', s.description);
   put(n, 'PublishedDate', dateTime(s.published));
@@ -92,7 +90,7 @@ export function scheduleNode(s: OperationsSchedule): XmlNode {
   put(n, 'HierarchyScope', scope(s.hierarchyScope));
   put(n, 'OperationsType', s.operationsType);
   put(n, 'ScheduleState', s.state);
-  n.OperationsRequest = s.requests.map(request);
+  n.OperationsRequest = atLeastOne(s.requests, `operations schedule ${s.id}`, 'operations request').map(request);
   return n;
 }
 
@@ -105,19 +103,24 @@ function applicationArea(area: ApplicationArea): XmlNode {
   return put(app, 'BODID', area.bodId);
 }
 
+/** A business object document: <VerbNoun xmlns releaseID> with the ApplicationArea and the nouns in the DataArea. */
+function bod(version: 'V0701' | 'V0600', verb: 'Process' | 'Sync', noun: string, nouns: XmlNode[], area: ApplicationArea): string {
+  const [ns, release] = version === 'V0701' ? [B2MML_V0701_NS, '7.1'] : [B2MML_V0600_NS, '6.0'];
+  return builder.build({
+    '?xml': { '@_version': '1.0', '@_encoding': 'UTF-8' },
+    [`${verb}${noun}`]: { '@_xmlns': ns, '@_releaseID': release, ApplicationArea: applicationArea(area), DataArea: { [verb]: '', [noun]: nouns } },
+  }) as string;
+}
+
+/** The XSDs want at least one child here; an empty list is refused with the object's name. */
+function atLeastOne<T>(list: T[], what: string, child: string): T[] {
+  if (list.length === 0) throw new Error(`${what} has no ${child} (B2MML needs at least one)`);
+  return list;
+}
+
 /** A complete ProcessOperationsSchedule BOD (B2MML V0701). */
 export function processOperationsSchedule(schedules: OperationsSchedule[], area: ApplicationArea): string {
-  const app = applicationArea(area);
-  const doc = {
-    '?xml': { '@_version': '1.0', '@_encoding': 'UTF-8' },
-    ProcessOperationsSchedule: {
-      '@_xmlns': B2MML_V0701_NS,
-      '@_releaseID': '7.1',
-      ApplicationArea: app,
-      DataArea: { Process: '', OperationsSchedule: schedules.map(scheduleNode) },
-    },
-  };
-  return builder.build(doc) as string;
+  return bod('V0701', 'Process', 'OperationsSchedule', schedules.map(scheduleNode), area);
 }
 
 function testResult(t: TestResult): XmlNode {
@@ -164,7 +167,6 @@ function segmentResponse(r: SegmentResponse): XmlNode {
 /** A complete SyncOperationsPerformance BOD (B2MML V0701). Note the schema's own spelling "Endtime" on the header. */
 export function syncOperationsPerformance(performances: OperationsPerformance[], area: ApplicationArea): string {
   const performance = (p: OperationsPerformance): XmlNode => {
-    if (p.responses.length === 0) throw new Error(`operations performance ${p.id} has no operations response (B2MML needs at least one)`);
     const n: XmlNode = { ID: p.id };
     put(n, 'Description', p.description);
     put(n, 'PublishedDate', dateTime(p.published));
@@ -174,8 +176,7 @@ export function syncOperationsPerformance(performances: OperationsPerformance[],
     put(n, 'OperationsType', p.operationsType);
     put(n, 'OperationsScheduleID', p.operationsScheduleId);
     put(n, 'PerformanceState', p.state);
-    n.OperationsResponse = p.responses.map((r) => {
-      if (r.segments.length === 0) throw new Error(`operations response ${r.id} has no segment response (B2MML needs at least one)`);
+    n.OperationsResponse = atLeastOne(p.responses, `operations performance ${p.id}`, 'operations response').map((r) => {
       const q: XmlNode = { ID: r.id };
       put(q, 'Description', r.description);
       put(q, 'StartTime', dateTime(r.start));
@@ -184,15 +185,12 @@ export function syncOperationsPerformance(performances: OperationsPerformance[],
       put(q, 'OperationsType', r.operationsType);
       put(q, 'OperationsRequestID', r.operationsRequestId);
       put(q, 'ResponseState', r.state);
-      q.SegmentResponse = r.segments.map(segmentResponse);
+      q.SegmentResponse = atLeastOne(r.segments, `operations response ${r.id}`, 'segment response').map(segmentResponse);
       return q;
     });
     return n;
   };
-  return builder.build({
-    '?xml': { '@_version': '1.0', '@_encoding': 'UTF-8' },
-    SyncOperationsPerformance: { '@_xmlns': B2MML_V0701_NS, '@_releaseID': '7.1', ApplicationArea: applicationArea(area), DataArea: { Sync: '', OperationsPerformance: performances.map(performance) } },
-  }) as string;
+  return bod('V0701', 'Sync', 'OperationsPerformance', performances.map(performance), area);
 }
 
 // ---- B2MML V0600 (ProductionSchedule), for MES that still speak it --------------------------------------------------
@@ -227,16 +225,14 @@ function segmentV0600(s: SegmentRequirement): XmlNode {
 
 /** A complete ProcessProductionSchedule BOD (B2MML V0600) from the same model. */
 export function processProductionSchedule(schedules: OperationsSchedule[], area: ApplicationArea): string {
-  const app = applicationArea(area);
   const schedule = (s: OperationsSchedule): XmlNode => {
-    if (s.requests.length === 0) throw new Error(`production schedule ${s.id} has no production request (B2MML needs at least one)`);
     const n: XmlNode = { ID: s.id };
     put(n, 'Description', s.description);
     put(n, 'HierarchyScope', scopeV0600(s.hierarchyScope));
     put(n, 'PublishedDate', dateTime(s.published));
     put(n, 'StartTime', dateTime(s.start));
     put(n, 'EndTime', dateTime(s.end));
-    n.ProductionRequest = s.requests.map((r) => {
+    n.ProductionRequest = atLeastOne(s.requests, `production schedule ${s.id}`, 'production request').map((r) => {
       const q: XmlNode = { ID: r.id };
       put(q, 'Description', r.description);
       put(q, 'HierarchyScope', scopeV0600(r.hierarchyScope));
@@ -248,10 +244,7 @@ export function processProductionSchedule(schedules: OperationsSchedule[], area:
     });
     return put(n, 'ScheduleState', stateV0600(s.state));
   };
-  return builder.build({
-    '?xml': { '@_version': '1.0', '@_encoding': 'UTF-8' },
-    ProcessProductionSchedule: { '@_xmlns': B2MML_V0600_NS, '@_releaseID': '6.0', ApplicationArea: app, DataArea: { Process: '', ProductionSchedule: schedules.map(schedule) } },
-  }) as string;
+  return bod('V0600', 'Process', 'ProductionSchedule', schedules.map(schedule), area);
 }
 
 /** V0600 material actual (no ID element): tests become MaterialActualProperty (ID = test id, Value = result, nested measurements). */
@@ -315,8 +308,5 @@ export function syncProductionPerformance(performances: OperationsPerformance[],
     });
     return put(n, 'PerformanceState', responseStateV0600(p.state));
   };
-  return builder.build({
-    '?xml': { '@_version': '1.0', '@_encoding': 'UTF-8' },
-    SyncProductionPerformance: { '@_xmlns': B2MML_V0600_NS, '@_releaseID': '6.0', ApplicationArea: applicationArea(area), DataArea: { Sync: '', ProductionPerformance: performances.map(performance) } },
-  }) as string;
+  return bod('V0600', 'Sync', 'ProductionPerformance', performances.map(performance), area);
 }

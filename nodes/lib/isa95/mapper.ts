@@ -10,8 +10,8 @@ import type { ApplicationArea, OperationsPerformance, OperationsSchedule } from 
 import { parseB2mml } from './parse';
 import { type PostingOptions, type PostingProfile, postingProfile } from './profiles';
 import { type ProductionReport, contentKey, performanceFromReport, reportKey, reportsFromPerformance } from './report';
-import { isErpOrder, type SchemaProblem, schemaProblems } from './schema';
-import { type CodeTables, Translator, type UnitTable } from './transform';
+import { DATE_TIME_PATTERN, isErpOrder, type SchemaProblem, schemaProblems } from './schema';
+import { type CodeTables, Tables, Translator, type UnitTable } from './transform';
 
 export type MapperAction = 'schedule' | 'performance' | 'posting';
 export type MapperFormat = 'json' | 'b2mml-v0701' | 'b2mml-v0600';
@@ -51,6 +51,8 @@ export interface MapContext {
   now: string;
   /** B2MML BODID; derived from the content when absent. */
   bodId?: string;
+  /** Postings: the idempotency key of the one report in the input (msg.key), instead of the content-derived one. */
+  key?: string;
 }
 
 export class MappingError extends Error {
@@ -74,7 +76,7 @@ function itemProblems(problems: SchemaProblem[], root: string, i: number, n: num
   return problems.map((p) => ({ ...p, path: p.path === root ? `[${i}]` : `[${i}].${p.path}` }));
 }
 
-const DATE_TIME_RE = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})?)?$/;
+const DATE_TIME_RE = new RegExp(DATE_TIME_PATTERN);
 const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
 const looksLikeXml = (v: unknown): v is string => typeof v === 'string' && /^\s*(\uFEFF)?</.test(v);
 const describeType = (v: unknown): string => (v === null ? 'null' : Array.isArray(v) ? 'a list' : typeof v === 'string' ? `text "${v.slice(0, 40)}"` : typeof v);
@@ -103,21 +105,20 @@ export function setPath(target: Record<string, unknown>, path: string, value: un
 }
 
 export class Mapper {
+  private readonly tables: Tables;
   /** With no tables, one translator serves every call: it has nothing to translate and never records a problem. */
   private readonly idle: Translator | undefined;
-  /** The last `now` seen to be an ISO date-time (messages in a burst share it). */
-  private lastNow = '';
 
   constructor(
     readonly settings: MapperSettings,
     private readonly dialects: readonly ErpDialect[],
   ) {
-    const t = new Translator(settings.codes, settings.units);
-    if (t.empty) this.idle = t;
+    this.tables = new Tables(settings.codes, settings.units);
+    if (this.tables.empty) this.idle = new Translator(this.tables);
   }
 
   private translator(): Translator {
-    return this.idle ?? new Translator(this.settings.codes, this.settings.units);
+    return this.idle ?? new Translator(this.tables);
   }
 
   /** ERP order(s) → common orders through the order profile. */
@@ -186,7 +187,7 @@ export class Mapper {
         const list = Array.isArray(input) ? input : [input];
         if (!list.length) throw new MappingError('the input is an empty list');
         if (typeof input !== 'object' || input === null) throw new MappingError(`expected an ERP order, a list of orders, an ISA-95 schedule or a B2MML document, got ${describeType(input)}`, [{ path: '(input)', expected: 'an ERP order, ISA-95 schedule or B2MML text', got: describeType(input) }]);
-        const isoNow = !s.validate || ctx.now === this.lastNow || (DATE_TIME_RE.test(ctx.now) && ((this.lastNow = ctx.now), true));
+        const isoNow = !s.validate || DATE_TIME_RE.test(ctx.now);
         if (list.every((v) => isObject(v) && Array.isArray(v.requests))) items = (list as OperationsSchedule[]).map((x) => (t.empty ? x : t.schedule(x)));
         else {
           items = this.orders(list, ctx, t).map((o) => scheduleFromOrder(o, ctx.now));
@@ -204,6 +205,11 @@ export class Mapper {
         if (s.validate) {
           const p = all.flatMap((r, i) => itemProblems(schemaProblems('report', r), '(report)', i, all.length));
           if (p.length) fail(p, 'the performance does not make a valid production report');
+        }
+        if (ctx.key) {
+          // the key goes into the report, so every profile carries it where its ERP keeps one
+          if (all.length !== 1) throw new MappingError('msg.key sets the idempotency key of one report; this message holds several');
+          all[0] = { ...all[0]!, key: ctx.key };
         }
         const id = s.posting === 'auto' ? ctx.dialect : s.posting;
         const profile = id ? postingProfile(id) : undefined;

@@ -33,6 +33,16 @@ export interface EquipmentRequirement {
   description?: string;
 }
 
+/** What schedules, requests, performances and responses all carry (the schemas' HEADER). */
+export interface Isa95Header {
+  id: string;
+  description?: string;
+  start?: string;
+  end?: string;
+  hierarchyScope?: HierarchyScope;
+  operationsType: OperationsType;
+}
+
 export interface SegmentRequirement {
   id: string;
   description?: string;
@@ -48,27 +58,15 @@ export interface SegmentRequirement {
   materials: MaterialRequirement[];
 }
 
-export interface OperationsRequest {
-  id: string;
-  description?: string;
-  start?: string;
-  end?: string;
-  hierarchyScope?: HierarchyScope;
-  operationsType: OperationsType;
+export interface OperationsRequest extends Isa95Header {
   priority?: number;
   state?: RequestState;
   /** At least one (the XSD requires it). */
   segments: SegmentRequirement[];
 }
 
-export interface OperationsSchedule {
-  id: string;
-  description?: string;
+export interface OperationsSchedule extends Isa95Header {
   published?: string;
-  start?: string;
-  end?: string;
-  hierarchyScope?: HierarchyScope;
-  operationsType: OperationsType;
   state?: RequestState;
   /** At least one (the XSD requires it). */
   requests: OperationsRequest[];
@@ -147,27 +145,15 @@ export interface SegmentResponse {
   materials: MaterialActual[];
 }
 
-export interface OperationsResponse {
-  id: string;
-  description?: string;
-  start?: string;
-  end?: string;
-  hierarchyScope?: HierarchyScope;
-  operationsType: OperationsType;
+export interface OperationsResponse extends Isa95Header {
   operationsRequestId?: string;
   state?: ResponseState;
   /** At least one (the XSD requires it). */
   segments: SegmentResponse[];
 }
 
-export interface OperationsPerformance {
-  id: string;
-  description?: string;
+export interface OperationsPerformance extends Isa95Header {
   published?: string;
-  start?: string;
-  end?: string;
-  hierarchyScope?: HierarchyScope;
-  operationsType: OperationsType;
   operationsScheduleId?: string;
   state?: ResponseState;
   /** At least one (the XSD requires it). */

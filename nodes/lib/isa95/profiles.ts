@@ -4,7 +4,7 @@
 
 import { decimal } from './b2mml';
 import type { ErpPosting } from '../erp/types';
-import { naiveLocal } from '../erp/values';
+import { naiveLocal, sapLocalDateTime } from '../erp/values';
 import { reportKey, type ProductionReport } from './report';
 
 export interface PostingOptions {
@@ -31,15 +31,6 @@ export interface PostingProfile {
   build(r: ProductionReport, o: PostingOptions): ErpPosting;
 }
 
-const DAY = 86_400_000;
-
-/** SAP OData V2 date: midnight UTC of the local date, as /Date(ms)/; and the local time as an Edm.Time duration. */
-function sapDateTime(iso: string, tz: string): { date: string; time: string } {
-  const local = naiveLocal(iso, tz); // YYYY-MM-DD HH:MM:SS
-  const day = Date.parse(`${local.slice(0, 10)}T00:00:00Z`);
-  return { date: `/Date(${day - (day % DAY)})/`, time: `PT${local.slice(11, 13)}H${local.slice(14, 16)}M${local.slice(17, 19)}S` };
-}
-
 const sap: PostingProfile = {
   id: 'sap-odata',
   label: 'SAP S/4HANA order confirmation (API_PROD_ORDER_CONFIRMATION_2_SRV)',
@@ -54,14 +45,14 @@ const sap: PostingProfile = {
     if (r.unit) body.ConfirmationUnit = r.unit;
     body.IsFinalConfirmation = r.final === true;
     const posted = r.end ?? r.start;
-    if (posted) body.PostingDate = sapDateTime(posted, o.timeZone).date;
+    if (posted) body.PostingDate = sapLocalDateTime(posted, o.timeZone).date;
     if (r.start) {
-      const s = sapDateTime(r.start, o.timeZone);
+      const s = sapLocalDateTime(r.start, o.timeZone);
       body.ConfirmedExecutionStartDate = s.date;
       body.ConfirmedExecutionStartTime = s.time;
     }
     if (r.end) {
-      const e = sapDateTime(r.end, o.timeZone);
+      const e = sapLocalDateTime(r.end, o.timeZone);
       body.ConfirmedExecutionEndDate = e.date;
       body.ConfirmedExecutionEndTime = e.time;
     }

@@ -9,7 +9,9 @@ import type { ProductionReport } from './report';
 /** A non-empty text. `not const ''` instead of minLength: ajv counts code points for minLength, a loop per string. */
 const ID = { type: 'string', not: { const: '' } };
 const TEXT = { type: 'string' };
-const DATE_TIME = { type: 'string', pattern: '^\\d{4}-\\d{2}-\\d{2}(T\\d{2}:\\d{2}(:\\d{2}(\\.\\d+)?)?(Z|[+-]\\d{2}:\\d{2})?)?$' };
+/** An ISO 8601 date or date-time (the one pattern the schemas and the mapper use). */
+export const DATE_TIME_PATTERN = '^\\d{4}-\\d{2}-\\d{2}(T\\d{2}:\\d{2}(:\\d{2}(\\.\\d+)?)?(Z|[+-]\\d{2}:\\d{2})?)?$';
+const DATE_TIME = { type: 'string', pattern: DATE_TIME_PATTERN };
 const LEVELS = ['Enterprise', 'Site', 'Area', 'ProcessCell', 'Unit', 'ProductionLine', 'WorkCell', 'ProductionUnit', 'StorageZone', 'StorageUnit', 'WorkCenter', 'WorkUnit', 'EquipmentModule', 'ControlModule', 'Other'];
 const STATES = ['Forecast', 'Released', 'Waiting', 'Cancelled', 'Ready', 'Running', 'Completed', 'Aborted', 'Held', 'Suspended', 'Closed', 'Other'];
 const TYPES = ['Production', 'Maintenance', 'Quality', 'Inventory', 'Mixed', 'Other'];

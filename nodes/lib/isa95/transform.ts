@@ -81,26 +81,37 @@ export function codeTablesProblems(v: unknown): string[] {
 
 const round = (v: number): number => Number(v.toPrecision(15));
 
-/** Translates codes and units; collects problems instead of throwing, so all of them are reported at once. */
-export class Translator {
-  readonly problems: SchemaProblem[] = [];
-  private readonly factors: Array<UnitRule & { f: number }>;
-  private readonly mentioned: Set<string>;
+/** Code tables and unit rules prepared once (factors resolved, units indexed), shared by every translation. */
+export class Tables {
+  readonly factors: Array<UnitRule & { f: number }>;
+  readonly mentioned: Set<string>;
+  /** Nothing to translate: the mapper skips the walk. */
+  readonly empty: boolean;
 
   constructor(
-    private readonly codes: CodeTables,
-    private readonly units: UnitTable,
+    readonly codes: CodeTables,
+    readonly units: UnitTable,
   ) {
     this.factors = units.rules.flatMap((r) => {
       const f = ruleFactor(r);
       return f === undefined ? [] : [{ ...r, f }];
     });
     this.mentioned = new Set(units.rules.flatMap((r) => [r.from, r.to]));
+    this.empty = !codes.material && !codes.equipment && !codes.status && units.rules.length === 0 && !units.strict;
   }
+}
 
-  /** True when there is nothing to translate (the mapper skips the walk). */
-  get empty(): boolean {
-    return !this.codes.material && !this.codes.equipment && !this.codes.status && this.units.rules.length === 0 && !this.units.strict;
+/** Translates codes and units; collects problems instead of throwing, so all of them are reported at once. */
+export class Translator {
+  readonly problems: SchemaProblem[] = [];
+  private readonly codes: CodeTables;
+  private readonly units: UnitTable;
+  private readonly factors: Array<UnitRule & { f: number }>;
+  private readonly mentioned: Set<string>;
+  readonly empty: boolean;
+
+  constructor(tables: Tables) {
+    ({ codes: this.codes, units: this.units, factors: this.factors, mentioned: this.mentioned, empty: this.empty } = tables);
   }
 
   code(table: keyof CodeTables, value: string, path: string): string {

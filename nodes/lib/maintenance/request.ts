@@ -3,7 +3,7 @@
 // Visit, generic REST.
 
 import type { ErpPosting } from '../erp/types';
-import { naiveLocal } from '../erp/values';
+import { naiveLocal, sapLocalDateTime } from '../erp/values';
 import type { OperationsSchedule } from '../isa95/model';
 import { contentKey } from '../isa95/report';
 import type { Priority, Trigger } from './rules';
@@ -64,8 +64,7 @@ export function notificationPosting(dialect: string, t: Trigger, o: { timeZone: 
   const started = new Date(t.ts).toISOString();
   switch (dialect) {
     case 'sap-odata': {
-      const local = naiveLocal(started, o.timeZone);
-      const day = Date.parse(`${local.slice(0, 10)}T00:00:00Z`);
+      const malfunction = sapLocalDateTime(started, o.timeZone);
       return {
         kind: 'maintenance-notification',
         key,
@@ -75,8 +74,8 @@ export function notificationPosting(dialect: string, t: Trigger, o: { timeZone: 
           TechnicalObject: t.asset,
           TechObjIsEquipOrFuncnlLoc: 'EAMS_EQUI',
           MaintPriority: String(priority),
-          MalfunctionStartDate: `/Date(${day})/`,
-          MalfunctionStartTime: `PT${local.slice(11, 13)}H${local.slice(14, 16)}M${local.slice(17, 19)}S`,
+          MalfunctionStartDate: malfunction.date,
+          MalfunctionStartTime: malfunction.time,
           MaintNotifLongText: `${text}\nPlantBridge request ${key}`,
         },
       };

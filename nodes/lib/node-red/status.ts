@@ -26,11 +26,13 @@ export function errorText(err: unknown): string {
 
 /**
  * A node whose configuration is unusable: logs the reason once at deploy, shows a red ring, and fails every message
- * with the same reason (so Catch nodes see it) instead of half working.
+ * with the same reason (so Catch nodes see it) instead of half working. Texts come from the node type's catalog:
+ * `<type>.status.configError` and `<type>.errors.config`.
  */
-export function failConfiguration(node: Node, statusText: string, reason: string): void {
+export function failConfiguration(node: Node, i18n: (key: string) => string, problem: string): void {
+  const reason = `${i18n(`${node.type}.errors.config`)}: ${problem}`;
   node.error(reason);
-  setStatus(node, 'error', statusText);
+  setStatus(node, 'error', i18n(`${node.type}.status.configError`));
   node.on('input', (_msg: unknown, _send: unknown, done: (err?: Error) => void) => done(new Error(reason)));
 }
 

@@ -69,8 +69,7 @@ export class Drainer extends EventEmitter {
     private readonly hooks: DrainerHooks,
   ) {
     super();
-    const c = outbox.counts(queue);
-    this.state = { backlog: c.pending + c.inflight, dead: c.dead, reachable: true };
+    this.state = { ...outbox.openCounts(queue), reachable: true };
   }
 
   private now(): number {
@@ -117,8 +116,7 @@ export class Drainer extends EventEmitter {
   }
 
   private refresh(): void {
-    const c = this.outbox.counts(this.queue);
-    const next = { ...this.state, backlog: c.pending + c.inflight, dead: c.dead };
+    const next = { ...this.state, ...this.outbox.openCounts(this.queue) };
     const changed = next.backlog !== this.state.backlog || next.dead !== this.state.dead;
     this.state = next;
     if (changed) this.emit('state', this.state);

@@ -117,6 +117,8 @@ export class Outbox {
     retry: Database.Statement;
     dead: Database.Statement;
     counts: Database.Statement;
+    open: Database.Statement;
+    nextDue: Database.Statement;
     list: Database.Statement;
     revive: Database.Statement;
     reviveAll: Database.Statement;
@@ -157,6 +159,9 @@ export class Outbox {
       retry: db.prepare("UPDATE outbox SET state = 'pending', attempts = attempts + ?, next_at = ?, last_error = ? WHERE id = ?"),
       dead: db.prepare("UPDATE outbox SET state = 'dead', attempts = attempts + 1, last_error = ?, done_at = ? WHERE id = ?"),
       counts: db.prepare('SELECT state, COUNT(*) AS n FROM outbox WHERE queue = ? GROUP BY state'),
+      // backlog and dead letters only: read from the index without walking the sent entries kept for the retention
+      open: db.prepare("SELECT state, COUNT(*) AS n FROM outbox WHERE queue = ? AND state IN ('pending', 'inflight', 'dead') GROUP BY state"),
+      nextDue: db.prepare("SELECT MIN(next_at) AS t FROM outbox WHERE queue = ? AND state = 'pending'"),
       list: db.prepare('SELECT * FROM outbox WHERE queue = ? AND state = ? ORDER BY id LIMIT ? OFFSET ?'),
       revive: db.prepare("UPDATE outbox SET state = 'pending', attempts = 0, next_at = 0, done_at = NULL WHERE queue = ? AND id = ? AND state = 'dead'"),
       reviveAll: db.prepare("UPDATE outbox SET state = 'pending', attempts = 0, next_at = 0, done_at = NULL WHERE queue = ? AND state = 'dead'"),
@@ -186,7 +191,7 @@ export class Outbox {
 
   /** The earliest next_at among pending entries (for the drainer's timer). */
   nextDue(queue: string): number | undefined {
-    const r = this.db.prepare("SELECT MIN(next_at) AS t FROM outbox WHERE queue = ? AND state = 'pending'").get(queue) as { t: number | null };
+    const r = this.stmts.nextDue.get(queue) as { t: number | null };
     return r.t ?? undefined;
   }
 
@@ -217,6 +222,17 @@ export class Outbox {
     const out: Counts = { pending: 0, inflight: 0, dead: 0, done: 0 };
     for (const r of this.stmts.counts.all(queue) as Array<{ state: EntryState; n: number }>) out[r.state] = r.n;
     return out;
+  }
+
+  /** Backlog (pending + in flight) and dead letters: what the sender checks after every send. */
+  openCounts(queue: string): { backlog: number; dead: number } {
+    let backlog = 0;
+    let dead = 0;
+    for (const r of this.stmts.open.all(queue) as Array<{ state: EntryState; n: number }>) {
+      if (r.state === 'dead') dead = r.n;
+      else backlog += r.n;
+    }
+    return { backlog, dead };
   }
 
   list(queue: string, state: EntryState, limit = 100, offset = 0): Entry[] {

@@ -20,16 +20,28 @@ export function at(obj: unknown, path: string): unknown {
   return cur;
 }
 
-/** Parses a JSON option (field map, status map) with a clear error naming the option. */
+const parsedOptions = new Map<string, { fallback: object; value: object }>();
+
+/**
+ * Parses a JSON option (field map, status map) with a clear error naming the option. The result is kept per text, so
+ * mapping record after record (toOrder) does not parse the same option again; callers only read it.
+ */
 export function jsonOption<T extends object>(name: string, text: string | undefined, fallback: T): T {
   if (!text || !text.trim()) return fallback;
+  const cacheKey = `${name}\u0000${text}`;
+  const hit = parsedOptions.get(cacheKey);
+  if (hit && hit.fallback === fallback) return hit.value as T;
+  let value: T;
   try {
     const v = JSON.parse(text) as unknown;
     if (v === null || typeof v !== 'object' || Array.isArray(v)) throw new Error('not an object');
-    return { ...fallback, ...(v as T) };
+    value = { ...fallback, ...(v as T) };
   } catch (err) {
     throw new ErpError('config', `${name} is not a JSON object: ${(err as Error).message}`);
   }
+  if (parsedOptions.size > 100) parsedOptions.clear();
+  parsedOptions.set(cacheKey, { fallback, value });
+  return value;
 }
 
 /** Checks a status map's values. */
