@@ -1,56 +1,43 @@
-// npm start: Node-RED 4.1 on 127.0.0.1 with this pack linked into a local userDir and every reference flow deployed.
+// npm start: Node-RED 4.1 on 127.0.0.1 with this pack and Node-RED Dashboard 2.0 linked into a local userDir, every
+// reference flow deployed against the ERP simulator (:8765) and the machine simulator (MQTT :1883).
 // Usage: npm start [-- --port 1880] [-- --keep]   (--keep: keep the flows you edited instead of redeploying flows/)
+// Environment: PLANTBRIDGE_SIM_PORT (8765), PLANTBRIDGE_MQTT_PORT (1883), PLANTBRIDGE_SPEED (30), PLANTBRIDGE_QUIET=1
 
 import fs from 'node:fs';
 import path from 'node:path';
-import { ErpSimulator } from '../sim/erp/server';
-import { linkPack, readFlowFiles, startNodeRed } from './lib/node-red-process';
+import { startDemo } from './lib/demo';
 
 const root = path.resolve(__dirname, '..');
 const args = process.argv.slice(2);
 const portArg = args.indexOf('--port');
 const port = Number(portArg >= 0 ? args[portArg + 1] : (process.env.PORT ?? 1880));
 const keep = args.includes('--keep');
-const simPort = Number(process.env.PLANTBRIDGE_SIM_PORT ?? 8765);
-const userDir = path.join(root, '.userdir');
+const erpPort = Number(process.env.PLANTBRIDGE_SIM_PORT ?? 8765);
+const mqttPort = Number(process.env.PLANTBRIDGE_MQTT_PORT ?? 1883);
+// Simulated machine time runs this many times faster than the clock, so every tab shows activity within a minute.
+const speed = Number(process.env.PLANTBRIDGE_SPEED ?? 30);
 
 async function main(): Promise<void> {
   if (!Number.isInteger(port) || port <= 0 || port > 65535) throw new Error(`--port must be a TCP port, got ${String(port)}`);
   if (!fs.existsSync(path.join(root, 'dist'))) throw new Error('dist/ is missing: run "npm run build" (npm install does it)');
-  linkPack(userDir);
-  fs.writeFileSync(path.join(userDir, 'package.json'), JSON.stringify({ name: 'plantbridge-demo', private: true, dependencies: { '@plantbridge/node-red-erp-mes': 'file:..' } }, null, 2));
-
-  // The reference flows talk to the ERP simulator on 127.0.0.1:8765, as a plant's flows would talk to its ERP.
-  const sim = new ErpSimulator({ orders: 250 });
-  try {
-    await sim.start(simPort);
-  } catch (err) {
-    throw new Error(`cannot start the ERP simulator on port ${simPort} (${(err as Error).message}); set PLANTBRIDGE_SIM_PORT`, { cause: err });
-  }
-  const flowFiles = readFlowFiles(path.join(root, 'flows'));
-  const fresh = !(keep && fs.existsSync(path.join(userDir, 'flows.json')));
-  // The shipped flows point at the simulator's default address; follow it when it runs elsewhere (PLANTBRIDGE_SIM_PORT).
-  const simUrl = (u: unknown): unknown => (typeof u === 'string' ? u.replace(/^http:\/\/127\.0\.0\.1:8765/, sim.url) : u);
-  const flows = fresh ? flowFiles.flatMap((f) => f.flow).map((n) => (n.type === 'erp-connection' ? { ...n, baseUrl: sim.url, tokenUrl: simUrl(n.tokenUrl) } : n.type === 'http request' ? { ...n, url: simUrl(n.url) } : n)) : undefined;
-  if (fresh) {
-    // Demo only: the simulator's test credentials, unencrypted in the git-ignored userDir (credentialSecret: false).
-    const creds = Object.fromEntries((flows ?? []).filter((n) => n.type === 'erp-connection').map((n) => [n.id, { user: sim.options.user, password: sim.options.password, clientSecret: sim.options.clientSecret }]));
-    fs.mkdirSync(userDir, { recursive: true });
-    fs.writeFileSync(path.join(userDir, 'flows_cred.json'), JSON.stringify(creds, null, 2));
-  }
-  console.log(`PlantBridge demo: starting Node-RED with ${flowFiles.length} reference flow(s)…`);
-  const red = await startNodeRed({ userDir, port, flows, echo: process.env.PLANTBRIDGE_QUIET !== '1', settings: { credentialSecret: false } });
+  const userDir = path.join(root, '.userdir');
+  fs.mkdirSync(userDir, { recursive: true });
+  console.log('PlantBridge demo: starting the simulators and Node-RED…');
+  const demo = await startDemo({ userDir, port, flowsDir: path.join(root, 'flows'), erpPort, mqttPort, speed, keep, echo: process.env.PLANTBRIDGE_QUIET !== '1' });
+  const { red, erp, machines } = demo;
   console.log(`\n  Node-RED editor   ${red.url}/`);
-  console.log(`  ERP simulator     ${sim.url}  (SAP OData, Odoo, ERPNext, REST, SOAP; user ${sim.options.user} / ${sim.options.password})`);
-  for (const f of flowFiles) console.log(`  flow tab          ${path.basename(f.file, '.json')}`);
+  console.log(`  OEE dashboard     ${red.url}/dashboard/oee`);
+  console.log(`  ERP simulator     ${erp.url}  (SAP OData, Odoo, ERPNext, REST, SOAP; user ${erp.options.user} / ${erp.options.password})`);
+  console.log(`  machines (MQTT)   ${machines.url}  ${machines.options.machines.length} machines on ${machines.options.prefix}/#, seed ${machines.options.seed}, ${speed}x (PLANTBRIDGE_SPEED=1: real time)`);
+  for (const f of demo.flowFiles) console.log(`  flow tab          ${path.basename(f.file, '.json')}`);
   console.log(`  userDir           ${path.relative(root, userDir)}/ (git-ignored)\n  Ctrl-C stops everything.\n`);
 
   let stopping = false;
   const shutdown = (): void => {
     if (stopping) return;
     stopping = true;
-    console.log('\nStopping Node-RED…');
-    void Promise.all([red.stop(), sim.stop()]).then(() => process.exit(0));
+    console.log('\nStopping Node-RED and the simulators…');
+    void demo.stop().then(() => process.exit(0));
   };
   process.on('SIGINT', shutdown);
   process.on('SIGTERM', shutdown);

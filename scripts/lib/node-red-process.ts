@@ -14,11 +14,23 @@ export const PACKAGE_ROOT = path.resolve(__dirname, '..', '..');
  */
 export function linkPack(userDir?: string): string {
   const dir = userDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'plantbridge-'));
-  const link = path.join(dir, 'node_modules', '@plantbridge', 'node-red-erp-mes');
+  linkModule(dir, '@plantbridge/node-red-erp-mes', PACKAGE_ROOT);
+  return dir;
+}
+
+/** The dashboard the OEE dashboard reference flow needs: an extra install for users, a devDependency here. */
+export const DASHBOARD = '@flowfuse/node-red-dashboard';
+
+/** Links the checkout's copy of Node-RED Dashboard 2.0 into a userDir (the 07 OEE dashboard flow needs it). */
+export function linkDashboard(userDir: string): void {
+  linkModule(userDir, DASHBOARD, path.dirname(require.resolve(`${DASHBOARD}/package.json`)));
+}
+
+function linkModule(userDir: string, name: string, target: string): void {
+  const link = path.join(userDir, 'node_modules', ...name.split('/'));
   fs.mkdirSync(path.dirname(link), { recursive: true });
   fs.rmSync(link, { recursive: true, force: true });
-  fs.symlinkSync(PACKAGE_ROOT, link, 'dir');
-  return dir;
+  fs.symlinkSync(target, link, 'dir');
 }
 
 export interface NodeRedProcessOptions {

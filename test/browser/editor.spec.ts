@@ -4,16 +4,17 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { type Browser, chromium, type Page } from 'playwright-core';
-import { linkPack, readFlowFiles, startNodeRed, type NodeRedProcess } from '../../scripts/lib/node-red-process';
+import os from 'node:os';
+import { type Demo, startDemo } from '../../scripts/lib/demo';
+import { readFlowFiles } from '../../scripts/lib/node-red-process';
 import { freePort, PKG, ROOT } from '../helpers/package';
-import { ErpSimulator } from '../../sim/erp/server';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const SHOTS = path.join(ROOT, 'test-output', 'browser');
 
 /** The RED editor API, as much of it as this test touches. */
 interface EditorRED {
-  nodes: { getType(t: string): unknown; node(id: string): Record<string, unknown> | null; filterNodes(f: { type: string }): Array<Record<string, unknown>>; eachWorkspace(cb: (w: { id: string; label: string }) => void): void };
+  nodes: { getType(t: string): unknown; node(id: string): (Record<string, unknown> & { status?: { fill?: string; text?: string } }) | null; filterNodes(f: { type: string }): Array<Record<string, unknown>>; eachWorkspace(cb: (w: { id: string; label: string }) => void): void };
   workspaces: { active(): string; show(id: string): void };
   editor: { edit(n: unknown): void };
   sidebar: { help: { show(type: string): void } };
@@ -22,9 +23,9 @@ declare const RED: EditorRED;
 
 describe('editor in Chromium', function () {
   this.timeout(180_000);
-  let red: NodeRedProcess | undefined;
+  let demo: Demo | undefined;
+  let startedAt = 0;
   let browser: Browser | undefined;
-  const sim = new ErpSimulator({ orders: 60 });
   const pageErrors: string[] = [];
 
   before(async function () {
@@ -35,16 +36,9 @@ describe('editor in Chromium', function () {
       this.skip();
     }
     fs.mkdirSync(SHOTS, { recursive: true });
-    // The demo as npm start runs it: the reference flows against the ERP simulator, with its test credentials.
-    await sim.start();
-    const userDir = linkPack();
-    const local = (u: unknown): unknown => (typeof u === 'string' ? u.replace('http://127.0.0.1:8765', sim.url) : u);
-    const flows = readFlowFiles(path.join(ROOT, 'examples'))
-      .flatMap((f) => f.flow)
-      .map((n) => (n.type === 'erp-connection' ? { ...n, baseUrl: sim.url, tokenUrl: local(n.tokenUrl) } : n.type === 'http request' ? { ...n, url: local(n.url) } : n));
-    const creds = Object.fromEntries(flows.filter((n) => n.type === 'erp-connection').map((n) => [n.id, { user: sim.options.user, password: sim.options.password, clientSecret: sim.options.clientSecret }]));
-    fs.writeFileSync(path.join(userDir, 'flows_cred.json'), JSON.stringify(creds));
-    red = await startNodeRed({ userDir, port: await freePort(), flows, settings: { credentialSecret: false } });
+    // The demo as npm start runs it, with the flows as packed (examples/): both simulators, the dashboard, credentials.
+    startedAt = Date.now();
+    demo = await startDemo({ userDir: fs.mkdtempSync(path.join(os.tmpdir(), 'plantbridge-editor-')), port: await freePort(), flowsDir: path.join(ROOT, 'examples'), erpPort: 0, mqttPort: 0, speed: 30 });
     browser = await chromium.launch({
       executablePath: CHROMIUM,
       args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
@@ -53,8 +47,7 @@ describe('editor in Chromium', function () {
 
   after(async () => {
     await browser?.close();
-    await red?.stop();
-    await sim.stop();
+    await demo?.stop();
   });
 
   async function open(locale: string, viewport = { width: 1600, height: 800 }): Promise<Page> {
@@ -65,7 +58,7 @@ describe('editor in Chromium', function () {
     page.on('console', (m) => {
       if (/oneditprepare|oneditsave|oneditresize|oneditcancel|plantbridge|isa95|erp-|oee-|shift-calendar/i.test(m.text())) pageErrors.push(`${locale} console: ${m.text().slice(0, 300)}`);
     });
-    await page.goto(`${red!.url}/`);
+    await page.goto(`${demo!.red.url}/`);
     await page.waitForFunction(() => typeof RED !== 'undefined' && RED.nodes && !!RED.nodes.getType('oee-calculator') && !!RED.workspaces.active(), null, { timeout: 60_000 });
     await page.waitForSelector('.red-ui-palette-node[data-palette-type="oee-calculator"]', { timeout: 30_000 });
     return page;
@@ -81,6 +74,69 @@ describe('editor in Chromium', function () {
     }
     await page.screenshot({ path: path.join(SHOTS, 'editor-oee-flow.png') });
     await page.context().close();
+  });
+
+  it('shows activity on every reference flow tab within a minute of the start, as npm start does (screenshots for the README, before any test edits a flow)', async () => {
+    const page = await open('en-US', { width: 2000, height: 820 });
+    // one node per tab whose status shows that its integration ran: answers from the MES, bookings, requests, OEE figures
+    const witnesses: Record<string, string[]> = {
+      '01 ': ['pb-o2p-answer', 'pb-o2p-workorders'],
+      '02 ': ['pb-p2i-booked', 'pb-p2i-variance'],
+      '03 ': ['pb-q2c-booked', 'pb-q2c-flagged'],
+      '04 ': ['pb-e2m-oee', 'pb-e2m-requests'],
+      '05 ': ['pb-loop-oee', 'pb-loop-replan', 'pb-loop-quality'],
+      '06 ': ['pb-soap-answer'],
+      '07 ': ['pb-dash-oee'],
+      'OEE per machine': ['pb-oee-calc'],
+      'Released orders': ['pb-erp-fetch'],
+    };
+    const shipped = readFlowFiles(path.join(ROOT, 'examples')).map((f) => f.flow.find((n) => n.type === 'tab')!.label as string);
+    for (const label of shipped) assert.ok(Object.keys(witnesses).some((k) => label.startsWith(k) || label.includes(k)), `no witness for tab ${label}`);
+    const ids = Object.values(witnesses).flat();
+    const statuses = async (): Promise<Record<string, string>> =>
+      page.evaluate((list) => Object.fromEntries(list.map((id) => [id, RED.nodes.node(id)?.status?.text ?? ''])), ids);
+    let seen: Record<string, string> = {};
+    while (Date.now() < startedAt + 60_000) {
+      seen = await statuses();
+      if (ids.every((id) => seen[id])) break;
+      await page.waitForTimeout(1000);
+    }
+    const quiet = ids.filter((id) => !seen[id]);
+    assert.deepEqual(quiet, [], `no activity within a minute of the start: ${quiet.join(', ')}`);
+    const erp = demo!.erp;
+    assert.ok(erp.bookings.some((b) => b.kind === 'maintenance-notification'), 'flow 04 created a maintenance notification in the ERP');
+    assert.ok(erp.mesInbox.some((d) => d.path === '/mes/operations-schedule') && erp.mesInbox.some((d) => d.path === '/mes/production-schedule'), 'flows 01 and 06 delivered schedules to the MES');
+
+    const tabs = (await page.evaluate(() => {
+      const list: Array<{ id: string; label: string }> = [];
+      RED.nodes.eachWorkspace((w) => list.push({ id: w.id, label: w.label }));
+      return list;
+    })) as Array<{ id: string; label: string }>;
+    assert.deepEqual(tabs.map((t) => t.label).sort(), [...shipped].sort());
+    for (const t of tabs) {
+      await page.evaluate((id) => RED.workspaces.show(id), t.id);
+      await page.waitForTimeout(400);
+      await page.screenshot({ path: path.join(SHOTS, `tab-${t.label.replace(/[^A-Za-z0-9]+/g, '-').replace(/-+$/, '').toLowerCase()}.png`) });
+    }
+    await page.context().close();
+  });
+
+  it('shows the OEE dashboard (Dashboard 2.0): a gauge per machine, the trend, the machines table and the loss Pareto', async () => {
+    const context = await browser!.newContext({ locale: 'en-US', timezoneId: 'Europe/Berlin', viewport: { width: 1600, height: 1300 } });
+    const page = await context.newPage();
+    page.on('pageerror', (err) => pageErrors.push(`dashboard: ${err.message}`));
+    await page.goto(`${demo!.red.url}/dashboard/oee`);
+    // four gauges with a figure, a table row per machine, and the Pareto's bars drawn
+    await page.waitForFunction(() => document.querySelectorAll('.nrdb-ui-gauge').length === 4, null, { timeout: 60_000 });
+    await page.waitForFunction(() => document.querySelectorAll('.nrdb-ui-table tbody tr').length === 4, null, { timeout: 60_000 });
+    await page.waitForFunction(() => document.querySelectorAll('.nrdb-ui-chart canvas, .nrdb-ui-chart svg').length >= 2, null, { timeout: 30_000 });
+    const text = await page.locator('.nrdb-ui-text').first().innerText();
+    assert.match(text, /^Shift \d{4}-\d{2}-\d{2}\/(Early|Late|Night) - .+ \(Europe\/Berlin\) - [1-4] machine\(s\)$/);
+    const rows = await page.locator('.nrdb-ui-table tbody tr').allInnerTexts();
+    assert.deepEqual(rows.map((r) => r.split(/\s+/)[0]).sort(), ['cnc-1', 'press-1', 'press-2', 'welder-1']);
+    await page.waitForTimeout(2000); // the charts' animation
+    await page.screenshot({ path: path.join(SHOTS, 'dashboard-oee.png'), fullPage: true });
+    await context.close();
   });
 
   it('opens, validates and saves the oee-calculator dialog, creating a shift calendar from it, then deploys', async () => {
@@ -134,7 +190,7 @@ describe('editor in Chromium', function () {
     await page.click('#red-ui-header-button-deploy');
     let deployed: Array<Record<string, unknown>> = [];
     for (let i = 0; i < 50; i++) {
-      deployed = (await (await fetch(`${red!.url}/flows`)).json()) as Array<Record<string, unknown>>;
+      deployed = (await (await fetch(`${demo!.red.url}/flows`)).json()) as Array<Record<string, unknown>>;
       if (deployed.some((n) => n.id === id)) break;
       await new Promise((r) => setTimeout(r, 100));
     }
@@ -204,7 +260,7 @@ describe('editor in Chromium', function () {
     let deployed: Array<Record<string, unknown>> = [];
     for (let i = 0; i < 50 && !deployed.some((n) => n.id === id); i++) {
       await new Promise((r) => setTimeout(r, 100));
-      deployed = (await (await fetch(`${red!.url}/flows`)).json()) as Array<Record<string, unknown>>;
+      deployed = (await (await fetch(`${demo!.red.url}/flows`)).json()) as Array<Record<string, unknown>>;
     }
     assert.ok(deployed.some((n) => n.id === id), 'not deployed');
     assert.ok(!JSON.stringify(deployed).includes('very-secret-pw'), 'the password must not be in the flows');
@@ -337,24 +393,6 @@ describe('editor in Chromium', function () {
     assert.equal((await ko.locator('label[for="node-input-calendar"] span').textContent())?.trim(), '근무 달력');
     await ko.screenshot({ path: path.join(SHOTS, 'dialog-oee-calculator-ko.png') });
     await ko.context().close();
-  });
-
-  it('shows every reference flow as a tab (screenshots for the README)', async () => {
-    const page = await open('en-US', { width: 2000, height: 820 });
-    await page.waitForTimeout(20_000); // the demo's first polls, reports and OEE figures show in the status dots
-    const tabs = (await page.evaluate(() => {
-      const list: Array<{ id: string; label: string }> = [];
-      RED.nodes.eachWorkspace((w) => list.push({ id: w.id, label: w.label }));
-      return list;
-    })) as Array<{ id: string; label: string }>;
-    const shipped = readFlowFiles(path.join(ROOT, 'examples')).map((f) => f.flow.find((n) => n.type === 'tab')!.label as string);
-    assert.deepEqual(tabs.map((t) => t.label).sort(), [...shipped].sort());
-    for (const t of tabs) {
-      await page.evaluate((id) => RED.workspaces.show(id), t.id);
-      await page.waitForTimeout(400);
-      await page.screenshot({ path: path.join(SHOTS, `tab-${t.label.replace(/[^A-Za-z0-9]+/g, '-').replace(/-+$/, '').toLowerCase()}.png`) });
-    }
-    await page.context().close();
   });
 
   it('raised no page errors', () => {

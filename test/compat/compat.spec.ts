@@ -5,7 +5,7 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { ErpSimulator } from '../../sim/erp/server';
-import { readFlowFiles, startNodeRed } from '../../scripts/lib/node-red-process';
+import { linkDashboard, readFlowFiles, startNodeRed } from '../../scripts/lib/node-red-process';
 import { freePort, PKG, ROOT, userDirWithTarball } from '../helpers/package';
 import { runErpSmoke, runReportSmoke, runSmoke, smokeFlow } from '../package/fixtures/smoke-flow';
 
@@ -47,6 +47,7 @@ describe('compatibility matrix', function () {
       assert.ok(fs.existsSync(nodeBin), `no node binary at ${nodeBin}`);
       const nodeVersion = execFileSync(nodeBin, ['--version'], { encoding: 'utf8' }).trim();
       const userDir = userDirWithTarball(`plantbridge-compat-${target.nodeRed}-`, nodeBin);
+      linkDashboard(userDir); // the 07 OEE dashboard flow's extra install
       const red = await startNodeRed({ userDir, port: await freePort(), flows: smokeFlow(sim.url), redJs: path.join(redDir, 'red.js'), nodeBin });
       try {
         const settings = (await (await fetch(`${red.url}/settings`)).json()) as { version: string };
@@ -73,7 +74,7 @@ describe('compatibility matrix', function () {
         await new Promise((r) => setTimeout(r, 1500));
         assert.doesNotMatch(red.output(), /missing types|Unknown type|Unrecognised type/i);
         const running = (await (await fetch(`${red.url}/flows`)).json()) as Array<{ type: string }>;
-        assert.ok(['isa95-mapper', 'mes-report', 'maintenance-trigger', 'oee-calculator', 'erp-order-fetch'].every((t) => running.some((n) => n.type === t)), 'the example flows are deployed');
+        assert.ok(['isa95-mapper', 'mes-report', 'maintenance-trigger', 'oee-calculator', 'erp-order-fetch', 'mqtt in', 'ui-gauge', 'ui-chart'].every((t) => running.some((n) => n.type === t)), 'the example flows are deployed');
       } finally {
         await red.stop();
       }

@@ -13,6 +13,7 @@ import reportNode from '../../nodes/mes-report/mes-report';
 import triggerNode from '../../nodes/maintenance-trigger/maintenance-trigger';
 import oeeNode from '../../nodes/oee-calculator/oee-calculator';
 import { ErpSimulator } from '../../sim/erp/server';
+import { MachineSimulator } from '../../sim/machines/server';
 import { NAV_STATUS } from '../../sim/erp/soap';
 import calendarNode from '../../nodes/shift-calendar/shift-calendar';
 import { readFlowFiles } from '../../scripts/lib/node-red-process';
@@ -20,48 +21,70 @@ import { core, helper, node } from '../helpers/node-red';
 import { ROOT } from '../helpers/package';
 import { XSD, hasXmllint, validate } from '../helpers/xmllint';
 
-const nodes = [calendarNode, oeeNode, core.inject, core.function, core.change, core.debug, core.comment];
+const nodes = [calendarNode, oeeNode, core.inject, core.change, core.debug, core.comment];
 
 describe('example flow: OEE per machine and shift', function () {
   this.timeout(60_000);
+  // 11:00 in Berlin, inside the Early shift; three simulated hours at 3600x
+  const start = Date.parse('2026-11-24T10:00:00Z');
+  const machines = new MachineSimulator({ start, end: start + 3 * 3600_000, speed: 3600, paused: true });
+  before(() => machines.start());
   after(async () => {
     await helper.unload();
+    await machines.stop();
   });
 
   it('emits OEE with losses for each simulated machine, per shift, day, order and rolling window', async () => {
     const file = readFlowFiles(path.join(ROOT, 'examples')).find((f) => path.basename(f.file).includes('OEE per machine'));
     assert.ok(file, 'example not shipped');
-    // The shipped inject ticks once a second in real time; here the test is the clock, fast-forwarding 3 hours.
-    const flow = file.flow.map((n) => (n.id === 'pb-oee-tick' ? { ...n, repeat: '', once: false } : n));
-    await helper.load(nodes, flow);
+    const flow = file.flow.map(toMachineBroker(machines));
+    const listening = machines.subscribed();
+    await helper.load([...nodes, core.mqtt], flow);
     const results: OeeResult[] = [];
     node('pb-oee-summary').on('input', (m: NodeMessage) => results.push(m.payload as OeeResult));
     const lines: string[] = [];
     node('pb-oee-debug').on('input', (m: NodeMessage) => lines.push(String(m.payload)));
 
-    const start = Date.parse('2026-11-24T10:00:00Z'); // 11:00 in Berlin: inside the Early shift
-    for (let s = 0; s < 3 * 3600; s++) {
-      node('pb-oee-sim').receive({ timestamp: start + s * 1000 });
-      if (s % 500 === 0) await new Promise((r) => setImmediate(r));
-    }
-    await new Promise((r) => setTimeout(r, 200));
+    await play(machines, listening, 'pb-oee-calc');
     node('pb-oee-calc').receive({ command: 'report', timestamp: start + 3 * 3600 * 1000 });
     await new Promise((r) => setTimeout(r, 300));
 
     const finalShift = results.filter((r) => r.window.kind === 'shift' && r.window.final);
-    assert.deepEqual(finalShift.map((r) => r.machine).sort(), ['press-1', 'press-2', 'welder-1'], 'the Early shift closed for every machine at 14:00');
+    assert.deepEqual(finalShift.map((r) => r.machine).sort(), ['cnc-1', 'press-1', 'press-2', 'welder-1'], 'the Early shift closed for every machine at 14:00');
     for (const r of finalShift) {
       assert.equal(r.window.id, '2026-11-24/Early');
       assert.ok(r.oee !== null && r.oee > 0.3 && r.oee < 1, `${r.machine} OEE ${r.oee}`);
       assert.ok(r.performance! < 1, 'the simulator runs below the ideal rate');
+      assert.ok(r.quality! < 1, 'some parts are rejects');
       assert.ok(r.pareto.length > 0, 'stops were recorded');
-      assert.ok(r.times.nonScheduled === 0 || r.times.nonScheduled > 0);
     }
     const kinds = new Set(results.filter((r) => !r.window.final).map((r) => r.window.kind));
     assert.deepEqual([...kinds].sort(), ['day', 'order', 'rolling', 'shift']);
+    assert.ok(results.some((r) => r.window.kind === 'order' && r.window.final), 'an order ended with a changeover');
     assert.ok(lines.some((l) => /^shift 2026-11-24\/Early: OEE \d+(\.\d)? % \(A [\d.]+ \/ P [\d.]+ \/ Q [\d.]+\) final$/.test(l)), lines.slice(0, 3).join('\n'));
   });
 });
+
+/** Points a shipped flow's MQTT broker at this test's machine simulator. */
+function toMachineBroker(sim: MachineSimulator): <T extends Record<string, unknown>>(n: T) => T {
+  return (n) => (n.type === 'mqtt-broker' ? { ...n, broker: '127.0.0.1', port: String(sim.port) } : n);
+}
+
+/**
+ * Plays the machine simulator into a loaded flow once its MQTT in node listens, and waits until `consumer` (the node
+ * the MQTT in node feeds, and nothing else before the test's own commands) has received every published message.
+ */
+async function play(sim: MachineSimulator, listening: Promise<string[]>, consumer: string): Promise<void> {
+  let received = 0;
+  // counted, not inspected: a node may reuse the incoming message for its output before this listener runs
+  node(consumer).on('input', () => received++);
+  assert.deepEqual(await listening, [`${sim.options.prefix}/+/+/+`]);
+  await sim.resume();
+  await sim.finished;
+  for (let i = 0; i < 800 && received < sim.published; i++) await new Promise((r) => setTimeout(r, 25));
+  assert.equal(received, sim.published, 'every simulator message reached the flow');
+  await new Promise((r) => setTimeout(r, 200));
+}
 
 /** A suite for one shipped example, with an ERP simulator of `orders` orders around it. */
 function withSimulator(title: string, orders: number, body: (sim: ErpSimulator) => void): void {
@@ -179,29 +202,32 @@ withSimulator('example flow: 02 production to inventory', 120, (sim) => {
 });
 
 withSimulator('example flow: 04 equipment to maintenance', 5, (sim) => {
+  const start = Date.parse('2026-11-24T06:00:00Z');
+  const machines = new MachineSimulator({ start, end: start + 3 * 3600_000, speed: 3600, paused: true });
+  before(() => machines.start());
+  after(() => machines.stop());
 
-  it('raises one SAP maintenance notification per real condition from three simulated machines over three hours', async () => {
+  it('raises one SAP maintenance notification per real condition from four simulated machines over three hours', async () => {
     const outbox = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'e2m-')), 'outbox.db');
-    const { flow, credentials } = shipped((f) => f.startsWith('04 '), sim, (n) => (n.type === 'maintenance-trigger' ? { ...n, file: outbox, rate: 100 } : n));
-    await helper.load([connectionNode, triggerNode, oeeNode, core.inject, core.function, core.switch, core.debug, core.comment, core.catch], flow, credentials);
+    const { flow, credentials } = shipped((f) => f.startsWith('04 '), sim, (n) => toMachineBroker(machines)(n.type === 'maintenance-trigger' ? { ...n, file: outbox, rate: 100 } : n));
+    const listening = machines.subscribed();
+    await helper.load([connectionNode, triggerNode, oeeNode, core.inject, core.mqtt, core.switch, core.debug, core.comment, core.catch], flow, credentials);
     const requests: Array<{ asset: string; rule: string }> = [];
     node('pb-e2m-requests').on('input', (m: NodeMessage) => requests.push((m as unknown as { maintenance: { asset: string; rule: string } }).maintenance));
     const errors: NodeMessage[] = [];
     node('pb-e2m-errors').on('input', (m: NodeMessage) => errors.push(m));
-    const start = Date.parse('2026-11-24T06:00:00Z');
-    for (let s = 0; s < 3 * 3600; s++) {
-      node('pb-e2m-sim').receive({ timestamp: start + s * 1000 });
-      if (s % 500 === 0) await new Promise((r) => setImmediate(r));
-    }
-    // once every machine event has reached the OEE node: its figures at the end, into the rules as well
-    await new Promise((r) => setTimeout(r, 500));
+    await play(machines, listening, 'pb-e2m-oee');
+    // its figures at the end, into the rules as well
     node('pb-e2m-oee').receive({ command: 'report', timestamp: start + 3 * 3600 * 1000 });
     for (let i = 0; i < 200 && sim.bookings.length < requests.length; i++) await new Promise((r) => setTimeout(r, 25));
     await new Promise((r) => setTimeout(r, 300));
     assert.ok(requests.length >= 2, `${requests.length} requests`);
     const pairs = requests.map((r) => `${r.asset}/${r.rule}`);
     assert.equal(new Set(pairs).size, pairs.length, 'one request per asset and rule while it is open');
-    assert.equal(sim.bookings.filter((b) => b.kind === 'maintenance-notification').length, requests.length, 'one notification per request');
+    assert.ok(requests.some((r) => r.rule === 'breakdown'), 'a breakdown raised a request');
+    const notifications = sim.bookings.filter((b) => b.kind === 'maintenance-notification');
+    assert.equal(notifications.length, requests.length, 'one notification per request');
+    assert.ok(notifications.every((b) => /^(press|welder|cnc)-\d$/.test(String((b.body as { TechnicalObject?: string }).TechnicalObject))), JSON.stringify(notifications[0]?.body));
     assert.deepEqual(errors, []);
   });
 });
@@ -228,11 +254,16 @@ withSimulator('example flow: 06 legacy SOAP ERP', 60, (sim) => {
 });
 
 withSimulator('example flow: 05 actual vs planned (closed loop)', 120, (sim) => {
+  const start = Date.parse('2026-11-24T06:00:00Z');
+  const machines = new MachineSimulator({ start, end: start + 2 * 3600_000, speed: 3600, paused: true });
+  before(() => machines.start());
+  after(() => machines.stop());
 
   it('turns delays into re-plan suggestions, low yield into quality checks and low availability into maintenance requests', async () => {
     const outbox = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'loop-')), 'outbox.db');
-    const { flow, credentials } = shipped((f) => f.startsWith('05 '), sim, (n) => (n.type === 'mes-report' ? { ...n, file: outbox, rate: 50 } : n));
-    await helper.load([connectionNode, fetchNode, reportNode, triggerNode, oeeNode, core.inject, core.function, core.debug, core.comment, core.catch], flow, credentials);
+    const { flow, credentials } = shipped((f) => f.startsWith('05 '), sim, (n) => toMachineBroker(machines)(n.type === 'mes-report' ? { ...n, file: outbox, rate: 50 } : n));
+    const listening = machines.subscribed();
+    await helper.load([connectionNode, fetchNode, reportNode, triggerNode, oeeNode, core.inject, core.function, core.mqtt, core.debug, core.comment, core.catch], flow, credentials);
     const got = (id: string): NodeMessage[] => {
       const list: NodeMessage[] = [];
       node(id).on('input', (m: NodeMessage) => list.push(m));
@@ -244,12 +275,7 @@ withSimulator('example flow: 05 actual vs planned (closed loop)', 120, (sim) => 
     const errors = got('pb-loop-errors');
     node('pb-loop-fetch').receive({});
     for (let i = 0; i < 200 && sim.bookings.length < 8; i++) await new Promise((r) => setTimeout(r, 25));
-    const start = Date.parse('2026-11-24T06:00:00Z');
-    for (let s = 0; s < 2 * 3600; s++) {
-      node('pb-loop-msim').receive({ timestamp: start + s * 1000 });
-      if (s % 500 === 0) await new Promise((r) => setImmediate(r));
-    }
-    await new Promise((r) => setTimeout(r, 500));
+    await play(machines, listening, 'pb-loop-oee');
     node('pb-loop-oee').receive({ command: 'report', timestamp: start + 2 * 3600 * 1000 });
     await new Promise((r) => setTimeout(r, 300));
     assert.deepEqual(errors, []);
@@ -258,9 +284,9 @@ withSimulator('example flow: 05 actual vs planned (closed loop)', 120, (sim) => 
     const checks = quality.map((m) => m.payload) as Array<{ order: string; yield: number; lots: string[] }>;
     assert.ok(checks.every((c) => c.yield < 0.95 && c.lots.length === 1), JSON.stringify(checks));
     assert.ok(checks.some((c) => Number(c.order) % 3 === 0), 'the poor-yield orders are checked');
-    const machines = maintenance.map((m) => (m as unknown as { maintenance: { asset: string } }).maintenance.asset);
-    assert.ok(machines.length > 0, 'a machine fell below 70 % availability');
-    assert.equal(new Set(machines).size, machines.length, 'one request per machine until acknowledged');
+    const assets = maintenance.map((m) => (m as unknown as { maintenance: { asset: string } }).maintenance.asset);
+    assert.ok(assets.length > 0, 'a machine fell below 70 % availability');
+    assert.equal(new Set(assets).size, assets.length, 'one request per machine until acknowledged');
   });
 });
 

@@ -43,4 +43,5 @@ export const core = {
   debug: require('@node-red/nodes/core/common/21-debug.js') as unknown,
   comment: require('@node-red/nodes/core/common/90-comment.js') as unknown,
   httpRequest: require('@node-red/nodes/core/network/21-httprequest.js') as unknown,
+  mqtt: require('@node-red/nodes/core/network/10-mqtt.js') as unknown,
 };

@@ -107,6 +107,17 @@ describe('package structure (dist/)', () => {
       if (/category:\s*["']config["']/.test(html)) continue;
       assert.ok(used.has(type), `${type} appears in no example flow`);
     }
+    // only core nodes and ours; Dashboard 2.0 widgets in the dashboard flow alone
+    const core = new Set(['tab', 'subflow', 'group', 'junction']);
+    const coreDir = path.dirname(require.resolve('@node-red/nodes/package.json'));
+    const walk = (d: string): string[] => fs.readdirSync(d, { withFileTypes: true }).flatMap((f) => (f.isDirectory() ? walk(path.join(d, f.name)) : f.name.endsWith('.html') ? [path.join(d, f.name)] : []));
+    for (const f of walk(path.join(coreDir, 'core'))) for (const m of fs.readFileSync(f, 'utf8').matchAll(/registerType\(\s*['"]([^'"]+)['"]/g)) core.add(m[1]!);
+    assert.ok(core.has('mqtt in') && core.has('function') && core.has('http request'), [...core].join(', '));
+    for (const e of examples) {
+      const dashboard = path.basename(e.file).startsWith('07 ');
+      const foreign = [...new Set(e.flow.map((n) => n.type as string))].filter((t) => !core.has(t) && !entries.some(([ours]) => ours === t) && !(dashboard && /^ui-/.test(t)));
+      assert.deepEqual(foreign, [], `${e.file}: only core nodes and PlantBridge nodes`);
+    }
     for (const e of examples) {
       const tabs = e.flow.filter((n) => n.type === 'tab');
       assert.equal(tabs.length, 1, `${e.file}: one tab per flow file`);

@@ -1,0 +1,90 @@
+// The demo npm start runs, also started by the editor test: Node-RED with this pack and Node-RED Dashboard 2.0, every
+// reference flow deployed, pointed at the ERP simulator (HTTP) and the machine simulator (MQTT) on 127.0.0.1.
+
+import fs from 'node:fs';
+import path from 'node:path';
+import { ErpSimulator } from '../../sim/erp/server';
+import { MachineSimulator } from '../../sim/machines/server';
+import { DASHBOARD, linkDashboard, linkPack, type NodeRedProcess, readFlowFiles, startNodeRed } from './node-red-process';
+
+/** Where the shipped flows expect the ERP simulator; rewritten when it runs elsewhere. */
+const SHIPPED_ERP = 'http://127.0.0.1:8765';
+
+export interface DemoOptions {
+  userDir: string;
+  /** Node-RED's port. */
+  port: number;
+  /** The reference flows: flows/ (npm start) or examples/ (as packed). */
+  flowsDir: string;
+  /** ERP simulator port; 0 = any free port. */
+  erpPort: number;
+  /** Machine simulator (MQTT broker) port; 0 = any free port. */
+  mqttPort: number;
+  /** Simulated machine seconds per second. */
+  speed: number;
+  /** Keep the userDir's flows.json (the user's edits) instead of deploying the reference flows afresh. */
+  keep?: boolean;
+  echo?: boolean;
+}
+
+export interface Demo {
+  red: NodeRedProcess;
+  erp: ErpSimulator;
+  machines: MachineSimulator;
+  flowFiles: Array<{ file: string; flow: Array<Record<string, unknown>> }>;
+  stop(): Promise<void>;
+}
+
+/** Starts both simulators, then Node-RED with the reference flows pointed at them. */
+export async function startDemo(o: DemoOptions): Promise<Demo> {
+  if (!(o.speed > 0)) throw new Error(`the machine simulator's speed must be a number > 0, got ${o.speed}`);
+  linkPack(o.userDir);
+  linkDashboard(o.userDir);
+  fs.writeFileSync(
+    path.join(o.userDir, 'package.json'),
+    JSON.stringify({ name: 'plantbridge-demo', private: true, dependencies: { '@plantbridge/node-red-erp-mes': 'file:..', [DASHBOARD]: '*' } }, null, 2),
+  );
+
+  const erp = new ErpSimulator({ orders: 250 });
+  try {
+    await erp.start(o.erpPort);
+  } catch (err) {
+    throw new Error(`cannot start the ERP simulator on port ${o.erpPort} (${(err as Error).message}); set PLANTBRIDGE_SIM_PORT`, { cause: err });
+  }
+  const machines = new MachineSimulator({ speed: o.speed });
+  try {
+    await machines.start(o.mqttPort);
+  } catch (err) {
+    await erp.stop();
+    throw new Error(`cannot start the machine simulator's MQTT broker on port ${o.mqttPort} (${(err as Error).message}); set PLANTBRIDGE_MQTT_PORT`, { cause: err });
+  }
+
+  const flowFiles = readFlowFiles(o.flowsDir);
+  const fresh = !(o.keep && fs.existsSync(path.join(o.userDir, 'flows.json')));
+  // The shipped flows point at the simulators' default addresses; follow them where they run.
+  const erpUrl = (u: unknown): unknown => (typeof u === 'string' ? u.replace(SHIPPED_ERP, erp.url) : u);
+  const pointAtSimulators = (n: Record<string, unknown>): Record<string, unknown> => {
+    if (n.type === 'erp-connection') return { ...n, baseUrl: erpUrl(n.baseUrl), tokenUrl: erpUrl(n.tokenUrl) };
+    if (n.type === 'http request') return { ...n, url: erpUrl(n.url) };
+    if (n.type === 'mqtt-broker' && n.broker === '127.0.0.1') return { ...n, port: String(machines.port) };
+    return n;
+  };
+  const flows = fresh ? flowFiles.flatMap((f) => f.flow).map(pointAtSimulators) : undefined;
+  if (flows) {
+    // Demo only: the simulator's test credentials, unencrypted in the git-ignored userDir (credentialSecret: false).
+    const creds = Object.fromEntries(flows.filter((n) => n.type === 'erp-connection').map((n) => [n.id, { user: erp.options.user, password: erp.options.password, clientSecret: erp.options.clientSecret }]));
+    fs.writeFileSync(path.join(o.userDir, 'flows_cred.json'), JSON.stringify(creds, null, 2));
+  }
+  let red: NodeRedProcess;
+  try {
+    red = await startNodeRed({ userDir: o.userDir, port: o.port, flows, echo: o.echo ?? false, settings: { credentialSecret: false } });
+  } catch (err) {
+    await Promise.all([erp.stop(), machines.stop()]);
+    throw err;
+  }
+  const stop = async (): Promise<void> => {
+    await red.stop();
+    await Promise.all([erp.stop(), machines.stop()]);
+  };
+  return { red, erp, machines, flowFiles, stop };
+}
