@@ -13,7 +13,7 @@ export interface TrytonServer {
   user: string;
   password: string;
   /** What the seed created. */
-  seeded: { company: number; productions: Array<{ id: number; number: string; state: string; product: string; quantity: number }> };
+  seeded: { company: number; maintenanceProject: string; productions: Array<{ id: number; number: string; state: string; product: string; quantity: number }> };
   stop: () => Promise<void>;
 }
 
@@ -21,8 +21,11 @@ export const TRYTOND = '/usr/bin/trytond';
 
 /** True when Tryton is installed (CI installs it; a developer machine may not have it). */
 export function trytonAvailable(): boolean {
-  return fs.existsSync(TRYTOND) && fs.existsSync('/usr/bin/trytond-admin');
+  return fs.existsSync(TRYTOND) && fs.existsSync('/usr/bin/trytond-admin') && fs.existsSync('/usr/lib/python3/dist-packages/trytond/modules/project');
 }
+
+/** What to install when Tryton is missing. */
+export const TRYTON_PACKAGES = 'apt-get install tryton-server tryton-modules-production tryton-modules-project tryton-proteus';
 
 export async function startTryton(productions = 7): Promise<TrytonServer> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'plantbridge-tryton-'));
@@ -36,7 +39,8 @@ export async function startTryton(productions = 7): Promise<TrytonServer> {
   const env = { ...process.env, TRYTONPASSFILE: path.join(dir, 'pass') };
   const run = (cmd: string, args: string[]): string => execFileSync(cmd, args, { env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 300_000 });
   run('/usr/bin/trytond-admin', ['-c', conf, '-d', database, '--all', '--email', 'admin@example.com']);
-  run('/usr/bin/trytond-admin', ['-c', conf, '-d', database, '-u', 'production', '--activate-dependencies']);
+  // production for orders and postings; project for maintenance requests (Tryton has no maintenance module)
+  run('/usr/bin/trytond-admin', ['-c', conf, '-d', database, '-u', 'production', 'project', '--activate-dependencies']);
   const seedOut = run('/usr/bin/python3', [path.join(__dirname, '..', 'tryton', 'seed.py'), conf, database, String(productions)]);
   const seeded = JSON.parse(seedOut.trim().split('\n').pop()!) as TrytonServer['seeded'];
   const child: ChildProcess = spawn(TRYTOND, ['-c', conf], { env, stdio: ['ignore', 'pipe', 'pipe'] });

@@ -8,7 +8,7 @@ import type { DialectContext, ErpOrder, FetchQuery } from '../../nodes/lib/erp/t
 import { BUILTIN_DIALECTS } from '../../nodes/lib/erp/registry';
 import { Mapper } from '../../nodes/lib/isa95/mapper';
 import type { OperationsSchedule } from '../../nodes/lib/isa95/model';
-import { startTryton, trytonAvailable, type TrytonServer } from '../helpers/tryton';
+import { startTryton, TRYTON_PACKAGES, trytonAvailable, type TrytonServer } from '../helpers/tryton';
 import { XSD, hasXmllint, validate } from '../helpers/xmllint';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -26,8 +26,8 @@ describe('Tryton dialect against a real Tryton 6.0', function () {
 
   before(async function () {
     if (!trytonAvailable()) {
-      if (process.env.CI) throw new Error('trytond missing: apt-get install tryton-server tryton-modules-production');
-      console.warn('    (Tryton tests not run: apt-get install tryton-server tryton-modules-production)');
+      if (process.env.CI) throw new Error(`Tryton missing: ${TRYTON_PACKAGES}`);
+      console.warn(`    (Tryton tests not run: ${TRYTON_PACKAGES})`);
       this.skip();
     }
     tryton = await startTryton(7);
@@ -122,7 +122,7 @@ describe('Tryton dialect against a real Tryton 6.0', function () {
   });
 
   // These two change states in Tryton: they run last.
-  it('books a production report: a draft production runs, takes the reported quantity, and is done when final; a replay changes nothing', async () => {
+  it('books production reports: a draft production runs, adds up the reported quantities, and is done when final; a replay changes nothing', async () => {
     const target = tryton!.seeded.productions.find((p) => p.state === 'draft')!;
     const posting = (quantity: number, final: boolean) => ({ kind: 'production', key: `k-${quantity}-${final}`, payload: { production: target.id, quantity, final } });
     const partial = (await trytonDialect.post!(ctx, posting(4, false))) as { state: string };
@@ -132,9 +132,28 @@ describe('Tryton dialect against a real Tryton 6.0', function () {
     const [row] = (await trytonCall(ctx, 'model.production.read', [[target.id], ['state', 'outputs'], {}])) as Array<{ state: string; outputs: number[] }>;
     assert.equal(row!.state, 'done');
     const [move] = (await trytonCall(ctx, 'model.stock.move.read', [row!.outputs, ['quantity', 'state'], {}])) as Array<{ quantity: number; state: string }>;
-    assert.deepEqual([Number(move!.quantity), move!.state], [7, 'done']);
+    assert.deepEqual([Number(move!.quantity), move!.state], [11, 'done']);
     assert.deepEqual(await trytonDialect.post!(ctx, posting(7, true)), { production: target.id, number: row && (await trytonCall(ctx, 'model.production.read', [[target.id], ['number'], {}]) as Array<{ number: string }>)[0]!.number, state: 'done', unchanged: true });
     await assert.rejects(trytonDialect.post!(ctx, { kind: 'production', key: 'x', payload: { production: 999_999, quantity: 1, final: true } }), (e: ErpError) => e.kind === 'http' && e.message.includes('999999'), 'an unknown production is refused: a permanent error, for the dead letters');
+  });
+
+  it('adds reports to a production once each: a resend of the same key (lost answer) leaves the quantity alone', async () => {
+    const target = tryton!.seeded.productions.filter((p) => p.state === 'draft')[1]!;
+    const post = (key: string, quantity: number): Promise<unknown> => trytonDialect.post!(ctx, { kind: 'production', key, payload: { production: target.id, quantity, final: false } });
+    assert.equal((await post('k-1', 5) as { quantity: number }).quantity, 5);
+    assert.equal((await post('k-2', 7) as { quantity: number }).quantity, 12);
+    assert.deepEqual(await post('k-1', 5), { production: target.id, number: target.number, state: 'running', quantity: 12, reported: 5, replay: true });
+    await assert.rejects(trytonDialect.post!(ctx, { kind: 'production', key: '', payload: { production: target.id, quantity: 1, final: false } }), /needs its idempotency key/);
+  });
+
+  it('files a maintenance request as a task in the maintenance project, once per request key', async () => {
+    const posting = { kind: 'project.work', key: 'req-1', payload: { task: { name: 'press-1: Breakdown', comment: 'Breakdown\nPlantBridge request req-1', key: 'req-1', project: tryton!.seeded.maintenanceProject } } };
+    const first = (await trytonDialect.post!(ctx, posting)) as { task: number };
+    assert.deepEqual(await trytonDialect.post!(ctx, posting), { task: first.task, name: 'press-1: Breakdown', unchanged: true });
+    const [task] = (await trytonCall(ctx, 'model.project.work.read', [[first.task], ['name', 'type', 'parent.name', 'comment'], {}])) as Array<Record<string, unknown>>;
+    assert.equal(task!.type, 'task');
+    assert.equal((task!['parent.'] as { name: string } | undefined)?.name ?? task!['parent.name'], 'Maintenance');
+    await assert.rejects(trytonDialect.post!(ctx, { ...posting, key: 'req-2', payload: { task: { ...posting.payload.task, key: 'req-2', project: 'No such project' } } }), /no project "No such project"/);
   });
 
   it('mes-report in Node-RED: reports move a waiting Tryton production to done with the reported quantity, through the outbox', async () => {
@@ -157,11 +176,13 @@ describe('Tryton dialect against a real Tryton 6.0', function () {
       node('treport').receive({ payload: { order: String(target.id), good: 12, unit: 'u', final: false } });
       node('treport').receive({ payload: { order: String(target.id), good: 18, scrap: 1, unit: 'u', final: true } });
       const answers = (await booked).map((m) => m.payload as { state: string; quantity: number });
-      assert.deepEqual(answers.map((a) => [a.state, a.quantity]), [['running', 12], ['done', 18]]);
+      assert.deepEqual(answers.map((a) => [a.state, a.quantity]), [['running', 12], ['done', 30]], 'reports add up');
       const [row] = (await trytonCall(ctx, 'model.production.read', [[target.id], ['state', 'outputs'], {}])) as Array<{ state: string; outputs: number[] }>;
       assert.equal(row!.state, 'done');
       const [move] = (await trytonCall(ctx, 'model.stock.move.read', [row!.outputs, ['quantity'], {}])) as Array<{ quantity: number }>;
-      assert.equal(Number(move!.quantity), 18);
+      assert.equal(Number(move!.quantity), 30);
+      const notes = (await trytonCall(ctx, 'model.ir.note.search_read', [[['resource', '=', `production,${target.id}`]], 0, null, null, ['message'], {}])) as Array<{ message: string }>;
+      assert.deepEqual(notes.map((n) => n.message.replace(/report \S+:/, 'report K:')).sort(), ['PlantBridge report K: good 12', 'PlantBridge report K: good 18']);
     } finally {
       await helper.unload();
     }

@@ -84,7 +84,11 @@ def main(conf, database, count):
             p.click('assign_force')
             p.click('run')
         created.append({'id': p.id, 'number': p.number, 'state': p.state, 'product': p.product.code, 'quantity': float(p.quantity)})
-    print(json.dumps({'company': company.id, 'productions': created}))
+    # Tryton has no maintenance module: PlantBridge files maintenance requests as tasks of this project.
+    Work = Model.get('project.work')
+    project = Work(name='Maintenance', type='project')
+    project.save()
+    print(json.dumps({'company': company.id, 'maintenanceProject': project.name, 'productions': created}))
 
 
 if __name__ == '__main__':

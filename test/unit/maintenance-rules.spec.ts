@@ -148,6 +148,10 @@ describe('maintenance rule engine', () => {
     assert.equal(sap.kind, 'maintenance-notification');
     assert.deepEqual([(sap.payload as Record<string, string>).TechnicalObject, (sap.payload as Record<string, string>).MaintPriority, (sap.payload as Record<string, string>).MalfunctionStartTime], ['press-1', '2', 'PT07H00M00S']);
     assert.equal(notificationPosting('odoo', t!, { timeZone: 'UTC' }).kind, 'maintenance.request');
-    assert.throws(() => notificationPosting('tryton', t!, { timeZone: 'UTC' }), /no maintenance notification/);
+    const task = notificationPosting('tryton', t!, { timeZone: 'UTC' });
+    assert.equal(task.kind, 'project.work');
+    assert.match((task.payload as { task: { name: string; comment: string } }).task.name, /^press-1: /);
+    assert.ok((task.payload as { task: { comment: string } }).task.comment.endsWith(`PlantBridge request ${task.key}`));
+    assert.throws(() => notificationPosting('soap', t!, { timeZone: 'UTC' }), /no maintenance notification/);
   });
 });

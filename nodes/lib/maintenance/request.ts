@@ -54,7 +54,7 @@ export function maintenanceRequest(t: Trigger): OperationsSchedule {
 }
 
 /** The dialects that can create a maintenance notification. */
-export const NOTIFICATION_DIALECTS = ['sap-odata', 'odoo', 'erpnext', 'rest'] as const;
+export const NOTIFICATION_DIALECTS = ['sap-odata', 'odoo', 'erpnext', 'tryton', 'rest'] as const;
 
 /** The ERP notification for a fired rule. The key is the request id (derived from asset, rule and condition start). */
 export function notificationPosting(dialect: string, t: Trigger, o: { timeZone: string; path?: string }): ErpPosting {
@@ -91,6 +91,13 @@ export function notificationPosting(dialect: string, t: Trigger, o: { timeZone: 
         kind: 'Maintenance Visit',
         key,
         payload: { doctype: 'Maintenance Visit', doc: { mntc_date: naiveLocal(started, o.timeZone).slice(0, 10), maintenance_type: t.rule.kind === 'meter' ? 'Scheduled' : 'Breakdown', completion_status: 'Partially Completed', purposes: [{ item_code: t.asset, description: text }], custom_idempotency_key: key } },
+      };
+    case 'tryton':
+      // Tryton has no maintenance module: a task (project.work) in the connection's maintenance project
+      return {
+        kind: 'project.work',
+        key,
+        payload: { task: { name: `${t.asset}: ${text}`.slice(0, 200), comment: `${text}\nAsset ${t.asset}, priority ${t.rule.priority ?? 'medium'}, since ${started}\nPlantBridge request ${key}`, key } },
       };
     case 'rest':
       return { kind: 'maintenance-request', key, payload: { path: o.path || '/maintenance-requests', body: { kind: 'maintenance-request', key, asset: t.asset, rule: t.rule.id, ruleName: t.rule.name, priority: t.rule.priority ?? 'medium', text, value: t.value, started } } };

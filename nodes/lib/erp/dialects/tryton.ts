@@ -91,13 +91,23 @@ export async function trytonCall(ctx: DialectContext, method: string, params: un
 
 export interface TrytonProductionReport {
   production: number;
+  /** Good quantity of this report (added to what earlier reports produced). */
   quantity: number;
   final: boolean;
 }
 
 const NEXT_STEP: Record<string, string | undefined> = { request: 'draft', draft: 'wait', waiting: 'assign_force', assigned: 'run' };
+/** The ledger line a report leaves on its production (an ir.note): the key makes a resend find it. */
+const LEDGER = 'PlantBridge report';
+const ledgerLine = (key: string, good: number): string => `${LEDGER} ${key}: good ${good}`;
 
-async function reportProduction(ctx: DialectContext, r: TrytonProductionReport): Promise<unknown> {
+/**
+ * Books a report on a Tryton production. Tryton keeps no idempotency key, so each report leaves a note on the
+ * production ("PlantBridge report <key>: good <n>", visible in the client) — created once per key — and the output
+ * move's quantity is then set to the sum of those notes. Reports add up; a resend after a lost answer, or a crash
+ * between the two steps, converges on the same quantity.
+ */
+async function reportProduction(ctx: DialectContext, r: TrytonProductionReport, key: string): Promise<unknown> {
   const read = async (): Promise<{ state: string; outputs: number[]; number: string | null } | undefined> =>
     ((await trytonCall(ctx, 'model.production.read', [[r.production], ['state', 'outputs', 'number'], {}])) as Array<{ state: string; outputs: number[]; number: string | null }>)[0];
   let row = await read();
@@ -112,9 +122,51 @@ async function reportProduction(ctx: DialectContext, r: TrytonProductionReport):
     row = next;
   }
   if (row.outputs.length === 0) throw new ErpError('http', `Tryton production ${name} has no output move to put the quantity on`, { reason: 'no output move' });
-  await trytonCall(ctx, 'model.stock.move.write', [[row.outputs[0]], { quantity: r.quantity }, {}]);
+  const resource = `production,${r.production}`;
+  const notes = async (): Promise<string[]> =>
+    ((await trytonCall(ctx, 'model.ir.note.search_read', [[['resource', '=', resource], ['message', 'like', `${LEDGER} %`]], 0, null, [['id', 'ASC']], ['message'], {}])) as Array<{ message: string }>).map((n) => n.message);
+  const before = await notes();
+  const mine = `${LEDGER} ${key}:`;
+  const replay = before.some((m) => m.startsWith(mine));
+  if (!replay) await trytonCall(ctx, 'model.ir.note.create', [[{ resource, message: ledgerLine(key, r.quantity) }], {}]);
+  const ledger = replay ? before : [...before, ledgerLine(key, r.quantity)];
+  const total = Math.round(ledger.reduce((sum, m) => sum + Number(/: good (-?[\d.]+)/.exec(m)?.[1] ?? 0), 0) * 1e6) / 1e6;
+  await trytonCall(ctx, 'model.stock.move.write', [[row.outputs[0]], { quantity: total }, {}]);
   if (r.final) await trytonCall(ctx, 'model.production.done', [[r.production], {}]);
-  return { production: r.production, number: name, state: r.final ? 'done' : row.state, quantity: r.quantity };
+  return { production: r.production, number: name, state: r.final ? 'done' : row.state, quantity: total, reported: r.quantity, ...(replay ? { replay: true } : {}) };
+}
+
+/**
+ * A maintenance request as a Tryton task. Tryton has no maintenance module: the pack files requests as tasks
+ * (project.work, type task, module "project"), under the project named in `project` when given. The request key in
+ * the comment makes a replay find the task it created instead of creating a second one.
+ */
+export interface TrytonTask {
+  name: string;
+  comment: string;
+  key: string;
+  project?: string;
+}
+
+async function createTask(ctx: DialectContext, t: TrytonTask): Promise<unknown> {
+  const find = (domain: unknown[]): Promise<Array<{ id: number; name: string }>> =>
+    trytonCall(ctx, 'model.project.work.search_read', [domain, 0, 1, null, ['id', 'name'], {}]).catch((err: unknown) => {
+      // Tryton answers an unknown model with a KeyError-like fault
+      if (err instanceof ErpError && /project\.work/.test(err.message) && !/search_read: .*(domain|field)/i.test(err.message)) {
+        throw new ErpError('config', 'Tryton has no project.work: activate the "project" module for maintenance tasks', { reason: err.details.reason ?? err.message });
+      }
+      throw err;
+    }) as Promise<Array<{ id: number; name: string }>>;
+  const existing = (await find([['comment', 'ilike', `%${t.key}%`]]))[0];
+  if (existing) return { task: existing.id, name: existing.name, unchanged: true };
+  let parent: number | undefined;
+  if (t.project) {
+    const project = (await find([['type', '=', 'project'], ['name', '=', t.project]]))[0];
+    if (!project) throw new ErpError('http', `Tryton has no project "${t.project}" for maintenance tasks: create it (Projects) or clear the connection's maintenance project`, { reason: 'no such project' });
+    parent = project.id;
+  }
+  const created = (await trytonCall(ctx, 'model.project.work.create', [[{ name: t.name, type: 'task', comment: t.comment, ...(parent ? { parent } : {}) }], {}])) as number[];
+  return { task: created[0], name: t.name };
 }
 
 export const trytonDialect: ErpDialect = {
@@ -123,6 +175,7 @@ export const trytonDialect: ErpDialect = {
   options: [
     { name: 'database', label: 'Database', required: true },
     { name: 'uomField', label: 'Unit field (uom ≤ 6.x, unit ≥ 7)', default: 'uom' },
+    { name: 'maintenanceProject', label: 'Project for maintenance tasks (module project)' },
   ],
   validate(o) {
     return o.database ? [] : ['Tryton needs the database name'];
@@ -146,18 +199,21 @@ export const trytonDialect: ErpDialect = {
   },
   toOrder: (raw, o) => trytonOrder(raw, o.uomField || ('unit.' in raw || 'unit.symbol' in raw ? 'unit' : 'uom')),
   /**
-   * `{ production, quantity, final }`: moves the production along (wait, assign, run), sets its output quantity to
-   * the reported one and, when final, finishes it (done). Setting, not adding, keeps a replay harmless; a production
-   * already done is left alone. `{ calls: [[method, params], …] }` calls model methods as given.
+   * `{ production, quantity, final }`: moves the production along (wait, assign, run), adds the reported good
+   * quantity to its output through a ledger of notes (see reportProduction) and, when final, finishes it (done).
+   * A production already done is left alone. `{ task }` files a maintenance request as a task (see {@link TrytonTask}).
+   * `{ calls: [[method, params], …] }` calls model methods as given.
    */
   async post(ctx: DialectContext, posting: ErpPosting): Promise<unknown> {
-    const p = posting.payload as { calls?: Array<[string, unknown[]]> } & Partial<TrytonProductionReport>;
+    const p = posting.payload as { calls?: Array<[string, unknown[]]>; task?: TrytonTask } & Partial<TrytonProductionReport>;
+    if (p.task) return createTask(ctx, { ...p.task, project: p.task.project ?? (ctx.options.maintenanceProject || undefined) });
     if (p.calls) {
       const out: unknown[] = [];
       for (const [method, params] of p.calls) out.push(await trytonCall(ctx, method, params));
       return out;
     }
     if (typeof p.production !== 'number' || !Number.isInteger(p.production) || typeof p.quantity !== 'number') throw new ErpError('config', 'a Tryton posting needs { production: <id>, quantity, final } or { calls }');
-    return reportProduction(ctx, p as TrytonProductionReport);
+    if (!posting.key) throw new ErpError('config', 'a Tryton production report needs its idempotency key');
+    return reportProduction(ctx, p as TrytonProductionReport, posting.key);
   },
 };
