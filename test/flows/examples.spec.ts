@@ -14,6 +14,7 @@ import triggerNode from '../../nodes/maintenance-trigger/maintenance-trigger';
 import oeeNode from '../../nodes/oee-calculator/oee-calculator';
 import { ErpSimulator } from '../../sim/erp/server';
 import { MachineSimulator } from '../../sim/machines/server';
+import { play, toMachineBroker } from './machines';
 import { NAV_STATUS } from '../../sim/erp/soap';
 import calendarNode from '../../nodes/shift-calendar/shift-calendar';
 import { readFlowFiles } from '../../scripts/lib/node-red-process';
@@ -64,27 +65,6 @@ describe('example flow: OEE per machine and shift', function () {
     assert.ok(lines.some((l) => /^shift 2026-11-24\/Early: OEE \d+(\.\d)? % \(A [\d.]+ \/ P [\d.]+ \/ Q [\d.]+\) final$/.test(l)), lines.slice(0, 3).join('\n'));
   });
 });
-
-/** Points a shipped flow's MQTT broker at this test's machine simulator. */
-function toMachineBroker(sim: MachineSimulator): <T extends Record<string, unknown>>(n: T) => T {
-  return (n) => (n.type === 'mqtt-broker' ? { ...n, broker: '127.0.0.1', port: String(sim.port) } : n);
-}
-
-/**
- * Plays the machine simulator into a loaded flow once its MQTT in node listens, and waits until `consumer` (the node
- * the MQTT in node feeds, and nothing else before the test's own commands) has received every published message.
- */
-async function play(sim: MachineSimulator, listening: Promise<string[]>, consumer: string): Promise<void> {
-  let received = 0;
-  // counted, not inspected: a node may reuse the incoming message for its output before this listener runs
-  node(consumer).on('input', () => received++);
-  assert.deepEqual(await listening, [`${sim.options.prefix}/+/+/+`]);
-  await sim.resume();
-  await sim.finished;
-  for (let i = 0; i < 800 && received < sim.published; i++) await new Promise((r) => setTimeout(r, 25));
-  assert.equal(received, sim.published, 'every simulator message reached the flow');
-  await new Promise((r) => setTimeout(r, 200));
-}
 
 /** A suite for one shipped example, with an ERP simulator of `orders` orders around it. */
 function withSimulator(title: string, orders: number, body: (sim: ErpSimulator) => void): void {
