@@ -1,6 +1,7 @@
 // Seeded production-order data set shared by every simulated ERP dialect.
 
 import type { OrderStatus } from '../../nodes/lib/erp/types';
+import { prng } from '../prng';
 
 export interface SimOperation {
   seq: string;
@@ -28,18 +29,6 @@ export interface SimOrder {
   modified: number;
   operations: SimOperation[];
   components: Array<{ material: string; name: string; qty: number; unit: string }>;
-}
-
-/** mulberry32: small, fast, deterministic. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 const MATERIALS = [

@@ -2,6 +2,8 @@
 // outfeed, tool changes, quality checks, breakdowns, changeovers between orders) and part counters unfold from a
 // seed. Pure and deterministic: the same seed and start give the same events however the time is advanced.
 
+import { prng } from '../prng';
+
 /** A product a machine makes, with its ideal cycle time in seconds per part. */
 export interface ProductSpec {
   product: string;
@@ -78,18 +80,6 @@ export interface CountsEvent {
 }
 
 export type PlantEvent = StateEvent | CountsEvent;
-
-/** mulberry32: a small, fast, well-distributed 32-bit PRNG. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** FNV-1a of a string: folds a machine id into its own seed. */
 function hash(text: string): number {

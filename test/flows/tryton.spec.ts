@@ -9,14 +9,13 @@ import fetchNode from '../../nodes/erp-order-fetch/erp-order-fetch';
 import reportNode from '../../nodes/mes-report/mes-report';
 import triggerNode from '../../nodes/maintenance-trigger/maintenance-trigger';
 import oeeNode from '../../nodes/oee-calculator/oee-calculator';
-import { ErpHttp } from '../../nodes/lib/erp/http';
 import { trytonCall } from '../../nodes/lib/erp/dialects/tryton';
 import type { DialectContext } from '../../nodes/lib/erp/types';
 import { readFlowFiles } from '../../scripts/lib/node-red-process';
 import { MachineSimulator } from '../../sim/machines/server';
 import { core, helper, node } from '../helpers/node-red';
 import { ROOT } from '../helpers/package';
-import { startTryton, TRYTON_PACKAGES, trytonAvailable, type TrytonServer } from '../helpers/tryton';
+import { startTryton, TRYTON_PACKAGES, trytonAvailable, trytonContext, type TrytonServer } from '../helpers/tryton';
 import { play, toMachineBroker } from './machines';
 
 describe('reference flows against a real Tryton 6.0', function () {
@@ -31,13 +30,7 @@ describe('reference flows against a real Tryton 6.0', function () {
       this.skip();
     }
     tryton = await startTryton(10);
-    ctx = {
-      http: new ErpHttp({ baseUrl: tryton.url, timeoutMs: 10_000, retry: { attempts: 2, baseDelayMs: 50, maxDelayMs: 500 }, concurrency: 2, tls: { rejectUnauthorized: true }, auth: { type: 'none' } }),
-      options: { database: tryton.database },
-      credentials: { user: tryton.user, password: tryton.password },
-      session: new Map(),
-      timeZone: 'UTC',
-    };
+    ctx = trytonContext(tryton);
   });
 
   afterEach(() => helper.unload());

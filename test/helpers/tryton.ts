@@ -5,6 +5,8 @@ import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { ErpHttp } from '../../nodes/lib/erp/http';
+import type { DialectContext } from '../../nodes/lib/erp/types';
 import { freePort } from './package';
 
 export interface TrytonServer {
@@ -65,4 +67,15 @@ export async function startTryton(productions = 7): Promise<TrytonServer> {
     fs.rmSync(dir, { recursive: true, force: true });
   };
   return { url, database, user: 'admin', password, seeded, stop };
+}
+
+/** A Tryton dialect context signed in as the server's admin (close its http when done). */
+export function trytonContext(t: TrytonServer): DialectContext {
+  return {
+    http: new ErpHttp({ baseUrl: t.url, timeoutMs: 10_000, retry: { attempts: 3, baseDelayMs: 50, maxDelayMs: 500 }, concurrency: 2, tls: { rejectUnauthorized: true }, auth: { type: 'none' } }),
+    options: { database: t.database },
+    credentials: { user: t.user, password: t.password },
+    session: new Map(),
+    timeZone: 'UTC',
+  };
 }

@@ -2,13 +2,12 @@
 import assert from 'node:assert/strict';
 import { ErpError } from '../../nodes/lib/erp/errors';
 import { completeRun, EMPTY_STATE, recordDelivered, runFetch, sinceFor } from '../../nodes/lib/erp/fetch';
-import { ErpHttp } from '../../nodes/lib/erp/http';
 import { trytonCall, trytonDialect } from '../../nodes/lib/erp/dialects/tryton';
 import type { DialectContext, ErpOrder, FetchQuery } from '../../nodes/lib/erp/types';
 import { BUILTIN_DIALECTS } from '../../nodes/lib/erp/registry';
 import { Mapper } from '../../nodes/lib/isa95/mapper';
 import type { OperationsSchedule } from '../../nodes/lib/isa95/model';
-import { startTryton, TRYTON_PACKAGES, trytonAvailable, type TrytonServer } from '../helpers/tryton';
+import { startTryton, TRYTON_PACKAGES, trytonAvailable, trytonContext, type TrytonServer } from '../helpers/tryton';
 import { XSD, hasXmllint, validate } from '../helpers/xmllint';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -31,13 +30,7 @@ describe('Tryton dialect against a real Tryton 6.0', function () {
       this.skip();
     }
     tryton = await startTryton(7);
-    ctx = {
-      http: new ErpHttp({ baseUrl: tryton.url, timeoutMs: 10_000, retry: { attempts: 3, baseDelayMs: 50, maxDelayMs: 500 }, concurrency: 2, tls: { rejectUnauthorized: true }, auth: { type: 'none' } }),
-      options: { database: tryton.database },
-      credentials: { user: tryton.user, password: tryton.password },
-      session: new Map(),
-      timeZone: 'UTC',
-    };
+    ctx = trytonContext(tryton);
   });
 
   after(async () => {

@@ -120,7 +120,7 @@ const erpnext: PostingProfile = {
 
 const tryton: PostingProfile = {
   id: 'tryton',
-  label: 'Tryton production: output quantity, then run and done',
+  label: 'Tryton production: run, add the good quantity to the output, done when final',
   dialect: 'tryton',
   build(r) {
     const key = reportKey(r);
