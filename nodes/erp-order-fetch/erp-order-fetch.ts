@@ -7,7 +7,8 @@ import { ErpError } from '../lib/erp/errors';
 import { completeRun, type IncrementalState, recordDelivered, runFetch, sinceFor, stateFor } from '../lib/erp/fetch';
 import type { ErpOrder } from '../lib/erp/types';
 import { errorText, failConfiguration, setStatus } from '../lib/node-red/status';
-import type { ConnectionUser, ErpConnectionNode } from '../erp-connection/types';
+import { resolveConnection } from '../lib/node-red/connection';
+import type { ConnectionUser } from '../erp-connection/types';
 import { type ErpOrderFetchDef, type FetchSettings, readFetchSettings, runRequest } from './settings';
 
 const STATE_KEY = 'erpOrderFetch';
@@ -40,10 +41,9 @@ export = function register(RED: NodeAPI): void {
     } catch (err) {
       problem = errorText(err);
     }
-    const config = def.connection ? (RED.nodes.getNode(def.connection) as ErpConnectionNode | null) : null;
-    if (!config) problem = RED._('erp-order-fetch.errors.noConnection');
-    else if (!config.connection) problem = `${RED._('erp-order-fetch.errors.badConnection')}: ${config.problem ?? ''}`;
-    if (problem || !settings || !config?.connection) {
+    const { config, problem: connectionProblem } = resolveConnection(RED, 'erp-order-fetch', def.connection, true);
+    problem ??= connectionProblem;
+    if (problem || !settings || !config) {
       failConfiguration(node, RED._, problem ?? '');
       return;
     }

@@ -8,8 +8,8 @@ import type { ErpDialect } from '../lib/erp/types';
 import { type Built, type MapContext, Mapper, MappingError, setPath } from '../lib/isa95/mapper';
 import type { SchemaProblem } from '../lib/isa95/schema';
 import { errorText, failConfiguration, setStatus, throttledStatus } from '../lib/node-red/status';
+import { resolveConnection } from '../lib/node-red/connection';
 import { toEpochMs } from '../lib/time/timestamp';
-import type { ErpConnectionNode } from '../erp-connection/types';
 import { mergeTables, type NodeSettings, type Override, readSettings, type Isa95MapperDef } from './settings';
 
 type Send = (msg: Array<NodeMessage | null>) => void;
@@ -48,9 +48,9 @@ export = function register(RED: NodeAPI): void {
       return;
     }
     // A connection lends its dialect (for "auto"), its dialect options (REST / SOAP field maps) and its time zone.
-    const conn = settings.connection ? (RED.nodes.getNode(settings.connection) as ErpConnectionNode | null) : null;
-    if (settings.connection && !conn?.connection) {
-      failConfiguration(node, RED._, `${RED._('isa95-mapper.errors.badConnection')} ${conn?.problem ?? ''}`);
+    const { config: conn, problem } = resolveConnection(RED, 'isa95-mapper', settings.connection, false);
+    if (problem) {
+      failConfiguration(node, RED._, problem);
       return;
     }
     const base = settings.mapper;

@@ -3,11 +3,11 @@
 // same durable outbox as mes-report. Rule state lives in the context store and survives restarts.
 
 import type { Node, NodeAPI, NodeMessage, NodeMessageInFlow } from 'node-red';
-import type { ErpConnectionNode } from '../erp-connection/types';
 import { maintenanceRequest, NOTIFICATION_DIALECTS, notificationPosting, requestId } from '../lib/maintenance/request';
 import { RuleEngine, type Transition, type Trigger } from '../lib/maintenance/rules';
 import { type NodeOutbox, openNodeOutbox, outboxFile, serveOutboxAdmin } from '../lib/node-red/outbox-node';
 import { errorText, failConfiguration, setStatus, throttledStatus } from '../lib/node-red/status';
+import { resolveConnection } from '../lib/node-red/connection';
 import { toEpochMs } from '../lib/time/timestamp';
 import { type MaintenanceTriggerDef, readSettings } from './settings';
 
@@ -31,12 +31,12 @@ export = function register(RED: NodeAPI): void {
       return;
     }
     const cfg = settings;
-    const config = def.connection ? (RED.nodes.getNode(def.connection) as ErpConnectionNode | null) : null;
-    const connection = config?.connection;
-    if (def.connection && !connection) {
-      failConfiguration(node, RED._, `${RED._('maintenance-trigger.errors.badConnection')} ${config?.problem ?? ''}`);
+    const { config, problem } = resolveConnection(RED, 'maintenance-trigger', def.connection, false);
+    if (problem) {
+      failConfiguration(node, RED._, problem);
       return;
     }
+    const connection = config?.connection;
     if (connection && !(NOTIFICATION_DIALECTS as readonly string[]).includes(connection.dialect.id)) {
       failConfiguration(node, RED._, `${connection.dialect.label} ${RED._('maintenance-trigger.errors.noNotifications')} (${NOTIFICATION_DIALECTS.join(', ')})`);
       return;

@@ -4,12 +4,12 @@
 // and purge the dead letters.
 
 import type { Node, NodeAPI, NodeMessage, NodeMessageInFlow } from 'node-red';
-import type { ErpConnectionNode } from '../erp-connection/types';
 import { allDialects, PLUGIN_TYPE } from '../lib/erp/registry';
 import { Mapper } from '../lib/isa95/mapper';
 import type { ProductionReport } from '../lib/isa95/report';
 import { addReport, type Plan, type Progress, variance } from '../lib/isa95/variance';
 import { errorText, failConfiguration, setStatus, throttledStatus } from '../lib/node-red/status';
+import { resolveConnection } from '../lib/node-red/connection';
 import { type NodeOutbox, openNodeOutbox, outboxFile, serveOutboxAdmin } from '../lib/node-red/outbox-node';
 import type { NewEntry } from '../lib/outbox/outbox';
 import { toEpochMs } from '../lib/time/timestamp';
@@ -52,12 +52,12 @@ export = function register(RED: NodeAPI): void {
       failConfiguration(node, RED._, errorText(err));
       return;
     }
-    const config = def.connection ? (RED.nodes.getNode(def.connection) as ErpConnectionNode | null) : null;
-    const connection = config?.connection;
-    if (!connection) {
-      failConfiguration(node, RED._, `${config ? `${RED._('mes-report.errors.badConnection')} ${config.problem ?? ''}` : RED._('mes-report.errors.noConnection')}`);
+    const { config, problem } = resolveConnection(RED, 'mes-report', def.connection, true);
+    if (!config) {
+      failConfiguration(node, RED._, problem ?? '');
       return;
     }
+    const connection = config.connection;
     const profile = settings.posting === 'auto' ? connection.dialect.id : settings.posting;
     const mapper = new Mapper(
       {

@@ -10,6 +10,20 @@ import { DASHBOARD, linkDashboard, linkPack, type NodeRedProcess, readFlowFiles,
 /** Where the shipped flows expect the ERP simulator; rewritten when it runs elsewhere. */
 const SHIPPED_ERP = 'http://127.0.0.1:8765';
 
+/**
+ * The shipped flows point at the simulators' default addresses (ERP 127.0.0.1:8765, MQTT 127.0.0.1:1883): a node as
+ * it must be to reach them where they run (demo, tests).
+ */
+export function pointAtSimulators(at: { erpUrl?: string; mqttPort?: number }): <T extends Record<string, unknown>>(n: T) => T {
+  const erp = (u: unknown): unknown => (typeof u === 'string' && at.erpUrl ? u.replace(SHIPPED_ERP, at.erpUrl) : u);
+  return <T extends Record<string, unknown>>(n: T): T => {
+    if (n.type === 'erp-connection') return { ...n, baseUrl: erp(n.baseUrl), tokenUrl: erp(n.tokenUrl) };
+    if (n.type === 'http request') return { ...n, url: erp(n.url) };
+    if (n.type === 'mqtt-broker' && n.broker === '127.0.0.1' && at.mqttPort !== undefined) return { ...n, port: String(at.mqttPort) };
+    return n;
+  };
+}
+
 export interface DemoOptions {
   userDir: string;
   /** Node-RED's port. */
@@ -61,15 +75,7 @@ export async function startDemo(o: DemoOptions): Promise<Demo> {
 
   const flowFiles = readFlowFiles(o.flowsDir);
   const fresh = !(o.keep && fs.existsSync(path.join(o.userDir, 'flows.json')));
-  // The shipped flows point at the simulators' default addresses; follow them where they run.
-  const erpUrl = (u: unknown): unknown => (typeof u === 'string' ? u.replace(SHIPPED_ERP, erp.url) : u);
-  const pointAtSimulators = (n: Record<string, unknown>): Record<string, unknown> => {
-    if (n.type === 'erp-connection') return { ...n, baseUrl: erpUrl(n.baseUrl), tokenUrl: erpUrl(n.tokenUrl) };
-    if (n.type === 'http request') return { ...n, url: erpUrl(n.url) };
-    if (n.type === 'mqtt-broker' && n.broker === '127.0.0.1') return { ...n, port: String(machines.port) };
-    return n;
-  };
-  const flows = fresh ? flowFiles.flatMap((f) => f.flow).map(pointAtSimulators) : undefined;
+  const flows = fresh ? flowFiles.flatMap((f) => f.flow).map(pointAtSimulators({ erpUrl: erp.url, mqttPort: machines.port })) : undefined;
   if (flows) {
     // Demo only: the simulator's test credentials, unencrypted in the git-ignored userDir (credentialSecret: false).
     const creds = Object.fromEntries(flows.filter((n) => n.type === 'erp-connection').map((n) => [n.id, { user: erp.options.user, password: erp.options.password, clientSecret: erp.options.clientSecret }]));

@@ -55,8 +55,6 @@ export class MachineSimulator {
   readonly finished: Promise<void>;
   /** Messages published so far. */
   published = 0;
-  /** The last state of each machine. */
-  readonly states = new Map<string, PlantEvent>();
   port = 0;
   private readonly paused: boolean;
 
@@ -139,7 +137,6 @@ export class MachineSimulator {
       let to = start + (Date.now() - this.realStart) * speed;
       if (end !== undefined) to = Math.min(to, end);
       for (const e of plant.advance(to)) {
-        if (e.kind === 'state') this.states.set(e.machine, e);
         const { topic, payload } = toMessage(prefix, e);
         await this.publish(topic, payload);
         this.published++;

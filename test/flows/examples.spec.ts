@@ -14,7 +14,8 @@ import triggerNode from '../../nodes/maintenance-trigger/maintenance-trigger';
 import oeeNode from '../../nodes/oee-calculator/oee-calculator';
 import { ErpSimulator } from '../../sim/erp/server';
 import { MachineSimulator } from '../../sim/machines/server';
-import { play, toMachineBroker } from './machines';
+import { play, shippedFlow } from './shipped';
+import { pointAtSimulators } from '../../scripts/lib/demo';
 import { NAV_STATUS } from '../../sim/erp/soap';
 import calendarNode from '../../nodes/shift-calendar/shift-calendar';
 import { readFlowFiles } from '../../scripts/lib/node-red-process';
@@ -38,7 +39,7 @@ describe('example flow: OEE per machine and shift', function () {
   it('emits OEE with losses for each simulated machine, per shift, day, order and rolling window', async () => {
     const file = readFlowFiles(path.join(ROOT, 'examples')).find((f) => path.basename(f.file).includes('OEE per machine'));
     assert.ok(file, 'example not shipped');
-    const flow = file.flow.map(toMachineBroker(machines));
+    const flow = file.flow.map(pointAtSimulators({ mqttPort: machines.port }));
     const listening = machines.subscribed();
     await helper.load([...nodes, core.mqtt], flow);
     const results: OeeResult[] = [];
@@ -80,16 +81,10 @@ function withSimulator(title: string, orders: number, body: (sim: ErpSimulator) 
   });
 }
 
-/** A shipped example as the test runs it: pointed at this test's simulator, its timers left to the test. */
+/** A shipped example pointed at this test's ERP simulator, its timers left to the test. */
 function shipped(match: (name: string) => boolean, sim: ErpSimulator, change: (n: Record<string, unknown>) => Record<string, unknown> = (n) => n): { flow: Array<Record<string, unknown>>; credentials: Record<string, unknown> } {
-  const file = readFlowFiles(path.join(ROOT, 'examples')).find((f) => match(path.basename(f.file)));
-  assert.ok(file, 'example not shipped');
-  const flow = file.flow.map((n) => {
-    const m = n.type === 'erp-connection' ? { ...n, baseUrl: sim.url, tokenUrl: String(n.tokenUrl ?? '').replace('http://127.0.0.1:8765', sim.url) } : n.type === 'http request' ? { ...n, url: String(n.url).replace('http://127.0.0.1:8765', sim.url) } : n.type === 'inject' && n.repeat ? { ...n, repeat: '', once: false } : n;
-    return change(m);
-  });
-  const credentials = Object.fromEntries(flow.filter((n) => n.type === 'erp-connection').map((n) => [n.id as string, { user: sim.options.user, password: sim.options.password, clientSecret: sim.options.clientSecret }]));
-  return { flow, credentials };
+  const point = pointAtSimulators({ erpUrl: sim.url });
+  return shippedFlow(match, (n) => change(point(n)), { user: sim.options.user, password: sim.options.password, clientSecret: sim.options.clientSecret });
 }
 
 withSimulator('example flow: released orders from the ERP', 250, (sim) => {
@@ -189,7 +184,7 @@ withSimulator('example flow: 04 equipment to maintenance', 5, (sim) => {
 
   it('raises one SAP maintenance notification per real condition from four simulated machines over three hours', async () => {
     const outbox = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'e2m-')), 'outbox.db');
-    const { flow, credentials } = shipped((f) => f.startsWith('04 '), sim, (n) => toMachineBroker(machines)(n.type === 'maintenance-trigger' ? { ...n, file: outbox, rate: 100 } : n));
+    const { flow, credentials } = shipped((f) => f.startsWith('04 '), sim, (n) => pointAtSimulators({ mqttPort: machines.port })(n.type === 'maintenance-trigger' ? { ...n, file: outbox, rate: 100 } : n));
     const listening = machines.subscribed();
     await helper.load([connectionNode, triggerNode, oeeNode, core.inject, core.mqtt, core.switch, core.debug, core.comment, core.catch], flow, credentials);
     const requests: Array<{ asset: string; rule: string }> = [];
@@ -241,7 +236,7 @@ withSimulator('example flow: 05 actual vs planned (closed loop)', 120, (sim) => 
 
   it('turns delays into re-plan suggestions, low yield into quality checks and low availability into maintenance requests', async () => {
     const outbox = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'loop-')), 'outbox.db');
-    const { flow, credentials } = shipped((f) => f.startsWith('05 '), sim, (n) => toMachineBroker(machines)(n.type === 'mes-report' ? { ...n, file: outbox, rate: 50 } : n));
+    const { flow, credentials } = shipped((f) => f.startsWith('05 '), sim, (n) => pointAtSimulators({ mqttPort: machines.port })(n.type === 'mes-report' ? { ...n, file: outbox, rate: 50 } : n));
     const listening = machines.subscribed();
     await helper.load([connectionNode, fetchNode, reportNode, triggerNode, oeeNode, core.inject, core.function, core.mqtt, core.debug, core.comment, core.catch], flow, credentials);
     const got = (id: string): NodeMessage[] => {

@@ -11,12 +11,11 @@ import triggerNode from '../../nodes/maintenance-trigger/maintenance-trigger';
 import oeeNode from '../../nodes/oee-calculator/oee-calculator';
 import { trytonCall } from '../../nodes/lib/erp/dialects/tryton';
 import type { DialectContext } from '../../nodes/lib/erp/types';
-import { readFlowFiles } from '../../scripts/lib/node-red-process';
 import { MachineSimulator } from '../../sim/machines/server';
 import { core, helper, node } from '../helpers/node-red';
-import { ROOT } from '../helpers/package';
 import { startTryton, TRYTON_PACKAGES, trytonAvailable, trytonContext, type TrytonServer } from '../helpers/tryton';
-import { play, toMachineBroker } from './machines';
+import { play, shippedFlow } from './shipped';
+import { pointAtSimulators } from '../../scripts/lib/demo';
 
 describe('reference flows against a real Tryton 6.0', function () {
   this.timeout(180_000);
@@ -41,19 +40,9 @@ describe('reference flows against a real Tryton 6.0', function () {
 
   /** A shipped flow with its connection switched to this Tryton, its timers left to the test. */
   function shippedOnTryton(prefix: string, options: Record<string, string>, change: (n: Record<string, unknown>) => Record<string, unknown> = (n) => n) {
-    const file = readFlowFiles(path.join(ROOT, 'examples')).find((f) => path.basename(f.file).startsWith(prefix));
-    assert.ok(file, 'example not shipped');
-    const flow = file.flow.map((n) =>
-      change(
-        n.type === 'erp-connection'
-          ? { ...n, name: 'Tryton', dialect: 'tryton', baseUrl: tryton!.url, authType: 'login', timeZone: 'UTC', options: { database: tryton!.database, ...options } }
-          : n.type === 'inject' && n.repeat
-            ? { ...n, repeat: '', once: false }
-            : n,
-      ),
-    );
-    const credentials = Object.fromEntries(flow.filter((n) => n.type === 'erp-connection').map((n) => [n.id as string, { user: tryton!.user, password: tryton!.password }]));
-    return { flow, credentials };
+    const toTryton = (n: Record<string, unknown>): Record<string, unknown> =>
+      n.type === 'erp-connection' ? { ...n, name: 'Tryton', dialect: 'tryton', baseUrl: tryton!.url, authType: 'login', timeZone: 'UTC', options: { database: tryton!.database, ...options } } : n;
+    return shippedFlow((f) => f.startsWith(prefix), (n) => change(toTryton(n)), { user: tryton!.user, password: tryton!.password });
   }
 
   it('02 production to inventory: the simulated MES results start the released productions and add up on their output, once each', async () => {
@@ -97,7 +86,7 @@ describe('reference flows against a real Tryton 6.0', function () {
     await machines.start();
     try {
       const outbox = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'e2m-tryton-')), 'outbox.db');
-      const { flow, credentials } = shippedOnTryton('04 ', { maintenanceProject: tryton!.seeded.maintenanceProject }, (n) => toMachineBroker(machines)(n.type === 'maintenance-trigger' ? { ...n, file: outbox, rate: 100 } : n));
+      const { flow, credentials } = shippedOnTryton('04 ', { maintenanceProject: tryton!.seeded.maintenanceProject }, (n) => pointAtSimulators({ mqttPort: machines.port })(n.type === 'maintenance-trigger' ? { ...n, file: outbox, rate: 100 } : n));
       const listening = machines.subscribed();
       await helper.load([connectionNode, triggerNode, oeeNode, core.inject, core.mqtt, core.switch, core.debug, core.comment, core.catch], flow, credentials);
       const requests: Array<{ asset: string; rule: string; request: string }> = [];

@@ -123,13 +123,13 @@ async function reportProduction(ctx: DialectContext, r: TrytonProductionReport, 
   }
   if (row.outputs.length === 0) throw new ErpError('http', `Tryton production ${name} has no output move to put the quantity on`, { reason: 'no output move' });
   const resource = `production,${r.production}`;
-  const notes = async (): Promise<string[]> =>
-    ((await trytonCall(ctx, 'model.ir.note.search_read', [[['resource', '=', resource], ['message', 'like', `${LEDGER} %`]], 0, null, [['id', 'ASC']], ['message'], {}])) as Array<{ message: string }>).map((n) => n.message);
-  const before = await notes();
-  const mine = `${LEDGER} ${key}:`;
-  const replay = before.some((m) => m.startsWith(mine));
-  if (!replay) await trytonCall(ctx, 'model.ir.note.create', [[{ resource, message: ledgerLine(key, r.quantity) }], {}]);
-  const ledger = replay ? before : [...before, ledgerLine(key, r.quantity)];
+  const ledger = ((await trytonCall(ctx, 'model.ir.note.search_read', [[['resource', '=', resource], ['message', 'like', `${LEDGER} %`]], 0, null, [['id', 'ASC']], ['message'], {}])) as Array<{ message: string }>).map((n) => n.message);
+  const replay = ledger.some((m) => m.startsWith(`${LEDGER} ${key}:`));
+  if (!replay) {
+    const line = ledgerLine(key, r.quantity);
+    await trytonCall(ctx, 'model.ir.note.create', [[{ resource, message: line }], {}]);
+    ledger.push(line);
+  }
   const total = Math.round(ledger.reduce((sum, m) => sum + Number(/: good (-?[\d.]+)/.exec(m)?.[1] ?? 0), 0) * 1e6) / 1e6;
   await trytonCall(ctx, 'model.stock.move.write', [[row.outputs[0]], { quantity: total }, {}]);
   if (r.final) await trytonCall(ctx, 'model.production.done', [[r.production], {}]);
@@ -149,14 +149,9 @@ export interface TrytonTask {
 }
 
 async function createTask(ctx: DialectContext, t: TrytonTask): Promise<unknown> {
+  // without the "project" module Tryton refuses these calls naming project.work, which the dead letter shows
   const find = (domain: unknown[]): Promise<Array<{ id: number; name: string }>> =>
-    trytonCall(ctx, 'model.project.work.search_read', [domain, 0, 1, null, ['id', 'name'], {}]).catch((err: unknown) => {
-      // Tryton answers an unknown model with a KeyError-like fault
-      if (err instanceof ErpError && /project\.work/.test(err.message) && !/search_read: .*(domain|field)/i.test(err.message)) {
-        throw new ErpError('config', 'Tryton has no project.work: activate the "project" module for maintenance tasks', { reason: err.details.reason ?? err.message });
-      }
-      throw err;
-    }) as Promise<Array<{ id: number; name: string }>>;
+    trytonCall(ctx, 'model.project.work.search_read', [domain, 0, 1, null, ['id', 'name'], {}]) as Promise<Array<{ id: number; name: string }>>;
   const existing = (await find([['comment', 'ilike', `%${t.key}%`]]))[0];
   if (existing) return { task: existing.id, name: existing.name, unchanged: true };
   let parent: number | undefined;
