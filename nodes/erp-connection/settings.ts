@@ -28,6 +28,9 @@ export interface ErpConnectionDef extends NodeDef {
   ca?: string;
   timeZone?: string;
   options?: Record<string, string>;
+  /** MiB */
+  maxResponseMb?: number | string;
+  maxPages?: number | string;
 }
 
 /** Validates and converts; throws one Error naming every problem. */
@@ -37,7 +40,7 @@ export function readConnectionSettings(def: ErpConnectionDef): ConnectionSetting
   const authType = (def.authType || 'none') as ConnectionSettings['authType'];
   if (!(AUTH_TYPES as readonly string[]).includes(authType)) r.problems.push(`unknown authentication "${authType}"`);
   const options: Record<string, string> = {};
-  for (const [k, v] of Object.entries(def.options ?? {})) if (v !== undefined && v !== null && String(v) !== '') options[k] = String(v);
+  for (const [k, v] of Object.entries(def.options ?? {})) if (v !== undefined && v !== null && String(v) !== '' && k !== '__proto__' && k !== 'constructor' && k !== 'prototype') options[k] = String(v);
   const settings: ConnectionSettings = {
     dialect: (def.dialect ?? '').trim(),
     baseUrl: (def.baseUrl ?? '').trim().replace(/\/+$/, ''),
@@ -55,6 +58,8 @@ export function readConnectionSettings(def: ErpConnectionDef): ConnectionSetting
     ca: def.ca ?? '',
     timeZone: (def.timeZone ?? '').trim() || 'UTC',
     options,
+    maxResponseBytes: r.num('largest answer (MiB)', def.maxResponseMb, 32, 1, 1024) * 1024 * 1024,
+    maxPages: r.num('page limit', def.maxPages, 100_000, 1, 10_000_000),
   };
   r.check();
   return settings;

@@ -141,6 +141,11 @@ export function attachSoap(sim: ErpSimulator, server: http.Server): void {
         res.writeHead(503).end();
         return;
       }
+      if (!(req.url ?? '').startsWith(SOAP_PATH)) {
+        res.writeHead(404, { 'Content-Type': 'text/html' });
+        res.end(`<html><head><title>404 Not Found</title></head><body><h1>Not Found</h1><p>The requested URL ${(req.url ?? '').split('?')[0]} was not found on this server.</p></body></html>`);
+        return;
+      }
       host.emit('request', req, res);
     })();
   });

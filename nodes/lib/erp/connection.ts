@@ -4,7 +4,8 @@
 import { EventEmitter } from 'node:events';
 import { isValidTimeZone } from '../time/zoned';
 import { ErpError, safeUrl } from './errors';
-import { type AuthSettings, ErpHttp, type HttpSettings } from './http';
+import { type AuthSettings, ErpHttp, hasUserInfo, type HttpSettings } from './http';
+import { Scrubber } from './secrets';
 import type { DialectContext, ErpDialect, ErpPosting, FetchQuery, OrderPage } from './types';
 
 /** Credentials as Node-RED's credential store holds them. */
@@ -38,7 +39,13 @@ export interface ConnectionSettings {
   ca: string;
   timeZone: string;
   options: Record<string, string>;
+  /** Largest ERP answer accepted, in bytes. */
+  maxResponseBytes?: number;
+  /** Most pages one fetch run may read (a guard against paging that never ends). */
+  maxPages?: number;
 }
+
+export const DEFAULT_MAX_PAGES = 100_000;
 
 export type ConnectionState = { state: 'idle' | 'ok' } | { state: 'retrying'; attempt: number; reason: string } | { state: 'error'; error: ErpError };
 
@@ -48,6 +55,7 @@ export function connectionProblems(s: ConnectionSettings, creds: ConnectionCrede
   if (!dialect) e.push(`unknown ERP dialect "${s.dialect}"`);
   if (!s.baseUrl) e.push('the base URL is missing');
   else if (!/^https?:\/\/[^/\s]+/.test(s.baseUrl)) e.push(`the base URL "${safeUrl(s.baseUrl)}" must start with http:// or https://`);
+  else if (hasUserInfo(s.baseUrl)) e.push(`the base URL "${safeUrl(s.baseUrl)}" carries a user or password: put them in the credential fields instead`);
   if (!isValidTimeZone(s.timeZone)) e.push(`unknown time zone "${s.timeZone}"`);
   const need = (what: string, ok: unknown): void => {
     if (!ok) e.push(`${s.authType} authentication needs ${what}`);
@@ -80,6 +88,8 @@ function auth(s: ConnectionSettings, c: ConnectionCredentials): AuthSettings {
 /** A live connection. Emits 'state' (ConnectionState) events. */
 export class ErpConnection extends EventEmitter {
   readonly context: DialectContext;
+  /** Masks this connection's secrets in every text that leaves it. */
+  readonly scrubber: Scrubber;
   private current: ConnectionState = { state: 'idle' };
 
   constructor(
@@ -89,6 +99,14 @@ export class ErpConnection extends EventEmitter {
     hooks: { sleep?: (ms: number) => Promise<void> } = {},
   ) {
     super();
+    this.scrubber = new Scrubber(
+      [credentials.password, credentials.token, credentials.apiKey, credentials.apiSecret, credentials.clientSecret, credentials.key],
+      [
+        [credentials.user, credentials.password],
+        [credentials.apiKey, credentials.apiSecret],
+        [settings.clientId, credentials.clientSecret],
+      ],
+    );
     const http: HttpSettings = {
       baseUrl: settings.baseUrl,
       timeoutMs: settings.timeoutMs,
@@ -96,9 +114,10 @@ export class ErpConnection extends EventEmitter {
       concurrency: settings.concurrency,
       tls: { ca: settings.ca || undefined, cert: credentials.cert || undefined, key: credentials.key || undefined, rejectUnauthorized: settings.rejectUnauthorized },
       auth: auth(settings, credentials),
+      ...(settings.maxResponseBytes ? { maxResponseBytes: settings.maxResponseBytes } : {}),
     };
     this.context = {
-      http: new ErpHttp(http, { ...hooks, onRetry: (r) => this.setState({ state: 'retrying', attempt: r.attempt, reason: r.reason }) }),
+      http: new ErpHttp(http, { ...hooks, onRetry: (r) => this.setState({ state: 'retrying', attempt: r.attempt, reason: this.scrubber.text(r.reason) }) }),
       options: settings.options,
       credentials: { user: credentials.user, password: credentials.password, apiKey: credentials.apiKey, apiSecret: credentials.apiSecret },
       session: new Map(),
@@ -110,10 +129,16 @@ export class ErpConnection extends EventEmitter {
     return this.current;
   }
 
-  /** Pages of orders; the state follows success and failure. */
+  /**
+   * Pages of orders; the state follows success and failure. At most `maxPages` pages are read in one run (a guard
+   * against an ERP whose paging never ends); errors are scrubbed of secrets.
+   */
   async *fetchOrders(query: FetchQuery): AsyncGenerator<OrderPage> {
+    const maxPages = this.settings.maxPages ?? DEFAULT_MAX_PAGES;
+    let pages = 0;
     try {
       for await (const page of this.dialect.fetchOrders(this.context, query)) {
+        if (++pages > maxPages) throw new ErpError('protocol', `${this.dialect.label}: the fetch read more than ${maxPages} pages and was stopped (the connection's page limit); the ERP's paging may never end`);
         this.setState({ state: 'ok' });
         yield page;
       }
@@ -129,7 +154,7 @@ export class ErpConnection extends EventEmitter {
     try {
       const out = await this.dialect.post(this.context, posting);
       this.setState({ state: 'ok' });
-      return out;
+      return this.scrubber.value(out);
     } catch (err) {
       throw this.failed(err);
     }
@@ -141,11 +166,22 @@ export class ErpConnection extends EventEmitter {
     this.removeAllListeners();
   }
 
-  private failed(err: unknown): ErpError {
-    const e = err instanceof ErpError ? err : new ErpError('protocol', `${this.dialect.label}: ${(err as Error)?.message ?? String(err)}`);
+  /** Any failure as a scrubbed ErpError (no secret in its message or reason), and the connection's state. */
+  failed(err: unknown): ErpError {
+    const e = this.scrub(err instanceof ErpError ? err : new ErpError('protocol', `${this.dialect.label}: ${(err as Error)?.message ?? String(err)}`));
     if (e.kind === 'auth') this.context.http.resetSession();
     this.setState({ state: 'error', error: e });
     return e;
+  }
+
+  /** The error with every secret masked in its message and details. */
+  scrub(e: ErpError): ErpError {
+    const message = this.scrubber.text(e.message);
+    const reason = e.details.reason === undefined ? undefined : this.scrubber.text(e.details.reason);
+    if (message === e.message && reason === e.details.reason) return e;
+    const out = new ErpError(e.kind, message, { ...e.details, ...(reason === undefined ? {} : { reason }) });
+    out.stack = `${out.name}: ${message}`;
+    return out;
   }
 
   private setState(s: ConnectionState): void {

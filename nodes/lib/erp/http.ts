@@ -30,7 +30,12 @@ export interface HttpSettings {
   tls: { ca?: string; cert?: string; key?: string; rejectUnauthorized: boolean };
   auth: AuthSettings;
   headers?: Record<string, string>;
+  /** Largest answer body accepted, in bytes (default {@link DEFAULT_MAX_RESPONSE_BYTES}). */
+  maxResponseBytes?: number;
 }
+
+export const DEFAULT_MAX_RESPONSE_BYTES = 32 * 1024 * 1024;
+const MAX_REDIRECTS = 5;
 
 export interface HttpRequest {
   method: 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE';
@@ -59,6 +64,27 @@ export interface HttpResponse {
 export const RETRY_STATUSES = new Set([408, 425, 429, 500, 502, 503, 504]);
 const RETRY_CODES = new Set(['ECONNRESET', 'ECONNREFUSED', 'ETIMEDOUT', 'EPIPE', 'ECONNABORTED', 'EAI_AGAIN', 'ENOTFOUND', 'EHOSTUNREACH', 'ERR_SOCKET_CONNECTION_TIMEOUT']);
 const MAX_RETRY_AFTER_MS = 300_000;
+
+/** scheme://host:port of a URL (default ports made explicit), or undefined when it is not an absolute http(s) URL. */
+export function originOf(url: string): string | undefined {
+  try {
+    const u = new URL(url);
+    if (u.protocol !== 'http:' && u.protocol !== 'https:') return undefined;
+    return `${u.protocol}//${u.hostname.toLowerCase()}:${u.port || (u.protocol === 'https:' ? '443' : '80')}`;
+  } catch {
+    return undefined;
+  }
+}
+
+/** A base URL must not carry credentials: they belong in Node-RED's credential store. */
+export function hasUserInfo(url: string): boolean {
+  try {
+    const u = new URL(url);
+    return u.username !== '' || u.password !== '';
+  } catch {
+    return /^[a-z]+:\/\/[^/]*@/i.test(url);
+  }
+}
 
 /** Reads Retry-After (seconds or HTTP date) into ms, or undefined. */
 export function retryAfterMs(value: string | undefined, now = Date.now()): number | undefined {
@@ -90,12 +116,19 @@ export class ErpHttp {
   private token: { value: string; expires: number } | undefined;
   private readonly cookies = new Map<string, string>();
   private readonly abort = new AbortController();
+  /** The only origin requests (links, redirects, WSDL imports) may go to; the token URL is allowed for tokens only. */
+  readonly origin: string;
+  private readonly extraOrigins = new Set<string>();
+  private readonly maxBytes: number;
 
   constructor(
     readonly settings: HttpSettings,
     private readonly hooks: HttpHooks = {},
   ) {
     if (!/^https?:\/\/[^/]+/.test(settings.baseUrl)) throw new ErpError('config', `base URL "${safeUrl(settings.baseUrl)}" must start with http:// or https://`);
+    if (hasUserInfo(settings.baseUrl)) throw new ErpError('config', `base URL "${safeUrl(settings.baseUrl)}" carries a user or password: put them in the credential fields`);
+    this.origin = originOf(settings.baseUrl)!;
+    this.maxBytes = settings.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
     this.agents = {
       http: new http.Agent({ keepAlive: true, maxSockets: settings.concurrency }),
       https: new https.Agent({
@@ -115,14 +148,59 @@ export class ErpHttp {
       responseType: 'text',
       transformResponse: [(d: unknown) => d],
       validateStatus: () => true,
-      maxRedirects: 5,
-      signal: this.abort.signal,
+      // redirects are followed by request() itself, and only within the configured origin
+      maxRedirects: 0,
+      maxContentLength: this.maxBytes,
+      maxBodyLength: this.maxBytes,
     });
+  }
+
+  /** Allows one more origin the user configured explicitly (a SOAP endpoint or WSDL URL). */
+  allowOrigin(url: string): void {
+    const o = originOf(url);
+    if (o) this.extraOrigins.add(o);
+  }
+
+  /** Throws a protocol error, before anything is sent, when a URL leaves the configured origin(s). */
+  assertOrigin(url: string, what: string): void {
+    const o = originOf(url);
+    if (o === this.origin || (o && this.extraOrigins.has(o))) return;
+    let host = url;
+    try {
+      host = new URL(url).host;
+    } catch {
+      /* keep the text */
+    }
+    throw new ErpError('protocol', `${what} points to another host (${host || '?'}): refused, credentials are sent only to ${this.origin.replace(/:(80|443)$/, '')}`, { url: safeUrl(url) });
+  }
+
+  /** One total deadline per request (connect, headers and a trickling body alike), and the connection's own abort. */
+  private deadline(): AbortSignal {
+    return AbortSignal.any([this.abort.signal, AbortSignal.timeout(this.settings.timeoutMs)]);
   }
 
   /** An axios instance on the same sockets, TLS and timeout that rejects on error statuses (for the soap library). */
   plainAxios(): AxiosInstance {
-    return axios.create({ timeout: this.settings.timeoutMs, httpAgent: this.agents.http, httpsAgent: this.agents.https, signal: this.abort.signal });
+    const a = axios.create({
+      timeout: this.settings.timeoutMs,
+      httpAgent: this.agents.http,
+      httpsAgent: this.agents.https,
+      maxContentLength: this.maxBytes,
+      maxBodyLength: this.maxBytes,
+      maxRedirects: MAX_REDIRECTS,
+      // WSDL imports, endpoints from the WSDL and redirects stay within the configured origin(s)
+      beforeRedirect: (options: Record<string, unknown>) => {
+        const target = `${String(options.protocol ?? 'http:')}//${String(options.hostname ?? options.host ?? '')}${options.port ? `:${String(options.port)}` : ''}${String(options.path ?? '/')}`;
+        this.assertOrigin(target, 'a redirect');
+      },
+    } as Parameters<typeof axios.create>[0]);
+    a.interceptors.request.use((config) => {
+      const target = config.baseURL && config.url && !/^https?:/i.test(config.url) ? `${config.baseURL.replace(/\/+$/, '')}/${config.url.replace(/^\/+/, '')}` : (config.url ?? '');
+      this.assertOrigin(target, `the SOAP request to ${safeUrl(target)}`);
+      config.signal = this.deadline();
+      return config;
+    });
+    return a;
   }
 
   /** Stops every request in flight and frees the sockets. */
@@ -168,8 +246,13 @@ export class ErpHttp {
   /** Classifies a thrown transport error: transient (retry) or permanent (ErpError). */
   transportFailure(what: string, err: unknown): Outcome<never> {
     if (err instanceof ErpError) throw err;
-    const e = err as { code?: string; message?: string };
+    const e = err as { code?: string; message?: string; name?: string };
     const code = e.code ?? '';
+    if (/maxContentLength|maxBodyLength/.test(e.message ?? '')) throw new ErpError('protocol', `${what}: the answer is larger than ${this.maxBytes} bytes (the connection's answer size limit)`);
+    if (code === 'ERR_CANCELED' || e.name === 'CanceledError' || e.name === 'AbortError' || e.name === 'TimeoutError') {
+      if (this.abort.signal.aborted) throw new ErpError('unavailable', `${what}: the connection was closed while a request was in flight`);
+      return { transient: `timeout after ${this.settings.timeoutMs} ms` };
+    }
     if (!RETRY_CODES.has(code) && !/timeout|socket hang up|network/i.test(e.message ?? '')) throw new ErpError('unavailable', `${what} failed: ${e.message ?? code}`);
     return { transient: code === 'ECONNABORTED' || /timeout/i.test(e.message ?? '') ? `timeout after ${this.settings.timeoutMs} ms` : `${code || 'network error'}: ${e.message ?? ''}`.trim() };
   }
@@ -177,17 +260,29 @@ export class ErpHttp {
   /** Sends a request with retries; throws ErpError on failure. */
   async request(req: HttpRequest): Promise<HttpResponse> {
     const what = `${req.method} ${safeUrl(this.url(req.path))}`;
+    this.assertOrigin(this.url(req.path), what);
     return this.withRetries(
       what,
       async () => {
         let res: AxiosResponse<string>;
+        let current = req;
         try {
-          res = await this.limited(() => this.send(req));
+          res = await this.limited(() => this.send(current));
           if (res.status === 401 && this.settings.auth.type === 'oauth2') {
             // An expired or revoked token: fetch a new one once, outside the retry budget.
             this.keepCookies(res);
             this.token = undefined;
-            res = await this.limited(() => this.send(req));
+            res = await this.limited(() => this.send(current));
+          }
+          for (let hops = 0; res.status >= 300 && res.status < 400 && res.headers.location !== undefined; hops++) {
+            this.keepCookies(res);
+            const target = new URL(String(res.headers.location), this.url(current.path)).toString();
+            this.assertOrigin(target, `${what}: the redirect`);
+            if (hops >= MAX_REDIRECTS) throw new ErpError('protocol', `${what}: more than ${MAX_REDIRECTS} redirects`);
+            const keepsMethod = res.status === 307 || res.status === 308 || current.method === 'GET';
+            if (!keepsMethod) throw new ErpError('protocol', `${what}: the ERP redirected the ${current.method} to ${safeUrl(target)} (HTTP ${res.status}), often a logon page: check the base URL and the credentials`, { status: res.status });
+            current = { ...current, path: target, query: undefined };
+            res = await this.limited(() => this.send(current));
           }
         } catch (err) {
           return this.transportFailure(what, err);
@@ -208,9 +303,32 @@ export class ErpHttp {
     return { status: res.status, headers: res.headers, body: parseJson<T>(res.text, `${req.method} ${safeUrl(this.url(req.path))}`) };
   }
 
+  /**
+   * For writes: any 2xx is success, with or without a body (204 No Content, 201/202 with an empty body and a
+   * Location). The body is parsed when it is JSON; an empty body gives `undefined`. Statuses in passStatuses come
+   * back as they are, with the body parsed when it is JSON.
+   */
+  async write<T>(req: HttpRequest): Promise<{ status: number; headers: Record<string, string>; body: T | undefined; text: string }> {
+    const res = await this.request(req);
+    const text = res.text ?? '';
+    const type = res.headers['content-type'] ?? '';
+    if (!text.trim() || res.status === 204) return { status: res.status, headers: res.headers, body: undefined, text: '' };
+    if (/json/i.test(type) || /^\s*[{[]/.test(text)) {
+      if (res.status >= 300) {
+        try {
+          return { status: res.status, headers: res.headers, body: JSON.parse(text) as T, text };
+        } catch {
+          return { status: res.status, headers: res.headers, body: undefined, text };
+        }
+      }
+      return { status: res.status, headers: res.headers, body: parseJson<T>(text, `${req.method} ${safeUrl(this.url(req.path))}`), text };
+    }
+    return { status: res.status, headers: res.headers, body: undefined, text };
+  }
+
   /** Absolute URL for a path. */
   url(path: string): string {
-    return /^https?:\/\//.test(path) ? path : `${this.settings.baseUrl.replace(/\/+$/, '')}/${path.replace(/^\/+/, '')}`;
+    return /^https?:\/\//i.test(path) ? path : `${this.settings.baseUrl.replace(/\/+$/, '')}/${path.replace(/^\/+/, '')}`;
   }
 
   private async send(req: HttpRequest): Promise<AxiosResponse<string>> {
@@ -223,11 +341,11 @@ export class ErpHttp {
       headers['Content-Type'] ??= 'application/json';
     }
     const params = req.query ? Object.fromEntries(Object.entries(req.query).filter(([, v]) => v !== undefined)) : undefined;
-    return this.axios.request<string>({ method: req.method, url: req.path, params, data, headers });
+    return this.axios.request<string>({ method: req.method, url: req.path, params, data, headers, signal: this.deadline() });
   }
 
   private statusError(req: HttpRequest, res: AxiosResponse<string>): ErpError {
-    const reason = reasonOf(res.data) ?? excerpt(res.data ?? '');
+    const reason = reasonOf(res.data);
     const where = `${req.method} ${safeUrl(this.url(req.path))}`;
     const kind = res.status === 401 || res.status === 403 ? 'auth' : 'http';
     const what = kind === 'auth' ? 'the ERP refused the credentials' : 'the ERP rejected the request';
@@ -260,7 +378,7 @@ export class ErpHttp {
     const res = await this.withRetries(what, async (): Promise<Outcome<AxiosResponse<string>>> => {
       let r: AxiosResponse<string>;
       try {
-        r = await this.axios.request<string>({ method: 'POST', url: a.tokenUrl, data: form.toString(), headers: { 'Content-Type': 'application/x-www-form-urlencoded', Accept: 'application/json' } });
+        r = await this.axios.request<string>({ method: 'POST', url: a.tokenUrl, data: form.toString(), headers: { 'Content-Type': 'application/x-www-form-urlencoded', Accept: 'application/json' }, signal: this.deadline() });
       } catch (err) {
         return this.transportFailure(what, err);
       }
@@ -306,7 +424,7 @@ export function parseJson<T>(text: string, what: string): T {
   try {
     return JSON.parse(text) as T;
   } catch {
-    throw new ErpError('protocol', `${what}: the ERP answered with a body that is not JSON: "${excerpt(text, 120)}"`);
+    throw new ErpError('protocol', `${what}: the ERP answered with a body that is not JSON: ${reasonOf(text) ?? `"${excerpt(text, 120)}"`}`);
   }
 }
 

@@ -19,9 +19,25 @@ export function setStatus(node: Node, kind: StatusKind, text: string): void {
   node.status({ ...LOOK[kind], text: text.length > 32 ? `${text.slice(0, 31)}…` : text });
 }
 
-/** Error text for Catch nodes and logs: the message of an Error, else the value as text. */
+/** Longest error text handed to Catch nodes and logs. */
+const MAX_ERROR_TEXT = 600;
+
+/**
+ * Error text for Catch nodes and logs: the message of an Error (JSONata's error objects included), else the value
+ * as text, cut to a few hundred characters so a huge offending value is never copied whole.
+ */
 export function errorText(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
+  let text: string;
+  if (err instanceof Error) text = err.message;
+  else if (err && typeof err === 'object' && typeof (err as { message?: unknown }).message === 'string') text = (err as { message: string }).message;
+  else {
+    try {
+      text = typeof err === 'string' ? err : (JSON.stringify(err) ?? String(err));
+    } catch {
+      text = String(err);
+    }
+  }
+  return text.length > MAX_ERROR_TEXT ? `${text.slice(0, MAX_ERROR_TEXT - 1)}…` : text;
 }
 
 /**

@@ -1,7 +1,7 @@
 // ERPNext / Frappe Work Orders over REST: token auth, filters, limit_start/limit_page_length paging (v1, until a short
 // page) or start/limit with has_next_page (v2). Naive date-times are read in the connection's time zone.
 
-import { ErpError } from '../errors';
+import { ErpError, reasonOf } from '../errors';
 import type { DialectContext, ErpDialect, ErpOrder, ErpPosting, FetchQuery, OrderPage, OrderStatus } from '../types';
 import { naiveDateTime, naiveLocal as local, num, str } from '../values';
 
@@ -72,14 +72,25 @@ export const erpnext: ErpDialect = {
       start += rows.length;
       // v1 has no total: a page shorter than asked for is the last one.
       const more = v2 ? body.has_next_page === true : rows.length === size;
+      if (more && rows.length === 0) throw new ErpError('protocol', 'ERPNext says there is a next page but sent an empty one: its paging loops, the fetch was stopped');
       if (!more || (q.limit > 0 && start >= q.limit)) return;
     }
   },
   toOrder: (raw, _o, tz) => erpnextOrder(raw, tz),
-  /** Creates a document (Job Card, Stock Entry, Maintenance Visit …): payload { doctype, doc }. */
+  /**
+   * Creates a document (Job Card, Stock Entry, Maintenance Visit …): payload { doctype, doc }. With the idempotency
+   * key in a unique custom field (`custom_idempotency_key`), a resend is refused by Frappe as DuplicateEntryError
+   * (HTTP 409) or UniqueValidationError (HTTP 417) naming the key: that is "already booked", not a failure.
+   */
   async post(ctx: DialectContext, posting: ErpPosting): Promise<unknown> {
     const p = posting.payload as { doctype: string; doc: Record<string, unknown> };
-    const { body } = await ctx.http.json<{ data?: unknown }>({ method: 'POST', path: `/api/resource/${p.doctype}`, body: p.doc, headers: authHeader(ctx) });
-    return body.data ?? body;
+    const res = await ctx.http.write<{ data?: unknown; exc_type?: unknown }>({ method: 'POST', path: `/api/resource/${encodeURIComponent(p.doctype)}`, body: p.doc, headers: authHeader(ctx), passStatuses: [409, 417] });
+    if (res.status === 409 || res.status === 417) {
+      const excType = typeof res.body?.exc_type === 'string' ? res.body.exc_type : '';
+      const reason = reasonOf(res.body ?? res.text) ?? `HTTP ${res.status}`;
+      if (/DuplicateEntryError|UniqueValidationError/.test(excType) && posting.key && (res.text.includes(posting.key) || /idempotency/i.test(res.text))) return { duplicate: true, status: res.status, reason };
+      throw new ErpError('http', `POST /api/resource/${p.doctype}: HTTP ${res.status}, the ERP rejected the request: ${reason}`, { status: res.status, reason });
+    }
+    return res.body?.data ?? res.body ?? { status: res.status, ...(res.headers.location ? { location: res.headers.location } : {}) };
   },
 };

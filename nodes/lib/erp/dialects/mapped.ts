@@ -14,7 +14,8 @@ export function at(obj: unknown, path: string): unknown {
   if (!path) return obj;
   let cur: unknown = obj;
   for (const k of path.split('.')) {
-    if (cur === null || typeof cur !== 'object') return undefined;
+    // own properties only: a path such as "__proto__" or "constructor" reads nothing
+    if (cur === null || typeof cur !== 'object' || !Object.hasOwn(cur, k)) return undefined;
     cur = (cur as Record<string, unknown>)[k];
   }
   return cur;
@@ -54,7 +55,7 @@ export function statusMapProblems(map: Record<string, string>): string[] {
 /** Builds a common order from a record using a field map and a status map. */
 export function mappedOrder(r: Record<string, unknown>, f: FieldMap, statuses: Record<string, string>, tz: string): ErpOrder {
   const raw = str(at(r, f.status)) ?? '';
-  const status = (statuses[raw] ?? ((ORDER_STATUSES as readonly string[]).includes(raw.toLowerCase()) ? raw.toLowerCase() : 'planned')) as OrderStatus;
+  const status = ((Object.hasOwn(statuses, raw) ? statuses[raw] : undefined) ?? ((ORDER_STATUSES as readonly string[]).includes(raw.toLowerCase()) ? raw.toLowerCase() : 'planned')) as OrderStatus;
   return {
     id: String(at(r, f.id) ?? ''),
     number: str(at(r, f.number)) ?? String(at(r, f.id) ?? ''),

@@ -139,7 +139,9 @@ export const odoo: ErpDialect = {
       yield { orders };
       if (rows.length < limit || (q.limit > 0 && fetched >= q.limit)) return;
       const last = rows[rows.length - 1]!;
-      after = { w: String(last.write_date), id: Number(last.id) };
+      const next = { w: String(last.write_date), id: Number(last.id) };
+      if (after && (next.w < after.w || (next.w === after.w && !(next.id > after.id)))) throw new ErpError('protocol', `Odoo answered a page that does not move past the previous one (write_date ${next.w}, id ${next.id}): the paging loops, the fetch was stopped`);
+      after = next;
     }
   },
   toOrder: (raw) => odooOrder(raw, !('date_planned_start' in raw)),

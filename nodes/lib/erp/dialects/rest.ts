@@ -1,7 +1,7 @@
 // Generic REST: a list endpoint with offset/limit, page number, cursor, next-link or Link-header paging, a field map
 // from the ERP's records to the common order, a status map, and optional query parameters for filters.
 
-import { ErpError } from '../errors';
+import { ErpError, excerpt, reasonOf } from '../errors';
 import type { DialectContext, ErpDialect, FetchQuery, OrderPage } from '../types';
 import { type FieldMap, at, jsonOption, mappedOrder, statusMapProblems } from './mapped';
 
@@ -79,6 +79,8 @@ export const rest: ErpDialect = {
     let offset = 0;
     let page = Number(o.firstPage || 1);
     let fetched = 0;
+    // a next link or cursor seen before means the ERP's paging loops: stop instead of fetching forever
+    const seen = new Set<string>();
     for (;;) {
       const params = { ...query };
       if (paging === 'offset') params[o.offsetParam || 'offset'] = offset;
@@ -99,18 +101,37 @@ export const rest: ErpDialect = {
       } else if (paging === 'cursor') {
         const cursor = at(res.body, o.cursorPath || 'next_cursor');
         if (cursor === null || cursor === undefined || cursor === '') return;
-        query[o.cursorParam || 'cursor'] = String(cursor);
+        const c = typeof cursor === 'object' ? JSON.stringify(cursor) : String(cursor);
+        if (seen.has(`cursor:${c}`)) throw new ErpError('protocol', `the ERP handed out the cursor "${excerpt(c, 120)}" twice: its paging loops, the fetch was stopped`);
+        seen.add(`cursor:${c}`);
+        query[o.cursorParam || 'cursor'] = c;
       } else {
         const next = paging === 'nextlink' ? at(res.body, o.nextLinkPath || 'next') : linkNext(res.headers.link);
         if (typeof next !== 'string' || !next) return;
+        const url = ctx.http.url(next.startsWith('/') || /^https?:/i.test(next) ? next : `/${next}`);
+        if (seen.has(url) || url === ctx.http.url(o.listPath || '/orders')) throw new ErpError('protocol', `the next link ${excerpt(url, 160)} repeats an earlier page: the ERP's paging loops, the fetch was stopped`);
+        seen.add(url);
+        ctx.http.assertOrigin(url, 'the next link');
         path = next;
       }
     }
   },
   toOrder: (raw, o, tz) => mappedOrder(raw, jsonOption('field map', o.fieldMap, DEFAULT_FIELDS), jsonOption<Record<string, string>>('status map', o.statusMap, {}), tz),
-  /** POSTs a posting to `payload.path` (default /postings) with an Idempotency-Key header. */
+  /**
+   * POSTs a posting to `payload.path` (default /postings) with an Idempotency-Key header. Any 2xx is success: 200/201
+   * with a JSON body give the body; 201/202/204 without one give `{ status, location }`. A 409 that says the key was
+   * already used means "already booked"; a 409 without such words is the ERP still working on the first request
+   * (draft-ietf-httpapi-idempotency-key-header §2.6), retried later.
+   */
   async post(ctx: DialectContext, posting) {
     const p = posting.payload as { path?: string; body: unknown };
-    return (await ctx.http.json<unknown>({ method: 'POST', path: p.path ?? '/postings', body: p.body, headers: { 'Idempotency-Key': posting.key } })).body;
+    const res = await ctx.http.write<unknown>({ method: 'POST', path: p.path ?? '/postings', body: p.body, headers: { 'Idempotency-Key': posting.key }, passStatuses: [409] });
+    if (res.status === 409) {
+      const reason = reasonOf(res.body ?? res.text) ?? 'conflict';
+      if (/duplicate|already|exists|replay|same (idempotency )?key/i.test(reason)) return { duplicate: true, status: 409, reason };
+      throw new ErpError('unavailable', `POST ${p.path ?? '/postings'}: HTTP 409, the ERP is still processing the first request with this key`, { status: 409, reason });
+    }
+    if (res.body !== undefined) return res.body;
+    return { status: res.status, ...(res.headers.location ? { location: res.headers.location } : {}) };
   },
 };

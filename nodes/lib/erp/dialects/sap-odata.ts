@@ -1,7 +1,7 @@
 // SAP S/4HANA production orders over OData V2 (API_PRODUCTION_ORDER_2_SRV) or V4: server-driven paging
 // (__next / @odata.nextLink), /Date()/ and decimal-string decoding; writes with CSRF token + cookies.
 
-import { ErpError } from '../errors';
+import { ErpError, excerpt, reasonOf } from '../errors';
 import type { DialectContext, ErpDialect, ErpOperation, ErpOrder, ErpPosting, FetchQuery, OrderPage, OrderStatus } from '../types';
 import { zonedToUtc } from '../../time/zoned';
 import { num, odataDate, odataMillis, str } from '../values';
@@ -163,7 +163,10 @@ export const sapOData: ErpDialect = {
       p.catch(() => undefined); // handled now; awaiting it below still throws
       return p;
     };
-    let pending: Promise<{ body: Record<string, unknown> }> | undefined = get(`${service}/${entitySet}?${new URLSearchParams(query).toString()}`);
+    const first = `${service}/${entitySet}?${new URLSearchParams(query).toString()}`;
+    let pending: Promise<{ body: Record<string, unknown> }> | undefined = get(first);
+    // a next link seen before means the ERP's paging loops: stop instead of fetching forever
+    const seen = new Set<string>([ctx.http.url(first)]);
     // If the consumer stops early (limit, node closed, error), a prefetch in flight is simply dropped: it is handled.
     while (pending) {
       const { body } = await pending;
@@ -172,7 +175,14 @@ export const sapOData: ErpDialect = {
       const rows = v4 ? d?.value : d?.results;
       if (!d || !Array.isArray(rows)) throw new ErpError('protocol', `SAP answered without ${v4 ? '"value"' : '"d.results"'}: not an OData ${v4 ? 'V4' : 'V2'} collection`);
       const next = str(v4 ? d['@odata.nextLink'] : d.__next);
-      if (next) pending = get(/^https?:/.test(next) ? next : `${service}/${next.replace(/^\/+/, '')}`);
+      if (next) {
+        const path = /^https?:/i.test(next) ? next : next.startsWith('/') ? next : `${service}/${next}`;
+        const url = ctx.http.url(path);
+        if (seen.has(url)) throw new ErpError('protocol', `SAP's next link repeats an earlier page (${excerpt(next, 160)}): the paging loops, the fetch was stopped`);
+        seen.add(url);
+        ctx.http.assertOrigin(url, 'SAP\'s next link');
+        pending = get(path);
+      }
       const total = v4 ? num(d['@odata.count']) : num(d.__count);
       // SAP's count is exact unless a filter is applied locally (work centre).
       yield { orders: (rows as Array<Record<string, unknown>>).map((r) => sapOrder(r, ctx.timeZone)), ...(total === null || q.workCenter ? {} : { total }) };
@@ -180,8 +190,10 @@ export const sapOData: ErpDialect = {
   },
   toOrder: (raw, _o, tz) => sapOrder(raw, tz),
   /**
-   * Posts an entity with CSRF: fetch token + cookies, send; on 403 "Required" fetch once more. Kinds: "confirmation"
-   * (ProdnOrdConf2), "maintenance-notification" (API_MAINTNOTIFICATION MaintenanceNotification), or an entity path.
+   * Posts an entity with CSRF: fetch token + cookies, send; on 403 with `x-csrf-token: Required` (whatever the body:
+   * SAP answers plain text "CSRF token validation failed") fetch once more and resend. Any 2xx is success, with or
+   * without a body. Kinds: "confirmation" (ProdnOrdConf2), "maintenance-notification" (API_MAINTNOTIFICATION
+   * MaintenanceNotification), or an entity path.
    */
   async post(ctx: DialectContext, posting: ErpPosting): Promise<unknown> {
     const service = (option: string, fallback: string): string => (ctx.options[option] || fallback).replace(/\/+$/, '');
@@ -202,13 +214,21 @@ export const sapOData: ErpDialect = {
     };
     let token = (ctx.session.get(tokenKey) as string | undefined) ?? (await fetchToken());
     for (let tries = 0; ; tries++) {
-      const res = await ctx.http.json<{ d?: unknown }>({ method: 'POST', path: target, body: posting.payload, headers: { 'X-CSRF-Token': token }, passStatuses: [403] });
-      if (res.status === 403 && (res.headers['x-csrf-token'] ?? '').toLowerCase() === 'required' && tries === 0) {
-        token = await fetchToken();
-        continue;
+      const res = await ctx.http.write<{ d?: unknown }>({ method: 'POST', path: target, body: posting.payload, headers: { 'X-CSRF-Token': token, 'Content-Type': 'application/json', Accept: 'application/json' }, passStatuses: [403] });
+      if (res.status === 403) {
+        const csrf = (res.headers['x-csrf-token'] ?? '').toLowerCase() === 'required';
+        if (csrf && tries === 0) {
+          ctx.session.delete(tokenKey);
+          token = await fetchToken();
+          continue;
+        }
+        const reason = reasonOf(res.body ?? res.text);
+        throw new ErpError('auth', `SAP refused the posting to ${target} (HTTP 403${csrf ? ', CSRF token still refused after a fresh one' : ''})${reason ? `: ${reason}` : ''}`, { status: 403, ...(reason ? { reason } : {}) });
       }
-      if (res.status === 403) throw new ErpError('auth', `SAP refused the posting to ${target} (HTTP 403)`, { status: 403 });
-      return res.body.d ?? res.body;
+      const body = res.body as { d?: unknown } | undefined;
+      if (body && typeof body === 'object') return body.d ?? body;
+      // 201/204 without a body: the created entity is named by the Location header, when SAP sends one
+      return { status: res.status, ...(res.headers.location ? { location: res.headers.location } : {}) };
     }
   },
 };

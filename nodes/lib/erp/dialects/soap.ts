@@ -3,7 +3,7 @@
 // ErpErrors; transient failures are retried with the connection's policy.
 
 import * as soap from 'soap';
-import { ErpError, excerpt, safeUrl } from '../errors';
+import { ErpError, excerpt, reasonOf, safeUrl } from '../errors';
 import { RETRY_STATUSES, retryAfterMs } from '../http';
 import type { DialectContext, ErpDialect, ErpPosting, FetchQuery, OrderPage } from '../types';
 import { type FieldMap, at, jsonOption, mappedOrder, statusMapProblems } from './mapped';
@@ -29,8 +29,17 @@ const NAV_STATUS: Record<string, string> = { Simulated: 'planned', Planned: 'pla
 interface SoapFault {
   root?: { Envelope?: { Body?: { Fault?: { faultstring?: string; Reason?: { Text?: string } } } } };
   response?: { status?: number; headers?: Record<string, string> };
+  body?: unknown;
   code?: string;
   message?: string;
+}
+
+/** The soap:address locations of every service port in a parsed WSDL. */
+function endpointAddresses(c: soap.Client): string[] {
+  const services = (c as unknown as { wsdl?: { services?: Record<string, { ports?: Record<string, { location?: unknown }> }> } }).wsdl?.services ?? {};
+  const out: string[] = [];
+  for (const svc of Object.values(services)) for (const port of Object.values(svc?.ports ?? {})) if (typeof port?.location === 'string' && /^https?:/i.test(port.location)) out.push(port.location);
+  return out;
 }
 
 function requireOperation(c: soap.Client, op: string): void {
@@ -48,7 +57,10 @@ async function client(ctx: DialectContext, op = ctx.options.operation || 'ReadMu
     return cached;
   }
   if (!o.wsdl) throw new ErpError('config', 'SOAP needs a WSDL (URL or file path)');
-  const wsdl = /^https?:\/\//.test(o.wsdl) || o.wsdl.startsWith('/') && !o.wsdl.endsWith('.wsdl') && !o.wsdl.endsWith('.xml') ? ctx.http.url(o.wsdl) : o.wsdl;
+  const wsdl = /^https?:\/\//.test(o.wsdl) || (o.wsdl.startsWith('/') && !o.wsdl.endsWith('.wsdl') && !o.wsdl.endsWith('.xml')) ? ctx.http.url(o.wsdl) : o.wsdl;
+  // the WSDL URL and the endpoint the user typed are trusted; imports and addresses inside the WSDL are not
+  if (/^https?:\/\//i.test(wsdl)) ctx.http.allowOrigin(wsdl);
+  if (o.endpoint && /^https?:\/\//i.test(o.endpoint)) ctx.http.allowOrigin(o.endpoint);
   const { user, password } = ctx.credentials;
   const ntlm = o.auth === 'ntlm';
   const headers: Record<string, string> = {};
@@ -63,11 +75,24 @@ async function client(ctx: DialectContext, op = ctx.options.operation || 'ReadMu
       returnFault: true,
     });
   } catch (err) {
+    if (err instanceof ErpError) throw err;
     const e = err as SoapFault;
-    const status = e.response?.status;
+    // the soap library reports a non-200 WSDL answer as text: "Invalid WSDL URL: … Code: 404 … Response Body: …"
+    const invalid = /Invalid WSDL URL[\s\S]*?Code:\s*(\d{3})[\s\S]*?Response Body:\s*([\s\S]*)$/.exec(e.message ?? '');
+    const status = e.response?.status ?? (invalid ? Number(invalid[1]) : undefined);
+    if (invalid) e.message = `HTTP ${status}${reasonOf(invalid[2]) ? `, ${reasonOf(invalid[2])}` : ''}`;
     if (status === 401 || status === 403) throw new ErpError('auth', `the ERP refused the credentials when reading the WSDL ${safeUrl(wsdl)} (HTTP ${status})`, { status });
-    throw new ErpError('config', `cannot read the WSDL ${safeUrl(wsdl)}: ${excerpt(e.message ?? String(err), 160)}`);
+    const cause = (e as { cause?: unknown }).cause;
+    if (cause instanceof ErpError) throw cause;
+    if (/points to another host/.test(e.message ?? '')) throw new ErpError('protocol', excerpt(e.message ?? '', 300));
+    // the ERP could not be reached, timed out or failed: not a configuration mistake
+    if (!status && (e.code || /timeout|ECONN|ENOTFOUND|EAI_AGAIN|socket|network|abort|cancel/i.test(e.message ?? ''))) throw new ErpError('unavailable', `cannot reach the WSDL ${safeUrl(wsdl)}: ${excerpt(e.message ?? e.code ?? String(err), 160)}`);
+    if (status && status >= 500) throw new ErpError('unavailable', `cannot read the WSDL ${safeUrl(wsdl)}: HTTP ${status}`, { status });
+    if (/maxContentLength/.test(e.message ?? '')) throw new ErpError('protocol', `the WSDL ${safeUrl(wsdl)} is larger than the connection's answer size limit`);
+    throw new ErpError('config', `cannot read the WSDL ${safeUrl(wsdl)}: ${status && !invalid ? `HTTP ${status}: ` : ''}${excerpt(e.message ?? String(err), 200)}`, status ? { status } : {});
   }
+  // the endpoint the WSDL names must be on the configured origin too (or set explicitly in the settings)
+  if (!o.endpoint) for (const a of endpointAddresses(c)) ctx.http.assertOrigin(a, `the endpoint address in the WSDL (set the Endpoint option to override it)`);
   if (ntlm) c.setSecurity(new soap.NTLMSecurity({ username: user ?? '', password: password ?? '', domain: o.domain || '' }));
   else if (user && password) c.setSecurity(new soap.BasicAuthSecurity(user, password));
   requireOperation(c, op);
@@ -83,13 +108,22 @@ async function invoke(ctx: DialectContext, c: soap.Client, op: string, args: unk
       const [r] = (await (c as unknown as Record<string, (a: unknown) => Promise<unknown[]>>)[`${op}Async`]!(args)) as [unknown];
       return { value: r };
     } catch (err) {
+      if (err instanceof ErpError) throw err;
       const e = err as SoapFault;
       const fault = e.root?.Envelope?.Body?.Fault;
-      if (fault) throw new ErpError('http', `${what}: SOAP fault: ${fault.faultstring ?? fault.Reason?.Text ?? 'unknown fault'}`, { reason: fault.faultstring });
+      if (fault) {
+        const text = String(fault.faultstring ?? fault.Reason?.Text ?? 'unknown fault');
+        throw new ErpError('http', `${what}: SOAP fault: ${excerpt(text, 300)}`, { reason: excerpt(text, 300) });
+      }
       const status = e.response?.status;
       if (status === 401 || status === 403) throw new ErpError('auth', `${what}: HTTP ${status}, the ERP refused the credentials`, { status });
       if (status && RETRY_STATUSES.has(status)) return { transient: `HTTP ${status}`, retryAfter: retryAfterMs(e.response?.headers?.['retry-after']), status };
-      if (status) throw new ErpError('http', `${what}: HTTP ${status}`, { status });
+      // a 2xx whose body is not a SOAP envelope (an HTML page, truncated XML): the answer is wrong, not the status
+      if (status && status < 300) throw new ErpError('protocol', `${what}: the answer (HTTP ${status}) is not a SOAP envelope: ${reasonOf(typeof e.body === 'string' ? e.body : undefined) ?? excerpt(e.message ?? '', 120)}`);
+      if (status) {
+        const reason = reasonOf(typeof e.body === 'string' ? e.body : undefined);
+        throw new ErpError('http', `${what}: HTTP ${status}${reason ? `: ${reason}` : ''}`, { status, ...(reason ? { reason } : {}) });
+      }
       if (/Error|Invalid|Unexpected|Non-whitespace/.test(e.message ?? '') && !e.code) throw new ErpError('protocol', `${what}: the answer is not a SOAP envelope: ${excerpt(e.message ?? '', 120)}`);
       return ctx.http.transportFailure(what, err);
     }
@@ -148,6 +182,7 @@ export const soapDialect: ErpDialect = {
     if (q.since && o.modifiedField !== '') filter.push({ Field: o.modifiedField || 'Last_Date_Modified', Criteria: `>=${q.since}` });
     if (q.plant && o.plantField !== '') filter.push({ Field: o.plantField || 'Location_Code', Criteria: q.plant });
     let bookmark: string | undefined;
+    const bookmarks = new Set<string>();
     let fetched = 0;
     for (;;) {
       const args: Record<string, unknown> = { filter, setSize: q.limit > 0 ? Math.min(q.pageSize, q.limit - fetched) : q.pageSize };
@@ -162,6 +197,8 @@ export const soapDialect: ErpDialect = {
       if (o.paging === 'none' || records.length < (args.setSize as number) || (q.limit > 0 && fetched >= q.limit)) return;
       bookmark = String(at(records[records.length - 1], o.bookmarkField || 'Key') ?? '');
       if (!bookmark) throw new ErpError('protocol', `${what}: the last record has no bookmark field "${o.bookmarkField || 'Key'}"`);
+      if (bookmarks.has(bookmark)) throw new ErpError('protocol', `${what}: the bookmark "${excerpt(bookmark, 80)}" came back a second time: the paging loops, the fetch was stopped`);
+      bookmarks.add(bookmark);
     }
   },
 };
