@@ -4,8 +4,9 @@
 import type { Node, NodeAPI, NodeMessage, NodeMessageInFlow } from 'node-red';
 import type { ConnectionState } from '../lib/erp/connection';
 import { ErpError } from '../lib/erp/errors';
-import { completeRun, type IncrementalState, recordDelivered, runFetch, sinceFor, stateFor } from '../lib/erp/fetch';
+import { completeRun, type IncrementalState, recordDelivered, runPages, sinceFor, stateFor } from '../lib/erp/fetch';
 import type { ErpOrder } from '../lib/erp/types';
+import { refuseDeep, safeDone } from '../lib/node-red/guard';
 import { errorText, failConfiguration, setStatus } from '../lib/node-red/status';
 import { resolveConnection } from '../lib/node-red/connection';
 import type { ConnectionUser } from '../erp-connection/types';
@@ -112,7 +113,8 @@ export = function register(RED: NodeAPI): void {
       let pages = 0;
       let total: number | undefined;
       setStatus(node, 'busy', RED._('erp-order-fetch.status.fetching'));
-      for await (const page of runFetch(connection.dialect, connection.context, query, cfg.incremental ? state : undefined)) {
+      // through the connection: its state follows fetch failures, its page limit applies and its errors are scrubbed
+      for await (const page of runPages(connection.fetchOrders(query), query, cfg.incremental ? state : undefined)) {
         if (closing) break;
         pages = page.page;
         total = page.total ?? total;
@@ -146,8 +148,13 @@ export = function register(RED: NodeAPI): void {
       if (busy) return;
       busy = true;
       void (async () => {
-        while (queue.length && !closing) await queue.shift()!();
-        busy = false;
+        try {
+          while (queue.length && !closing) await queue.shift()!();
+        } catch (err) {
+          node.error(errorText(err));
+        } finally {
+          busy = false;
+        }
       })();
     }
 
@@ -158,7 +165,9 @@ export = function register(RED: NodeAPI): void {
       return e;
     }
 
-    node.on('input', (msg: NodeMessageInFlow, send: Send, done: Done) => {
+    node.on('input', (msg: NodeMessageInFlow, send: Send, rawDone: Done) => {
+      const done = safeDone(node, msg as unknown as Record<string, unknown>, rawDone);
+      if (refuseDeep(node, msg as unknown as Record<string, unknown>, done, RED._('erp-order-fetch.status.badInput'))) return;
       enqueue(async () => {
         try {
           await run(msg, send);

@@ -7,6 +7,7 @@ import { allDialects, PLUGIN_TYPE } from '../lib/erp/registry';
 import type { ErpDialect } from '../lib/erp/types';
 import { type Built, type MapContext, Mapper, MappingError, setPath } from '../lib/isa95/mapper';
 import type { SchemaProblem } from '../lib/isa95/schema';
+import { refuseDeep, runAsync, safeDone } from '../lib/node-red/guard';
 import { errorText, failConfiguration, setStatus, throttledStatus } from '../lib/node-red/status';
 import { resolveConnection } from '../lib/node-red/connection';
 import { toEpochMs } from '../lib/time/timestamp';
@@ -113,7 +114,9 @@ export = function register(RED: NodeAPI): void {
       done(new Error(message));
     };
 
-    node.on('input', (msg: NodeMessageInFlow, send: Send, done: Done) => {
+    node.on('input', (msg: NodeMessageInFlow, send: Send, rawDone: Done) => {
+      const done = safeDone(node, msg as unknown as Record<string, unknown>, rawDone);
+      if (refuseDeep(node, msg as unknown as Record<string, unknown>, done, RED._('isa95-mapper.status.badInput'))) return;
       const ctx = contextOf(msg);
       if (!settings.tables && prepared.length === 0) {
         // the common case stays synchronous: no context or JSONata to wait for
@@ -125,7 +128,7 @@ export = function register(RED: NodeAPI): void {
         }
         return;
       }
-      void (async () => {
+      runAsync(node, async () => {
         try {
           const loaded = settings.tables ? await tablesOf(msg) : undefined;
           const mapper = loaded === undefined ? fixed : new Mapper({ ...base, ...mergeTables(base, loaded) }, known);
@@ -137,7 +140,7 @@ export = function register(RED: NodeAPI): void {
         } catch (err) {
           reject(msg, err, send, done);
         }
-      })();
+      });
     });
 
     node.on('close', () => status.stop());

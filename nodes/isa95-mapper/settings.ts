@@ -1,6 +1,7 @@
 // isa95-mapper settings from the edit dialog → mapper settings, with every problem named; tables loaded from a
 // message or context are checked and merged the same way.
 
+import { dict, toDict } from '../lib/dict';
 import type { NodeDef } from 'node-red';
 import type { MapperAction, MapperFormat, MapperSettings } from '../lib/isa95/mapper';
 import { POSTING_PROFILES } from '../lib/isa95/profiles';
@@ -77,11 +78,11 @@ function codeTables(rows: CodeRow[], strict: Record<(typeof TABLES)[number], boo
       problems.push(`code row ${i + 1} (${r.table}): needs both codes`);
       return;
     }
-    const t: CodeTable = (out[r.table] ??= { map: {}, strict: strict[r.table] });
-    if (t.map[r.from.trim()] !== undefined) problems.push(`code row ${i + 1} (${r.table}): "${r.from.trim()}" is mapped twice`);
+    const t: CodeTable = (out[r.table] ??= { map: dict(), strict: strict[r.table] });
+    if (Object.hasOwn(t.map, r.from.trim())) problems.push(`code row ${i + 1} (${r.table}): "${r.from.trim()}" is mapped twice`);
     t.map[r.from.trim()] = r.to.trim();
   });
-  for (const t of TABLES) if (strict[t] && !out[t]) out[t] = { map: {}, strict: true };
+  for (const t of TABLES) if (strict[t] && !out[t]) out[t] = { map: dict(), strict: true };
   return out;
 }
 
@@ -177,6 +178,6 @@ export function mergeTables(base: MapperSettings, loaded: unknown): Pick<MapperS
   }
   if (problems.length) throw new Error(`the loaded tables are unusable: ${problems.join('; ')}`);
   const merged: CodeTables = { ...base.codes };
-  for (const [name, t] of Object.entries(codes) as Array<[keyof CodeTables, { map: Record<string, string>; strict?: boolean }]>) merged[name] = { map: t.map, strict: t.strict === true };
+  for (const [name, t] of Object.entries(codes) as Array<[keyof CodeTables, { map: Record<string, string>; strict?: boolean }]>) merged[name] = { map: toDict<string>(t.map), strict: t.strict === true };
   return { codes: merged, units: unitTable };
 }

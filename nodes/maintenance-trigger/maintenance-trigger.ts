@@ -4,8 +4,10 @@
 
 import type { Node, NodeAPI, NodeMessage, NodeMessageInFlow } from 'node-red';
 import { maintenanceRequest, NOTIFICATION_DIALECTS, notificationPosting, requestId } from '../lib/maintenance/request';
+import { dict } from '../lib/dict';
 import { RuleEngine, type Transition, type Trigger } from '../lib/maintenance/rules';
 import { type NodeOutbox, openNodeOutbox, outboxFile, serveOutboxAdmin } from '../lib/node-red/outbox-node';
+import { refuseDeep, safeDone } from '../lib/node-red/guard';
 import { errorText, failConfiguration, setStatus, throttledStatus } from '../lib/node-red/status';
 import { resolveConnection } from '../lib/node-red/connection';
 import { toEpochMs } from '../lib/time/timestamp';
@@ -137,7 +139,7 @@ export = function register(RED: NodeAPI): void {
         return done(new Error(`${RED._('maintenance-trigger.errors.command')} "${m.command}" (ack, close, status)`));
       }
       if (!asset) return done(new Error(`${RED._('maintenance-trigger.errors.noAsset')} (msg.${cfg.assetProperty})`));
-      const values: Record<string, unknown> = {};
+      const values = dict<unknown>();
       for (const r of cfg.rules) {
         const v = RED.util.getMessageProperty(msg, r.property) as unknown;
         if (v !== undefined) values[r.id] = v;
@@ -147,7 +149,9 @@ export = function register(RED: NodeAPI): void {
       finish(transitions, triggers);
     };
 
-    node.on('input', (msg: NodeMessageInFlow, send: Send, done: Done) => {
+    node.on('input', (msg: NodeMessageInFlow, send: Send, rawDone: Done) => {
+      const done = safeDone(node, msg as unknown as Record<string, unknown>, rawDone);
+      if (refuseDeep(node, msg as unknown as Record<string, unknown>, done, RED._('maintenance-trigger.status.badInput'))) return;
       const run = (): void => {
         try {
           handle(msg, send, done);

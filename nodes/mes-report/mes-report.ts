@@ -4,10 +4,12 @@
 // and purge the dead letters.
 
 import type { Node, NodeAPI, NodeMessage, NodeMessageInFlow } from 'node-red';
+import { dict, toDict } from '../lib/dict';
 import { allDialects, PLUGIN_TYPE } from '../lib/erp/registry';
 import { Mapper } from '../lib/isa95/mapper';
 import type { ProductionReport } from '../lib/isa95/report';
 import { addReport, type Plan, type Progress, variance } from '../lib/isa95/variance';
+import { refuseDeep, safeDone } from '../lib/node-red/guard';
 import { errorText, failConfiguration, setStatus, throttledStatus } from '../lib/node-red/status';
 import { resolveConnection } from '../lib/node-red/connection';
 import { type NodeOutbox, openNodeOutbox, outboxFile, serveOutboxAdmin } from '../lib/node-red/outbox-node';
@@ -119,12 +121,13 @@ export = function register(RED: NodeAPI): void {
 
     // ---- variance state in the context store ---------------------------------------------------------------------
     const context = node.context();
-    let saved: Saved = { progress: {}, plans: {} };
+    // keyed by order numbers (data): maps without a prototype
+    let saved: Saved = { progress: dict(), plans: dict() };
     let loaded = false;
     const waiting: Array<() => void> = [];
     context.get(STATE_KEY, settings.store, (err: Error | undefined, value: unknown) => {
       if (err) node.error(`${RED._('mes-report.errors.load')}: ${errorText(err)}`);
-      else if (value && typeof value === 'object') saved = { progress: {}, plans: {}, ...(value as Partial<Saved>) };
+      else if (value && typeof value === 'object') saved = { progress: toDict((value as Partial<Saved>).progress), plans: toDict((value as Partial<Saved>).plans) };
       loaded = true;
       for (const run of waiting.splice(0)) run();
     });
@@ -177,7 +180,7 @@ export = function register(RED: NodeAPI): void {
       const t = toEpochMs(m.timestamp);
       const built = mapper.build(msg.payload, { now: new Date(t === undefined || Number.isNaN(t) ? Date.now() : t).toISOString(), dialect: connection.dialect.id, ...(typeof m.key === 'string' && m.key ? { key: m.key } : {}) });
       if (built.action !== 'posting') throw new Error('internal: the mapper did not build postings');
-      const plans: Record<string, Plan> = {};
+      const plans = dict<Plan>();
       const order = m.order as { number?: unknown; id?: unknown; quantity?: unknown; unit?: unknown; plannedStart?: unknown; plannedEnd?: unknown } | undefined;
       const plan = (m.plan ?? order) as { quantity?: unknown; unit?: unknown; plannedStart?: unknown; plannedEnd?: unknown } | undefined;
       if (plan && typeof plan === 'object') {
@@ -189,7 +192,9 @@ export = function register(RED: NodeAPI): void {
       box.enqueue(entries, (result) => committed(p, result));
     };
 
-    node.on('input', (msg: NodeMessageInFlow, send: Send, done: Done) => {
+    node.on('input', (msg: NodeMessageInFlow, send: Send, rawDone: Done) => {
+      const done = safeDone(node, msg as unknown as Record<string, unknown>, rawDone);
+      if (refuseDeep(node, msg as unknown as Record<string, unknown>, done, RED._('mes-report.status.badInput'))) return;
       const run = (): void => {
         try {
           handle(msg, send, done);

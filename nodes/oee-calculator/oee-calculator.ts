@@ -4,6 +4,7 @@ import type { Node, NodeAPI, NodeMessage, NodeMessageInFlow } from 'node-red';
 import { ShiftCalendar } from '../lib/calendar/shift-calendar';
 import { OeeEngine, type OeeResult } from '../lib/oee/engine';
 import { parseMessage } from '../lib/oee/input';
+import { refuseDeep, safeDone } from '../lib/node-red/guard';
 import { errorText, failConfiguration, setStatus, throttledStatus } from '../lib/node-red/status';
 import type { ShiftCalendarNode } from '../shift-calendar/types';
 import { type OeeCalculatorDef, type OeeSettings, readSettings } from './settings';
@@ -76,6 +77,11 @@ export = function register(RED: NodeAPI): void {
     };
 
 
+    /** Silences longer than the longest gap caught up: their windows were skipped, which the log says once each. */
+    const reportGaps = (): void => {
+      for (const g of engine.takeGaps()) node.warn(`${g.machine}: no data from ${new Date(g.from).toISOString()} to ${new Date(g.to).toISOString()}; the windows of that silence were skipped, not emitted one by one`);
+    };
+
     /** One output message per result; the first reuses the incoming message. */
     function emit(results: OeeResult[], send: Send, incoming?: NodeMessage): void {
       if (results.length === 0) return;
@@ -105,6 +111,11 @@ export = function register(RED: NodeAPI): void {
             results = [...r.closed, ...r.current];
           }
         } else {
+          // a timestamp far ahead of both the node's clock and the wall clock would make the engine account years of
+          // empty windows: refused, as are events before 1970 (no plant data is older)
+          const ahead = Math.max(Date.now(), clock());
+          if (parsed.ts > ahead + cfg.horizonMs) throw new Error(`timestamp ${new Date(parsed.ts).toISOString()} of ${parsed.machine} is more than ${cfg.horizonMs / 3_600_000} h ahead of the node's clock (${new Date(ahead).toISOString()}): refused (see "time horizon")`);
+          if (parsed.ts < 0) throw new Error(`timestamp ${new Date(parsed.ts).toISOString()} of ${parsed.machine} lies before 1970: refused`);
           results = engine.push(parsed);
           last = { ts: Math.max(parsed.ts, last?.ts ?? parsed.ts), wall: Date.now() };
           statusMachine = parsed.machine;
@@ -114,6 +125,7 @@ export = function register(RED: NodeAPI): void {
         done(err instanceof Error ? err : new Error(String(err)));
         return;
       }
+      reportGaps();
       persist((err) => {
         if (err) {
           setStatus(node, 'error', RED._('oee-calculator.status.storeError'));
@@ -126,7 +138,9 @@ export = function register(RED: NodeAPI): void {
       });
     }
 
-    node.on('input', (msg: NodeMessageInFlow, send: Send, done: Done) => {
+    node.on('input', (msg: NodeMessageInFlow, send: Send, rawDone: Done) => {
+      const done = safeDone(node, msg as unknown as Record<string, unknown>, rawDone);
+      if (refuseDeep(node, msg as unknown as Record<string, unknown>, done, RED._('oee-calculator.status.badInput'))) return;
       if (ready) handle(msg, send, done);
       else waiting.push(() => handle(msg, send, done));
     });
@@ -138,6 +152,7 @@ export = function register(RED: NodeAPI): void {
           const at = clock() - GRACE_MS;
           const results = cfg.emitIntervalMs > 0 ? ((r) => [...r.closed, ...r.current])(engine.report(at)) : engine.advanceAll(at);
           emit(results, (m) => node.send(m));
+          reportGaps();
           if (results.length > 0) persist((err) => err && node.error(`${RED._('oee-calculator.errors.save')}: ${errorText(err)}`));
           showStatus(true);
         } catch (err) {

@@ -36,6 +36,10 @@ export interface OeeCalculatorDef extends NodeDef {
   bandWarn?: number | string;
   /** context store name; '' = default store */
   store?: string;
+  /** hours an event may lie ahead of the node's clock */
+  horizon?: number | string;
+  /** days of silence after which a machine's windows are skipped, not caught up one by one */
+  maxGap?: number | string;
 }
 
 /** Everything the node needs, derived once at deploy. */
@@ -47,6 +51,8 @@ export interface OeeSettings {
   store: string | undefined;
   bandGood: number;
   bandWarn: number;
+  /** Events further ahead of the node's clock (and of the wall clock) than this are refused. */
+  horizonMs: number;
 }
 
 /**
@@ -90,7 +96,9 @@ export function readSettings(raw: OeeCalculatorDef): OeeSettings {
     counterRollover: num('counter rollover', def.rollover, 0),
     paretoSize: num('Pareto size', def.paretoSize, 5, 1, 50),
     defaultIdealCycleTimeMs: num('ideal cycle time', def.idealCycleTime, 0) * 1000,
+    maxGapMs: num('longest silence caught up (days)', def.maxGap, 7, 2, 366) * 86_400_000,
   };
+  const horizonMs = num('time horizon (hours)', def.horizon, 24, 0.01, 24 * 366) * 3_600_000;
   const emitIntervalMs = num('emit interval', def.emitInterval, 0, 0, 86_400) * 1000;
   const bandGood = num('good band', def.bandGood, 85, 0, 100);
   const bandWarn = num('warning band', def.bandWarn, 60, 0, 100);
@@ -104,5 +112,6 @@ export function readSettings(raw: OeeCalculatorDef): OeeSettings {
     store: def.store?.trim() || undefined,
     bandGood,
     bandWarn,
+    horizonMs,
   };
 }

@@ -1,7 +1,7 @@
 // Fetch runs: pages from a dialect, filters the ERP could not apply, de-duplication, and the incremental watermark
 // (last-modified with an overlap window) that makes polling resumable after a restart.
 
-import type { DialectContext, ErpDialect, ErpOrder, FetchQuery } from './types';
+import type { DialectContext, ErpDialect, ErpOrder, FetchQuery, OrderPage } from './types';
 import { matchesQuery } from './values';
 
 /** What incremental polling remembers between runs (kept in node context). */
@@ -14,7 +14,7 @@ export interface IncrementalState {
   recent: Record<string, string>;
 }
 
-export const EMPTY_STATE: IncrementalState = { watermark: null, recent: {} };
+export const EMPTY_STATE: IncrementalState = Object.freeze({ watermark: null, recent: Object.freeze(Object.create(null) as Record<string, string>) });
 
 export interface RunPage {
   orders: ErpOrder[];
@@ -26,11 +26,18 @@ export interface RunPage {
   skipped: number;
 }
 
+/** A map keyed by ERP ids: no prototype, so an id such as "__proto__" or "constructor" is an ordinary key. */
+function idMap(from?: Record<string, string>): Record<string, string> {
+  const out = Object.create(null) as Record<string, string>;
+  if (from) for (const k of Object.keys(from)) if (typeof from[k] === 'string') out[k] = from[k];
+  return out;
+}
+
 /** The saved state if it belongs to this ERP, else a fresh one for it. */
 export function stateFor(saved: unknown, scope: string): IncrementalState {
   const s = saved as IncrementalState | undefined;
-  if (s && typeof s === 'object' && s.recent && typeof s.recent === 'object' && s.scope === scope) return s;
-  return { scope, watermark: null, recent: {} };
+  if (s && typeof s === 'object' && s.recent && typeof s.recent === 'object' && s.scope === scope) return { scope, watermark: typeof s.watermark === 'string' ? s.watermark : null, recent: idMap(s.recent) };
+  return { scope, watermark: null, recent: idMap() };
 }
 
 /** The `since` of an incremental run: the watermark moved back by the overlap, so late commits are not missed. */
@@ -42,10 +49,15 @@ export function sinceFor(state: IncrementalState, overlapMs: number): string | u
  * Runs a fetch and yields pages of orders that pass every filter and were not delivered before in this run or (in
  * incremental mode) in an earlier run with the same `modified`.
  */
-export async function* runFetch(dialect: ErpDialect, ctx: DialectContext, query: FetchQuery, state?: IncrementalState): AsyncGenerator<RunPage> {
+export function runFetch(dialect: ErpDialect, ctx: DialectContext, query: FetchQuery, state?: IncrementalState): AsyncGenerator<RunPage> {
+  return runPages(dialect.fetchOrders(ctx, query), query, state);
+}
+
+/** {@link runFetch} over pages from any source (an ErpConnection, which guards the page count and scrubs errors). */
+export async function* runPages(pages: AsyncIterable<OrderPage>, query: FetchQuery, state?: IncrementalState): AsyncGenerator<RunPage> {
   const seen = new Set<string>();
   let page = 0;
-  for await (const p of dialect.fetchOrders(ctx, query)) {
+  for await (const p of pages) {
     page++;
     const orders: ErpOrder[] = [];
     for (const o of p.orders) {
@@ -53,7 +65,7 @@ export async function* runFetch(dialect: ErpDialect, ctx: DialectContext, query:
       const key = `${o.id}@${o.modified ?? ''}`;
       if (seen.has(key)) continue;
       seen.add(key);
-      if (state && o.modified && state.recent[o.id] === o.modified) continue;
+      if (state && o.modified && Object.hasOwn(state.recent, o.id) && state.recent[o.id] === o.modified) continue;
       orders.push(o);
     }
     yield { orders, page, skipped: p.orders.length - orders.length, ...(p.total === undefined ? {} : { total: p.total }) };
@@ -62,7 +74,7 @@ export async function* runFetch(dialect: ErpDialect, ctx: DialectContext, query:
 
 /** Remembers delivered orders (call per page, as they are sent). The watermark moves only in {@link completeRun}. */
 export function recordDelivered(state: IncrementalState, orders: ErpOrder[]): IncrementalState {
-  const recent = { ...state.recent };
+  const recent = idMap(state.recent);
   for (const o of orders) if (o.modified) recent[o.id] = o.modified;
   return { ...state, recent };
 }
@@ -77,5 +89,7 @@ export function completeRun(state: IncrementalState, overlapMs: number): Increme
   for (const m of Object.values(state.recent)) if (!watermark || m > watermark) watermark = m;
   if (!watermark) return state;
   const floor = new Date(Date.parse(watermark) - overlapMs).toISOString();
-  return { ...state, watermark, recent: Object.fromEntries(Object.entries(state.recent).filter(([, m]) => m >= floor)) };
+  const recent = idMap();
+  for (const k of Object.keys(state.recent)) if (state.recent[k]! >= floor) recent[k] = state.recent[k]!;
+  return { ...state, watermark, recent };
 }

@@ -3,6 +3,7 @@
 // with errors that name the missing element.
 
 import { XMLParser } from 'fast-xml-parser';
+import { table } from '../dict';
 import type {
   ApplicationArea,
   EquipmentActual,
@@ -224,7 +225,7 @@ function materialActual(m: X, i: number, where: string, v0600: boolean): Materia
   };
 }
 
-const STATE_V0600: Record<string, ResponseState> = { Holding: 'Held' };
+const STATE_V0600: Readonly<Record<string, ResponseState>> = table({ Holding: 'Held' });
 
 function responseState(v: unknown): ResponseState | undefined {
   const s = text(v);

@@ -2,6 +2,7 @@
 // mapper carries: ERP orders, ISA-95 schedules and performances, production reports. Every lookup that fails in a
 // strict table becomes a problem with the path of the value, never a silent pass-through.
 
+import { own, table } from '../dict';
 import type { ErpOrder, OrderStatus } from '../erp/types';
 import { ORDER_STATUSES } from '../erp/types';
 import type { OperationsPerformance, OperationsSchedule, Quantity } from './model';
@@ -38,13 +39,13 @@ export interface UnitTable {
 }
 
 /** Known units: dimension and factor to the dimension's base unit. Keys are lower case. */
-const KNOWN: Record<string, [string, number]> = {
+const KNOWN: Readonly<Record<string, [string, number]>> = table({
   kg: ['mass', 1], g: ['mass', 1e-3], mg: ['mass', 1e-6], t: ['mass', 1000], to: ['mass', 1000], lb: ['mass', 0.45359237], oz: ['mass', 0.028349523125],
   m: ['length', 1], km: ['length', 1000], cm: ['length', 0.01], mm: ['length', 0.001], in: ['length', 0.0254], ft: ['length', 0.3048],
   l: ['volume', 1], ml: ['volume', 0.001], cl: ['volume', 0.01], m3: ['volume', 1000], gal: ['volume', 3.785411784],
   s: ['time', 1], min: ['time', 60], h: ['time', 3600], hr: ['time', 3600],
   m2: ['area', 1], cm2: ['area', 1e-4], mm2: ['area', 1e-6],
-};
+});
 
 /** The factor of a rule: the given one, or the ratio of two known units of one dimension. */
 export function ruleFactor(r: UnitRule): number | undefined {
@@ -75,6 +76,7 @@ export function codeTablesProblems(v: unknown): string[] {
     if (!['material', 'equipment', 'status'].includes(name)) out.push(`code tables: unknown table "${name}" (material, equipment or status)`);
     else if (!t || typeof t !== 'object' || typeof (t as CodeTable).map !== 'object' || (t as CodeTable).map === null) out.push(`code tables: ${name} needs a "map" object`);
     else if (Object.values((t as CodeTable).map).some((x) => typeof x !== 'string')) out.push(`code tables: every ${name} code must map to a text`);
+    else if (Object.getPrototypeOf((t as CodeTable).map) !== Object.prototype && Object.getPrototypeOf((t as CodeTable).map) !== null) out.push(`code tables: ${name}.map must be a plain object`);
   }
   return out;
 }
@@ -117,7 +119,7 @@ export class Translator {
   code(table: keyof CodeTables, value: string, path: string): string {
     const t = this.codes[table];
     if (!t) return value;
-    const hit = t.map[value];
+    const hit = own(t.map, value);
     if (hit !== undefined) return hit;
     if (t.strict) this.problems.push({ path, expected: `a ${table} code in the ${table} code table`, got: JSON.stringify(value) });
     return value;
@@ -147,7 +149,7 @@ export class Translator {
   order(o: ErpOrder, path = '(order)'): ErpOrder {
     const out: ErpOrder = { ...o, material: { ...o.material } };
     if (this.codes.status && o.erpStatus !== undefined) {
-      const s = this.codes.status.map[o.erpStatus];
+      const s = own(this.codes.status.map, o.erpStatus);
       if (s !== undefined) {
         if ((ORDER_STATUSES as readonly string[]).includes(s)) out.status = s as OrderStatus;
         else this.problems.push({ path: `${path}.erpStatus`, expected: `the status table to map to one of ${ORDER_STATUSES.join(', ')}`, got: JSON.stringify(s) });
@@ -186,7 +188,7 @@ export class Translator {
             const gp = `${rp}.segments[${j}]`;
             return {
               ...g,
-              operationsDefinitionId: this.codes.material?.map[g.operationsDefinitionId] ?? g.operationsDefinitionId,
+              operationsDefinitionId: (this.codes.material ? own(this.codes.material.map, g.operationsDefinitionId) : undefined) ?? g.operationsDefinitionId,
               ...(g.state ? { state: state(g.state, `${gp}.state`) } : {}),
               equipment: g.equipment.map((e, k) => ({ ...e, equipmentId: this.code('equipment', e.equipmentId, `${gp}.equipment[${k}].equipmentId`) })),
               materials: g.materials.map((m, k) => {

@@ -3,6 +3,8 @@
 // request per (asset, rule): a rule that fired stays "open" until acknowledged, then re-arms when its condition has
 // cleared (below the reset level) and any cooldown has passed. All state is plain JSON (context store, restarts).
 
+import { dict } from '../dict';
+
 export type RuleKind = 'threshold' | 'rate' | 'count' | 'downtime' | 'reason' | 'meter';
 export type Operator = '>' | '>=' | '<' | '<=';
 export type Priority = 'low' | 'medium' | 'high' | 'urgent';
@@ -143,7 +145,7 @@ export function ruleProblems(rules: RuleDef[]): string[] {
 }
 
 export class RuleEngine {
-  private state: EngineState = { version: 1, assets: {} };
+  private state: EngineState = { version: 1, assets: dict() };
 
   constructor(
     readonly rules: RuleDef[],
@@ -159,14 +161,21 @@ export class RuleEngine {
     const s = saved as EngineState | undefined;
     if (!s || s.version !== 1 || typeof s.assets !== 'object' || s.assets === null) return false;
     const ids = new Set(this.rules.map((r) => r.id));
-    const assets: EngineState['assets'] = {};
-    for (const [a, rules] of Object.entries(s.assets)) assets[a] = Object.fromEntries(Object.entries(rules).filter(([id]) => ids.has(id)));
+    // asset names and rule ids are data: maps without a prototype (an asset may be called "__proto__")
+    const assets: EngineState['assets'] = dict();
+    for (const a of Object.keys(s.assets)) {
+      const rules = s.assets[a];
+      if (!rules || typeof rules !== 'object') continue;
+      const kept = dict<RuleState>();
+      for (const id of Object.keys(rules)) if (ids.has(id) && rules[id] && typeof rules[id] === 'object') kept[id] = rules[id]!;
+      assets[a] = kept;
+    }
     this.state = { version: 1, assets };
     return true;
   }
 
   private st(asset: string, r: RuleDef): RuleState {
-    const a = (this.state.assets[asset] ??= {});
+    const a = (this.state.assets[asset] ??= dict());
     return (a[r.id] ??= { phase: 'armed', clear: true, ...(r.kind === 'meter' ? { due: r.first ?? r.interval } : {}) });
   }
 
@@ -183,7 +192,7 @@ export class RuleEngine {
     const triggers: Trigger[] = [];
     const transitions: Transition[] = [];
     for (const r of this.rules) {
-      if (!(r.id in values) || values[r.id] === undefined) continue;
+      if (!Object.hasOwn(values, r.id) || values[r.id] === undefined) continue;
       const s = this.st(asset, r);
       const value = values[r.id];
       const seen = this.evaluate(r, s, ts, value);

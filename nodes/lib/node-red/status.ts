@@ -49,7 +49,14 @@ export function failConfiguration(node: Node, i18n: (key: string) => string, pro
   const reason = `${i18n(`${node.type}.errors.config`)}: ${problem}`;
   node.error(reason);
   setStatus(node, 'error', i18n(`${node.type}.status.configError`));
-  node.on('input', (_msg: unknown, _send: unknown, done: (err?: Error) => void) => done(new Error(reason)));
+  node.on('input', (_msg: unknown, _send: unknown, done: (err?: Error) => void) => {
+    try {
+      done(new Error(reason));
+    } catch {
+      // the message could not be copied for Catch nodes (too deep): the reason still reaches them
+      node.error(reason, { payload: null, error: { message: reason } } as never);
+    }
+  });
 }
 
 /**

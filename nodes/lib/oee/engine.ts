@@ -3,6 +3,7 @@
 
 import { type CalendarPiece, ShiftCalendar } from '../calendar/shift-calendar';
 import type { MachineState } from './states';
+import { dict, toDict } from '../dict';
 
 /** Engine settings. Durations in milliseconds. */
 export interface OeeOptions {
@@ -21,6 +22,11 @@ export interface OeeOptions {
   paretoSize: number;
   /** Ideal cycle time (ms per part) used while a machine has not been given one; 0 = none. */
   defaultIdealCycleTimeMs: number;
+  /**
+   * A machine silent for longer than this is not caught up window by window: the windows of the silence are skipped
+   * (reported through {@link OeeEngine.takeGaps}), so a far jump in time emits a handful of results, not thousands.
+   */
+  maxGapMs: number;
 }
 
 export const DEFAULT_OPTIONS: OeeOptions = {
@@ -33,7 +39,15 @@ export const DEFAULT_OPTIONS: OeeOptions = {
   counterRollover: 0,
   paretoSize: 5,
   defaultIdealCycleTimeMs: 0,
+  maxGapMs: 7 * 86_400_000,
 };
+
+/** A stretch of machine time skipped because the machine was silent for longer than `maxGapMs`. */
+export interface SkippedGap {
+  machine: string;
+  from: number;
+  to: number;
+}
 
 /** Counts carried by an event: increments, or running counter totals. */
 export interface CountValues {
@@ -88,6 +102,8 @@ export interface Accumulator {
   countsWithoutIct: number;
   /** This window's share of the stop still open, classified when it ends. */
   pending: { reason: string; ms: number } | null;
+  /** Time of this window skipped as a silence longer than maxGapMs (not accounted). */
+  gapMs?: number;
 }
 
 interface OpenStop {
@@ -216,8 +232,8 @@ function newAcc(kind: WindowKind, id: string, start: number, end: number | null,
     smallStopMs: 0,
     smallStopCount: 0,
     stopCount: 0,
-    stops: {},
-    planned: {},
+    stops: dict(),
+    planned: dict(),
     good: 0,
     reject: 0,
     idealMs: 0,
@@ -252,7 +268,8 @@ function addCounts(acc: Accumulator, good: number, reject: number, idealMs: numb
 /** The OEE engine for many machines sharing one shift calendar. */
 export class OeeEngine {
   readonly options: OeeOptions;
-  private state: EngineState = { version: 1, machines: {} };
+  private readonly gaps: SkippedGap[] = [];
+  private state: EngineState = { version: 1, machines: dict<MachineRecord>() };
 
   constructor(
     private readonly calendar: ShiftCalendar,
@@ -268,8 +285,18 @@ export class OeeEngine {
 
   /** Resumes from a persisted state; ignores anything that is not a version-1 state. */
   restoreState(saved: unknown): boolean {
-    if (saved && typeof saved === 'object' && (saved as EngineState).version === 1 && typeof (saved as EngineState).machines === 'object') {
-      this.state = saved as EngineState;
+    if (saved && typeof saved === 'object' && (saved as EngineState).version === 1 && typeof (saved as EngineState).machines === 'object' && (saved as EngineState).machines !== null) {
+      // maps keyed by machine names and reasons come back without a prototype (a name may be "__proto__")
+      const machines = toDict<MachineRecord>((saved as EngineState).machines);
+      for (const m of Object.values(machines)) {
+        if (!m || typeof m !== 'object') return false;
+        for (const acc of [m.shift, m.day, m.orderWindow, ...(Array.isArray(m.held) ? m.held : [])]) {
+          if (!acc) continue;
+          acc.stops = toDict(acc.stops);
+          acc.planned = toDict(acc.planned);
+        }
+      }
+      this.state = { ...(saved as EngineState), machines };
       return true;
     }
     return false;
@@ -343,8 +370,8 @@ export class OeeEngine {
 
   /** Forgets a machine (or all). */
   reset(machine?: string): void {
-    if (machine === undefined) this.state.machines = {};
-    else this.state.machines = Object.fromEntries(Object.entries(this.state.machines).filter(([id]) => id !== machine));
+    if (machine === undefined) this.state.machines = dict();
+    else delete this.state.machines[machine];
   }
 
   private machine(id: string, ts: number): MachineRecord {
@@ -488,9 +515,35 @@ export class OeeEngine {
     return list;
   }
 
+  /** Silences skipped since the last call (see OeeOptions.maxGapMs). */
+  takeGaps(): SkippedGap[] {
+    return this.gaps.splice(0);
+  }
+
   /** Accounts machine time from m.lastTs to t, piece by calendar piece, closing and opening shift/day windows. */
   private advance(m: MachineRecord, t: number, out: OeeResult[]): void {
     if (t <= m.lastTs) return;
+    const maxGap = this.options.maxGapMs;
+    if (maxGap > 0 && t - m.lastTs > maxGap) {
+      // A long silence: account one day normally (the windows open at the last event close as usual), then skip to
+      // the start of the plant day of t. The skipped windows are not emitted; an order window spanning the silence
+      // carries the flag data-gap-skipped.
+      this.advance(m, m.lastTs + 86_400_000, out);
+      const resume = this.calendar.pieceAt(t).day.start;
+      if (resume > m.lastTs) {
+        if (m.shift) this.close(m, m.shift, out);
+        if (m.day) this.close(m, m.day, out);
+        m.shift = null;
+        m.day = null;
+        if (m.orderWindow) m.orderWindow.gapMs = (m.orderWindow.gapMs ?? 0) + (resume - m.lastTs);
+        this.gaps.push({ machine: m.id, from: m.lastTs, to: resume });
+        if (this.gaps.length > 1000) this.gaps.shift();
+        m.lastTs = resume;
+        if (m.stop) m.stop.start = Math.max(m.stop.start, resume);
+        this.sync(m, this.calendar.pieceAt(resume), resume, out);
+      }
+      if (t <= m.lastTs) return;
+    }
     for (const p of this.calendar.split(m.lastTs, t)) {
       this.sync(m, p, p.start, out);
       this.account(m, p);
@@ -624,15 +677,17 @@ export class OeeEngine {
     if (performance !== null && performance > 1) flags.push('performance-above-100');
     if (acc.countsWithoutIct > 0) flags.push('ideal-cycle-time-missing');
     if (acc.from > acc.start) flags.push('partial-window');
+    if (acc.gapMs) flags.push('data-gap-skipped');
     if (!final && acc.end !== null && acc.to < acc.end) flags.push('window-open');
-    const byReason: Record<string, number> = {};
+    const byReasonEntries: Array<[string, number]> = [];
     const pareto: ParetoEntry[] = Object.entries(acc.stops).map(([reason, r]) => {
-      if (r.ms > 0) byReason[reason] = s(r.ms);
+      if (r.ms > 0) byReasonEntries.push([reason, s(r.ms)]);
       return { reason, seconds: s(r.ms + r.smallMs), count: r.count + r.smallCount, smallStopSeconds: s(r.smallMs), smallStopCount: r.smallCount };
     });
     pareto.sort((a, b) => b.seconds - a.seconds || b.count - a.count || a.reason.localeCompare(b.reason));
-    const plannedByReason: Record<string, number> = {};
-    for (const [reason, ms] of Object.entries(acc.planned)) plannedByReason[reason] = s(ms);
+    // fromEntries defines own properties: a reason named "__proto__" is a key like any other
+    const byReason: Record<string, number> = Object.fromEntries(byReasonEntries);
+    const plannedByReason: Record<string, number> = Object.fromEntries(Object.entries(acc.planned).map(([reason, ms]) => [reason, s(ms)]));
     return {
       machine: m.id,
       window: {

@@ -1,11 +1,12 @@
 // ERPNext / Frappe Work Orders over REST: token auth, filters, limit_start/limit_page_length paging (v1, until a short
 // page) or start/limit with has_next_page (v2). Naive date-times are read in the connection's time zone.
 
+import { table } from '../../dict';
 import { ErpError, reasonOf } from '../errors';
 import type { DialectContext, ErpDialect, ErpOrder, ErpPosting, FetchQuery, OrderPage, OrderStatus } from '../types';
 import { naiveDateTime, naiveLocal as local, num, str } from '../values';
 
-const STATUS_OF: Record<string, OrderStatus> = {
+const STATUS_OF: Readonly<Record<string, OrderStatus>> = table({
   Draft: 'planned',
   'Not Started': 'released',
   'In Process': 'in-progress',
@@ -13,7 +14,7 @@ const STATUS_OF: Record<string, OrderStatus> = {
   Completed: 'completed',
   Closed: 'closed',
   Cancelled: 'cancelled',
-};
+});
 const FIELDS = ['name', 'production_item', 'item_name', 'qty', 'produced_qty', 'stock_uom', 'status', 'planned_start_date', 'planned_end_date', 'expected_delivery_date', 'company', 'modified'];
 
 export function erpnextOrder(r: Record<string, unknown>, tz: string): ErpOrder {

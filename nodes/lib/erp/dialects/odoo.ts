@@ -1,11 +1,12 @@
 // Odoo manufacturing orders (mrp.production) over JSON-RPC (/jsonrpc, execute_kw) or JSON-2 (/json/2, API key),
 // with keyset paging on (write_date, id) so changes during a fetch neither skip nor repeat orders.
 
+import { table } from '../../dict';
 import { ErpError } from '../errors';
 import type { DialectContext, ErpDialect, ErpOrder, ErpPosting, FetchQuery, OrderPage, OrderStatus } from '../types';
 import { naiveDateTime, num, odooDateTime, str } from '../values';
 
-const STATE_OF: Record<string, OrderStatus> = { draft: 'planned', confirmed: 'released', progress: 'in-progress', to_close: 'completed', done: 'closed', cancel: 'cancelled' };
+const STATE_OF: Readonly<Record<string, OrderStatus>> = table({ draft: 'planned', confirmed: 'released', progress: 'in-progress', to_close: 'completed', done: 'closed', cancel: 'cancelled' });
 const STATES_FOR = (s: OrderStatus): string[] => Object.entries(STATE_OF).filter(([, v]) => v === s).map(([k]) => k);
 
 const many2one = (v: unknown): { id: unknown; name: string | null } => (Array.isArray(v) ? { id: v[0], name: str(v[1]) } : { id: null, name: null });

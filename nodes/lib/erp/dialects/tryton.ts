@@ -1,12 +1,13 @@
 // Tryton productions over JSON-RPC: common.db.login → session, "Authorization: Session …", re-login when the
 // session expired, model.production.search_read with offset paging on id, decoding of __class__ values.
 
+import { table } from '../../dict';
 import { ErpError } from '../errors';
 import { parseJson } from '../http';
 import type { DialectContext, ErpDialect, ErpOrder, ErpPosting, FetchQuery, OrderPage, OrderStatus } from '../types';
 import { num, str, tryton, trytonDateTime } from '../values';
 
-const STATE_OF: Record<string, OrderStatus> = { request: 'planned', draft: 'planned', waiting: 'released', assigned: 'released', running: 'in-progress', done: 'completed', cancelled: 'cancelled', cancel: 'cancelled' };
+const STATE_OF: Readonly<Record<string, OrderStatus>> = table({ request: 'planned', draft: 'planned', waiting: 'released', assigned: 'released', running: 'in-progress', done: 'completed', cancelled: 'cancelled', cancel: 'cancelled' });
 
 /** Reads a dotted field ("product.code") from a search_read row, whichever way the server nested it. */
 function dotted(r: Record<string, unknown>, path: string): unknown {
@@ -96,7 +97,7 @@ export interface TrytonProductionReport {
   final: boolean;
 }
 
-const NEXT_STEP: Record<string, string | undefined> = { request: 'draft', draft: 'wait', waiting: 'assign_force', assigned: 'run' };
+const NEXT_STEP: Readonly<Record<string, string | undefined>> = table({ request: 'draft', draft: 'wait', waiting: 'assign_force', assigned: 'run' });
 /** The ledger line a report leaves on its production (an ir.note): the key makes a resend find it. */
 const LEDGER = 'PlantBridge report';
 const ledgerLine = (key: string, good: number): string => `${LEDGER} ${key}: good ${good}`;
