@@ -53,10 +53,13 @@ export = function register(RED: NodeAPI): void {
       }
     }
     const engine = new RuleEngine(cfg.rules, { cooldownMs: cfg.cooldownMs });
+    /** The outbox's database fault, while there is one. */
+    let fault: string | undefined;
     const context = node.context();
 
     // ---- status ----------------------------------------------------------------------------------------------------
     const status = throttledStatus(node, STATUS_EVERY_MS, () => {
+      if (fault) return ['error', `${RED._('maintenance-trigger.status.fault')}: ${fault}`];
       const phases = engine.phases();
       const open = phases.filter((p) => p.phase === 'open' || p.phase === 'acknowledged').length;
       const erp = box?.drainer.current;
@@ -77,7 +80,15 @@ export = function register(RED: NodeAPI): void {
         node.send([null, msg]);
         status.update(true);
       });
-      box.drainer.on('fault', (err: unknown) => node.error(`${RED._('maintenance-trigger.errors.fault')}: ${errorText(err)}`));
+      box.drainer.on('fault', (err: unknown) => {
+        fault = errorText(err);
+        node.error(`${RED._('maintenance-trigger.errors.fault')}: ${fault}`, { topic: 'outbox-fault', payload: { reason: fault } } as NodeMessage);
+        status.update(true);
+      });
+      box.drainer.on('recovered', () => {
+        fault = undefined;
+        status.update(true);
+      });
     }
 
     // ---- state: restored before the first message -------------------------------------------------------------------

@@ -12,7 +12,7 @@ import { addReport, type Plan, type Progress, variance } from '../lib/isa95/vari
 import { refuseDeep, safeDone } from '../lib/node-red/guard';
 import { errorText, failConfiguration, setStatus, throttledStatus } from '../lib/node-red/status';
 import { resolveConnection } from '../lib/node-red/connection';
-import { type NodeOutbox, openNodeOutbox, outboxFile, serveOutboxAdmin } from '../lib/node-red/outbox-node';
+import { applySelection, type NodeOutbox, openNodeOutbox, outboxFile, readSelection, serveOutboxAdmin } from '../lib/node-red/outbox-node';
 import type { NewEntry } from '../lib/outbox/outbox';
 import { toEpochMs } from '../lib/time/timestamp';
 import { type MesReportDef, readSettings } from './settings';
@@ -101,7 +101,13 @@ export = function register(RED: NodeAPI): void {
     drainer.on('state', () => status.update());
     drainer.on('fault', (err: unknown) => {
       fault = `${RED._('mes-report.status.fault')}: ${errorText(err)}`;
-      node.error(`${RED._('mes-report.errors.fault')}: ${errorText(err)}`);
+      // Catch-able: a message that names the fault, so a flow can raise an alarm
+      node.error(`${RED._('mes-report.errors.fault')}: ${errorText(err)}`, { topic: 'outbox-fault', payload: { queue: settings.queue, reason: errorText(err) } } as NodeMessage);
+      status.update(true);
+    });
+    drainer.on('recovered', () => {
+      fault = undefined;
+      node.log(RED._('mes-report.errors.recovered'));
       status.update(true);
     });
 
@@ -140,6 +146,7 @@ export = function register(RED: NodeAPI): void {
         status.update(true);
         return p.done(new Error(`${RED._('mes-report.errors.enqueue')}: ${errorText(result)}`));
       }
+      if (fault && !drainer.faulted) fault = undefined; // the database answers again
       duplicates += result.filter((f) => !f).length;
       Object.assign(saved.plans, p.plans);
       let changed = Object.keys(p.plans).length > 0;
@@ -167,15 +174,24 @@ export = function register(RED: NodeAPI): void {
       const m = msg as NodeMessageInFlow & { command?: unknown; key?: unknown; order?: unknown; plan?: unknown; timestamp?: unknown };
       if (typeof m.command === 'string') {
         const q = settings.queue;
-        const ids = Array.isArray(m.payload) ? (m.payload as unknown[]).map(Number).filter(Number.isInteger) : undefined;
-        if (m.command === 'retry') m.payload = { retried: outbox.retryDead(q, ids) };
-        else if (m.command === 'purge') m.payload = { purged: outbox.purgeDead(q, ids) };
-        else if (m.command === 'status') m.payload = { counts: outbox.counts(q), state: drainer.current };
-        else return done(new Error(`${RED._('mes-report.errors.command')} "${m.command}" (retry, purge, status)`));
-        drainer.kick();
-        status.update(true);
-        send([m as NodeMessage, null, null]);
-        return done();
+        const reply = (payload: unknown): void => {
+          m.payload = payload;
+          drainer.kick();
+          status.update(true);
+          send([m as NodeMessage, null, null]);
+          done();
+        };
+        if (m.command === 'status') return reply({ counts: outbox.counts(q), state: drainer.current });
+        if (m.command !== 'retry' && m.command !== 'purge') return done(new Error(`${RED._('mes-report.errors.command')} "${m.command.slice(0, 40)}" (retry, purge, status)`));
+        // msg.payload: a list of entry ids, {ids: […]} or {all: true}; nothing else means "all"
+        const sel = readSelection(Array.isArray(m.payload) ? { ids: m.payload } : m.payload);
+        if ('problem' in sel) return done(new Error(`msg.command ${m.command}: ${sel.problem}`));
+        const action = m.command;
+        applySelection(outbox, q, action, sel).then(
+          (n) => reply(action === 'retry' ? { retried: n } : { purged: n }),
+          (err: unknown) => done(new Error(errorText(err))),
+        );
+        return;
       }
       const t = toEpochMs(m.timestamp);
       const built = mapper.build(msg.payload, { now: new Date(t === undefined || Number.isNaN(t) ? Date.now() : t).toISOString(), dialect: connection.dialect.id, ...(typeof m.key === 'string' && m.key ? { key: m.key } : {}) });

@@ -183,7 +183,7 @@ describe('mes-report node', function () {
     await booked;
     assert.equal(sim.bookings.length, 1);
     await helper.request().get('/plantbridge/outbox/no-such-node').expect(404);
-    const purge = await helper.request().post('/plantbridge/outbox/report/purge').send({}).expect(200);
+    const purge = await helper.request().post('/plantbridge/outbox/report/purge').send({ all: true }).expect(200);
     assert.deepEqual(purge.body, { purged: 0 });
   });
 

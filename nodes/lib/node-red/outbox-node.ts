@@ -8,7 +8,8 @@ import type { Node, NodeAPI } from 'node-red';
 import type { ErpConnection } from '../erp/connection';
 import { Drainer, type DrainerOptions } from '../outbox/drainer';
 import { classifyErpFailure, failureText } from '../outbox/erp';
-import { type Entry, type EntryState, type NewEntry, openShared, type Outbox, releaseShared } from '../outbox/outbox';
+import { type Entry, type EntryState, MAX_IDS_PER_CALL, type NewEntry, openShared, type Outbox, releaseShared } from '../outbox/outbox';
+import { errorText } from './status';
 
 interface Live {
   outbox: Outbox;
@@ -19,6 +20,39 @@ interface Live {
 const live = new Map<string, Live>();
 const served = new WeakSet<object>();
 
+/** What an admin call or a msg.command names: ids, or everything. */
+export type Selection = { ids: number[] } | { all: true };
+
+/**
+ * Reads `{ ids: [1, 2] }` or `{ all: true }` (the only two ways to name dead letters); anything else is a problem in
+ * words. `ids` must be a list of at most {@link MAX_IDS_PER_CALL} positive whole numbers: a text such as "1 OR 1=1", a
+ * number, an empty object or a list with anything else in it never means "all".
+ */
+export function readSelection(body: unknown): Selection | { problem: string } {
+  const b = body as { ids?: unknown; all?: unknown } | undefined;
+  if (!b || typeof b !== 'object' || Array.isArray(b)) return { problem: 'send {"ids": [<id>, …]} or {"all": true}' };
+  if (b.all === true && b.ids === undefined) return { all: true };
+  if (b.all !== undefined && b.all !== false) return { problem: '"all" must be true (and without "ids")' };
+  if (!Array.isArray(b.ids)) return { problem: '"ids" must be a list of entry ids, e.g. {"ids": [17, 18]}; {"all": true} names every dead letter' };
+  if (b.ids.length > MAX_IDS_PER_CALL) return { problem: `at most ${MAX_IDS_PER_CALL} ids per call (got ${b.ids.length}); send them in parts or use {"all": true}` };
+  if (!b.ids.every((x) => typeof x === 'number' && Number.isSafeInteger(x) && x > 0)) return { problem: '"ids" must hold positive whole numbers only' };
+  return { ids: b.ids as number[] };
+}
+
+/** Retries or purges dead letters as a selection names them, in chunks (a long call never blocks the runtime). */
+export function applySelection(outbox: Outbox, queue: string, action: 'retry' | 'purge', sel: Selection): Promise<number> {
+  const ids = 'all' in sel ? 'all' : sel.ids;
+  return action === 'retry' ? outbox.retryDeadChunked(queue, ids) : outbox.purgeDeadChunked(queue, ids);
+}
+
+/** A whole number query parameter within [min, max], or undefined when it is not one. */
+function intParam(v: unknown, fallback: number, min: number, max: number): number | undefined {
+  if (v === undefined || v === '') return fallback;
+  if (typeof v !== 'string' || !/^\d{1,10}$/.test(v)) return undefined;
+  const n = Number(v);
+  return n >= min && n <= max ? n : undefined;
+}
+
 /** Registers the admin endpoints once per runtime; permissions `<type>.read` / `<type>.write` of the calling node set. */
 export function serveOutboxAdmin(RED: NodeAPI, permission: string): void {
   const app = RED.httpAdmin as unknown as object;
@@ -26,39 +60,46 @@ export function serveOutboxAdmin(RED: NodeAPI, permission: string): void {
   served.add(app);
   const read = RED.auth.needsPermission(`${permission}.read`);
   const write = RED.auth.needsPermission(`${permission}.write`);
-  const find = (id: string, res: { status(n: number): { json(b: unknown): void } }): Live | undefined => {
+  type Res = { status(n: number): { json(b: unknown): void }; json(b: unknown): void };
+  const find = (id: string, res: Res): Live | undefined => {
     const l = live.get(id);
-    if (!l) res.status(404).json({ error: `no deployed node with an outbox: ${id}` });
+    if (!l) res.status(404).json({ error: `no deployed node with an outbox: ${id.slice(0, 64)}` });
     return l;
   };
-  const ids = (body: unknown): number[] | undefined => {
-    const list = (body as { ids?: unknown } | undefined)?.ids;
-    return Array.isArray(list) ? list.map(Number).filter(Number.isInteger) : undefined;
+  // a failing database is answered with its reason (no stack, no path), never with a 500 page
+  const guarded = (res: Res, run: () => Promise<void> | void): void => {
+    Promise.resolve()
+      .then(run)
+      .catch((err: unknown) => res.status(503).json({ error: `the outbox cannot answer now: ${errorText(err).replace(/\/[^\s:]*\//g, '…/')}` }));
   };
   RED.httpAdmin.get('/plantbridge/outbox/:id', read, (req, res) => {
     const l = find(String(req.params.id), res);
-    if (l) res.json({ queue: l.queue, file: l.outbox.file, counts: l.outbox.counts(l.queue), state: l.drainer.current });
+    if (l) guarded(res, () => void res.json({ queue: l.queue, file: path.basename(l.outbox.file), counts: l.outbox.counts(l.queue), state: l.drainer.current }));
   });
   RED.httpAdmin.get('/plantbridge/outbox/:id/entries', read, (req, res) => {
     const l = find(String(req.params.id), res);
     if (!l) return;
     const state = String(req.query.state ?? 'dead') as EntryState;
     if (!['pending', 'inflight', 'done', 'dead'].includes(state)) return void res.status(400).json({ error: 'state must be pending, inflight, done or dead' });
-    const limit = Math.min(1000, Math.max(1, Number(req.query.limit ?? 100) || 100));
-    const offset = Math.max(0, Number(req.query.offset ?? 0) || 0);
-    res.json(l.outbox.list(l.queue, state, limit, offset));
+    const limit = intParam(req.query.limit, 100, 1, 1000);
+    const offset = intParam(req.query.offset, 0, 0, 1_000_000_000);
+    if (limit === undefined) return void res.status(400).json({ error: 'limit must be a whole number from 1 to 1000' });
+    if (offset === undefined) return void res.status(400).json({ error: 'offset must be a whole number from 0 to 1000000000' });
+    guarded(res, () => void res.json(l.outbox.list(l.queue, state, limit, offset)));
   });
-  RED.httpAdmin.post('/plantbridge/outbox/:id/retry', write, (req, res) => {
-    const l = find(String(req.params.id), res);
-    if (!l) return;
-    const retried = l.outbox.retryDead(l.queue, ids(req.body));
-    l.drainer.kick();
-    res.json({ retried });
-  });
-  RED.httpAdmin.post('/plantbridge/outbox/:id/purge', write, (req, res) => {
-    const l = find(String(req.params.id), res);
-    if (l) res.json({ purged: l.outbox.purgeDead(l.queue, ids(req.body)) });
-  });
+  for (const action of ['retry', 'purge'] as const) {
+    RED.httpAdmin.post(`/plantbridge/outbox/:id/${action}`, write, (req, res) => {
+      const l = find(String(req.params.id), res);
+      if (!l) return;
+      const sel = readSelection(req.body);
+      if ('problem' in sel) return void res.status(400).json({ error: sel.problem });
+      guarded(res, async () => {
+        const n = await applySelection(l.outbox, l.queue, action, sel);
+        if (action === 'retry') l.drainer.kick();
+        res.json(action === 'retry' ? { retried: n } : { purged: n });
+      });
+    });
+  }
 }
 
 /**
@@ -122,6 +163,19 @@ export function openNodeOutbox(node: Node, o: NodeOutboxOptions): NodeOutbox {
     drainer.kick();
   };
   drainer.start();
+  // The file is checked on every commit and every few seconds: a deleted or replaced outbox is reported at once
+  // (through the drainer's 'fault', which the nodes show and log), not at the next report.
+  let fileFault = false;
+  const fileCheck = setInterval(() => {
+    try {
+      outbox.checkFile();
+      fileFault = false;
+    } catch (err) {
+      if (!fileFault) drainer.emit('fault', err);
+      fileFault = true;
+    }
+  }, 5000);
+  fileCheck.unref?.();
   return {
     outbox,
     drainer,
@@ -134,6 +188,7 @@ export function openNodeOutbox(node: Node, o: NodeOutboxOptions): NodeOutbox {
     },
     flush,
     async close() {
+      clearInterval(fileCheck);
       flush();
       live.delete(node.id);
       await drainer.stop();

@@ -48,7 +48,8 @@ export interface DrainerState {
 
 /**
  * Events: 'done' (entry, answer), 'dead' (entry, reason), 'state' (DrainerState), 'error' is never emitted: failures of
- * the database itself are reported through 'fault' (err) and stop the drainer.
+ * the database itself (disk full, file gone) are reported through 'fault' (err) once per streak; the drainer pauses,
+ * tries again with back-off (5 s doubling to 60 s) and emits 'recovered' when the database answers again.
  */
 export class Drainer extends EventEmitter {
   private timer: NodeJS.Timeout | undefined;
@@ -61,6 +62,9 @@ export class Drainer extends EventEmitter {
   private idle: Array<() => void> = [];
   private state: DrainerState;
   private lastPrune = 0;
+  /** The database fault the drainer waits out, if any. */
+  private faultStreak = 0;
+  private faultTimer: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly outbox: Outbox,
@@ -83,31 +87,89 @@ export class Drainer extends EventEmitter {
   start(): void {
     if (this.running) return;
     this.running = true;
-    this.outbox.recover(this.queue);
-    this.refresh();
+    try {
+      this.outbox.recover(this.queue);
+      this.refresh();
+    } catch (err) {
+      this.fault(err);
+      return;
+    }
     this.kick();
+  }
+
+  /** A database failure: report it (once per streak), pause, and try again later. Nothing is dropped. */
+  private fault(err: unknown): void {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    if (this.faultStreak++ === 0) this.emit('fault', err);
+    const reason = err instanceof Error ? err.message : String(err);
+    const delay = Math.min(60_000, 5000 * 2 ** Math.min(4, this.faultStreak - 1));
+    this.state = { ...this.state, reachable: this.state.reachable, reason: `outbox: ${reason}`, resumeAt: this.now() + delay };
+    this.emit('state', this.state);
+    clearTimeout(this.faultTimer);
+    this.faultTimer = setTimeout(() => this.resumeAfterFault(), delay);
+    this.faultTimer.unref?.();
+  }
+
+  private resumeAfterFault(): void {
+    this.faultTimer = undefined;
+    if (!this.running) return;
+    if (this.inflight > 0) {
+      this.faultTimer = setTimeout(() => this.resumeAfterFault(), 1000);
+      return;
+    }
+    try {
+      // entries whose result could not be written are sent again (same idempotency key), none is lost
+      this.outbox.release(this.ready.splice(0).map((e) => e.id));
+      this.outbox.recover(this.queue);
+      this.refresh();
+    } catch (err) {
+      this.fault(err);
+      return;
+    }
+    this.faultStreak = 0;
+    const { reason: _r, resumeAt: _a, ...rest } = this.state;
+    this.state = rest;
+    this.emit('recovered');
+    this.emit('state', this.state);
+    this.kick();
+  }
+
+  /** The database fault being waited out, if any. */
+  get faulted(): boolean {
+    return this.faultStreak > 0;
   }
 
   /** Stops taking new work; resolves when the sends in flight have finished (or after `graceMs`). */
   async stop(graceMs = 5000): Promise<void> {
     this.running = false;
     clearTimeout(this.timer);
+    clearTimeout(this.faultTimer);
     this.timer = undefined;
     // entries taken but not started go back to the queue
-    this.outbox.release(this.ready.splice(0).map((e) => e.id));
+    try {
+      this.outbox.release(this.ready.splice(0).map((e) => e.id));
+    } catch {
+      /* the database is failing: they are in flight in the file and recovered at the next start */
+    }
     if (this.inflight === 0) return;
     await Promise.race([new Promise<void>((r) => this.idle.push(r)), new Promise<void>((r) => setTimeout(r, graceMs).unref())]);
   }
 
   /** Something was enqueued (or revived): look for work now. */
   kick(): void {
-    if (!this.running) return;
-    this.refresh();
+    if (!this.running || this.faultStreak > 0) return;
+    try {
+      this.refresh();
+    } catch (err) {
+      this.fault(err);
+      return;
+    }
     this.schedule(0);
   }
 
   private schedule(ms: number): void {
-    if (!this.running) return;
+    if (!this.running || this.faultStreak > 0) return;
     clearTimeout(this.timer);
     this.timer = setTimeout(() => {
       this.timer = undefined;
@@ -133,7 +195,7 @@ export class Drainer extends EventEmitter {
   }
 
   private pump(): void {
-    if (!this.running) return;
+    if (!this.running || this.faultStreak > 0) return;
     try {
       const now = this.now();
       if (now < this.pausedUntil) return this.schedule(this.pausedUntil - now);
@@ -159,8 +221,7 @@ export class Drainer extends EventEmitter {
         if (due !== undefined) this.schedule(due - this.now());
       }
     } catch (err) {
-      this.running = false;
-      this.emit('fault', err);
+      this.fault(err);
     }
   }
 
@@ -177,14 +238,17 @@ export class Drainer extends EventEmitter {
         (answer) => this.succeeded(e, answer),
         (err: unknown) => this.failed(e, err),
       )
-      .catch((err: unknown) => {
-        this.running = false;
-        this.emit('fault', err);
-      })
+      .catch((err: unknown) => this.fault(err))
       .finally(() => {
         this.inflight--;
         if (this.inflight === 0) for (const r of this.idle.splice(0)) r();
-        this.refresh();
+        if (this.faultStreak > 0) return;
+        try {
+          this.refresh();
+        } catch (err) {
+          this.fault(err);
+          return;
+        }
         this.schedule(0);
       });
   }

@@ -105,10 +105,19 @@ export interface OutboxOptions {
   sync?: 'full' | 'normal';
 }
 
+/** Most entries one admin call may name, and the chunk size long operations commit in. */
+export const MAX_IDS_PER_CALL = 10_000;
+export const CHUNK = 500;
+
+/** The outbox file is held by another process (two runtimes must never share one outbox file). */
+export class OutboxLockedError extends Error {}
+
 /** One SQLite file; several queues (one per mes-report node) share it. */
 export class Outbox {
   readonly file: string;
   private readonly db: Database.Database;
+  /** The file's identity when it was opened: a deleted or replaced file is noticed before the next commit. */
+  private identity: { dev: number; ino: number } | undefined;
   private readonly stmts: {
     insert: Database.Statement;
     heads: Database.Statement;
@@ -129,18 +138,37 @@ export class Outbox {
     release: Database.Statement;
     byId: Database.Statement;
   };
+  private readonly reviveSome: Database.Statement;
+  private readonly purgeSome: Database.Statement;
 
   constructor(file: string, options: OutboxOptions = {}) {
     this.file = file;
     if (file !== ':memory:') fs.mkdirSync(path.dirname(file), { recursive: true });
     try {
       this.db = new Database(file);
+    } catch (err) {
+      throw new Error(`the outbox database ${file} cannot be opened: ${(err as Error).message}`, { cause: err });
+    }
+    try {
+      // One process per file: the exclusive lock is taken now and held until close (the OS drops it if the process
+      // dies), so a second runtime on the same file is refused instead of re-sending this one's entries.
+      this.db.pragma('locking_mode = EXCLUSIVE');
+      this.db.pragma('busy_timeout = 1000');
       this.db.pragma('journal_mode = WAL');
+      this.db.exec('BEGIN EXCLUSIVE; COMMIT');
       this.db.pragma(`synchronous = ${options.sync === 'normal' ? 'NORMAL' : 'FULL'}`);
       this.db.pragma('busy_timeout = 5000');
       this.db.exec(SCHEMA);
     } catch (err) {
+      this.db.close();
+      if ((err as { code?: string }).code === 'SQLITE_BUSY' || /database is locked/i.test((err as Error).message)) {
+        throw new OutboxLockedError(`the outbox file ${file} is in use by another process (another Node-RED?): each runtime needs its own outbox file`, { cause: err });
+      }
       throw new Error(`the outbox database ${file} cannot be opened: ${(err as Error).message}`, { cause: err });
+    }
+    if (file !== ':memory:') {
+      const st = fs.statSync(file);
+      this.identity = { dev: st.dev, ino: st.ino };
     }
     const version = (this.db.prepare('SELECT value FROM outbox_meta WHERE name = ?').get('schema') as { value: string } | undefined)?.value;
     if (version === undefined) this.db.prepare('INSERT INTO outbox_meta (name, value) VALUES (?, ?)').run('schema', SCHEMA_VERSION);
@@ -172,6 +200,8 @@ export class Outbox {
       release: db.prepare("UPDATE outbox SET state = 'pending' WHERE id = ? AND state = 'inflight'"),
       byId: db.prepare('SELECT * FROM outbox WHERE id = ?'),
     };
+    this.reviveSome = db.prepare("UPDATE outbox SET state = 'pending', attempts = 0, next_at = 0, done_at = NULL WHERE id IN (SELECT id FROM outbox WHERE queue = ? AND state = 'dead' ORDER BY id LIMIT ?)");
+    this.purgeSome = db.prepare("DELETE FROM outbox WHERE id IN (SELECT id FROM outbox WHERE queue = ? AND state = 'dead' ORDER BY id LIMIT ?)");
   }
 
   /**
@@ -179,6 +209,7 @@ export class Outbox {
    * idempotency key (already in the outbox: pending, sent, or dead).
    */
   enqueue(queue: string, entries: NewEntry[], now = Date.now()): boolean[] {
+    this.checkFile();
     const run = this.db.transaction((list: NewEntry[]) => list.map((e) => this.stmts.insert.run(queue, e.orderKey, e.key, e.kind, JSON.stringify(e.payload), e.meta === undefined ? null : JSON.stringify(e.meta), now).changes === 1));
     return run(entries);
   }
@@ -259,6 +290,47 @@ export class Outbox {
   /** After a crash, entries that were in flight are sent again (the idempotency key protects the ERP). */
   recover(queue: string): number {
     return this.stmts.reset.run(queue).changes;
+  }
+
+  /**
+   * Throws when the outbox file was deleted or replaced while open: commits would then go to a file nobody will
+   * read after a restart, so nothing may be acknowledged any more. What the open file holds can still be sent.
+   */
+  checkFile(): void {
+    if (!this.identity) return;
+    let st: fs.Stats;
+    try {
+      st = fs.statSync(this.file);
+    } catch {
+      throw new Error(`the outbox file ${this.file} was deleted while in use: new reports are refused (what it held is still sent); restore it or redeploy`);
+    }
+    if (st.ino !== this.identity.ino || st.dev !== this.identity.dev) throw new Error(`the outbox file ${this.file} was replaced while in use: new reports are refused; redeploy to open the new file`);
+  }
+
+  /** Dead letters back to pending in chunks (ids, or all), yielding between chunks; returns how many. */
+  async retryDeadChunked(queue: string, ids: number[] | 'all'): Promise<number> {
+    return this.chunked(ids, (chunk) => this.retryDead(queue, chunk), () => this.reviveSome.run(queue, CHUNK).changes);
+  }
+
+  /** Deletes dead letters in chunks (ids, or all), yielding between chunks; returns how many. */
+  async purgeDeadChunked(queue: string, ids: number[] | 'all'): Promise<number> {
+    return this.chunked(ids, (chunk) => this.purgeDead(queue, chunk), () => this.purgeSome.run(queue, CHUNK).changes);
+  }
+
+  private async chunked(ids: number[] | 'all', some: (chunk: number[]) => number, next: () => number): Promise<number> {
+    let n = 0;
+    if (ids === 'all') {
+      for (let got = next(); got > 0; got = next()) {
+        n += got;
+        await new Promise((r) => setImmediate(r));
+      }
+      return n;
+    }
+    for (let i = 0; i < ids.length; i += CHUNK) {
+      n += some(ids.slice(i, i + CHUNK));
+      if (i + CHUNK < ids.length) await new Promise((r) => setImmediate(r));
+    }
+    return n;
   }
 
   close(): void {
