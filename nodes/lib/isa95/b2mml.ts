@@ -1,6 +1,7 @@
 // B2MML V0701 documents from the ISA-95 model (ProcessOperationsSchedule), built with fast-xml-parser: element order
 // as the MESA XSD sequences require, text escaped by the builder, the B2MML default namespace.
 
+import { useFor } from './material-use';
 import { XMLBuilder } from 'fast-xml-parser';
 import type { ApplicationArea, HierarchyScope, MaterialActual, OperationsPerformance, OperationsRequest, OperationsSchedule, Quantity, SegmentRequirement, SegmentResponse, TestResult } from './model';
 
@@ -30,9 +31,44 @@ function quantity(q: Quantity | undefined): XmlNode | undefined {
   return put(n, 'Key', q.key);
 }
 
-/** xs:dateTime: a date-only value (Tryton, ERPNext dates) becomes local midnight without a zone, as the XSD allows. */
-function dateTime(v: string | undefined): string | undefined {
-  return v !== undefined && /^\d{4}-\d{2}-\d{2}$/.test(v) ? `${v}T00:00:00` : v;
+const DATE_TIME = /^(\d{4})-(\d{2})-(\d{2})(?:T(\d{2}):(\d{2})(?::(\d{2})(\.\d+)?)?)?(Z|[+-](\d{2}):(\d{2}))?$/;
+
+/**
+ * A valid xs:dateTime for every date or date-time the pack accepts (its one ISO 8601 pattern): a date-only value
+ * (Tryton, ERPNext dates) becomes local midnight without a zone, a time without seconds gets ":00" — both as the XSD
+ * wants them. Impossible values (month 13, 25:00, Feb 30, a zone beyond ±14:00) are refused with the value named.
+ */
+export function xsDateTime(v: string | undefined): string | undefined {
+  if (v === undefined) return undefined;
+  const m = DATE_TIME.exec(v);
+  if (!m) throw new Error(`"${v.slice(0, 40)}" is not an ISO 8601 date or date-time`);
+  const [, y, mo, d, h = '00', mi = '00', sec = '00', frac = '', zone = '', zh, zm] = m;
+  const year = Number(y);
+  const month = Number(mo);
+  const day = Number(d);
+  const bad = (): never => {
+    throw new Error(`"${v}" is not a valid date-time (xs:dateTime)`);
+  };
+  if (month < 1 || month > 12 || day < 1 || day > new Date(Date.UTC(year, month, 0)).getUTCDate() || year === 0) bad();
+  if (Number(h) > 23 || Number(mi) > 59 || Number(sec) > 59) bad();
+  if (zh !== undefined && (Number(zh) > 14 || Number(zm) > 59 || (Number(zh) === 14 && Number(zm) > 0))) bad();
+  return `${y}-${mo}-${d}T${h}:${mi}:${sec}${frac}${zone}`;
+}
+
+const dateTime = xsDateTime;
+
+/** Characters XML 1.0 does not allow in a document (controls but tab, LF, CR; lone surrogates; U+FFFE/U+FFFF). */
+const NOT_XML = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+/** Refuses, naming the element, any text XML 1.0 cannot carry (it would make the document not well-formed). */
+function assertXmlText(node: unknown, path: string): void {
+  if (typeof node === 'string') {
+    const m = NOT_XML.exec(node);
+    if (m) throw new Error(`${path} holds the character U+${m[0].charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')}, which XML 1.0 does not allow`);
+    return;
+  }
+  if (Array.isArray(node)) node.forEach((x, i) => assertXmlText(x, `${path}[${i + 1}]`));
+  else if (node !== null && typeof node === 'object') for (const [k, v] of Object.entries(node)) assertXmlText(v, `${path}/${k}`);
 }
 
 /** A finite number in plain decimal notation. */
@@ -62,7 +98,7 @@ function segment(s: SegmentRequirement): XmlNode {
   put(
     n,
     'MaterialRequirement',
-    s.materials.map((m) => put(put(put({ ID: m.id, MaterialDefinitionID: m.materialDefinitionId }, 'Description', m.description), 'MaterialUse', m.use), 'Quantity', quantity(m.quantity))),
+    s.materials.map((m) => put(put(put({ ID: m.id, MaterialDefinitionID: m.materialDefinitionId }, 'Description', m.description), 'MaterialUse', useFor('V0701', m.use)), 'Quantity', quantity(m.quantity))),
   );
   return n;
 }
@@ -106,9 +142,12 @@ function applicationArea(area: ApplicationArea): XmlNode {
 /** A business object document: <VerbNoun xmlns releaseID> with the ApplicationArea and the nouns in the DataArea. */
 function bod(version: 'V0701' | 'V0600', verb: 'Process' | 'Sync', noun: string, nouns: XmlNode[], area: ApplicationArea): string {
   const [ns, release] = version === 'V0701' ? [B2MML_V0701_NS, '7.1'] : [B2MML_V0600_NS, '6.0'];
+  const app = applicationArea(area);
+  assertXmlText(app, 'ApplicationArea');
+  assertXmlText(nouns, noun);
   return builder.build({
     '?xml': { '@_version': '1.0', '@_encoding': 'UTF-8' },
-    [`${verb}${noun}`]: { '@_xmlns': ns, '@_releaseID': release, ApplicationArea: applicationArea(area), DataArea: { [verb]: '', [noun]: nouns } },
+    [`${verb}${noun}`]: { '@_xmlns': ns, '@_releaseID': release, ApplicationArea: app, DataArea: { [verb]: '', [noun]: nouns } },
   }) as string;
 }
 
@@ -152,11 +191,12 @@ function segmentResponse(r: SegmentResponse): XmlNode {
     n,
     'MaterialActual',
     r.materials.map((m) => {
-      const a: XmlNode = { ID: m.id, MaterialDefinitionID: m.materialDefinitionId };
+      const a: XmlNode = { ID: m.id };
+      put(a, 'MaterialDefinitionID', m.materialDefinitionId);
       put(a, 'MaterialLotID', m.lotId);
       put(a, 'MaterialSubLotID', m.subLotId);
       put(a, 'Description', m.description);
-      put(a, 'MaterialUse', m.use);
+      put(a, 'MaterialUse', useFor('V0701', m.use));
       put(a, 'Quantity', m.quantities.map((q) => quantity(q)));
       return put(a, 'TestResult', m.tests?.map(testResult));
     }),
@@ -218,7 +258,7 @@ function segmentV0600(s: SegmentRequirement): XmlNode {
   put(
     n,
     'MaterialRequirement',
-    s.materials.map((m) => put(put(put({ MaterialDefinitionID: m.materialDefinitionId }, 'Description', m.description), 'MaterialUse', m.use === 'Consumed' || m.use === 'Consumable' ? m.use : 'Produced'), 'Quantity', quantity(m.quantity))),
+    s.materials.map((m) => put(put(put({ MaterialDefinitionID: m.materialDefinitionId }, 'Description', m.description), 'MaterialUse', useFor('V0600', m.use)), 'Quantity', quantity(m.quantity))),
   );
   return n;
 }
@@ -249,11 +289,12 @@ export function processProductionSchedule(schedules: OperationsSchedule[], area:
 
 /** V0600 material actual (no ID element): tests become MaterialActualProperty (ID = test id, Value = result, nested measurements). */
 function materialActualV0600(m: MaterialActual): XmlNode {
-  const a: XmlNode = { MaterialDefinitionID: m.materialDefinitionId };
+  const a: XmlNode = {};
+  put(a, 'MaterialDefinitionID', m.materialDefinitionId);
   put(a, 'MaterialLotID', m.lotId);
   put(a, 'MaterialSubLotID', m.subLotId);
   put(a, 'Description', m.description); // V0600 material actuals have no ID
-  put(a, 'MaterialUse', m.use === 'Consumed' || m.use === 'Consumable' ? m.use : 'Produced');
+  put(a, 'MaterialUse', useFor('V0600', m.use));
   put(a, 'Quantity', m.quantities.map((q) => quantity(q)));
   return put(
     a,

@@ -1,5 +1,7 @@
 // ISA-95 objects the flows carry, as plain JSON: operations schedules (ERP → MES). Element names follow B2MML V0701.
 
+import type { MaterialUse } from './material-use';
+
 export type OperationsType = 'Production' | 'Maintenance' | 'Quality' | 'Inventory' | 'Mixed' | 'Other';
 export type RequestState = 'Forecast' | 'Released' | 'Waiting' | 'Cancelled' | 'Ready' | 'Running' | 'Completed' | 'Aborted' | 'Held' | 'Suspended' | 'Closed' | 'Other';
 export type EquipmentLevel = 'Enterprise' | 'Site' | 'Area' | 'ProcessCell' | 'Unit' | 'ProductionLine' | 'WorkCell' | 'ProductionUnit' | 'StorageZone' | 'StorageUnit' | 'WorkCenter' | 'WorkUnit' | 'EquipmentModule' | 'ControlModule' | 'Other';
@@ -22,7 +24,8 @@ export interface MaterialRequirement {
   id: string;
   materialDefinitionId: string;
   description?: string;
-  use: 'Consumed' | 'Produced' | 'Consumable' | 'By-product Produced' | 'Co-product Produced';
+  /** Any MaterialUse value of V0701 or V0600 (see material-use.ts). */
+  use: MaterialUse;
   quantity?: Quantity;
 }
 
@@ -105,7 +108,8 @@ export interface TestResult {
 /** Material made or used. Scrap and rework are keyed quantities (key "scrap" / "rework") next to the good quantity. */
 export interface MaterialActual {
   id: string;
-  materialDefinitionId: string;
+  /** Optional in V0600 (minOccurs 0); V0701 requires it. */
+  materialDefinitionId?: string;
   lotId?: string;
   subLotId?: string;
   description?: string;

@@ -4,6 +4,7 @@
 
 import { XMLParser } from 'fast-xml-parser';
 import { table } from '../dict';
+import { MATERIAL_USE_V0600, MATERIAL_USE_V0701, type MaterialUse } from './material-use';
 import type {
   ApplicationArea,
   EquipmentActual,
@@ -107,14 +108,14 @@ function oneQuantity(v: unknown): Quantity | undefined {
   return n ? quantity(n) : undefined;
 }
 
-function segment(n: X, where: string): SegmentRequirement {
+function segment(n: X, where: string, v0600: boolean): SegmentRequirement {
   const id = required(n, 'ID', where);
   const at = `${where} segment requirement ${id}`;
   const materials = list(n.MaterialRequirement).map(
     (m): MaterialRequirement => ({
       id: text(m.ID) ?? '',
       materialDefinitionId: required(m, 'MaterialDefinitionID', `${at} material requirement`),
-      use: (text(m.MaterialUse) ?? 'Consumed') as MaterialRequirement['use'],
+      use: materialUse(m.MaterialUse, 'Consumed', `${at} material requirement`, v0600),
       ...opt<MaterialRequirement>('description', text(m.Description)),
       ...opt<MaterialRequirement>('quantity', oneQuantity(m.Quantity)),
     }),
@@ -158,7 +159,7 @@ function schedule(s: X, v0600: boolean): OperationsSchedule {
       operationsType: (text(r.OperationsType) ?? 'Production') as OperationsType,
       ...opt<OperationsRequest>('priority', priority === undefined ? undefined : Number(priority)),
       ...opt<OperationsRequest>('state', text(r.RequestState) as RequestState | undefined),
-      segments: segs.map((g) => segment(g, `schedule ${id} request ${rid}`)),
+      segments: segs.map((g) => segment(g, `schedule ${id} request ${rid}`, v0600)),
     };
   });
   if (!requests.length) throw new Error(`B2MML: schedule ${id} has no ${v0600 ? 'ProductionRequest' : 'OperationsRequest'}`);
@@ -208,18 +209,28 @@ function testsV0600(props: X[]): TestResult[] {
   return [...tests.values()];
 }
 
+/** A MaterialUse value of the document's version, refused with the list when it is none. */
+function materialUse(v: unknown, fallback: MaterialUse, where: string, v0600: boolean): MaterialUse {
+  const use = text(v);
+  if (use === undefined) return fallback;
+  const allowed: readonly string[] = v0600 ? MATERIAL_USE_V0600 : MATERIAL_USE_V0701;
+  if (!allowed.includes(use)) throw new Error(`B2MML: ${where} has MaterialUse "${use.slice(0, 60)}", which ${v0600 ? 'V0600' : 'V0701'} does not define (${allowed.join(', ')})`);
+  return use as MaterialUse;
+}
+
 function materialActual(m: X, i: number, where: string, v0600: boolean): MaterialActual {
   const id = text(m.ID);
   const description = text(m.Description);
-  const materialDefinitionId = required(m, 'MaterialDefinitionID', `${where} material actual`);
+  // MaterialDefinitionID is optional in both versions (minOccurs 0)
+  const materialDefinitionId = text(m.MaterialDefinitionID);
   const tests = v0600 ? testsV0600(list(m.MaterialActualProperty)) : list(m.TestResult).map(testResult);
   return {
     id: id ?? `${where.split(' ').pop()!}-M${i + 1}`,
-    materialDefinitionId,
+    ...(materialDefinitionId === undefined ? {} : { materialDefinitionId }),
     ...opt<MaterialActual>('lotId', text(m.MaterialLotID)),
     ...opt<MaterialActual>('subLotId', text(m.MaterialSubLotID)),
     ...opt<MaterialActual>('description', description),
-    use: (text(m.MaterialUse) ?? 'Produced') as MaterialActual['use'],
+    use: materialUse(m.MaterialUse, 'Produced', `${where} material actual ${id ?? i + 1}`, v0600),
     quantities: list(m.Quantity).map(quantity),
     ...(tests.length ? { tests } : {}),
   };
@@ -232,8 +243,9 @@ function responseState(v: unknown): ResponseState | undefined {
   return s === undefined ? undefined : (STATE_V0600[s] ?? (s as ResponseState));
 }
 
-function segmentResponse(g: X, where: string, v0600: boolean): SegmentResponse {
-  const id = text(g.ID) ?? where;
+function segmentResponse(g: X, where: string, v0600: boolean, fallbackId: string): SegmentResponse {
+  // V0600: SegmentResponse/ID is optional (minOccurs 0)
+  const id = text(g.ID) ?? fallbackId;
   const at = `${where} segment response ${id}`;
   return {
     id,
@@ -252,10 +264,11 @@ function segmentResponse(g: X, where: string, v0600: boolean): SegmentResponse {
   };
 }
 
-function performance(p: X, v0600: boolean): OperationsPerformance {
-  const id = required(p, 'ID', v0600 ? 'production performance' : 'operations performance');
-  const responses = list(p[v0600 ? 'ProductionResponse' : 'OperationsResponse']).map((r): OperationsResponse => {
-    const rid = text(r.ID) ?? id;
+function performance(p: X, v0600: boolean, index: number): OperationsPerformance {
+  // V0600: ProductionPerformance/ID and ProductionResponse/ID are optional (minOccurs 0); V0701 requires the first
+  const id = v0600 ? (text(p.ID) ?? `PERF-${index + 1}`) : required(p, 'ID', 'operations performance');
+  const responses = list(p[v0600 ? 'ProductionResponse' : 'OperationsResponse']).map((r, ri): OperationsResponse => {
+    const rid = text(r.ID) ?? (text(r.ProductionRequestID ?? r.OperationsRequestID) ? `${id}-R${ri + 1}` : id);
     const segs = list(r.SegmentResponse);
     if (!segs.length) throw new Error(`B2MML: performance ${id} response ${rid} has no SegmentResponse`);
     return {
@@ -267,7 +280,7 @@ function performance(p: X, v0600: boolean): OperationsPerformance {
       operationsType: (text(r.OperationsType) ?? 'Production') as OperationsType,
       ...opt<OperationsResponse>('operationsRequestId', text(r.OperationsRequestID ?? r.ProductionRequestID)),
       ...opt<OperationsResponse>('state', responseState(r.ResponseState)),
-      segments: segs.map((g) => segmentResponse(g, `performance ${id} response ${rid}`, v0600)),
+      segments: segs.map((g, si) => segmentResponse(g, `performance ${id} response ${rid}`, v0600, `${rid}-S${si + 1}`)),
     };
   });
   if (!responses.length) throw new Error(`B2MML: performance ${id} has no ${v0600 ? 'ProductionResponse' : 'OperationsResponse'}`);
@@ -305,13 +318,23 @@ function area(v: unknown): ApplicationArea | undefined {
   return { ...(sender ? { sender } : {}), ...(receiver ? { receiver } : {}), created: text(a.CreationDateTime) ?? '', bodId: text(a.BODID) ?? '' };
 }
 
+/** Largest B2MML document read (characters); B2MML messages are kilobytes, a text node of megabytes is an attack. */
+export const MAX_B2MML_CHARS = 16 * 1024 * 1024;
+
+/** A DOCTYPE declaration outside CDATA sections and comments (text that merely mentions one is fine). */
+function hasDoctype(xml: string): boolean {
+  if (!/<!DOCTYPE|<!ENTITY/i.test(xml)) return false;
+  return /<!DOCTYPE|<!ENTITY/i.test(xml.replace(/<!\[CDATA\[[\s\S]*?\]\]>/g, '').replace(/<!--[\s\S]*?-->/g, ''));
+}
+
 /**
  * Parses a B2MML document: any verb (Process, Sync, Show, …) of OperationsSchedule / OperationsPerformance (V0701) or
  * ProductionSchedule / ProductionPerformance (V0600), or the bare noun. DOCTYPEs are refused outright.
  */
-export function parseB2mml(xml: string): B2mmlDocument {
+export function parseB2mml(xml: string, maxChars = MAX_B2MML_CHARS): B2mmlDocument {
   if (typeof xml !== 'string') throw new Error(`B2MML: expected the XML document as a string, got ${xml === null ? 'null' : typeof xml}`);
-  if (/<!DOCTYPE/i.test(xml)) throw new Error('B2MML: documents with a DOCTYPE are refused (no DTDs or external entities)');
+  if (xml.length > maxChars) throw new Error(`B2MML: the document has ${xml.length} characters, more than the limit of ${maxChars}`);
+  if (hasDoctype(xml)) throw new Error('B2MML: documents with a DOCTYPE are refused (no DTDs or external entities)');
   let doc: X;
   try {
     doc = parser.parse(xml, true) as X;
@@ -332,7 +355,7 @@ export function parseB2mml(xml: string): B2mmlDocument {
   const a = bare ? undefined : area(body.ApplicationArea);
   return kind.noun === 'schedule'
     ? { version, verb, noun: 'schedule', ...(a ? { area: a } : {}), schedules: items.map((s) => schedule(s, kind.v0600)) }
-    : { version, verb, noun: 'performance', ...(a ? { area: a } : {}), performances: items.map((p) => performance(p, kind.v0600)) };
+    : { version, verb, noun: 'performance', ...(a ? { area: a } : {}), performances: items.map((p, i) => performance(p, kind.v0600, i)) };
 }
 
 /** The OperationsSchedules of a schedule document (V0701 or V0600). */

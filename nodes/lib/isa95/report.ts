@@ -1,6 +1,7 @@
 // The simple production report (what a machine, an MES or an operator screen says about one order / operation) and
 // its ISA-95 form: report → OperationsPerformance and back. Posting profiles (profiles.ts) start from the report.
 
+import { useRole } from './material-use';
 import { createHash } from 'node:crypto';
 import type { MaterialActual, OperationsPerformance, Quantity, SegmentResponse, TestResult } from './model';
 
@@ -154,7 +155,7 @@ const sum = (qs: Quantity[]): number => qs.reduce((s, x) => s + x.value, 0);
 
 function lotOf(m: MaterialActual, produced: string | undefined, reportUnit: string | undefined): ReportLot {
   const unit = m.quantities[0]?.unit === reportUnit ? undefined : m.quantities[0]?.unit;
-  return { lot: m.lotId!, ...(m.subLotId ? { subLot: m.subLotId } : {}), ...(m.materialDefinitionId !== produced ? { material: m.materialDefinitionId } : {}), quantity: sum(m.quantities.filter((x) => !x.key)), ...(unit ? { unit } : {}) };
+  return { lot: m.lotId!, ...(m.subLotId ? { subLot: m.subLotId } : {}), ...(m.materialDefinitionId !== undefined && m.materialDefinitionId !== produced ? { material: m.materialDefinitionId } : {}), quantity: sum(m.quantities.filter((x) => !x.key)), ...(unit ? { unit } : {}) };
 }
 
 /**
@@ -165,7 +166,8 @@ export function reportsFromPerformance(p: OperationsPerformance): ProductionRepo
   const out: ProductionReport[] = [];
   for (const resp of p.responses) {
     for (const s of resp.segments) {
-      const produced = s.materials.filter((m) => m.use !== 'Consumed' && m.use !== 'Consumable');
+      // every MaterialUse of both versions has a role: produced, consumed, or neither (samples, carriers, inventory)
+      const produced = s.materials.filter((m) => useRole(m.use) === 'produced');
       const totals = produced.filter((m) => !m.lotId);
       const lots = produced.filter((m) => m.lotId && m.quantities.length);
       const base = totals.length ? totals : lots;
@@ -206,7 +208,7 @@ export function reportsFromPerformance(p: OperationsPerformance): ProductionRepo
         ...(s.description ? { text: s.description } : {}),
       };
       if (lots.length) r.lotsProduced = lots.map((m) => lotOf(m, material, unit));
-      const consumed = s.materials.filter((m) => (m.use === 'Consumed' || m.use === 'Consumable') && m.lotId);
+      const consumed = s.materials.filter((m) => useRole(m.use) === 'consumed' && m.lotId);
       if (consumed.length) r.lotsConsumed = consumed.map((m) => lotOf(m, material, unit));
       if (quality.length) r.quality = quality;
       out.push(r);

@@ -5,6 +5,7 @@ import Ajv, { type ErrorObject, type ValidateFunction } from 'ajv';
 import type { ErpOrder } from '../erp/types';
 import type { OperationsPerformance, OperationsSchedule } from './model';
 import type { ProductionReport } from './report';
+import { MATERIAL_USES } from './material-use';
 
 /** A non-empty text. `not const ''` instead of minLength: ajv counts code points for minLength, a loop per string. */
 const ID = { type: 'string', not: { const: '' } };
@@ -18,7 +19,7 @@ const TYPES = ['Production', 'Maintenance', 'Quality', 'Inventory', 'Mixed', 'Ot
 
 const UNIT = ID;
 const QUANTITY = { type: 'object', additionalProperties: false, required: ['value'], properties: { value: { type: 'number' }, unit: UNIT, key: ID } };
-const MATERIAL_USE = { enum: ['Consumed', 'Produced', 'Consumable', 'By-product Produced', 'Co-product Produced'] };
+const MATERIAL_USE = { enum: [...MATERIAL_USES] };
 const RESPONSE_STATES = ['Waiting', 'Ready', 'Running', 'Completed', 'Aborted', 'Held', 'Paused', 'Suspended', 'Closed', 'Other'];
 
 /** What schedules, requests, performances and responses all have. */
@@ -100,7 +101,7 @@ export const OPERATIONS_PERFORMANCE_SCHEMA = {
     material: {
       type: 'object',
       additionalProperties: false,
-      required: ['id', 'materialDefinitionId', 'use', 'quantities'],
+      required: ['id', 'use', 'quantities'],
       properties: {
         id: ID,
         materialDefinitionId: ID,

@@ -214,7 +214,7 @@ export class Translator {
             equipment: g.equipment.map((e, k) => ({ ...e, equipmentId: this.code('equipment', e.equipmentId, `${gp}.equipment[${k}].equipmentId`) })),
             materials: g.materials.map((m, k) => {
               const mp = `${gp}.materials[${k}]`;
-              return { ...m, materialDefinitionId: this.code('material', m.materialDefinitionId, `${mp}.materialDefinitionId`), quantities: m.quantities.map((x, n) => this.q(x, m.materialDefinitionId, `${mp}.quantities[${n}]`)!) };
+              return { ...m, ...(m.materialDefinitionId === undefined ? {} : { materialDefinitionId: this.code('material', m.materialDefinitionId, `${mp}.materialDefinitionId`) }), quantities: m.quantities.map((x, n) => this.q(x, m.materialDefinitionId, `${mp}.quantities[${n}]`)!) };
             }),
           };
         }),
