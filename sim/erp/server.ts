@@ -71,6 +71,8 @@ export class ErpSimulator {
   readonly requests = new Map<string, number>();
   private readonly tokens = new Map<string, number>();
   private readonly csrfTokens = new Set<string>();
+  /** Odoo records the ledger reads: chatter notes, maintenance requests, orders marked done. */
+  private readonly odoo = { messages: [] as Array<{ id: number; model: string; res_id: number; body: string }>, requests: [] as Array<{ id: number; name: string; description: string }>, done: new Set<number>() };
   private server: http.Server | undefined;
   private readonly handlers: Handler[];
   private readonly hanging = new Set<http.ServerResponse>();
@@ -405,10 +407,30 @@ export class ErpSimulator {
     }
     if (model === 'mrp.production' && ['button_mark_done', 'action_confirm'].includes(method)) {
       this.book('odoo', method, null, { args, kw });
+      // mark done closes the order (a partial report leaves the rest on a backorder)
+      if (method === 'button_mark_done') for (const id of (args[0] as number[]) ?? []) this.odoo.done.add(Number(id));
       return true;
+    }
+    if (model === 'mrp.production' && method === 'read') {
+      const ids = (args[0] as number[]) ?? [];
+      return this.orders.filter((o) => ids.includes(o.id)).map((o) => ({ id: o.id, name: `WH/MO/${String(o.id).padStart(5, '0')}`, state: this.odoo.done.has(o.id) ? 'done' : ODOO_STATE[o.status] }));
+    }
+    if (model === 'mrp.production' && method === 'message_post') {
+      for (const id of (args[0] as number[]) ?? []) this.odoo.messages.push({ id: this.odoo.messages.length + 1, model, res_id: Number(id), body: `<p>${String(kw.body ?? '')}</p>` });
+      return this.odoo.messages.length;
+    }
+    if (model === 'mail.message' && method === 'search_read') {
+      const domain = (args[0] ?? []) as unknown[];
+      return this.odoo.messages.filter((m) => odooDomain(domain, m)).slice(0, Number(kw.limit ?? 1e9)).map((m) => pick(m, (kw.fields as string[] | undefined) ?? []));
+    }
+    if (model === 'maintenance.request' && method === 'search_read') {
+      const domain = (args[0] ?? []) as unknown[];
+      return this.odoo.requests.filter((r) => odooDomain(domain, r)).slice(0, Number(kw.limit ?? 1e9)).map((r) => pick(r, (kw.fields as string[] | undefined) ?? []));
     }
     if (model === 'maintenance.request' && method === 'create') {
       this.book('odoo', 'maintenance.request', null, args[0]);
+      const vals = (Array.isArray(args[0]) ? args[0][0] : args[0]) as Record<string, unknown>;
+      this.odoo.requests.push({ id: this.bookings.length, name: String(vals?.name ?? ''), description: String(vals?.description ?? '') });
       return this.bookings.length;
     }
     return new Error(`The method '${model}.${method}' does not exist (simulated)`);

@@ -151,15 +151,47 @@ export const odoo: ErpDialect = {
    * write qty_producing then button_mark_done. A `state` write is refused: Odoo moves states through its methods.
    */
   async post(ctx: DialectContext, posting: ErpPosting): Promise<unknown> {
-    const p = posting.payload as { calls?: OdooCall[] } & Partial<OdooCall>;
+    const p = posting.payload as { calls?: OdooCall[]; production?: unknown } & Partial<OdooCall>;
     const calls: OdooCall[] = p.calls ?? (p.model && p.method ? [p as OdooCall] : []);
     if (!calls.length) throw new ErpError('config', 'an Odoo posting needs { calls: [{ model, method, args }] }');
     for (const c of calls) if (c.method === 'write' && c.args?.some((a) => a && typeof a === 'object' && !Array.isArray(a) && 'state' in a)) throw new ErpError('config', `refusing to write ${c.model}.state: use the model's business methods`);
+    // Odoo keeps no idempotency key: a ledger makes a resend find what the first send booked (see odooLedger)
+    const production = typeof p.production === 'number' && Number.isInteger(p.production) ? p.production : undefined;
+    const booked = posting.key ? await odooLedger(ctx, posting.key, production, calls) : undefined;
+    if (booked) return booked;
     const out: unknown[] = [];
     for (const c of calls) out.push(await call(ctx, c.model, c.method, c.args ?? [], c.kwargs ?? {}));
+    if (posting.key && production !== undefined) await call(ctx, 'mrp.production', 'message_post', [[production]], { body: `${LEDGER} ${posting.key}`, message_type: 'comment', subtype_xmlid: 'mail.mt_note' });
     return out.length === 1 ? out[0] : out;
   },
 };
+
+/** The chatter note a booked report leaves on its manufacturing order (and the text a maintenance request carries). */
+const LEDGER = 'PlantBridge report';
+
+/**
+ * What a posting with this key already booked, or undefined when it is new. A report on a manufacturing order is
+ * booked when the order's chatter has the note "PlantBridge report <key>", or when the order is already done or
+ * cancelled (button_mark_done closes it, a partial report leaves a backorder): a resend after a lost answer, or after a
+ * crash between the booking and the note, books nothing twice. A maintenance request is booked when a request's
+ * description carries "PlantBridge request <key>".
+ */
+async function odooLedger(ctx: DialectContext, key: string, production: number | undefined, calls: OdooCall[]): Promise<unknown> {
+  if (production !== undefined) {
+    const rows = (await call(ctx, 'mrp.production', 'read', [[production]], { fields: ['state', 'name'] })) as Array<{ state?: string; name?: string }>;
+    const row = Array.isArray(rows) ? rows[0] : undefined;
+    if (!row) throw new ErpError('http', `Odoo manufacturing order ${production} does not exist`, { reason: 'no such manufacturing order' });
+    const notes = (await call(ctx, 'mail.message', 'search_read', [[['model', '=', 'mrp.production'], ['res_id', '=', production], ['body', 'ilike', `${LEDGER} ${key}`]]], { fields: ['id'], limit: 1 })) as unknown[];
+    if (Array.isArray(notes) && notes.length) return { production, name: row.name ?? null, replay: true, unchanged: true };
+    if (row.state === 'done' || row.state === 'cancel') return { production, name: row.name ?? null, state: row.state, unchanged: true };
+    return undefined;
+  }
+  if (calls.some((c) => c.model === 'maintenance.request' && c.method === 'create')) {
+    const found = (await call(ctx, 'maintenance.request', 'search_read', [[['description', 'ilike', `PlantBridge request ${key}`]]], { fields: ['id', 'name'], limit: 1 })) as Array<{ id: number; name?: string }>;
+    if (Array.isArray(found) && found[0]) return { id: found[0].id, name: found[0].name ?? null, replay: true, unchanged: true };
+  }
+  return undefined;
+}
 
 async function addWorkorders(ctx: DialectContext, orders: ErpOrder[]): Promise<void> {
   const ids = orders.map((o) => Number(o.id));
