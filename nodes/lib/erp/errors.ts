@@ -123,6 +123,8 @@ function rawReason(body: unknown, depth = 0): string | undefined {
     }
   }
   if (typeof b.exc_type === 'string' && typeof b.exception === 'string') return excerpt(b.exception);
+  // RFC 9457 problem details
+  if (typeof b.title === 'string' && typeof b.detail === 'string') return `${b.title}: ${b.detail}`;
   for (const k of ['message', 'exception', 'detail', 'title', '_server_messages', 'exc_type']) if (typeof b[k] === 'string') return excerpt(b[k]);
   return undefined;
 }

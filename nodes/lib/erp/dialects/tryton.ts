@@ -2,7 +2,7 @@
 // session expired, model.production.search_read with offset paging on id, decoding of __class__ values.
 
 import { table } from '../../dict';
-import { ErpError } from '../errors';
+import { ErpError, excerpt } from '../errors';
 import { parseJson } from '../http';
 import type { DialectContext, ErpDialect, ErpOrder, ErpPosting, FetchQuery, OrderPage, OrderStatus } from '../types';
 import { num, str, tryton, trytonDateTime } from '../values';
@@ -82,12 +82,23 @@ export async function trytonCall(ctx: DialectContext, method: string, params: un
     }
     const res = { body: parseJson<{ result?: unknown; error?: unknown }>(raw.text, `Tryton ${method}`) };
     if (res.body.error) {
-      const e = res.body.error;
-      const text = Array.isArray(e) ? e.flat(2).filter((x) => typeof x === 'string').join(': ') : JSON.stringify(e);
-      throw new ErpError('http', `Tryton ${method}: ${text}`, { reason: text });
+      throw new ErpError('http', `Tryton ${method}: ${trytonFault(res.body.error)}`, { reason: trytonFault(res.body.error) });
     }
     return tryton(res.body.result);
   }
+}
+
+/**
+ * The words of a Tryton fault: a TrytonException answers its args (UserError: ['UserError', [message, description,
+ * domain]]), any other exception [str(exception), traceback] — the traceback is left out.
+ */
+export function trytonFault(e: unknown): string {
+  if (!Array.isArray(e)) return excerpt(e, 300);
+  const words = e
+    .flat(2)
+    .filter((x): x is string => typeof x === 'string' && x.trim() !== '' && !x.startsWith('Traceback (most recent call last)'))
+    .map((x) => x.split('\n')[0]!.trim());
+  return excerpt(words.join(': ') || 'unknown fault', 300);
 }
 
 export interface TrytonProductionReport {

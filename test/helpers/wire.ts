@@ -1,0 +1,86 @@
+// The wire conformance corpus (test/fixtures/wire): request/response exchanges written from the vendors' public
+// documentation, each naming its source. A tiny server of the test's own answers a case's exchanges in order; the
+// simulator answers its CSRF, 2xx and error cases from the same files.
+
+import fs from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+
+export const WIRE_DIR = path.join(__dirname, '..', 'fixtures', 'wire');
+
+export interface WireResponse {
+  status: number;
+  headers: Record<string, string>;
+  body: string;
+}
+
+export interface WireExchange {
+  request: { method: string; path: string; headers?: Record<string, string> };
+  response: WireResponse;
+}
+
+export interface WireCase {
+  name: string;
+  source: { document: string; section: string; url: string };
+  description: string;
+  dialect: string;
+  auth?: { type: 'basic'; user: string; password: string };
+  options?: Record<string, string>;
+  credentials?: Record<string, string>;
+  session?: Record<string, unknown>;
+  call: { post?: { kind: string; key: string; payload: unknown }; fetch?: Record<string, never> };
+  exchanges: WireExchange[];
+  expect: { outcome: 'booked' | 'already-booked' | 'error'; answer?: Record<string, unknown>; kind?: string; status?: number; message?: string; notMessage?: string; maxLength?: number };
+}
+
+/** Every case of the corpus (or of one ERP), by name ("sap/csrf-expired-plain-text-403"). */
+export function wireCases(erp?: string): WireCase[] {
+  const out: WireCase[] = [];
+  for (const dir of fs.readdirSync(WIRE_DIR, { withFileTypes: true })) {
+    if (!dir.isDirectory() || (erp && dir.name !== erp)) continue;
+    for (const f of fs.readdirSync(path.join(WIRE_DIR, dir.name)).sort()) {
+      if (!f.endsWith('.json')) continue;
+      out.push({ name: `${dir.name}/${f.replace(/\.json$/, '')}`, ...(JSON.parse(fs.readFileSync(path.join(WIRE_DIR, dir.name, f), 'utf8')) as Omit<WireCase, 'name'>) });
+    }
+  }
+  return out;
+}
+
+/** One case's response (for the simulator): the n-th exchange of a case. */
+export function wireResponse(name: string, exchange = 0): WireResponse {
+  const c = JSON.parse(fs.readFileSync(path.join(WIRE_DIR, `${name}.json`), 'utf8')) as WireCase;
+  const x = c.exchanges[exchange];
+  if (!x) throw new Error(`wire case ${name} has no exchange ${exchange}`);
+  return x.response;
+}
+
+/** A server that answers a case's exchanges in order and records what did not match. */
+export async function replay(c: WireCase): Promise<{ url: string; problems: string[]; served: () => number; close: () => Promise<void> }> {
+  const problems: string[] = [];
+  let i = 0;
+  const server = http.createServer((req, res) => {
+    const x = c.exchanges[i++];
+    const got = `${req.method} ${(req.url ?? '').split('?')[0]}`;
+    if (!x) {
+      problems.push(`unexpected request ${i}: ${got}`);
+      res.writeHead(599).end();
+      return;
+    }
+    const want = `${x.request.method} ${x.request.path}`;
+    if (got !== want) problems.push(`request ${i}: expected ${want}, got ${got}`);
+    for (const [k, v] of Object.entries(x.request.headers ?? {})) if (String(req.headers[k.toLowerCase()] ?? '') !== v) problems.push(`request ${i}: header ${k} expected "${v}", got "${String(req.headers[k.toLowerCase()] ?? '')}"`);
+    req.resume();
+    req.on('end', () => {
+      res.writeHead(x.response.status, x.response.headers);
+      res.end(x.response.body);
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    problems,
+    served: () => i,
+    close: () => new Promise<void>((r) => server.close(() => r())),
+  };
+}
