@@ -9,6 +9,7 @@ import type { OrderStatus } from '../../nodes/lib/erp/types';
 import { type SimOrder, seedOrders } from './data';
 import { compare, type Op } from './compare';
 import { attachSoap } from './soap';
+import { sendWire, wireJson } from './wire';
 
 /** Switches that make the next requests fail in a given way. Counters count down per request. */
 export interface Faults {
@@ -71,6 +72,8 @@ export class ErpSimulator {
   readonly requests = new Map<string, number>();
   private readonly tokens = new Map<string, number>();
   private readonly csrfTokens = new Set<string>();
+  /** A corpus case (e.g. "rest/post-204") the REST postings endpoint answers with; undefined: 201 with JSON. */
+  restPostingAnswer: string | undefined;
   /** Odoo records the ledger reads: chatter notes, maintenance requests, orders marked done. */
   private readonly odoo = { messages: [] as Array<{ id: number; model: string; res_id: number; body: string }>, requests: [] as Array<{ id: number; name: string; description: string }>, done: new Set<number>() };
   private server: http.Server | undefined;
@@ -252,7 +255,13 @@ export class ErpSimulator {
     if (req.method === 'POST' && url.pathname === `${conf}/ProdnOrdConf2`) {
       const b = JSON.parse(body) as Record<string, unknown>;
       const order = String(b.OrderID ?? '');
-      const sapError = (code: string, value: string): void => send(res, 400, { error: { code, message: { lang: 'en', value } } });
+      // SAP's OData V2 error body as documented (corpus sap/confirmation-400-json-error), with this refusal's code and text
+      const sapError = (code: string, value: string): void => {
+        const body = wireJson('sap/confirmation-400-json-error') as { error: { code: string; message: { value: string } } };
+        body.error.code = code;
+        body.error.message.value = value;
+        send(res, 400, body);
+      };
       if (!this.orders.some((o) => o.number === order)) return (sapError('CO/004', `Order ${order} does not exist`), true);
       if (this.locked.has(order)) return (sapError('CO/027', `Order ${order} is currently being processed by user PLANNER`), true);
       if (!/^\d+(\.\d+)?$/.test(String(b.ConfirmationYieldQuantity ?? ''))) return (sapError('RU/505', `Enter a valid yield quantity for order ${order}`), true);
@@ -307,8 +316,8 @@ export class ErpSimulator {
     const token = String(req.headers['x-csrf-token'] ?? '');
     const cookie = req.headers.cookie ?? '';
     if (!this.csrfTokens.has(token) || !cookie.includes(`SAP_SESSIONID_S4H_100=${token.slice(0, 8)}`)) {
-      res.setHeader('X-CSRF-Token', 'Required');
-      send(res, 403, { error: { code: '/IWFND/CM_COS/070', message: { lang: 'en', value: 'CSRF token validation failed' } } });
+      // as SAP answers it (corpus sap/csrf-expired-plain-text-403): 403, x-csrf-token: Required, a plain-text body
+      sendWire(res, 'sap/csrf-expired-plain-text-403');
       return true;
     }
     return false;
@@ -443,13 +452,15 @@ export class ErpSimulator {
     const write = /^\/api\/resource\/(Job Card|Stock Entry|Maintenance Visit|Job%20Card|Stock%20Entry|Maintenance%20Visit)$/.exec(url.pathname);
     if (!v1 && !v2 && !write) return false;
     if (req.headers.authorization !== `token ${this.options.apiKey}:${this.options.apiSecret}`) {
-      send(res, 401, { exc_type: 'AuthenticationError', message: 'Invalid credentials' });
+      send(res, 401, wireJson('erpnext/auth-401'));
       return true;
     }
     if (write && req.method === 'POST') {
       const doc = JSON.parse(body) as Record<string, unknown>;
-      this.book('erpnext', decodeURIComponent(write[1]!), (doc.custom_idempotency_key as string) ?? null, doc);
-      this.json(res, 200, { data: { ...doc, name: `DOC-${this.bookings.length}`, docstatus: 0 } });
+      const fresh = this.book('erpnext', decodeURIComponent(write[1]!), (doc.custom_idempotency_key as string) ?? null, doc);
+      // a unique custom_idempotency_key refuses the resend as Frappe does (corpus erpnext/unique-417)
+      if (!fresh) sendWire(res, 'erpnext/unique-417');
+      else this.json(res, 200, { data: { ...doc, name: `DOC-${this.bookings.length}`, docstatus: 0 } });
       return true;
     }
     const filters = JSON.parse(url.searchParams.get('filters') ?? '[]') as Array<[string, string, unknown]>;
@@ -479,7 +490,9 @@ export class ErpSimulator {
     if (post) {
       const b = JSON.parse(body) as Record<string, unknown>;
       const fresh = this.book('rest', String(b.kind ?? 'posting'), String(req.headers['idempotency-key'] ?? '') || null, b);
-      this.json(res, fresh ? 201 : 200, { ok: true, duplicate: !fresh });
+      // the answer style of the corpus case chosen (default: 201 with the record); a repeat answers as the first did
+      if (this.restPostingAnswer) sendWire(res, this.restPostingAnswer);
+      else this.json(res, fresh ? 201 : 200, { ok: true, duplicate: !fresh });
       return true;
     }
     const since = url.searchParams.get('updatedSince');
