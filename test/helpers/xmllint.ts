@@ -46,3 +46,31 @@ export function validate(xml: string, xsd: string): string {
     fs.rmSync(folder, { recursive: true, force: true });
   }
 }
+
+/**
+ * Validates many documents with one xmllint run (the XSD is compiled once); returns, per document, its complaint or
+ * '' when valid.
+ */
+export function validateMany(xmls: string[], xsd: string): string[] {
+  if (!xmls.length) return [];
+  const folder = fs.mkdtempSync(path.join(os.tmpdir(), 'b2mml-'));
+  const files = xmls.map((x, i) => {
+    const f = path.join(folder, `doc-${i}.xml`);
+    fs.writeFileSync(f, x);
+    return f;
+  });
+  let out = '';
+  try {
+    execFileSync('xmllint', ['--noout', '--nonet', '--schema', xsd, ...files], { stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 64 * 1024 * 1024 });
+  } catch (err) {
+    out = String((err as { stderr?: Buffer }).stderr ?? err);
+  } finally {
+    fs.rmSync(folder, { recursive: true, force: true });
+  }
+  return files.map((f) =>
+    out
+      .split('\n')
+      .filter((l) => l.startsWith(f) && !/ validates$/.test(l))
+      .join('\n'),
+  );
+}
