@@ -36,7 +36,7 @@ interface SoapFault {
 
 /** The soap:address locations of every service port in a parsed WSDL. */
 function endpointAddresses(c: soap.Client): string[] {
-  const services = (c as unknown as { wsdl?: { services?: Record<string, { ports?: Record<string, { location?: unknown }> }> } }).wsdl?.services ?? {};
+  const services = (c as unknown as { wsdl?: { definitions?: { services?: Record<string, { ports?: Record<string, { location?: unknown }> }> } } }).wsdl?.definitions?.services ?? {};
   const out: string[] = [];
   for (const svc of Object.values(services)) for (const port of Object.values(svc?.ports ?? {})) if (typeof port?.location === 'string' && /^https?:/i.test(port.location)) out.push(port.location);
   return out;
@@ -73,6 +73,8 @@ async function client(ctx: DialectContext, op = ctx.options.operation || 'ReadMu
       wsdl_options: ntlm ? { ntlm: true, username: user, password, domain: o.domain || '' } : {},
       endpoint: o.endpoint ? ctx.http.url(o.endpoint) : undefined,
       returnFault: true,
+      // the soap library caches parsed WSDLs per URL for the process: a changed WSDL (or endpoint) must be read again
+      disableCache: true,
     });
   } catch (err) {
     if (err instanceof ErpError) throw err;
