@@ -1,5 +1,14 @@
 // Root hooks: the whole run fails if anything raised an unhandled rejection or an uncaught exception, even where no
-// test was looking (an ERP fault must never escape as one; in Node-RED it would crash the process).
+// test was looking (an ERP fault must never escape as one; in Node-RED it would crash the process). Every temporary
+// folder the run makes (tests, Node-RED processes, browsers) lands in one folder of its own, removed at the end, so a
+// run leaves nothing behind in the system's temp directory.
+
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+
+const runTmp = fs.mkdtempSync(path.join(os.tmpdir(), 'plantbridge-test-'));
+process.env.TMPDIR = runTmp; // os.tmpdir() reads it on every call; child processes inherit it
 
 const escaped: string[] = [];
 const onRejection = (reason: unknown): void => {
@@ -20,5 +29,6 @@ export const mochaHooks = {
   afterAll(): void {
     process.off('unhandledRejection', onRejection);
     process.off('uncaughtException', onException);
+    fs.rmSync(runTmp, { recursive: true, force: true, maxRetries: 3 });
   },
 };

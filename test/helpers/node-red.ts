@@ -35,6 +35,7 @@ export function collect(id: string, count: number, timeoutMs = 5000): Promise<No
 /** Core node modules of the Node-RED devDependency, for test flows. */
 export const core = {
   catch: require('@node-red/nodes/core/common/25-catch.js') as unknown,
+  complete: require('@node-red/nodes/core/common/24-complete.js') as unknown,
   status: require('@node-red/nodes/core/common/25-status.js') as unknown,
   function: require('@node-red/nodes/core/function/10-function.js') as unknown,
   inject: require('@node-red/nodes/core/common/20-inject.js') as unknown,
