@@ -58,6 +58,7 @@ export function xsDateTime(v: string | undefined): string | undefined {
 const dateTime = xsDateTime;
 
 /** Characters XML 1.0 does not allow in a document (controls but tab, LF, CR; lone surrogates; U+FFFE/U+FFFF). */
+// eslint-disable-next-line no-control-regex -- control characters are exactly what this pattern finds
 const NOT_XML = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
 /** Refuses, naming the element, any text XML 1.0 cannot carry (it would make the document not well-formed). */

@@ -371,7 +371,11 @@ export class OeeEngine {
   /** Forgets a machine (or all). */
   reset(machine?: string): void {
     if (machine === undefined) this.state.machines = dict();
-    else delete this.state.machines[machine];
+    else {
+      const rest = dict<MachineRecord>();
+      for (const id of Object.keys(this.state.machines)) if (id !== machine) rest[id] = this.state.machines[id]!;
+      this.state.machines = rest;
+    }
   }
 
   private machine(id: string, ts: number): MachineRecord {

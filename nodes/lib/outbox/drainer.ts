@@ -128,8 +128,9 @@ export class Drainer extends EventEmitter {
       return;
     }
     this.faultStreak = 0;
-    const { reason: _r, resumeAt: _a, ...rest } = this.state;
-    this.state = rest;
+    this.state = { ...this.state };
+    delete this.state.reason;
+    delete this.state.resumeAt;
     this.emit('recovered');
     this.emit('state', this.state);
     this.kick();
