@@ -100,6 +100,7 @@ export = function register(RED: NodeAPI): void {
       let results: OeeResult[];
       try {
         const parsed = parseMessage(msg, cfg.table, cfg.input, Date.now());
+        if ('command' in parsed && parsed.ts > Math.max(Date.now(), clock()) + cfg.horizonMs) throw new Error(`timestamp ${new Date(parsed.ts).toISOString()} of the ${parsed.command} command is more than ${cfg.horizonMs / 3_600_000} h ahead of the node's clock: refused (see "time horizon")`);
         if ('command' in parsed) {
           if (parsed.command === 'reset') {
             engine.reset(parsed.machine);

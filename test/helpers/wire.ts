@@ -31,7 +31,20 @@ export interface WireCase {
   session?: Record<string, unknown>;
   call: { post?: { kind: string; key: string; payload: unknown }; fetch?: Record<string, never> };
   exchanges: WireExchange[];
-  expect: { outcome: 'booked' | 'already-booked' | 'error'; answer?: Record<string, unknown>; kind?: string; status?: number; message?: string; notMessage?: string; maxLength?: number };
+  timeZone?: string;
+  expect: {
+    outcome: 'booked' | 'already-booked' | 'error' | 'orders';
+    answer?: Record<string, unknown>;
+    /** outcome "orders": the decoded orders, field by field (a subset of each). */
+    orders?: Array<Record<string, unknown>>;
+    /** outcome "orders": the run then ends with this error (e.g. a next link to another host). */
+    afterwards?: { kind: string; message: string };
+    kind?: string;
+    status?: number;
+    message?: string;
+    notMessage?: string;
+    maxLength?: number;
+  };
 }
 
 /** Every case of the corpus (or of one ERP), by name ("sap/csrf-expired-plain-text-403"). */

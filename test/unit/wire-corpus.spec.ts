@@ -11,7 +11,7 @@ import { replay, type WireCase, wireCases } from '../helpers/wire';
 
 const cases = wireCases();
 
-async function run(c: WireCase, url: string): Promise<unknown> {
+async function run(c: WireCase, url: string, orders: unknown[]): Promise<unknown> {
   const dialect = findDialect(c.dialect);
   assert.ok(dialect, `unknown dialect ${c.dialect}`);
   const connection = new ErpConnection(
@@ -30,7 +30,7 @@ async function run(c: WireCase, url: string): Promise<unknown> {
       concurrency: 2,
       rejectUnauthorized: true,
       ca: '',
-      timeZone: 'UTC',
+      timeZone: c.timeZone ?? 'UTC',
       options: c.options ?? {},
     },
     { ...(c.credentials ?? {}), ...(c.auth ? { user: c.auth.user, password: c.auth.password } : {}) },
@@ -39,7 +39,6 @@ async function run(c: WireCase, url: string): Promise<unknown> {
   for (const [k, v] of Object.entries(c.session ?? {})) connection.context.session.set(k, v);
   try {
     if (c.call.post) return await connection.post(c.call.post);
-    const orders: unknown[] = [];
     for await (const p of connection.fetchOrders({ statuses: [], pageSize: 50, limit: 0, expand: false })) orders.push(...p.orders);
     return orders;
   } finally {
@@ -64,8 +63,9 @@ describe('wire conformance corpus (vendor documentation, not our simulator)', fu
       const server = await replay(c);
       let result: unknown;
       let error: unknown;
+      const orders: unknown[] = [];
       try {
-        result = await run(c, server.url);
+        result = await run(c, server.url, orders);
       } catch (err) {
         error = err;
       } finally {
@@ -74,6 +74,17 @@ describe('wire conformance corpus (vendor documentation, not our simulator)', fu
       assert.deepEqual(server.problems, [], 'the dialect sent what the vendor expects');
       assert.equal(server.served(), c.exchanges.length, 'every exchange of the case was used');
       const e = c.expect;
+      if (e.outcome === 'orders') {
+        assert.equal(orders.length, e.orders!.length, 'orders decoded');
+        e.orders!.forEach((want, i) => {
+          for (const [k, v] of Object.entries(want)) assert.deepEqual((orders[i] as Record<string, unknown>)[k], v, `order ${i + 1}: ${k}`);
+        });
+        if (e.afterwards) {
+          assert.ok(error instanceof ErpError && error.kind === e.afterwards.kind, `then ${e.afterwards.kind}: ${String(error)}`);
+          assert.match(error.message, new RegExp(e.afterwards.message));
+        } else assert.equal(error, undefined, String(error));
+        return;
+      }
       if (e.outcome === 'error') {
         assert.ok(error instanceof ErpError, `expected an ErpError, got ${error instanceof Error ? error.message : JSON.stringify(result)}`);
         if (e.kind) assert.equal(error.kind, e.kind, error.message);

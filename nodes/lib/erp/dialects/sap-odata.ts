@@ -175,17 +175,24 @@ export const sapOData: ErpDialect = {
       const rows = v4 ? d?.value : d?.results;
       if (!d || !Array.isArray(rows)) throw new ErpError('protocol', `SAP answered without ${v4 ? '"value"' : '"d.results"'}: not an OData ${v4 ? 'V4' : 'V2'} collection`);
       const next = str(v4 ? d['@odata.nextLink'] : d.__next);
+      // a next link that repeats or leaves the ERP's origin ends the run after this page is delivered
+      let refused: ErpError | undefined;
       if (next) {
         const path = /^https?:/i.test(next) ? next : next.startsWith('/') ? next : `${service}/${next}`;
         const url = ctx.http.url(path);
-        if (seen.has(url)) throw new ErpError('protocol', `SAP's next link repeats an earlier page (${excerpt(next, 160)}): the paging loops, the fetch was stopped`);
-        seen.add(url);
-        ctx.http.assertOrigin(url, 'SAP\'s next link');
-        pending = get(path);
+        try {
+          if (seen.has(url)) throw new ErpError('protocol', `SAP's next link repeats an earlier page (${excerpt(next, 160)}): the paging loops, the fetch was stopped`);
+          seen.add(url);
+          ctx.http.assertOrigin(url, "SAP's next link");
+          pending = get(path);
+        } catch (err) {
+          refused = err as ErpError;
+        }
       }
       const total = v4 ? num(d['@odata.count']) : num(d.__count);
       // SAP's count is exact unless a filter is applied locally (work centre).
       yield { orders: (rows as Array<Record<string, unknown>>).map((r) => sapOrder(r, ctx.timeZone)), ...(total === null || q.workCenter ? {} : { total }) };
+      if (refused) throw refused;
     }
   },
   toOrder: (raw, _o, tz) => sapOrder(raw, tz),
