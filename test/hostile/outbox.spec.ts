@@ -14,14 +14,7 @@ import { linkPack, type NodeRedProcess, startNodeRed } from '../../scripts/lib/n
 import { ErpSimulator } from '../../sim/erp/server';
 import { core, helper, node } from '../helpers/node-red';
 import { freePort } from '../helpers/package';
-
-const until = async (cond: () => boolean | Promise<boolean>, ms: number, what: string): Promise<void> => {
-  const t0 = Date.now();
-  while (!(await cond())) {
-    if (Date.now() - t0 > ms) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-};
+import { until } from '../helpers/until';
 
 /** One report per HTTP request; the 202 is sent only once mes-report called done() (the report is on disk). */
 function ingestFlow(simUrl: string, file: string): Array<Record<string, unknown>> {

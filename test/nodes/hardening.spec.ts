@@ -12,14 +12,7 @@ import reportNode from '../../nodes/mes-report/mes-report';
 import oeeNode from '../../nodes/oee-calculator/oee-calculator';
 import { ErpSimulator } from '../../sim/erp/server';
 import { core, helper, node } from '../helpers/node-red';
-
-const until = async (cond: () => boolean, ms: number, what: string): Promise<void> => {
-  const t0 = Date.now();
-  while (!cond()) {
-    if (Date.now() - t0 > ms) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-};
+import { until } from '../helpers/until';
 
 describe('hardening in Node-RED', function () {
   this.timeout(60_000);

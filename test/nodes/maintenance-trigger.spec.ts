@@ -10,6 +10,7 @@ import triggerNode from '../../nodes/maintenance-trigger/maintenance-trigger';
 import type { OperationsSchedule } from '../../nodes/lib/isa95/model';
 import { ErpSimulator } from '../../sim/erp/server';
 import { collect, core, helper, node } from '../helpers/node-red';
+import { until } from '../helpers/until';
 
 const TAB = 'tab-mt';
 const nodes = [connectionNode, triggerNode, core.catch];
@@ -38,13 +39,6 @@ function flow(sim: ErpSimulator | undefined, over: Record<string, unknown> = {})
   ];
 }
 const CREDS = { conn: { user: 'integration', password: 'secret-pw' } };
-const until = async (cond: () => boolean, ms = 15_000): Promise<void> => {
-  for (const t0 = Date.now(); !cond(); ) {
-    if (Date.now() - t0 > ms) throw new Error('timed out');
-    await new Promise((r) => setTimeout(r, 10));
-  }
-};
-
 describe('maintenance-trigger node', function () {
   this.timeout(60_000);
   let sim: ErpSimulator;

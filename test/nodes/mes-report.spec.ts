@@ -10,6 +10,7 @@ import connectionNode from '../../nodes/erp-connection/erp-connection';
 import reportNode from '../../nodes/mes-report/mes-report';
 import { ErpSimulator } from '../../sim/erp/server';
 import { collect, core, helper, node } from '../helpers/node-red';
+import { until } from '../helpers/until';
 
 const TAB = 'tab-report';
 const nodes = [connectionNode, reportNode, core.catch, core.status];
@@ -17,14 +18,6 @@ const nodes = [connectionNode, reportNode, core.catch, core.status];
 interface Dead extends NodeMessage {
   error: { message: string; id: number; attempts: number };
 }
-
-const until = async (cond: () => boolean, ms = 20_000, what = 'condition'): Promise<void> => {
-  const t0 = Date.now();
-  while (!cond()) {
-    if (Date.now() - t0 > ms) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-};
 
 function flow(sim: ErpSimulator, file: string, report: Record<string, unknown> = {}): Array<Record<string, unknown>> {
   return [

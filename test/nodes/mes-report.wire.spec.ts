@@ -10,17 +10,10 @@ import connectionNode from '../../nodes/erp-connection/erp-connection';
 import reportNode from '../../nodes/mes-report/mes-report';
 import { ErpSimulator } from '../../sim/erp/server';
 import { core, helper, node } from '../helpers/node-red';
+import { until } from '../helpers/until';
 
 const TAB = 'tab-wire';
 const nodes = [connectionNode, reportNode, core.catch];
-
-const until = async (cond: () => boolean, ms = 30_000, what = 'condition'): Promise<void> => {
-  const t0 = Date.now();
-  while (!cond()) {
-    if (Date.now() - t0 > ms) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-};
 
 function flow(conn: Record<string, unknown>, dir: string): Array<Record<string, unknown>> {
   return [

@@ -8,18 +8,11 @@ import { ErpError } from '../../nodes/lib/erp/errors';
 import { Drainer, type DrainerOptions } from '../../nodes/lib/outbox/drainer';
 import { classifyErpFailure, failureText } from '../../nodes/lib/outbox/erp';
 import { type Entry, Outbox } from '../../nodes/lib/outbox/outbox';
+import { until } from '../helpers/until';
 
 const tmp = (): string => path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'outbox-')), 'outbox.db');
 const entry = (order: string, n: number) => ({ orderKey: order, key: `${order}-${n}`, kind: 'confirmation', payload: { order, n }, meta: { n } });
 const opts = (over: Partial<DrainerOptions> = {}): DrainerOptions => ({ ratePerSecond: 1000, concurrency: 4, maxAttempts: 3, baseDelayMs: 5, maxDelayMs: 20, retentionMs: 86_400_000, ...over });
-const until = async (cond: () => boolean, ms = 10_000): Promise<void> => {
-  const t0 = Date.now();
-  while (!cond()) {
-    if (Date.now() - t0 > ms) throw new Error('timed out');
-    await new Promise((r) => setTimeout(r, 5));
-  }
-};
-
 function drain(outbox: Outbox, o: DrainerOptions, send: (e: Entry) => Promise<unknown>): { d: Drainer; done: Entry[]; dead: Array<[Entry, string]> } {
   const done: Entry[] = [];
   const dead: Array<[Entry, string]> = [];

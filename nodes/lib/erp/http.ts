@@ -120,6 +120,7 @@ export class ErpHttp {
   readonly origin: string;
   private readonly extraOrigins = new Set<string>();
   private readonly maxBytes: number;
+  private lastRetryAfter: number | undefined;
 
   constructor(
     readonly settings: HttpSettings,
@@ -194,6 +195,17 @@ export class ErpHttp {
         this.assertOrigin(target, 'a redirect');
       },
     } as Parameters<typeof axios.create>[0]);
+    // the soap library turns some error answers into text: keep the ERP's Retry-After for the retry policy
+    a.interceptors.response.use(
+      (res) => {
+        if (RETRY_STATUSES.has(res.status)) this.lastRetryAfter = retryAfterMs(headerMap(res)['retry-after']);
+        return res;
+      },
+      (err: { response?: AxiosResponse }) => {
+        if (err.response && RETRY_STATUSES.has(err.response.status)) this.lastRetryAfter = retryAfterMs(headerMap(err.response)['retry-after']);
+        return Promise.reject(err as Error);
+      },
+    );
     a.interceptors.request.use((config) => {
       const target = config.baseURL && config.url && !/^https?:/i.test(config.url) ? `${config.baseURL.replace(/\/+$/, '')}/${config.url.replace(/^\/+/, '')}` : (config.url ?? '');
       this.assertOrigin(target, `the SOAP request to ${safeUrl(target)}`);
@@ -201,6 +213,13 @@ export class ErpHttp {
       return config;
     });
     return a;
+  }
+
+  /** The Retry-After of the last transient answer seen through {@link plainAxios}, once. */
+  takeRetryAfter(): number | undefined {
+    const v = this.lastRetryAfter;
+    this.lastRetryAfter = undefined;
+    return v;
   }
 
   /** Stops every request in flight and frees the sockets. */

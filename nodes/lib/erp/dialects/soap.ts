@@ -4,7 +4,7 @@
 
 import * as soap from 'soap';
 import { ErpError, excerpt, reasonOf, safeUrl } from '../errors';
-import { RETRY_STATUSES, retryAfterMs } from '../http';
+import { type Outcome, RETRY_STATUSES, retryAfterMs } from '../http';
 import type { DialectContext, ErpDialect, ErpPosting, FetchQuery, OrderPage } from '../types';
 import { type FieldMap, at, jsonOption, mappedOrder, statusMapProblems } from './mapped';
 
@@ -42,6 +42,25 @@ function endpointAddresses(c: soap.Client): string[] {
   return out;
 }
 
+/** Why a WSDL could not be read, as an ErpError of the right kind (unreachable, refused, or a wrong setting). */
+function wsdlFailure(err: unknown, wsdl: string): ErpError {
+  if (err instanceof ErpError) return err;
+  const e = err as SoapFault;
+  // the soap library reports a non-200 WSDL answer it did not reject as text: "Invalid WSDL URL: … Code: 404 … Response Body: …"
+  const invalid = /Invalid WSDL URL[\s\S]*?Code:\s*(\d{3})[\s\S]*?Response Body:\s*([\s\S]*)$/.exec(e.message ?? '');
+  const status = e.response?.status ?? (invalid ? Number(invalid[1]) : undefined);
+  const message = invalid ? `HTTP ${status}${reasonOf(invalid[2]) ? `, ${reasonOf(invalid[2])}` : ''}` : (e.message ?? String(err));
+  if (status === 401 || status === 403) return new ErpError('auth', `the ERP refused the credentials when reading the WSDL ${safeUrl(wsdl)} (HTTP ${status})`, { status });
+  const cause = (e as { cause?: unknown }).cause;
+  if (cause instanceof ErpError) return cause;
+  if (/points to another host/.test(message)) return new ErpError('protocol', excerpt(message, 300));
+  if (/maxContentLength/.test(message)) return new ErpError('protocol', `the WSDL ${safeUrl(wsdl)} is larger than the connection's answer size limit`);
+  // the ERP could not be reached, timed out or failed: not a configuration mistake
+  if (!status && (e.code || /timeout|ECONN|ENOTFOUND|EAI_AGAIN|socket|network|abort|cancel/i.test(message))) return new ErpError('unavailable', `cannot reach the WSDL ${safeUrl(wsdl)}: ${excerpt(message || e.code || '', 160)}`);
+  if (status && RETRY_STATUSES.has(status)) return new ErpError('unavailable', `cannot read the WSDL ${safeUrl(wsdl)}: HTTP ${status}`, { status });
+  return new ErpError('config', `cannot read the WSDL ${safeUrl(wsdl)}: ${status && !invalid ? `HTTP ${status}: ` : ''}${excerpt(message, 200)}`, status ? { status } : {});
+}
+
 function requireOperation(c: soap.Client, op: string): void {
   if (typeof (c as unknown as Record<string, unknown>)[`${op}Async`] !== 'function') {
     throw new ErpError('config', `the WSDL has no operation "${op}" (it has: ${Object.keys(c.describe()).map((s) => Object.values(c.describe()[s] as object).map((p) => Object.keys(p as object).join(', '))).join('; ')})`);
@@ -65,34 +84,30 @@ async function client(ctx: DialectContext, op = ctx.options.operation || 'ReadMu
   const ntlm = o.auth === 'ntlm';
   const headers: Record<string, string> = {};
   if (!ntlm && user && password) headers.Authorization = `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
-  let c: soap.Client;
-  try {
-    c = await soap.createClientAsync(wsdl, {
-      request: ctx.http.plainAxios(),
-      wsdl_headers: headers,
-      wsdl_options: ntlm ? { ntlm: true, username: user, password, domain: o.domain || '' } : {},
-      endpoint: o.endpoint ? ctx.http.url(o.endpoint) : undefined,
-      returnFault: true,
-      // the soap library caches parsed WSDLs per URL for the process: a changed WSDL (or endpoint) must be read again
-      disableCache: true,
-    });
-  } catch (err) {
-    if (err instanceof ErpError) throw err;
-    const e = err as SoapFault;
-    // the soap library reports a non-200 WSDL answer as text: "Invalid WSDL URL: … Code: 404 … Response Body: …"
-    const invalid = /Invalid WSDL URL[\s\S]*?Code:\s*(\d{3})[\s\S]*?Response Body:\s*([\s\S]*)$/.exec(e.message ?? '');
-    const status = e.response?.status ?? (invalid ? Number(invalid[1]) : undefined);
-    if (invalid) e.message = `HTTP ${status}${reasonOf(invalid[2]) ? `, ${reasonOf(invalid[2])}` : ''}`;
-    if (status === 401 || status === 403) throw new ErpError('auth', `the ERP refused the credentials when reading the WSDL ${safeUrl(wsdl)} (HTTP ${status})`, { status });
-    const cause = (e as { cause?: unknown }).cause;
-    if (cause instanceof ErpError) throw cause;
-    if (/points to another host/.test(e.message ?? '')) throw new ErpError('protocol', excerpt(e.message ?? '', 300));
-    // the ERP could not be reached, timed out or failed: not a configuration mistake
-    if (!status && (e.code || /timeout|ECONN|ENOTFOUND|EAI_AGAIN|socket|network|abort|cancel/i.test(e.message ?? ''))) throw new ErpError('unavailable', `cannot reach the WSDL ${safeUrl(wsdl)}: ${excerpt(e.message ?? e.code ?? String(err), 160)}`);
-    if (status && status >= 500) throw new ErpError('unavailable', `cannot read the WSDL ${safeUrl(wsdl)}: HTTP ${status}`, { status });
-    if (/maxContentLength/.test(e.message ?? '')) throw new ErpError('protocol', `the WSDL ${safeUrl(wsdl)} is larger than the connection's answer size limit`);
-    throw new ErpError('config', `cannot read the WSDL ${safeUrl(wsdl)}: ${status && !invalid ? `HTTP ${status}: ` : ''}${excerpt(e.message ?? String(err), 200)}`, status ? { status } : {});
-  }
+  // reading the WSDL gets the connection's retry policy: timeouts, dropped connections, 5xx and 429 are retried
+  const c = await ctx.http.withRetries(`reading the WSDL ${safeUrl(wsdl)}`, async (): Promise<Outcome<soap.Client>> => {
+    try {
+      return {
+        value: await soap.createClientAsync(wsdl, {
+          request: ctx.http.plainAxios(),
+          wsdl_headers: headers,
+          wsdl_options: ntlm ? { ntlm: true, username: user, password, domain: o.domain || '' } : {},
+          endpoint: o.endpoint ? ctx.http.url(o.endpoint) : undefined,
+          returnFault: true,
+          // the soap library caches parsed WSDLs per URL for the process: a changed WSDL (or endpoint) must be read again
+          disableCache: true,
+        }),
+      };
+    } catch (err) {
+      const e = wsdlFailure(err, wsdl);
+      const status = e.details.status;
+      if (e.kind === 'unavailable' && (status === undefined || RETRY_STATUSES.has(status))) {
+        const headers = (err as SoapFault).response?.headers;
+        return { transient: status ? `HTTP ${status}` : e.message, retryAfter: retryAfterMs(headers?.['retry-after']) ?? ctx.http.takeRetryAfter(), ...(status ? { status } : {}) };
+      }
+      throw e;
+    }
+  });
   // the endpoint the WSDL names must be on the configured origin too (or set explicitly in the settings)
   if (!o.endpoint) for (const a of endpointAddresses(c)) ctx.http.assertOrigin(a, `the endpoint address in the WSDL (set the Endpoint option to override it)`);
   if (ntlm) c.setSecurity(new soap.NTLMSecurity({ username: user ?? '', password: password ?? '', domain: o.domain || '' }));
