@@ -23,9 +23,13 @@ const NAMES = ['__proto__', 'constructor', 'toString', 'hasOwnProperty', 'protot
 const protoKeys = (): string => Object.getOwnPropertyNames(Object.prototype).sort().join();
 
 describe('hardening (domain code)', () => {
-  const before = protoKeys();
+  // taken before each test: test tooling (should.js, loaded by the Node-RED test helper) adds to Object.prototype itself
+  let baseline = '';
+  beforeEach(() => {
+    baseline = protoKeys();
+  });
   afterEach(() => {
-    assert.equal(protoKeys(), before, 'Object.prototype untouched');
+    assert.equal(protoKeys(), baseline, 'Object.prototype untouched');
     assert.equal(({} as Record<string, unknown>).lastTs, undefined);
   });
 
