@@ -165,9 +165,11 @@ export = function register(RED: NodeAPI): void {
       return e;
     }
 
+    // looked up once: a catalog lookup per message costs more than the node's own work
+    const badInput = RED._('erp-order-fetch.status.badInput');
     node.on('input', (msg: NodeMessageInFlow, send: Send, rawDone: Done) => {
       const done = safeDone(node, msg as unknown as Record<string, unknown>, rawDone);
-      if (refuseDeep(node, msg as unknown as Record<string, unknown>, done, RED._('erp-order-fetch.status.badInput'))) return;
+      if (refuseDeep(node, msg as unknown as Record<string, unknown>, done, badInput)) return;
       enqueue(async () => {
         try {
           await run(msg, send);

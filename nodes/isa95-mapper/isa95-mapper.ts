@@ -114,9 +114,11 @@ export = function register(RED: NodeAPI): void {
       done(new Error(message));
     };
 
+    // looked up once: a catalog lookup per message costs more than the node's own work
+    const badInput = RED._('isa95-mapper.status.badInput');
     node.on('input', (msg: NodeMessageInFlow, send: Send, rawDone: Done) => {
       const done = safeDone(node, msg as unknown as Record<string, unknown>, rawDone);
-      if (refuseDeep(node, msg as unknown as Record<string, unknown>, done, RED._('isa95-mapper.status.badInput'))) return;
+      if (refuseDeep(node, msg as unknown as Record<string, unknown>, done, badInput)) return;
       const ctx = contextOf(msg);
       if (!settings.tables && prepared.length === 0) {
         // the common case stays synchronous: no context or JSONata to wait for

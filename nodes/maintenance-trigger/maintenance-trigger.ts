@@ -160,9 +160,11 @@ export = function register(RED: NodeAPI): void {
       finish(transitions, triggers);
     };
 
+    // looked up once: a catalog lookup per message costs more than the node's own work
+    const badInput = RED._('maintenance-trigger.status.badInput');
     node.on('input', (msg: NodeMessageInFlow, send: Send, rawDone: Done) => {
       const done = safeDone(node, msg as unknown as Record<string, unknown>, rawDone);
-      if (refuseDeep(node, msg as unknown as Record<string, unknown>, done, RED._('maintenance-trigger.status.badInput'))) return;
+      if (refuseDeep(node, msg as unknown as Record<string, unknown>, done, badInput)) return;
       const run = (): void => {
         try {
           handle(msg, send, done);

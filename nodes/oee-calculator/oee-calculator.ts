@@ -139,9 +139,11 @@ export = function register(RED: NodeAPI): void {
       });
     }
 
+    // looked up once: a catalog lookup per message costs more than the node's own work
+    const badInput = RED._('oee-calculator.status.badInput');
     node.on('input', (msg: NodeMessageInFlow, send: Send, rawDone: Done) => {
       const done = safeDone(node, msg as unknown as Record<string, unknown>, rawDone);
-      if (refuseDeep(node, msg as unknown as Record<string, unknown>, done, RED._('oee-calculator.status.badInput'))) return;
+      if (refuseDeep(node, msg as unknown as Record<string, unknown>, done, badInput)) return;
       if (ready) handle(msg, send, done);
       else waiting.push(() => handle(msg, send, done));
     });

@@ -144,12 +144,16 @@ function applicationArea(area: ApplicationArea): XmlNode {
 function bod(version: 'V0701' | 'V0600', verb: 'Process' | 'Sync', noun: string, nouns: XmlNode[], area: ApplicationArea): string {
   const [ns, release] = version === 'V0701' ? [B2MML_V0701_NS, '7.1'] : [B2MML_V0600_NS, '6.0'];
   const app = applicationArea(area);
-  assertXmlText(app, 'ApplicationArea');
-  assertXmlText(nouns, noun);
-  return builder.build({
+  const xml = builder.build({
     '?xml': { '@_version': '1.0', '@_encoding': 'UTF-8' },
     [`${verb}${noun}`]: { '@_xmlns': ns, '@_releaseID': release, ApplicationArea: app, DataArea: { [verb]: '', [noun]: nouns } },
   }) as string;
+  // one scan of the document; only when it finds a character XML 1.0 forbids is the tree walked to name the element
+  if (NOT_XML.test(xml)) {
+    assertXmlText(app, 'ApplicationArea');
+    assertXmlText(nouns, noun);
+  }
+  return xml;
 }
 
 /** The XSDs want at least one child here; an empty list is refused with the object's name. */
