@@ -40,6 +40,18 @@ const DATE_TIME = /^(\d{4})-(\d{2})-(\d{2})(?:T(\d{2}):(\d{2})(?::(\d{2})(\.\d+)
  */
 export function xsDateTime(v: string | undefined): string | undefined {
   if (v === undefined) return undefined;
+  // documents repeat their dates (planned start and end on every segment): remember the last few hundred
+  const hit = seenDateTimes.get(v);
+  if (hit !== undefined) return hit;
+  const out = checkDateTime(v);
+  if (seenDateTimes.size >= 512) seenDateTimes.clear();
+  seenDateTimes.set(v, out);
+  return out;
+}
+
+const seenDateTimes = new Map<string, string>();
+
+function checkDateTime(v: string): string {
   const m = DATE_TIME.exec(v);
   if (!m) throw new Error(`"${v.slice(0, 40)}" is not an ISO 8601 date or date-time`);
   const [, y, mo, d, h = '00', mi = '00', sec = '00', frac = '', zone = '', zh, zm] = m;
@@ -60,6 +72,10 @@ const dateTime = xsDateTime;
 /** Characters XML 1.0 does not allow in a document (controls but tab, LF, CR; lone surrogates; U+FFFE/U+FFFF). */
 // eslint-disable-next-line no-control-regex -- control characters are exactly what this pattern finds
 const NOT_XML = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+/** The fast scan: control characters and U+FFFE/U+FFFF (lone surrogates are found by String#isWellFormed). */
+// eslint-disable-next-line no-control-regex -- control characters are exactly what this pattern finds
+const CONTROL = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]/;
 
 /** Refuses, naming the element, any text XML 1.0 cannot carry (it would make the document not well-formed). */
 function assertXmlText(node: unknown, path: string): void {
@@ -149,7 +165,7 @@ function bod(version: 'V0701' | 'V0600', verb: 'Process' | 'Sync', noun: string,
     [`${verb}${noun}`]: { '@_xmlns': ns, '@_releaseID': release, ApplicationArea: app, DataArea: { [verb]: '', [noun]: nouns } },
   }) as string;
   // one scan of the document; only when it finds a character XML 1.0 forbids is the tree walked to name the element
-  if (NOT_XML.test(xml)) {
+  if (CONTROL.test(xml) || !(xml as unknown as { isWellFormed(): boolean }).isWellFormed()) {
     assertXmlText(app, 'ApplicationArea');
     assertXmlText(nouns, noun);
   }
