@@ -61,6 +61,8 @@ export = function register(RED: NodeAPI): void {
     const status = throttledStatus(node, STATUS_EVERY_MS, () => {
       if (fault) return ['error', `${RED._('maintenance-trigger.status.fault')}: ${fault}`];
       const phases = engine.phases();
+      const sensor = phases.filter((p) => p.sensorFault).length;
+      if (sensor) return ['error', `${sensor} ${RED._('maintenance-trigger.status.sensorFault')}`];
       const open = phases.filter((p) => p.phase === 'open' || p.phase === 'acknowledged').length;
       const erp = box?.drainer.current;
       if (erp && !erp.reachable) return ['error', `${open} ${RED._('maintenance-trigger.status.open')} · ${RED._('maintenance-trigger.status.unreachable')} (${erp.backlog})`];
@@ -106,42 +108,58 @@ export = function register(RED: NodeAPI): void {
 
     const asTransition = (t: Transition): NodeMessage => ({ topic: t.asset, payload: { ...t, event: t.to } }) as NodeMessage;
 
+    /**
+     * Persists the state, queues the ERP notifications, then sends the requests (output 1) and the phase changes
+     * (output 2). `msg`: the message that caused them (copied into each request), absent for the silence watch.
+     */
+    const finish = (msg: NodeMessage | undefined, transitions: Transition[], triggers: Trigger[], send: Send, done: (err?: Error) => void): void => {
+      const requests = triggers.map((tr): NodeMessage => {
+        const out = (msg ? RED.util.cloneMessage(msg) : {}) as NodeMessage & { maintenance?: unknown };
+        out.topic = tr.asset;
+        out.payload = maintenanceRequest(tr);
+        out.maintenance = { asset: tr.asset, rule: tr.rule.id, ruleName: tr.rule.name, kind: tr.sensorFault ? 'sensor-fault' : tr.rule.kind, priority: tr.rule.priority ?? 'medium', reason: tr.reason, value: tr.value, request: requestId(tr), since: new Date(tr.since).toISOString(), ...(tr.due !== undefined ? { due: tr.due } : {}) };
+        return out;
+      });
+      const after = (err?: Error): void => {
+        if (err) return done(new Error(`${RED._('maintenance-trigger.errors.save')}: ${errorText(err)}`));
+        for (const r of requests) send([r, null]);
+        for (const tr of transitions) send([null, asTransition(tr)]);
+        status.update();
+        done();
+      };
+      persist((err) => {
+        if (err || !box || !triggers.length || !connection) return after(err);
+        const entries = triggers.map((tr) => {
+          const posting = notificationPosting(connection.dialect.id, tr, { timeZone: connection.settings.timeZone || 'UTC', ...(cfg.restPath ? { path: cfg.restPath } : {}) });
+          return { orderKey: tr.asset, key: posting.key, kind: posting.kind, payload: posting.payload, meta: { asset: tr.asset, rule: tr.rule.id } };
+        });
+        box.enqueue(entries, (result) => after(result instanceof Error ? new Error(`${RED._('maintenance-trigger.errors.enqueue')}: ${errorText(result)}`) : undefined));
+      });
+    };
+
+    // the node's clock for the silence watch: the last reading's timestamp moved on by the wall time since it came
+    let last: { ts: number; wall: number } | undefined;
+    const clock = (): number => (last ? last.ts + (Date.now() - last.wall) : Date.now());
+    const silenceWatch = cfg.rules.some((r) => r.silence)
+      ? setInterval(() => {
+          if (!ready) return;
+          const { triggers, transitions } = engine.checkSilence(clock());
+          if (triggers.length) finish(undefined, transitions, triggers, (m) => node.send(m), (err) => (err ? node.error(errorText(err)) : undefined));
+        }, 5000)
+      : undefined;
+
     const handle = (msg: NodeMessageInFlow, send: Send, done: Done): void => {
       const m = msg as NodeMessageInFlow & { command?: unknown; rule?: unknown; timestamp?: unknown };
       const t = toEpochMs(m.timestamp);
       const ts = t === undefined || Number.isNaN(t) ? Date.now() : t;
       const assetValue = RED.util.getMessageProperty(msg, cfg.assetProperty) as unknown;
       const asset = assetValue === undefined || assetValue === null || assetValue === '' ? undefined : String(assetValue);
-      const finish = (transitions: Transition[], triggers: Trigger[]): void => {
-        const requests = triggers.map((tr): NodeMessage => {
-          const out = RED.util.cloneMessage(msg) as NodeMessage & { maintenance?: unknown };
-          out.topic = tr.asset;
-          out.payload = maintenanceRequest(tr);
-          out.maintenance = { asset: tr.asset, rule: tr.rule.id, ruleName: tr.rule.name, kind: tr.rule.kind, priority: tr.rule.priority ?? 'medium', reason: tr.reason, value: tr.value, request: requestId(tr), ...(tr.due !== undefined ? { due: tr.due } : {}) };
-          return out;
-        });
-        const after = (err?: Error): void => {
-          if (err) return done(new Error(`${RED._('maintenance-trigger.errors.save')}: ${errorText(err)}`));
-          for (const r of requests) send([r, null]);
-          for (const tr of transitions) send([null, asTransition(tr)]);
-          status.update();
-          done();
-        };
-        persist((err) => {
-          if (err || !box || !triggers.length || !connection) return after(err);
-          const entries = triggers.map((tr) => {
-            const posting = notificationPosting(connection.dialect.id, tr, { timeZone: connection.settings.timeZone || 'UTC', ...(cfg.restPath ? { path: cfg.restPath } : {}) });
-            return { orderKey: tr.asset, key: posting.key, kind: posting.kind, payload: posting.payload, meta: { asset: tr.asset, rule: tr.rule.id } };
-          });
-          box.enqueue(entries, (result) => after(result instanceof Error ? new Error(`${RED._('maintenance-trigger.errors.enqueue')}: ${errorText(result)}`) : undefined));
-        });
-      };
 
       if (typeof m.command === 'string') {
         const rule = typeof m.rule === 'string' && m.rule ? m.rule : undefined;
         if (m.command === 'ack' || m.command === 'close') {
           if (!asset) return done(new Error(`${RED._('maintenance-trigger.errors.noAsset')} (${cfg.assetProperty})`));
-          return finish(engine.acknowledge(asset, ts, rule), []);
+          return finish(msg, engine.acknowledge(asset, ts, rule), [], send, done);
         }
         if (m.command === 'status') {
           send([null, { ...msg, payload: engine.phases().filter((p) => !asset || p.asset === asset) } as NodeMessage]);
@@ -156,8 +174,11 @@ export = function register(RED: NodeAPI): void {
         if (v !== undefined) values[r.id] = v;
       }
       if (!Object.keys(values).length) return done(new Error(`${RED._('maintenance-trigger.errors.noValue')}: ${[...new Set(cfg.rules.map((r) => r.property))].join(', ')}`));
-      const { triggers, transitions } = engine.push(asset, ts, values);
-      finish(transitions, triggers);
+      const { triggers, transitions, bad } = engine.push(asset, ts, values);
+      last = { ts: Math.max(ts, last?.ts ?? ts), wall: Date.now() };
+      // bad readings (not a number, a meter going backwards) reach Catch nodes; the other rules' results still go out
+      const badError = bad.length ? new Error(`${asset}: ${bad.map((b) => `rule ${b.ruleName}: ${b.reason}`).join('; ')}`) : undefined;
+      finish(msg, transitions, triggers, send, (err) => done(err ?? badError));
     };
 
     // looked up once: a catalog lookup per message costs more than the node's own work
@@ -177,6 +198,7 @@ export = function register(RED: NodeAPI): void {
     });
 
     node.on('close', (_removed: boolean, closed: () => void) => {
+      clearInterval(silenceWatch);
       status.stop();
       if (box) void box.close().finally(closed);
       else closed();

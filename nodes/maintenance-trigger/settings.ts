@@ -24,6 +24,10 @@ export interface RuleRow {
   lead?: number | string;
   priority?: string;
   text?: string;
+  onDelay?: string;
+  faultAfter?: number | string;
+  silence?: number | string;
+  meterReset?: boolean | string;
 }
 
 export interface MaintenanceTriggerDef extends NodeDef {
@@ -59,7 +63,9 @@ export function toRule(row: RuleRow, i: number): RuleDef {
     if (v !== undefined) r[k] = v;
   };
   set('operator', (row.operator || undefined) as Operator | undefined);
-  for (const k of ['limit', 'reset', 'duration', 'window', 'interval', 'first', 'lead'] as const) set(k, numberOrUndefined(row[k]));
+  for (const k of ['limit', 'reset', 'duration', 'window', 'interval', 'first', 'lead', 'faultAfter', 'silence'] as const) set(k, numberOrUndefined(row[k]));
+  set('onDelay', (row.onDelay || undefined) as RuleDef['onDelay']);
+  if (row.meterReset === true || row.meterReset === 'true') r.meterReset = true;
   const list = codes.map((c) => String(c).trim()).filter(Boolean);
   if (list.length) r.codes = list;
   set('priority', (row.priority || undefined) as Priority | undefined);
@@ -73,7 +79,7 @@ export function readSettings(def: MaintenanceTriggerDef): TriggerSettings {
   const rules = (def.rules ?? []).map(toRule);
   if (!rules.length) r.problems.push('add at least one rule');
   r.problems.push(...ruleProblems(rules));
-  for (const rule of rules) if ([rule.limit, rule.reset, rule.duration, rule.window, rule.interval, rule.first, rule.lead].some((v) => v !== undefined && Number.isNaN(v))) r.problems.push(`rule ${rule.name}: a number field holds text`);
+  for (const rule of rules) if ([rule.limit, rule.reset, rule.duration, rule.window, rule.interval, rule.first, rule.lead, rule.faultAfter, rule.silence].some((v) => v !== undefined && Number.isNaN(v))) r.problems.push(`rule ${rule.name}: a number field holds text`);
   const assetProperty = def.assetProperty?.trim() || 'topic';
   if (!/^[A-Za-z_$][\w$]*(\.[A-Za-z_$][\w$]*)*$/.test(assetProperty)) r.problems.push(`asset property "${assetProperty}" is not a message property path`);
   const s: TriggerSettings = {

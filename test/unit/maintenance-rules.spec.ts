@@ -155,3 +155,93 @@ describe('maintenance rule engine', () => {
     assert.throws(() => notificationPosting('soap', t!, { timeZone: 'UTC' }), /no maintenance notification/);
   });
 });
+
+describe('maintenance rules: bad readings, sensor faults, the minimum duration, notification texts (issue 15)', () => {
+  const rules: RuleDef[] = [
+    { id: 'th', name: 'hot', kind: 'threshold', property: 'payload.temperature', operator: '>', limit: 80 },
+    { id: 'rate', name: 'climb', kind: 'rate', property: 'payload.temperature', operator: '>', limit: 2, window: 5 },
+    { id: 'count', name: 'stops', kind: 'count', property: 'payload.state', window: 10, limit: 3, codes: ['stopped'] },
+    { id: 'down', name: 'down', kind: 'downtime', property: 'payload.state', window: 10, limit: 5, codes: ['stopped'] },
+    { id: 'why', name: 'breakdown', kind: 'reason', property: 'payload.reason', codes: ['E-17'] },
+    { id: 'hours', name: 'service', kind: 'meter', property: 'payload.hours', interval: 500 },
+  ];
+  const BAD: Record<string, unknown[]> = { th: [Number.NaN, 'hot', {}], rate: [Number.NaN, 'x', []], count: [{}, [], Number.NaN], down: [{ a: 1 }, Infinity, true], why: [{}, [], Number.NaN], hours: [Number.NaN, 'many', {}] };
+
+  it('every rule kind reports a bad reading by name instead of skipping it silently', () => {
+    for (const r of rules) {
+      const e = new RuleEngine([{ ...r, faultAfter: 0 }], { cooldownMs: 0 });
+      for (const v of BAD[r.id]!) {
+        const out = e.push('m', s(0), { [r.id]: v });
+        assert.equal(out.bad.length, 1, `${r.kind} ${String(v)}`);
+        assert.equal(out.bad[0]!.rule, r.id);
+        assert.match(out.bad[0]!.reason, /is not a (number|state value|reason code)/);
+      }
+    }
+  });
+
+  it('after N bad readings in a row: "sensor fault" in the state, one request; a good reading ends it', () => {
+    const e = new RuleEngine([{ ...vib, duration: 0, faultAfter: 3 }], { cooldownMs: 0 });
+    assert.equal(feed(e, 'p', 'vib', [[0, 'x'], [1, Number.NaN]]).length, 0);
+    const out = e.push('p', s(2), { vib: 'broken' });
+    assert.equal(out.triggers.length, 1);
+    assert.equal(out.triggers[0]!.sensorFault, true);
+    assert.match(out.triggers[0]!.reason, /sensor fault: 3 bad readings in a row/);
+    assert.deepEqual(out.transitions.map((t) => t.to), ['sensor-fault']);
+    assert.match(e.phases()[0]!.sensorFault!, /sensor fault/);
+    assert.equal(feed(e, 'p', 'vib', [[3, 'x'], [4, 'y']]).length, 0, 'one request per fault');
+    const back = e.push('p', s(5), { vib: 4 });
+    assert.deepEqual(back.transitions.map((t) => [t.from, t.to]), [['sensor-fault', 'armed']]);
+    assert.equal(e.phases()[0]!.sensorFault, undefined);
+  });
+
+  it('a meter going backwards is a sensor fault, or a reset that keeps the distance to the next due value', () => {
+    const meter: RuleDef = { id: 'h', name: 'service', kind: 'meter', property: 'payload.hours', interval: 500, faultAfter: 1 };
+    const strict = new RuleEngine([meter], { cooldownMs: 0 });
+    strict.push('p', s(0), { h: 505 - 500 + 400 });
+    const out = strict.push('p', s(1), { h: 120 });
+    assert.match(out.bad[0]!.reason, /went backwards from 405 to 120/);
+    assert.equal(out.triggers[0]!.sensorFault, true);
+    const lenient = new RuleEngine([{ ...meter, meterReset: true }], { cooldownMs: 0 });
+    lenient.push('p', s(0), { h: 400 });
+    const reset = lenient.push('p', s(1), { h: 0 });
+    assert.equal(reset.bad.length, 0);
+    assert.equal(lenient.phases()[0]!.due, 100, 'still 100 units to go');
+    assert.equal(lenient.push('p', s(2), { h: 100 }).triggers.length, 1, 'due after 100 more units');
+  });
+
+  it('silence: no reading for longer than the limit raises one sensor-fault request', () => {
+    const e = new RuleEngine([{ ...vib, silence: 60 }], { cooldownMs: 0 });
+    e.push('p', s(0), { vib: 3 });
+    assert.equal(e.checkSilence(s(59)).triggers.length, 0);
+    const out = e.checkSilence(s(61));
+    assert.equal(out.triggers.length, 1);
+    assert.match(out.triggers[0]!.reason, /no reading for 61 s/);
+    assert.equal(e.checkSilence(s(120)).triggers.length, 0, 'once');
+  });
+
+  it('minimum duration: "any dip" restarts it, "past reset" keeps it running inside the hysteresis band', () => {
+    const readings: Array<[number, number]> = [[0, 8], [10, 8], [30, 6.5], [40, 8], [60, 8], [80, 8], [100, 8]];
+    const anyDip = new RuleEngine([vib], { cooldownMs: 0 });
+    const firedAt = (e: RuleEngine): number | undefined => readings.find(([t, v]) => e.push('p', s(t), { vib: v }).triggers.length > 0)?.[0];
+    assert.equal(firedAt(anyDip), 100);
+    assert.equal(firedAt(new RuleEngine([{ ...vib, onDelay: 'past-reset' }], { cooldownMs: 0 })), 60);
+    const below = new RuleEngine([{ ...vib, onDelay: 'past-reset' }], { cooldownMs: 0 });
+    assert.equal([[0, 8], [30, 4], [40, 8], [60, 8], [100, 8]].find(([t, v]) => below.push('p', s(t!), { vib: v }).triggers.length > 0)?.[0], 100, 'a dip past reset restarts it');
+    assert.deepEqual(ruleProblems([{ ...vib, onDelay: 'sometimes' as never }]).length, 1);
+  });
+
+  it('SAP: NotificationText at most 40 characters, cut at a word; the long text whole; malfunction start = when the condition began', () => {
+    const rule: RuleDef = { ...vib, text: 'Error code "E-17" means breakdown of the hydraulic pump, check the pressure line' };
+    const e = new RuleEngine([rule], { cooldownMs: 0 });
+    const [t] = feed(e, 'press-1', 'vib', [[0, 8], [30, 8], [60, 8]]);
+    assert.equal(t!.since, s(0));
+    const sap = notificationPosting('sap-odata', t!, { timeZone: 'Europe/Berlin' }).payload as Record<string, string>;
+    assert.ok(sap.NotificationText!.length <= 40, sap.NotificationText);
+    assert.match(sap.NotificationText!, /…$/);
+    assert.doesNotMatch(sap.NotificationText!, /\b(brea|hydrau)…$/, 'not cut mid-word');
+    assert.ok(sap.MaintNotifLongText!.includes(rule.text!), 'the whole text in the long text');
+    assert.equal(sap.MalfunctionStartTime, 'PT07H00M00S', 'the condition began at 06:00Z = 07:00 in Berlin, not at 06:01');
+    const rest = notificationPosting('rest', t!, { timeZone: 'UTC' }).payload as { body: { started: string } };
+    assert.equal(rest.body.started, new Date(s(0)).toISOString());
+  });
+});

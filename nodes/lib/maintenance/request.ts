@@ -10,6 +10,18 @@ import type { Priority, Trigger } from './rules';
 
 const PRIORITY_NUMBER: Record<Priority, number> = { urgent: 1, high: 2, medium: 3, low: 4 };
 
+/** SAP API_MAINTNOTIFICATION: NotificationText is Edm.String with MaxLength 40; the full text goes to the long text. */
+export const SAP_NOTIFICATION_TEXT_MAX = 40;
+
+/** A text cut to `max` characters at a word boundary, with "…" when it was cut (never mid-word unless one word is longer). */
+export function shortText(text: string, max: number): string {
+  const one = text.replace(/\s+/g, ' ').trim();
+  if (one.length <= max) return one;
+  const room = one.slice(0, max - 1);
+  const cut = room.lastIndexOf(' ');
+  return `${(cut >= max / 2 ? room.slice(0, cut) : room).replace(/[\s,;:.(–-]+$/, '')}…`;
+}
+
 export function requestText(t: Trigger): string {
   return t.rule.text ? `${t.rule.text} (${t.reason})` : `${t.rule.name}: ${t.reason}`;
 }
@@ -61,7 +73,8 @@ export function notificationPosting(dialect: string, t: Trigger, o: { timeZone: 
   const key = requestId(t);
   const text = requestText(t);
   const priority = PRIORITY_NUMBER[t.rule.priority ?? 'medium'];
-  const started = new Date(t.ts).toISOString();
+  // when the condition began (the first reading that met it), not when the minimum duration ran out
+  const started = new Date(t.since ?? t.ts).toISOString();
   switch (dialect) {
     case 'sap-odata': {
       const malfunction = sapLocalDateTime(started, o.timeZone);
@@ -69,8 +82,8 @@ export function notificationPosting(dialect: string, t: Trigger, o: { timeZone: 
         kind: 'maintenance-notification',
         key,
         payload: {
-          NotificationText: text.slice(0, 40),
-          NotificationType: t.rule.kind === 'meter' ? 'M1' : 'M2',
+          NotificationText: shortText(`${t.asset}: ${text}`.length <= SAP_NOTIFICATION_TEXT_MAX ? `${t.asset}: ${text}` : text, SAP_NOTIFICATION_TEXT_MAX),
+          NotificationType: t.rule.kind === 'meter' && !t.sensorFault ? 'M1' : 'M2',
           TechnicalObject: t.asset,
           TechObjIsEquipOrFuncnlLoc: 'EAMS_EQUI',
           MaintPriority: String(priority),

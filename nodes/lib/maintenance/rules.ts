@@ -36,7 +36,22 @@ export interface RuleDef {
   priority?: Priority;
   /** Text for the request; default: the rule's name and what was seen. */
   text?: string;
+  /**
+   * threshold, rate: what restarts the minimum duration. "any-dip" (default, a classic on-delay): any reading that no
+   * longer meets the condition. "past-reset": only a reading past the reset level; a dip that stays inside the
+   * hysteresis band keeps the time running.
+   */
+  onDelay?: 'any-dip' | 'past-reset';
+  /** Bad readings in a row (not a number, a meter going backwards) before a "sensor fault" request; 0 = never. Default 3. */
+  faultAfter?: number;
+  /** Seconds without a reading before a "sensor fault" request; 0 or absent = not watched. */
+  silence?: number;
+  /** meter: a value below the last one is a counter reset (true) or a sensor fault (false, default). */
+  meterReset?: boolean;
 }
+
+/** Bad readings in a row before a sensor-fault request, when the rule does not say. */
+export const DEFAULT_FAULT_AFTER = 3;
 
 export type Phase = 'armed' | 'pending' | 'open' | 'acknowledged';
 
@@ -54,14 +69,29 @@ export interface RuleState {
   downs?: Array<[number, number]>;
   due?: number;
   cooldownUntil?: number;
+  /** Bad readings in a row. */
+  bad?: number;
+  /** When the last good reading came (for the silence watch). */
+  lastReading?: number;
+  /** The sensor fault in force: since when, why, whether its request was raised. */
+  fault?: { since: number; reason: string; raised: boolean };
+}
+
+/** A reading a rule could not use: reported to Catch nodes, counted towards a sensor fault. */
+export interface BadReading {
+  asset: string;
+  rule: string;
+  ruleName: string;
+  value: unknown;
+  reason: string;
 }
 
 export interface Transition {
   asset: string;
   rule: string;
   ruleName: string;
-  from: Phase;
-  to: Phase;
+  from: Phase | 'sensor-fault';
+  to: Phase | 'sensor-fault';
   ts: number;
   value?: unknown;
   reason: string;
@@ -76,8 +106,12 @@ export interface Trigger {
   reason: string;
   /** Idempotency key: asset, rule and the instant the condition started. */
   key: string;
+  /** When the condition began (the first reading that met it): the malfunction start. */
+  since: number;
   /** For meter rules: the due value that fired. */
   due?: number;
+  /** A sensor-fault request (bad readings or silence), not the rule's condition. */
+  sensorFault?: boolean;
 }
 
 export interface EngineState {
@@ -104,6 +138,15 @@ function compare(v: number, op: Operator, limit: number): boolean {
 function cleared(v: number, op: Operator, reset: number): boolean {
   return op === '>' || op === '>=' ? v < reset : v > reset;
 }
+
+/** A reading as it may be quoted in an error (short). */
+const describe = (v: unknown): string => {
+  const t = typeof v === 'string' ? JSON.stringify(v) : typeof v === 'number' ? String(v) : v === null ? 'null' : typeof v === 'object' ? (Array.isArray(v) ? 'a list' : 'an object') : String(v);
+  return t.length > 40 ? `${t.slice(0, 39)}…` : t;
+};
+
+/** A state or reason code: a text or a finite number. */
+const isCode = (v: unknown): boolean => typeof v === 'string' || (typeof v === 'number' && Number.isFinite(v));
 
 const num = (v: unknown): number | undefined => (typeof v === 'number' && Number.isFinite(v) ? v : typeof v === 'string' && v.trim() !== '' && Number.isFinite(Number(v)) ? Number(v) : undefined);
 const fmt = (v: number): string => String(Math.round(v * 1000) / 1000);
@@ -139,6 +182,9 @@ export function ruleProblems(rules: RuleDef[]): string[] {
       if (r.lead !== undefined && (r.lead < 0 || (r.interval !== undefined && r.lead >= r.interval))) out.push(`${at}: the lead must be ≥ 0 and smaller than the interval`);
     }
     if (r.duration !== undefined && !(r.duration >= 0)) out.push(`${at}: the duration must be ≥ 0 seconds`);
+    if (r.onDelay !== undefined && r.onDelay !== 'any-dip' && r.onDelay !== 'past-reset') out.push(`${at}: the minimum duration restarts on "any-dip" or "past-reset"`);
+    if (r.faultAfter !== undefined && !(Number.isInteger(r.faultAfter) && r.faultAfter >= 0)) out.push(`${at}: "sensor fault after" must be a whole number of readings ≥ 0`);
+    if (r.silence !== undefined && !(r.silence >= 0)) out.push(`${at}: the silence must be ≥ 0 seconds`);
     return undefined;
   });
   return out;
@@ -180,23 +226,70 @@ export class RuleEngine {
   }
 
   /** Phases of every (asset, rule) seen so far. */
-  phases(): Array<{ asset: string; rule: string; phase: Phase; request?: string; due?: number }> {
-    return Object.entries(this.state.assets).flatMap(([asset, rules]) => Object.entries(rules).map(([rule, s]) => ({ asset, rule, phase: s.phase, ...(s.request ? { request: s.request } : {}), ...(s.due !== undefined ? { due: s.due } : {}) })));
+  phases(): Array<{ asset: string; rule: string; phase: Phase; request?: string; due?: number; sensorFault?: string }> {
+    return Object.entries(this.state.assets).flatMap(([asset, rules]) =>
+      Object.entries(rules).map(([rule, s]) => ({ asset, rule, phase: s.phase, ...(s.request ? { request: s.request } : {}), ...(s.due !== undefined ? { due: s.due } : {}), ...(s.fault ? { sensorFault: s.fault.reason } : {}) })),
+    );
+  }
+
+  /** A bad reading: counted; after `faultAfter` in a row the rule is in sensor fault and one request is raised. */
+  private badReading(asset: string, r: RuleDef, s: RuleState, ts: number, value: unknown, reason: string, out: { triggers: Trigger[]; transitions: Transition[]; bad: BadReading[] }): void {
+    s.bad = (s.bad ?? 0) + 1;
+    out.bad.push({ asset, rule: r.id, ruleName: r.name, value, reason });
+    const after = r.faultAfter ?? DEFAULT_FAULT_AFTER;
+    if (after > 0 && s.bad >= after) this.enterFault(asset, r, s, ts, `sensor fault: ${s.bad} bad readings in a row (${reason})`, out);
+  }
+
+  private enterFault(asset: string, r: RuleDef, s: RuleState, ts: number, reason: string, out: { triggers: Trigger[]; transitions: Transition[] }): void {
+    if (s.fault?.raised) return;
+    s.fault = { since: s.fault?.since ?? ts, reason, raised: true };
+    out.transitions.push({ asset, rule: r.id, ruleName: r.name, from: s.phase, to: 'sensor-fault', ts, reason });
+    out.triggers.push({ asset, rule: r, ts, value: null, reason, key: `${asset}|${r.id}|sensor-fault|${s.fault.since}`, since: s.fault.since, sensorFault: true });
+  }
+
+  /**
+   * The silence watch: every (asset, rule) whose rule has `silence` and whose last good reading is older than that
+   * goes into sensor fault (one request). Call it periodically with the node's clock.
+   */
+  checkSilence(now: number): { triggers: Trigger[]; transitions: Transition[] } {
+    const out = { triggers: [] as Trigger[], transitions: [] as Transition[] };
+    for (const r of this.rules) {
+      if (!r.silence) continue;
+      for (const asset of Object.keys(this.state.assets)) {
+        const s = this.state.assets[asset]![r.id];
+        if (!s || s.lastReading === undefined || s.fault?.raised) continue;
+        if (now - s.lastReading > r.silence * 1000) this.enterFault(asset, r, s, now, `sensor fault: no reading for ${Math.round((now - s.lastReading) / 1000)} s (silence limit ${r.silence} s)`, out);
+      }
+    }
+    return out;
   }
 
   /**
    * One reading of an asset: `values` maps rule id → the value at the rule's property (undefined: not in this
    * message, the rule is not evaluated). Returns the requests to raise and the phase changes.
    */
-  push(asset: string, ts: number, values: Record<string, unknown>): { triggers: Trigger[]; transitions: Transition[] } {
+  push(asset: string, ts: number, values: Record<string, unknown>): { triggers: Trigger[]; transitions: Transition[]; bad: BadReading[] } {
     const triggers: Trigger[] = [];
     const transitions: Transition[] = [];
+    const bad: BadReading[] = [];
+    const out = { triggers, transitions, bad };
     for (const r of this.rules) {
       if (!Object.hasOwn(values, r.id) || values[r.id] === undefined) continue;
       const s = this.st(asset, r);
       const value = values[r.id];
       const seen = this.evaluate(r, s, ts, value);
       if (!seen) continue;
+      if ('bad' in seen) {
+        this.badReading(asset, r, s, ts, value, seen.bad, out);
+        continue;
+      }
+      // a good reading ends a sensor fault
+      s.bad = 0;
+      s.lastReading = ts;
+      if (s.fault) {
+        transitions.push({ asset, rule: r.id, ruleName: r.name, from: 'sensor-fault', to: s.phase, ts, value, reason: 'the sensor reads again' });
+        delete s.fault;
+      }
       s.clear = seen.clear;
       const move = (to: Phase, reason: string): void => {
         transitions.push({ asset, rule: r.id, ruleName: r.name, from: s.phase, to, ts, value, reason });
@@ -206,6 +299,8 @@ export class RuleEngine {
         case 'armed':
         case 'pending': {
           if (!seen.active) {
+            // past-reset: a dip that stays inside the hysteresis band keeps the minimum duration running
+            if (s.phase === 'pending' && r.onDelay === 'past-reset' && !seen.clear) break;
             if (s.phase === 'pending') move('armed', 'condition cleared before the minimum duration');
             delete s.since;
             break;
@@ -221,7 +316,7 @@ export class RuleEngine {
           s.openedAt = ts;
           s.request = key;
           move('open', seen.reason);
-          triggers.push({ asset, rule: r, ts, value, reason: seen.reason, key, ...(r.kind === 'meter' && s.due !== undefined ? { due: s.due } : {}) });
+          triggers.push({ asset, rule: r, ts, value, reason: seen.reason, key, since: s.since, ...(r.kind === 'meter' && s.due !== undefined ? { due: s.due } : {}) });
           break;
         }
         case 'acknowledged':
@@ -231,7 +326,7 @@ export class RuleEngine {
           break; // open: one request per condition; further readings change nothing
       }
     }
-    return { triggers, transitions };
+    return { triggers, transitions, bad };
   }
 
   private rearm(asset: string, r: RuleDef, s: RuleState, ts: number, transitions: Transition[], value?: unknown): void {
@@ -270,19 +365,20 @@ export class RuleEngine {
   }
 
   /** Evaluates one value: whether the condition is active, whether it is clear (past reset), and why. */
-  private evaluate(r: RuleDef, s: RuleState, ts: number, raw: unknown): { active: boolean; clear: boolean; reason: string; since?: number } | undefined {
+  private evaluate(r: RuleDef, s: RuleState, ts: number, raw: unknown): { active: boolean; clear: boolean; reason: string; since?: number } | { bad: string } | undefined {
     const name = r.property.replace(/^payload\./, '');
+    const notNumber = (): { bad: string } => ({ bad: `${name} reading ${describe(raw)} is not a number` });
     switch (r.kind) {
       case 'threshold': {
         const v = num(raw);
-        if (v === undefined) return undefined;
+        if (v === undefined) return notNumber();
         s.lastValue = v;
         const active = compare(v, r.operator!, r.limit!);
         return { active, clear: !active && cleared(v, r.operator!, r.reset ?? r.limit!), reason: `${name} ${fmt(v)} ${r.operator} ${fmt(r.limit!)}${r.duration ? ` for ${r.duration} s` : ''}` };
       }
       case 'rate': {
         const v = num(raw);
-        if (v === undefined) return undefined;
+        if (v === undefined) return notNumber();
         const w = r.window! * MIN;
         const samples = (s.samples ?? []).filter(([t]) => t >= ts - w && t < ts);
         samples.push([ts, v]);
@@ -294,6 +390,7 @@ export class RuleEngine {
         return { active, clear: !active && cleared(perMin, r.operator!, r.reset ?? r.limit!), reason: `${name} changes ${fmt(perMin)}/min ${r.operator} ${fmt(r.limit!)}/min over ${r.window} min` };
       }
       case 'count': {
+        if (!isCode(raw)) return { bad: `${name} reading ${describe(raw)} is not a state value` };
         const stopped = r.codes!.includes(String(raw));
         const wasStopped = s.lastValue !== undefined && r.codes!.includes(String(s.lastValue));
         s.lastValue = raw;
@@ -304,6 +401,7 @@ export class RuleEngine {
         return { active, clear: stops.length < (r.reset ?? r.limit!), reason: `${stops.length} stops (${r.codes!.join(', ')}) in ${r.window} min ≥ ${r.limit}`, since: stops[0] };
       }
       case 'downtime': {
+        if (!isCode(raw)) return { bad: `${name} reading ${describe(raw)} is not a state value` };
         const stopped = r.codes!.includes(String(raw));
         const w = r.window! * MIN;
         const downs = (s.downs ?? []).filter(([, end]) => end > ts - w);
@@ -321,6 +419,7 @@ export class RuleEngine {
         return { active, clear: minutes < (r.reset ?? r.limit!), reason: `${fmt(minutes)} min down in ${r.window} min ≥ ${r.limit}` };
       }
       case 'reason': {
+        if (raw !== null && !isCode(raw)) return { bad: `${name} reading ${describe(raw)} is not a reason code` };
         const code = raw === null || raw === undefined ? '' : String(raw);
         const active = r.codes!.includes(code);
         s.lastValue = raw;
@@ -328,7 +427,13 @@ export class RuleEngine {
       }
       case 'meter': {
         const v = num(raw);
-        if (v === undefined) return undefined;
+        if (v === undefined) return notNumber();
+        const last = num(s.lastValue);
+        if (last !== undefined && v < last) {
+          // a meter never runs backwards: a reset (when the rule says so) keeps the distance to the next due value
+          if (!r.meterReset) return { bad: `${name} went backwards from ${fmt(last)} to ${fmt(v)} (set "meter may reset" if the counter is reset)` };
+          if (s.due !== undefined) s.due = v + Math.max(0, s.due - last);
+        }
         s.lastValue = v;
         const due = s.due ?? r.first ?? r.interval!;
         s.due = due;
