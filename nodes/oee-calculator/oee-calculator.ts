@@ -117,7 +117,7 @@ export = function register(RED: NodeAPI): void {
           const ahead = Math.max(Date.now(), clock());
           if (parsed.ts > ahead + cfg.horizonMs) throw new Error(`timestamp ${new Date(parsed.ts).toISOString()} of ${parsed.machine} is more than ${cfg.horizonMs / 3_600_000} h ahead of the node's clock (${new Date(ahead).toISOString()}): refused (see "time horizon")`);
           if (parsed.ts < 0) throw new Error(`timestamp ${new Date(parsed.ts).toISOString()} of ${parsed.machine} lies before 1970: refused`);
-          results = engine.push(parsed);
+          results = engine.push(parsed, Date.now());
           last = { ts: Math.max(parsed.ts, last?.ts ?? parsed.ts), wall: Date.now() };
           statusMachine = parsed.machine;
         }
@@ -152,8 +152,10 @@ export = function register(RED: NodeAPI): void {
       () => {
         if (!ready || engine.machines().length === 0) return;
         try {
-          const at = clock() - GRACE_MS;
-          const results = cfg.emitIntervalMs > 0 ? ((r) => [...r.closed, ...r.current])(engine.report(at)) : engine.advanceAll(at);
+          // each machine on its own clock (its last event moved on by the wall time since): a source that lags the
+          // server keeps its lag, also after a restart, so its next events are never "late"
+          const wall = Date.now();
+          const results = cfg.emitIntervalMs > 0 ? ((r) => [...r.closed, ...r.current])(engine.reportByClock(wall, GRACE_MS, clock())) : engine.advanceByClock(wall, GRACE_MS, clock());
           emit(results, (m) => node.send(m));
           reportGaps();
           if (results.length > 0) persist((err) => err && node.error(`${RED._('oee-calculator.errors.save')}: ${errorText(err)}`));

@@ -40,6 +40,8 @@ export interface OeeCalculatorDef extends NodeDef {
   horizon?: number | string;
   /** days of silence after which a machine's windows are skipped, not caught up one by one */
   maxGap?: number | string;
+  /** what a count report covers: "since-last" (default) or "at-report" */
+  countSpan?: string;
 }
 
 /** Everything the node needs, derived once at deploy. */
@@ -97,7 +99,9 @@ export function readSettings(raw: OeeCalculatorDef): OeeSettings {
     paretoSize: num('Pareto size', def.paretoSize, 5, 1, 50),
     defaultIdealCycleTimeMs: num('ideal cycle time', def.idealCycleTime, 0) * 1000,
     maxGapMs: num('longest silence caught up (days)', def.maxGap, 7, 2, 366) * 86_400_000,
+    countSpan: def.countSpan === 'at-report' ? 'at-report' : 'since-last',
   };
+  if (def.countSpan !== undefined && def.countSpan !== '' && def.countSpan !== 'since-last' && def.countSpan !== 'at-report') problems.push(`counts cover "${def.countSpan}": use since-last or at-report`);
   const horizonMs = num('time horizon (hours)', def.horizon, 24, 0.01, 24 * 366) * 3_600_000;
   const emitIntervalMs = num('emit interval', def.emitInterval, 0, 0, 86_400) * 1000;
   const bandGood = num('good band', def.bandGood, 85, 0, 100);

@@ -271,18 +271,28 @@ describe('OEE engine', () => {
   });
 
   it('closes an order window on an order change and production-day windows at the day boundary', () => {
-    const e = new OeeEngine(new ShiftCalendar(twoShifts), { shiftWindows: false });
-    const m = 'm';
-    const out = feed(e, [
+    // counts that mean "from now on" (at-report): the 10 parts reported at the day's end belong to the next day
+    const atReport = new OeeEngine(new ShiftCalendar(twoShifts), { shiftWindows: false, countSpan: 'at-report' });
+    const events = (m: string): MachineEvent[] => [
       { machine: m, ts: at(0), state: run, order: 'MO-1', product: { id: 'P', idealCycleTimeMs: MIN } },
       { machine: m, ts: at(100), counts: { good: 90 }, order: 'MO-2' },
       { machine: m, ts: at(1440), counts: { good: 10 } },
-    ]);
+    ];
+    assert.deepEqual(
+      feed(atReport, events('m')).map((r) => [r.window.kind, r.window.id, r.counts.good]),
+      [
+        ['order', 'MO-1', 90],
+        ['day', '2026-11-23', 90],
+      ],
+    );
+    // the default (since-last): a report at the day's end covers the time before it, so it belongs to the day that ended
+    const e = new OeeEngine(new ShiftCalendar(twoShifts), { shiftWindows: false });
+    const out = feed(e, events('m'));
     assert.deepEqual(
       out.map((r) => [r.window.kind, r.window.id, r.counts.good]),
       [
         ['order', 'MO-1', 90],
-        ['day', '2026-11-23', 90],
+        ['day', '2026-11-23', 100],
       ],
     );
     const day = out[1]!;
@@ -333,5 +343,59 @@ describe('OEE engine', () => {
         assert.ok(Math.abs(r.times.run + r.times.unplannedStop - r.times.plannedProduction) < 0.01);
       }
     }
+  });
+});
+
+describe('OEE engine: counts at window boundaries and machine clocks (issue 15)', () => {
+  const cal = new ShiftCalendar(twoShifts);
+  /** A PLC that reports the parts made since its last report, every minute on the minute, 1 part per minute. */
+  function perfectShift(options: Partial<OeeOptions>, counters: boolean): OeeResult[] {
+    const e = new OeeEngine(cal, { dayWindows: false, orderWindows: false, ...options });
+    const out = e.push({ machine: 'm', ts: at(0), state: run, product: { id: 'P', idealCycleTimeMs: MIN }, ...(counters ? { counters: { good: 0 } } : {}) });
+    for (let i = 1; i <= 480; i++) out.push(...e.push({ machine: 'm', ts: at(i), ...(counters ? { counters: { good: i } } : { counts: { good: 1 } }) }));
+    out.push(...e.push({ machine: 'm', ts: at(481), state: run }));
+    return out.filter((r) => r.window.kind === 'shift');
+  }
+
+  it('increments: the last batch of a shift, reported exactly at its end, belongs to that shift (480 of 480, OEE 1)', () => {
+    const [early] = perfectShift({}, false);
+    assert.ok(early!.window.id.endsWith('/A'), early!.window.id);
+    assert.equal(early!.counts.good, 480);
+    assert.equal(early!.oee, 1);
+    const [atReport] = perfectShift({ countSpan: 'at-report' }, false);
+    assert.equal(atReport!.counts.good, 479, 'with "at-report" the batch at 14:00 belongs to the next shift');
+  });
+
+  it('running totals: the same, from counter deltas', () => {
+    const [early] = perfectShift({}, true);
+    assert.equal(early!.counts.good, 480);
+    assert.equal(early!.oee, 1);
+  });
+
+  it('an increment that spans a boundary is split by time, in whole parts, nothing lost', () => {
+    const e = new OeeEngine(cal, { dayWindows: false, orderWindows: false });
+    e.push({ machine: 'm', ts: at(470), state: run, product: { id: 'P', idealCycleTimeMs: MIN }, counts: { good: 0 } });
+    // 20 parts over 13:50–14:10: 10 before the shift change, 10 after
+    const closed = e.push({ machine: 'm', ts: at(490), counts: { good: 20, reject: 3 } });
+    const early = closed.find((r) => r.window.kind === 'shift')!;
+    assert.equal(early.counts.good, 10);
+    assert.equal(early.counts.reject, 2, '1.5 rounds to 2 (largest remainder keeps the total)');
+    const late = e.report(at(500), 'm').current.find((r) => r.window.kind === 'shift')!;
+    assert.equal(late.counts.good, 10);
+    assert.equal(late.counts.reject, 1);
+  });
+
+  it('each machine keeps its own clock: a source 10 minutes behind the server is never late, across a restart too', () => {
+    const wall0 = at(600) + 10 * MIN; // the server runs 10 minutes ahead of this source
+    const e = new OeeEngine(cal, {});
+    e.push({ machine: 'slow', ts: at(600), state: run, product: { id: 'P', idealCycleTimeMs: MIN } }, wall0);
+    e.push({ machine: 'fast', ts: at(609), state: run, product: { id: 'P', idealCycleTimeMs: MIN } }, wall0);
+    // 30 s later on the server, the timer moves each machine to its own clock less the grace
+    e.advanceByClock(wall0 + 30_000, 2000, wall0 + 30_000);
+    assert.equal(e.machineClock('slow', wall0 + 30_000, 0), at(600) + 30_000);
+    const restored = new OeeEngine(cal, {});
+    restored.restoreState(JSON.parse(JSON.stringify(e.snapshotState())));
+    restored.advanceByClock(wall0 + 60_000, 2000, wall0 + 60_000);
+    assert.doesNotThrow(() => restored.push({ machine: 'slow', ts: at(600) + 59_000, counts: { good: 1 } }, wall0 + 61_000), 'the lagging source is not late');
   });
 });

@@ -27,6 +27,13 @@ export interface OeeOptions {
    * (reported through {@link OeeEngine.takeGaps}), so a far jump in time emits a handful of results, not thousands.
    */
   maxGapMs: number;
+  /**
+   * What a count report covers. "since-last" (default): the parts made since the machine's previous count report, so
+   * a report exactly at a window's end belongs to the window that ended, and one spanning a boundary is split by time
+   * (parts whole, largest remainder). "at-report": the parts belong to the instant of the report (counters that mean
+   * "from now on").
+   */
+  countSpan: 'since-last' | 'at-report';
 }
 
 export const DEFAULT_OPTIONS: OeeOptions = {
@@ -40,6 +47,7 @@ export const DEFAULT_OPTIONS: OeeOptions = {
   paretoSize: 5,
   defaultIdealCycleTimeMs: 0,
   maxGapMs: 7 * 86_400_000,
+  countSpan: 'since-last',
 };
 
 /** A stretch of machine time skipped because the machine was silent for longer than `maxGapMs`. */
@@ -147,6 +155,10 @@ interface MachineRecord {
   pieces: HistPiece[];
   counts: HistCount[];
   buffer: MachineEvent[];
+  /** When the previous count report came (the start of what the next one covers). */
+  countTs?: number;
+  /** Wall time at which the machine's latest event (maxTs) arrived: its own clock moves on from there. */
+  wall?: number;
 }
 
 /** Everything the engine knows; plain JSON. */
@@ -311,9 +323,10 @@ export class OeeEngine {
    * Takes one event. Returns the windows that closed because time moved on (shift/day end, order change).
    * @throws LateEventError when the event is older than the machine's applied time by more than the tolerance
    */
-  push(ev: MachineEvent): OeeResult[] {
+  push(ev: MachineEvent, wall?: number): OeeResult[] {
     const m = this.machine(ev.machine, ev.ts);
     if (ev.ts < m.lastTs) throw new LateEventError(ev.machine, ev.ts, m.lastTs);
+    if (wall !== undefined && ev.ts >= m.maxTs) m.wall = wall;
     const out: OeeResult[] = [];
     if (this.options.toleranceMs <= 0) {
       this.apply(m, ev, out);
@@ -337,6 +350,35 @@ export class OeeEngine {
     const out: OeeResult[] = [];
     for (const m of Object.values(this.state.machines)) this.catchUp(m, now, out);
     return out;
+  }
+
+  /**
+   * Each machine's own clock: its latest event's timestamp moved on by the wall time since that event arrived
+   * (`wallNow` − arrival), less `graceMs`. A source whose clock lags the server keeps its lag, across restarts too (the
+   * arrival time is part of the state), so its next events are never late. Machines without an arrival time use `fallback`.
+   */
+  machineClock(machine: string, wallNow: number, fallback: number): number {
+    const m = this.state.machines[machine];
+    return m && m.wall !== undefined ? m.maxTs + Math.max(0, wallNow - m.wall) : fallback;
+  }
+
+  /** {@link advanceAll} with each machine on its own clock (see {@link machineClock}). */
+  advanceByClock(wallNow: number, graceMs: number, fallback: number): OeeResult[] {
+    const out: OeeResult[] = [];
+    for (const m of Object.values(this.state.machines)) this.catchUp(m, this.machineClock(m.id, wallNow, fallback) - graceMs, out);
+    return out;
+  }
+
+  /** {@link report} of every machine on its own clock. */
+  reportByClock(wallNow: number, graceMs: number, fallback: number): { closed: OeeResult[]; current: OeeResult[] } {
+    const closed: OeeResult[] = [];
+    const current: OeeResult[] = [];
+    for (const id of this.machines()) {
+      const r = this.report(this.machineClock(id, wallNow, fallback) - graceMs, id);
+      closed.push(...r.closed);
+      current.push(...r.current);
+    }
+    return { closed, current };
   }
 
   /**
@@ -418,7 +460,6 @@ export class OeeEngine {
 
   /** Applies one event: counts first (they were made before any change the same message announces), then order, product, state. */
   private apply(m: MachineRecord, ev: MachineEvent, out: OeeResult[]): void {
-    this.advance(m, ev.ts, out);
     if (ev.counts || ev.counters) {
       const inc = ev.counts ? split(ev.counts) : { good: 0, reject: 0 };
       if (ev.counters) {
@@ -428,11 +469,14 @@ export class OeeEngine {
       }
       const n = inc.good + inc.reject;
       const ict = this.ict(m);
-      const idealMs = ict === null ? 0 : n * ict;
-      const noIct = ict === null ? n : 0;
-      for (const acc of this.open(m)) addCounts(acc, inc.good, inc.reject, idealMs, noIct);
-      if (this.options.rollingMs > 0 && n > 0) m.counts.push({ t: ev.ts, good: inc.good, reject: inc.reject, idealMs, noIct });
-    }
+      if (this.options.countSpan === 'since-last') this.spreadCounts(m, ev.ts, inc, ict, out);
+      else {
+        this.advance(m, ev.ts, out);
+        for (const acc of this.open(m)) addCounts(acc, inc.good, inc.reject, ict === null ? 0 : n * ict, ict === null ? n : 0);
+      }
+      m.countTs = ev.ts;
+      if (this.options.rollingMs > 0 && n > 0) m.counts.push({ t: ev.ts, good: inc.good, reject: inc.reject, idealMs: ict === null ? 0 : n * ict, noIct: ict === null ? n : 0 });
+    } else this.advance(m, ev.ts, out);
     if (ev.order !== undefined && this.options.orderWindows && ev.order !== m.order) {
       if (m.orderWindow) this.close(m, m.orderWindow, out);
       m.orderWindow = ev.order === null ? null : newAcc('order', ev.order, ev.ts, null, ev.ts);
@@ -451,6 +495,40 @@ export class OeeEngine {
         for (const acc of this.open(m)) acc.pending = { reason: ev.state.reason, ms: 0 };
       }
     }
+  }
+
+  /**
+   * Counts reported at `t` cover (previous count report, t]: each shift or day window that ends inside that span gets
+   * its share by time before it closes (whole parts, largest remainder), the rest goes to the windows open at t. A
+   * report exactly at a window's end belongs to that window. What fell before time already accounted goes to the
+   * first window still open (no part is ever lost).
+   */
+  private spreadCounts(m: MachineRecord, t: number, inc: { good: number; reject: number }, ict: number | null, out: OeeResult[]): void {
+    const from = Math.min(m.countTs ?? t - 1, t - 1);
+    const span = t - from;
+    let givenGood = 0;
+    let givenReject = 0;
+    const give = (upTo: number): void => {
+      const f = Math.min(1, Math.max(0, (upTo - from) / span));
+      const good = upTo >= t ? inc.good - givenGood : Math.round(inc.good * f) - givenGood;
+      const reject = upTo >= t ? inc.reject - givenReject : Math.round(inc.reject * f) - givenReject;
+      givenGood += good;
+      givenReject += reject;
+      const n = good + reject;
+      if (good === 0 && reject === 0) return;
+      for (const acc of this.open(m)) addCounts(acc, good, reject, ict === null ? 0 : n * ict, ict === null ? n : 0);
+    };
+    for (let guard = 0; guard < 10_000; guard++) {
+      // the earliest end of an open time window at or before t (order windows end on order changes, not on time)
+      const ends = [m.shift?.end, m.day?.end].filter((e): e is number => e !== null && e !== undefined && e > m.lastTs && e <= t);
+      if (!ends.length) break;
+      const end = Math.min(...ends);
+      give(end);
+      this.advance(m, end, out);
+      if (end >= t) return;
+    }
+    this.advance(m, t, out);
+    give(t);
   }
 
   private ict(m: MachineRecord): number | null {
