@@ -399,3 +399,21 @@ describe('OEE engine: counts at window boundaries and machine clocks (issue 15)'
     assert.doesNotThrow(() => restored.push({ machine: 'slow', ts: at(600) + 59_000, counts: { good: 1 } }, wall0 + 61_000), 'the lagging source is not late');
   });
 });
+
+describe('OEE engine: retained MQTT messages delivered after the first live one (issue 15, demo start)', () => {
+  it('a late state or running total for a machine without a state yet is its state from now, not a LateEventError', () => {
+    const e = new OeeEngine(ShiftCalendar.alwaysOn(), {});
+    const t = Date.UTC(2026, 11, 1, 8);
+    // the live counters come first, then the retained state (set 10 minutes earlier) and the retained counters
+    e.push({ machine: 'press-1', ts: t, counters: { good: 1000, reject: 10 } });
+    assert.doesNotThrow(() => e.push({ machine: 'press-1', ts: t - 600_000, state: run, product: { id: 'P', idealCycleTimeMs: 1000 } }));
+    e.push({ machine: 'press-1', ts: t + 60_000, counters: { good: 1060, reject: 10 } });
+    const r = e.report(t + 60_000, 'press-1').current[0]!;
+    assert.equal(r.counts.good, 60);
+    assert.equal(r.losses.availability.byReason.unknown ?? 0, 0, 'no "unknown" stop from the start race');
+    assert.equal(r.availability, 1);
+    // once the machine has a state, late stays late
+    assert.throws(() => e.push({ machine: 'press-1', ts: t, state: stop('jam') }), LateEventError);
+    assert.throws(() => e.push({ machine: 'press-2', ts: t, counts: { good: 5 } }) && e.push({ machine: 'press-2', ts: t - 1000, counts: { good: 1 } }), LateEventError, 'late parts are never adopted');
+  });
+});

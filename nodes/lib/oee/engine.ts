@@ -159,6 +159,8 @@ interface MachineRecord {
   countTs?: number;
   /** Wall time at which the machine's latest event (maxTs) arrived: its own clock moves on from there. */
   wall?: number;
+  /** The machine has reported a state (until then its state is "unknown" and a late state is adopted). */
+  stateSeen?: boolean;
 }
 
 /** Everything the engine knows; plain JSON. */
@@ -302,6 +304,8 @@ export class OeeEngine {
       const machines = toDict<MachineRecord>((saved as EngineState).machines);
       for (const m of Object.values(machines)) {
         if (!m || typeof m !== 'object') return false;
+        // states saved before stateSeen existed: a machine with a known state has had one
+        m.stateSeen ??= m.state?.reason !== 'unknown';
         for (const acc of [m.shift, m.day, m.orderWindow, ...(Array.isArray(m.held) ? m.held : [])]) {
           if (!acc) continue;
           acc.stops = toDict(acc.stops);
@@ -325,7 +329,11 @@ export class OeeEngine {
    */
   push(ev: MachineEvent, wall?: number): OeeResult[] {
     const m = this.machine(ev.machine, ev.ts);
-    if (ev.ts < m.lastTs) throw new LateEventError(ev.machine, ev.ts, m.lastTs);
+    if (ev.ts < m.lastTs) {
+      const adopted = this.lateBootstrap(m, ev);
+      if (!adopted) throw new LateEventError(ev.machine, ev.ts, m.lastTs);
+      ev = adopted;
+    }
     if (wall !== undefined && ev.ts >= m.maxTs) m.wall = wall;
     const out: OeeResult[] = [];
     if (this.options.toleranceMs <= 0) {
@@ -447,6 +455,24 @@ export class OeeEngine {
     return m;
   }
 
+  /**
+   * A late event for a machine that has not had its first state yet — a retained MQTT state delivered after the first
+   * live message, as brokers may do — is what the machine is doing now: its state is taken from the machine's applied
+   * time on, and running totals it carries become the counters' baseline (no parts). Anything else late stays late.
+   */
+  private lateBootstrap(m: MachineRecord, ev: MachineEvent): MachineEvent | undefined {
+    if (m.stateSeen) return undefined;
+    if (ev.counts && (ev.counts.good || ev.counts.reject || ev.counts.total)) return undefined;
+    if (ev.counters) {
+      for (const k of Object.keys(ev.counters) as Array<keyof CountValues>) if (m.counters[k] !== undefined) return undefined;
+      for (const k of Object.keys(ev.counters) as Array<keyof CountValues>) m.counters[k] = ev.counters[k];
+    }
+    const adopted: MachineEvent = { ...ev, ts: m.lastTs };
+    delete adopted.counters;
+    delete adopted.counts;
+    return adopted;
+  }
+
   /** Moves a machine to `now` less the tolerance: applies the events held until then, then accounts the time. */
   private catchUp(m: MachineRecord, now: number, out: OeeResult[]): void {
     const to = now - this.options.toleranceMs;
@@ -487,6 +513,7 @@ export class OeeEngine {
       m.product = ev.product.id;
       m.ictMs = ev.product.idealCycleTimeMs;
     }
+    if (ev.state) m.stateSeen = true;
     if (ev.state && (ev.state.category !== m.state.category || ev.state.reason !== m.state.reason)) {
       this.endStop(m, ev.ts, out);
       m.state = ev.state;
