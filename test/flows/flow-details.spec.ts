@@ -15,7 +15,7 @@ describe('reference flow details (issue 15)', () => {
     const expr = jsonata(String((node.rules as Array<{ to: string }>)[0]!.to));
     const window = { kind: 'shift', id: '2026-12-01/Early', final: true };
     assert.equal(await expr.evaluate({ payload: { window, oee: null, availability: null, performance: null, quality: null } }), 'shift 2026-12-01/Early: OEE n/a (A n/a / P n/a / Q n/a) final');
-    assert.equal(await expr.evaluate({ payload: { window, oee: 0.7479, availability: 0.9, performance: 0.95, quality: 0.875 } }), 'shift 2026-12-01/Early: OEE 74.8 % (A 90 % / P 95 % / Q 87.5 %) final');
+    assert.equal(await expr.evaluate({ payload: { window, oee: 0.7479, availability: 0.9, performance: 0.95, quality: 0.875 } }), 'shift 2026-12-01/Early: OEE 74.8 % (A 90 / P 95 / Q 87.5) final');
   });
 
   it('flow 07 draws the trend on the plant clock and keeps Pareto labels short', () => {

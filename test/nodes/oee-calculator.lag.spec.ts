@@ -17,10 +17,12 @@ function lagFlow(): Array<Record<string, unknown>> {
     { id: 'l-split', type: 'function', z, func: 'return [msg.payload];', outputs: 1, wires: [['l-oee']] },
     { id: 'l-oee', type: 'oee-calculator', z, version: 1, calendar: 'cal', machineProperty: 'topic', shiftWindows: true, dayWindows: false, orderWindows: false, store: 'file', wires: [['l-keep']] },
     { id: 'l-catch', type: 'catch', z, scope: ['l-oee'], uncaught: false, wires: [['l-errors']] },
+    { id: 'l-done', type: 'complete', z, scope: ['l-oee'], uncaught: false, wires: [['l-count']] },
+    { id: 'l-count', type: 'function', z, func: "global.set('processed', (global.get('processed') || 0) + 1); return null;", outputs: 1, wires: [[]] },
     { id: 'l-errors', type: 'function', z, func: "const a = global.get('errors') || []; a.push(msg.error.message); global.set('errors', a); return null;", outputs: 1, wires: [[]] },
     { id: 'l-keep', type: 'function', z, func: "const a = global.get('results') || []; a.push(msg.payload); global.set('results', a); return null;", outputs: 1, wires: [[]] },
     { id: 'l-get', type: 'http in', z, url: '/state', method: 'get', wires: [['l-read']] },
-    { id: 'l-read', type: 'function', z, func: "msg.payload = { errors: global.get('errors') || [], results: global.get('results') || [] }; return msg;", outputs: 1, wires: [['l-res']] },
+    { id: 'l-read', type: 'function', z, func: "msg.payload = { errors: global.get('errors') || [], results: global.get('results') || [], processed: global.get('processed') || 0 }; return msg;", outputs: 1, wires: [['l-res']] },
     { id: 'l-res', type: 'http response', z, wires: [] },
     calendarNode(),
   ];
@@ -40,7 +42,16 @@ describe('oee-calculator: sources whose clocks lag the server, across a restart'
       const res = await fetch(`${url}/events`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
       assert.equal(res.status, 204);
     };
-    const state = async (url: string): Promise<{ errors: string[]; results: Array<{ machine: string; counts: { good: number }; availability: number; oee: number }> }> => (await (await fetch(`${url}/state`)).json()) as never;
+    const state = async (url: string): Promise<{ errors: string[]; processed: number; results: Array<{ machine: string; counts: { good: number }; availability: number; oee: number }> }> => (await (await fetch(`${url}/state`)).json()) as never;
+    /** Waits until the oee node completed (or refused) `n` events since this process started. */
+    const processed = async (url: string, n: number): Promise<void> => {
+      for (let i = 0; i < 200; i++) {
+        const s = await state(url);
+        if (s.processed + s.errors.length >= n) return;
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      throw new Error(`the oee node did not complete ${n} events`);
+    };
 
     const first = await startNodeRed({ userDir, port, flows: lagFlow() });
     try {
@@ -49,6 +60,7 @@ describe('oee-calculator: sources whose clocks lag the server, across a restart'
         await new Promise((r) => setTimeout(r, 400));
         for (const m of Object.keys(LAGS)) await post(first.url, [event(m, { good: 1 })]);
       }
+      await processed(first.url, 8);
     } finally {
       await first.stop();
     }
@@ -60,6 +72,8 @@ describe('oee-calculator: sources whose clocks lag the server, across a restart'
         for (const m of Object.keys(LAGS)) await post(second.url, [event(m, { good: 1 })]);
         await new Promise((r) => setTimeout(r, 300));
       }
+      // every count applied before the report asks for the figures
+      await processed(second.url, 6);
       for (const m of Object.keys(LAGS)) await post(second.url, [{ ...event(m, { command: 'report' }), payload: { command: 'report' } }]);
       let s = await state(second.url);
       for (let i = 0; i < 50 && s.results.length < 2; i++) {
