@@ -417,3 +417,15 @@ describe('OEE engine: retained MQTT messages delivered after the first live one 
     assert.throws(() => e.push({ machine: 'press-2', ts: t, counts: { good: 5 } }) && e.push({ machine: 'press-2', ts: t - 1000, counts: { good: 1 } }), LateEventError, 'late parts are never adopted');
   });
 });
+
+describe('OEE engine: stale running totals', () => {
+  it('a running total older than one already applied is dropped without an error, and counts stay exact', () => {
+    const e = new OeeEngine(ShiftCalendar.alwaysOn(), {});
+    const t = Date.UTC(2026, 11, 1, 8);
+    e.push({ machine: 'm', ts: t, state: run, counters: { good: 0 } });
+    e.push({ machine: 'm', ts: t + 10_000, counters: { good: 5 } });
+    assert.deepEqual(e.push({ machine: 'm', ts: t + 5000, counters: { good: 2 } }), [], 'the retained total from before');
+    e.push({ machine: 'm', ts: t + 20_000, counters: { good: 9 } });
+    assert.equal(e.report(t + 20_000, 'm').current[0]!.counts.good, 9);
+  });
+});

@@ -328,7 +328,12 @@ export class OeeEngine {
    * @throws LateEventError when the event is older than the machine's applied time by more than the tolerance
    */
   push(ev: MachineEvent, wall?: number): OeeResult[] {
-    const m = this.machine(ev.machine, ev.ts);
+    let m = this.machine(ev.machine, ev.ts);
+    if (ev.ts < m.lastTs && ev.state) m = this.rewind(m, ev) ?? m;
+    if (ev.ts < m.lastTs && ev.counters && !ev.state && !ev.counts && !ev.product && ev.order === undefined && (Object.keys(ev.counters) as Array<keyof CountValues>).every((k) => m.counters[k] !== undefined)) {
+      // a running total older than one already applied carries nothing new (totals only grow): it is stale, not late
+      return [];
+    }
     if (ev.ts < m.lastTs) {
       const adopted = this.lateBootstrap(m, ev);
       if (!adopted) throw new LateEventError(ev.machine, ev.ts, m.lastTs);
@@ -453,6 +458,25 @@ export class OeeEngine {
       this.sync(m, this.calendar.pieceAt(ts), ts, []);
     }
     return m;
+  }
+
+  /**
+   * A late state for a machine that has not had its first state yet and has counted no parts (only counter baselines
+   * and time as "unknown"): the machine starts again at the state's time, as if the messages had come in order — a
+   * retained MQTT state delivered after the first live message gives the same figures as an orderly start.
+   */
+  private rewind(m: MachineRecord, ev: MachineEvent): MachineRecord | undefined {
+    if (m.stateSeen || m.buffer.length || m.held.length) return undefined;
+    if ([m.shift, m.day, m.orderWindow].some((a) => a && (a.good || a.reject))) return undefined;
+    const keep = { counters: { ...m.counters }, product: m.product, ictMs: m.ictMs, order: m.order, maxTs: m.maxTs, wall: m.wall, countTs: m.countTs };
+    const rest = dict<MachineRecord>();
+    for (const id of Object.keys(this.state.machines)) if (id !== m.id) rest[id] = this.state.machines[id]!;
+    this.state.machines = rest;
+    const fresh = this.machine(m.id, ev.ts);
+    Object.assign(fresh, { counters: keep.counters, product: keep.product, ictMs: keep.ictMs, order: keep.order, maxTs: Math.max(keep.maxTs, ev.ts) });
+    if (keep.wall !== undefined) fresh.wall = keep.wall;
+    if (keep.countTs !== undefined) fresh.countTs = keep.countTs;
+    return fresh;
   }
 
   /**
