@@ -145,6 +145,9 @@ const describe = (v: unknown): string => {
   return t.length > 40 ? `${t.slice(0, 39)}…` : t;
 };
 
+/** The bad reading of a rule that needs a number. */
+const notNumber = (name: string, raw: unknown): { bad: string } => ({ bad: `${name} reading ${describe(raw)} is not a number` });
+
 /** A state or reason code: a text or a finite number. */
 const isCode = (v: unknown): boolean => typeof v === 'string' || (typeof v === 'number' && Number.isFinite(v));
 
@@ -367,18 +370,17 @@ export class RuleEngine {
   /** Evaluates one value: whether the condition is active, whether it is clear (past reset), and why. */
   private evaluate(r: RuleDef, s: RuleState, ts: number, raw: unknown): { active: boolean; clear: boolean; reason: string; since?: number } | { bad: string } | undefined {
     const name = r.property.replace(/^payload\./, '');
-    const notNumber = (): { bad: string } => ({ bad: `${name} reading ${describe(raw)} is not a number` });
     switch (r.kind) {
       case 'threshold': {
         const v = num(raw);
-        if (v === undefined) return notNumber();
+        if (v === undefined) return notNumber(name, raw);
         s.lastValue = v;
         const active = compare(v, r.operator!, r.limit!);
         return { active, clear: !active && cleared(v, r.operator!, r.reset ?? r.limit!), reason: `${name} ${fmt(v)} ${r.operator} ${fmt(r.limit!)}${r.duration ? ` for ${r.duration} s` : ''}` };
       }
       case 'rate': {
         const v = num(raw);
-        if (v === undefined) return notNumber();
+        if (v === undefined) return notNumber(name, raw);
         const w = r.window! * MIN;
         const samples = (s.samples ?? []).filter(([t]) => t >= ts - w && t < ts);
         samples.push([ts, v]);
@@ -427,7 +429,7 @@ export class RuleEngine {
       }
       case 'meter': {
         const v = num(raw);
-        if (v === undefined) return notNumber();
+        if (v === undefined) return notNumber(name, raw);
         const last = num(s.lastValue);
         if (last !== undefined && v < last) {
           // a meter never runs backwards: a reset (when the rule says so) keeps the distance to the next due value

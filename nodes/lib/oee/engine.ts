@@ -555,6 +555,18 @@ export class OeeEngine {
    * first window still open (no part is ever lost).
    */
   private spreadCounts(m: MachineRecord, t: number, inc: { good: number; reject: number }, ict: number | null, out: OeeResult[]): void {
+    // the common case: no shift or day window ends before t — everything goes to the windows open at t
+    // (no closures here: this runs for every count report)
+    const shiftEnd = m.shift ? m.shift.end : null;
+    const dayEnd = m.day ? m.day.end : null;
+    const shiftEnds = shiftEnd !== null && shiftEnd > m.lastTs && shiftEnd <= t;
+    const dayEnds = dayEnd !== null && dayEnd > m.lastTs && dayEnd <= t;
+    if (!shiftEnds && !dayEnds) {
+      this.advance(m, t, out);
+      const n = inc.good + inc.reject;
+      if (n > 0) for (const acc of this.open(m)) addCounts(acc, inc.good, inc.reject, ict === null ? 0 : n * ict, ict === null ? n : 0);
+      return;
+    }
     const from = Math.min(m.countTs ?? t - 1, t - 1);
     const span = t - from;
     let givenGood = 0;
