@@ -1,6 +1,7 @@
 // erp-connection settings: editor properties (any saved version) → typed connection settings, with every problem named.
 
 import type { NodeDef } from 'node-red';
+import { dict } from '../lib/dict';
 import type { ConnectionSettings } from '../lib/erp/connection';
 import { assertConfigVersion, configFlag, SettingsReader } from '../lib/node-red/config';
 
@@ -39,8 +40,9 @@ export function readConnectionSettings(def: ErpConnectionDef): ConnectionSetting
   const r = new SettingsReader();
   const authType = (def.authType || 'none') as ConnectionSettings['authType'];
   if (!(AUTH_TYPES as readonly string[]).includes(authType)) r.problems.push(`unknown authentication "${authType}"`);
-  const options: Record<string, string> = {};
-  for (const [k, v] of Object.entries(def.options ?? {})) if (v !== undefined && v !== null && String(v) !== '' && k !== '__proto__' && k !== 'constructor' && k !== 'prototype') options[k] = String(v);
+  // option names come from the flow file: a map without a prototype, so no name can reach Object.prototype
+  const options = dict<string>();
+  for (const [k, v] of Object.entries(def.options ?? {})) if (v !== undefined && v !== null && String(v) !== '') options[k] = String(v);
   const settings: ConnectionSettings = {
     dialect: (def.dialect ?? '').trim(),
     baseUrl: (def.baseUrl ?? '').trim().replace(/\/+$/, ''),

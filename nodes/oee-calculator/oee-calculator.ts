@@ -100,7 +100,10 @@ export = function register(RED: NodeAPI): void {
       let results: OeeResult[];
       try {
         const parsed = parseMessage(msg, cfg.table, cfg.input, Date.now());
-        if ('command' in parsed && parsed.ts > Math.max(Date.now(), clock()) + cfg.horizonMs) throw new Error(`timestamp ${new Date(parsed.ts).toISOString()} of the ${parsed.command} command is more than ${cfg.horizonMs / 3_600_000} h ahead of the node's clock: refused (see "time horizon")`);
+        // a timestamp far ahead of both the node's clock and the wall clock would make the engine account years of
+        // empty windows: refused, for events and commands alike
+        const ahead = Math.max(Date.now(), clock());
+        if (parsed.ts > ahead + cfg.horizonMs) throw new Error(`timestamp ${new Date(parsed.ts).toISOString()} of ${'command' in parsed ? `the ${parsed.command} command` : parsed.machine} is more than ${cfg.horizonMs / 3_600_000} h ahead of the node's clock (${new Date(ahead).toISOString()}): refused (see "time horizon")`);
         if ('command' in parsed) {
           if (parsed.command === 'reset') {
             engine.reset(parsed.machine);
@@ -112,10 +115,7 @@ export = function register(RED: NodeAPI): void {
             results = [...r.closed, ...r.current];
           }
         } else {
-          // a timestamp far ahead of both the node's clock and the wall clock would make the engine account years of
-          // empty windows: refused, as are events before 1970 (no plant data is older)
-          const ahead = Math.max(Date.now(), clock());
-          if (parsed.ts > ahead + cfg.horizonMs) throw new Error(`timestamp ${new Date(parsed.ts).toISOString()} of ${parsed.machine} is more than ${cfg.horizonMs / 3_600_000} h ahead of the node's clock (${new Date(ahead).toISOString()}): refused (see "time horizon")`);
+          // events before 1970 are refused too (no plant data is older)
           if (parsed.ts < 0) throw new Error(`timestamp ${new Date(parsed.ts).toISOString()} of ${parsed.machine} lies before 1970: refused`);
           results = engine.push(parsed, Date.now());
           last = { ts: Math.max(parsed.ts, last?.ts ?? parsed.ts), wall: Date.now() };

@@ -14,7 +14,7 @@ export function sendWire(res: http.ServerResponse, name: string, vars: Record<st
   res.end(body);
 }
 
-/** A corpus case's JSON body with one path replaced (e.g. the OData error's message value). */
+/** A corpus case's JSON body, parsed afresh (the caller may change it, e.g. the OData error's message value). */
 export function wireJson(name: string, exchange = 0): unknown {
   return JSON.parse(wireResponse(name, exchange).body) as unknown;
 }

@@ -60,9 +60,15 @@ export function wireCases(erp?: string): WireCase[] {
   return out;
 }
 
-/** One case's response (for the simulator): the n-th exchange of a case. */
+const loaded = new Map<string, WireCase>();
+
+/** One case's response (for the simulator): the n-th exchange of a case (each file is read once). */
 export function wireResponse(name: string, exchange = 0): WireResponse {
-  const c = JSON.parse(fs.readFileSync(path.join(WIRE_DIR, `${name}.json`), 'utf8')) as WireCase;
+  let c = loaded.get(name);
+  if (!c) {
+    c = JSON.parse(fs.readFileSync(path.join(WIRE_DIR, `${name}.json`), 'utf8')) as WireCase;
+    loaded.set(name, c);
+  }
   const x = c.exchanges[exchange];
   if (!x) throw new Error(`wire case ${name} has no exchange ${exchange}`);
   return x.response;

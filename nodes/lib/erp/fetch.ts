@@ -2,6 +2,7 @@
 // (last-modified with an overlap window) that makes polling resumable after a restart.
 
 import type { DialectContext, ErpDialect, ErpOrder, FetchQuery, OrderPage } from './types';
+import { dict, own } from '../dict';
 import { matchesQuery } from './values';
 
 /** What incremental polling remembers between runs (kept in node context). */
@@ -14,7 +15,7 @@ export interface IncrementalState {
   recent: Record<string, string>;
 }
 
-export const EMPTY_STATE: IncrementalState = Object.freeze({ watermark: null, recent: Object.freeze(Object.create(null) as Record<string, string>) });
+export const EMPTY_STATE: IncrementalState = Object.freeze({ watermark: null, recent: Object.freeze(dict<string>()) });
 
 export interface RunPage {
   orders: ErpOrder[];
@@ -28,7 +29,7 @@ export interface RunPage {
 
 /** A map keyed by ERP ids: no prototype, so an id such as "__proto__" or "constructor" is an ordinary key. */
 function idMap(from?: Record<string, string>): Record<string, string> {
-  const out = Object.create(null) as Record<string, string>;
+  const out = dict<string>();
   if (from) for (const k of Object.keys(from)) if (typeof from[k] === 'string') out[k] = from[k];
   return out;
 }
@@ -65,7 +66,7 @@ export async function* runPages(pages: AsyncIterable<OrderPage>, query: FetchQue
       const key = `${o.id}@${o.modified ?? ''}`;
       if (seen.has(key)) continue;
       seen.add(key);
-      if (state && o.modified && Object.hasOwn(state.recent, o.id) && state.recent[o.id] === o.modified) continue;
+      if (state && o.modified && own(state.recent, o.id) === o.modified) continue;
       orders.push(o);
     }
     yield { orders, page, skipped: p.orders.length - orders.length, ...(p.total === undefined ? {} : { total: p.total }) };

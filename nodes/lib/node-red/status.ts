@@ -1,6 +1,7 @@
 // One status vocabulary for every PlantBridge node: a kind picks the dot/ring and colour, the text stays short.
 
 import type { Node, NodeStatus } from 'node-red';
+import { clip } from '../erp/errors';
 
 /** ok = green dot, busy = blue dot, warn = yellow dot, bad = red dot (a poor figure), error = red ring (a failure), idle = grey ring. */
 export type StatusKind = 'ok' | 'busy' | 'warn' | 'bad' | 'error' | 'idle';
@@ -19,9 +20,6 @@ export function setStatus(node: Node, kind: StatusKind, text: string): void {
   node.status({ ...LOOK[kind], text: text.length > 32 ? `${text.slice(0, 31)}…` : text });
 }
 
-/** Longest error text handed to Catch nodes and logs. */
-const MAX_ERROR_TEXT = 600;
-
 /**
  * Error text for Catch nodes and logs: the message of an Error (JSONata's error objects included), else the value
  * as text, cut to a few hundred characters so a huge offending value is never copied whole.
@@ -37,7 +35,7 @@ export function errorText(err: unknown): string {
       text = String(err);
     }
   }
-  return text.length > MAX_ERROR_TEXT ? `${text.slice(0, MAX_ERROR_TEXT - 1)}…` : text;
+  return clip(text);
 }
 
 /**

@@ -329,15 +329,10 @@ export class OeeEngine {
    */
   push(ev: MachineEvent, wall?: number): OeeResult[] {
     let m = this.machine(ev.machine, ev.ts);
-    if (ev.ts < m.lastTs && ev.state) m = this.rewind(m, ev) ?? m;
-    if (ev.ts < m.lastTs && ev.counters && !ev.state && !ev.counts && !ev.product && ev.order === undefined && (Object.keys(ev.counters) as Array<keyof CountValues>).every((k) => m.counters[k] !== undefined)) {
-      // a running total older than one already applied carries nothing new (totals only grow): it is stale, not late
-      return [];
-    }
     if (ev.ts < m.lastTs) {
-      const adopted = this.lateBootstrap(m, ev);
-      if (!adopted) throw new LateEventError(ev.machine, ev.ts, m.lastTs);
-      ev = adopted;
+      const admitted = this.late(m, ev);
+      if (admitted === 'stale') return [];
+      [m, ev] = admitted;
     }
     if (wall !== undefined && ev.ts >= m.maxTs) m.wall = wall;
     const out: OeeResult[] = [];
@@ -461,6 +456,22 @@ export class OeeEngine {
   }
 
   /**
+   * What becomes of an event older than the machine's applied time (see {@link rewind} and {@link lateBootstrap}): the
+   * machine restarted at the event, the event taken from now, "stale" (dropped), or a LateEventError.
+   */
+  private late(m: MachineRecord, ev: MachineEvent): [MachineRecord, MachineEvent] | 'stale' {
+    if (ev.state) {
+      const fresh = this.rewind(m, ev);
+      if (fresh) return [fresh, ev];
+    }
+    // a running total older than one already applied carries nothing new (totals only grow): it is stale, not late
+    if (ev.counters && !ev.state && !ev.counts && !ev.product && ev.order === undefined && (Object.keys(ev.counters) as Array<keyof CountValues>).every((k) => m.counters[k] !== undefined)) return 'stale';
+    const adopted = this.lateBootstrap(m, ev);
+    if (!adopted) throw new LateEventError(ev.machine, ev.ts, m.lastTs);
+    return [m, adopted];
+  }
+
+  /**
    * A late state for a machine that has not had its first state yet and has counted no parts (only counter baselines
    * and time as "unknown"): the machine starts again at the state's time, as if the messages had come in order — a
    * retained MQTT state delivered after the first live message gives the same figures as an orderly start.
@@ -555,43 +566,38 @@ export class OeeEngine {
    * first window still open (no part is ever lost).
    */
   private spreadCounts(m: MachineRecord, t: number, inc: { good: number; reject: number }, ict: number | null, out: OeeResult[]): void {
-    // the common case: no shift or day window ends before t — everything goes to the windows open at t
-    // (no closures here: this runs for every count report)
-    const shiftEnd = m.shift ? m.shift.end : null;
-    const dayEnd = m.day ? m.day.end : null;
-    const shiftEnds = shiftEnd !== null && shiftEnd > m.lastTs && shiftEnd <= t;
-    const dayEnds = dayEnd !== null && dayEnd > m.lastTs && dayEnd <= t;
-    if (!shiftEnds && !dayEnds) {
-      this.advance(m, t, out);
-      const n = inc.good + inc.reject;
-      if (n > 0) for (const acc of this.open(m)) addCounts(acc, inc.good, inc.reject, ict === null ? 0 : n * ict, ict === null ? n : 0);
-      return;
-    }
+    // one loop, no closures: this runs for every count report, nearly always with no window end inside the span
     const from = Math.min(m.countTs ?? t - 1, t - 1);
-    const span = t - from;
-    let givenGood = 0;
-    let givenReject = 0;
-    const give = (upTo: number): void => {
-      const f = Math.min(1, Math.max(0, (upTo - from) / span));
-      const good = upTo >= t ? inc.good - givenGood : Math.round(inc.good * f) - givenGood;
-      const reject = upTo >= t ? inc.reject - givenReject : Math.round(inc.reject * f) - givenReject;
-      givenGood += good;
-      givenReject += reject;
-      const n = good + reject;
-      if (good === 0 && reject === 0) return;
-      for (const acc of this.open(m)) addCounts(acc, good, reject, ict === null ? 0 : n * ict, ict === null ? n : 0);
-    };
+    const given = { good: 0, reject: 0 };
     for (let guard = 0; guard < 10_000; guard++) {
-      // the earliest end of an open time window at or before t (order windows end on order changes, not on time)
-      const ends = [m.shift?.end, m.day?.end].filter((e): e is number => e !== null && e !== undefined && e > m.lastTs && e <= t);
-      if (!ends.length) break;
-      const end = Math.min(...ends);
-      give(end);
+      const end = this.nextWindowEnd(m, t);
+      if (end === undefined) break;
+      // the window ending at `end` gets the parts made up to then, before it closes
+      this.giveCounts(m, inc, given, end >= t ? 1 : (end - from) / (t - from), ict);
       this.advance(m, end, out);
       if (end >= t) return;
     }
     this.advance(m, t, out);
-    give(t);
+    this.giveCounts(m, inc, given, 1, ict);
+  }
+
+  /** The earliest end of an open shift or day window in (applied time, t], if any (order windows end on order changes). */
+  private nextWindowEnd(m: MachineRecord, t: number): number | undefined {
+    const shift = m.shift && m.shift.end !== null && m.shift.end > m.lastTs && m.shift.end <= t ? m.shift.end : undefined;
+    const day = m.day && m.day.end !== null && m.day.end > m.lastTs && m.day.end <= t ? m.day.end : undefined;
+    return shift === undefined ? day : day === undefined ? shift : Math.min(shift, day);
+  }
+
+  /** Adds to the open windows the share `fraction` (0…1, cumulative) of a report's parts not given yet, in whole parts. */
+  private giveCounts(m: MachineRecord, inc: { good: number; reject: number }, given: { good: number; reject: number }, fraction: number, ict: number | null): void {
+    const f = Math.min(1, Math.max(0, fraction));
+    const good = f >= 1 ? inc.good - given.good : Math.round(inc.good * f) - given.good;
+    const reject = f >= 1 ? inc.reject - given.reject : Math.round(inc.reject * f) - given.reject;
+    given.good += good;
+    given.reject += reject;
+    if (good === 0 && reject === 0) return;
+    const n = good + reject;
+    for (const acc of this.open(m)) addCounts(acc, good, reject, ict === null ? 0 : n * ict, ict === null ? n : 0);
   }
 
   private ict(m: MachineRecord): number | null {

@@ -87,14 +87,18 @@ export class Drainer extends EventEmitter {
   start(): void {
     if (this.running) return;
     this.running = true;
+    if (this.guarded(() => this.outbox.recover(this.queue))) this.kick();
+  }
+
+  /** Runs database work; a failure becomes a {@link fault} (pause, report, retry later). True when it worked. */
+  private guarded(work: () => void): boolean {
     try {
-      this.outbox.recover(this.queue);
-      this.refresh();
+      work();
+      return true;
     } catch (err) {
       this.fault(err);
-      return;
+      return false;
     }
-    this.kick();
   }
 
   /** A database failure: report it (once per streak), pause, and try again later. Nothing is dropped. */
@@ -118,15 +122,13 @@ export class Drainer extends EventEmitter {
       this.faultTimer = setTimeout(() => this.resumeAfterFault(), 1000);
       return;
     }
-    try {
-      // entries whose result could not be written are sent again (same idempotency key), none is lost
+    // entries whose result could not be written are sent again (same idempotency key), none is lost
+    const ok = this.guarded(() => {
       this.outbox.release(this.ready.splice(0).map((e) => e.id));
       this.outbox.recover(this.queue);
       this.refresh();
-    } catch (err) {
-      this.fault(err);
-      return;
-    }
+    });
+    if (!ok) return;
     this.faultStreak = 0;
     this.state = { ...this.state };
     delete this.state.reason;
@@ -160,13 +162,7 @@ export class Drainer extends EventEmitter {
   /** Something was enqueued (or revived): look for work now. */
   kick(): void {
     if (!this.running || this.faultStreak > 0) return;
-    try {
-      this.refresh();
-    } catch (err) {
-      this.fault(err);
-      return;
-    }
-    this.schedule(0);
+    if (this.guarded(() => this.refresh())) this.schedule(0);
   }
 
   private schedule(ms: number): void {
@@ -243,14 +239,7 @@ export class Drainer extends EventEmitter {
       .finally(() => {
         this.inflight--;
         if (this.inflight === 0) for (const r of this.idle.splice(0)) r();
-        if (this.faultStreak > 0) return;
-        try {
-          this.refresh();
-        } catch (err) {
-          this.fault(err);
-          return;
-        }
-        this.schedule(0);
+        this.kick();
       });
   }
 

@@ -1,6 +1,7 @@
 // Field and status mapping for record-shaped APIs without a fixed schema (generic REST, SOAP): which source path
 // feeds which common field, and which ERP status value means which common status.
 
+import { own } from '../../dict';
 import { ErpError } from '../errors';
 import type { ErpOrder, OrderStatus } from '../types';
 import { ORDER_STATUSES } from '../types';
@@ -55,7 +56,7 @@ export function statusMapProblems(map: Record<string, string>): string[] {
 /** Builds a common order from a record using a field map and a status map. */
 export function mappedOrder(r: Record<string, unknown>, f: FieldMap, statuses: Record<string, string>, tz: string): ErpOrder {
   const raw = str(at(r, f.status)) ?? '';
-  const status = ((Object.hasOwn(statuses, raw) ? statuses[raw] : undefined) ?? ((ORDER_STATUSES as readonly string[]).includes(raw.toLowerCase()) ? raw.toLowerCase() : 'planned')) as OrderStatus;
+  const status = (own(statuses, raw) ?? ((ORDER_STATUSES as readonly string[]).includes(raw.toLowerCase()) ? raw.toLowerCase() : 'planned')) as OrderStatus;
   return {
     id: String(at(r, f.id) ?? ''),
     number: str(at(r, f.number)) ?? String(at(r, f.id) ?? ''),

@@ -158,11 +158,12 @@ export const sapOData: ErpDialect = {
     // Server-driven paging: follow __next / @odata.nextLink instead of $skip, which can skip or repeat rows.
     // The next page is requested before this one is decoded and delivered, so the ERP's latency overlaps our work.
     const headers: Record<string, string> = v4 ? { Prefer: `odata.maxpagesize=${q.pageSize}` } : {};
-    const get = (path: string): Promise<{ body: Record<string, unknown> }> => {
-      const p = ctx.http.json<Record<string, unknown>>({ method: 'GET', path, headers });
-      p.catch(() => undefined); // handled now; awaiting it below still throws
+    // a prefetch is marked handled at once (no unhandled rejection if the consumer stops); awaiting it still throws
+    const handled = <T>(p: Promise<T>): Promise<T> => {
+      p.catch(() => undefined);
       return p;
     };
+    const get = (path: string): Promise<{ body: Record<string, unknown> }> => handled(ctx.http.json<Record<string, unknown>>({ method: 'GET', path, headers }));
     const first = `${service}/${entitySet}?${new URLSearchParams(query).toString()}`;
     let pending: Promise<{ body: Record<string, unknown> }> | undefined = get(first);
     // a next link seen before means the ERP's paging loops: stop instead of fetching forever
@@ -175,24 +176,20 @@ export const sapOData: ErpDialect = {
       const rows = v4 ? d?.value : d?.results;
       if (!d || !Array.isArray(rows)) throw new ErpError('protocol', `SAP answered without ${v4 ? '"value"' : '"d.results"'}: not an OData ${v4 ? 'V4' : 'V2'} collection`);
       const next = str(v4 ? d['@odata.nextLink'] : d.__next);
-      // a next link that repeats or leaves the ERP's origin ends the run after this page is delivered
-      let refused: ErpError | undefined;
+      // a next link that repeats, or that leaves the ERP's origin (ErpHttp refuses it before sending), ends the run
+      // once this page is delivered: the failure waits in `pending` like any prefetch
       if (next) {
         const path = /^https?:/i.test(next) ? next : next.startsWith('/') ? next : `${service}/${next}`;
         const url = ctx.http.url(path);
-        try {
-          if (seen.has(url)) throw new ErpError('protocol', `SAP's next link repeats an earlier page (${excerpt(next, 160)}): the paging loops, the fetch was stopped`);
+        if (seen.has(url)) pending = handled(Promise.reject(new ErpError('protocol', `SAP's next link repeats an earlier page (${excerpt(next, 160)}): the paging loops, the fetch was stopped`)));
+        else {
           seen.add(url);
-          ctx.http.assertOrigin(url, "SAP's next link");
           pending = get(path);
-        } catch (err) {
-          refused = err as ErpError;
         }
       }
       const total = v4 ? num(d['@odata.count']) : num(d.__count);
       // SAP's count is exact unless a filter is applied locally (work centre).
       yield { orders: (rows as Array<Record<string, unknown>>).map((r) => sapOrder(r, ctx.timeZone)), ...(total === null || q.workCenter ? {} : { total }) };
-      if (refused) throw refused;
     }
   },
   toOrder: (raw, _o, tz) => sapOrder(raw, tz),

@@ -82,7 +82,8 @@ export async function trytonCall(ctx: DialectContext, method: string, params: un
     }
     const res = { body: parseJson<{ result?: unknown; error?: unknown }>(raw.text, `Tryton ${method}`) };
     if (res.body.error) {
-      throw new ErpError('http', `Tryton ${method}: ${trytonFault(res.body.error)}`, { reason: trytonFault(res.body.error) });
+      const reason = trytonFault(res.body.error);
+      throw new ErpError('http', `Tryton ${method}: ${reason}`, { reason });
     }
     return tryton(res.body.result);
   }
