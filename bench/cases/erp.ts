@@ -37,8 +37,8 @@ function fetchFlow(sim: { url: string }, output: 'page' | 'all' | 'order'): Arra
   const z = 'erp-bench';
   return [
     { id: z, type: 'tab', label: 'erp bench' },
-    { id: 'eb-conn', type: 'erp-connection', dialect: 'sap-odata', baseUrl: sim.url, authType: 'none', timeout: 60, attempts: 2, concurrency: 2, timeZone: 'UTC', options: { version: 'v2' } },
-    { id: 'eb-fetch', type: 'erp-order-fetch', z, connection: 'eb-conn', statuses: [], incremental: false, pageSize: 1000, output, wires: [['eb-sink'], ['eb-done']] },
+    { id: 'eb-conn', type: 'pb-erp-connection', dialect: 'sap-odata', baseUrl: sim.url, authType: 'none', timeout: 60, attempts: 2, concurrency: 2, timeZone: 'UTC', options: { version: 'v2' } },
+    { id: 'eb-fetch', type: 'pb-erp-order-fetch', z, connection: 'eb-conn', statuses: [], incremental: false, pageSize: 1000, output, wires: [['eb-sink'], ['eb-done']] },
     { id: 'eb-sink', type: 'function', z, func: 'return null;', outputs: 1, wires: [[]] },
     { id: 'eb-done', type: 'function', z, func: 'return null;', outputs: 1, wires: [[]] },
   ];

@@ -109,7 +109,7 @@ const flowCandidates: FlowCandidate[] = [
   { label: 'Function node, pass-through (`return msg`)', nodes: [{ id: 'b-fn', type: 'function', func: 'return msg;', outputs: 1, wires: [[]] }], target: 'b-fn' },
   {
     label: 'isa95-mapper (order → ISA-95 JSON, validated)',
-    nodes: [{ id: 'b-map', type: 'isa95-mapper', version: 1, action: 'schedule', format: 'json', profile: 'auto', posting: 'auto', validate: true, wires: [[], []] }],
+    nodes: [{ id: 'b-map', type: 'pb-isa95-mapper', version: 1, action: 'schedule', format: 'json', profile: 'auto', posting: 'auto', validate: true, wires: [[], []] }],
     target: 'b-map',
   },
 ];

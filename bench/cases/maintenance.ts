@@ -32,7 +32,7 @@ function* readings(): Generator<NodeMessage> {
 
 const candidates: FlowCandidate[] = [
   { label: 'Function node, pass-through (`return msg`)', nodes: [{ id: 'b-fn', type: 'function', func: 'return msg;', outputs: 1, wires: [[]] }], target: 'b-fn' },
-  { label: 'maintenance-trigger, 10 rules, 20 assets (no ERP)', nodes: [{ id: 'b-mt', type: 'maintenance-trigger', version: 1, rules: RULES, assetProperty: 'topic', cooldown: 0, wires: [[], []] }], target: 'b-mt' },
+  { label: 'maintenance-trigger, 10 rules, 20 assets (no ERP)', nodes: [{ id: 'b-mt', type: 'pb-maintenance-trigger', version: 1, rules: RULES, assetProperty: 'topic', cooldown: 0, wires: [[], []] }], target: 'b-mt' },
 ];
 
 export async function maintenanceBench(count = 100_000, repeats = 3): Promise<CaseResult[]> {

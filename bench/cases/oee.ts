@@ -56,14 +56,14 @@ msg.payload = { availability, performance, quality, oee: availability * performa
 context.set('oee', all);
 return msg;`;
 
-const calendarNodeDef = { id: 'b-cal', type: 'shift-calendar', ...calendarConfig, holidays: '' };
+const calendarNodeDef = { id: 'b-cal', type: 'pb-shift-calendar', ...calendarConfig, holidays: '' };
 
 const candidates: FlowCandidate[] = [
   { label: 'Function node, pass-through (`return msg`)', nodes: [{ id: 'b-fn', type: 'function', func: 'return msg;', outputs: 1, wires: [[]] }], target: 'b-fn' },
   { label: 'Function node, typical hand-written OEE', nodes: [{ id: 'b-hand', type: 'function', func: HAND_WRITTEN, outputs: 1, wires: [[]] }], target: 'b-hand' },
   {
     label: 'oee-calculator (shift + day + order windows, calendar)',
-    nodes: [{ id: 'b-oee', type: 'oee-calculator', version: 1, calendar: 'b-cal', machineProperty: 'topic', shiftWindows: true, dayWindows: true, orderWindows: true, wires: [[]] }, calendarNodeDef],
+    nodes: [{ id: 'b-oee', type: 'pb-oee-calculator', version: 1, calendar: 'b-cal', machineProperty: 'topic', shiftWindows: true, dayWindows: true, orderWindows: true, wires: [[]] }, calendarNodeDef],
     target: 'b-oee',
   },
 ];

@@ -31,9 +31,9 @@ export async function outboxBench(count = 20_000, repeats = 3): Promise<CaseResu
       run++;
       for (let i = 0; ; i++) yield { payload: { order: orders[i % orders.length], operation: '0010', good: i, unit: 'PC', key: `r${run}-${i}` } } as NodeMessage;
     };
-    const conn = { id: 'b-conn', type: 'erp-connection', dialect: 'sap-odata', baseUrl: sim.url, authType: 'none', timeout: 10, attempts: 2, retryDelay: 0.05, maxDelay: 1, concurrency: 8, timeZone: 'UTC', options: { version: 'v2' } };
+    const conn = { id: 'b-conn', type: 'pb-erp-connection', dialect: 'sap-odata', baseUrl: sim.url, authType: 'none', timeout: 10, attempts: 2, retryDelay: 0.05, maxDelay: 1, concurrency: 8, timeZone: 'UTC', options: { version: 'v2' } };
     // rate 0.01/s: the sender stays out of the way, so the figure is the enqueue alone
-    const report = (id: string, sync: string): Record<string, unknown> => ({ id, type: 'mes-report', version: 1, connection: 'b-conn', posting: 'auto', rate: 0.01, concurrency: 1, file: path.join(dir, `${id}.db`), sync, variance: false, wires: [[], [], []] });
+    const report = (id: string, sync: string): Record<string, unknown> => ({ id, type: 'pb-mes-report', version: 1, connection: 'b-conn', posting: 'auto', rate: 0.01, concurrency: 1, file: path.join(dir, `${id}.db`), sync, variance: false, wires: [[], [], []] });
     const candidates: FlowCandidate[] = [
       { label: 'Function node: in-memory queue (context array; lost on a crash)', nodes: [{ id: 'b-mem', type: 'function', func: IN_MEMORY_QUEUE, outputs: 1, wires: [[]] }], target: 'b-mem' },
       { label: 'mes-report: durable enqueue, durability normal (survives a crash)', nodes: [report('b-normal', 'normal'), conn], target: 'b-normal' },

@@ -49,7 +49,7 @@ export = function register(RED: NodeAPI): void {
     });
   }
 
-  RED.nodes.registerType<ErpConnectionNode, ErpConnectionDef, object, Required<ConnectionCredentials>>('erp-connection', ErpConnectionConfig, {
+  RED.nodes.registerType<ErpConnectionNode, ErpConnectionDef, object, Required<ConnectionCredentials>>('pb-erp-connection', ErpConnectionConfig, {
     credentials: {
       user: { type: 'text' },
       password: { type: 'password' },

@@ -204,5 +204,5 @@ export = function register(RED: NodeAPI): void {
       done();
     });
   }
-  RED.nodes.registerType('erp-order-fetch', ErpOrderFetch);
+  RED.nodes.registerType('pb-erp-order-fetch', ErpOrderFetch);
 };

@@ -148,5 +148,5 @@ export = function register(RED: NodeAPI): void {
     node.on('close', () => status.stop());
   }
 
-  RED.nodes.registerType('isa95-mapper', Isa95Mapper);
+  RED.nodes.registerType('pb-isa95-mapper', Isa95Mapper);
 };

@@ -205,5 +205,5 @@ export = function register(RED: NodeAPI): void {
     });
   }
 
-  RED.nodes.registerType('maintenance-trigger', MaintenanceTrigger);
+  RED.nodes.registerType('pb-maintenance-trigger', MaintenanceTrigger);
 };

@@ -235,5 +235,5 @@ export = function register(RED: NodeAPI): void {
     status.update(true);
   }
 
-  RED.nodes.registerType('mes-report', MesReport);
+  RED.nodes.registerType('pb-mes-report', MesReport);
 };

@@ -177,5 +177,5 @@ export = function register(RED: NodeAPI): void {
       persist(() => done());
     });
   }
-  RED.nodes.registerType('oee-calculator', OeeCalculator);
+  RED.nodes.registerType('pb-oee-calculator', OeeCalculator);
 };

@@ -16,5 +16,5 @@ export = function register(RED: NodeAPI): void {
     }
     this.calendar = new ShiftCalendar(config);
   }
-  RED.nodes.registerType('shift-calendar', ShiftCalendarConfig);
+  RED.nodes.registerType('pb-shift-calendar', ShiftCalendarConfig);
 };

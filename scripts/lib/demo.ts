@@ -17,7 +17,7 @@ const SHIPPED_ERP = 'http://127.0.0.1:8765';
 export function pointAtSimulators(at: { erpUrl?: string; mqttPort?: number }): <T extends Record<string, unknown>>(n: T) => T {
   const erp = (u: unknown): unknown => (typeof u === 'string' && at.erpUrl ? u.replace(SHIPPED_ERP, at.erpUrl) : u);
   return <T extends Record<string, unknown>>(n: T): T => {
-    if (n.type === 'erp-connection') return { ...n, baseUrl: erp(n.baseUrl), tokenUrl: erp(n.tokenUrl) };
+    if (n.type === 'pb-erp-connection') return { ...n, baseUrl: erp(n.baseUrl), tokenUrl: erp(n.tokenUrl) };
     if (n.type === 'http request') return { ...n, url: erp(n.url) };
     if (n.type === 'mqtt-broker' && n.broker === '127.0.0.1' && at.mqttPort !== undefined) return { ...n, port: String(at.mqttPort) };
     return n;
@@ -78,7 +78,7 @@ export async function startDemo(o: DemoOptions): Promise<Demo> {
   const flows = fresh ? flowFiles.flatMap((f) => f.flow).map(pointAtSimulators({ erpUrl: erp.url, mqttPort: machines.port })) : undefined;
   if (flows) {
     // Demo only: the simulator's test credentials, unencrypted in the git-ignored userDir (credentialSecret: false).
-    const creds = Object.fromEntries(flows.filter((n) => n.type === 'erp-connection').map((n) => [n.id, { user: erp.options.user, password: erp.options.password, clientSecret: erp.options.clientSecret }]));
+    const creds = Object.fromEntries(flows.filter((n) => n.type === 'pb-erp-connection').map((n) => [n.id, { user: erp.options.user, password: erp.options.password, clientSecret: erp.options.clientSecret }]));
     fs.writeFileSync(path.join(o.userDir, 'flows_cred.json'), JSON.stringify(creds, null, 2));
   }
   let red: NodeRedProcess;

@@ -59,8 +59,8 @@ describe('editor in Chromium', function () {
       if (/oneditprepare|oneditsave|oneditresize|oneditcancel|plantbridge|isa95|erp-|oee-|shift-calendar/i.test(m.text())) pageErrors.push(`${locale} console: ${m.text().slice(0, 300)}`);
     });
     await page.goto(`${demo!.red.url}/`);
-    await page.waitForFunction(() => typeof RED !== 'undefined' && RED.nodes && !!RED.nodes.getType('oee-calculator') && !!RED.workspaces.active(), null, { timeout: 60_000 });
-    await page.waitForSelector('.red-ui-palette-node[data-palette-type="oee-calculator"]', { timeout: 30_000 });
+    await page.waitForFunction(() => typeof RED !== 'undefined' && RED.nodes && !!RED.nodes.getType('pb-oee-calculator') && !!RED.workspaces.active(), null, { timeout: 60_000 });
+    await page.waitForSelector('.red-ui-palette-node[data-palette-type="pb-oee-calculator"]', { timeout: 30_000 });
     return page;
   }
 
@@ -142,9 +142,9 @@ describe('editor in Chromium', function () {
   it('opens, validates and saves the oee-calculator dialog, creating a shift calendar from it, then deploys', async () => {
     const page = await open('en-US');
     // Drag it from the palette like a user, then open it with a double click.
-    const before = await page.evaluate(() => RED.nodes.filterNodes({ type: 'oee-calculator' }).map((n) => n.id as string));
-    await page.dragAndDrop('.red-ui-palette-node[data-palette-type="oee-calculator"]', '#red-ui-workspace-chart', { targetPosition: { x: 500, y: 520 } });
-    const id = await page.evaluate((ids) => RED.nodes.filterNodes({ type: 'oee-calculator' }).map((n) => n.id as string).find((i) => !ids.includes(i)), before);
+    const before = await page.evaluate(() => RED.nodes.filterNodes({ type: 'pb-oee-calculator' }).map((n) => n.id as string));
+    await page.dragAndDrop('.red-ui-palette-node[data-palette-type="pb-oee-calculator"]', '#red-ui-workspace-chart', { targetPosition: { x: 500, y: 520 } });
+    const id = await page.evaluate((ids) => RED.nodes.filterNodes({ type: 'pb-oee-calculator' }).map((n) => n.id as string).find((i) => !ids.includes(i)), before);
     assert.ok(id, 'dropping the palette node created no node');
     await page.locator(`#red-ui-workspace-chart g.red-ui-flow-node-group[id="${id}"], #red-ui-workspace-chart g[id="${id}"]`).first().dblclick();
     await page.waitForSelector('#node-input-smallStop', { state: 'visible' });
@@ -175,7 +175,7 @@ describe('editor in Chromium', function () {
     const saved = await page.evaluate((nodeId) => {
       const n = RED.nodes.node(nodeId)!;
       const cal = RED.nodes.node(n.calendar as string);
-      const defaults = (RED.nodes.getType('oee-calculator') as { defaults: Record<string, { validate?: (this: unknown, v: unknown, o?: unknown) => unknown }> }).defaults;
+      const defaults = (RED.nodes.getType('pb-oee-calculator') as { defaults: Record<string, { validate?: (this: unknown, v: unknown, o?: unknown) => unknown }> }).defaults;
       const failing = Object.keys(defaults).filter((k) => defaults[k]!.validate && defaults[k]!.validate!.call(n, n[k], {}) !== true);
       return { failing: failing.map((k) => `${k}=${JSON.stringify(n[k])}`), smallStop: n.smallStop, codes: n.codes, valid: n.valid, cal: cal && { tz: cal.timeZone, shifts: (cal.shifts as unknown[]).length, holidays: cal.holidays, valid: cal.valid } };
     }, id);
@@ -223,9 +223,9 @@ describe('editor in Chromium', function () {
 
   it('creates an ERP connection from the erp-order-fetch dialog, with dialect settings from the runtime, and deploys it without secrets', async () => {
     const page = await open('en-US');
-    const before = await page.evaluate(() => RED.nodes.filterNodes({ type: 'erp-order-fetch' }).map((n) => n.id as string));
-    await page.dragAndDrop('.red-ui-palette-node[data-palette-type="erp-order-fetch"]', '#red-ui-workspace-chart', { targetPosition: { x: 500, y: 600 } });
-    const id = await page.evaluate((ids) => RED.nodes.filterNodes({ type: 'erp-order-fetch' }).map((n) => n.id as string).find((i) => !ids.includes(i)), before);
+    const before = await page.evaluate(() => RED.nodes.filterNodes({ type: 'pb-erp-order-fetch' }).map((n) => n.id as string));
+    await page.dragAndDrop('.red-ui-palette-node[data-palette-type="pb-erp-order-fetch"]', '#red-ui-workspace-chart', { targetPosition: { x: 500, y: 600 } });
+    const id = await page.evaluate((ids) => RED.nodes.filterNodes({ type: 'pb-erp-order-fetch' }).map((n) => n.id as string).find((i) => !ids.includes(i)), before);
     assert.ok(id);
     await page.locator(`#red-ui-workspace-chart g[id="${id}"]`).first().dblclick();
     await page.waitForSelector('#node-input-statuses-container .erp-status', { state: 'visible' });
@@ -383,7 +383,7 @@ describe('editor in Chromium', function () {
 
   it('shows help text and the Korean catalog', async () => {
     const en = await open('en-US');
-    await en.evaluate(() => RED.sidebar.help.show('oee-calculator'));
+    await en.evaluate(() => RED.sidebar.help.show('pb-oee-calculator'));
     await en.waitForSelector('.red-ui-help >> text=Calculates OEE', { timeout: 10_000 });
     await en.context().close();
 

@@ -74,7 +74,7 @@ describe('compatibility matrix', function () {
         await new Promise((r) => setTimeout(r, 1500));
         assert.doesNotMatch(red.output(), /missing types|Unknown type|Unrecognised type/i);
         const running = (await (await fetch(`${red.url}/flows`)).json()) as Array<{ type: string }>;
-        assert.ok(['isa95-mapper', 'mes-report', 'maintenance-trigger', 'oee-calculator', 'erp-order-fetch', 'mqtt in', 'ui-gauge', 'ui-chart'].every((t) => running.some((n) => n.type === t)), 'the example flows are deployed');
+        assert.ok(['pb-isa95-mapper', 'pb-mes-report', 'pb-maintenance-trigger', 'pb-oee-calculator', 'pb-erp-order-fetch', 'mqtt in', 'ui-gauge', 'ui-chart'].every((t) => running.some((n) => n.type === t)), 'the example flows are deployed');
       } finally {
         await red.stop();
       }

@@ -153,7 +153,7 @@ withSimulator('example flow: 02 production to inventory', 120, (sim) => {
 
   it('books the simulated MES results as SAP confirmations once each, with actual vs planned per order', async () => {
     const outbox = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'p2i-')), 'outbox.db');
-    const { flow, credentials } = shipped((f) => f.startsWith('02 '), sim, (n) => (n.type === 'mes-report' ? { ...n, file: outbox, rate: 50 } : n));
+    const { flow, credentials } = shipped((f) => f.startsWith('02 '), sim, (n) => (n.type === 'pb-mes-report' ? { ...n, file: outbox, rate: 50 } : n));
     await helper.load([connectionNode, fetchNode, reportNode, core.inject, core.function, core.debug, core.comment, core.catch], flow, credentials);
     const booked: NodeMessage[] = [];
     node('pb-p2i-booked').on('input', (m: NodeMessage) => booked.push(m));
@@ -184,7 +184,7 @@ withSimulator('example flow: 04 equipment to maintenance', 5, (sim) => {
 
   it('raises one SAP maintenance notification per real condition from four simulated machines over three hours', async () => {
     const outbox = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'e2m-')), 'outbox.db');
-    const { flow, credentials } = shipped((f) => f.startsWith('04 '), sim, (n) => pointAtSimulators({ mqttPort: machines.port })(n.type === 'maintenance-trigger' ? { ...n, file: outbox, rate: 100 } : n));
+    const { flow, credentials } = shipped((f) => f.startsWith('04 '), sim, (n) => pointAtSimulators({ mqttPort: machines.port })(n.type === 'pb-maintenance-trigger' ? { ...n, file: outbox, rate: 100 } : n));
     const listening = machines.subscribed();
     await helper.load([connectionNode, triggerNode, oeeNode, core.inject, core.mqtt, core.switch, core.debug, core.comment, core.catch], flow, credentials);
     const requests: Array<{ asset: string; rule: string }> = [];
@@ -236,7 +236,7 @@ withSimulator('example flow: 05 actual vs planned (closed loop)', 120, (sim) => 
 
   it('turns delays into re-plan suggestions, low yield into quality checks and low availability into maintenance requests', async () => {
     const outbox = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'loop-')), 'outbox.db');
-    const { flow, credentials } = shipped((f) => f.startsWith('05 '), sim, (n) => pointAtSimulators({ mqttPort: machines.port })(n.type === 'mes-report' ? { ...n, file: outbox, rate: 50 } : n));
+    const { flow, credentials } = shipped((f) => f.startsWith('05 '), sim, (n) => pointAtSimulators({ mqttPort: machines.port })(n.type === 'pb-mes-report' ? { ...n, file: outbox, rate: 50 } : n));
     const listening = machines.subscribed();
     await helper.load([connectionNode, fetchNode, reportNode, triggerNode, oeeNode, core.inject, core.function, core.mqtt, core.debug, core.comment, core.catch], flow, credentials);
     const got = (id: string): NodeMessage[] => {
@@ -268,7 +268,7 @@ withSimulator('example flow: 05 actual vs planned (closed loop)', 120, (sim) => 
 withSimulator('example flow: 03 quality to compliance', 10, (sim) => {
   it('records every inspected lot in the ERP once, with its quality results, and flags exactly the failing lots', async () => {
     const outbox = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'q2c-')), 'outbox.db');
-    const { flow, credentials } = shipped((f) => f.startsWith('03 '), sim, (n) => (n.type === 'mes-report' ? { ...n, file: outbox, rate: 100 } : n));
+    const { flow, credentials } = shipped((f) => f.startsWith('03 '), sim, (n) => (n.type === 'pb-mes-report' ? { ...n, file: outbox, rate: 100 } : n));
     await helper.load([connectionNode, reportNode, core.inject, core.function, core.switch, core.debug, core.comment, core.catch], flow, credentials);
     const flagged: Array<{ lot: string; failed: string[] }> = [];
     node('pb-q2c-flagged').on('input', (m: NodeMessage) => flagged.push(m.payload as { lot: string; failed: string[] }));

@@ -16,7 +16,7 @@ export function shippedFlow(match: (file: string) => boolean, change: (n: FlowNo
   const file = readFlowFiles(path.join(ROOT, 'examples')).find((f) => match(path.basename(f.file)));
   assert.ok(file, 'example not shipped');
   const flow = file.flow.map((n) => change(n.type === 'inject' && n.repeat ? { ...n, repeat: '', once: false } : n));
-  return { flow, credentials: Object.fromEntries(flow.filter((n) => n.type === 'erp-connection').map((n) => [n.id as string, credentials])) };
+  return { flow, credentials: Object.fromEntries(flow.filter((n) => n.type === 'pb-erp-connection').map((n) => [n.id as string, credentials])) };
 }
 
 /**

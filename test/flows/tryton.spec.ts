@@ -41,7 +41,7 @@ describe('reference flows against a real Tryton 6.0', function () {
   /** A shipped flow with its connection switched to this Tryton, its timers left to the test. */
   function shippedOnTryton(prefix: string, options: Record<string, string>, change: (n: Record<string, unknown>) => Record<string, unknown> = (n) => n) {
     const toTryton = (n: Record<string, unknown>): Record<string, unknown> =>
-      n.type === 'erp-connection' ? { ...n, name: 'Tryton', dialect: 'tryton', baseUrl: tryton!.url, authType: 'login', timeZone: 'UTC', options: { database: tryton!.database, ...options } } : n;
+      n.type === 'pb-erp-connection' ? { ...n, name: 'Tryton', dialect: 'tryton', baseUrl: tryton!.url, authType: 'login', timeZone: 'UTC', options: { database: tryton!.database, ...options } } : n;
     return shippedFlow((f) => f.startsWith(prefix), (n) => change(toTryton(n)), { user: tryton!.user, password: tryton!.password });
   }
 
@@ -50,7 +50,7 @@ describe('reference flows against a real Tryton 6.0', function () {
     const released = tryton!.seeded.productions.filter((p) => p.state === 'waiting' || p.state === 'running');
     assert.ok(released.filter((p) => p.state === 'waiting').length >= 3);
     const outbox = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'p2i-tryton-')), 'outbox.db');
-    const { flow, credentials } = shippedOnTryton('02 ', {}, (n) => (n.type === 'mes-report' ? { ...n, file: outbox, rate: 50 } : n));
+    const { flow, credentials } = shippedOnTryton('02 ', {}, (n) => (n.type === 'pb-mes-report' ? { ...n, file: outbox, rate: 50 } : n));
     await helper.load([connectionNode, fetchNode, reportNode, core.inject, core.function, core.debug, core.comment, core.catch], flow, credentials);
     const booked: NodeMessage[] = [];
     node('pb-p2i-booked').on('input', (m: NodeMessage) => booked.push(m));
@@ -86,7 +86,7 @@ describe('reference flows against a real Tryton 6.0', function () {
     await machines.start();
     try {
       const outbox = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'e2m-tryton-')), 'outbox.db');
-      const { flow, credentials } = shippedOnTryton('04 ', { maintenanceProject: tryton!.seeded.maintenanceProject }, (n) => pointAtSimulators({ mqttPort: machines.port })(n.type === 'maintenance-trigger' ? { ...n, file: outbox, rate: 100 } : n));
+      const { flow, credentials } = shippedOnTryton('04 ', { maintenanceProject: tryton!.seeded.maintenanceProject }, (n) => pointAtSimulators({ mqttPort: machines.port })(n.type === 'pb-maintenance-trigger' ? { ...n, file: outbox, rate: 100 } : n));
       const listening = machines.subscribed();
       await helper.load([connectionNode, triggerNode, oeeNode, core.inject, core.mqtt, core.switch, core.debug, core.comment, core.catch], flow, credentials);
       const requests: Array<{ asset: string; rule: string; request: string }> = [];

@@ -71,26 +71,26 @@ interface Target {
 }
 
 const TARGETS: Target[] = [
-  { id: 'oee', label: 'oee-calculator', deepProps: ['payload'], arbitrary: msgOf(fc.oneof(nastyValue, shaped(['state', 'reason', 'good', 'reject', 'total', 'counts', 'counters', 'product', 'idealCycleTime', 'idealRate', 'order', 'timestamp', 'command'])), { command: fc.constantFrom<unknown>(undefined, 'report', 'reset', 'x', '__proto__') }) },
-  { id: 'maint', label: 'maintenance-trigger', deepProps: ['payload'], arbitrary: msgOf(fc.oneof(nastyValue, shaped(['temperature', 'vibration', 'state', 'reason', 'hours', 'availability'])), { command: fc.constantFrom<unknown>(undefined, 'ack', 'close', 'status', 'x'), rule: nastyValue }) },
+  { id: 'oee', label: 'pb-oee-calculator', deepProps: ['payload'], arbitrary: msgOf(fc.oneof(nastyValue, shaped(['state', 'reason', 'good', 'reject', 'total', 'counts', 'counters', 'product', 'idealCycleTime', 'idealRate', 'order', 'timestamp', 'command'])), { command: fc.constantFrom<unknown>(undefined, 'report', 'reset', 'x', '__proto__') }) },
+  { id: 'maint', label: 'pb-maintenance-trigger', deepProps: ['payload'], arbitrary: msgOf(fc.oneof(nastyValue, shaped(['temperature', 'vibration', 'state', 'reason', 'hours', 'availability'])), { command: fc.constantFrom<unknown>(undefined, 'ack', 'close', 'status', 'x'), rule: nastyValue }) },
   { id: 'mapper', label: 'isa95-mapper (sync)', deepProps: ['payload'], arbitrary: msgOf(fc.oneof(nastyValue, shaped(['id', 'number', 'material', 'quantity', 'unit', 'plannedStart', 'plannedEnd', 'status', 'operations', 'components', 'raw']))) },
   { id: 'mapperAsync', label: 'isa95-mapper (tables from msg, JSONata)', deepProps: ['payload', 'tables'], arbitrary: msgOf(fc.oneof(nastyValue, shaped(['id', 'number', 'material', 'quantity', 'status'])), { tables: fc.oneof(nastyValue, shaped(['material', 'equipment', 'status', 'units'])) }) },
-  { id: 'report', label: 'mes-report', deepProps: ['payload', 'order', 'plan'], arbitrary: msgOf(fc.oneof(nastyValue, shaped(['order', 'operation', 'good', 'scrap', 'rework', 'unit', 'start', 'end', 'final', 'lotsProduced', 'lotsConsumed', 'quality'])), { key: nastyValue, order: nastyValue, plan: nastyValue, command: fc.constantFrom<unknown>(undefined, 'status', 'retry', 'purge', 'x') }) },
-  { id: 'fetch', label: 'erp-order-fetch', deepProps: ['filter'], arbitrary: msgOf(nastyValue, { filter: fc.oneof(nastyValue, shaped(['statuses', 'status', 'plant', 'workCenter', 'since', 'plannedFrom', 'plannedTo', 'limit', 'pageSize', 'reset'])) }) },
+  { id: 'report', label: 'pb-mes-report', deepProps: ['payload', 'order', 'plan'], arbitrary: msgOf(fc.oneof(nastyValue, shaped(['order', 'operation', 'good', 'scrap', 'rework', 'unit', 'start', 'end', 'final', 'lotsProduced', 'lotsConsumed', 'quality'])), { key: nastyValue, order: nastyValue, plan: nastyValue, command: fc.constantFrom<unknown>(undefined, 'status', 'retry', 'purge', 'x') }) },
+  { id: 'fetch', label: 'pb-erp-order-fetch', deepProps: ['filter'], arbitrary: msgOf(nastyValue, { filter: fc.oneof(nastyValue, shaped(['statuses', 'status', 'plant', 'workCenter', 'since', 'plannedFrom', 'plannedTo', 'limit', 'pageSize', 'reset'])) }) },
 ];
 
 function flow(sim: ErpSimulator, dir: string): Array<Record<string, unknown>> {
   const ids = TARGETS.map((t) => t.id);
   return [
     { id: TAB, type: 'tab', label: 'fuzz' },
-    { id: 'conn', type: 'erp-connection', dialect: 'sap-odata', baseUrl: sim.url, authType: 'basic', timeout: 2, attempts: 1, retryDelay: 0, maxDelay: 0, concurrency: 4, timeZone: 'Europe/Berlin', options: { version: 'v2' } },
-    { id: 'cal', type: 'shift-calendar', name: 'plant', timeZone: 'Europe/Berlin', shifts: [{ name: 'Early', start: '06:00', end: '14:00', days: [1, 2, 3, 4, 5] }], breaks: [], holidays: [] },
-    { id: 'oee', type: 'oee-calculator', z: TAB, calendar: 'cal', tolerance: 5, wires: [['sink']] },
-    { id: 'maint', type: 'maintenance-trigger', z: TAB, rules: [{ id: 'r1', name: 'hot', kind: 'threshold', property: 'payload.temperature', operator: '>', limit: 80, duration: 0 }, { id: 'r2', name: 'stops', kind: 'count', property: 'payload.state', window: 10, limit: 3, codes: ['stopped'] }, { id: 'r3', name: 'hours', kind: 'meter', property: 'payload.hours', interval: 500 }], wires: [['sink'], ['sink']] },
-    { id: 'mapper', type: 'isa95-mapper', z: TAB, action: 'schedule', format: 'b2mml-v0701', wires: [['sink'], ['sink']] },
-    { id: 'mapperAsync', type: 'isa95-mapper', z: TAB, action: 'schedule', format: 'json', tables: 'tables', tablesType: 'msg', overrides: [{ path: 'description', v: '"fuzz " & $string(index)', vt: 'jsonata' }], wires: [['sink'], ['sink']] },
-    { id: 'report', type: 'mes-report', z: TAB, connection: 'conn', posting: 'auto', rate: 500, concurrency: 4, attempts: 1, maxDelay: 0.05, retention: 1, file: path.join(dir, 'outbox.db'), sync: 'normal', variance: true, wires: [['sink'], ['sink'], ['sink']] },
-    { id: 'fetch', type: 'erp-order-fetch', z: TAB, connection: 'conn', statuses: ['released'], output: 'page', pageSize: 50, wires: [['sink'], ['sink']] },
+    { id: 'conn', type: 'pb-erp-connection', dialect: 'sap-odata', baseUrl: sim.url, authType: 'basic', timeout: 2, attempts: 1, retryDelay: 0, maxDelay: 0, concurrency: 4, timeZone: 'Europe/Berlin', options: { version: 'v2' } },
+    { id: 'cal', type: 'pb-shift-calendar', name: 'plant', timeZone: 'Europe/Berlin', shifts: [{ name: 'Early', start: '06:00', end: '14:00', days: [1, 2, 3, 4, 5] }], breaks: [], holidays: [] },
+    { id: 'oee', type: 'pb-oee-calculator', z: TAB, calendar: 'cal', tolerance: 5, wires: [['sink']] },
+    { id: 'maint', type: 'pb-maintenance-trigger', z: TAB, rules: [{ id: 'r1', name: 'hot', kind: 'threshold', property: 'payload.temperature', operator: '>', limit: 80, duration: 0 }, { id: 'r2', name: 'stops', kind: 'count', property: 'payload.state', window: 10, limit: 3, codes: ['stopped'] }, { id: 'r3', name: 'hours', kind: 'meter', property: 'payload.hours', interval: 500 }], wires: [['sink'], ['sink']] },
+    { id: 'mapper', type: 'pb-isa95-mapper', z: TAB, action: 'schedule', format: 'b2mml-v0701', wires: [['sink'], ['sink']] },
+    { id: 'mapperAsync', type: 'pb-isa95-mapper', z: TAB, action: 'schedule', format: 'json', tables: 'tables', tablesType: 'msg', overrides: [{ path: 'description', v: '"fuzz " & $string(index)', vt: 'jsonata' }], wires: [['sink'], ['sink']] },
+    { id: 'report', type: 'pb-mes-report', z: TAB, connection: 'conn', posting: 'auto', rate: 500, concurrency: 4, attempts: 1, maxDelay: 0.05, retention: 1, file: path.join(dir, 'outbox.db'), sync: 'normal', variance: true, wires: [['sink'], ['sink'], ['sink']] },
+    { id: 'fetch', type: 'pb-erp-order-fetch', z: TAB, connection: 'conn', statuses: ['released'], output: 'page', pageSize: 50, wires: [['sink'], ['sink']] },
     { id: 'sink', type: 'helper', z: TAB },
     { id: 'caught', type: 'catch', z: TAB, scope: ids, uncaught: false, wires: [['caughtOut']] },
     { id: 'completed', type: 'complete', z: TAB, scope: ids, uncaught: false, wires: [['completedOut']] },

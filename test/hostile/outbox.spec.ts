@@ -22,13 +22,13 @@ function ingestFlow(simUrl: string, file: string): Array<Record<string, unknown>
   return [
     { id: z, type: 'tab', label: 'ingest' },
     { id: 'in', type: 'http in', z, url: '/report', method: 'post', wires: [['report']] },
-    { id: 'report', type: 'mes-report', z, connection: 'conn', posting: 'auto', rate: 300, concurrency: 4, attempts: 5, maxDelay: 0.3, retention: 7, file, sync: 'full', variance: false, wires: [[], [], []] },
+    { id: 'report', type: 'pb-mes-report', z, connection: 'conn', posting: 'auto', rate: 300, concurrency: 4, attempts: 5, maxDelay: 0.3, retention: 7, file, sync: 'full', variance: false, wires: [[], [], []] },
     { id: 'done', type: 'complete', z, scope: ['report'], uncaught: false, wires: [['ok']] },
     { id: 'ok', type: 'change', z, rules: [{ t: 'set', p: 'statusCode', pt: 'msg', to: '202', tot: 'num' }, { t: 'set', p: 'payload', pt: 'msg', to: 'accepted', tot: 'str' }], wires: [['out']] },
     { id: 'err', type: 'catch', z, scope: ['report'], uncaught: false, wires: [['bad']] },
     { id: 'bad', type: 'change', z, rules: [{ t: 'set', p: 'statusCode', pt: 'msg', to: '503', tot: 'num' }, { t: 'set', p: 'payload', pt: 'msg', to: 'error.message', tot: 'msg' }], wires: [['out']] },
     { id: 'out', type: 'http response', z, wires: [] },
-    { id: 'conn', type: 'erp-connection', dialect: 'sap-odata', baseUrl: simUrl, authType: 'basic', timeout: 2, attempts: 2, retryDelay: 0.05, maxDelay: 0.2, concurrency: 4, timeZone: 'UTC', options: { version: 'v2' } },
+    { id: 'conn', type: 'pb-erp-connection', dialect: 'sap-odata', baseUrl: simUrl, authType: 'basic', timeout: 2, attempts: 2, retryDelay: 0.05, maxDelay: 0.2, concurrency: 4, timeZone: 'UTC', options: { version: 'v2' } },
   ];
 }
 
@@ -130,8 +130,8 @@ describe('outbox faults', function () {
 
     const flow = (file: string): Array<Record<string, unknown>> => [
       { id: 't', type: 'tab' },
-      { id: 'conn', type: 'erp-connection', dialect: 'sap-odata', baseUrl: sim.url, authType: 'basic', timeout: 2, attempts: 1, retryDelay: 0.01, maxDelay: 0.02, concurrency: 4, timeZone: 'UTC', options: { version: 'v2' } },
-      { id: 'report', type: 'mes-report', z: 't', connection: 'conn', posting: 'auto', rate: 500, concurrency: 4, attempts: 3, maxDelay: 0.1, retention: 7, file, sync: 'full', variance: false, wires: [['booked'], [], []] },
+      { id: 'conn', type: 'pb-erp-connection', dialect: 'sap-odata', baseUrl: sim.url, authType: 'basic', timeout: 2, attempts: 1, retryDelay: 0.01, maxDelay: 0.02, concurrency: 4, timeZone: 'UTC', options: { version: 'v2' } },
+      { id: 'report', type: 'pb-mes-report', z: 't', connection: 'conn', posting: 'auto', rate: 500, concurrency: 4, attempts: 3, maxDelay: 0.1, retention: 7, file, sync: 'full', variance: false, wires: [['booked'], [], []] },
       { id: 'booked', type: 'helper', z: 't' },
       { id: 'caught', type: 'catch', z: 't', scope: ['report'], uncaught: false, wires: [['errors']] },
       { id: 'errors', type: 'helper', z: 't' },

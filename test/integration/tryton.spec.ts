@@ -156,8 +156,8 @@ describe('Tryton dialect against a real Tryton 6.0', function () {
       [connectionNode, reportNode],
       [
         { id: 'tt', type: 'tab' },
-        { id: 'tconn', type: 'erp-connection', dialect: 'tryton', baseUrl: tryton!.url, authType: 'login', timeout: 10, attempts: 2, retryDelay: 0.05, maxDelay: 0.2, concurrency: 2, timeZone: 'UTC', options: { database: tryton!.database } },
-        { id: 'treport', type: 'mes-report', z: 'tt', connection: 'tconn', posting: 'auto', rate: 20, concurrency: 1, attempts: 3, maxDelay: 0.5, file, sync: 'normal', variance: true, wires: [['tbooked'], ['tdead'], ['tvar']] },
+        { id: 'tconn', type: 'pb-erp-connection', dialect: 'tryton', baseUrl: tryton!.url, authType: 'login', timeout: 10, attempts: 2, retryDelay: 0.05, maxDelay: 0.2, concurrency: 2, timeZone: 'UTC', options: { database: tryton!.database } },
+        { id: 'treport', type: 'pb-mes-report', z: 'tt', connection: 'tconn', posting: 'auto', rate: 20, concurrency: 1, attempts: 3, maxDelay: 0.5, file, sync: 'normal', variance: true, wires: [['tbooked'], ['tdead'], ['tvar']] },
         { id: 'tbooked', type: 'helper', z: 'tt' },
         { id: 'tdead', type: 'helper', z: 'tt' },
         { id: 'tvar', type: 'helper', z: 'tt' },

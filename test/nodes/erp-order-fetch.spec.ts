@@ -19,7 +19,7 @@ function flow(sim: ErpSimulator, fetch: Record<string, unknown> = {}, conn: Reco
     { id: TAB, type: 'tab', label: 'erp' },
     {
       id: 'conn',
-      type: 'erp-connection',
+      type: 'pb-erp-connection',
       name: 'S/4 test',
       dialect: 'sap-odata',
       baseUrl: sim.url,
@@ -33,7 +33,7 @@ function flow(sim: ErpSimulator, fetch: Record<string, unknown> = {}, conn: Reco
       options: { version: 'v2' },
       ...conn,
     },
-    { id: 'fetch', type: 'erp-order-fetch', z: TAB, connection: 'conn', statuses: ['released'], incremental: false, pageSize: 100, output: 'order', interval: 0, ...fetch, wires: [['orders'], ['runs']] },
+    { id: 'fetch', type: 'pb-erp-order-fetch', z: TAB, connection: 'conn', statuses: ['released'], incremental: false, pageSize: 100, output: 'order', interval: 0, ...fetch, wires: [['orders'], ['runs']] },
     { id: 'orders', type: 'helper', z: TAB },
     { id: 'runs', type: 'helper', z: TAB },
     { id: 'catcher', type: 'catch', z: TAB, scope: ['fetch'], uncaught: false, wires: [['caught']] },

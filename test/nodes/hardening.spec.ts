@@ -31,10 +31,10 @@ describe('hardening in Node-RED', function () {
 
   const flow = (): Array<Record<string, unknown>> => [
     { id: 't', type: 'tab' },
-    { id: 'conn', type: 'erp-connection', dialect: 'sap-odata', baseUrl: sim.url, authType: 'basic', timeout: 2, attempts: 1, retryDelay: 0.01, maxDelay: 0.02, concurrency: 4, timeZone: 'UTC', options: { version: 'v2' } },
-    { id: 'report', type: 'mes-report', z: 't', connection: 'conn', posting: 'auto', rate: 500, concurrency: 4, attempts: 1, maxDelay: 0.05, retention: 7, file: path.join(dir, 'outbox.db'), sync: 'normal', variance: false, wires: [['booked'], ['dead'], []] },
-    { id: 'maint', type: 'maintenance-trigger', z: 't', rules: [{ id: 'hot', name: 'hot', kind: 'threshold', property: 'payload.temperature', operator: '>', limit: 80 }], wires: [['requests'], []] },
-    { id: 'oee', type: 'oee-calculator', z: 't', wires: [['results']] },
+    { id: 'conn', type: 'pb-erp-connection', dialect: 'sap-odata', baseUrl: sim.url, authType: 'basic', timeout: 2, attempts: 1, retryDelay: 0.01, maxDelay: 0.02, concurrency: 4, timeZone: 'UTC', options: { version: 'v2' } },
+    { id: 'report', type: 'pb-mes-report', z: 't', connection: 'conn', posting: 'auto', rate: 500, concurrency: 4, attempts: 1, maxDelay: 0.05, retention: 7, file: path.join(dir, 'outbox.db'), sync: 'normal', variance: false, wires: [['booked'], ['dead'], []] },
+    { id: 'maint', type: 'pb-maintenance-trigger', z: 't', rules: [{ id: 'hot', name: 'hot', kind: 'threshold', property: 'payload.temperature', operator: '>', limit: 80 }], wires: [['requests'], []] },
+    { id: 'oee', type: 'pb-oee-calculator', z: 't', wires: [['results']] },
     { id: 'booked', type: 'helper', z: 't' },
     { id: 'dead', type: 'helper', z: 't' },
     { id: 'requests', type: 'helper', z: 't' },

@@ -25,7 +25,7 @@ const ORDER = { id: '1000042', number: '1000042', material: { code: 'FG-5000', n
 function flow(mapper: Record<string, unknown>, extra: Array<Record<string, unknown>> = []): Array<Record<string, unknown>> {
   return [
     { id: TAB, type: 'tab', label: 'isa95' },
-    { id: 'mapper', type: 'isa95-mapper', z: TAB, action: 'schedule', format: 'json', profile: 'auto', posting: 'auto', validate: true, ...mapper, wires: [['good'], ['bad']] },
+    { id: 'mapper', type: 'pb-isa95-mapper', z: TAB, action: 'schedule', format: 'json', profile: 'auto', posting: 'auto', validate: true, ...mapper, wires: [['good'], ['bad']] },
     { id: 'good', type: 'helper', z: TAB },
     { id: 'bad', type: 'helper', z: TAB },
     { id: 'catcher', type: 'catch', z: TAB, scope: ['mapper'], uncaught: false, wires: [['caught']] },
@@ -49,8 +49,8 @@ describe('isa95-mapper node', function () {
     if (!hasXmllint()) this.skip();
     await helper.load(nodes, [
       ...flow({ format: 'b2mml-v0701', sender: 'PlantBridge', receiver: 'MES-1' }),
-      { id: 'conn', type: 'erp-connection', dialect: 'sap-odata', baseUrl: sim.url, authType: 'basic', timeout: 2, attempts: 2, retryDelay: 0.01, maxDelay: 0.05, concurrency: 2, timeZone: 'UTC', options: { version: 'v2' } },
-      { id: 'fetch', type: 'erp-order-fetch', z: TAB, connection: 'conn', statuses: ['released'], incremental: false, pageSize: 100, output: 'all', expand: true, interval: 0, wires: [['mapper'], []] },
+      { id: 'conn', type: 'pb-erp-connection', dialect: 'sap-odata', baseUrl: sim.url, authType: 'basic', timeout: 2, attempts: 2, retryDelay: 0.01, maxDelay: 0.05, concurrency: 2, timeZone: 'UTC', options: { version: 'v2' } },
+      { id: 'fetch', type: 'pb-erp-order-fetch', z: TAB, connection: 'conn', statuses: ['released'], incremental: false, pageSize: 100, output: 'all', expand: true, interval: 0, wires: [['mapper'], []] },
     ], { conn: { user: 'integration', password: 'secret-pw' } });
     const got = collect('good', 1, 15_000);
     node('fetch').receive({ timestamp: NOW } as NodeMessage);

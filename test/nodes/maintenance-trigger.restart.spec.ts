@@ -16,7 +16,7 @@ function restartFlow(): Array<Record<string, unknown>> {
     { id: 'mtr-split', type: 'function', z, func: 'return [msg.payload];', outputs: 1, wires: [['mtr-mt']] },
     {
       id: 'mtr-mt',
-      type: 'maintenance-trigger',
+      type: 'pb-maintenance-trigger',
       z,
       rules: [{ id: 'vib', name: 'Vibration high', kind: 'threshold', property: 'payload.vibration', operator: '>', limit: 7, reset: 5, duration: 60 }],
       assetProperty: 'topic',

@@ -14,7 +14,7 @@ describe('maintenance-trigger with a broken sensor', function () {
     { id: 't', type: 'tab' },
     {
       id: 'mt',
-      type: 'maintenance-trigger',
+      type: 'pb-maintenance-trigger',
       z: 't',
       rules: [
         { id: 'hot', name: 'hot', kind: 'threshold', property: 'payload.temperature', operator: '>', limit: 80, faultAfter: 3, silence: 2 },

@@ -30,8 +30,8 @@ function flow(sim: ErpSimulator | undefined, over: Record<string, unknown> = {})
   const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'mt-')), 'outbox.db');
   return [
     { id: TAB, type: 'tab', label: 'mt' },
-    ...(sim ? [{ id: 'conn', type: 'erp-connection', dialect: 'sap-odata', baseUrl: sim.url, authType: 'basic', timeout: 1, attempts: 1, retryDelay: 0.01, maxDelay: 0.02, concurrency: 2, timeZone: 'UTC', options: { version: 'v2' } }] : []),
-    { id: 'mt', type: 'maintenance-trigger', z: TAB, rules: RULES, assetProperty: 'topic', cooldown: 0, connection: sim ? 'conn' : '', rate: 50, attempts: 3, maxDelay: 0.2, file, ...over, wires: [['requests'], ['states']] },
+    ...(sim ? [{ id: 'conn', type: 'pb-erp-connection', dialect: 'sap-odata', baseUrl: sim.url, authType: 'basic', timeout: 1, attempts: 1, retryDelay: 0.01, maxDelay: 0.02, concurrency: 2, timeZone: 'UTC', options: { version: 'v2' } }] : []),
+    { id: 'mt', type: 'pb-maintenance-trigger', z: TAB, rules: RULES, assetProperty: 'topic', cooldown: 0, connection: sim ? 'conn' : '', rate: 50, attempts: 3, maxDelay: 0.2, file, ...over, wires: [['requests'], ['states']] },
     { id: 'requests', type: 'helper', z: TAB },
     { id: 'states', type: 'helper', z: TAB },
     { id: 'catcher', type: 'catch', z: TAB, scope: ['mt'], uncaught: false, wires: [['caught']] },

@@ -17,8 +17,8 @@ function crashFlow(simUrl: string): Array<Record<string, unknown>> {
     { id: 'c-in', type: 'http in', z, url: '/reports', method: 'post', wires: [['c-split', 'c-ok']] },
     { id: 'c-ok', type: 'http response', z, statusCode: '202', wires: [] },
     { id: 'c-split', type: 'function', z, func: 'return [msg.payload.map((p) => ({ payload: p }))];', outputs: 1, wires: [['report']] },
-    { id: 'report', type: 'mes-report', z, connection: 'c-conn', posting: 'auto', rate: 60, concurrency: 3, attempts: 5, maxDelay: 0.5, retention: 7, file: 'crash-outbox.db', sync: 'full', variance: false, wires: [[], [], []] },
-    { id: 'c-conn', type: 'erp-connection', dialect: 'sap-odata', baseUrl: simUrl, authType: 'basic', timeout: 2, attempts: 2, retryDelay: 0.05, maxDelay: 0.2, concurrency: 4, timeZone: 'UTC', options: { version: 'v2' } },
+    { id: 'report', type: 'pb-mes-report', z, connection: 'c-conn', posting: 'auto', rate: 60, concurrency: 3, attempts: 5, maxDelay: 0.5, retention: 7, file: 'crash-outbox.db', sync: 'full', variance: false, wires: [[], [], []] },
+    { id: 'c-conn', type: 'pb-erp-connection', dialect: 'sap-odata', baseUrl: simUrl, authType: 'basic', timeout: 2, attempts: 2, retryDelay: 0.05, maxDelay: 0.2, concurrency: 4, timeZone: 'UTC', options: { version: 'v2' } },
   ];
 }
 

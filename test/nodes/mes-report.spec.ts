@@ -22,8 +22,8 @@ interface Dead extends NodeMessage {
 function flow(sim: ErpSimulator, file: string, report: Record<string, unknown> = {}): Array<Record<string, unknown>> {
   return [
     { id: TAB, type: 'tab', label: 'report' },
-    { id: 'conn', type: 'erp-connection', dialect: 'sap-odata', baseUrl: sim.url, authType: 'basic', timeout: 1, attempts: 1, retryDelay: 0.01, maxDelay: 0.02, concurrency: 4, timeZone: 'Europe/Berlin', options: { version: 'v2' } },
-    { id: 'report', type: 'mes-report', z: TAB, connection: 'conn', posting: 'auto', rate: 200, concurrency: 4, attempts: 3, maxDelay: 0.2, retention: 7, file, sync: 'normal', variance: true, yieldTarget: 95, ...report, wires: [['booked'], ['dead'], ['variance']] },
+    { id: 'conn', type: 'pb-erp-connection', dialect: 'sap-odata', baseUrl: sim.url, authType: 'basic', timeout: 1, attempts: 1, retryDelay: 0.01, maxDelay: 0.02, concurrency: 4, timeZone: 'Europe/Berlin', options: { version: 'v2' } },
+    { id: 'report', type: 'pb-mes-report', z: TAB, connection: 'conn', posting: 'auto', rate: 200, concurrency: 4, attempts: 3, maxDelay: 0.2, retention: 7, file, sync: 'normal', variance: true, yieldTarget: 95, ...report, wires: [['booked'], ['dead'], ['variance']] },
     { id: 'booked', type: 'helper', z: TAB },
     { id: 'dead', type: 'helper', z: TAB },
     { id: 'variance', type: 'helper', z: TAB },

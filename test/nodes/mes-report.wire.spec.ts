@@ -18,8 +18,8 @@ const nodes = [connectionNode, reportNode, core.catch];
 function flow(conn: Record<string, unknown>, dir: string): Array<Record<string, unknown>> {
   return [
     { id: TAB, type: 'tab', label: 'wire' },
-    { id: 'conn', type: 'erp-connection', timeout: 2, attempts: 2, retryDelay: 0.01, maxDelay: 0.02, concurrency: 8, timeZone: 'UTC', ...conn },
-    { id: 'report', type: 'mes-report', z: TAB, connection: 'conn', posting: 'auto', rate: 2000, concurrency: 8, attempts: 3, maxDelay: 0.2, retention: 7, file: path.join(dir, 'outbox.db'), sync: 'normal', variance: false, restPath: '/rest/postings', wires: [['booked'], ['dead'], []] },
+    { id: 'conn', type: 'pb-erp-connection', timeout: 2, attempts: 2, retryDelay: 0.01, maxDelay: 0.02, concurrency: 8, timeZone: 'UTC', ...conn },
+    { id: 'report', type: 'pb-mes-report', z: TAB, connection: 'conn', posting: 'auto', rate: 2000, concurrency: 8, attempts: 3, maxDelay: 0.2, retention: 7, file: path.join(dir, 'outbox.db'), sync: 'normal', variance: false, restPath: '/rest/postings', wires: [['booked'], ['dead'], []] },
     { id: 'booked', type: 'helper', z: TAB },
     { id: 'dead', type: 'helper', z: TAB },
   ];

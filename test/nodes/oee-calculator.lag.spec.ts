@@ -15,7 +15,7 @@ function lagFlow(): Array<Record<string, unknown>> {
     { id: 'l-in', type: 'http in', z, url: '/events', method: 'post', wires: [['l-split', 'l-ok']] },
     { id: 'l-ok', type: 'http response', z, statusCode: '204', wires: [] },
     { id: 'l-split', type: 'function', z, func: 'return [msg.payload];', outputs: 1, wires: [['l-oee']] },
-    { id: 'l-oee', type: 'oee-calculator', z, version: 1, calendar: 'cal', machineProperty: 'topic', shiftWindows: true, dayWindows: false, orderWindows: false, store: 'file', wires: [['l-keep']] },
+    { id: 'l-oee', type: 'pb-oee-calculator', z, version: 1, calendar: 'cal', machineProperty: 'topic', shiftWindows: true, dayWindows: false, orderWindows: false, store: 'file', wires: [['l-keep']] },
     { id: 'l-catch', type: 'catch', z, scope: ['l-oee'], uncaught: false, wires: [['l-errors']] },
     { id: 'l-done', type: 'complete', z, scope: ['l-oee'], uncaught: false, wires: [['l-count']] },
     { id: 'l-count', type: 'function', z, func: "global.set('processed', (global.get('processed') || 0) + 1); return null;", outputs: 1, wires: [[]] },

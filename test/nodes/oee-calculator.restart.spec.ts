@@ -14,7 +14,7 @@ function restartFlow(): Array<Record<string, unknown>> {
     { id: 'r-in', type: 'http in', z, url: '/oee-events', method: 'post', wires: [['r-split', 'r-ok']] },
     { id: 'r-ok', type: 'http response', z, statusCode: '204', wires: [] },
     { id: 'r-split', type: 'function', z, func: 'return [msg.payload];', outputs: 1, wires: [['r-oee']] },
-    { id: 'r-oee', type: 'oee-calculator', z, version: 1, calendar: 'cal', machineProperty: 'topic', shiftWindows: true, dayWindows: false, orderWindows: false, store: 'file', wires: [['r-keep']] },
+    { id: 'r-oee', type: 'pb-oee-calculator', z, version: 1, calendar: 'cal', machineProperty: 'topic', shiftWindows: true, dayWindows: false, orderWindows: false, store: 'file', wires: [['r-keep']] },
     { id: 'r-done', type: 'complete', z, scope: ['r-oee'], uncaught: false, wires: [['r-count']] },
     { id: 'r-count', type: 'function', z, func: "global.set('processed', (global.get('processed') || 0) + 1); return null;", outputs: 1, wires: [[]] },
     { id: 'r-get-count', type: 'http in', z, url: '/oee-processed', method: 'get', wires: [['r-read-count']] },

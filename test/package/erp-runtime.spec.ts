@@ -13,9 +13,9 @@ function flow(sim: ErpSimulator, conn: Record<string, unknown>): Array<Record<st
   const z = 'erp-rt';
   return [
     { id: z, type: 'tab', label: 'erp runtime' },
-    { id: 'rt-conn', type: 'erp-connection', name: 'sim', baseUrl: sim.url, timeout: 5, attempts: 3, retryDelay: 0.05, maxDelay: 0.2, concurrency: 2, timeZone: 'UTC', ...conn },
+    { id: 'rt-conn', type: 'pb-erp-connection', name: 'sim', baseUrl: sim.url, timeout: 5, attempts: 3, retryDelay: 0.05, maxDelay: 0.2, concurrency: 2, timeZone: 'UTC', ...conn },
     { id: 'rt-in', type: 'http in', z, url: '/fetch', method: 'post', wires: [['rt-fetch']] },
-    { id: 'rt-fetch', type: 'erp-order-fetch', z, connection: 'rt-conn', statuses: [], incremental: true, overlap: 60, pageSize: 50, output: 'page', store: 'file', wires: [['rt-keep'], ['rt-reply']] },
+    { id: 'rt-fetch', type: 'pb-erp-order-fetch', z, connection: 'rt-conn', statuses: [], incremental: true, overlap: 60, pageSize: 50, output: 'page', store: 'file', wires: [['rt-keep'], ['rt-reply']] },
     { id: 'rt-keep', type: 'function', z, func: "const g = global.get('got') || []; for (const o of msg.payload) g.push(o.number); global.set('got', g); return null;", outputs: 1, wires: [[]] },
     { id: 'rt-reply', type: 'http response', z, wires: [] },
     { id: 'rt-get', type: 'http in', z, url: '/got', method: 'get', wires: [['rt-read']] },

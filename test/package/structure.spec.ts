@@ -6,7 +6,9 @@ import vm from 'node:vm';
 import { PKG, ROOT } from '../helpers/package';
 import { readFlowFiles } from '../../scripts/lib/node-red-process';
 
-const entries = Object.entries(PKG['node-red'].nodes);
+// Node sets are named after their folder; every node type carries the pack's prefix (no clash with other packs).
+const TYPE_PREFIX = 'pb-';
+const entries = Object.entries(PKG['node-red'].nodes).map(([set, entry]) => [`${TYPE_PREFIX}${set}`, entry] as const);
 
 /** Runs a node's editor script against a stub RED and returns what it passed to registerType. */
 function editorDefinition(html: string, type: string): Record<string, unknown> {
@@ -84,7 +86,7 @@ describe('package structure (dist/)', () => {
         }
         // Every i18n key the editor file uses exists in the catalog.
         const catalog = JSON.parse(fs.readFileSync(en, 'utf8')) as Record<string, unknown>;
-        const used = [...fs.readFileSync(htmlFile, 'utf8').matchAll(new RegExp(`["'\\]](${type}\\.[\\w.]*\\w)`, 'g'))].map((m) => m[1]!);
+        const used = [...fs.readFileSync(htmlFile, 'utf8').matchAll(new RegExp(`["'\\]](${base}\\.[\\w.]*\\w)`, 'g'))].map((m) => m[1]!);
         assert.ok(used.length > 3);
         for (const k of used) {
           const found = k.split('.').reduce<unknown>((o, part) => (o && typeof o === 'object' ? (o as Record<string, unknown>)[part] : undefined), catalog);

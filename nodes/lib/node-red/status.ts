@@ -38,15 +38,21 @@ export function errorText(err: unknown): string {
   return clip(text);
 }
 
+/** The catalog prefix of a node type: the type without the pack's `pb-` prefix (catalogs are named after the node set). */
+export function catalogOf(type: string): string {
+  return type.startsWith('pb-') ? type.slice(3) : type;
+}
+
 /**
  * A node whose configuration is unusable: logs the reason once at deploy, shows a red ring, and fails every message
  * with the same reason (so Catch nodes see it) instead of half working. Texts come from the node type's catalog:
  * `<type>.status.configError` and `<type>.errors.config`.
  */
 export function failConfiguration(node: Node, i18n: (key: string) => string, problem: string): void {
-  const reason = `${i18n(`${node.type}.errors.config`)}: ${problem}`;
+  const catalog = catalogOf(node.type);
+  const reason = `${i18n(`${catalog}.errors.config`)}: ${problem}`;
   node.error(reason);
-  setStatus(node, 'error', i18n(`${node.type}.status.configError`));
+  setStatus(node, 'error', i18n(`${catalog}.status.configError`));
   node.on('input', (_msg: unknown, _send: unknown, done: (err?: Error) => void) => {
     try {
       done(new Error(reason));
