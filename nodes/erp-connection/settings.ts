@@ -3,10 +3,10 @@
 import type { NodeDef } from 'node-red';
 import { dict } from '../lib/dict';
 import type { ConnectionSettings } from '../lib/erp/connection';
+import { AUTH_TYPES } from '../lib/erp/types';
 import { assertConfigVersion, configFlag, SettingsReader } from '../lib/node-red/config';
 
 export const CONFIG_VERSION = 1;
-const AUTH_TYPES = ['none', 'login', 'basic', 'bearer', 'apikey', 'oauth2'] as const;
 
 export interface ErpConnectionDef extends NodeDef {
   version?: number;

@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { OrderStatus } from '../../nodes/lib/erp/types';
-import { type SimOrder, seedOrders } from './data';
+import { type SimOrder, seedOrders } from '../../nodes/lib/simulation/orders';
 import { compare, type Op } from './compare';
 import { attachSoap } from './soap';
 import { sendWire, wireJson } from './wire';

@@ -5,7 +5,7 @@ import http from 'node:http';
 import * as soap from 'soap';
 import type { OrderStatus } from '../../nodes/lib/erp/types';
 import { compare, type Op } from './compare';
-import type { SimOrder } from './data';
+import type { SimOrder } from '../../nodes/lib/simulation/orders';
 import type { ErpSimulator } from './server';
 
 export const SOAP_PATH = '/soap/ProductionOrders';

@@ -9,7 +9,9 @@
 import net from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { Aedes } from 'aedes';
-import { DEMO_MACHINES, type MachineSpec, type PlantEvent, PlantModel } from './model';
+import { DEMO_MACHINES, type MachineSpec, PlantModel, toMessage } from '../../nodes/lib/simulation/plant';
+
+export { toMessage };
 
 export interface MachineSimOptions {
   /** The same seed gives the same plant history. Default 20261122. */
@@ -29,17 +31,6 @@ export interface MachineSimOptions {
   tickMs?: number;
   /** Start the broker only; the plant's clock starts with resume() (tests start it once their flow subscribed). */
   paused?: boolean;
-}
-
-/** The MQTT message for a plant event. */
-export function toMessage(prefix: string, e: PlantEvent): { topic: string; payload: Record<string, unknown> } {
-  const base = `${prefix}/${e.line}/${e.machine}`;
-  const timestamp = new Date(e.ts).toISOString();
-  if (e.kind === 'state') {
-    const { machine, line, state, reason, product, idealCycleTime, order } = e;
-    return { topic: `${base}/state`, payload: { machine, line, timestamp, state, reason, product, idealCycleTime, order } };
-  }
-  return { topic: `${base}/counts`, payload: { machine: e.machine, line: e.line, timestamp, counters: { good: e.good, reject: e.reject } } };
 }
 
 export class MachineSimulator {

@@ -1,7 +1,7 @@
 // The machine simulator: a deterministic plant model, and the MQTT broker it publishes on.
 import assert from 'node:assert/strict';
 import mqtt from 'mqtt';
-import { type CountsEvent, DEMO_MACHINES, type PlantEvent, PlantModel, type StateEvent } from '../../sim/machines/model';
+import { type CountsEvent, DEMO_MACHINES, type PlantEvent, PlantModel, type StateEvent } from '../../nodes/lib/simulation/plant';
 import { MachineSimulator, toMessage } from '../../sim/machines/server';
 
 const START = Date.parse('2026-11-24T06:00:00Z');

@@ -6,7 +6,7 @@ import { isValidTimeZone } from '../time/zoned';
 import { ErpError, safeUrl } from './errors';
 import { type AuthSettings, ErpHttp, hasUserInfo, type HttpSettings } from './http';
 import { Scrubber } from './secrets';
-import type { DialectContext, ErpDialect, ErpPosting, FetchQuery, OrderPage } from './types';
+import { AUTH_TYPES, type AuthType, type DialectContext, type ErpDialect, type ErpPosting, type FetchQuery, type LoginField, type OrderPage } from './types';
 
 /** Credentials as Node-RED's credential store holds them. */
 export interface ConnectionCredentials {
@@ -25,7 +25,7 @@ export interface ConnectionSettings {
   dialect: string;
   baseUrl: string;
   /** "login": the dialect signs in itself (Odoo, Tryton, ERPNext token) with the credentials. */
-  authType: 'none' | 'login' | 'basic' | 'bearer' | 'apikey' | 'oauth2';
+  authType: AuthType;
   apiKeyHeader: string;
   tokenUrl: string;
   clientId: string;
@@ -49,11 +49,45 @@ export const DEFAULT_MAX_PAGES = 100_000;
 
 export type ConnectionState = { state: 'idle' | 'ok' } | { state: 'retrying'; attempt: number; reason: string } | { state: 'error'; error: ErpError };
 
+/** The authentications a dialect accepts, the usual one first. */
+export function dialectAuth(d: ErpDialect): readonly AuthType[] {
+  if (d.local) return ['none'];
+  return d.auth?.length ? d.auth : ['none', 'basic', 'bearer', 'apikey', 'oauth2'];
+}
+
+/** The credential fields a dialect's "login" needs. */
+export function loginFields(d: ErpDialect): readonly LoginField[] {
+  return d.loginFields?.length ? d.loginFields : ['user', 'password'];
+}
+
+const LOGIN_FIELD_NAMES: Record<LoginField, string> = { user: 'a user', password: 'a password', apiKey: 'an API key', apiSecret: 'an API secret' };
+
+/** "a, b or c" */
+function orList(values: readonly string[]): string {
+  return values.length > 1 ? `${values.slice(0, -1).join(', ')} or ${values[values.length - 1]}` : (values[0] ?? '');
+}
+
+/** Problems with the dialect settings alone: unknown names, required values, choices, the dialect's own checks. */
+export function optionProblems(dialect: ErpDialect, options: Record<string, string>): string[] {
+  const e: string[] = [];
+  const known = new Set(dialect.options.map((o) => o.name));
+  for (const name of Object.keys(options)) if (!known.has(name)) e.push(`"${name}" is not a setting of the ${dialect.label} dialect`);
+  for (const o of dialect.options) {
+    const v = options[o.name];
+    if (o.required && (v === undefined || v === '') && !o.default) e.push(`${o.label} is required`);
+    if (o.choices && v !== undefined && v !== '' && !o.choices.includes(v)) e.push(`${o.label} must be ${orList(o.choices)}, got "${v}"`);
+  }
+  if (dialect.validate) e.push(...dialect.validate(options));
+  return e;
+}
+
 /** Checks settings + credentials against a dialect; one plain message per problem. */
 export function connectionProblems(s: ConnectionSettings, creds: ConnectionCredentials, dialect: ErpDialect | undefined): string[] {
   const e: string[] = [];
   if (!dialect) e.push(`unknown ERP dialect "${s.dialect}"`);
-  if (!s.baseUrl) e.push('the base URL is missing');
+  if (dialect?.local) {
+    // an in-process ERP: no address, no sign-in
+  } else if (!s.baseUrl) e.push('the base URL is missing');
   else if (!/^https?:\/\/[^/\s]+/.test(s.baseUrl)) e.push(`the base URL "${safeUrl(s.baseUrl)}" must start with http:// or https://`);
   else if (hasUserInfo(s.baseUrl)) e.push(`the base URL "${safeUrl(s.baseUrl)}" carries a user or password: put them in the credential fields instead`);
   if (!isValidTimeZone(s.timeZone)) e.push(`unknown time zone "${s.timeZone}"`);
@@ -64,9 +98,16 @@ export function connectionProblems(s: ConnectionSettings, creds: ConnectionCrede
   if (s.authType === 'bearer') need('a token', creds.token);
   if (s.authType === 'apikey') need('an API key and its header name', creds.apiKey && s.apiKeyHeader);
   if (s.authType === 'oauth2') need('a token URL, client id and client secret', s.tokenUrl && s.clientId && creds.clientSecret);
+  if (s.authType === 'ntlm') need('a user and a password', creds.user && creds.password);
+  if (!(AUTH_TYPES as readonly string[]).includes(s.authType)) e.push(`unknown authentication "${s.authType}"`);
+  else if (dialect && !dialectAuth(dialect).includes(s.authType)) e.push(`the ${dialect.label} dialect signs in with ${dialectAuth(dialect).join(' or ')}, not ${s.authType}`);
+  if (dialect && s.authType === 'login') {
+    const missing = (dialect.loginRequired?.(s.options) ?? loginFields(dialect)).filter((f) => !creds[f]);
+    if (missing.length) e.push(`the ${dialect.label} login needs ${missing.map((f) => LOGIN_FIELD_NAMES[f]).join(' and ')}`);
+  }
   if (s.attempts < 1) e.push('attempts must be at least 1');
   if (s.concurrency < 1) e.push('concurrency must be at least 1');
-  if (dialect?.validate) e.push(...dialect.validate(s.options));
+  if (dialect) e.push(...optionProblems(dialect, s.options));
   return e;
 }
 
@@ -96,7 +137,7 @@ export class ErpConnection extends EventEmitter {
     readonly settings: ConnectionSettings,
     credentials: ConnectionCredentials,
     readonly dialect: ErpDialect,
-    hooks: { sleep?: (ms: number) => Promise<void> } = {},
+    hooks: { sleep?: (ms: number) => Promise<void>; id?: string } = {},
   ) {
     super();
     this.scrubber = new Scrubber(
@@ -108,7 +149,8 @@ export class ErpConnection extends EventEmitter {
       ],
     );
     const http: HttpSettings = {
-      baseUrl: settings.baseUrl,
+      // an in-process dialect never calls it: a reserved name (RFC 2606) that cannot resolve
+      baseUrl: dialect.local ? 'http://simulated.invalid' : settings.baseUrl,
       timeoutMs: settings.timeoutMs,
       retry: { attempts: settings.attempts, baseDelayMs: settings.retryDelayMs, maxDelayMs: settings.maxDelayMs },
       concurrency: settings.concurrency,
@@ -122,6 +164,8 @@ export class ErpConnection extends EventEmitter {
       credentials: { user: credentials.user, password: credentials.password, apiKey: credentials.apiKey, apiSecret: credentials.apiSecret },
       session: new Map(),
       timeZone: settings.timeZone,
+      authType: settings.authType,
+      ...(hooks.id ? { connectionId: hooks.id } : {}),
     };
   }
 

@@ -85,6 +85,10 @@ export interface DialectContext {
   session: Map<string, unknown>;
   /** Time zone of naive ERP date-times (ERPNext, SOAP); default UTC. */
   timeZone: string;
+  /** The connection's authentication (SOAP reads it to choose Basic or NTLM). */
+  authType?: AuthType;
+  /** The connection's id (the simulated ERP keeps its books per connection). */
+  connectionId?: string;
 }
 
 /** A posting (confirmation, maintenance request, …) sent by mes-report / maintenance-trigger. */
@@ -99,11 +103,19 @@ export interface ErpPosting {
 /** A dialect setting shown in the connection's edit dialog. */
 export interface DialectOption {
   name: string;
+  /** Short label (fits the dialog's label column); `help` carries the rest. */
   label: string;
   default?: string;
   required?: boolean;
   help?: string;
+  /** The only values allowed: the dialog shows a drop-down, the runtime refuses any other value. */
+  choices?: readonly string[];
 }
+
+/** How a connection signs in: "login" lets the dialect sign in itself with the fields in `loginFields`. */
+export type AuthType = 'none' | 'login' | 'basic' | 'bearer' | 'apikey' | 'oauth2' | 'ntlm';
+export const AUTH_TYPES: readonly AuthType[] = ['none', 'login', 'basic', 'bearer', 'apikey', 'oauth2', 'ntlm'];
+export type LoginField = 'user' | 'password' | 'apiKey' | 'apiSecret';
 
 /** What IT implements to add an ERP: fetch orders page by page in the common shape. */
 export interface ErpDialect {
@@ -111,6 +123,14 @@ export interface ErpDialect {
   label: string;
   /** Settings the dialect reads from `DialectContext.options`. */
   options: DialectOption[];
+  /** The authentications this ERP accepts, the usual one first (default: all but login and ntlm). */
+  auth?: readonly AuthType[];
+  /** Credential fields a "login" authentication shows (default: user and password). */
+  loginFields?: readonly LoginField[];
+  /** The login fields these settings need (default: every one in `loginFields`). */
+  loginRequired?(options: Record<string, string>): readonly LoginField[];
+  /** Runs inside Node-RED, with no base URL and nothing on the network (the simulated ERP). */
+  local?: boolean;
   /** Checks the dialect settings; one message per problem. */
   validate?(options: Record<string, string>): string[];
   /** Yields pages until every matching order was read (or `limit` reached). Must be restartable from scratch. */

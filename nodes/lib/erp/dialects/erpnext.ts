@@ -47,10 +47,9 @@ function authHeader(ctx: DialectContext): Record<string, string> {
 export const erpnext: ErpDialect = {
   id: 'erpnext',
   label: 'ERPNext / Frappe (Work Order)',
-  options: [{ name: 'apiVersion', label: 'API (v1 or v2)', default: 'v1', help: 'v2: /api/v2/document with has_next_page' }],
-  validate(o) {
-    return o.apiVersion && !['v1', 'v2'].includes(o.apiVersion) ? [`API must be v1 or v2, got "${o.apiVersion}"`] : [];
-  },
+  auth: ['login'],
+  loginFields: ['apiKey', 'apiSecret'],
+  options: [{ name: 'apiVersion', label: 'API version', default: 'v1', choices: ['v1', 'v2'], help: 'v2: /api/v2/document with has_next_page' }],
   async *fetchOrders(ctx: DialectContext, q: FetchQuery): AsyncGenerator<OrderPage> {
     const v2 = ctx.options.apiVersion === 'v2';
     const filters: unknown[] = [];

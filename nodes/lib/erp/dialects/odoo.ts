@@ -107,15 +107,16 @@ async function rpc(ctx: DialectContext, service: string, method: string, args: u
 export const odoo: ErpDialect = {
   id: 'odoo',
   label: 'Odoo (mrp.production)',
+  auth: ['login'],
+  loginFields: ['user', 'password', 'apiKey'],
+  loginRequired: (o) => (o.protocol === 'json2' ? ['apiKey'] : ['user', 'password']),
   options: [
-    { name: 'protocol', label: 'Protocol (jsonrpc or json2)', default: 'jsonrpc', help: 'json2: Odoo 19+, API key as credential' },
-    { name: 'database', label: 'Database', required: false },
-    { name: 'version', label: 'Odoo version (17+ or 16)', default: '17+', help: '≤16 uses date_planned_start/finished' },
+    { name: 'protocol', label: 'Protocol', default: 'jsonrpc', choices: ['jsonrpc', 'json2'], help: 'jsonrpc: user and password (or API key as password); json2: Odoo 19+, API key' },
+    { name: 'database', label: 'Database', required: false, help: 'empty: the server default database' },
+    { name: 'version', label: 'Odoo version', default: '17+', choices: ['17+', '16'], help: '16 and older use date_planned_start/finished' },
   ],
   validate(o) {
     const e: string[] = [];
-    if (o.protocol && !['jsonrpc', 'json2'].includes(o.protocol)) e.push(`protocol must be jsonrpc or json2, got "${o.protocol}"`);
-    if (o.version && !['17+', '16'].includes(o.version)) e.push(`Odoo version must be 17+ or 16, got "${o.version}"`);
     if ((o.protocol ?? 'jsonrpc') === 'jsonrpc' && !o.database) e.push('JSON-RPC needs the database name');
     return e;
   },

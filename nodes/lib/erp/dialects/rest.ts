@@ -38,23 +38,22 @@ export const rest: ErpDialect = {
   label: 'Generic REST',
   options: [
     { name: 'listPath', label: 'List path', default: '/orders', required: true },
-    { name: 'itemsPath', label: 'Items path in the body (empty: the body is the list)', default: '' },
-    { name: 'paging', label: `Paging (${PAGING.join(', ')})`, default: 'offset' },
-    { name: 'limitParam', label: 'Page-size parameter', default: 'limit' },
-    { name: 'offsetParam', label: 'Offset parameter', default: 'offset' },
-    { name: 'pageParam', label: 'Page-number parameter', default: 'page' },
-    { name: 'firstPage', label: 'First page number', default: '1' },
-    { name: 'cursorParam', label: 'Cursor parameter', default: 'cursor' },
-    { name: 'cursorPath', label: 'Next-cursor path in the body', default: 'next_cursor' },
-    { name: 'nextLinkPath', label: 'Next-link path in the body', default: 'next' },
-    { name: 'sinceParam', label: 'Modified-since parameter (ISO)', default: '' },
-    { name: 'statusParam', label: 'Status parameter (comma list)', default: '' },
-    { name: 'fieldMap', label: 'Field map (JSON: common field → record path)', default: '' },
-    { name: 'statusMap', label: 'Status map (JSON: ERP value → status)', default: '' },
+    { name: 'itemsPath', label: 'Items path', default: '', help: 'path of the list in the body (empty: the body is the list)' },
+    { name: 'paging', label: 'Paging', default: 'offset', choices: PAGING },
+    { name: 'limitParam', label: 'Page size param.', default: 'limit', help: 'query parameter for the page size' },
+    { name: 'offsetParam', label: 'Offset param.', default: 'offset', help: 'query parameter for the offset' },
+    { name: 'pageParam', label: 'Page param.', default: 'page', help: 'query parameter for the page number' },
+    { name: 'firstPage', label: 'First page', default: '1', help: 'number of the first page' },
+    { name: 'cursorParam', label: 'Cursor param.', default: 'cursor', help: 'query parameter for the cursor' },
+    { name: 'cursorPath', label: 'Cursor path', default: 'next_cursor', help: 'path of the next cursor in the body' },
+    { name: 'nextLinkPath', label: 'Next-link path', default: 'next', help: 'path of the next link in the body' },
+    { name: 'sinceParam', label: 'Since param.', default: '', help: 'query parameter for modified-since (ISO 8601)' },
+    { name: 'statusParam', label: 'Status param.', default: '', help: 'query parameter for the statuses (comma list)' },
+    { name: 'fieldMap', label: 'Field map', default: '', help: 'JSON: common field → record path' },
+    { name: 'statusMap', label: 'Status map', default: '', help: 'JSON: ERP value → status' },
   ],
   validate(o) {
     const e: string[] = [];
-    if (o.paging && !(PAGING as readonly string[]).includes(o.paging)) e.push(`paging must be one of ${PAGING.join(', ')}, got "${o.paging}"`);
     try {
       jsonOption('field map', o.fieldMap, DEFAULT_FIELDS);
       e.push(...statusMapProblems(jsonOption<Record<string, string>>('status map', o.statusMap, {})));

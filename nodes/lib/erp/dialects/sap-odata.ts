@@ -131,24 +131,43 @@ export function sapFilter(q: FetchQuery, v4: boolean): string | undefined {
   return clauses.length ? clauses.join(' and ') : undefined;
 }
 
+/** sap-client and sap-language, when set: SAP Gateway reads them from the query of every request. */
+function sapParams(ctx: DialectContext): Record<string, string> {
+  const p: Record<string, string> = {};
+  if (ctx.options.client) p['sap-client'] = ctx.options.client;
+  if (ctx.options.language) p['sap-language'] = ctx.options.language.toUpperCase();
+  return p;
+}
+
+function withSapParams(ctx: DialectContext, path: string): string {
+  const p = new URLSearchParams(sapParams(ctx)).toString();
+  return p ? `${path}${path.includes('?') ? '&' : '?'}${p}` : path;
+}
+
 export const sapOData: ErpDialect = {
   id: 'sap-odata',
   label: 'SAP S/4HANA (OData V2 / V4)',
+  auth: ['basic', 'oauth2', 'bearer', 'apikey'],
   options: [
-    { name: 'version', label: 'OData version (v2 or v4)', default: 'v2' },
-    { name: 'servicePath', label: 'Service path', default: V2_SERVICE, help: `V4: ${V4_SERVICE}` },
+    { name: 'version', label: 'OData version', default: 'v2', choices: ['v2', 'v4'], help: 'v2: API_PRODUCTION_ORDER_2_SRV; v4: api_productionorder' },
+    { name: 'client', label: 'SAP client', default: '', help: 'sap-client, three digits (empty: the system default client)' },
+    { name: 'language', label: 'Language', default: '', help: 'sap-language, e.g. EN or DE (empty: the user default)' },
+    { name: 'servicePath', label: 'Order service', default: V2_SERVICE, help: `service path; V4: ${V4_SERVICE}` },
     { name: 'entitySet', label: 'Entity set', default: 'A_ProductionOrder_2', help: 'V4: ProductionOrder' },
-    { name: 'confirmationPath', label: 'Confirmation service path', default: '/sap/opu/odata/sap/API_PROD_ORDER_CONFIRMATION_2_SRV' },
-    { name: 'maintenancePath', label: 'Maintenance notification service path', default: '/sap/opu/odata/sap/API_MAINTNOTIFICATION' },
+    { name: 'confirmationPath', label: 'Confirmations', default: '/sap/opu/odata/sap/API_PROD_ORDER_CONFIRMATION_2_SRV', help: 'service path of the order confirmation API' },
+    { name: 'maintenancePath', label: 'Notifications', default: '/sap/opu/odata/sap/API_MAINTNOTIFICATION', help: 'service path of the maintenance notification API' },
   ],
   validate(o) {
-    return o.version && !['v2', 'v4'].includes(o.version) ? [`OData version must be v2 or v4, got "${o.version}"`] : [];
+    const e: string[] = [];
+    if (o.client && !/^\d{3}$/.test(o.client)) e.push(`SAP client must be three digits, got "${o.client}"`);
+    if (o.language && !/^[A-Za-z]{1,2}$/.test(o.language)) e.push(`Language must be a one- or two-letter SAP language key, got "${o.language}"`);
+    return e;
   },
   async *fetchOrders(ctx: DialectContext, q: FetchQuery): AsyncGenerator<OrderPage> {
     const v4 = ctx.options.version === 'v4';
     const service = (ctx.options.servicePath || (v4 ? V4_SERVICE : V2_SERVICE)).replace(/\/+$/, '');
     const entitySet = ctx.options.entitySet || (v4 ? 'ProductionOrder' : 'A_ProductionOrder_2');
-    const query: Record<string, string> = { $format: 'json', $orderby: 'LastChangeDateTime,ManufacturingOrder' };
+    const query: Record<string, string> = { ...sapParams(ctx), $format: 'json', $orderby: 'LastChangeDateTime,ManufacturingOrder' };
     const filter = sapFilter(q, v4);
     if (filter) query.$filter = filter;
     if (v4) query.$count = 'true';
@@ -210,7 +229,7 @@ export const sapOData: ErpDialect = {
     const root = target.slice(0, target.lastIndexOf('/'));
     const tokenKey = `sap:csrf:${root}`;
     const fetchToken = async (): Promise<string> => {
-      const res = await ctx.http.request({ method: 'GET', path: `${root}/`, headers: { 'X-CSRF-Token': 'Fetch' } });
+      const res = await ctx.http.request({ method: 'GET', path: withSapParams(ctx, `${root}/`), headers: { 'X-CSRF-Token': 'Fetch' } });
       const token = res.headers['x-csrf-token'];
       if (!token || token.toLowerCase() === 'required') throw new ErpError('protocol', `SAP did not hand out a CSRF token for ${root}`);
       ctx.session.set(tokenKey, token);
@@ -218,7 +237,7 @@ export const sapOData: ErpDialect = {
     };
     let token = (ctx.session.get(tokenKey) as string | undefined) ?? (await fetchToken());
     for (let tries = 0; ; tries++) {
-      const res = await ctx.http.write<{ d?: unknown }>({ method: 'POST', path: target, body: posting.payload, headers: { 'X-CSRF-Token': token, 'Content-Type': 'application/json', Accept: 'application/json' }, passStatuses: [403] });
+      const res = await ctx.http.write<{ d?: unknown }>({ method: 'POST', path: withSapParams(ctx, target), body: posting.payload, headers: { 'X-CSRF-Token': token, 'Content-Type': 'application/json', Accept: 'application/json' }, passStatuses: [403] });
       if (res.status === 403) {
         const csrf = (res.headers['x-csrf-token'] ?? '').toLowerCase() === 'required';
         if (csrf && tries === 0) {

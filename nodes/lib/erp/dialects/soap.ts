@@ -81,7 +81,7 @@ async function client(ctx: DialectContext, op = ctx.options.operation || 'ReadMu
   if (/^https?:\/\//i.test(wsdl)) ctx.http.allowOrigin(wsdl);
   if (o.endpoint && /^https?:\/\//i.test(o.endpoint)) ctx.http.allowOrigin(o.endpoint);
   const { user, password } = ctx.credentials;
-  const ntlm = o.auth === 'ntlm';
+  const ntlm = ctx.authType === 'ntlm';
   const headers: Record<string, string> = {};
   if (!ntlm && user && password) headers.Authorization = `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
   // reading the WSDL gets the connection's retry policy: timeouts, dropped connections, 5xx and 429 are retried
@@ -150,26 +150,24 @@ async function invoke(ctx: DialectContext, c: soap.Client, op: string, args: unk
 export const soapDialect: ErpDialect = {
   id: 'soap',
   label: 'SOAP (WSDL)',
+  auth: ['basic', 'ntlm', 'none'],
   options: [
-    { name: 'wsdl', label: 'WSDL (URL, path on the base URL, or file)', required: true, default: '/soap/ProductionOrders?wsdl' },
-    { name: 'endpoint', label: 'Endpoint (empty: from the WSDL)', default: '' },
+    { name: 'wsdl', label: 'WSDL', required: true, default: '/soap/ProductionOrders?wsdl', help: 'URL, path on the base URL, or file' },
+    { name: 'endpoint', label: 'Endpoint', default: '', help: 'empty: the address in the WSDL' },
     { name: 'operation', label: 'Read operation', default: 'ReadMultiple' },
-    { name: 'resultPath', label: 'Records path in the result', default: 'ReadMultiple_Result.ProductionOrders' },
-    { name: 'paging', label: 'Paging (bookmark or none)', default: 'bookmark' },
-    { name: 'bookmarkField', label: 'Bookmark field of a record', default: 'Key' },
-    { name: 'statusField', label: 'Status filter field', default: 'Status' },
-    { name: 'modifiedField', label: 'Modified-since filter field', default: 'Last_Date_Modified' },
-    { name: 'plantField', label: 'Plant filter field', default: 'Location_Code' },
-    { name: 'auth', label: 'Auth (basic or ntlm)', default: 'basic' },
-    { name: 'domain', label: 'NTLM domain', default: '' },
-    { name: 'fieldMap', label: 'Field map (JSON)', default: '' },
+    { name: 'resultPath', label: 'Records path', default: 'ReadMultiple_Result.ProductionOrders', help: 'path of the records in the result' },
+    { name: 'paging', label: 'Paging', default: 'bookmark', choices: ['bookmark', 'none'] },
+    { name: 'bookmarkField', label: 'Bookmark field', default: 'Key', help: 'field of a record that carries its bookmark' },
+    { name: 'statusField', label: 'Status field', default: 'Status', help: 'filter field for the status' },
+    { name: 'modifiedField', label: 'Modified field', default: 'Last_Date_Modified', help: 'filter field for modified-since' },
+    { name: 'plantField', label: 'Plant field', default: 'Location_Code', help: 'filter field for the plant' },
+    { name: 'domain', label: 'NTLM domain', default: '', help: 'with NTLM authentication' },
+    { name: 'fieldMap', label: 'Field map', default: '', help: 'JSON: common field → record path' },
     { name: 'statusMap', label: 'Status map (JSON)', default: '' },
   ],
   validate(o) {
     const e: string[] = [];
     if (!o.wsdl) e.push('SOAP needs a WSDL');
-    if (o.paging && !['bookmark', 'none'].includes(o.paging)) e.push(`paging must be bookmark or none, got "${o.paging}"`);
-    if (o.auth && !['basic', 'ntlm'].includes(o.auth)) e.push(`auth must be basic or ntlm, got "${o.auth}"`);
     try {
       jsonOption('field map', o.fieldMap, NAV_FIELDS);
       e.push(...statusMapProblems(jsonOption('status map', o.statusMap, NAV_STATUS)));

@@ -180,14 +180,12 @@ async function createTask(ctx: DialectContext, t: TrytonTask): Promise<unknown> 
 export const trytonDialect: ErpDialect = {
   id: 'tryton',
   label: 'Tryton (production)',
+  auth: ['login'],
   options: [
     { name: 'database', label: 'Database', required: true },
-    { name: 'uomField', label: 'Unit field (uom ≤ 6.x, unit ≥ 7)', default: 'uom' },
-    { name: 'maintenanceProject', label: 'Project for maintenance tasks (module project)' },
+    { name: 'uomField', label: 'Unit field', default: 'uom', choices: ['uom', 'unit'], help: 'uom up to Tryton 6.x, unit from 7.0' },
+    { name: 'maintenanceProject', label: 'Maint. project', help: 'project (module project) that receives maintenance tasks' },
   ],
-  validate(o) {
-    return o.database ? [] : ['Tryton needs the database name'];
-  },
   async *fetchOrders(ctx: DialectContext, q: FetchQuery): AsyncGenerator<OrderPage> {
     const uom = ctx.options.uomField || 'uom';
     const domain: unknown[] = [];

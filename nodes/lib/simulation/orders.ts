@@ -1,7 +1,7 @@
 // Seeded production-order data set shared by every simulated ERP dialect.
 
-import type { OrderStatus } from '../../nodes/lib/erp/types';
-import { prng } from '../prng';
+import type { OrderStatus } from '../erp/types';
+import { prng } from './prng';
 
 export interface SimOperation {
   seq: string;

@@ -2,7 +2,7 @@
 // outfeed, tool changes, quality checks, breakdowns, changeovers between orders) and part counters unfold from a
 // seed. Pure and deterministic: the same seed and start give the same events however the time is advanced.
 
-import { prng } from '../prng';
+import { prng } from './prng';
 
 /** A product a machine makes, with its ideal cycle time in seconds per part. */
 export interface ProductSpec {
@@ -262,4 +262,15 @@ export class PlantModel {
     all.sort((a, b) => a.e.ts - b.e.ts || a.i - b.i || a.j - b.j);
     return all.map((x) => x.e);
   }
+}
+
+/** The message (MQTT topic and JSON payload) for a plant event: `<prefix>/<line>/<machine>/state|counts`. */
+export function toMessage(prefix: string, e: PlantEvent): { topic: string; payload: Record<string, unknown> } {
+  const base = `${prefix}/${e.line}/${e.machine}`;
+  const timestamp = new Date(e.ts).toISOString();
+  if (e.kind === 'state') {
+    const { machine, line, state, reason, product, idealCycleTime, order } = e;
+    return { topic: `${base}/state`, payload: { machine, line, timestamp, state, reason, product, idealCycleTime, order } };
+  }
+  return { topic: `${base}/counts`, payload: { machine: e.machine, line: e.line, timestamp, counters: { good: e.good, reject: e.reject } } };
 }
