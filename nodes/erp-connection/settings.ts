@@ -2,6 +2,7 @@
 
 import type { NodeDef } from 'node-red';
 import { dict } from '../lib/dict';
+import { expandEnvIn } from '../lib/env';
 import type { ConnectionSettings } from '../lib/erp/connection';
 import { AUTH_TYPES } from '../lib/erp/types';
 import { assertConfigVersion, configFlag, SettingsReader } from '../lib/node-red/config';
@@ -65,4 +66,22 @@ export function readConnectionSettings(def: ErpConnectionDef): ConnectionSetting
   };
   r.check();
   return settings;
+}
+
+/**
+ * The properties with ${NAME} replaced in the base URL, the OAuth2 fields and every dialect setting; a variable that is
+ * not set is an error naming it (thrown at once, with every such problem).
+ */
+export function withEnv(def: ErpConnectionDef, lookup: (name: string) => unknown): ErpConnectionDef {
+  const problems: string[] = [];
+  const out = expandEnvIn(def, ['baseUrl', 'tokenUrl', 'clientId', 'scope'], lookup, problems);
+  if (def.options && typeof def.options === 'object') {
+    const options = dict<string>();
+    const raw = dict<string>();
+    for (const [k, v] of Object.entries(def.options)) raw[k] = v;
+    Object.assign(options, expandEnvIn(raw, Object.keys(raw), lookup, problems));
+    out.options = options;
+  }
+  if (problems.length) throw new Error(problems.join('; '));
+  return out;
 }

@@ -234,3 +234,41 @@ export class ErpConnection extends EventEmitter {
     if (changed) this.emit('state', s);
   }
 }
+
+/** What "Test connection" found: signed in and read an order, or the ERP's reason (secrets masked). */
+export interface ConnectionTest {
+  ok: boolean;
+  message: string;
+  /** The error kind (auth, unavailable, config, http, protocol) when not ok. */
+  kind?: string;
+  problems?: string[];
+  ms: number;
+}
+
+/**
+ * Signs in and reads one order with these settings and credentials, once (no retries), within `deadlineMs`. Never
+ * throws: every failure is a message with the credentials masked.
+ */
+export async function testConnection(settings: ConnectionSettings, creds: ConnectionCredentials, dialect: ErpDialect | undefined, deadlineMs = 20_000): Promise<ConnectionTest> {
+  const t0 = Date.now();
+  const problems = connectionProblems(settings, creds, dialect);
+  if (problems.length || !dialect) return { ok: false, kind: 'config', message: problems.join('; '), problems, ms: 0 };
+  const once: ConnectionSettings = { ...settings, attempts: 1, timeoutMs: Math.min(settings.timeoutMs, deadlineMs) };
+  let connection: ErpConnection | undefined;
+  try {
+    connection = new ErpConnection(once, creds, dialect, { id: 'connection-test' });
+    const pages = connection.fetchOrders({ statuses: [], pageSize: 1, limit: 1, expand: false });
+    const first = await pages.next();
+    await pages.return(undefined);
+    const page = first.done ? undefined : first.value;
+    const n = page?.orders.length ?? 0;
+    const total = page?.total === undefined ? '' : ` of ${page.total}`;
+    return { ok: true, message: `signed in and read ${n} order${n === 1 ? '' : 's'}${total} from ${dialect.label}`, ms: Date.now() - t0 };
+  } catch (err) {
+    const e = connection ? connection.failed(err) : err instanceof ErpError ? err : new ErpError('config', String((err as Error)?.message ?? err));
+    const reason = e.details.reason && !e.message.includes(e.details.reason) ? ` (${e.details.reason})` : '';
+    return { ok: false, kind: e.kind, message: `${e.message}${reason}`, ms: Date.now() - t0 };
+  } finally {
+    connection?.close();
+  }
+}

@@ -5,12 +5,13 @@ import { erpnext } from './dialects/erpnext';
 import { odoo } from './dialects/odoo';
 import { rest } from './dialects/rest';
 import { sapOData } from './dialects/sap-odata';
+import { simulated } from './dialects/simulated';
 import { soapDialect } from './dialects/soap';
 import { trytonDialect } from './dialects/tryton';
 import type { ErpDialect } from './types';
 
 export const PLUGIN_TYPE = 'plantbridge-erp-dialect';
-export const BUILTIN_DIALECTS: readonly ErpDialect[] = [sapOData, odoo, erpnext, trytonDialect, rest, soapDialect];
+export const BUILTIN_DIALECTS: readonly ErpDialect[] = [simulated, sapOData, odoo, erpnext, trytonDialect, rest, soapDialect];
 
 /** Problems with something offered as a dialect (empty when it is usable). */
 export function dialectProblems(d: unknown): string[] {

@@ -184,7 +184,19 @@ const soap: PostingProfile = {
   },
 };
 
-export const POSTING_PROFILES: readonly PostingProfile[] = [sap, odoo, erpnext, tryton, rest, d365, soap];
+const simulatedErp: PostingProfile = {
+  id: 'simulated',
+  label: 'Simulated ERP: the report as JSON, booked once per key',
+  dialect: 'simulated',
+  build(r) {
+    const key = reportKey(r);
+    // a report with test results and no quantity is a quality record; anything else confirms production
+    const kind = r.quality?.length && !r.good ? 'quality-record' : 'confirmation';
+    return { kind, key, payload: { ...r, key } };
+  },
+};
+
+export const POSTING_PROFILES: readonly PostingProfile[] = [simulatedErp, sap, odoo, erpnext, tryton, rest, d365, soap];
 
 export function postingProfile(id: string): PostingProfile | undefined {
   return POSTING_PROFILES.find((p) => p.id === id);

@@ -66,7 +66,7 @@ export function maintenanceRequest(t: Trigger): OperationsSchedule {
 }
 
 /** The dialects that can create a maintenance notification. */
-export const NOTIFICATION_DIALECTS = ['sap-odata', 'odoo', 'erpnext', 'tryton', 'rest'] as const;
+export const NOTIFICATION_DIALECTS = ['simulated', 'sap-odata', 'odoo', 'erpnext', 'tryton', 'rest'] as const;
 
 /** The ERP notification for a fired rule. The key is the request id (derived from asset, rule and condition start). */
 export function notificationPosting(dialect: string, t: Trigger, o: { timeZone: string; path?: string }): ErpPosting {
@@ -112,6 +112,8 @@ export function notificationPosting(dialect: string, t: Trigger, o: { timeZone: 
         key,
         payload: { task: { name: `${t.asset}: ${text}`.slice(0, 200), comment: `${text}\nAsset ${t.asset}, priority ${t.rule.priority ?? 'medium'}, since ${started}\nPlantBridge request ${key}`, key } },
       };
+    case 'simulated':
+      return { kind: 'maintenance-notification', key, payload: { asset: t.asset, rule: t.rule.id, ruleName: t.rule.name, priority: t.rule.priority ?? 'medium', text, value: t.value, started } };
     case 'rest':
       return { kind: 'maintenance-request', key, payload: { path: o.path || '/maintenance-requests', body: { kind: 'maintenance-request', key, asset: t.asset, rule: t.rule.id, ruleName: t.rule.name, priority: t.rule.priority ?? 'medium', text, value: t.value, started } } };
     default:

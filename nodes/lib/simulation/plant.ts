@@ -274,3 +274,52 @@ export function toMessage(prefix: string, e: PlantEvent): { topic: string; paylo
   }
   return { topic: `${base}/counts`, payload: { machine: e.machine, line: e.line, timestamp, counters: { good: e.good, reject: e.reject } } };
 }
+
+/** Most simulated seconds one step of a paced run covers (a long pause is caught up step by step). */
+const MAX_STEP_MS = 3_600_000;
+
+/**
+ * A plant played against the wall clock at `speed` simulated seconds per second. `step(wallNow)` returns what
+ * happened since the last step, at most up to one simulated hour, so a stalled event loop catches up in bounded bites.
+ */
+export class PacedPlant {
+  readonly plant: PlantModel;
+  private wallStart: number;
+  private simStart: number;
+
+  constructor(
+    readonly seed: number,
+    start: number,
+    readonly speed: number,
+    sampleSec: number,
+    specs: readonly MachineSpec[],
+    wallNow: number,
+  ) {
+    if (!(speed > 0 && speed <= 3600)) throw new Error(`speed must be from 0.1 to 3600, got ${speed}`);
+    this.plant = new PlantModel(seed, start, sampleSec, specs);
+    this.wallStart = wallNow;
+    this.simStart = start;
+  }
+
+  /** The simulated time reached. */
+  get time(): number {
+    return this.plant.time;
+  }
+
+  /** Events from the last step up to the simulated time that belongs to `wallNow`. */
+  step(wallNow: number): PlantEvent[] {
+    const target = this.simStart + (wallNow - this.wallStart) * this.speed;
+    const to = Math.min(target, this.plant.time + MAX_STEP_MS);
+    if (to < target) {
+      // too far behind (the host was suspended): skip ahead instead of flooding the flow with the backlog
+      this.simStart += target - to;
+    }
+    return this.plant.advance(Math.floor(to));
+  }
+
+  /** Continues from the current simulated time after a pause (no jump over the paused wall time). */
+  resume(wallNow: number): void {
+    this.wallStart = wallNow;
+    this.simStart = this.plant.time;
+  }
+}

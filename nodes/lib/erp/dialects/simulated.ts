@@ -1,0 +1,97 @@
+// The simulated ERP as a dialect: runs inside Node-RED (no address, no sign-in), so every example works with nothing
+// else installed. Orders come from nodes/lib/simulation/erp.ts; postings and notifications are booked once per
+// idempotency key and can be read back (GET /plantbridge/erp/<connection id>/bookings).
+
+import { ErpError } from '../errors';
+import { type SimulatedOrderRecord, SimulatedErpRefusal, simulatedErp, simulatedSettingsProblems, type SimulatedErpSettings } from '../../simulation/erp';
+import type { DialectContext, ErpDialect, ErpOrder, FetchQuery, OrderPage } from '../types';
+
+export const SIMULATED_DIALECT = 'simulated';
+
+function settingsOf(o: Record<string, string>): SimulatedErpSettings {
+  const n = (v: string | undefined, fallback: number): number => (v === undefined || v === '' ? fallback : Number(v));
+  return { seed: n(o.seed, 1), orders: n(o.orders, 40), everySec: n(o.every, 60) };
+}
+
+function toOrder(r: Record<string, unknown>): ErpOrder {
+  const x = r as unknown as SimulatedOrderRecord;
+  const order: ErpOrder = {
+    id: String(x.id),
+    number: String(x.number),
+    material: { code: x.material ?? null, name: x.materialName ?? null },
+    quantity: typeof x.quantity === 'number' ? x.quantity : null,
+    producedQuantity: typeof x.produced === 'number' ? x.produced : null,
+    unit: x.unit ?? null,
+    plannedStart: x.plannedStart ?? null,
+    plannedEnd: x.plannedEnd ?? null,
+    due: x.due ?? null,
+    status: x.status,
+    erpStatus: x.status,
+    plant: x.plant ?? null,
+    workCenter: x.workCenter ?? null,
+    priority: typeof x.priority === 'number' ? x.priority : null,
+    modified: x.modified ?? null,
+    raw: r,
+  };
+  if (Array.isArray(x.operations)) order.operations = x.operations.map((op) => ({ id: op.id, sequence: op.sequence, description: op.description, workCenter: op.workCenter, plannedStart: op.plannedStart, plannedEnd: op.plannedEnd, quantity: x.quantity }));
+  if (Array.isArray(x.components)) order.components = x.components.map((c) => ({ material: c.material, name: c.name, quantity: c.quantity, unit: c.unit }));
+  return order;
+}
+
+function erpOf(ctx: DialectContext): ReturnType<typeof simulatedErp> {
+  return simulatedErp(ctx.connectionId ?? 'default', settingsOf(ctx.options), Date.now());
+}
+
+function matches(o: SimulatedOrderRecord, q: FetchQuery): boolean {
+  if (q.statuses.length && !q.statuses.includes(o.status)) return false;
+  if (q.plant && o.plant !== q.plant) return false;
+  if (q.workCenter && o.workCenter !== q.workCenter) return false;
+  if (q.since && o.modified < q.since) return false;
+  if (q.plannedFrom && o.plannedStart < q.plannedFrom) return false;
+  if (q.plannedTo && o.plannedStart > q.plannedTo) return false;
+  return true;
+}
+
+export const simulated: ErpDialect = {
+  id: SIMULATED_DIALECT,
+  label: 'Simulated ERP (built in, for trying the pack)',
+  local: true,
+  options: [
+    { name: 'seed', label: 'Seed', default: '1', help: 'the same seed gives the same orders' },
+    { name: 'orders', label: 'Orders at start', default: '40', help: 'orders present at deploy, a mix of statuses (0 to 10000)' },
+    { name: 'every', label: 'New order every', default: '60', help: 'seconds between two newly released orders (0: none)' },
+  ],
+  validate(o) {
+    const s = settingsOf(o);
+    return simulatedSettingsProblems(s);
+  },
+  async *fetchOrders(ctx: DialectContext, q: FetchQuery): AsyncGenerator<OrderPage> {
+    const all = erpOf(ctx).orders(Date.now()).filter((o) => matches(o, q));
+    const wanted = q.limit > 0 ? all.slice(0, q.limit) : all;
+    const size = Math.max(1, q.pageSize);
+    if (!wanted.length) {
+      yield { orders: [], total: 0 };
+      return;
+    }
+    for (let i = 0; i < wanted.length; i += size) {
+      const page = wanted.slice(i, i + size).map((r) => {
+        const order = toOrder(r as unknown as Record<string, unknown>);
+        if (!q.expand) {
+          delete order.operations;
+          delete order.components;
+        }
+        return order;
+      });
+      yield { orders: page, total: all.length };
+    }
+  },
+  toOrder: (raw) => toOrder(raw),
+  async post(ctx: DialectContext, posting): Promise<unknown> {
+    try {
+      return erpOf(ctx).book(posting.kind, posting.key, posting.payload, Date.now());
+    } catch (err) {
+      if (err instanceof SimulatedErpRefusal) throw new ErpError('http', `the simulated ERP refused the ${posting.kind} (HTTP 422): ${err.message}`, { status: 422, reason: err.message });
+      throw err;
+    }
+  },
+};

@@ -1,0 +1,193 @@
+// Node tests: erp-connection inside Node-RED: the simulated ERP (orders over time, postings booked once per key, the
+// booking journal), the admin endpoints the dialog uses (dialects, check, Test connection), and ${ENV} settings.
+import assert from 'node:assert/strict';
+import type { NodeMessage } from 'node-red';
+import connectionNode from '../../nodes/erp-connection/erp-connection';
+import fetchNode from '../../nodes/erp-order-fetch/erp-order-fetch';
+import reportNode from '../../nodes/mes-report/mes-report';
+import { ErpSimulator } from '../../sim/erp/server';
+import { collect, helper, node } from '../helpers/node-red';
+import type { ErpConnectionNode } from '../../nodes/erp-connection/types';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+
+const TAB = 'tab-conn';
+const nodes = [connectionNode, fetchNode, reportNode];
+
+interface Request {
+  get(url: string): Request;
+  post(url: string): Request;
+  send(body: unknown): Request;
+  expect(status: number): Promise<{ body: Record<string, unknown> & { problems?: string[] } }>;
+}
+const request = (): Request => (helper as unknown as { request(): Request }).request();
+
+function simulatedFlow(options: Record<string, string> = {}, dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pb-conn-'))): Array<Record<string, unknown>> {
+  return [
+    { id: TAB, type: 'tab', label: 'conn' },
+    { id: 'conn', type: 'pb-erp-connection', dialect: 'simulated', authType: 'none', timeZone: 'UTC', options: { orders: '30', every: '60', ...options } },
+    { id: 'fetch', type: 'pb-erp-order-fetch', z: TAB, connection: 'conn', statuses: ['released'], incremental: false, pageSize: 7, output: 'order', interval: 0, wires: [['orders'], ['runs']] },
+    { id: 'orders', type: 'helper', z: TAB },
+    { id: 'runs', type: 'helper', z: TAB },
+    { id: 'report', type: 'pb-mes-report', z: TAB, connection: 'conn', posting: 'auto', rate: 100, concurrency: 2, attempts: 2, maxDelay: 0.05, retention: 1, file: path.join(dir, 'outbox.db'), sync: 'normal', wires: [['booked'], ['dead'], []] },
+    { id: 'booked', type: 'helper', z: TAB },
+    { id: 'dead', type: 'helper', z: TAB },
+  ];
+}
+
+describe('erp-connection node', function () {
+  this.timeout(30_000);
+  afterEach(() => helper.unload());
+
+  it('runs the simulated ERP in-process: released orders in pages, no base URL or sign-in needed', async () => {
+    await helper.load(nodes, simulatedFlow());
+    const conn = helper.getNode('conn') as ErpConnectionNode;
+    assert.ok(conn.connection, conn.problem);
+    const runs = collect('runs', 1);
+    const orders: NodeMessage[] = [];
+    node('orders').on('input', (m: NodeMessage) => orders.push(m));
+    node('fetch').receive({});
+    const [run] = await runs;
+    const count = (run!.payload as { count: number }).count;
+    assert.ok(count > 0, 'the seeded ERP has released orders');
+    assert.equal(orders.length, count);
+    const first = orders[0]!.payload as { status: string; number: string; operations?: unknown[] };
+    assert.equal(first.status, 'released');
+    assert.match(first.number, /^\d{7}$/);
+  });
+
+  it('books a production confirmation once per key, moves its order on, and shows the journal', async () => {
+    await helper.load(nodes, simulatedFlow());
+    const runs = collect('runs', 1);
+    const orders: NodeMessage[] = [];
+    node('orders').on('input', (m: NodeMessage) => orders.push(m));
+    node('fetch').receive({});
+    await runs;
+    const order = orders[0]!.payload as { id: string; number: string };
+    const booked = collect('booked', 1, 10_000);
+    const report = { order: order.id, good: 25, unit: 'PC', end: '2026-12-01T10:00:00Z', key: 'report-1' };
+    node('report').receive({ payload: report });
+    const [answer] = await booked;
+    assert.match(JSON.stringify(answer!.payload), /SIM-CONF-000001/);
+    // the ERP's own duplicate check, as an outbox resending after a crash meets it
+    const conn = helper.getNode('conn') as ErpConnectionNode;
+    const again = (await conn.connection!.post({ kind: 'confirmation', key: 'report-1', payload: { ...report, key: 'report-1' } })) as { document: string; duplicate: boolean };
+    assert.deepEqual([again.document, again.duplicate], ['SIM-CONF-000001', true]);
+    const journal = await request().get('/plantbridge/erp/conn/bookings').expect(200);
+    assert.equal(journal.body.count, 1);
+    const entry = (journal.body.bookings as Array<{ kind: string; order: string; key: string }>)[0]!;
+    assert.equal(entry.kind, 'confirmation');
+    assert.equal(entry.order, order.number);
+    await request().get('/plantbridge/erp/nope/bookings').expect(404);
+    await request().get('/plantbridge/erp/conn/bookings?limit=0').expect(400);
+    // the order is now in progress with the produced quantity
+    const after: Array<{ id: string; producedQuantity: number | null }> = [];
+    for await (const page of conn.connection!.fetchOrders({ statuses: ['in-progress'], pageSize: 50, limit: 0, expand: false })) after.push(...page.orders);
+    const moved = after.find((o) => o.id === order.id);
+    assert.ok(moved, 'the confirmed order is in progress');
+    assert.equal(moved.producedQuantity, 25);
+  });
+
+  it('refuses a confirmation for an order the ERP does not have, as a dead letter with the reason', async () => {
+    await helper.load(nodes, simulatedFlow());
+    const dead = collect('dead', 1, 10_000);
+    node('report').receive({ payload: { order: '999999', good: 1, key: 'bad-order' } });
+    const [letter] = await dead;
+    assert.match(JSON.stringify(letter), /order \\"999999\\" does not exist/);
+  });
+
+  it('serves each dialect with its choices, authentications and login fields', async () => {
+    await helper.load(nodes, simulatedFlow());
+    const res = await request().get('/plantbridge/erp/dialects').expect(200);
+    const list = res.body as unknown as Array<{ id: string; auth: string[]; loginFields: string[]; local: boolean; options: Array<{ name: string; choices?: string[] }> }>;
+    const byId = Object.fromEntries(list.map((d) => [d.id, d]));
+    assert.deepEqual(Object.keys(byId), ['simulated', 'sap-odata', 'odoo', 'erpnext', 'tryton', 'rest', 'soap']);
+    assert.equal(byId.simulated!.local, true);
+    assert.deepEqual(byId.simulated!.auth, ['none']);
+    assert.deepEqual(byId.odoo!.auth, ['login']);
+    assert.deepEqual(byId.erpnext!.loginFields, ['apiKey', 'apiSecret']);
+    assert.ok(byId['sap-odata']!.options.some((o) => o.name === 'client'), 'SAP has sap-client');
+    assert.deepEqual(byId['sap-odata']!.options.find((o) => o.name === 'version')!.choices, ['v2', 'v4']);
+    assert.deepEqual(byId.odoo!.options.find((o) => o.name === 'protocol')!.choices, ['jsonrpc', 'json2']);
+    assert.deepEqual(byId.soap!.options.find((o) => o.name === 'paging')!.choices, ['bookmark', 'none']);
+    assert.ok(byId.soap!.auth.includes('ntlm') && !byId.soap!.options.some((o) => o.name === 'auth'), 'SOAP: one place for the sign-in');
+    for (const d of list) for (const o of d.options) assert.ok(o.name.length && !/\(.+ or .+\)/.test((o as unknown as { label: string }).label), `${d.id}.${o.name}: choices belong in a drop-down, not the label`);
+  });
+
+  it('checks a dialog with the rules of a deploy: a foreign option, a bad choice, the wrong sign-in', async () => {
+    await helper.load(nodes, simulatedFlow());
+    const check = async (settings: Record<string, unknown>, credentials: Record<string, string> = {}): Promise<string[]> => (await request().post('/plantbridge/erp/check').send({ settings, credentials }).expect(200)).body.problems!;
+    assert.deepEqual(await check({ dialect: 'simulated', authType: 'none', timeZone: 'UTC', options: {} }), []);
+    const carried = await check({ dialect: 'odoo', baseUrl: 'http://127.0.0.1:8069', authType: 'basic', timeZone: 'UTC', options: { version: 'v2', database: 'x' } }, { user: 'u', password: 'p' });
+    assert.ok(carried.some((p) => /Odoo version must be 17\+ or 16, got "v2"/.test(p)), carried.join('; '));
+    assert.ok(carried.some((p) => /signs in with login, not basic/.test(p)), carried.join('; '));
+    const foreign = await check({ dialect: 'tryton', baseUrl: 'http://x', authType: 'login', timeZone: 'UTC', options: { database: 'd', entitySet: 'A' } }, { user: 'u', password: 'p' });
+    assert.ok(foreign.some((p) => /"entitySet" is not a setting of the Tryton/.test(p)), foreign.join('; '));
+    const login = await check({ dialect: 'erpnext', baseUrl: 'http://x', authType: 'login', timeZone: 'UTC', options: {} }, { apiKey: 'k' });
+    assert.ok(login.some((p) => /needs an API secret/.test(p)), login.join('; '));
+    const client = await check({ dialect: 'sap-odata', baseUrl: 'http://x', authType: 'basic', timeZone: 'UTC', options: { client: '1x' } }, { user: 'u', password: 'p' });
+    assert.ok(client.some((p) => /SAP client must be three digits/.test(p)), client.join('; '));
+  });
+
+  describe('Test connection', () => {
+    const sim = new ErpSimulator({ orders: 5 });
+    before(() => sim.start());
+    after(() => sim.stop());
+    const test = async (body: Record<string, unknown>): Promise<{ ok: boolean; kind?: string; message: string }> => (await request().post('/plantbridge/erp/test').send(body).expect(200)).body as never;
+
+    it('signs in and reads an order from the simulated ERP, from SAP with typed credentials, and says why not', async () => {
+      await helper.load(nodes, simulatedFlow());
+      const simulated = await test({ settings: { dialect: 'simulated', authType: 'none', timeZone: 'UTC', options: {} } });
+      assert.ok(simulated.ok, simulated.message);
+      assert.match(simulated.message, /read 1 order/);
+      const sap = { dialect: 'sap-odata', baseUrl: sim.url, authType: 'basic', timeZone: 'UTC', timeout: 5, options: { version: 'v2' } };
+      const good = await test({ settings: sap, credentials: { user: sim.options.user, password: sim.options.password } });
+      assert.ok(good.ok, good.message);
+      const wrong = await test({ settings: sap, credentials: { user: sim.options.user, password: 'Wr0ng-Secret-42' } });
+      assert.equal(wrong.ok, false);
+      assert.equal(wrong.kind, 'auth');
+      assert.match(wrong.message, /401/);
+      assert.ok(!wrong.message.includes('Wr0ng-Secret-42'), 'no secret in the answer');
+      const closed = await test({ settings: { ...sap, baseUrl: 'http://127.0.0.1:9' }, credentials: { user: 'u', password: 'p' } });
+      assert.equal(closed.ok, false);
+      assert.equal(closed.kind, 'unavailable');
+      assert.match(closed.message, /ECONNREFUSED|refused|unreachable/i);
+    });
+
+    it('uses the deployed password when the dialog did not change it', async () => {
+      const flow = [{ id: 'sapconn', type: 'pb-erp-connection', dialect: 'sap-odata', baseUrl: sim.url, authType: 'basic', timeZone: 'UTC', timeout: 5, options: { version: 'v2' } }];
+      await helper.load(nodes, flow, { sapconn: { user: sim.options.user, password: sim.options.password } });
+      const r = await test({ id: 'sapconn', settings: { dialect: 'sap-odata', baseUrl: sim.url, authType: 'basic', timeZone: 'UTC', options: { version: 'v2' } }, credentials: { user: sim.options.user, password: '__PWRD__' } });
+      assert.ok(r.ok, r.message);
+    });
+  });
+
+  it('substitutes ${ENV} in the base URL and dialect settings at deploy, and names a variable that is not set', async () => {
+    const sim = new ErpSimulator({ orders: 3 });
+    await sim.start();
+    process.env.PB_TEST_ERP_URL = sim.url;
+    process.env.PB_TEST_ODATA = 'v2';
+    try {
+      const flow = [
+        { id: TAB, type: 'tab', label: 'env' },
+        { id: 'conn', type: 'pb-erp-connection', dialect: 'sap-odata', baseUrl: '${PB_TEST_ERP_URL}', authType: 'basic', timeZone: 'UTC', timeout: 5, attempts: 1, options: { version: '${PB_TEST_ODATA}', servicePath: '/sap/opu/odata/sap/API_PRODUCTION_ORDER_2_SRV' } },
+        { id: 'fetch', type: 'pb-erp-order-fetch', z: TAB, connection: 'conn', statuses: [], incremental: false, pageSize: 10, output: 'order', interval: 0, wires: [['orders'], ['runs']] },
+        { id: 'orders', type: 'helper', z: TAB },
+        { id: 'runs', type: 'helper', z: TAB },
+        { id: 'conn2', type: 'pb-erp-connection', dialect: 'sap-odata', baseUrl: 'http://x/${PB_TEST_NOT_SET}', authType: 'basic', timeZone: 'UTC', options: {} },
+      ];
+      await helper.load(nodes, flow, { conn: { user: sim.options.user, password: sim.options.password }, conn2: { user: 'u', password: 'p' } });
+      const runs = collect('runs', 1);
+      node('fetch').receive({});
+      const [run] = await runs;
+      assert.equal((run!.payload as { count: number }).count, 3);
+      const conn2 = helper.getNode('conn2') as ErpConnectionNode;
+      assert.match(conn2.problem ?? '', /\$\{PB_TEST_NOT_SET\} not set/);
+    } finally {
+      delete process.env.PB_TEST_ERP_URL;
+      delete process.env.PB_TEST_ODATA;
+      await sim.stop();
+    }
+  });
+});
