@@ -7,7 +7,36 @@ import { ErpSimulator } from '../../sim/erp/server';
 import { MachineSimulator } from '../../sim/machines/server';
 import { DASHBOARD, linkDashboard, linkPack, type NodeRedProcess, readFlowFiles, startNodeRed } from './node-red-process';
 
-/** Where the shipped flows expect the ERP simulator; rewritten when it runs elsewhere. */
+type FlowNode = Record<string, unknown>;
+
+/**
+ * The reference flows ship with the built-in Simulated ERP, machine simulator and a simulated MES inbox, so they run
+ * with nothing else installed. The demo (npm start) and the dialect tests switch them, as each read-me describes, to
+ * real protocols against the HTTP and MQTT simulators: SAP OData, generic REST with OAuth2 and SOAP connections, mqtt in
+ * nodes with their broker, http request nodes to the MES. sim/flows/http-variants.json holds those nodes per tab.
+ */
+const HTTP_VARIANTS = JSON.parse(fs.readFileSync(path.join(__dirname, '..', '..', 'sim', 'flows', 'http-variants.json'), 'utf8')) as Record<string, { replace: Record<string, FlowNode>; add: FlowNode[] }>;
+
+/** A shipped flow switched to the HTTP and MQTT simulators (see HTTP_VARIANTS). */
+export function withHttpVariants(flow: FlowNode[]): FlowNode[] {
+  const tabs = new Set(flow.filter((n) => n.type === 'tab').map((n) => String(n.id)));
+  const replace = new Map<string, FlowNode>();
+  const add: FlowNode[] = [];
+  for (const tab of tabs) {
+    const v = HTTP_VARIANTS[tab];
+    if (!v) continue;
+    for (const [id, n] of Object.entries(v.replace)) replace.set(id, n);
+    add.push(...v.add);
+  }
+  // a switched node keeps its place and wires as the shipped flow has them
+  const out = flow.map((n) => {
+    const old = replace.get(String(n.id));
+    return old ? { ...old, ...(n.x === undefined ? {} : { x: n.x, y: n.y }), ...(n.wires === undefined ? {} : { wires: n.wires }) } : n;
+  });
+  return [...out, ...add.filter((a) => !out.some((n) => n.id === a.id))];
+}
+
+/** Where the HTTP variants expect the ERP simulator; rewritten when it runs elsewhere. */
 const SHIPPED_ERP = 'http://127.0.0.1:8765';
 
 /**
@@ -75,7 +104,7 @@ export async function startDemo(o: DemoOptions): Promise<Demo> {
 
   const flowFiles = readFlowFiles(o.flowsDir);
   const fresh = !(o.keep && fs.existsSync(path.join(o.userDir, 'flows.json')));
-  const flows = fresh ? flowFiles.flatMap((f) => f.flow).map(pointAtSimulators({ erpUrl: erp.url, mqttPort: machines.port })) : undefined;
+  const flows = fresh ? withHttpVariants(flowFiles.flatMap((f) => f.flow)).map(pointAtSimulators({ erpUrl: erp.url, mqttPort: machines.port })) : undefined;
   if (flows) {
     // Demo only: the simulator's test credentials, unencrypted in the git-ignored userDir (credentialSecret: false).
     const creds = Object.fromEntries(flows.filter((n) => n.type === 'pb-erp-connection').map((n) => [n.id, { user: erp.options.user, password: erp.options.password, clientSecret: erp.options.clientSecret }]));

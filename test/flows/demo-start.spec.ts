@@ -13,7 +13,7 @@ import { parseMessage } from '../../nodes/lib/oee/input';
 import calendarNode from '../../nodes/shift-calendar/shift-calendar';
 import oeeNode from '../../nodes/oee-calculator/oee-calculator';
 import { readSettings, type OeeCalculatorDef } from '../../nodes/oee-calculator/settings';
-import { pointAtSimulators } from '../../scripts/lib/demo';
+import { pointAtSimulators, withHttpVariants } from '../../scripts/lib/demo';
 import { readFlowFiles } from '../../scripts/lib/node-red-process';
 import { MachineSimulator } from '../../sim/machines/server';
 import { core, helper, node } from '../helpers/node-red';
@@ -35,7 +35,8 @@ interface Result {
 
 describe(`demo start: flow 07 subscribing to a running machine simulator (${STARTS} starts)`, function () {
   this.timeout(60_000 + STARTS * (SECONDS + 10) * 1000);
-  const file = readFlowFiles(path.join(ROOT, 'flows')).find((f) => path.basename(f.file).startsWith('07'))!;
+  const shipped = readFlowFiles(path.join(ROOT, 'flows')).find((f) => path.basename(f.file).startsWith('07'))!;
+  const file = { ...shipped, flow: withHttpVariants(shipped.flow) };
   const keep = new Set(['pb-dash-machines', 'pb-dash-oee', 'pb-dash-calendar']);
 
   for (let run = 1; run <= STARTS; run++) {

@@ -15,7 +15,7 @@ import oeeNode from '../../nodes/oee-calculator/oee-calculator';
 import { ErpSimulator } from '../../sim/erp/server';
 import { MachineSimulator } from '../../sim/machines/server';
 import { play, shippedFlow } from './shipped';
-import { pointAtSimulators } from '../../scripts/lib/demo';
+import { pointAtSimulators, withHttpVariants } from '../../scripts/lib/demo';
 import { NAV_STATUS } from '../../sim/erp/soap';
 import calendarNode from '../../nodes/shift-calendar/shift-calendar';
 import { readFlowFiles } from '../../scripts/lib/node-red-process';
@@ -39,7 +39,7 @@ describe('example flow: OEE per machine and shift', function () {
   it('emits OEE with losses for each simulated machine, per shift, day, order and rolling window', async () => {
     const file = readFlowFiles(path.join(ROOT, 'examples')).find((f) => path.basename(f.file).includes('OEE per machine'));
     assert.ok(file, 'example not shipped');
-    const flow = file.flow.map(pointAtSimulators({ mqttPort: machines.port }));
+    const flow = withHttpVariants(file.flow).map(pointAtSimulators({ mqttPort: machines.port }));
     const listening = machines.subscribed();
     await helper.load([...nodes, core.mqtt], flow);
     const results: OeeResult[] = [];

@@ -11,7 +11,7 @@ const load = (name: string): Array<Record<string, unknown>> => JSON.parse(fs.rea
 
 describe('reference flow details (issue 15)', () => {
   it('flow 10 writes "n/a" for null figures instead of failing', async () => {
-    const node = load('10 - OEE per machine and shift.json').find((n) => n.id === 'pb-oee-summary')!;
+    const node = load('08 - OEE per machine and shift.json').find((n) => n.id === 'pb-oee-summary')!;
     const expr = jsonata(String((node.rules as Array<{ to: string }>)[0]!.to));
     const window = { kind: 'shift', id: '2026-12-01/Early', final: true };
     assert.equal(await expr.evaluate({ payload: { window, oee: null, availability: null, performance: null, quality: null } }), 'shift 2026-12-01/Early: OEE n/a (A n/a / P n/a / Q n/a) final');

@@ -1,6 +1,7 @@
 // Shared by the reference-flow tests: a shipped example as a test runs it, and the machine simulator played into it.
 import assert from 'node:assert/strict';
 import path from 'node:path';
+import { withHttpVariants } from '../../scripts/lib/demo';
 import { readFlowFiles } from '../../scripts/lib/node-red-process';
 import type { MachineSimulator } from '../../sim/machines/server';
 import { node } from '../helpers/node-red';
@@ -9,13 +10,14 @@ import { ROOT } from '../helpers/package';
 type FlowNode = Record<string, unknown>;
 
 /**
- * A shipped example (examples/, as packed) as a test runs it: its repeating injects left to the test, every node
- * through `change`, and `credentials` for each erp-connection.
+ * A shipped example (examples/, as packed) as a test runs it: switched to the HTTP and MQTT simulators as its read-me
+ * describes (withHttpVariants), its repeating injects left to the test, every node through `change`, and
+ * `credentials` for each erp-connection.
  */
 export function shippedFlow(match: (file: string) => boolean, change: (n: FlowNode) => FlowNode, credentials: Record<string, unknown>): { flow: FlowNode[]; credentials: Record<string, unknown> } {
   const file = readFlowFiles(path.join(ROOT, 'examples')).find((f) => match(path.basename(f.file)));
   assert.ok(file, 'example not shipped');
-  const flow = file.flow.map((n) => change(n.type === 'inject' && n.repeat ? { ...n, repeat: '', once: false } : n));
+  const flow = withHttpVariants(file.flow).map((n) => change(n.type === 'inject' && n.repeat ? { ...n, repeat: '', once: false } : n));
   return { flow, credentials: Object.fromEntries(flow.filter((n) => n.type === 'pb-erp-connection').map((n) => [n.id as string, credentials])) };
 }
 

@@ -75,12 +75,21 @@ interface CompiledShift {
 
 const DAY_MIN = 1440;
 
+/** MM-DD: a holiday on that date every year (12-25). */
+function isYearly(h: string): boolean {
+  const m = /^(\d{2})-(\d{2})$/.exec(h.trim());
+  if (!m) return false;
+  const month = Number(m[1]);
+  const day = Number(m[2]);
+  return month >= 1 && month <= 12 && day >= 1 && day <= [31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][month - 1]!;
+}
+
 /** Checks a calendar configuration; returns one plain-language message per problem (empty when valid). */
 export function validateCalendar(config: CalendarConfig): string[] {
   const errors: string[] = [];
   if (!config.timeZone || !isValidTimeZone(config.timeZone)) errors.push(`unknown time zone "${config.timeZone}"`);
   if (parseClock(config.dayStart) === undefined) errors.push(`production day start "${config.dayStart}" is not HH:MM`);
-  for (const h of config.holidays) if (!parseDate(h)) errors.push(`holiday "${h}" is not a YYYY-MM-DD date`);
+  for (const h of config.holidays) if (!parseDate(h) && !isYearly(h)) errors.push(`holiday "${h}" is not a date (YYYY-MM-DD) or a yearly date (MM-DD)`);
   const names = new Set<string>();
   config.shifts.forEach((s, i) => {
     const label = s.name ? `shift "${s.name}"` : `shift ${i + 1}`;
@@ -256,7 +265,7 @@ export class ShiftCalendar {
     const next = addDays(date, 1);
     const day: DayInstance = { id, start: zonedToUtc(tz, date, this.dayStartMin), end: zonedToUtc(tz, next, this.dayStartMin) };
     const shifts: ShiftInstance[] = [];
-    if (!this.holidays.has(id)) {
+    if (!this.holidays.has(id) && !this.holidays.has(id.slice(5))) {
       const weekday = isoWeekday(date);
       for (const s of this.shifts) {
         if (!s.days.has(weekday)) continue;
