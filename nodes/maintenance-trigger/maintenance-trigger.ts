@@ -8,7 +8,7 @@ import { dict } from '../lib/dict';
 import { RuleEngine, type Transition, type Trigger } from '../lib/maintenance/rules';
 import { type NodeOutbox, openNodeOutbox, outboxFile, serveOutboxAdmin } from '../lib/node-red/outbox-node';
 import { refuseDeep, safeDone } from '../lib/node-red/guard';
-import { errorText, failConfiguration, setStatus, throttledStatus } from '../lib/node-red/status';
+import { errorText, failConfiguration, pausedText, setStatus, throttledStatus } from '../lib/node-red/status';
 import { resolveConnection } from '../lib/node-red/connection';
 import { toEpochMs } from '../lib/time/timestamp';
 import { type MaintenanceTriggerDef, readSettings } from './settings';
@@ -65,12 +65,16 @@ export = function register(RED: NodeAPI): void {
       if (sensor) return ['error', `${sensor} ${RED._('maintenance-trigger.status.sensorFault')}`];
       const open = phases.filter((p) => p.phase === 'open' || p.phase === 'acknowledged').length;
       const erp = box?.drainer.current;
-      if (erp && !erp.reachable) return ['error', `${open} ${RED._('maintenance-trigger.status.open')} · ${RED._('maintenance-trigger.status.unreachable')} (${erp.backlog})`];
+      if (erp && !erp.reachable) return ['error', pausedText(RED._, 'maintenance-trigger', erp, `${open} ${RED._('maintenance-trigger.status.open')}, ${erp.backlog} ${RED._('maintenance-trigger.status.queued')}`)];
       if (erp?.dead) return ['warn', `${open} ${RED._('maintenance-trigger.status.open')} · ${erp.dead} ${RED._('maintenance-trigger.status.dead')}`];
       return [open ? 'warn' : 'ok', `${open} ${RED._('maintenance-trigger.status.open')}, ${phases.length - open} ${RED._('maintenance-trigger.status.armed')}${erp?.backlog ? ` · ${erp.backlog} ${RED._('maintenance-trigger.status.queued')}` : ''}`];
     });
     if (box) {
       box.drainer.on('state', () => status.update());
+      box.drainer.on('paused', (s: { blocked?: boolean; reason?: string; backlog: number }) => {
+        const text = pausedText(RED._, 'maintenance-trigger', s, `${s.backlog} ${RED._('maintenance-trigger.status.queued')}`);
+        node.error(text, { topic: s.blocked ? 'erp-refused' : 'erp-unreachable', payload: { backlog: s.backlog, blocked: s.blocked === true, reason: s.reason ?? '' } } as NodeMessage);
+      });
       box.drainer.on('done', (e: { key: string; meta: unknown }, answer: unknown) => {
         const m = e.meta as { asset: string; rule: string };
         node.send([null, { topic: m.asset, payload: { asset: m.asset, rule: m.rule, event: 'created-in-erp', request: e.key, answer } } as NodeMessage]);

@@ -10,7 +10,7 @@ import { Mapper } from '../lib/isa95/mapper';
 import type { ProductionReport } from '../lib/isa95/report';
 import { addReport, type Plan, type Progress, variance } from '../lib/isa95/variance';
 import { refuseDeep, safeDone } from '../lib/node-red/guard';
-import { errorText, failConfiguration, setStatus, throttledStatus } from '../lib/node-red/status';
+import { errorText, failConfiguration, pausedText, setStatus, throttledStatus } from '../lib/node-red/status';
 import { resolveConnection } from '../lib/node-red/connection';
 import { applySelection, type NodeOutbox, openNodeOutbox, outboxFile, readSelection, serveOutboxAdmin } from '../lib/node-red/outbox-node';
 import type { NewEntry } from '../lib/outbox/outbox';
@@ -92,13 +92,18 @@ export = function register(RED: NodeAPI): void {
       const queued = `${s.backlog} ${RED._('mes-report.status.queued')}`;
       const dead = s.dead ? `, ${s.dead} ${RED._('mes-report.status.dead')}` : '';
       if (fault) return ['error', fault];
-      if (!s.reachable) return ['error', `${RED._('mes-report.status.unreachable')} · ${queued}${dead}`];
+      if (!s.reachable) return ['error', pausedText(RED._, 'mes-report', s, `${queued}${dead}`)];
       if (s.dead) return ['warn', `${queued}${dead}`];
       if (s.backlog) return ['busy', queued];
       const last = s.lastSuccess ? ` ${new Date(s.lastSuccess).toISOString().slice(11, 19)}` : '';
       return ['ok', `${RED._('mes-report.status.sent')}${last}${duplicates ? ` · ${duplicates} ${RED._('mes-report.status.duplicates')}` : ''}`];
     });
     drainer.on('state', () => status.update());
+    // a paused queue reaches Catch nodes once per streak, with its true cause (refused sign-in vs unreachable)
+    drainer.on('paused', (s: { blocked?: boolean; reason?: string; backlog: number }) => {
+      const text = pausedText(RED._, 'mes-report', s, `${s.backlog} ${RED._('mes-report.status.queued')}`);
+      node.error(text, { topic: s.blocked ? 'erp-refused' : 'erp-unreachable', payload: { queue: settings.queue, backlog: s.backlog, blocked: s.blocked === true, reason: s.reason ?? '' } } as NodeMessage);
+    });
     drainer.on('fault', (err: unknown) => {
       fault = `${RED._('mes-report.status.fault')}: ${errorText(err)}`;
       // Catch-able: a message that names the fault, so a flow can raise an alarm

@@ -191,3 +191,41 @@ describe('erp-connection node', function () {
     }
   });
 });
+
+describe('statuses name the true cause', function () {
+  this.timeout(30_000);
+  const sim = new ErpSimulator({ orders: 5 });
+  before(() => sim.start());
+  after(() => sim.stop());
+  afterEach(() => helper.unload());
+
+  it('a wrong OAuth2 secret: mes-report says the ERP refused, with its reason, and a Catch node hears it once', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pb-cause-'));
+    const flow = [
+      { id: TAB, type: 'tab', label: 'cause' },
+      { id: 'conn', type: 'pb-erp-connection', dialect: 'rest', baseUrl: sim.url, authType: 'oauth2', tokenUrl: `${sim.url}/oauth/token`, clientId: 'plantbridge', timeZone: 'UTC', attempts: 1, timeout: 2, options: { listPath: '/rest/offset/orders' } },
+      { id: 'report', type: 'pb-mes-report', z: TAB, connection: 'conn', posting: 'auto', rate: 100, attempts: 2, maxDelay: 0.05, retention: 1, file: path.join(dir, 'o.db'), sync: 'normal', wires: [[], [], []] },
+      { id: 'catcher', type: 'catch', z: TAB, scope: ['report'], uncaught: false, wires: [['caught']] },
+      { id: 'caught', type: 'helper', z: TAB },
+    ];
+    const catchNode = require('@node-red/nodes/core/common/25-catch.js') as unknown;
+    await helper.load([...nodes, catchNode], flow, { conn: { clientSecret: 'not-the-secret-123' } });
+    const statuses: Array<{ fill?: string; text?: string }> = [];
+    const report = node('report') as unknown as { on(e: string, f: (c: { args: [{ fill?: string; text?: string }] }) => void): void };
+    report.on('call:status', (c) => statuses.push(c.args[0]));
+    const caught: NodeMessage[] = [];
+    node('caught').on('input', (m: NodeMessage) => caught.push(m));
+    node('report').receive({ payload: { order: '1', good: 1, key: 'k1' } });
+    node('report').receive({ payload: { order: '2', good: 1, key: 'k2' } });
+    await new Promise((r) => setTimeout(r, 2500));
+    const last = statuses.filter((s) => s.fill === 'red').pop();
+    assert.ok(last, JSON.stringify(statuses));
+    assert.match(last.text ?? '', /mes-report\.status\.refused: OAuth2 token/);
+    assert.ok(!(last.text ?? '').includes('not-the-secret-123'));
+    const paused = caught.filter((m) => m.topic === 'erp-refused');
+    assert.equal(paused.length, 1, 'once per streak');
+    assert.equal((paused[0]!.payload as { blocked: boolean }).blocked, true);
+    assert.match((paused[0]!.payload as { reason: string }).reason, /401/);
+    assert.ok(!JSON.stringify(paused[0]).includes('not-the-secret-123'));
+  });
+});

@@ -15,9 +15,19 @@ const LOOK: Record<StatusKind, Pick<NodeStatus, 'fill' | 'shape'>> = {
   idle: { fill: 'grey', shape: 'ring' },
 };
 
-/** Sets a node's status; text is cut to 32 characters so it stays readable under the node. */
+/**
+ * Sets a node's status; text is cut to 32 characters so it stays readable under the node, or to 72 for an error, whose
+ * cause (the ERP's reason) is worth the width.
+ */
 export function setStatus(node: Node, kind: StatusKind, text: string): void {
-  node.status({ ...LOOK[kind], text: text.length > 32 ? `${text.slice(0, 31)}…` : text });
+  const max = kind === 'error' ? 72 : 32;
+  node.status({ ...LOOK[kind], text: text.length > max ? `${text.slice(0, max - 1)}…` : text });
+}
+
+/** The status of a paused outbox queue: what waits, then the true cause (refused vs unreachable) with the ERP's reason. */
+export function pausedText(i18n: (key: string) => string, catalog: string, s: { blocked?: boolean; reason?: string }, queued: string): string {
+  const cause = i18n(`${catalog}.status.${s.blocked ? 'refused' : 'unreachable'}`);
+  return `${queued} · ${cause}${s.reason ? `: ${s.reason.replace(/^outbox: /, '')}` : ''}`;
 }
 
 /**

@@ -39,6 +39,8 @@ export interface DrainerState {
   dead: number;
   /** false while the ERP is unreachable or refusing the connection. */
   reachable: boolean;
+  /** true when the ERP answers but refuses the sign-in or the settings (auth, config): a person must act. */
+  blocked?: boolean;
   /** Why the queue waits, when it does. */
   reason?: string;
   lastSuccess?: number;
@@ -181,14 +183,17 @@ export class Drainer extends EventEmitter {
     if (changed) this.emit('state', this.state);
   }
 
-  private setReachable(reachable: boolean, reason?: string, resumeAt?: number): void {
-    const was = this.state.reachable;
-    this.state = { ...this.state, reachable, ...(reason ? { reason } : {}), ...(resumeAt ? { resumeAt } : {}) };
+  private setReachable(reachable: boolean, reason?: string, resumeAt?: number, blocked = false): void {
+    const was = this.state;
+    this.state = { ...this.state, reachable, ...(reason ? { reason } : {}), ...(resumeAt ? { resumeAt } : {}), blocked: !reachable && blocked };
     if (reachable) {
       delete this.state.reason;
       delete this.state.resumeAt;
+      delete this.state.blocked;
     }
-    if (was !== reachable || !reachable) this.emit('state', this.state);
+    if (was.reachable !== reachable || !reachable) this.emit('state', this.state);
+    // a new streak, or its cause changed (unreachable → refused): the flow hears it once, not on every retry
+    if (!reachable && (was.reachable || was.blocked !== this.state.blocked)) this.emit('paused', this.state);
   }
 
   private pump(): void {
@@ -271,6 +276,6 @@ export class Drainer extends EventEmitter {
     this.pausedUntil = Math.max(this.pausedUntil, now + delay);
     this.outbox.markRetry(e.id, reason, 0, false);
     this.outbox.release(this.ready.splice(0).map((r) => r.id));
-    this.setReachable(false, reason, this.pausedUntil);
+    this.setReachable(false, reason, this.pausedUntil, kind === 'blocked');
   }
 }
