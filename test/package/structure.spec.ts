@@ -74,12 +74,11 @@ describe('package structure (dist/)', () => {
         }
       });
 
-      it('has en-US and ko catalogs with the same keys, and help text in both', () => {
+      it('has en-US, ko and de catalogs with the same keys, and help text in each', () => {
         const en = path.join(dir, 'locales', 'en-US', `${base}.json`);
-        const ko = path.join(dir, 'locales', 'ko', `${base}.json`);
         const enKeys = keys(JSON.parse(fs.readFileSync(en, 'utf8'))).sort();
-        assert.deepEqual(keys(JSON.parse(fs.readFileSync(ko, 'utf8'))).sort(), enKeys);
-        for (const lang of ['en-US', 'ko']) {
+        for (const lang of ['ko', 'de']) assert.deepEqual(keys(JSON.parse(fs.readFileSync(path.join(dir, 'locales', lang, `${base}.json`), 'utf8'))).sort(), enKeys, `${lang} catalog keys`);
+        for (const lang of ['en-US', 'ko', 'de']) {
           const help = fs.readFileSync(path.join(dir, 'locales', lang, `${base}.html`), 'utf8');
           assert.match(help, new RegExp(`data-help-name="${type}"`));
           assert.match(help, /^\s*<script[^>]*>\s*<p>[^<]{20,}/, `${lang} help must open with a summary paragraph`);
