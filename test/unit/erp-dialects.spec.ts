@@ -209,3 +209,11 @@ describe('ERP dialects against the simulator', function () {
     await assert.rejects(fetchAll({ ...s, options: { ...s.options, plantField: 'Plant_Code' } }, sim, query({ plant: '1010' })), (e: ErpError) => e.kind === 'http' && /SOAP fault: The field Plant_Code does not exist/.test(e.message));
   });
 });
+
+describe('soap library', () => {
+  it('is not loaded with the pack, only when a SOAP connection reads its WSDL', () => {
+    const { execFileSync } = require('node:child_process') as typeof import('node:child_process');
+    const out = execFileSync(process.execPath, ['-e', "require('./dist/nodes/erp-connection/erp-connection.js'); require('./dist/nodes/erp-order-fetch/erp-order-fetch.js'); process.stdout.write(String(Object.keys(require.cache).some((k) => /node_modules[\\\\/]soap[\\\\/]/.test(k))))"], { cwd: require('node:path').resolve(__dirname, '..', '..'), encoding: 'utf8' });
+    if (out !== 'false') throw new Error('the soap library was loaded at startup');
+  });
+});

@@ -2,7 +2,15 @@
 // (Dynamics NAV ReadMultiple: filter / bookmarkKey / setSize), Basic or NTLM auth. Faults and bad WSDLs become
 // ErpErrors; transient failures are retried with the connection's policy.
 
-import * as soap from 'soap';
+import type * as SoapLibrary from 'soap';
+
+/** The soap library (and its dependencies) is loaded the first time a SOAP connection reads its WSDL, not with the pack. */
+let loaded: typeof SoapLibrary | undefined;
+function soapLibrary(): typeof SoapLibrary {
+  loaded ??= require('soap') as typeof SoapLibrary;
+  return loaded;
+}
+type SoapClient = SoapLibrary.Client;
 import { ErpError, excerpt, reasonOf, safeUrl } from '../errors';
 import { type Outcome, RETRY_STATUSES, retryAfterMs } from '../http';
 import type { DialectContext, ErpDialect, ErpPosting, FetchQuery, OrderPage } from '../types';
@@ -35,7 +43,7 @@ interface SoapFault {
 }
 
 /** The soap:address locations of every service port in a parsed WSDL. */
-function endpointAddresses(c: soap.Client): string[] {
+function endpointAddresses(c: SoapClient): string[] {
   const services = (c as unknown as { wsdl?: { definitions?: { services?: Record<string, { ports?: Record<string, { location?: unknown }> }> } } }).wsdl?.definitions?.services ?? {};
   const out: string[] = [];
   for (const svc of Object.values(services)) for (const port of Object.values(svc?.ports ?? {})) if (typeof port?.location === 'string' && /^https?:/i.test(port.location)) out.push(port.location);
@@ -61,16 +69,16 @@ function wsdlFailure(err: unknown, wsdl: string): ErpError {
   return new ErpError('config', `cannot read the WSDL ${safeUrl(wsdl)}: ${status && !invalid ? `HTTP ${status}: ` : ''}${excerpt(message, 200)}`, status ? { status } : {});
 }
 
-function requireOperation(c: soap.Client, op: string): void {
+function requireOperation(c: SoapClient, op: string): void {
   if (typeof (c as unknown as Record<string, unknown>)[`${op}Async`] !== 'function') {
     throw new ErpError('config', `the WSDL has no operation "${op}" (it has: ${Object.keys(c.describe()).map((s) => Object.values(c.describe()[s] as object).map((p) => Object.keys(p as object).join(', '))).join('; ')})`);
   }
 }
 
-async function client(ctx: DialectContext, op = ctx.options.operation || 'ReadMultiple'): Promise<soap.Client> {
+async function client(ctx: DialectContext, op = ctx.options.operation || 'ReadMultiple'): Promise<SoapClient> {
   const o = ctx.options;
   const key = `soap:client:${o.wsdl}`;
-  const cached = ctx.session.get(key) as soap.Client | undefined;
+  const cached = ctx.session.get(key) as SoapClient | undefined;
   if (cached) {
     requireOperation(cached, op);
     return cached;
@@ -85,10 +93,10 @@ async function client(ctx: DialectContext, op = ctx.options.operation || 'ReadMu
   const headers: Record<string, string> = {};
   if (!ntlm && user && password) headers.Authorization = `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
   // reading the WSDL gets the connection's retry policy: timeouts, dropped connections, 5xx and 429 are retried
-  const c = await ctx.http.withRetries(`reading the WSDL ${safeUrl(wsdl)}`, async (): Promise<Outcome<soap.Client>> => {
+  const c = await ctx.http.withRetries(`reading the WSDL ${safeUrl(wsdl)}`, async (): Promise<Outcome<SoapClient>> => {
     try {
       return {
-        value: await soap.createClientAsync(wsdl, {
+        value: await soapLibrary().createClientAsync(wsdl, {
           request: ctx.http.plainAxios(),
           wsdl_headers: headers,
           wsdl_options: ntlm ? { ntlm: true, username: user, password, domain: o.domain || '' } : {},
@@ -110,15 +118,15 @@ async function client(ctx: DialectContext, op = ctx.options.operation || 'ReadMu
   });
   // the endpoint the WSDL names must be on the configured origin too (or set explicitly in the settings)
   if (!o.endpoint) for (const a of endpointAddresses(c)) ctx.http.assertOrigin(a, `the endpoint address in the WSDL (set the Endpoint option to override it)`);
-  if (ntlm) c.setSecurity(new soap.NTLMSecurity({ username: user ?? '', password: password ?? '', domain: o.domain || '' }));
-  else if (user && password) c.setSecurity(new soap.BasicAuthSecurity(user, password));
+  if (ntlm) c.setSecurity(new (soapLibrary().NTLMSecurity)({ username: user ?? '', password: password ?? '', domain: o.domain || '' }));
+  else if (user && password) c.setSecurity(new (soapLibrary().BasicAuthSecurity)(user, password));
   requireOperation(c, op);
   ctx.session.set(key, c);
   return c;
 }
 
 /** Calls a WSDL operation with the connection's retry policy; faults and HTTP errors become ErpErrors. */
-async function invoke(ctx: DialectContext, c: soap.Client, op: string, args: unknown): Promise<unknown> {
+async function invoke(ctx: DialectContext, c: SoapClient, op: string, args: unknown): Promise<unknown> {
   const what = `SOAP ${op}`;
   return ctx.http.withRetries(what, async () => {
     try {
