@@ -66,7 +66,7 @@ describe('editor in Chromium', function () {
 
   it('shows every node of the pack in the palette (config nodes as registered types) and the example tab', async () => {
     const page = await open('en-US');
-    for (const type of Object.keys(PKG['node-red'].nodes)) {
+    for (const type of Object.keys(PKG['node-red'].nodes).map((s) => `pb-${s}`)) {
       const registered = await page.evaluate((t) => !!RED.nodes.getType(t), type);
       assert.ok(registered, `${type} not registered in the editor`);
       const def = (await page.evaluate((t) => (RED.nodes.getType(t) as { category: string }).category, type)) as string;

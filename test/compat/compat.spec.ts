@@ -56,7 +56,7 @@ describe('compatibility matrix', function () {
         const nodes = (await (await fetch(`${red.url}/nodes`, { headers: { Accept: 'application/json' } })).json()) as Array<{ module: string; types: string[]; err?: string }>;
         const ours = nodes.filter((n) => n.module === PKG.name);
         assert.deepEqual(ours.filter((n) => n.err).map((n) => n.err), []);
-        assert.deepEqual(ours.flatMap((n) => n.types).sort(), Object.keys(PKG['node-red'].nodes).sort());
+        assert.deepEqual(ours.flatMap((n) => n.types).sort(), Object.keys(PKG['node-red'].nodes).map((s) => `pb-${s}`).sort());
         const r = await runSmoke(red.url);
         assert.equal(Number(r.oee.toFixed(3)), 0.792);
         const erp = await runErpSmoke(red.url);
@@ -74,7 +74,7 @@ describe('compatibility matrix', function () {
         await new Promise((r) => setTimeout(r, 1500));
         assert.doesNotMatch(red.output(), /missing types|Unknown type|Unrecognised type/i);
         const running = (await (await fetch(`${red.url}/flows`)).json()) as Array<{ type: string }>;
-        assert.ok(['pb-isa95-mapper', 'pb-mes-report', 'pb-maintenance-trigger', 'pb-oee-calculator', 'pb-erp-order-fetch', 'mqtt in', 'ui-gauge', 'ui-chart'].every((t) => running.some((n) => n.type === t)), 'the example flows are deployed');
+        assert.ok(['pb-isa95-mapper', 'pb-mes-report', 'pb-maintenance-trigger', 'pb-oee-calculator', 'pb-erp-order-fetch', 'pb-machine-simulator', 'ui-gauge', 'ui-chart'].every((t) => running.some((n) => n.type === t)), 'the example flows are deployed');
       } finally {
         await red.stop();
       }

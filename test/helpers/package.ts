@@ -34,16 +34,28 @@ export function packOnce(): { file: string; files: string[] } {
  * downloads a prebuilt one; this machine has no route to those downloads, so the matrix builds each ABI once.
  */
 export function userDirWithTarball(prefix: string, nodeBin?: string): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
-  fs.writeFileSync(path.join(dir, 'package.json'), JSON.stringify({ name: 'node-red-project', private: true }));
-  execFileSync(npm, ['install', '--no-audit', '--no-fund', '--omit=dev', '--loglevel=error', ...(nodeBin ? ['--ignore-scripts'] : []), packOnce().file], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
-  if (nodeBin) {
-    const release = path.join(dir, 'node_modules', 'better-sqlite3', 'build', 'Release');
-    fs.mkdirSync(release, { recursive: true });
-    fs.copyFileSync(sqliteBinaryFor(nodeBin, path.join(dir, 'node_modules', 'better-sqlite3')), path.join(release, 'better_sqlite3.node'));
+  // npm installs the tarball once per run and Node.js (the SQLite addon compiles from source here, minutes on a busy
+  // machine); every further userDir is a copy of that installation
+  const key = nodeBin ?? '';
+  let installed = installations.get(key);
+  if (!installed) {
+    installed = fs.mkdtempSync(path.join(os.tmpdir(), 'plantbridge-installed-'));
+    fs.writeFileSync(path.join(installed, 'package.json'), JSON.stringify({ name: 'node-red-project', private: true }));
+    execFileSync(npm, ['install', '--no-audit', '--no-fund', '--omit=dev', '--loglevel=error', ...(nodeBin ? ['--ignore-scripts'] : []), packOnce().file], { cwd: installed, stdio: ['ignore', 'pipe', 'pipe'] });
+    if (nodeBin) {
+      const release = path.join(installed, 'node_modules', 'better-sqlite3', 'build', 'Release');
+      fs.mkdirSync(release, { recursive: true });
+      fs.copyFileSync(sqliteBinaryFor(nodeBin, path.join(installed, 'node_modules', 'better-sqlite3')), path.join(release, 'better_sqlite3.node'));
+    }
+    installations.set(key, installed);
   }
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  fs.cpSync(installed, dir, { recursive: true, verbatimSymlinks: true });
   return dir;
 }
+
+/** Installations of the tarball made in this run, per Node.js binary ('' = the one running the tests). */
+const installations = new Map<string, string>();
 
 /**
  * better-sqlite3's addon for the Node.js at `nodeBin`, built once per ABI and cached in .cache/compat: the checkout's
@@ -81,4 +93,21 @@ export async function freePort(): Promise<number> {
       srv.close(() => resolve(port));
     });
   });
+}
+
+/**
+ * red.js of a Node-RED installed outside this checkout (in ~/.cache/plantbridge, once): Node-RED loads nodes from every
+ * node_modules folder above its own, so the devDependency here would also load this checkout's devDependencies (the
+ * dashboard among them). A user's fresh Node-RED has none of them; this one neither. Same version as the devDependency.
+ */
+export function isolatedNodeRed(): string {
+  const version = (JSON.parse(fs.readFileSync(require.resolve('node-red/package.json'), 'utf8')) as { version: string }).version;
+  const dir = path.join(os.homedir(), '.cache', 'plantbridge', `node-red-${version}`);
+  const redJs = path.join(dir, 'node_modules', 'node-red', 'red.js');
+  if (!fs.existsSync(redJs)) {
+    fs.mkdirSync(dir, { recursive: true });
+    fs.writeFileSync(path.join(dir, 'package.json'), JSON.stringify({ name: 'isolated-node-red', private: true }));
+    execFileSync(npm, ['install', '--no-audit', '--no-fund', '--omit=optional', '--loglevel=error', `node-red@${version}`], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+  }
+  return redJs;
 }

@@ -38,7 +38,7 @@ describe('packed tarball in Node-RED 4.1', function () {
       assert.equal(set.err, undefined, `${set.id}: ${set.err}`);
       assert.equal(set.enabled, true);
     }
-    assert.deepEqual(ours.flatMap((n) => n.types).sort(), Object.keys(PKG['node-red'].nodes).sort());
+    assert.deepEqual(ours.flatMap((n) => n.types).sort(), Object.keys(PKG['node-red'].nodes).map((s) => `pb-${s}`).sort());
 
     // The library answers folders as strings and files as { fn }.
     const lib = (await (await fetch(`${red.url}/library/examples/flows/${PKG.name}`)).json()) as Array<string | { fn: string }>;
