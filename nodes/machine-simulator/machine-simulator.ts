@@ -4,6 +4,7 @@
 
 import type { Node, NodeAPI, NodeMessageInFlow } from 'node-red';
 import { DEMO_MACHINES, PacedPlant, toMessage } from '../lib/simulation/plant';
+import { refuseDeep, safeDone } from '../lib/node-red/guard';
 import { failConfiguration, errorText, setStatus } from '../lib/node-red/status';
 import { type MachineSimulatorDef, type MachineSimulatorSettings, readMachineSimulatorSettings } from './settings';
 
@@ -59,7 +60,10 @@ export = function register(RED: NodeAPI): void {
       show();
     }
 
-    node.on('input', (msg: NodeMessageInFlow & { command?: unknown }, _send, done) => {
+    const badInput = RED._('machine-simulator.status.badInput');
+    node.on('input', (msg: NodeMessageInFlow & { command?: unknown }, _send, rawDone) => {
+      const done = safeDone(node, msg as unknown as Record<string, unknown>, rawDone);
+      if (refuseDeep(node, msg as unknown as Record<string, unknown>, done, badInput)) return;
       const command = msg.command ?? msg.payload;
       if (command === 'start') start(false);
       else if (command === 'stop') stop();

@@ -3,14 +3,13 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
+import { launchChromium, needChromium, SHOTS } from '../helpers/chromium';
 import os from 'node:os';
 import { type Demo, startDemo } from '../../scripts/lib/demo';
 import { readFlowFiles } from '../../scripts/lib/node-red-process';
 import { freePort, PKG, ROOT } from '../helpers/package';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const SHOTS = path.join(ROOT, 'test-output', 'browser');
 
 /** The RED editor API, as much of it as this test touches. */
 interface EditorRED {
@@ -29,20 +28,11 @@ describe('editor in Chromium', function () {
   const pageErrors: string[] = [];
 
   before(async function () {
-    if (!fs.existsSync(CHROMIUM)) {
-      // CI installs Chromium (.ci/run) and must run this; a developer machine without it is told how to get it.
-      if (process.env.CI) throw new Error(`${CHROMIUM} missing: apt-get install chromium`);
-      console.warn(`    (editor test not run: ${CHROMIUM} missing; apt-get install chromium)`);
-      this.skip();
-    }
-    fs.mkdirSync(SHOTS, { recursive: true });
+    if (!needChromium(this, 'editor test')) return;
     // The demo as npm start runs it, with the flows as packed (examples/): both simulators, the dashboard, credentials.
     startedAt = Date.now();
     demo = await startDemo({ userDir: fs.mkdtempSync(path.join(os.tmpdir(), 'plantbridge-editor-')), port: await freePort(), flowsDir: path.join(ROOT, 'examples'), erpPort: 0, mqttPort: 0, speed: 30 });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
+    browser = await launchChromium();
   });
 
   after(async () => {

@@ -6,13 +6,12 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
+import { launchChromium, needChromium, SHOTS } from '../helpers/chromium';
 import { startNodeRed, type NodeRedProcess } from '../../scripts/lib/node-red-process';
 import { ErpSimulator } from '../../sim/erp/server';
 import { freePort, isolatedNodeRed, PKG, ROOT, userDirWithTarball } from '../helpers/package';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const SHOTS = path.join(ROOT, 'test-output', 'browser');
 
 interface EditorRED {
   nodes: {
@@ -55,21 +54,13 @@ describe('palette-first in Chromium (only the installed tarball)', function () {
     .sort();
 
   before(async function () {
-    if (!fs.existsSync(CHROMIUM)) {
-      if (process.env.CI) throw new Error(`${CHROMIUM} missing: apt-get install chromium`);
-      console.warn(`    (palette test not run: ${CHROMIUM} missing; apt-get install chromium)`);
-      this.skip();
-    }
-    fs.mkdirSync(SHOTS, { recursive: true });
+    if (!needChromium(this, 'palette test')) return;
     await sim.start();
     const userDir = userDirWithTarball('plantbridge-palette-');
     assert.ok(!fs.existsSync(path.join(userDir, 'node_modules', '@flowfuse')), 'no dashboard in this userDir');
     // a Node-RED of its own, outside this checkout: it sees no devDependency (no dashboard)
     red = await startNodeRed({ userDir, port: await freePort(), flows: [], redJs: isolatedNodeRed() });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
+    browser = await launchChromium();
     page = await open('en-US');
   });
 
@@ -219,7 +210,7 @@ describe('palette-first in Chromium (only the installed tarball)', function () {
     await p.selectOption('#node-config-input-dialect', 'simulated');
     assert.ok(!(await p.isVisible('#node-config-input-baseUrl')), 'the Simulated ERP needs no URL');
     assert.match(await result(), /^OK: signed in and read 1 order/);
-    await p.screenshot({ path: path.join(SHOTS, 'dialog-erp-connection.png') });
+    await p.screenshot({ path: path.join(SHOTS, 'dialog-erp-connection-simulated.png') });
     await p.selectOption('#node-config-input-dialect', 'sap-odata');
     await p.fill('#node-config-input-baseUrl', sim.url);
     await p.selectOption('#node-config-input-authType', 'basic');
@@ -259,6 +250,38 @@ describe('palette-first in Chromium (only the installed tarball)', function () {
     for (const l of labels) assert.equal(l.lines.join(' ').replace(/&nbsp;/g, ' ').replace(/\s+/g, ' ').trim(), l.label, `"${l.label}" is split inside a word: ${l.lines.join(' / ')}`);
     assert.equal(await page!.locator('#red-ui-palette-container-manufacturing .red-ui-palette-node[data-palette-type^="pb-"]').count(), 6, 'all six in the manufacturing category');
     await page!.screenshot({ path: path.join(SHOTS, 'palette.png'), clip: { x: 0, y: 40, width: 200, height: 860 } });
+  });
+
+  it('dialogs: machine simulator, a shift list that grows with the dialog, labelled maintenance rule rows', async () => {
+    const p = page!;
+    const edit = async (id: string): Promise<void> => {
+      await p.evaluate((nodeId) => (RED as unknown as { editor: { edit(n: unknown): void } }).editor.edit(RED.nodes.node(nodeId)), id);
+    };
+    await edit('pb-oee-machines');
+    await p.waitForSelector('#node-input-speed', { state: 'visible' });
+    assert.equal(await p.locator('.machine-simulator-machine:checked').count(), 4, 'all four machines');
+    await p.fill('#node-input-speed', '0');
+    assert.ok(await p.locator('#node-input-speed.input-error').count(), 'speed 0 is marked invalid');
+    await p.fill('#node-input-speed', '60');
+    await p.screenshot({ path: path.join(SHOTS, 'dialog-machine-simulator.png') });
+    await p.click('#node-dialog-cancel');
+    await p.waitForSelector('#node-input-speed', { state: 'detached' });
+
+    await p.evaluate(() => RED.editor.editConfig('', 'pb-shift-calendar', 'pb-oee-calendar'));
+    await p.waitForSelector('#node-config-input-shifts-container', { state: 'visible' });
+    await p.waitForTimeout(500);
+    const height = await p.locator('#node-config-input-shifts-container').evaluate((x) => (x.closest('.red-ui-editableList-container') as HTMLElement | null)?.getBoundingClientRect().height ?? 0);
+    assert.ok(height > 300, `the shift list takes the dialog's height (${height} px in a 900 px window)`);
+    await p.screenshot({ path: path.join(SHOTS, 'dialog-shift-calendar.png') });
+    await p.click('#node-config-dialog-cancel');
+    await p.waitForSelector('#node-config-input-shifts-container', { state: 'detached' });
+
+    await edit('pb-e2m-rules');
+    await p.waitForSelector('#node-input-rules-container .mt-limit', { state: 'visible' });
+    const captions = await p.locator('#node-input-rules-container li').first().locator('.mt-caption:visible').allTextContents();
+    for (const c of ['limit', 'reset at', 'for s']) assert.ok(captions.includes(c), `caption "${c}" in ${captions.join(', ')}`);
+    await p.screenshot({ path: path.join(SHOTS, 'dialog-maintenance-trigger-rules.png') });
+    await p.click('#node-dialog-cancel');
   });
 
   it('raised no page errors', () => {

@@ -14,6 +14,7 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import fc from 'fast-check';
 import type { NodeMessage } from 'node-red';
 import connectionNode from '../../nodes/erp-connection/erp-connection';
+import machineNode from '../../nodes/machine-simulator/machine-simulator';
 import fetchNode from '../../nodes/erp-order-fetch/erp-order-fetch';
 import mapperNode from '../../nodes/isa95-mapper/isa95-mapper';
 import maintenanceNode from '../../nodes/maintenance-trigger/maintenance-trigger';
@@ -76,6 +77,8 @@ const TARGETS: Target[] = [
   { id: 'mapper', label: 'isa95-mapper (sync)', deepProps: ['payload'], arbitrary: msgOf(fc.oneof(nastyValue, shaped(['id', 'number', 'material', 'quantity', 'unit', 'plannedStart', 'plannedEnd', 'status', 'operations', 'components', 'raw']))) },
   { id: 'mapperAsync', label: 'isa95-mapper (tables from msg, JSONata)', deepProps: ['payload', 'tables'], arbitrary: msgOf(fc.oneof(nastyValue, shaped(['id', 'number', 'material', 'quantity', 'status'])), { tables: fc.oneof(nastyValue, shaped(['material', 'equipment', 'status', 'units'])) }) },
   { id: 'report', label: 'pb-mes-report', deepProps: ['payload', 'order', 'plan'], arbitrary: msgOf(fc.oneof(nastyValue, shaped(['order', 'operation', 'good', 'scrap', 'rework', 'unit', 'start', 'end', 'final', 'lotsProduced', 'lotsConsumed', 'quality'])), { key: nastyValue, order: nastyValue, plan: nastyValue, command: fc.constantFrom<unknown>(undefined, 'status', 'retry', 'purge', 'x') }) },
+  { id: 'reportSim', label: 'pb-mes-report (Simulated ERP)', deepProps: ['payload', 'order'], arbitrary: msgOf(fc.oneof(nastyValue, shaped(['order', 'operation', 'good', 'scrap', 'unit', 'end', 'final', 'quality'])), { key: nastyValue, order: nastyValue }) },
+  { id: 'machines', label: 'pb-machine-simulator', deepProps: ['payload', 'command'], arbitrary: msgOf(fc.oneof(nastyValue, fc.constantFrom<unknown>('start', 'stop', 'reset')), { command: fc.oneof(nastyValue, fc.constantFrom<unknown>(undefined, 'start', 'stop', 'reset', '__proto__')) }) },
   { id: 'fetch', label: 'pb-erp-order-fetch', deepProps: ['filter'], arbitrary: msgOf(nastyValue, { filter: fc.oneof(nastyValue, shaped(['statuses', 'status', 'plant', 'workCenter', 'since', 'plannedFrom', 'plannedTo', 'limit', 'pageSize', 'reset'])) }) },
 ];
 
@@ -90,6 +93,9 @@ function flow(sim: ErpSimulator, dir: string): Array<Record<string, unknown>> {
     { id: 'mapper', type: 'pb-isa95-mapper', z: TAB, action: 'schedule', format: 'b2mml-v0701', wires: [['sink'], ['sink']] },
     { id: 'mapperAsync', type: 'pb-isa95-mapper', z: TAB, action: 'schedule', format: 'json', tables: 'tables', tablesType: 'msg', overrides: [{ path: 'description', v: '"fuzz " & $string(index)', vt: 'jsonata' }], wires: [['sink'], ['sink']] },
     { id: 'report', type: 'pb-mes-report', z: TAB, connection: 'conn', posting: 'auto', rate: 500, concurrency: 4, attempts: 1, maxDelay: 0.05, retention: 1, file: path.join(dir, 'outbox.db'), sync: 'normal', variance: true, wires: [['sink'], ['sink'], ['sink']] },
+    { id: 'simconn', type: 'pb-erp-connection', dialect: 'simulated', authType: 'none', timeZone: 'UTC', options: { orders: '30', every: '1' } },
+    { id: 'reportSim', type: 'pb-mes-report', z: TAB, connection: 'simconn', posting: 'auto', rate: 1000, concurrency: 4, attempts: 1, maxDelay: 0.05, retention: 1, file: path.join(dir, 'outbox-sim.db'), sync: 'normal', variance: true, wires: [['sink'], ['sink'], ['sink']] },
+    { id: 'machines', type: 'pb-machine-simulator', z: TAB, speed: 3600, sample: 10, start: '2026-11-24T06:00:00Z', autoStart: false, wires: [['sink']] },
     { id: 'fetch', type: 'pb-erp-order-fetch', z: TAB, connection: 'conn', statuses: ['released'], output: 'page', pageSize: 50, wires: [['sink'], ['sink']] },
     { id: 'sink', type: 'helper', z: TAB },
     { id: 'caught', type: 'catch', z: TAB, scope: ids, uncaught: false, wires: [['caughtOut']] },
@@ -107,7 +113,7 @@ describe(`fuzz: every node's input contract in a real Node-RED (${RUNS} messages
     sim = new ErpSimulator({ orders: 30, open: true });
     await sim.start();
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'plantbridge-fuzz-'));
-    await helper.load([connectionNode, calendarNode, oeeNode, maintenanceNode, mapperNode, reportNode, fetchNode, core.catch, core.complete], flow(sim, dir), { conn: { user: 'integration', password: 'secret-pw' } });
+    await helper.load([connectionNode, calendarNode, oeeNode, maintenanceNode, mapperNode, reportNode, fetchNode, machineNode, core.catch, core.complete], flow(sim, dir), { conn: { user: 'integration', password: 'secret-pw' } });
   });
   after(async () => {
     await helper.unload();

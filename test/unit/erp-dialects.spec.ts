@@ -217,3 +217,42 @@ describe('soap library', () => {
     if (out !== 'false') throw new Error('the soap library was loaded at startup');
   });
 });
+
+describe('SAP client and language', () => {
+  it('go as sap-client and sap-language on the order read, the CSRF fetch and the posting', async () => {
+    const http = await import('node:http');
+    const seen: string[] = [];
+    const server = http.createServer((req, res) => {
+      seen.push(`${req.method} ${req.url}`);
+      if (req.method === 'GET' && req.headers['x-csrf-token'] === 'Fetch') {
+        res.writeHead(200, { 'x-csrf-token': 'tok', 'content-type': 'application/json' });
+        res.end('{}');
+      } else if (req.method === 'GET') {
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ d: { results: [] } }));
+      } else {
+        res.writeHead(201, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ d: { ConfirmationGroup: '1' } }));
+      }
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+    const port = (server.address() as { port: number }).port;
+    const ctx: DialectContext = {
+      http: new ErpHttp({ baseUrl: `http://127.0.0.1:${port}`, timeoutMs: 2000, retry: { attempts: 1, baseDelayMs: 0, maxDelayMs: 0 }, concurrency: 1, tls: { rejectUnauthorized: true }, auth: { type: 'basic', user: 'u', password: 'p' } }),
+      options: { version: 'v2', client: '100', language: 'de' },
+      credentials: {},
+      session: new Map(),
+      timeZone: 'UTC',
+    };
+    try {
+      for await (const _page of sapOData.fetchOrders(ctx, { statuses: [], pageSize: 10, limit: 0, expand: false })) void _page;
+      await sapOData.post!(ctx, { kind: 'confirmation', key: 'k', payload: { OrderID: '1' } });
+    } finally {
+      ctx.http.close();
+      server.close();
+    }
+    assert.equal(seen.length, 3, seen.join('\n'));
+    for (const s of seen) assert.match(s, /[?&]sap-client=100(&|$)/, s);
+    for (const s of seen) assert.match(s, /[?&]sap-language=DE(&|$)/, s);
+  });
+});
