@@ -110,6 +110,13 @@ export class MachineSimulator {
     this.timer = setInterval(() => void this.tick(), this.options.tickMs);
   }
 
+  /** Stops the plant's clock after the round in progress (tests that compare what was published with what arrived). */
+  async pause(): Promise<void> {
+    clearInterval(this.timer);
+    this.timer = undefined;
+    while (this.publishing) await new Promise((r) => setTimeout(r, 10));
+  }
+
   private publish(topic: string, payload: Record<string, unknown>): Promise<void> {
     const broker = this.broker;
     if (!broker || broker.closed) return Promise.resolve();

@@ -222,10 +222,11 @@ describe('editor in Chromium', function () {
     assert.equal(await page.locator('#node-input-statuses-container .erp-status:checked').count(), 1, 'released is preselected');
     await page.check('#node-input-statuses-container .erp-status[value="in-progress"]');
     await page.click('#node-input-btn-connection-add');
-    await page.waitForSelector('#node-config-input-baseUrl', { state: 'visible' });
-    // The dialect list comes from GET /plantbridge/erp/dialects.
-    await page.waitForFunction(() => document.querySelectorAll('#node-config-input-dialect option').length >= 6);
+    // The dialect list comes from GET /plantbridge/erp/dialects; a new connection starts as the Simulated ERP (no URL).
+    await page.waitForFunction(() => document.querySelectorAll('#node-config-input-dialect option').length >= 7);
+    assert.equal(await page.inputValue('#node-config-input-dialect'), 'simulated');
     await page.selectOption('#node-config-input-dialect', 'odoo');
+    await page.waitForSelector('#node-config-input-baseUrl', { state: 'visible' });
     await page.waitForSelector('#erp-option-database', { state: 'visible' });
     await page.fill('#erp-option-database', 'plant');
     await page.fill('#node-config-input-baseUrl', 'http://127.0.0.1:8069');
@@ -236,7 +237,7 @@ describe('editor in Chromium', function () {
     await page.fill('#node-config-input-password', 'very-secret-pw');
     await page.screenshot({ path: path.join(SHOTS, 'dialog-erp-connection.png') });
     await page.click('#node-config-dialog-ok');
-    await page.waitForSelector('#node-config-input-baseUrl', { state: 'detached' });
+    await page.waitForSelector('#node-config-input-dialect', { state: 'detached' });
     await page.screenshot({ path: path.join(SHOTS, 'dialog-erp-order-fetch.png') });
     await page.click('#node-dialog-ok');
     await page.waitForSelector('#node-input-statuses-container', { state: 'detached' });

@@ -68,6 +68,12 @@ describe(`demo start: flow 07 subscribing to a running machine simulator (${STAR
         node('results').on('input', (m: NodeMessage) => results.push(m.payload as Result));
         await until(() => seen.length > 0, 10_000, 'the first MQTT message');
         await new Promise((r) => setTimeout(r, SECONDS * 1000));
+        // stop the plant and let every published message arrive: the report must not race messages still in flight
+        await machines.pause();
+        for (let last = -1; last !== seen.length; ) {
+          last = seen.length;
+          await new Promise((r) => setTimeout(r, 500));
+        }
         const at = Math.max(...seen.map((p) => Date.parse(String(p.timestamp))));
         const mark = results.length; // the flow also reports every 5 s: take the answer to this report
         node('pb-dash-oee').receive({ payload: { command: 'report' }, timestamp: at } as NodeMessage);

@@ -189,7 +189,7 @@ describe('erp-order-fetch node', function () {
   it('lists its dialects to the editor through the admin API', async () => {
     await helper.load(nodes, flow(sim), CREDS);
     const list = (await helper.request().get('/plantbridge/erp/dialects').expect(200)).body as Array<{ id: string; options: unknown[] }>;
-    assert.deepEqual(list.map((d) => d.id), ['sap-odata', 'odoo', 'erpnext', 'tryton', 'rest', 'soap']);
+    assert.deepEqual(list.map((d) => d.id), ['simulated', 'sap-odata', 'odoo', 'erpnext', 'tryton', 'rest', 'soap']);
     assert.ok(list.every((d) => Array.isArray(d.options)));
   });
 });

@@ -147,7 +147,8 @@ function withSapParams(ctx: DialectContext, path: string): string {
 export const sapOData: ErpDialect = {
   id: 'sap-odata',
   label: 'SAP S/4HANA (OData V2 / V4)',
-  auth: ['basic', 'oauth2', 'bearer', 'apikey'],
+  // none: behind a gateway that signs the requests in (SAP Cloud Connector, a reverse proxy with principal propagation)
+  auth: ['basic', 'oauth2', 'bearer', 'apikey', 'none'],
   options: [
     { name: 'version', label: 'OData version', default: 'v2', choices: ['v2', 'v4'], help: 'v2: API_PRODUCTION_ORDER_2_SRV; v4: api_productionorder' },
     { name: 'client', label: 'SAP client', default: '', help: 'sap-client, three digits (empty: the system default client)' },
