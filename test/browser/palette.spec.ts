@@ -70,6 +70,12 @@ describe('palette-first in Chromium (only the installed tarball)', function () {
     await sim.stop();
   });
 
+  /** A screenshot without the transient "Imported" notifications over it. */
+  async function shot(p: Page, name: string): Promise<void> {
+    await p.evaluate(() => document.querySelectorAll('.red-ui-notification').forEach((n) => n.remove()));
+    await p.screenshot({ path: path.join(SHOTS, name) });
+  }
+
   async function open(locale: string): Promise<Page> {
     const context = await browser!.newContext({ locale, viewport: { width: 2000, height: 900 } });
     const p = await context.newPage();
@@ -132,7 +138,7 @@ describe('palette-first in Chromium (only the installed tarball)', function () {
     for (const t of await tabs()) {
       await p.evaluate((id) => RED.workspaces.show(id), t.id);
       await p.waitForTimeout(400);
-      await p.screenshot({ path: path.join(SHOTS, `tab-${t.label.replace(/[^A-Za-z0-9]+/g, '-').replace(/-+$/, '').toLowerCase()}.png`) });
+      await shot(p, `tab-${t.label.replace(/[^A-Za-z0-9]+/g, '-').replace(/-+$/, '').toLowerCase()}.png`);
     }
   });
 
@@ -188,7 +194,7 @@ describe('palette-first in Chromium (only the installed tarball)', function () {
         assert.deepEqual(auth, expected, `${b.id}: the sign-in its ERP accepts`);
       }
     }
-    await p.screenshot({ path: path.join(SHOTS, 'dialog-erp-connection-soap.png') });
+    await shot(p, 'dialog-erp-connection-soap.png');
     await p.click('#node-config-dialog-cancel');
     await p.waitForSelector('#node-config-input-dialect', { state: 'detached' });
   });
@@ -210,7 +216,7 @@ describe('palette-first in Chromium (only the installed tarball)', function () {
     await p.selectOption('#node-config-input-dialect', 'simulated');
     assert.ok(!(await p.isVisible('#node-config-input-baseUrl')), 'the Simulated ERP needs no URL');
     assert.match(await result(), /^OK: signed in and read 1 order/);
-    await p.screenshot({ path: path.join(SHOTS, 'dialog-erp-connection-simulated.png') });
+    await shot(p, 'dialog-erp-connection-simulated.png');
     await p.selectOption('#node-config-input-dialect', 'sap-odata');
     await p.fill('#node-config-input-baseUrl', sim.url);
     await p.selectOption('#node-config-input-authType', 'basic');
@@ -221,7 +227,7 @@ describe('palette-first in Chromium (only the installed tarball)', function () {
     const wrong = await result();
     assert.match(wrong, /^Failed \(auth\): .*401/);
     assert.ok(!wrong.includes('Wr0ng-Pa55-xyz'), wrong);
-    await p.screenshot({ path: path.join(SHOTS, 'dialog-erp-connection-test-failed.png') });
+    await shot(p, 'dialog-erp-connection-test-failed.png');
     await p.fill('#node-config-input-baseUrl', 'http://127.0.0.1:9');
     assert.match(await result(), /^Failed \(unavailable\)/);
     // a problem the runtime would refuse at deploy is listed while typing
@@ -237,7 +243,7 @@ describe('palette-first in Chromium (only the installed tarball)', function () {
     await de.waitForSelector('#erp-connection-test', { state: 'visible' });
     assert.equal((await de.locator('#erp-connection-test span').textContent())?.trim(), 'Verbindung testen');
     assert.equal((await de.locator('label[for="node-config-input-timeZone"] span').textContent())?.trim(), 'ERP-Zeitzone');
-    await de.screenshot({ path: path.join(SHOTS, 'dialog-erp-connection-de.png') });
+    await shot(de, 'dialog-erp-connection-de.png');
     await de.context().close();
     // palette: the functional category, labels that split no word (Node-RED breaks a word too wide for a line)
     const labels = await page!.evaluate(() =>
@@ -254,6 +260,10 @@ describe('palette-first in Chromium (only the installed tarball)', function () {
 
   it('dialogs: machine simulator, a shift list that grows with the dialog, labelled maintenance rule rows', async () => {
     const p = page!;
+    // on its own (mocha -g) this test imports the examples it opens
+    for (const [id, example] of [['pb-oee-machines', '08 '], ['pb-e2m-rules', '04 ']]) {
+      if (!(await p.evaluate((nodeId) => !!RED.nodes.node(nodeId), id))) await importExample(examples.find((e) => e.startsWith(example))!);
+    }
     const edit = async (id: string): Promise<void> => {
       await p.evaluate((nodeId) => (RED as unknown as { editor: { edit(n: unknown): void } }).editor.edit(RED.nodes.node(nodeId)), id);
     };
@@ -261,18 +271,25 @@ describe('palette-first in Chromium (only the installed tarball)', function () {
     await p.waitForSelector('#node-input-speed', { state: 'visible' });
     assert.equal(await p.locator('.machine-simulator-machine:checked').count(), 4, 'all four machines');
     await p.fill('#node-input-speed', '0');
+    await p.press('#node-input-speed', 'Tab');
     assert.ok(await p.locator('#node-input-speed.input-error').count(), 'speed 0 is marked invalid');
     await p.fill('#node-input-speed', '60');
-    await p.screenshot({ path: path.join(SHOTS, 'dialog-machine-simulator.png') });
+    await p.press('#node-input-speed', 'Tab');
+    await shot(p, 'dialog-machine-simulator.png');
     await p.click('#node-dialog-cancel');
     await p.waitForSelector('#node-input-speed', { state: 'detached' });
 
     await p.evaluate(() => RED.editor.editConfig('', 'pb-shift-calendar', 'pb-oee-calendar'));
     await p.waitForSelector('#node-config-input-shifts-container', { state: 'visible' });
     await p.waitForTimeout(500);
-    const height = await p.locator('#node-config-input-shifts-container').evaluate((x) => (x.closest('.red-ui-editableList-container') as HTMLElement | null)?.getBoundingClientRect().height ?? 0);
-    assert.ok(height > 300, `the shift list takes the dialog's height (${height} px in a 900 px window)`);
-    await p.screenshot({ path: path.join(SHOTS, 'dialog-shift-calendar.png') });
+    const listHeight = (): Promise<number> => p.locator('#node-config-input-shifts-container').evaluate((x) => (x.closest('.red-ui-editableList-container') as HTMLElement | null)?.getBoundingClientRect().height ?? 0);
+    const small = await listHeight();
+    await p.setViewportSize({ width: 2000, height: 1400 });
+    await p.waitForTimeout(800);
+    const tall = await listHeight();
+    assert.ok(small >= 180 && tall >= small + 300, `the shift list grows with the dialog: ${small} px at 900, ${tall} px at 1400`);
+    await shot(p, 'dialog-shift-calendar.png');
+    await p.setViewportSize({ width: 2000, height: 900 });
     await p.click('#node-config-dialog-cancel');
     await p.waitForSelector('#node-config-input-shifts-container', { state: 'detached' });
 
@@ -280,7 +297,7 @@ describe('palette-first in Chromium (only the installed tarball)', function () {
     await p.waitForSelector('#node-input-rules-container .mt-limit', { state: 'visible' });
     const captions = await p.locator('#node-input-rules-container li').first().locator('.mt-caption:visible').allTextContents();
     for (const c of ['limit', 'reset at', 'for s']) assert.ok(captions.includes(c), `caption "${c}" in ${captions.join(', ')}`);
-    await p.screenshot({ path: path.join(SHOTS, 'dialog-maintenance-trigger-rules.png') });
+    await shot(p, 'dialog-maintenance-trigger-rules.png');
     await p.click('#node-dialog-cancel');
   });
 
