@@ -153,7 +153,7 @@ describe('palette-first in Chromium (only the installed tarball)', function () {
       throw new Error(`${err.message}; notifications: ${JSON.stringify(shown)}; tabs ${JSON.stringify(await tabs())}; unknown nodes ${unknown}`);
     });
     assert.ok(await notice.locator('button', { hasText: /install/i }).count(), 'an install button');
-    await p.screenshot({ path: path.join(SHOTS, 'import-07-install-prompt.png') });
+    await notice.screenshot({ path: path.join(SHOTS, 'import-07-install-prompt.png') });
     await notice.locator('button', { hasText: /close|cancel/i }).or(notice.locator('.red-ui-notification-close')).first().click().catch(() => undefined);
     const tab = (await tabs()).find((t) => t.label.startsWith('07 '))!;
     await p.evaluate((id) => RED.workspaces.delete(RED.nodes.workspace(id)), tab.id);
@@ -255,7 +255,9 @@ describe('palette-first in Chromium (only the installed tarball)', function () {
     assert.equal(labels.length, 6, JSON.stringify(labels));
     for (const l of labels) assert.equal(l.lines.join(' ').replace(/&nbsp;/g, ' ').replace(/\s+/g, ' ').trim(), l.label, `"${l.label}" is split inside a word: ${l.lines.join(' / ')}`);
     assert.equal(await page!.locator('#red-ui-palette-container-manufacturing .red-ui-palette-node[data-palette-type^="pb-"]').count(), 6, 'all six in the manufacturing category');
-    await page!.screenshot({ path: path.join(SHOTS, 'palette.png'), clip: { x: 0, y: 40, width: 200, height: 860 } });
+    const category = page!.locator('#red-ui-palette-container-manufacturing');
+    await category.scrollIntoViewIfNeeded();
+    await category.screenshot({ path: path.join(SHOTS, 'palette.png') });
   });
 
   it('dialogs: machine simulator, a shift list that grows with the dialog, labelled maintenance rule rows', async () => {

@@ -229,3 +229,18 @@ describe('statuses name the true cause', function () {
     assert.ok(!JSON.stringify(paused[0]).includes('not-the-secret-123'));
   });
 });
+
+describe('dialect texts in the catalogs', () => {
+  it('the en-US catalog holds every built-in dialect setting exactly as the dialect declares it (de and ko translate the same keys)', () => {
+    const { BUILTIN_DIALECTS } = require('../../nodes/lib/erp/registry') as typeof import('../../nodes/lib/erp/registry');
+    const catalog = JSON.parse(fs.readFileSync(path.join(__dirname, '..', '..', 'nodes', 'erp-connection', 'locales', 'en-US', 'erp-connection.json'), 'utf8')) as { 'erp-connection': { dialect: Record<string, { title: string; options: Record<string, { label: string; help: string }> }> } };
+    const texts = catalog['erp-connection'].dialect;
+    for (const d of BUILTIN_DIALECTS) {
+      const entry = texts[d.id.replace(/-([a-z])/g, (_m, c: string) => c.toUpperCase())];
+      assert.ok(entry, `${d.id} in the catalog`);
+      assert.equal(entry.title, d.label);
+      assert.deepEqual(Object.keys(entry.options), d.options.map((o) => o.name), `${d.id}: the same settings`);
+      for (const o of d.options) assert.deepEqual(entry.options[o.name], { label: o.label, help: o.help ?? '' }, `${d.id}.${o.name}`);
+    }
+  });
+});
