@@ -243,6 +243,9 @@ describe('palette-first in Chromium (only the installed tarball)', function () {
     await de.waitForSelector('#erp-connection-test', { state: 'visible' });
     assert.equal((await de.locator('#erp-connection-test span').textContent())?.trim(), 'Verbindung testen');
     assert.equal((await de.locator('label[for="node-config-input-timeZone"] span').textContent())?.trim(), 'ERP-Zeitzone');
+    await de.waitForSelector('#erp-option-seed', { state: 'visible' });
+    assert.equal((await de.locator('label[for="erp-option-seed"]').textContent())?.trim(), 'Startwert', 'the dialect settings in German too');
+    assert.match((await de.locator('#node-config-input-dialect option[value="simulated"]').textContent()) ?? '', /^Simuliertes ERP/);
     await shot(de, 'dialog-erp-connection-de.png');
     await de.context().close();
     // palette: the functional category, labels that split no word (Node-RED breaks a word too wide for a line)
