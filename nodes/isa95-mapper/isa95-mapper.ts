@@ -12,6 +12,7 @@ import { errorText, failConfiguration, setStatus, throttledStatus } from '../lib
 import { resolveConnection } from '../lib/node-red/connection';
 import { toEpochMs } from '../lib/time/timestamp';
 import { mergeTables, type NodeSettings, type Override, readSettings, type Isa95MapperDef } from './settings';
+import { postingProfiles } from '../lib/isa95/profiles';
 
 type Send = (msg: Array<NodeMessage | null>) => void;
 type Done = (err?: Error) => void;
@@ -36,7 +37,7 @@ export = function register(RED: NodeAPI): void {
     let settings: NodeSettings;
     const prepared: Prepared[] = [];
     try {
-      settings = readSettings(def, known.map((d) => d.id));
+      settings = readSettings(def, known.map((d) => d.id), postingProfiles(known).map((p) => p.id));
       for (const o of settings.overrides) {
         try {
           prepared.push({ o, ...(o.vt === 'jsonata' ? { expr: util.prepareJSONataExpression(o.v, node) } : {}) });

@@ -94,7 +94,8 @@ function unitRules(rows: Isa95MapperDef['units'], problems: string[]): UnitRule[
   });
 }
 
-export function readSettings(def: Isa95MapperDef, dialects: readonly string[]): NodeSettings {
+/** `postings`: the posting profile ids available (built-in and plugin dialects'). */
+export function readSettings(def: Isa95MapperDef, dialects: readonly string[], postings: readonly string[] = POSTING_PROFILES.map((p) => p.id)): NodeSettings {
   assertConfigVersion(def.version, CONFIG_VERSION);
   const problems: string[] = [];
   const action = (def.action || 'schedule') as MapperAction;
@@ -104,7 +105,7 @@ export function readSettings(def: Isa95MapperDef, dialects: readonly string[]): 
   const profile = def.profile || 'auto';
   if (profile !== 'auto' && !dialects.includes(profile)) problems.push(`unknown ERP profile "${profile}" (auto, ${dialects.join(', ')})`);
   const posting = def.posting || 'auto';
-  if (posting !== 'auto' && !POSTING_PROFILES.some((p) => p.id === posting)) problems.push(`unknown posting profile "${posting}" (auto, ${POSTING_PROFILES.map((p) => p.id).join(', ')})`);
+  if (posting !== 'auto' && !postings.includes(posting)) problems.push(`unknown posting profile "${posting}" (auto, ${postings.join(', ')})`);
   const timeZone = def.timeZone?.trim() || 'UTC';
   if (!isValidTimeZone(timeZone)) problems.push(`unknown time zone "${timeZone}"`);
   const codes = codeTables(def.codes ?? [], { material: configFlag(def.strictMaterial, false), equipment: configFlag(def.strictEquipment, false), status: configFlag(def.strictStatus, false) }, problems);

@@ -3,7 +3,7 @@
 // same durable outbox as mes-report. Rule state lives in the context store and survives restarts.
 
 import type { Node, NodeAPI, NodeMessage, NodeMessageInFlow } from 'node-red';
-import { maintenanceRequest, NOTIFICATION_DIALECTS, notificationPosting, requestId } from '../lib/maintenance/request';
+import { maintenanceRequest, notificationDialects, notificationPosting, requestId } from '../lib/maintenance/request';
 import { dict } from '../lib/dict';
 import { RuleEngine, type Transition, type Trigger } from '../lib/maintenance/rules';
 import { type NodeOutbox, openNodeOutbox, outboxFile, serveOutboxAdmin } from '../lib/node-red/outbox-node';
@@ -12,6 +12,7 @@ import { errorText, failConfiguration, pausedText, setStatus, throttledStatus } 
 import { resolveConnection } from '../lib/node-red/connection';
 import { toEpochMs } from '../lib/time/timestamp';
 import { type MaintenanceTriggerDef, readSettings } from './settings';
+import { allDialects, PLUGIN_TYPE } from '../lib/erp/registry';
 
 type Send = (msg: Array<NodeMessage | null>) => void;
 type Done = (err?: Error) => void;
@@ -20,6 +21,7 @@ const STATE_KEY = 'maintenanceTrigger';
 const STATUS_EVERY_MS = 500;
 
 export = function register(RED: NodeAPI): void {
+  const dialects = () => allDialects((RED.plugins?.getByType?.(PLUGIN_TYPE) as Array<{ dialect?: unknown }> | undefined) ?? []);
   serveOutboxAdmin(RED, 'plantbridge-outbox');
 
   function MaintenanceTrigger(this: Node, def: MaintenanceTriggerDef): void {
@@ -39,8 +41,9 @@ export = function register(RED: NodeAPI): void {
       return;
     }
     const connection = config?.connection;
-    if (connection && !(NOTIFICATION_DIALECTS as readonly string[]).includes(connection.dialect.id)) {
-      failConfiguration(node, RED._, `${connection.dialect.label} ${RED._('maintenance-trigger.errors.noNotifications')} (${NOTIFICATION_DIALECTS.join(', ')})`);
+    // the connection's dialect builds the notification: a plugin dialect's as much as a built-in's
+    if (connection && typeof connection.dialect.notification !== 'function') {
+      failConfiguration(node, RED._, `${connection.dialect.label} ${RED._('maintenance-trigger.errors.noNotifications')} (${notificationDialects(dialects()).join(', ')})`);
       return;
     }
     let box: NodeOutbox | undefined;
@@ -134,7 +137,7 @@ export = function register(RED: NodeAPI): void {
       persist((err) => {
         if (err || !box || !triggers.length || !connection) return after(err);
         const entries = triggers.map((tr) => {
-          const posting = notificationPosting(connection.dialect.id, tr, { timeZone: connection.settings.timeZone || 'UTC', ...(cfg.restPath ? { path: cfg.restPath } : {}) });
+          const posting = notificationPosting(connection.dialect, tr, { timeZone: connection.settings.timeZone || 'UTC', ...(cfg.restPath ? { path: cfg.restPath } : {}) });
           return { orderKey: tr.asset, key: posting.key, kind: posting.kind, payload: posting.payload, meta: { asset: tr.asset, rule: tr.rule.id } };
         });
         box.enqueue(entries, (result) => after(result instanceof Error ? new Error(`${RED._('maintenance-trigger.errors.enqueue')}: ${errorText(result)}`) : undefined));

@@ -16,6 +16,7 @@ import { applySelection, type NodeOutbox, openNodeOutbox, outboxFile, readSelect
 import type { NewEntry } from '../lib/outbox/outbox';
 import { toEpochMs } from '../lib/time/timestamp';
 import { type MesReportDef, readSettings } from './settings';
+import { postingProfiles } from '../lib/isa95/profiles';
 
 type Send = (msg: Array<NodeMessage | null>) => void;
 type Done = (err?: Error) => void;
@@ -49,7 +50,7 @@ export = function register(RED: NodeAPI): void {
     const node = this;
     let settings: ReturnType<typeof readSettings>;
     try {
-      settings = readSettings(def);
+      settings = readSettings(def, postingProfiles(dialects()).map((p) => p.id));
     } catch (err) {
       failConfiguration(node, RED._, errorText(err));
       return;
@@ -60,7 +61,8 @@ export = function register(RED: NodeAPI): void {
       return;
     }
     const connection = config.connection;
-    const profile = settings.posting === 'auto' ? connection.dialect.id : settings.posting;
+    // "auto": the usual posting of the connection's dialect, built-in or plugin
+    const profile = settings.posting === 'auto' ? (connection.dialect.postings?.[0]?.id ?? connection.dialect.id) : settings.posting;
     const mapper = new Mapper(
       {
         action: 'posting',

@@ -43,11 +43,12 @@ export interface MesReportSettings {
   postingExtras: { company?: string; path?: string; soapOperation?: string; soapRecord?: string };
 }
 
-export function readSettings(def: MesReportDef): MesReportSettings {
+/** `postings`: the posting profile ids available (built-in and plugin dialects'). */
+export function readSettings(def: MesReportDef, postings: readonly string[] = POSTING_PROFILES.map((p) => p.id)): MesReportSettings {
   assertConfigVersion(def.version, CONFIG_VERSION);
   const r = new SettingsReader();
   const posting = def.posting || 'auto';
-  if (posting !== 'auto' && !POSTING_PROFILES.some((p) => p.id === posting)) r.problems.push(`unknown posting profile "${posting}" (auto, ${POSTING_PROFILES.map((p) => p.id).join(', ')})`);
+  if (posting !== 'auto' && !postings.includes(posting)) r.problems.push(`unknown posting profile "${posting}" (auto, ${postings.join(', ')})`);
   const sync = (def.sync || 'full') as 'full' | 'normal';
   if (sync !== 'full' && sync !== 'normal') r.problems.push(`sync must be full or normal, got "${String(def.sync)}"`);
   const queue = def.queue?.trim() || def.id;

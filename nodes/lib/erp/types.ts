@@ -1,6 +1,7 @@
 // The common order shape, the fetch query, and the interface every ERP dialect implements.
 
 import type { ErpHttp } from './http';
+import type { ProductionReport } from '../isa95/report';
 
 /** Order status, the same for every ERP; the ERP's own value is kept in `erpStatus`. */
 export type OrderStatus = 'planned' | 'released' | 'in-progress' | 'completed' | 'closed' | 'cancelled';
@@ -117,6 +118,50 @@ export type AuthType = 'none' | 'login' | 'basic' | 'bearer' | 'apikey' | 'oauth
 export const AUTH_TYPES: readonly AuthType[] = ['none', 'login', 'basic', 'bearer', 'apikey', 'oauth2', 'ntlm'];
 export type LoginField = 'user' | 'password' | 'apiKey' | 'apiSecret';
 
+/** Settings a posting may need besides the report (from the connection and the node). */
+export interface PostingOptions {
+  /** Time zone of the ERP's naive local dates / times (SAP plant, ERPNext server, SOAP ERP). */
+  timeZone: string;
+  /** Generic REST: path to POST to (default /postings). */
+  path?: string;
+  /** Dynamics 365: legal entity (company id). */
+  company?: string;
+  /** SOAP: the operation to call (default Create) and the record element of its arguments. */
+  soapOperation?: string;
+  soapRecord?: string;
+  /** ERPNext: source / target warehouses of the Stock Entry. */
+  sourceWarehouse?: string;
+  targetWarehouse?: string;
+}
+
+/** A posting a dialect can build from a production report (mes-report, isa95-mapper's "ERP posting"). */
+export interface DialectPosting {
+  /** The posting profile's id, unique over all dialects (the dialect's id for its usual one). */
+  id: string;
+  label: string;
+  /** The report → the posting the dialect's `post` sends, carrying the report's idempotency key. */
+  build(report: ProductionReport, options: PostingOptions): ErpPosting;
+}
+
+/** A maintenance request to create in the ERP (maintenance-trigger), as plain values. */
+export interface MaintenanceNotice {
+  /** The request id, also the idempotency key. */
+  key: string;
+  asset: string;
+  rule: { id: string; name: string; kind: string };
+  /** 1 urgent … 4 low, and the name. */
+  priority: number;
+  priorityName: string;
+  /** What the rule saw, in words; `text` with the rule's own text first when it has one. */
+  text: string;
+  /** When the condition began (ISO). */
+  started: string;
+  value: unknown;
+  /** A meter rule (preventive), or a condition (corrective). */
+  preventive: boolean;
+  sensorFault: boolean;
+}
+
 /** What IT implements to add an ERP: fetch orders page by page in the common shape. */
 export interface ErpDialect {
   id: string;
@@ -139,4 +184,8 @@ export interface ErpDialect {
   toOrder?(raw: Record<string, unknown>, options: Record<string, string>, timeZone: string): ErpOrder;
   /** Sends a posting; returns the ERP's answer. Optional until a dialect supports writes. */
   post?(ctx: DialectContext, posting: ErpPosting): Promise<unknown>;
+  /** The postings it builds from production reports; mes-report's "auto" takes the first. */
+  postings?: readonly DialectPosting[];
+  /** The maintenance notification it creates (maintenance-trigger), sent with `post`. */
+  notification?(notice: MaintenanceNotice, options: { timeZone: string; path?: string }): ErpPosting;
 }

@@ -103,3 +103,12 @@ export function matchesQuery(o: ErpOrder, q: FetchQuery): boolean {
   if (q.since && o.modified && o.modified < q.since) return false;
   return true;
 }
+
+/** A text cut to `max` characters at a word boundary, with "…" when it was cut (never mid-word unless one word is longer). */
+export function shortText(text: string, max: number): string {
+  const one = text.replace(/\s+/g, ' ').trim();
+  if (one.length <= max) return one;
+  const room = one.slice(0, max - 1);
+  const cut = room.lastIndexOf(' ');
+  return `${(cut >= max / 2 ? room.slice(0, cut) : room).replace(/[\s,;:.(–-]+$/, '')}…`;
+}

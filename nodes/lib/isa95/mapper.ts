@@ -8,7 +8,7 @@ import { processOperationsSchedule, processProductionSchedule, syncOperationsPer
 import { scheduleFromOrder } from './from-order';
 import type { ApplicationArea, OperationsPerformance, OperationsSchedule } from './model';
 import { parseB2mml } from './parse';
-import { type PostingOptions, type PostingProfile, postingProfile } from './profiles';
+import { type PostingOptions, type PostingProfile, postingProfile, postingProfiles } from './profiles';
 import { type ProductionReport, contentKey, performanceFromReport, reportKey, reportsFromPerformance } from './report';
 import { DATE_TIME_PATTERN, isErpOrder, type SchemaProblem, schemaProblems } from './schema';
 import { type CodeTables, Tables, Translator, type UnitTable } from './transform';
@@ -216,9 +216,10 @@ export class Mapper {
           if (all.length !== 1) throw new MappingError('msg.key sets the idempotency key of one report; this message holds several');
           all[0] = { ...all[0]!, key: ctx.key };
         }
-        const id = s.posting === 'auto' ? ctx.dialect : s.posting;
-        const profile = id ? postingProfile(id) : undefined;
-        if (!profile) throw new MappingError(id ? `no posting profile "${id}" (sap-odata, odoo, erpnext, tryton, rest, d365, soap)` : 'choose the ERP posting profile');
+        // "auto": the usual posting of the input's ERP (a plugin dialect's as much as a built-in's)
+        const id = s.posting === 'auto' ? (this.dialects.find((d) => d.id === ctx.dialect)?.postings?.[0]?.id ?? ctx.dialect) : s.posting;
+        const profile = id ? postingProfile(id, this.dialects) : undefined;
+        if (!profile) throw new MappingError(id ? `no posting profile "${id}" (${postingProfiles(this.dialects).map((p) => p.id).join(', ')})` : 'choose the ERP posting profile');
         built = { action: 'posting', items: all.map((r) => profile.build(r, s.postingOptions)), reports: all, single: single && all.length === 1, profile };
       }
     }

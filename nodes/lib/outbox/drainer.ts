@@ -215,8 +215,9 @@ export class Drainer extends EventEmitter {
           this.ready.unshift(next);
           return this.schedule(wait);
         }
-        this.lastStart = this.now();
         this.send(next);
+        // taken after the send has started: a pause between the two (GC, a busy host) can only widen the next gap
+        this.lastStart = this.now();
       }
       if (this.inflight === 0 && this.ready.length === 0) {
         const due = this.outbox.nextDue(this.queue);

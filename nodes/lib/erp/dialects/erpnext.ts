@@ -3,8 +3,9 @@
 
 import { table } from '../../dict';
 import { ErpError, reasonOf } from '../errors';
-import type { DialectContext, ErpDialect, ErpOrder, ErpPosting, FetchQuery, OrderPage, OrderStatus } from '../types';
-import { naiveDateTime, naiveLocal as local, num, str } from '../values';
+import type { DialectContext, ErpDialect, ErpOrder, ErpPosting, FetchQuery, OrderPage, OrderStatus, DialectPosting } from '../types';
+import { naiveDateTime, naiveLocal, naiveLocal as local, num, str } from '../values';
+import { reportKey } from '../../isa95/report';
 
 const STATUS_OF: Readonly<Record<string, OrderStatus>> = table({
   Draft: 'planned',
@@ -44,9 +45,57 @@ function authHeader(ctx: DialectContext): Record<string, string> {
   return { Authorization: `token ${apiKey}:${apiSecret}` };
 }
 
+export const erpnextProduction: DialectPosting = {
+  id: 'erpnext',
+  label: 'ERPNext Job Card (per operation) or Manufacture Stock Entry (per order)',
+  build(r, o) {
+    const key = reportKey(r);
+    const from = r.start ? naiveLocal(r.start, o.timeZone) : undefined;
+    const to = r.end ? naiveLocal(r.end, o.timeZone) : undefined;
+    if (r.operation) {
+      const doc: Record<string, unknown> = {
+        work_order: r.order,
+        operation: r.operation,
+        for_quantity: r.good + (r.scrap ?? 0),
+        time_logs: [{ ...(from ? { from_time: from } : {}), ...(to ? { to_time: to } : {}), completed_qty: r.good, ...(r.operator ? { employee: r.operator } : {}) }],
+        custom_idempotency_key: key,
+      };
+      if (r.equipment) doc.workstation = r.equipment;
+      if (r.scrap) doc.process_loss_qty = r.scrap;
+      if (r.text) doc.remarks = r.text;
+      return { kind: 'Job Card', key, payload: { doctype: 'Job Card', doc } };
+    }
+    const items: Array<Record<string, unknown>> = (r.lotsConsumed ?? []).map((l) => ({ item_code: l.material ?? r.material, qty: l.quantity, batch_no: l.lot, ...(l.unit ? { uom: l.unit } : {}), ...(o.sourceWarehouse ? { s_warehouse: o.sourceWarehouse } : {}) }));
+    const produced = r.lotsProduced?.length ? r.lotsProduced : [{ lot: undefined, quantity: r.good, unit: r.unit, material: undefined }];
+    for (const l of produced) items.push({ item_code: l.material ?? r.material, qty: l.quantity, is_finished_item: 1, ...(l.lot ? { batch_no: l.lot } : {}), ...(l.unit ?? r.unit ? { uom: l.unit ?? r.unit } : {}), ...(o.targetWarehouse ? { t_warehouse: o.targetWarehouse } : {}) });
+    const doc: Record<string, unknown> = {
+      stock_entry_type: 'Manufacture',
+      purpose: 'Manufacture',
+      work_order: r.order,
+      fg_completed_qty: r.good,
+      from_bom: 1,
+      ...(to ? { set_posting_time: 1, posting_date: to.slice(0, 10), posting_time: to.slice(11) } : {}),
+      ...(r.scrap ? { process_loss_qty: r.scrap } : {}),
+      ...(r.text ? { remarks: r.text } : {}),
+      items,
+      custom_idempotency_key: key,
+    };
+    return { kind: 'Stock Entry', key, payload: { doctype: 'Stock Entry', doc } };
+  },
+};
+
 export const erpnext: ErpDialect = {
   id: 'erpnext',
   label: 'ERPNext / Frappe (Work Order)',
+  postings: [erpnextProduction],
+  /** A Maintenance Visit with the key in custom_idempotency_key. */
+  notification(n, o) {
+    return {
+      kind: 'Maintenance Visit',
+      key: n.key,
+      payload: { doctype: 'Maintenance Visit', doc: { mntc_date: naiveLocal(n.started, o.timeZone).slice(0, 10), maintenance_type: n.preventive ? 'Scheduled' : 'Breakdown', completion_status: 'Partially Completed', purposes: [{ item_code: n.asset, description: n.text }], custom_idempotency_key: n.key } },
+    };
+  },
   auth: ['login'],
   loginFields: ['apiKey', 'apiSecret'],
   options: [{ name: 'apiVersion', label: 'API version', default: 'v1', choices: ['v1', 'v2'], help: 'v2: /api/v2/document with has_next_page' }],

@@ -3,8 +3,9 @@
 
 import { table } from '../../dict';
 import { ErpError } from '../errors';
-import type { DialectContext, ErpDialect, ErpOrder, ErpPosting, FetchQuery, OrderPage, OrderStatus } from '../types';
+import type { DialectContext, ErpDialect, ErpOrder, ErpPosting, FetchQuery, OrderPage, OrderStatus, DialectPosting } from '../types';
 import { naiveDateTime, num, odooDateTime, str } from '../values';
+import { reportKey } from '../../isa95/report';
 
 const STATE_OF: Readonly<Record<string, OrderStatus>> = table({ draft: 'planned', confirmed: 'released', progress: 'in-progress', to_close: 'completed', done: 'closed', cancel: 'cancelled' });
 const STATES_FOR = (s: OrderStatus): string[] => Object.entries(STATE_OF).filter(([, v]) => v === s).map(([k]) => k);
@@ -104,9 +105,32 @@ async function rpc(ctx: DialectContext, service: string, method: string, args: u
   return body.result;
 }
 
+export const odooProduction: DialectPosting = {
+  id: 'odoo',
+  label: 'Odoo manufacturing order: qty_producing + button_mark_done',
+  build(r) {
+    const key = reportKey(r);
+    const id = Number(r.order);
+    const calls: Array<{ model: string; method: string; args: unknown[]; kwargs?: Record<string, unknown> }> = [{ model: 'mrp.production', method: 'write', args: [[id], { qty_producing: r.good }] }];
+    if (r.scrap && r.material && /^\d+$/.test(r.material)) calls.push({ model: 'stock.scrap', method: 'create', args: [{ production_id: id, product_id: Number(r.material), scrap_qty: r.scrap, origin: key }] });
+    // A partial report keeps the rest as a backorder; the final one closes the order without one.
+    calls.push({ model: 'mrp.production', method: 'button_mark_done', args: [[id]], kwargs: { context: r.final ? { skip_backorder: true } : { skip_backorder: true, mo_ids_to_backorder: [id] } } });
+    return { kind: 'production', key, payload: { production: id, calls } };
+  },
+};
+
 export const odoo: ErpDialect = {
   id: 'odoo',
   label: 'Odoo (mrp.production)',
+  postings: [odooProduction],
+  /** A maintenance.request. */
+  notification(n) {
+    return {
+      kind: 'maintenance.request',
+      key: n.key,
+      payload: { calls: [{ model: 'maintenance.request', method: 'create', args: [{ name: `${n.asset}: ${n.text}`.slice(0, 200), description: `${n.text}\nPlantBridge request ${n.key}`, priority: String(Math.max(0, 4 - n.priority)), maintenance_type: n.preventive ? 'preventive' : 'corrective', request_date: n.started.slice(0, 10) }] }] },
+    };
+  },
   auth: ['login'],
   loginFields: ['user', 'password', 'apiKey'],
   loginRequired: (o) => (o.protocol === 'json2' ? ['apiKey'] : ['user', 'password']),

@@ -2,8 +2,9 @@
 // from the ERP's records to the common order, a status map, and optional query parameters for filters.
 
 import { ErpError, excerpt, reasonOf } from '../errors';
-import type { DialectContext, ErpDialect, FetchQuery, OrderPage } from '../types';
+import type { DialectContext, ErpDialect, FetchQuery, OrderPage, DialectPosting } from '../types';
 import { type FieldMap, at, jsonOption, mappedOrder, statusMapProblems } from './mapped';
+import { reportKey } from '../../isa95/report';
 
 const PAGING = ['offset', 'page', 'cursor', 'nextlink', 'linkheader', 'none'] as const;
 const DEFAULT_FIELDS: FieldMap = {
@@ -33,9 +34,49 @@ export function linkNext(header: string | undefined): string | undefined {
   return undefined;
 }
 
+export const restReport: DialectPosting = {
+  id: 'rest',
+  label: 'Generic REST / MES endpoint: the report as JSON',
+  build(r, o) {
+    const key = reportKey(r);
+    return { kind: 'production-report', key, payload: { path: o.path || '/postings', body: { kind: 'production-report', key, ...r } } };
+  },
+};
+
+export const d365Report: DialectPosting = {
+  id: 'd365',
+  label: 'Dynamics 365 SCM MES integration: ProdProductionOrderReportFinished message',
+  build(r, o) {
+    const key = reportKey(r);
+    const content: Record<string, unknown> = {
+      ProductionOrderNumber: r.order,
+      ReportFinishedGoodQuantity: r.good,
+      ...(r.scrap ? { ReportFinishedErrorQuantity: r.scrap } : {}),
+      ...(r.material ? { ItemNumber: r.material } : {}),
+      ...(r.unit ? { ProductionUnit: r.unit } : {}),
+      ...(r.end ? { ReportedFinishedDate: r.end.slice(0, 10) } : {}),
+      ...(r.lotsProduced?.[0] ? { ItemBatchNumber: r.lotsProduced[0].lot } : {}),
+      EndJob: r.final ? 'Yes' : 'No',
+    };
+    return {
+      kind: 'ProdProductionOrderReportFinished',
+      key,
+      payload: {
+        path: o.path || '/api/services/SysMessageServices/SysMessageService/SendMessage',
+        body: { _companyId: o.company || 'USMF', _messageQueue: 'JmgMES3P', _messageType: 'ProdProductionOrderReportFinished', _messageContent: JSON.stringify(content) },
+      },
+    };
+  },
+};
+
 export const rest: ErpDialect = {
   id: 'rest',
   label: 'Generic REST',
+  postings: [restReport, d365Report],
+  /** The request as JSON to the node's REST path (default /maintenance-requests), with the key. */
+  notification(n, o) {
+    return { kind: 'maintenance-request', key: n.key, payload: { path: o.path || '/maintenance-requests', body: { kind: 'maintenance-request', key: n.key, asset: n.asset, rule: n.rule.id, ruleName: n.rule.name, priority: n.priorityName, text: n.text, value: n.value, started: n.started } } };
+  },
   options: [
     { name: 'listPath', label: 'List path', default: '/orders', required: true },
     { name: 'itemsPath', label: 'Items path', default: '', help: 'path of the list in the body (empty: the body is the list)' },

@@ -2,9 +2,11 @@
 // (__next / @odata.nextLink), /Date()/ and decimal-string decoding; writes with CSRF token + cookies.
 
 import { ErpError, excerpt, reasonOf } from '../errors';
-import type { DialectContext, ErpDialect, ErpOperation, ErpOrder, ErpPosting, FetchQuery, OrderPage, OrderStatus } from '../types';
+import type { DialectContext, ErpDialect, ErpOperation, ErpOrder, ErpPosting, FetchQuery, OrderPage, OrderStatus, DialectPosting } from '../types';
 import { zonedToUtc } from '../../time/zoned';
-import { num, odataDate, odataMillis, str } from '../values';
+import { num, odataDate, odataMillis, sapLocalDateTime, shortText, str } from '../values';
+import { reportKey } from '../../isa95/report';
+import { decimal } from '../../isa95/b2mml';
 
 const V2_SERVICE = '/sap/opu/odata/sap/API_PRODUCTION_ORDER_2_SRV';
 const V4_SERVICE = '/sap/opu/odata4/sap/api_productionorder/srvd_a2x/sap/productionorder/0001';
@@ -144,9 +146,63 @@ function withSapParams(ctx: DialectContext, path: string): string {
   return p ? `${path}${path.includes('?') ? '&' : '?'}${p}` : path;
 }
 
+export const sapConfirmation: DialectPosting = {
+  id: 'sap-odata',
+  label: 'SAP S/4HANA order confirmation (API_PROD_ORDER_CONFIRMATION_2_SRV)',
+  build(r, o) {
+    const key = reportKey(r);
+    const body: Record<string, unknown> = { OrderID: r.order };
+    if (r.operation) body.OrderOperation = r.operation;
+    body.ConfirmationYieldQuantity = decimal(r.good);
+    if (r.scrap) body.ConfirmationScrapQuantity = decimal(r.scrap);
+    if (r.rework) body.ConfirmationReworkQuantity = decimal(r.rework);
+    if (r.unit) body.ConfirmationUnit = r.unit;
+    body.IsFinalConfirmation = r.final === true;
+    const posted = r.end ?? r.start;
+    if (posted) body.PostingDate = sapLocalDateTime(posted, o.timeZone).date;
+    if (r.start) {
+      const s = sapLocalDateTime(r.start, o.timeZone);
+      body.ConfirmedExecutionStartDate = s.date;
+      body.ConfirmedExecutionStartTime = s.time;
+    }
+    if (r.end) {
+      const e = sapLocalDateTime(r.end, o.timeZone);
+      body.ConfirmedExecutionEndDate = e.date;
+      body.ConfirmedExecutionEndTime = e.time;
+    }
+    if (r.text) body.ConfirmationText = r.text.slice(0, 40);
+    if (r.operator) body.EnteredByExternalUser = r.operator.slice(0, 12);
+    body.ExternalSystemConfirmation = key;
+    return { kind: 'confirmation', key, payload: body };
+  },
+};
+
+/** API_MAINTNOTIFICATION: NotificationText is Edm.String with MaxLength 40; the full text goes to the long text. */
+export const SAP_NOTIFICATION_TEXT_MAX = 40;
+
 export const sapOData: ErpDialect = {
   id: 'sap-odata',
   label: 'SAP S/4HANA (OData V2 / V4)',
+  postings: [sapConfirmation],
+  /** API_MAINTNOTIFICATION MaintenanceNotification: NotificationText (40 characters at most), malfunction start in the plant's zone. */
+  notification(n, o) {
+    const malfunction = sapLocalDateTime(n.started, o.timeZone);
+    const title = `${n.asset}: ${n.text}`;
+    return {
+      kind: 'maintenance-notification',
+      key: n.key,
+      payload: {
+        NotificationText: shortText(title.length <= SAP_NOTIFICATION_TEXT_MAX ? title : n.text, SAP_NOTIFICATION_TEXT_MAX),
+        NotificationType: n.preventive && !n.sensorFault ? 'M1' : 'M2',
+        TechnicalObject: n.asset,
+        TechObjIsEquipOrFuncnlLoc: 'EAMS_EQUI',
+        MaintPriority: String(n.priority),
+        MalfunctionStartDate: malfunction.date,
+        MalfunctionStartTime: malfunction.time,
+        MaintNotifLongText: `${n.text}\nPlantBridge request ${n.key}`,
+      },
+    };
+  },
   // none: behind a gateway that signs the requests in (SAP Cloud Connector, a reverse proxy with principal propagation)
   auth: ['basic', 'oauth2', 'bearer', 'apikey', 'none'],
   options: [

@@ -4,7 +4,8 @@
 
 import { ErpError } from '../errors';
 import { type SimulatedOrderRecord, SimulatedErpRefusal, simulatedErp, simulatedSettingsProblems, type SimulatedErpSettings } from '../../simulation/erp';
-import type { DialectContext, ErpDialect, ErpOrder, FetchQuery, OrderPage } from '../types';
+import type { DialectContext, ErpDialect, ErpOrder, FetchQuery, OrderPage, DialectPosting } from '../types';
+import { reportKey } from '../../isa95/report';
 
 export const SIMULATED_DIALECT = 'simulated';
 
@@ -52,9 +53,25 @@ function matches(o: SimulatedOrderRecord, q: FetchQuery): boolean {
   return true;
 }
 
+export const simulatedReport: DialectPosting = {
+  id: 'simulated',
+  label: 'Simulated ERP: the report as JSON, booked once per key',
+  build(r) {
+    const key = reportKey(r);
+    // a report with test results and no quantity is a quality record; anything else confirms production
+    const kind = r.quality?.length && !r.good ? 'quality-record' : 'confirmation';
+    return { kind, key, payload: { ...r, key } };
+  },
+};
+
 export const simulated: ErpDialect = {
   id: SIMULATED_DIALECT,
   label: 'Simulated ERP (built in, for trying the pack)',
+  postings: [simulatedReport],
+  /** Booked once per key like any posting. */
+  notification(n) {
+    return { kind: 'maintenance-notification', key: n.key, payload: { asset: n.asset, rule: n.rule.id, ruleName: n.rule.name, priority: n.priorityName, text: n.text, value: n.value, started: n.started } };
+  },
   local: true,
   options: [
     { name: 'seed', label: 'Seed', default: '1', help: 'the same seed gives the same orders' },

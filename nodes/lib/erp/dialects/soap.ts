@@ -13,8 +13,10 @@ function soapLibrary(): typeof SoapLibrary {
 type SoapClient = SoapLibrary.Client;
 import { ErpError, excerpt, reasonOf, safeUrl } from '../errors';
 import { type Outcome, RETRY_STATUSES, retryAfterMs } from '../http';
-import type { DialectContext, ErpDialect, ErpPosting, FetchQuery, OrderPage } from '../types';
+import type { DialectContext, ErpDialect, ErpPosting, FetchQuery, OrderPage, DialectPosting } from '../types';
 import { type FieldMap, at, jsonOption, mappedOrder, statusMapProblems } from './mapped';
+import { reportKey } from '../../isa95/report';
+import { naiveLocal } from '../values';
 
 const NAV_FIELDS: FieldMap = {
   id: 'No',
@@ -155,9 +157,28 @@ async function invoke(ctx: DialectContext, c: SoapClient, op: string, args: unkn
   });
 }
 
+export const soapOutput: DialectPosting = {
+  id: 'soap',
+  label: 'SOAP ERP: a Create call with the output journal line (Dynamics NAV style)',
+  build(r, o) {
+    const key = reportKey(r);
+    const line: Record<string, unknown> = { Order_No: r.order };
+    if (r.operation) line.Operation_No = r.operation;
+    if (r.material) line.Item_No = r.material;
+    line.Output_Quantity = r.good;
+    if (r.scrap) line.Scrap_Quantity = r.scrap;
+    if (r.unit) line.Unit_of_Measure_Code = r.unit;
+    if (r.end) line.Posting_Date = naiveLocal(r.end, o.timeZone).slice(0, 10);
+    line.Finished = r.final === true;
+    line.External_Document_No = key;
+    return { kind: 'soap', key, payload: { operation: o.soapOperation || 'Create', args: { [o.soapRecord || 'ProductionOutput']: line } } };
+  },
+};
+
 export const soapDialect: ErpDialect = {
   id: 'soap',
   label: 'SOAP (WSDL)',
+  postings: [soapOutput],
   auth: ['basic', 'ntlm', 'none'],
   options: [
     { name: 'wsdl', label: 'WSDL', required: true, default: '/soap/ProductionOrders?wsdl', help: 'URL, path on the base URL, or file' },

@@ -4,8 +4,9 @@
 import { table } from '../../dict';
 import { ErpError, excerpt } from '../errors';
 import { parseJson } from '../http';
-import type { DialectContext, ErpDialect, ErpOrder, ErpPosting, FetchQuery, OrderPage, OrderStatus } from '../types';
+import type { DialectContext, ErpDialect, ErpOrder, ErpPosting, FetchQuery, OrderPage, OrderStatus, DialectPosting } from '../types';
 import { num, str, tryton, trytonDateTime } from '../values';
+import { reportKey } from '../../isa95/report';
 
 const STATE_OF: Readonly<Record<string, OrderStatus>> = table({ request: 'planned', draft: 'planned', waiting: 'released', assigned: 'released', running: 'in-progress', done: 'completed', cancelled: 'cancelled', cancel: 'cancelled' });
 
@@ -177,9 +178,27 @@ async function createTask(ctx: DialectContext, t: TrytonTask): Promise<unknown> 
   return { task: created[0], name: t.name };
 }
 
+export const trytonProduction: DialectPosting = {
+  id: 'tryton',
+  label: 'Tryton production: run, add the good quantity to the output, done when final',
+  build(r) {
+    const key = reportKey(r);
+    return { kind: 'production', key, payload: { production: Number(r.order), quantity: r.good, ...(r.scrap ? { scrap: r.scrap } : {}), final: r.final === true, ...(r.end ? { effective: r.end } : {}) } };
+  },
+};
+
 export const trytonDialect: ErpDialect = {
   id: 'tryton',
   label: 'Tryton (production)',
+  postings: [trytonProduction],
+  /** Tryton has no maintenance module: a task (project.work) in the connection's maintenance project. */
+  notification(n) {
+    return {
+      kind: 'project.work',
+      key: n.key,
+      payload: { task: { name: `${n.asset}: ${n.text}`.slice(0, 200), comment: `${n.text}\nAsset ${n.asset}, priority ${n.priorityName}, since ${n.started}\nPlantBridge request ${n.key}`, key: n.key } },
+    };
+  },
   auth: ['login'],
   options: [
     { name: 'database', label: 'Database', required: true },
