@@ -97,4 +97,41 @@ describe('ERP nodes in a real Node-RED', function () {
       await red.stop();
     }
   });
+
+  it('books production reports and raises maintenance notifications through a plugin dialect, via the outbox, once per key', async () => {
+    const red = await startNodeRed({ userDir, port: await freePort(), flows: [] });
+    try {
+      const token = (await (await fetch(`${sim.url}/oauth/token`, { method: 'POST', body: new URLSearchParams({ grant_type: 'client_credentials', client_id: 'plantbridge', client_secret: 'client-secret' }) })).json()) as { access_token: string };
+      const z = 'erp-rt';
+      const nodes = [
+        ...flow(sim, { dialect: 'acme', authType: 'bearer', options: { site: '1010' } }),
+        { id: 'rt-report-in', type: 'http in', z, url: '/report', method: 'post', wires: [['rt-report', 'rt-report-ok']] },
+        { id: 'rt-report-ok', type: 'http response', z, statusCode: '202', wires: [] },
+        { id: 'rt-report', type: 'pb-mes-report', z, connection: 'rt-conn', posting: 'auto', rate: 100, attempts: 2, maxDelay: 0.2, retention: 1, sync: 'normal', wires: [[], [], []] },
+        { id: 'rt-maint-in', type: 'http in', z, url: '/reading', method: 'post', wires: [['rt-unwrap', 'rt-maint-ok']] },
+        { id: 'rt-unwrap', type: 'function', z, func: 'return { topic: msg.payload.topic, payload: msg.payload.payload, timestamp: msg.payload.timestamp };', outputs: 1, wires: [['rt-maint']] },
+        { id: 'rt-maint-ok', type: 'http response', z, statusCode: '202', wires: [] },
+        { id: 'rt-maint', type: 'pb-maintenance-trigger', z, connection: 'rt-conn', assetProperty: 'topic', rate: 100, rules: [{ id: 'hot', name: 'too hot', kind: 'threshold', property: 'payload.temperature', operator: '>', limit: 80, reset: 70, duration: 0, priority: 'high' }], wires: [[], []] },
+      ];
+      await deploy(red, nodes, { token: token.access_token });
+      const before = sim.bookings.length;
+      const report = { order: '1000007', good: 12, end: '2026-12-01T10:00:00Z', key: 'acme-report-1' };
+      for (let i = 0; i < 2; i++) await fetch(`${red.url}/report`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(report) });
+      await fetch(`${red.url}/reading`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ topic: 'press-1', payload: { temperature: 91 }, timestamp: '2026-12-01T10:00:00Z' }) });
+      await fetch(`${red.url}/reading`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ topic: 'press-1', payload: { temperature: 95 }, timestamp: '2026-12-01T10:00:05Z' }) });
+      for (let i = 0; i < 200 && sim.bookings.length < before + 2; i++) await new Promise((r) => setTimeout(r, 50));
+      await new Promise((r) => setTimeout(r, 500));
+      const mine = sim.bookings.slice(before);
+      assert.deepEqual(mine.map((b) => b.kind).sort(), ['acme-confirmation', 'acme-maintenance'], JSON.stringify(mine));
+      const confirmation = mine.find((b) => b.kind === 'acme-confirmation')!;
+      assert.equal(confirmation.key, 'acme-report-1', 'the report key travels as the Idempotency-Key');
+      assert.deepEqual(confirmation.body, { kind: 'acme-confirmation', orderNo: '1000007', yield: 12, scrap: 0, done: false });
+      const notice = mine.find((b) => b.kind === 'acme-maintenance')!.body as { equipment: string; urgency: number; text: string };
+      assert.equal(notice.equipment, 'press-1');
+      assert.equal(notice.urgency, 2);
+      assert.match(notice.text, /too hot/);
+    } finally {
+      await red.stop();
+    }
+  });
 });
