@@ -182,7 +182,9 @@ export function machine(): string {
 export function table(res: CaseResult): string {
   const lines = [`### ${res.title}`, '', '| candidate | messages | seconds | per second | vs. baseline | heap Δ MB |', '|---|---:|---:|---:|---:|---:|'];
   for (const r of res.rows) {
-    lines.push(`| ${r.label} | ${r.count.toLocaleString('en-US')} | ${r.seconds.toFixed(2)} | ${Math.round(r.perSecond).toLocaleString('en-US')} | ${r.ratio ?? '—'} | ${r.heapDeltaMB.toFixed(1)} |`);
+    lines.push(
+      `| ${r.label} | ${r.count.toLocaleString('en-US')} | ${r.seconds.toFixed(2)} | ${Math.round(r.perSecond).toLocaleString('en-US')} | ${r.ratio ?? '—'} | ${r.heapDeltaMB.toFixed(1)} |`,
+    );
   }
   if (res.notes.length) lines.push('', ...res.notes.map((n) => `- ${n}`));
   return lines.join('\n');

@@ -9,5 +9,22 @@ const env = { ...process.env, PLANTBRIDGE_FUZZ_RUNS: process.env.PLANTBRIDGE_FUZ
 if (seedAt >= 0 && args[seedAt + 1]) env.PLANTBRIDGE_FUZZ_SEED = args[seedAt + 1];
 console.log(`fuzz profile: ${full ? 'full' : 'short'} (${env.PLANTBRIDGE_FUZZ_RUNS} messages per node, seed ${env.PLANTBRIDGE_FUZZ_SEED || 20261201})`);
 const mocha = require.resolve('mocha/bin/mocha.js');
-const r = spawnSync(process.execPath, [mocha, '--no-config', '-r', 'tsx/cjs', '-r', 'test/helpers/guards.ts', '--extension', 'ts', '--timeout', '20000', 'test/fuzz/**/*.spec.ts', 'test/hostile/**/*.spec.ts'], { stdio: 'inherit', env });
+const r = spawnSync(
+  process.execPath,
+  [
+    mocha,
+    '--no-config',
+    '-r',
+    'tsx/cjs',
+    '-r',
+    'test/helpers/guards.ts',
+    '--extension',
+    'ts',
+    '--timeout',
+    '20000',
+    'test/fuzz/**/*.spec.ts',
+    'test/hostile/**/*.spec.ts',
+  ],
+  { stdio: 'inherit', env },
+);
 process.exit(r.status ?? 1);

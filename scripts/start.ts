@@ -23,12 +23,23 @@ async function main(): Promise<void> {
   const userDir = path.join(root, '.userdir');
   fs.mkdirSync(userDir, { recursive: true });
   console.log('PlantBridge demo: starting the simulators and Node-RED…');
-  const demo = await startDemo({ userDir, port, flowsDir: path.join(root, 'flows'), erpPort, mqttPort, speed, keep, echo: process.env.PLANTBRIDGE_QUIET !== '1' });
+  const demo = await startDemo({
+    userDir,
+    port,
+    flowsDir: path.join(root, 'flows'),
+    erpPort,
+    mqttPort,
+    speed,
+    keep,
+    echo: process.env.PLANTBRIDGE_QUIET !== '1',
+  });
   const { red, erp, machines } = demo;
   console.log(`\n  Node-RED editor   ${red.url}/`);
   console.log(`  OEE dashboard     ${red.url}/dashboard/oee`);
   console.log(`  ERP simulator     ${erp.url}  (SAP OData, Odoo, ERPNext, REST, SOAP; user ${erp.options.user} / ${erp.options.password})`);
-  console.log(`  machines (MQTT)   ${machines.url}  ${machines.options.machines.length} machines on ${machines.options.prefix}/#, seed ${machines.options.seed}, ${speed}x (PLANTBRIDGE_SPEED=1: real time)`);
+  console.log(
+    `  machines (MQTT)   ${machines.url}  ${machines.options.machines.length} machines on ${machines.options.prefix}/#, seed ${machines.options.seed}, ${speed}x (PLANTBRIDGE_SPEED=1: real time)`,
+  );
   for (const f of demo.flowFiles) console.log(`  flow tab          ${path.basename(f.file, '.json')}`);
   console.log(`  userDir           ${path.relative(root, userDir)}/ (git-ignored)\n  Ctrl-C stops everything.\n`);
 

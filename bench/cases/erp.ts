@@ -12,7 +12,22 @@ const SERVICE = '/sap/opu/odata/sap/API_PRODUCTION_ORDER_2_SRV/A_ProductionOrder
 
 /** The simulator in its own process, as a real ERP is: its work does not share this event loop. */
 async function startRemoteSim(orders: number, port: number): Promise<{ url: string; child: ChildProcess }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(__dirname, '..', '..', 'sim', 'erp', 'server.ts'), '--port', String(port), '--orders', String(orders), '--page', '1000', '--open'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(
+    process.execPath,
+    [
+      '--import',
+      'tsx',
+      path.join(__dirname, '..', '..', 'sim', 'erp', 'server.ts'),
+      '--port',
+      String(port),
+      '--orders',
+      String(orders),
+      '--page',
+      '1000',
+      '--open',
+    ],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  );
   await new Promise<void>((resolve, reject) => {
     child.stdout!.on('data', (d: Buffer) => d.toString().includes('ERP simulator on') && resolve());
     child.once('exit', (code) => reject(new Error(`simulator exited (${code})`)));
@@ -37,8 +52,29 @@ function fetchFlow(sim: { url: string }, output: 'page' | 'all' | 'order'): Arra
   const z = 'erp-bench';
   return [
     { id: z, type: 'tab', label: 'erp bench' },
-    { id: 'eb-conn', type: 'pb-erp-connection', dialect: 'sap-odata', baseUrl: sim.url, authType: 'none', timeout: 60, attempts: 2, concurrency: 2, timeZone: 'UTC', options: { version: 'v2' } },
-    { id: 'eb-fetch', type: 'pb-erp-order-fetch', z, connection: 'eb-conn', statuses: [], incremental: false, pageSize: 1000, output, wires: [['eb-sink'], ['eb-done']] },
+    {
+      id: 'eb-conn',
+      type: 'pb-erp-connection',
+      dialect: 'sap-odata',
+      baseUrl: sim.url,
+      authType: 'none',
+      timeout: 60,
+      attempts: 2,
+      concurrency: 2,
+      timeZone: 'UTC',
+      options: { version: 'v2' },
+    },
+    {
+      id: 'eb-fetch',
+      type: 'pb-erp-order-fetch',
+      z,
+      connection: 'eb-conn',
+      statuses: [],
+      incremental: false,
+      pageSize: 1000,
+      output,
+      wires: [['eb-sink'], ['eb-done']],
+    },
     { id: 'eb-sink', type: 'function', z, func: 'return null;', outputs: 1, wires: [[]] },
     { id: 'eb-done', type: 'function', z, func: 'return null;', outputs: 1, wires: [[]] },
   ];
@@ -100,7 +136,9 @@ export async function erpBench(orders = 100_000, repeats = 3): Promise<CaseResul
     }
     const live: Record<string, number> = {};
     if (global.gc) for (const mode of ['page', 'all', 'order'] as const) live[mode] = await liveHeapMB(sim, mode);
-    const med = (xs: Array<{ seconds: number; peakRssMB: number; peakHeapMB: number; count: number }>): { seconds: number; peakRssMB: number; peakHeapMB: number; count: number } => [...xs].sort((x, y) => x.seconds - y.seconds)[Math.floor(xs.length / 2)]!;
+    const med = (
+      xs: Array<{ seconds: number; peakRssMB: number; peakHeapMB: number; count: number }>,
+    ): { seconds: number; peakRssMB: number; peakHeapMB: number; count: number } => [...xs].sort((x, y) => x.seconds - y.seconds)[Math.floor(xs.length / 2)]!;
     const base = med(runs.axios!);
     const label: Record<string, string> = {
       axios: 'plain axios loop following __next (baseline)',
@@ -112,7 +150,14 @@ export async function erpBench(orders = 100_000, repeats = 3): Promise<CaseResul
       const m = med(runs[k]!);
       if (m.count !== orders) throw new Error(`${k}: fetched ${m.count} of ${orders} orders`);
       const held = live[k] === undefined ? '' : `live heap +${live[k]!.toFixed(0)} MB, `;
-      rows.push({ label: `${label[k]} — ${held}sampled peak heap +${m.peakHeapMB.toFixed(0)} MB, RSS +${m.peakRssMB.toFixed(0)} MB`, count: m.count, seconds: m.seconds, perSecond: m.count / m.seconds, heapDeltaMB: live[k] ?? m.peakHeapMB, ratio: k === 'axios' ? '1.00 (baseline)' : `time × ${(m.seconds / base.seconds).toFixed(2)}` });
+      rows.push({
+        label: `${label[k]} — ${held}sampled peak heap +${m.peakHeapMB.toFixed(0)} MB, RSS +${m.peakRssMB.toFixed(0)} MB`,
+        count: m.count,
+        seconds: m.seconds,
+        perSecond: m.count / m.seconds,
+        heapDeltaMB: live[k] ?? m.peakHeapMB,
+        ratio: k === 'axios' ? '1.00 (baseline)' : `time × ${(m.seconds / base.seconds).toFixed(2)}`,
+      });
     }
     return [
       {

@@ -37,7 +37,15 @@ function order(i: number): ErpOrder {
     modified: iso(start - 86_400_000),
     operations: [
       { id: `${i}/0010`, sequence: '0010', description: 'Set up', workCenter: wc, plannedStart: iso(start), plannedEnd: iso(start + 3_600_000), quantity: 100 },
-      { id: `${i}/0020`, sequence: '0020', description: 'Produce', workCenter: wc, plannedStart: iso(start + 3_600_000), plannedEnd: iso(start + 8 * 3_600_000), quantity: 100 },
+      {
+        id: `${i}/0020`,
+        sequence: '0020',
+        description: 'Produce',
+        workCenter: wc,
+        plannedStart: iso(start + 3_600_000),
+        plannedEnd: iso(start + 8 * 3_600_000),
+        quantity: 100,
+      },
     ],
     components: [{ material: `RM-${i % 50}`, name: 'Sheet steel 2 mm', quantity: 120.5, unit: 'KG' }],
     raw: {},
@@ -106,22 +114,52 @@ async function measureAsync(label: string, count: number, fn: (i: number) => Pro
 }
 
 const flowCandidates: FlowCandidate[] = [
-  { label: 'Function node, pass-through (`return msg`)', nodes: [{ id: 'b-fn', type: 'function', func: 'return msg;', outputs: 1, wires: [[]] }], target: 'b-fn' },
+  {
+    label: 'Function node, pass-through (`return msg`)',
+    nodes: [{ id: 'b-fn', type: 'function', func: 'return msg;', outputs: 1, wires: [[]] }],
+    target: 'b-fn',
+  },
   {
     label: 'isa95-mapper (order → ISA-95 JSON, validated)',
-    nodes: [{ id: 'b-map', type: 'pb-isa95-mapper', version: 1, action: 'schedule', format: 'json', profile: 'auto', posting: 'auto', validate: true, wires: [[], []] }],
+    nodes: [
+      {
+        id: 'b-map',
+        type: 'pb-isa95-mapper',
+        version: 1,
+        action: 'schedule',
+        format: 'json',
+        profile: 'auto',
+        posting: 'auto',
+        validate: true,
+        wires: [[], []],
+      },
+    ],
     target: 'b-map',
   },
 ];
 
 export async function isa95Bench(count = 100_000, repeats = 3): Promise<CaseResult[]> {
   const orders = Array.from({ length: count }, (_, i) => order(i));
-  const mapper = new Mapper({ action: 'schedule', format: 'json', profile: 'auto', posting: 'auto', validate: true, codes: {}, units: { rules: [], strict: false }, dialectOptions: {}, postingOptions: { timeZone: 'UTC' } }, BUILTIN_DIALECTS);
+  const mapper = new Mapper(
+    {
+      action: 'schedule',
+      format: 'json',
+      profile: 'auto',
+      posting: 'auto',
+      validate: true,
+      codes: {},
+      units: { rules: [], strict: false },
+      dialectOptions: {},
+      postingOptions: { timeZone: 'UTC' },
+    },
+    BUILTIN_DIALECTS,
+  );
   const expr = nodeRedJsonata(JSONATA);
   // Same output? The JSONata mapping must produce what the library produces, or the comparison is meaningless.
   const viaJsonata = JSON.parse(JSON.stringify(await expr.evaluate({ ...orders[7], published: NOW }))) as unknown;
   const viaLibrary = mapper.map(orders[7], { now: NOW });
-  if (!isDeepStrictEqual(viaJsonata, viaLibrary)) throw new Error(`the JSONata mapping differs from the library:\n${JSON.stringify(viaJsonata)}\n${JSON.stringify(viaLibrary)}`);
+  if (!isDeepStrictEqual(viaJsonata, viaLibrary))
+    throw new Error(`the JSONata mapping differs from the library:\n${JSON.stringify(viaJsonata)}\n${JSON.stringify(viaLibrary)}`);
 
   const lib: Measurement[] = [];
   const jsn: Measurement[] = [];
@@ -129,7 +167,11 @@ export async function isa95Bench(count = 100_000, repeats = 3): Promise<CaseResu
   const jsonataCount = Math.min(count, 20_000);
   for (let r = 0; r < repeats; r++) {
     lib.push(measureLoop('library: map + validate (Mapper.map, JSON)', count, (i) => void mapper.map(orders[i], { now: NOW })));
-    jsn.push(await measureAsync("Node-RED's JSONata: the same mapping as an expression (no validation)", jsonataCount, (i) => expr.evaluate({ ...orders[i], published: NOW })));
+    jsn.push(
+      await measureAsync("Node-RED's JSONata: the same mapping as an expression (no validation)", jsonataCount, (i) =>
+        expr.evaluate({ ...orders[i], published: NOW }),
+      ),
+    );
     hand.push(measureLoop('hand-written JavaScript mapping (no validation)', count, (i) => void scheduleFromOrder(orders[i]!, NOW)));
   }
   const [l, j, h] = [median(lib), median(jsn), median(hand)];
@@ -167,8 +209,18 @@ export async function isa95Bench(count = 100_000, repeats = 3): Promise<CaseResu
   const schedules = orders.slice(0, xmlCount).map((o) => scheduleFromOrder(o, NOW));
   const area = { sender: 'PlantBridge', receiver: 'MES', created: NOW, bodId: 'bench' };
   const docs = schedules.map((s) => processOperationsSchedule([s], area));
-  const write = median(Array.from({ length: repeats }, () => measureLoop('B2MML V0701 ProcessOperationsSchedule: write (one order per document)', xmlCount, (i) => void processOperationsSchedule([schedules[i]!], area))));
-  const parse = median(Array.from({ length: repeats }, () => measureLoop('B2MML V0701: parse back into ISA-95 JSON', xmlCount, (i) => void parseB2mml(docs[i]!))));
+  const write = median(
+    Array.from({ length: repeats }, () =>
+      measureLoop(
+        'B2MML V0701 ProcessOperationsSchedule: write (one order per document)',
+        xmlCount,
+        (i) => void processOperationsSchedule([schedules[i]!], area),
+      ),
+    ),
+  );
+  const parse = median(
+    Array.from({ length: repeats }, () => measureLoop('B2MML V0701: parse back into ISA-95 JSON', xmlCount, (i) => void parseB2mml(docs[i]!))),
+  );
   const xmlCase: CaseResult = {
     title: `B2MML XML (median of ${repeats})`,
     rows: [write, parse],

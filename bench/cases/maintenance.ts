@@ -25,14 +25,31 @@ function* readings(): Generator<NodeMessage> {
     yield {
       topic: `asset-${a}`,
       timestamp: t0 + i * 100,
-      payload: { vibration: 3 + (i % 13) * 0.3, temperature: 60 + (i % 17), pressure: 5 + (i % 3), availability: 0.8, state: i % 50 === 0 ? 'stopped' : 'running', reason: i % 50 === 0 ? 'jam' : null, runtimeHours: i / 36000, cycles: i },
+      payload: {
+        vibration: 3 + (i % 13) * 0.3,
+        temperature: 60 + (i % 17),
+        pressure: 5 + (i % 3),
+        availability: 0.8,
+        state: i % 50 === 0 ? 'stopped' : 'running',
+        reason: i % 50 === 0 ? 'jam' : null,
+        runtimeHours: i / 36000,
+        cycles: i,
+      },
     } as NodeMessage;
   }
 }
 
 const candidates: FlowCandidate[] = [
-  { label: 'Function node, pass-through (`return msg`)', nodes: [{ id: 'b-fn', type: 'function', func: 'return msg;', outputs: 1, wires: [[]] }], target: 'b-fn' },
-  { label: 'maintenance-trigger, 10 rules, 20 assets (no ERP)', nodes: [{ id: 'b-mt', type: 'pb-maintenance-trigger', version: 1, rules: RULES, assetProperty: 'topic', cooldown: 0, wires: [[], []] }], target: 'b-mt' },
+  {
+    label: 'Function node, pass-through (`return msg`)',
+    nodes: [{ id: 'b-fn', type: 'function', func: 'return msg;', outputs: 1, wires: [[]] }],
+    target: 'b-fn',
+  },
+  {
+    label: 'maintenance-trigger, 10 rules, 20 assets (no ERP)',
+    nodes: [{ id: 'b-mt', type: 'pb-maintenance-trigger', version: 1, rules: RULES, assetProperty: 'topic', cooldown: 0, wires: [[], []] }],
+    target: 'b-mt',
+  },
 ];
 
 export async function maintenanceBench(count = 100_000, repeats = 3): Promise<CaseResult[]> {
@@ -48,7 +65,9 @@ export async function maintenanceBench(count = 100_000, repeats = 3): Promise<Ca
         { ...pass!, ratio: '1.00 (baseline)' },
         { ...mt!, ratio: (mt!.perSecond / pass!.perSecond).toFixed(2) },
       ],
-      notes: ['Each reading is evaluated by all 10 rules (threshold with duration and hysteresis, rate, stop count, downtime, reason, two meters) and the rule state is written to the (memory) context store.'],
+      notes: [
+        'Each reading is evaluated by all 10 rules (threshold with duration and hysteresis, rate, stop count, downtime, reason, two meters) and the rule state is written to the (memory) context store.',
+      ],
     },
   ];
 }

@@ -29,7 +29,8 @@ function* events(): Generator<NodeMessage> {
     const ts = T0 + i * 100;
     const k = Math.floor(i / MACHINES);
     if (k === 0) yield { topic: machine, timestamp: ts, payload: { state: 'running', product: 'P', idealCycleTime: 0.9 } };
-    else if (k % 10 === 0) yield { topic: machine, timestamp: ts, payload: k % 20 === 0 ? { state: 'stopped', reason: k % 60 === 0 ? 'breakdown' : 'jam' } : { state: 'running' } };
+    else if (k % 10 === 0)
+      yield { topic: machine, timestamp: ts, payload: k % 20 === 0 ? { state: 'stopped', reason: k % 60 === 0 ? 'breakdown' : 'jam' } : { state: 'running' } };
     else yield { topic: machine, timestamp: ts, payload: { good: 1, reject: k % 50 === 0 ? 1 : 0 } };
   }
 }
@@ -59,11 +60,32 @@ return msg;`;
 const calendarNodeDef = { id: 'b-cal', type: 'pb-shift-calendar', ...calendarConfig, holidays: '' };
 
 const candidates: FlowCandidate[] = [
-  { label: 'Function node, pass-through (`return msg`)', nodes: [{ id: 'b-fn', type: 'function', func: 'return msg;', outputs: 1, wires: [[]] }], target: 'b-fn' },
-  { label: 'Function node, typical hand-written OEE', nodes: [{ id: 'b-hand', type: 'function', func: HAND_WRITTEN, outputs: 1, wires: [[]] }], target: 'b-hand' },
+  {
+    label: 'Function node, pass-through (`return msg`)',
+    nodes: [{ id: 'b-fn', type: 'function', func: 'return msg;', outputs: 1, wires: [[]] }],
+    target: 'b-fn',
+  },
+  {
+    label: 'Function node, typical hand-written OEE',
+    nodes: [{ id: 'b-hand', type: 'function', func: HAND_WRITTEN, outputs: 1, wires: [[]] }],
+    target: 'b-hand',
+  },
   {
     label: 'oee-calculator (shift + day + order windows, calendar)',
-    nodes: [{ id: 'b-oee', type: 'pb-oee-calculator', version: 1, calendar: 'b-cal', machineProperty: 'topic', shiftWindows: true, dayWindows: true, orderWindows: true, wires: [[]] }, calendarNodeDef],
+    nodes: [
+      {
+        id: 'b-oee',
+        type: 'pb-oee-calculator',
+        version: 1,
+        calendar: 'b-cal',
+        machineProperty: 'topic',
+        shiftWindows: true,
+        dayWindows: true,
+        orderWindows: true,
+        wires: [[]],
+      },
+      calendarNodeDef,
+    ],
     target: 'b-oee',
   },
 ];
@@ -93,7 +115,9 @@ export async function oeeBench(count = 100_000, repeats = 3): Promise<CaseResult
   const table = new StateTable([], true);
   const engine = new OeeEngine(new ShiftCalendar(calendarConfig), {});
   const it = events();
-  const parsed = Array.from({ length: 1_000_000 }, () => it.next().value as NodeMessage).map((m) => parseMessage(m as Record<string, unknown>, table, { machineProperty: 'topic' }, 0));
+  const parsed = Array.from({ length: 1_000_000 }, () => it.next().value as NodeMessage).map((m) =>
+    parseMessage(m as Record<string, unknown>, table, { machineProperty: 'topic' }, 0),
+  );
   const engineOnly = measureLoop('OeeEngine.push (pre-parsed events)', parsed.length, (i) => {
     engine.push(parsed[i] as Parameters<OeeEngine['push']>[0]);
   });

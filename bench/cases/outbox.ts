@@ -29,13 +29,43 @@ export async function outboxBench(count = 20_000, repeats = 3): Promise<CaseResu
     // A fresh key for every message of every run: each one is a new report, never a skipped duplicate.
     const messages = function* (): Generator<NodeMessage> {
       run++;
-      for (let i = 0; ; i++) yield { payload: { order: orders[i % orders.length], operation: '0010', good: i, unit: 'PC', key: `r${run}-${i}` } } as NodeMessage;
+      for (let i = 0; ; i++)
+        yield { payload: { order: orders[i % orders.length], operation: '0010', good: i, unit: 'PC', key: `r${run}-${i}` } } as NodeMessage;
     };
-    const conn = { id: 'b-conn', type: 'pb-erp-connection', dialect: 'sap-odata', baseUrl: sim.url, authType: 'none', timeout: 10, attempts: 2, retryDelay: 0.05, maxDelay: 1, concurrency: 8, timeZone: 'UTC', options: { version: 'v2' } };
+    const conn = {
+      id: 'b-conn',
+      type: 'pb-erp-connection',
+      dialect: 'sap-odata',
+      baseUrl: sim.url,
+      authType: 'none',
+      timeout: 10,
+      attempts: 2,
+      retryDelay: 0.05,
+      maxDelay: 1,
+      concurrency: 8,
+      timeZone: 'UTC',
+      options: { version: 'v2' },
+    };
     // rate 0.01/s: the sender stays out of the way, so the figure is the enqueue alone
-    const report = (id: string, sync: string): Record<string, unknown> => ({ id, type: 'pb-mes-report', version: 1, connection: 'b-conn', posting: 'auto', rate: 0.01, concurrency: 1, file: path.join(dir, `${id}.db`), sync, variance: false, wires: [[], [], []] });
+    const report = (id: string, sync: string): Record<string, unknown> => ({
+      id,
+      type: 'pb-mes-report',
+      version: 1,
+      connection: 'b-conn',
+      posting: 'auto',
+      rate: 0.01,
+      concurrency: 1,
+      file: path.join(dir, `${id}.db`),
+      sync,
+      variance: false,
+      wires: [[], [], []],
+    });
     const candidates: FlowCandidate[] = [
-      { label: 'Function node: in-memory queue (context array; lost on a crash)', nodes: [{ id: 'b-mem', type: 'function', func: IN_MEMORY_QUEUE, outputs: 1, wires: [[]] }], target: 'b-mem' },
+      {
+        label: 'Function node: in-memory queue (context array; lost on a crash)',
+        nodes: [{ id: 'b-mem', type: 'function', func: IN_MEMORY_QUEUE, outputs: 1, wires: [[]] }],
+        target: 'b-mem',
+      },
       { label: 'mes-report: durable enqueue, durability normal (survives a crash)', nodes: [report('b-normal', 'normal'), conn], target: 'b-normal' },
       { label: 'mes-report: durable enqueue, durability full (survives power loss)', nodes: [report('b-full', 'full'), conn], target: 'b-full' },
     ];
@@ -75,14 +105,41 @@ export async function outboxBench(count = 20_000, repeats = 3): Promise<CaseResu
       const outbox = new Outbox(path.join(dir, `drain-${r}.db`), { sync: 'normal' });
       outbox.enqueue(
         'q',
-        Array.from({ length: drainCount }, (_, i) => ({ orderKey: orders[i % orders.length]!, key: `d${r}-${i}`, kind: 'confirmation', payload: { OrderID: orders[i % orders.length], ConfirmationYieldQuantity: '1', ExternalSystemConfirmation: `d${r}-${i}` } })),
+        Array.from({ length: drainCount }, (_, i) => ({
+          orderKey: orders[i % orders.length]!,
+          key: `d${r}-${i}`,
+          kind: 'confirmation',
+          payload: { OrderID: orders[i % orders.length], ConfirmationYieldQuantity: '1', ExternalSystemConfirmation: `d${r}-${i}` },
+        })),
       );
       const connection = new ErpConnection(
-        { dialect: 'sap-odata', baseUrl: sim.url, authType: 'none', apiKeyHeader: '', tokenUrl: '', clientId: '', scope: '', timeoutMs: 10_000, attempts: 2, retryDelayMs: 50, maxDelayMs: 1000, concurrency: 8, rejectUnauthorized: true, ca: '', timeZone: 'UTC', options: { version: 'v2' } },
+        {
+          dialect: 'sap-odata',
+          baseUrl: sim.url,
+          authType: 'none',
+          apiKeyHeader: '',
+          tokenUrl: '',
+          clientId: '',
+          scope: '',
+          timeoutMs: 10_000,
+          attempts: 2,
+          retryDelayMs: 50,
+          maxDelayMs: 1000,
+          concurrency: 8,
+          rejectUnauthorized: true,
+          ca: '',
+          timeZone: 'UTC',
+          options: { version: 'v2' },
+        },
         {},
         sapOData,
       );
-      const drainer = new Drainer(outbox, 'q', { ratePerSecond: 100_000, concurrency: 8, maxAttempts: 3, baseDelayMs: 50, maxDelayMs: 500, retentionMs: 86_400_000 }, { send: (e) => connection.post({ kind: e.kind, key: e.key, payload: e.payload }), classify: classifyErpFailure, describe: failureText });
+      const drainer = new Drainer(
+        outbox,
+        'q',
+        { ratePerSecond: 100_000, concurrency: 8, maxAttempts: 3, baseDelayMs: 50, maxDelayMs: 500, retentionMs: 86_400_000 },
+        { send: (e) => connection.post({ kind: e.kind, key: e.key, payload: e.payload }), classify: classifyErpFailure, describe: failureText },
+      );
       let done = 0;
       const finished = new Promise<void>((resolve) => drainer.on('done', () => ++done === drainCount && resolve()));
       const t0 = process.hrtime.bigint();
@@ -92,12 +149,20 @@ export async function outboxBench(count = 20_000, repeats = 3): Promise<CaseResu
       await drainer.stop();
       connection.close();
       outbox.close();
-      drains.push({ label: 'outbox → SAP confirmations on the simulator (8 at once, 20 orders)', count: drainCount, seconds, perSecond: drainCount / seconds, heapDeltaMB: 0 });
+      drains.push({
+        label: 'outbox → SAP confirmations on the simulator (8 at once, 20 orders)',
+        count: drainCount,
+        seconds,
+        perSecond: drainCount / seconds,
+        heapDeltaMB: 0,
+      });
     }
     const drain: CaseResult = {
       title: `Outbox: drain throughput against the ERP simulator (median of ${repeats})`,
       rows: [median(drains)],
-      notes: ['In production the configured rate limits this; here the rate is unlimited to show what the sender itself sustains (HTTP to 127.0.0.1, CSRF token reused).'],
+      notes: [
+        'In production the configured rate limits this; here the rate is unlimited to show what the sender itself sustains (HTTP to 127.0.0.1, CSRF token reused).',
+      ],
     };
     return [enqueue, drain];
   } finally {

@@ -16,7 +16,8 @@ const CREDENTIAL_FIELDS = ['user', 'password', 'token', 'apiKey', 'apiSecret', '
 const UNCHANGED = '__PWRD__';
 
 export = function register(RED: NodeAPI): void {
-  const plugins = (): Array<{ id?: string; dialect?: unknown }> => (RED.plugins?.getByType?.(PLUGIN_TYPE) as Array<{ id?: string; dialect?: unknown }> | undefined) ?? [];
+  const plugins = (): Array<{ id?: string; dialect?: unknown }> =>
+    (RED.plugins?.getByType?.(PLUGIN_TYPE) as Array<{ id?: string; dialect?: unknown }> | undefined) ?? [];
   const util = RED.util as unknown as { getSetting?: (node: unknown, name: string) => unknown };
   /** ${NAME}: the node's flow / group / global env first (Node-RED ≥ 3), then the process environment. */
   const envOf =

@@ -79,7 +79,8 @@ export = function register(RED: NodeAPI): void {
               resolve();
             });
           });
-    const save = (): Promise<void> => new Promise((resolve, reject) => context.set(STATE_KEY, state, cfg.store, (err?: Error) => (err ? reject(err) : resolve())));
+    const save = (): Promise<void> =>
+      new Promise((resolve, reject) => context.set(STATE_KEY, state, cfg.store, (err?: Error) => (err ? reject(err) : resolve())));
 
     /** One fetch run. Resolves with the number of orders sent; rejects with an ErpError or a message error. */
     async function run(msg: NodeMessage | undefined, send: Send): Promise<number> {
@@ -119,9 +120,15 @@ export = function register(RED: NodeAPI): void {
         pages = page.page;
         total = page.total ?? total;
         if (cfg.output === 'order') {
-          send([page.orders.map((o, i) => ({ ...base(), topic: o.number, payload: o, erp: { ...meta(page.page, count + i + 1, total), index: count + i } }) as NodeMessage), null]);
+          send([
+            page.orders.map(
+              (o, i) => ({ ...base(), topic: o.number, payload: o, erp: { ...meta(page.page, count + i + 1, total), index: count + i } }) as NodeMessage,
+            ),
+            null,
+          ]);
         } else if (cfg.output === 'page') {
-          if (page.orders.length) send([{ ...base(), topic: `page ${page.page}`, payload: page.orders, erp: meta(page.page, count + page.orders.length, total) }, null]);
+          if (page.orders.length)
+            send([{ ...base(), topic: `page ${page.page}`, payload: page.orders, erp: meta(page.page, count + page.orders.length, total) }, null]);
         } else all.push(...page.orders);
         count += page.orders.length;
         if (cfg.incremental) {
@@ -136,7 +143,15 @@ export = function register(RED: NodeAPI): void {
         await save();
       }
       if (cfg.output === 'all') send([{ ...base(), topic: 'orders', payload: all, erp: meta(pages, count, total) }, null]);
-      send([null, { ...base(), topic: 'run', payload: { run: runId, count, pages, total: total ?? null, since: query.since ?? null, watermark: state.watermark }, erp: meta(pages, count, total) }]);
+      send([
+        null,
+        {
+          ...base(),
+          topic: 'run',
+          payload: { run: runId, count, pages, total: total ?? null, since: query.since ?? null, watermark: state.watermark },
+          erp: meta(pages, count, total),
+        },
+      ]);
       const time = new Date().toTimeString().slice(0, 8);
       setStatus(node, 'ok', `${count} ${RED._('erp-order-fetch.status.orders')} · ${time}`);
       return count;

@@ -153,7 +153,8 @@ export function runRequest(s: FetchSettings, msg: Record<string, unknown> | unde
       }
     }
     if (msg.limit !== undefined) {
-      if (typeof msg.limit !== 'number' || !Number.isInteger(msg.limit) || msg.limit < 0) problems.push(`msg.limit must be a whole number ≥ 0, got ${JSON.stringify(msg.limit)}`);
+      if (typeof msg.limit !== 'number' || !Number.isInteger(msg.limit) || msg.limit < 0)
+        problems.push(`msg.limit must be a whole number ≥ 0, got ${JSON.stringify(msg.limit)}`);
       else q.limit = msg.limit;
     }
   }

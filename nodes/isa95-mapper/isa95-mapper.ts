@@ -37,7 +37,11 @@ export = function register(RED: NodeAPI): void {
     let settings: NodeSettings;
     const prepared: Prepared[] = [];
     try {
-      settings = readSettings(def, known.map((d) => d.id), postingProfiles(known).map((p) => p.id));
+      settings = readSettings(
+        def,
+        known.map((d) => d.id),
+        postingProfiles(known).map((p) => p.id),
+      );
       for (const o of settings.overrides) {
         try {
           prepared.push({ o, ...(o.vt === 'jsonata' ? { expr: util.prepareJSONataExpression(o.v, node) } : {}) });
@@ -87,7 +91,10 @@ export = function register(RED: NodeAPI): void {
     const contextOf = (msg: NodeMessageInFlow): MapContext => {
       const m = msg as NodeMessageInFlow & { timestamp?: unknown; bodId?: unknown; erp?: { dialect?: unknown } };
       const t = toEpochMs(m.timestamp);
-      const ctx: MapContext = { now: new Date(t === undefined || Number.isNaN(t) ? Date.now() : t).toISOString(), ...(typeof m.bodId === 'string' ? { bodId: m.bodId } : {}) };
+      const ctx: MapContext = {
+        now: new Date(t === undefined || Number.isNaN(t) ? Date.now() : t).toISOString(),
+        ...(typeof m.bodId === 'string' ? { bodId: m.bodId } : {}),
+      };
       const dialect = (typeof m.erp?.dialect === 'string' ? m.erp.dialect : undefined) ?? connDialect;
       if (dialect) ctx.dialect = dialect;
       return ctx;
@@ -98,7 +105,12 @@ export = function register(RED: NodeAPI): void {
       lastFailed = false;
       const out = msg as NodeMessage & { isa95?: unknown };
       out.payload = payload;
-      out.isa95 = { action: base.action, format: base.format, count: built.items.length, ...(built.action === 'posting' ? { profile: built.profile.id, dialect: built.profile.dialect } : {}) };
+      out.isa95 = {
+        action: base.action,
+        format: base.format,
+        count: built.items.length,
+        ...(built.action === 'posting' ? { profile: built.profile.id, dialect: built.profile.dialect } : {}),
+      };
       status.update();
       send([out, null]);
       done();

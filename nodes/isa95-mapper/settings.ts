@@ -90,7 +90,12 @@ function unitRules(rows: Isa95MapperDef['units'], problems: string[]): UnitRule[
   return (rows ?? []).map((r, i) => {
     const factor = r.factor === undefined || r.factor === '' ? undefined : Number(r.factor);
     if (factor !== undefined && Number.isNaN(factor)) problems.push(`unit rule ${i + 1}: the factor "${String(r.factor)}" is not a number`);
-    return { from: (r.from ?? '').trim(), to: (r.to ?? '').trim(), ...(factor === undefined || Number.isNaN(factor) ? {} : { factor }), ...(r.material?.trim() ? { material: r.material.trim() } : {}) };
+    return {
+      from: (r.from ?? '').trim(),
+      to: (r.to ?? '').trim(),
+      ...(factor === undefined || Number.isNaN(factor) ? {} : { factor }),
+      ...(r.material?.trim() ? { material: r.material.trim() } : {}),
+    };
   });
 }
 
@@ -108,7 +113,11 @@ export function readSettings(def: Isa95MapperDef, dialects: readonly string[], p
   if (posting !== 'auto' && !postings.includes(posting)) problems.push(`unknown posting profile "${posting}" (auto, ${postings.join(', ')})`);
   const timeZone = def.timeZone?.trim() || 'UTC';
   if (!isValidTimeZone(timeZone)) problems.push(`unknown time zone "${timeZone}"`);
-  const codes = codeTables(def.codes ?? [], { material: configFlag(def.strictMaterial, false), equipment: configFlag(def.strictEquipment, false), status: configFlag(def.strictStatus, false) }, problems);
+  const codes = codeTables(
+    def.codes ?? [],
+    { material: configFlag(def.strictMaterial, false), equipment: configFlag(def.strictEquipment, false), status: configFlag(def.strictStatus, false) },
+    problems,
+  );
   const units: UnitTable = { rules: unitRules(def.units, problems), strict: configFlag(def.strictUnits, false) };
   problems.push(...unitTableProblems(units));
   const overrides = (def.overrides ?? []).map((o, i) => {
@@ -166,7 +175,9 @@ export function readSettings(def: Isa95MapperDef, dialects: readonly string[], p
  */
 export function mergeTables(base: MapperSettings, loaded: unknown): Pick<MapperSettings, 'codes' | 'units'> {
   if (loaded === undefined || loaded === null) return { codes: base.codes, units: base.units };
-  const { units, ...codes } = (typeof loaded === 'object' && !Array.isArray(loaded) ? loaded : { invalid: loaded }) as Record<string, unknown> & { units?: unknown };
+  const { units, ...codes } = (typeof loaded === 'object' && !Array.isArray(loaded) ? loaded : { invalid: loaded }) as Record<string, unknown> & {
+    units?: unknown;
+  };
   const problems = codeTablesProblems(codes);
   let unitTable = base.units;
   if (units !== undefined) {
@@ -179,6 +190,7 @@ export function mergeTables(base: MapperSettings, loaded: unknown): Pick<MapperS
   }
   if (problems.length) throw new Error(`the loaded tables are unusable: ${problems.join('; ')}`);
   const merged: CodeTables = { ...base.codes };
-  for (const [name, t] of Object.entries(codes) as Array<[keyof CodeTables, { map: Record<string, string>; strict?: boolean }]>) merged[name] = { map: toDict<string>(t.map), strict: t.strict === true };
+  for (const [name, t] of Object.entries(codes) as Array<[keyof CodeTables, { map: Record<string, string>; strict?: boolean }]>)
+    merged[name] = { map: toDict<string>(t.map), strict: t.strict === true };
   return { codes: merged, units: unitTable };
 }

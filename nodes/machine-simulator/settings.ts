@@ -39,15 +39,19 @@ export function readMachineSimulatorSettings(def: MachineSimulatorDef): MachineS
   const r = new SettingsReader();
   const seed = r.num('seed', def.seed, 1, 0, 2 ** 31);
   if (!Number.isInteger(seed)) r.problems.push(`seed must be a whole number, got "${String(def.seed)}"`);
-  const machines = (Array.isArray(def.machines) ? def.machines : typeof def.machines === 'string' && def.machines ? def.machines.split(',') : []).map((m) => String(m).trim()).filter(Boolean);
+  const machines = (Array.isArray(def.machines) ? def.machines : typeof def.machines === 'string' && def.machines ? def.machines.split(',') : [])
+    .map((m) => String(m).trim())
+    .filter(Boolean);
   for (const m of machines) if (!MACHINE_IDS.includes(m)) r.problems.push(`unknown machine "${m}" (${MACHINE_IDS.join(', ')})`);
   const prefix = (def.prefix ?? 'plantbridge/demo').trim();
-  if (!prefix || /[#+]/.test(prefix) || prefix.includes(String.fromCharCode(0))) r.problems.push(`topic prefix "${prefix}" must be a non-empty MQTT topic without wildcards`);
+  if (!prefix || /[#+]/.test(prefix) || prefix.includes(String.fromCharCode(0)))
+    r.problems.push(`topic prefix "${prefix}" must be a non-empty MQTT topic without wildcards`);
   let start: number | undefined;
   const s = (def.start ?? '').trim();
   if (s && s !== 'now') {
     start = Date.parse(s);
-    if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/.test(s) || !Number.isFinite(start)) r.problems.push(`start must be "now" or an ISO 8601 time with a zone (2026-11-24T06:00:00Z), got "${s}"`);
+    if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/.test(s) || !Number.isFinite(start))
+      r.problems.push(`start must be "now" or an ISO 8601 time with a zone (2026-11-24T06:00:00Z), got "${s}"`);
   }
   const settings: MachineSimulatorSettings = {
     seed,

@@ -43,7 +43,11 @@ export = function register(RED: NodeAPI): void {
     const connection = config?.connection;
     // the connection's dialect builds the notification: a plugin dialect's as much as a built-in's
     if (connection && typeof connection.dialect.notification !== 'function') {
-      failConfiguration(node, RED._, `${connection.dialect.label} ${RED._('maintenance-trigger.errors.noNotifications')} (${notificationDialects(dialects()).join(', ')})`);
+      failConfiguration(
+        node,
+        RED._,
+        `${connection.dialect.label} ${RED._('maintenance-trigger.errors.noNotifications')} (${notificationDialects(dialects()).join(', ')})`,
+      );
       return;
     }
     let box: NodeOutbox | undefined;
@@ -68,15 +72,30 @@ export = function register(RED: NodeAPI): void {
       if (sensor) return ['error', `${sensor} ${RED._('maintenance-trigger.status.sensorFault')}`];
       const open = phases.filter((p) => p.phase === 'open' || p.phase === 'acknowledged').length;
       const erp = box?.drainer.current;
-      if (erp && !erp.reachable) return ['error', pausedText(RED._, 'maintenance-trigger', erp, `${open} ${RED._('maintenance-trigger.status.open')}, ${erp.backlog} ${RED._('maintenance-trigger.status.queued')}`)];
+      if (erp && !erp.reachable)
+        return [
+          'error',
+          pausedText(
+            RED._,
+            'maintenance-trigger',
+            erp,
+            `${open} ${RED._('maintenance-trigger.status.open')}, ${erp.backlog} ${RED._('maintenance-trigger.status.queued')}`,
+          ),
+        ];
       if (erp?.dead) return ['warn', `${open} ${RED._('maintenance-trigger.status.open')} · ${erp.dead} ${RED._('maintenance-trigger.status.dead')}`];
-      return [open ? 'warn' : 'ok', `${open} ${RED._('maintenance-trigger.status.open')}, ${phases.length - open} ${RED._('maintenance-trigger.status.armed')}${erp?.backlog ? ` · ${erp.backlog} ${RED._('maintenance-trigger.status.queued')}` : ''}`];
+      return [
+        open ? 'warn' : 'ok',
+        `${open} ${RED._('maintenance-trigger.status.open')}, ${phases.length - open} ${RED._('maintenance-trigger.status.armed')}${erp?.backlog ? ` · ${erp.backlog} ${RED._('maintenance-trigger.status.queued')}` : ''}`,
+      ];
     });
     if (box) {
       box.drainer.on('state', () => status.update());
       box.drainer.on('paused', (s: { blocked?: boolean; reason?: string; backlog: number }) => {
         const text = pausedText(RED._, 'maintenance-trigger', s, `${s.backlog} ${RED._('maintenance-trigger.status.queued')}`);
-        node.error(text, { topic: s.blocked ? 'erp-refused' : 'erp-unreachable', payload: { backlog: s.backlog, blocked: s.blocked === true, reason: s.reason ?? '' } } as NodeMessage);
+        node.error(text, {
+          topic: s.blocked ? 'erp-refused' : 'erp-unreachable',
+          payload: { backlog: s.backlog, blocked: s.blocked === true, reason: s.reason ?? '' },
+        } as NodeMessage);
       });
       box.drainer.on('done', (e: { key: string; meta: unknown }, answer: unknown) => {
         const m = e.meta as { asset: string; rule: string };
@@ -124,7 +143,18 @@ export = function register(RED: NodeAPI): void {
         const out = (msg ? RED.util.cloneMessage(msg) : {}) as NodeMessage & { maintenance?: unknown };
         out.topic = tr.asset;
         out.payload = maintenanceRequest(tr);
-        out.maintenance = { asset: tr.asset, rule: tr.rule.id, ruleName: tr.rule.name, kind: tr.sensorFault ? 'sensor-fault' : tr.rule.kind, priority: tr.rule.priority ?? 'medium', reason: tr.reason, value: tr.value, request: requestId(tr), since: new Date(tr.since).toISOString(), ...(tr.due !== undefined ? { due: tr.due } : {}) };
+        out.maintenance = {
+          asset: tr.asset,
+          rule: tr.rule.id,
+          ruleName: tr.rule.name,
+          kind: tr.sensorFault ? 'sensor-fault' : tr.rule.kind,
+          priority: tr.rule.priority ?? 'medium',
+          reason: tr.reason,
+          value: tr.value,
+          request: requestId(tr),
+          since: new Date(tr.since).toISOString(),
+          ...(tr.due !== undefined ? { due: tr.due } : {}),
+        };
         return out;
       });
       const after = (err?: Error): void => {
@@ -137,10 +167,15 @@ export = function register(RED: NodeAPI): void {
       persist((err) => {
         if (err || !box || !triggers.length || !connection) return after(err);
         const entries = triggers.map((tr) => {
-          const posting = notificationPosting(connection.dialect, tr, { timeZone: connection.settings.timeZone || 'UTC', ...(cfg.restPath ? { path: cfg.restPath } : {}) });
+          const posting = notificationPosting(connection.dialect, tr, {
+            timeZone: connection.settings.timeZone || 'UTC',
+            ...(cfg.restPath ? { path: cfg.restPath } : {}),
+          });
           return { orderKey: tr.asset, key: posting.key, kind: posting.kind, payload: posting.payload, meta: { asset: tr.asset, rule: tr.rule.id } };
         });
-        box.enqueue(entries, (result) => after(result instanceof Error ? new Error(`${RED._('maintenance-trigger.errors.enqueue')}: ${errorText(result)}`) : undefined));
+        box.enqueue(entries, (result) =>
+          after(result instanceof Error ? new Error(`${RED._('maintenance-trigger.errors.enqueue')}: ${errorText(result)}`) : undefined),
+        );
       });
     };
 
@@ -151,7 +186,14 @@ export = function register(RED: NodeAPI): void {
       ? setInterval(() => {
           if (!ready) return;
           const { triggers, transitions } = engine.checkSilence(clock());
-          if (triggers.length) finish(undefined, transitions, triggers, (m) => node.send(m), (err) => (err ? node.error(errorText(err)) : undefined));
+          if (triggers.length)
+            finish(
+              undefined,
+              transitions,
+              triggers,
+              (m) => node.send(m),
+              (err) => (err ? node.error(errorText(err)) : undefined),
+            );
         }, 5000)
       : undefined;
 
@@ -180,7 +222,8 @@ export = function register(RED: NodeAPI): void {
         const v = RED.util.getMessageProperty(msg, r.property) as unknown;
         if (v !== undefined) values[r.id] = v;
       }
-      if (!Object.keys(values).length) return done(new Error(`${RED._('maintenance-trigger.errors.noValue')}: ${[...new Set(cfg.rules.map((r) => r.property))].join(', ')}`));
+      if (!Object.keys(values).length)
+        return done(new Error(`${RED._('maintenance-trigger.errors.noValue')}: ${[...new Set(cfg.rules.map((r) => r.property))].join(', ')}`));
       const { triggers, transitions, bad } = engine.push(asset, ts, values);
       last = { ts: Math.max(ts, last?.ts ?? ts), wall: Date.now() };
       // bad readings (not a number, a meter going backwards) reach Catch nodes; the other rules' results still go out

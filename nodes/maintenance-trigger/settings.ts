@@ -58,7 +58,12 @@ const numberOrUndefined = (v: unknown): number | undefined => (v === undefined |
 
 export function toRule(row: RuleRow, i: number): RuleDef {
   const codes = Array.isArray(row.codes) ? row.codes : String(row.codes ?? '').split(',');
-  const r: RuleDef = { id: row.id?.trim() || `rule-${i + 1}`, name: row.name?.trim() || `rule ${i + 1}`, kind: (row.kind ?? '') as RuleKind, property: row.property?.trim() ?? '' };
+  const r: RuleDef = {
+    id: row.id?.trim() || `rule-${i + 1}`,
+    name: row.name?.trim() || `rule ${i + 1}`,
+    kind: (row.kind ?? '') as RuleKind,
+    property: row.property?.trim() ?? '',
+  };
   const set = <K extends keyof RuleDef>(k: K, v: RuleDef[K] | undefined): void => {
     if (v !== undefined) r[k] = v;
   };
@@ -79,7 +84,13 @@ export function readSettings(def: MaintenanceTriggerDef): TriggerSettings {
   const rules = (def.rules ?? []).map(toRule);
   if (!rules.length) r.problems.push('add at least one rule');
   r.problems.push(...ruleProblems(rules));
-  for (const rule of rules) if ([rule.limit, rule.reset, rule.duration, rule.window, rule.interval, rule.first, rule.lead, rule.faultAfter, rule.silence].some((v) => v !== undefined && Number.isNaN(v))) r.problems.push(`rule ${rule.name}: a number field holds text`);
+  for (const rule of rules)
+    if (
+      [rule.limit, rule.reset, rule.duration, rule.window, rule.interval, rule.first, rule.lead, rule.faultAfter, rule.silence].some(
+        (v) => v !== undefined && Number.isNaN(v),
+      )
+    )
+      r.problems.push(`rule ${rule.name}: a number field holds text`);
   const assetProperty = def.assetProperty?.trim() || 'topic';
   if (!/^[A-Za-z_$][\w$]*(\.[A-Za-z_$][\w$]*)*$/.test(assetProperty)) r.problems.push(`asset property "${assetProperty}" is not a message property path`);
   const s: TriggerSettings = {

@@ -50,7 +50,10 @@ export = function register(RED: NodeAPI): void {
     const node = this;
     let settings: ReturnType<typeof readSettings>;
     try {
-      settings = readSettings(def, postingProfiles(dialects()).map((p) => p.id));
+      settings = readSettings(
+        def,
+        postingProfiles(dialects()).map((p) => p.id),
+      );
     } catch (err) {
       failConfiguration(node, RED._, errorText(err));
       return;
@@ -104,12 +107,18 @@ export = function register(RED: NodeAPI): void {
     // a paused queue reaches Catch nodes once per streak, with its true cause (refused sign-in vs unreachable)
     drainer.on('paused', (s: { blocked?: boolean; reason?: string; backlog: number }) => {
       const text = pausedText(RED._, 'mes-report', s, `${s.backlog} ${RED._('mes-report.status.queued')}`);
-      node.error(text, { topic: s.blocked ? 'erp-refused' : 'erp-unreachable', payload: { queue: settings.queue, backlog: s.backlog, blocked: s.blocked === true, reason: s.reason ?? '' } } as NodeMessage);
+      node.error(text, {
+        topic: s.blocked ? 'erp-refused' : 'erp-unreachable',
+        payload: { queue: settings.queue, backlog: s.backlog, blocked: s.blocked === true, reason: s.reason ?? '' },
+      } as NodeMessage);
     });
     drainer.on('fault', (err: unknown) => {
       fault = `${RED._('mes-report.status.fault')}: ${errorText(err)}`;
       // Catch-able: a message that names the fault, so a flow can raise an alarm
-      node.error(`${RED._('mes-report.errors.fault')}: ${errorText(err)}`, { topic: 'outbox-fault', payload: { queue: settings.queue, reason: errorText(err) } } as NodeMessage);
+      node.error(`${RED._('mes-report.errors.fault')}: ${errorText(err)}`, {
+        topic: 'outbox-fault',
+        payload: { queue: settings.queue, reason: errorText(err) },
+      } as NodeMessage);
       status.update(true);
     });
     drainer.on('recovered', () => {
@@ -121,12 +130,21 @@ export = function register(RED: NodeAPI): void {
     // ---- outputs of the drainer ----------------------------------------------------------------------------------
     drainer.on('done', (e: { id: number; key: string; kind: string; attempts: number; meta: unknown }, answer: unknown) => {
       const meta = e.meta as Meta;
-      node.send([{ topic: meta.topic, payload: answer, report: meta.report, key: e.key, kind: e.kind, outbox: { id: e.id, queue: settings.queue } } as NodeMessage, null, null]);
+      node.send([
+        { topic: meta.topic, payload: answer, report: meta.report, key: e.key, kind: e.kind, outbox: { id: e.id, queue: settings.queue } } as NodeMessage,
+        null,
+        null,
+      ]);
       status.update();
     });
     drainer.on('dead', (e: { id: number; key: string; kind: string; attempts: number; payload: unknown; meta: unknown }, reason: string) => {
       const meta = e.meta as Meta;
-      const msg = { topic: meta.topic, payload: meta.report, posting: { kind: e.kind, key: e.key, payload: e.payload }, error: { message: reason, attempts: e.attempts, id: e.id, queue: settings.queue } } as NodeMessage;
+      const msg = {
+        topic: meta.topic,
+        payload: meta.report,
+        posting: { kind: e.kind, key: e.key, payload: e.payload },
+        error: { message: reason, attempts: e.attempts, id: e.id, queue: settings.queue },
+      } as NodeMessage;
       node.error(`${RED._('mes-report.errors.dead')} ${meta.report.order}: ${reason}`, msg);
       node.send([null, msg, null]);
       status.update(true);
@@ -140,11 +158,13 @@ export = function register(RED: NodeAPI): void {
     const waiting: Array<() => void> = [];
     context.get(STATE_KEY, settings.store, (err: Error | undefined, value: unknown) => {
       if (err) node.error(`${RED._('mes-report.errors.load')}: ${errorText(err)}`);
-      else if (value && typeof value === 'object') saved = { progress: toDict((value as Partial<Saved>).progress), plans: toDict((value as Partial<Saved>).plans) };
+      else if (value && typeof value === 'object')
+        saved = { progress: toDict((value as Partial<Saved>).progress), plans: toDict((value as Partial<Saved>).plans) };
       loaded = true;
       for (const run of waiting.splice(0)) run();
     });
-    const persist = (): void => context.set(STATE_KEY, saved, settings.store, (err?: Error) => (err ? node.error(`${RED._('mes-report.errors.save')}: ${errorText(err)}`) : undefined));
+    const persist = (): void =>
+      context.set(STATE_KEY, saved, settings.store, (err?: Error) => (err ? node.error(`${RED._('mes-report.errors.save')}: ${errorText(err)}`) : undefined));
 
     // ---- after the commit: variance, done() ------------------------------------------------------------------------
     const committed = (p: Pending, result: boolean[] | Error): void => {
@@ -189,7 +209,8 @@ export = function register(RED: NodeAPI): void {
           done();
         };
         if (m.command === 'status') return reply({ counts: outbox.counts(q), state: drainer.current });
-        if (m.command !== 'retry' && m.command !== 'purge') return done(new Error(`${RED._('mes-report.errors.command')} "${m.command.slice(0, 40)}" (retry, purge, status)`));
+        if (m.command !== 'retry' && m.command !== 'purge')
+          return done(new Error(`${RED._('mes-report.errors.command')} "${m.command.slice(0, 40)}" (retry, purge, status)`));
         // msg.payload: a list of entry ids, {ids: […]} or {all: true}; nothing else means "all"
         const sel = readSelection(Array.isArray(m.payload) ? { ids: m.payload } : m.payload);
         if ('problem' in sel) return done(new Error(`msg.command ${m.command}: ${sel.problem}`));
@@ -201,16 +222,31 @@ export = function register(RED: NodeAPI): void {
         return;
       }
       const t = toEpochMs(m.timestamp);
-      const built = mapper.build(msg.payload, { now: new Date(t === undefined || Number.isNaN(t) ? Date.now() : t).toISOString(), dialect: connection.dialect.id, ...(typeof m.key === 'string' && m.key ? { key: m.key } : {}) });
+      const built = mapper.build(msg.payload, {
+        now: new Date(t === undefined || Number.isNaN(t) ? Date.now() : t).toISOString(),
+        dialect: connection.dialect.id,
+        ...(typeof m.key === 'string' && m.key ? { key: m.key } : {}),
+      });
       if (built.action !== 'posting') throw new Error('internal: the mapper did not build postings');
       const plans = dict<Plan>();
       const order = m.order as { number?: unknown; id?: unknown; quantity?: unknown; unit?: unknown; plannedStart?: unknown; plannedEnd?: unknown } | undefined;
       const plan = (m.plan ?? order) as { quantity?: unknown; unit?: unknown; plannedStart?: unknown; plannedEnd?: unknown } | undefined;
       if (plan && typeof plan === 'object') {
-        const p: Plan = { quantity: typeof plan.quantity === 'number' ? plan.quantity : null, unit: typeof plan.unit === 'string' ? plan.unit : null, plannedStart: typeof plan.plannedStart === 'string' ? plan.plannedStart : null, plannedEnd: typeof plan.plannedEnd === 'string' ? plan.plannedEnd : null };
+        const p: Plan = {
+          quantity: typeof plan.quantity === 'number' ? plan.quantity : null,
+          unit: typeof plan.unit === 'string' ? plan.unit : null,
+          plannedStart: typeof plan.plannedStart === 'string' ? plan.plannedStart : null,
+          plannedEnd: typeof plan.plannedEnd === 'string' ? plan.plannedEnd : null,
+        };
         for (const r of built.reports) plans[r.order] = p;
       }
-      const entries: NewEntry[] = built.items.map((p, i) => ({ orderKey: built.reports[i]!.order, key: p.key, kind: p.kind, payload: p.payload, meta: { report: built.reports[i]!, ...(m.topic === undefined ? {} : { topic: m.topic }) } satisfies Meta }));
+      const entries: NewEntry[] = built.items.map((p, i) => ({
+        orderKey: built.reports[i]!.order,
+        key: p.key,
+        kind: p.kind,
+        payload: p.payload,
+        meta: { report: built.reports[i]!, ...(m.topic === undefined ? {} : { topic: m.topic }) } satisfies Meta,
+      }));
       const p: Pending = { entries, plans, send, done };
       box.enqueue(entries, (result) => committed(p, result));
     };

@@ -76,10 +76,12 @@ export = function register(RED: NodeAPI): void {
       context.set(STATE_KEY, engine.snapshotState(), cfg.store, (err?: Error) => cb(err ?? undefined));
     };
 
-
     /** Silences longer than the longest gap caught up: their windows were skipped, which the log says once each. */
     const reportGaps = (): void => {
-      for (const g of engine.takeGaps()) node.warn(`${g.machine}: no data from ${new Date(g.from).toISOString()} to ${new Date(g.to).toISOString()}; the windows of that silence were skipped, not emitted one by one`);
+      for (const g of engine.takeGaps())
+        node.warn(
+          `${g.machine}: no data from ${new Date(g.from).toISOString()} to ${new Date(g.to).toISOString()}; the windows of that silence were skipped, not emitted one by one`,
+        );
     };
 
     /** One output message per result; the first reuses the incoming message. */
@@ -103,7 +105,10 @@ export = function register(RED: NodeAPI): void {
         // a timestamp far ahead of both the node's clock and the wall clock would make the engine account years of
         // empty windows: refused, for events and commands alike
         const ahead = Math.max(Date.now(), clock());
-        if (parsed.ts > ahead + cfg.horizonMs) throw new Error(`timestamp ${new Date(parsed.ts).toISOString()} of ${'command' in parsed ? `the ${parsed.command} command` : parsed.machine} is more than ${cfg.horizonMs / 3_600_000} h ahead of the node's clock (${new Date(ahead).toISOString()}): refused (see "time horizon")`);
+        if (parsed.ts > ahead + cfg.horizonMs)
+          throw new Error(
+            `timestamp ${new Date(parsed.ts).toISOString()} of ${'command' in parsed ? `the ${parsed.command} command` : parsed.machine} is more than ${cfg.horizonMs / 3_600_000} h ahead of the node's clock (${new Date(ahead).toISOString()}): refused (see "time horizon")`,
+          );
         if ('command' in parsed) {
           if (parsed.command === 'reset') {
             engine.reset(parsed.machine);
@@ -155,7 +160,10 @@ export = function register(RED: NodeAPI): void {
           // each machine on its own clock (its last event moved on by the wall time since): a source that lags the
           // server keeps its lag, also after a restart, so its next events are never "late"
           const wall = Date.now();
-          const results = cfg.emitIntervalMs > 0 ? ((r) => [...r.closed, ...r.current])(engine.reportByClock(wall, GRACE_MS, clock())) : engine.advanceByClock(wall, GRACE_MS, clock());
+          const results =
+            cfg.emitIntervalMs > 0
+              ? ((r) => [...r.closed, ...r.current])(engine.reportByClock(wall, GRACE_MS, clock()))
+              : engine.advanceByClock(wall, GRACE_MS, clock());
           emit(results, (m) => node.send(m));
           reportGaps();
           if (results.length > 0) persist((err) => err && node.error(`${RED._('oee-calculator.errors.save')}: ${errorText(err)}`));

@@ -101,7 +101,8 @@ export function readSettings(raw: OeeCalculatorDef): OeeSettings {
     maxGapMs: num('longest silence caught up (days)', def.maxGap, 7, 2, 366) * 86_400_000,
     countSpan: def.countSpan === 'at-report' ? 'at-report' : 'since-last',
   };
-  if (def.countSpan !== undefined && def.countSpan !== '' && def.countSpan !== 'since-last' && def.countSpan !== 'at-report') problems.push(`counts cover "${def.countSpan}": use since-last or at-report`);
+  if (def.countSpan !== undefined && def.countSpan !== '' && def.countSpan !== 'since-last' && def.countSpan !== 'at-report')
+    problems.push(`counts cover "${def.countSpan}": use since-last or at-report`);
   const horizonMs = num('time horizon (hours)', def.horizon, 24, 0.01, 24 * 366) * 3_600_000;
   const emitIntervalMs = num('emit interval', def.emitInterval, 0, 0, 86_400) * 1000;
   const bandGood = num('good band', def.bandGood, 85, 0, 100);

@@ -29,4 +29,3 @@ export function toCalendarConfig(def: Partial<ShiftCalendarDef>): CalendarConfig
       .filter(Boolean),
   };
 }
-

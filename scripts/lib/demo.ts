@@ -15,7 +15,10 @@ type FlowNode = Record<string, unknown>;
  * real protocols against the HTTP and MQTT simulators: SAP OData, generic REST with OAuth2 and SOAP connections, mqtt in
  * nodes with their broker, http request nodes to the MES. sim/flows/http-variants.json holds those nodes per tab.
  */
-const HTTP_VARIANTS = JSON.parse(fs.readFileSync(path.join(__dirname, '..', '..', 'sim', 'flows', 'http-variants.json'), 'utf8')) as Record<string, { replace: Record<string, FlowNode>; add: FlowNode[] }>;
+const HTTP_VARIANTS = JSON.parse(fs.readFileSync(path.join(__dirname, '..', '..', 'sim', 'flows', 'http-variants.json'), 'utf8')) as Record<
+  string,
+  { replace: Record<string, FlowNode>; add: FlowNode[] }
+>;
 
 /** A shipped flow switched to the HTTP and MQTT simulators (see HTTP_VARIANTS). */
 export function withHttpVariants(flow: FlowNode[]): FlowNode[] {
@@ -99,7 +102,9 @@ export async function startDemo(o: DemoOptions): Promise<Demo> {
     await machines.start(o.mqttPort);
   } catch (err) {
     await erp.stop();
-    throw new Error(`cannot start the machine simulator's MQTT broker on port ${o.mqttPort} (${(err as Error).message}); set PLANTBRIDGE_MQTT_PORT`, { cause: err });
+    throw new Error(`cannot start the machine simulator's MQTT broker on port ${o.mqttPort} (${(err as Error).message}); set PLANTBRIDGE_MQTT_PORT`, {
+      cause: err,
+    });
   }
 
   const flowFiles = readFlowFiles(o.flowsDir);
@@ -107,7 +112,11 @@ export async function startDemo(o: DemoOptions): Promise<Demo> {
   const flows = fresh ? withHttpVariants(flowFiles.flatMap((f) => f.flow)).map(pointAtSimulators({ erpUrl: erp.url, mqttPort: machines.port })) : undefined;
   if (flows) {
     // Demo only: the simulator's test credentials, unencrypted in the git-ignored userDir (credentialSecret: false).
-    const creds = Object.fromEntries(flows.filter((n) => n.type === 'pb-erp-connection').map((n) => [n.id, { user: erp.options.user, password: erp.options.password, clientSecret: erp.options.clientSecret }]));
+    const creds = Object.fromEntries(
+      flows
+        .filter((n) => n.type === 'pb-erp-connection')
+        .map((n) => [n.id, { user: erp.options.user, password: erp.options.password, clientSecret: erp.options.clientSecret }]),
+    );
     fs.writeFileSync(path.join(o.userDir, 'flows_cred.json'), JSON.stringify(creds, null, 2));
   }
   let red: NodeRedProcess;

@@ -58,8 +58,22 @@ export interface Booking {
 
 type Handler = (req: http.IncomingMessage, res: http.ServerResponse, url: URL, body: string) => boolean | Promise<boolean>;
 
-export const ODOO_STATE: Record<OrderStatus, string> = { planned: 'draft', released: 'confirmed', 'in-progress': 'progress', completed: 'to_close', closed: 'done', cancelled: 'cancel' };
-export const ERPNEXT_STATUS: Record<OrderStatus, string> = { planned: 'Draft', released: 'Not Started', 'in-progress': 'In Process', completed: 'Completed', closed: 'Closed', cancelled: 'Cancelled' };
+export const ODOO_STATE: Record<OrderStatus, string> = {
+  planned: 'draft',
+  released: 'confirmed',
+  'in-progress': 'progress',
+  completed: 'to_close',
+  closed: 'done',
+  cancelled: 'cancel',
+};
+export const ERPNEXT_STATUS: Record<OrderStatus, string> = {
+  planned: 'Draft',
+  released: 'Not Started',
+  'in-progress': 'In Process',
+  completed: 'Completed',
+  closed: 'Closed',
+  cancelled: 'Cancelled',
+};
 
 export class ErpSimulator {
   readonly options: Required<SimOptions>;
@@ -75,7 +89,11 @@ export class ErpSimulator {
   /** A corpus case (e.g. "rest/post-204") the REST postings endpoint answers with; undefined: 201 with JSON. */
   restPostingAnswer: string | undefined;
   /** Odoo records the ledger reads: chatter notes, maintenance requests, orders marked done. */
-  private readonly odoo = { messages: [] as Array<{ id: number; model: string; res_id: number; body: string }>, requests: [] as Array<{ id: number; name: string; description: string }>, done: new Set<number>() };
+  private readonly odoo = {
+    messages: [] as Array<{ id: number; model: string; res_id: number; body: string }>,
+    requests: [] as Array<{ id: number; name: string; description: string }>,
+    done: new Set<number>(),
+  };
   private server: http.Server | undefined;
   private readonly handlers: Handler[];
   private readonly hanging = new Set<http.ServerResponse>();
@@ -135,7 +153,8 @@ export class ErpSimulator {
 
   /** Orders sorted by (modified, id): the order every dialect pages in (cached until the orders change). */
   sorted(): SimOrder[] {
-    if (this.sortedCache?.of !== this.orders) this.sortedCache = { of: this.orders, list: [...this.orders].sort((a, b) => a.modified - b.modified || a.id - b.id) };
+    if (this.sortedCache?.of !== this.orders)
+      this.sortedCache = { of: this.orders, list: [...this.orders].sort((a, b) => a.modified - b.modified || a.id - b.id) };
     return this.sortedCache.list;
   }
 
@@ -231,7 +250,11 @@ export class ErpSimulator {
   private oauth(_req: http.IncomingMessage, res: http.ServerResponse, url: URL, body: string): boolean {
     if (url.pathname !== '/oauth/token') return false;
     const form = new URLSearchParams(body);
-    if (form.get('grant_type') !== 'client_credentials' || form.get('client_id') !== this.options.clientId || form.get('client_secret') !== this.options.clientSecret) {
+    if (
+      form.get('grant_type') !== 'client_credentials' ||
+      form.get('client_id') !== this.options.clientId ||
+      form.get('client_secret') !== this.options.clientSecret
+    ) {
       send(res, 401, { error: 'invalid_client', error_description: 'unknown client or wrong secret' });
       return true;
     }
@@ -264,14 +287,16 @@ export class ErpSimulator {
       };
       if (!this.orders.some((o) => o.number === order)) return (sapError('CO/004', `Order ${order} does not exist`), true);
       if (this.locked.has(order)) return (sapError('CO/027', `Order ${order} is currently being processed by user PLANNER`), true);
-      if (!/^\d+(\.\d+)?$/.test(String(b.ConfirmationYieldQuantity ?? ''))) return (sapError('RU/505', `Enter a valid yield quantity for order ${order}`), true);
+      if (!/^\d+(\.\d+)?$/.test(String(b.ConfirmationYieldQuantity ?? '')))
+        return (sapError('RU/505', `Enter a valid yield quantity for order ${order}`), true);
       const fresh = this.book('sap', 'confirmation', (b.ExternalSystemConfirmation as string) ?? null, b);
       send(res, fresh ? 201 : 200, { d: { ...b, ConfirmationGroup: '1', ConfirmationCount: String(this.bookings.length) } });
       return true;
     }
     if (req.method === 'POST' && url.pathname === `${notif}/MaintenanceNotification`) {
       const b = JSON.parse(body) as Record<string, unknown>;
-      if (!b.TechnicalObject || !b.NotificationText) return (send(res, 400, { error: { code: 'IW/029', message: { lang: 'en', value: 'Enter a technical object and a notification text' } } }), true);
+      if (!b.TechnicalObject || !b.NotificationText)
+        return (send(res, 400, { error: { code: 'IW/029', message: { lang: 'en', value: 'Enter a technical object and a notification text' } } }), true);
       this.book('sap', 'maintenance-notification', null, b);
       send(res, 201, { d: { ...b, MaintenanceNotification: String(10_000_000 + this.bookings.length) } });
       return true;
@@ -281,11 +306,19 @@ export class ErpSimulator {
       return true;
     }
     if (req.method === 'GET' && (url.pathname === `${base}/` || url.pathname === `${conf}/` || url.pathname === base || url.pathname === conf)) {
-      send(res, 200, { d: { EntitySets: url.pathname.startsWith(conf) ? ['ProdnOrdConf2'] : ['A_ProductionOrder_2', 'A_ProductionOrderOperation_2', 'A_ProductionOrderComponent_4'] } });
+      send(res, 200, {
+        d: {
+          EntitySets: url.pathname.startsWith(conf)
+            ? ['ProdnOrdConf2']
+            : ['A_ProductionOrder_2', 'A_ProductionOrderOperation_2', 'A_ProductionOrderComponent_4'],
+        },
+      });
       return true;
     }
     if (req.method !== 'GET' || !url.pathname.startsWith(`${base}/A_ProductionOrder_2`)) {
-      send(res, 404, { error: { code: '/IWFND/CM_MGW/020', message: { lang: 'en', value: `Resource not found for segment '${url.pathname.slice(base.length)}'` } } });
+      send(res, 404, {
+        error: { code: '/IWFND/CM_MGW/020', message: { lang: 'en', value: `Resource not found for segment '${url.pathname.slice(base.length)}'` } },
+      });
       return true;
     }
     const top = url.searchParams.get('$top');
@@ -343,7 +376,10 @@ export class ErpSimulator {
     }
     const prefer = /odata\.maxpagesize=(\d+)/.exec(String(req.headers.prefer ?? ''));
     const { list, total, size, page } = this.odataPage(url, Math.min(prefer ? Number(prefer[1]) : this.options.odataPageSize, this.options.odataPageSize * 10));
-    const body: Record<string, unknown> = { '@odata.context': `$metadata#ProductionOrder`, value: page.map((o) => sapV4Order(o, url.searchParams.get('$expand') ?? '')) };
+    const body: Record<string, unknown> = {
+      '@odata.context': `$metadata#ProductionOrder`,
+      value: page.map((o) => sapV4Order(o, url.searchParams.get('$expand') ?? '')),
+    };
     if (url.searchParams.get('$count') === 'true') body['@odata.count'] = total;
     if (list.length > size) {
       const next = new URLSearchParams(url.searchParams);
@@ -369,7 +405,7 @@ export class ErpSimulator {
     }
     if (service === 'object' && method === 'execute_kw') {
       const [db, uid, password, model, m, margs, kw] = args as [string, number, string, string, string, unknown[], Record<string, unknown>];
-      if (db !== this.options.odooDb || uid !== 7 || password !== this.options.password) return fault('Access Denied'), true;
+      if (db !== this.options.odooDb || uid !== 7 || password !== this.options.password) return (fault('Access Denied'), true);
       const out = this.odooCall(model, m, margs, kw ?? {});
       if (out instanceof Error) fault(out.message, 'builtins.ValueError');
       else reply(out);
@@ -406,7 +442,20 @@ export class ErpSimulator {
     }
     if (model === 'mrp.workorder' && method === 'search_read') {
       const ids = ((args[0] as unknown[])[0] as unknown[])[2] as number[];
-      return this.orders.filter((o) => ids.includes(o.id)).flatMap((o) => o.operations.map((op, i) => ({ id: o.id * 100 + i, production_id: [o.id, `WH/MO/${String(o.id).padStart(5, '0')}`], name: op.description, workcenter_id: [i + 1, op.workCenter], date_start: odooDt(op.start), date_finished: odooDt(op.end), qty_production: o.qty, sequence: Number(op.seq) })));
+      return this.orders
+        .filter((o) => ids.includes(o.id))
+        .flatMap((o) =>
+          o.operations.map((op, i) => ({
+            id: o.id * 100 + i,
+            production_id: [o.id, `WH/MO/${String(o.id).padStart(5, '0')}`],
+            name: op.description,
+            workcenter_id: [i + 1, op.workCenter],
+            date_start: odooDt(op.start),
+            date_finished: odooDt(op.end),
+            qty_production: o.qty,
+            sequence: Number(op.seq),
+          })),
+        );
     }
     if (model === 'mrp.production' && method === 'write') {
       const vals = (args[1] ?? {}) as Record<string, unknown>;
@@ -422,19 +471,28 @@ export class ErpSimulator {
     }
     if (model === 'mrp.production' && method === 'read') {
       const ids = (args[0] as number[]) ?? [];
-      return this.orders.filter((o) => ids.includes(o.id)).map((o) => ({ id: o.id, name: `WH/MO/${String(o.id).padStart(5, '0')}`, state: this.odoo.done.has(o.id) ? 'done' : ODOO_STATE[o.status] }));
+      return this.orders
+        .filter((o) => ids.includes(o.id))
+        .map((o) => ({ id: o.id, name: `WH/MO/${String(o.id).padStart(5, '0')}`, state: this.odoo.done.has(o.id) ? 'done' : ODOO_STATE[o.status] }));
     }
     if (model === 'mrp.production' && method === 'message_post') {
-      for (const id of (args[0] as number[]) ?? []) this.odoo.messages.push({ id: this.odoo.messages.length + 1, model, res_id: Number(id), body: `<p>${String(kw.body ?? '')}</p>` });
+      for (const id of (args[0] as number[]) ?? [])
+        this.odoo.messages.push({ id: this.odoo.messages.length + 1, model, res_id: Number(id), body: `<p>${String(kw.body ?? '')}</p>` });
       return this.odoo.messages.length;
     }
     if (model === 'mail.message' && method === 'search_read') {
       const domain = (args[0] ?? []) as unknown[];
-      return this.odoo.messages.filter((m) => odooDomain(domain, m)).slice(0, Number(kw.limit ?? 1e9)).map((m) => pick(m, (kw.fields as string[] | undefined) ?? []));
+      return this.odoo.messages
+        .filter((m) => odooDomain(domain, m))
+        .slice(0, Number(kw.limit ?? 1e9))
+        .map((m) => pick(m, (kw.fields as string[] | undefined) ?? []));
     }
     if (model === 'maintenance.request' && method === 'search_read') {
       const domain = (args[0] ?? []) as unknown[];
-      return this.odoo.requests.filter((r) => odooDomain(domain, r)).slice(0, Number(kw.limit ?? 1e9)).map((r) => pick(r, (kw.fields as string[] | undefined) ?? []));
+      return this.odoo.requests
+        .filter((r) => odooDomain(domain, r))
+        .slice(0, Number(kw.limit ?? 1e9))
+        .map((r) => pick(r, (kw.fields as string[] | undefined) ?? []));
     }
     if (model === 'maintenance.request' && method === 'create') {
       this.book('odoo', 'maintenance.request', null, args[0]);
@@ -612,7 +670,14 @@ function sapFlags(s: OrderStatus): Record<string, boolean> {
 }
 
 function sapFields(o: SimOrder): Record<string, unknown> {
-  return { ManufacturingOrder: o.number, ProductionPlant: o.plant, Material: o.material, MfgOrderPlannedStartDate: o.plannedStart, LastChangeDateTime: o.modified, ...sapFlags(o.status) };
+  return {
+    ManufacturingOrder: o.number,
+    ProductionPlant: o.plant,
+    Material: o.material,
+    MfgOrderPlannedStartDate: o.plannedStart,
+    LastChangeDateTime: o.modified,
+    ...sapFlags(o.status),
+  };
 }
 
 const sapTime = (ms: number): string => {
@@ -643,7 +708,19 @@ function sapV2Order(o: SimOrder, expand: string[], base: string): Record<string,
     LastChangeDateTime: `/Date(${o.modified}+0000)/`,
     ...sapFlags(o.status),
     to_ProductionOrderOperation: expand.includes('to_ProductionOrderOperation')
-      ? { results: o.operations.map((op) => ({ ManufacturingOrder: o.number, ManufacturingOrderOperation: op.seq, MfgOrderOperationText: op.description, WorkCenter: op.workCenter, OpErlstSchedldExecStrtDte: `/Date(${sapDay(op.start)})/`, OpErlstSchedldExecStrtTme: sapTime(op.start), OpErlstSchedldExecEndDte: `/Date(${sapDay(op.end)})/`, OpErlstSchedldExecEndTme: sapTime(op.end), OpPlannedTotalQuantity: o.qty.toFixed(3) })) }
+      ? {
+          results: o.operations.map((op) => ({
+            ManufacturingOrder: o.number,
+            ManufacturingOrderOperation: op.seq,
+            MfgOrderOperationText: op.description,
+            WorkCenter: op.workCenter,
+            OpErlstSchedldExecStrtDte: `/Date(${sapDay(op.start)})/`,
+            OpErlstSchedldExecStrtTme: sapTime(op.start),
+            OpErlstSchedldExecEndDte: `/Date(${sapDay(op.end)})/`,
+            OpErlstSchedldExecEndTme: sapTime(op.end),
+            OpPlannedTotalQuantity: o.qty.toFixed(3),
+          })),
+        }
       : { __deferred: { uri: `${uri}/to_ProductionOrderOperation` } },
     to_ProductionOrderComponent: expand.includes('to_ProductionOrderComponent')
       ? { results: o.components.map((c) => ({ ManufacturingOrder: o.number, Material: c.material, RequiredQuantity: c.qty.toFixed(3), BaseUnit: c.unit })) }
@@ -668,7 +745,12 @@ function sapV4Order(o: SimOrder, expand: string): Record<string, unknown> {
     LastChangeDateTime: new Date(o.modified).toISOString(),
     ...sapFlags(o.status),
   };
-  if (expand.includes('_ProductionOrderOperation')) rec._ProductionOrderOperation = o.operations.map((op) => ({ ManufacturingOrderOperation: op.seq, MfgOrderOperationText: op.description, WorkCenter: op.workCenter }));
+  if (expand.includes('_ProductionOrderOperation'))
+    rec._ProductionOrderOperation = o.operations.map((op) => ({
+      ManufacturingOrderOperation: op.seq,
+      MfgOrderOperationText: op.description,
+      WorkCenter: op.workCenter,
+    }));
   return rec;
 }
 
@@ -687,7 +769,8 @@ export function odataFilter(filter: string, rec: Record<string, unknown>): boole
     let right: unknown;
     const dt = /^(?:datetime|datetimeoffset)?'(.*)'$/.exec(lit);
     if (lit === 'true' || lit === 'false') right = lit === 'true';
-    else if (/^(datetime|datetimeoffset)'/.test(lit) || /^\d{4}-\d{2}-\d{2}T/.test(lit)) right = Date.parse(dt ? (/[Zz+-]\d*:?\d*$/.test(dt[1]!.slice(19)) ? dt[1]! : `${dt[1]!}Z`) : lit);
+    else if (/^(datetime|datetimeoffset)'/.test(lit) || /^\d{4}-\d{2}-\d{2}T/.test(lit))
+      right = Date.parse(dt ? (/[Zz+-]\d*:?\d*$/.test(dt[1]!.slice(19)) ? dt[1]! : `${dt[1]!}Z`) : lit);
     else if (dt) right = dt[1]!.replace(/''/g, "'");
     else right = Number(lit);
     const ops: Record<string, Op> = { eq: '=', ne: '!=', ge: '>=', gt: '>', le: '<=', lt: '<' };

@@ -10,9 +10,29 @@ import type { ErpSimulator } from './server';
 
 export const SOAP_PATH = '/soap/ProductionOrders';
 const NS = 'urn:microsoft-dynamics-schemas/page/productionorders';
-export const NAV_STATUS: Record<OrderStatus, string | null> = { planned: 'Firm Planned', released: 'Released', 'in-progress': 'Released', completed: 'Finished', closed: 'Finished', cancelled: null };
+export const NAV_STATUS: Record<OrderStatus, string | null> = {
+  planned: 'Firm Planned',
+  released: 'Released',
+  'in-progress': 'Released',
+  completed: 'Finished',
+  closed: 'Finished',
+  cancelled: null,
+};
 
-const FIELDS = ['Key', 'No', 'Status', 'Source_No', 'Description', 'Quantity', 'Unit_of_Measure_Code', 'Starting_Date_Time', 'Ending_Date_Time', 'Due_Date', 'Location_Code', 'Last_Date_Modified'];
+const FIELDS = [
+  'Key',
+  'No',
+  'Status',
+  'Source_No',
+  'Description',
+  'Quantity',
+  'Unit_of_Measure_Code',
+  'Starting_Date_Time',
+  'Ending_Date_Time',
+  'Due_Date',
+  'Location_Code',
+  'Last_Date_Modified',
+];
 
 export function wsdl(location: string): string {
   const el = (name: string, type = 'string'): string => `<xsd:element minOccurs="0" maxOccurs="1" name="${name}" type="xsd:${type}"/>`;
@@ -92,7 +112,9 @@ function criteria(value: string, crit: string): boolean {
 }
 
 function soapFault(text: string): Error {
-  return Object.assign(new Error(text), { Fault: { faultcode: 'a:Microsoft.Dynamics.Nav.Types.Exceptions.NavCSideException', faultstring: text, detail: { string: text } } });
+  return Object.assign(new Error(text), {
+    Fault: { faultcode: 'a:Microsoft.Dynamics.Nav.Types.Exceptions.NavCSideException', faultstring: text, detail: { string: text } },
+  });
 }
 
 /** Puts the SOAP service behind the simulator's request handling (faults, latency, Basic auth). */
@@ -101,10 +123,17 @@ export function attachSoap(sim: ErpSimulator, server: http.Server): void {
   const service = {
     ProductionOrders_Service: {
       ProductionOrders_Port: {
-        ReadMultiple(args: { filter?: Array<{ Field: string; Criteria: string }> | { Field: string; Criteria: string }; bookmarkKey?: string; setSize?: number }) {
+        ReadMultiple(args: {
+          filter?: Array<{ Field: string; Criteria: string }> | { Field: string; Criteria: string };
+          bookmarkKey?: string;
+          setSize?: number;
+        }) {
           const filters = args.filter === undefined ? [] : Array.isArray(args.filter) ? args.filter : [args.filter];
           for (const f of filters) if (!FIELDS.includes(f.Field)) throw soapFault(`The field ${f.Field} does not exist on page ProductionOrders.`);
-          let list = sim.sorted().filter((o) => NAV_STATUS[o.status] !== null).map(navRecord);
+          let list = sim
+            .sorted()
+            .filter((o) => NAV_STATUS[o.status] !== null)
+            .map(navRecord);
           list = list.filter((r) => filters.every((f) => criteria(String(r[f.Field] ?? ''), f.Criteria)));
           if (args.bookmarkKey) {
             const i = list.findIndex((r) => r.Key === args.bookmarkKey);
@@ -143,7 +172,9 @@ export function attachSoap(sim: ErpSimulator, server: http.Server): void {
       }
       if (!(req.url ?? '').startsWith(SOAP_PATH)) {
         res.writeHead(404, { 'Content-Type': 'text/html' });
-        res.end(`<html><head><title>404 Not Found</title></head><body><h1>Not Found</h1><p>The requested URL ${(req.url ?? '').split('?')[0]} was not found on this server.</p></body></html>`);
+        res.end(
+          `<html><head><title>404 Not Found</title></head><body><h1>Not Found</h1><p>The requested URL ${(req.url ?? '').split('?')[0]} was not found on this server.</p></body></html>`,
+        );
         return;
       }
       host.emit('request', req, res);

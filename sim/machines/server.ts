@@ -173,7 +173,12 @@ if (require.main === module) {
     return n;
   };
   const startArg = arg('start');
-  const sim = new MachineSimulator({ seed: num('seed', 20261122), speed: num('speed', 1), sampleSec: num('sample', 10), ...(startArg ? { start: Date.parse(startArg) } : {}) });
+  const sim = new MachineSimulator({
+    seed: num('seed', 20261122),
+    speed: num('speed', 1),
+    sampleSec: num('sample', 10),
+    ...(startArg ? { start: Date.parse(startArg) } : {}),
+  });
   sim
     .start(num('port', 1883))
     .then(() => {

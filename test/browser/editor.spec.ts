@@ -10,10 +10,14 @@ import { type Demo, startDemo } from '../../scripts/lib/demo';
 import { readFlowFiles } from '../../scripts/lib/node-red-process';
 import { freePort, PKG, ROOT } from '../helpers/package';
 
-
 /** The RED editor API, as much of it as this test touches. */
 interface EditorRED {
-  nodes: { getType(t: string): unknown; node(id: string): (Record<string, unknown> & { status?: { fill?: string; text?: string } }) | null; filterNodes(f: { type: string }): Array<Record<string, unknown>>; eachWorkspace(cb: (w: { id: string; label: string }) => void): void };
+  nodes: {
+    getType(t: string): unknown;
+    node(id: string): (Record<string, unknown> & { status?: { fill?: string; text?: string } }) | null;
+    filterNodes(f: { type: string }): Array<Record<string, unknown>>;
+    eachWorkspace(cb: (w: { id: string; label: string }) => void): void;
+  };
   workspaces: { active(): string; show(id: string): void };
   editor: { edit(n: unknown): void };
   sidebar: { help: { show(type: string): void } };
@@ -31,7 +35,14 @@ describe('editor in Chromium', function () {
     if (!needChromium(this, 'editor test')) return;
     // The demo as npm start runs it, with the flows as packed (examples/): both simulators, the dashboard, credentials.
     startedAt = Date.now();
-    demo = await startDemo({ userDir: fs.mkdtempSync(path.join(os.tmpdir(), 'plantbridge-editor-')), port: await freePort(), flowsDir: path.join(ROOT, 'examples'), erpPort: 0, mqttPort: 0, speed: 30 });
+    demo = await startDemo({
+      userDir: fs.mkdtempSync(path.join(os.tmpdir(), 'plantbridge-editor-')),
+      port: await freePort(),
+      flowsDir: path.join(ROOT, 'examples'),
+      erpPort: 0,
+      mqttPort: 0,
+      speed: 30,
+    });
     browser = await launchChromium();
   });
 
@@ -46,10 +57,13 @@ describe('editor in Chromium', function () {
     page.on('pageerror', (err) => pageErrors.push(`${locale}: ${err.message}`));
     // The editor catches errors thrown by a dialog's oneditprepare / oneditsave / label functions and only logs them.
     page.on('console', (m) => {
-      if (/oneditprepare|oneditsave|oneditresize|oneditcancel|plantbridge|isa95|erp-|oee-|shift-calendar/i.test(m.text())) pageErrors.push(`${locale} console: ${m.text().slice(0, 300)}`);
+      if (/oneditprepare|oneditsave|oneditresize|oneditcancel|plantbridge|isa95|erp-|oee-|shift-calendar/i.test(m.text()))
+        pageErrors.push(`${locale} console: ${m.text().slice(0, 300)}`);
     });
     await page.goto(`${demo!.red.url}/`);
-    await page.waitForFunction(() => typeof RED !== 'undefined' && RED.nodes && !!RED.nodes.getType('pb-oee-calculator') && !!RED.workspaces.active(), null, { timeout: 60_000 });
+    await page.waitForFunction(() => typeof RED !== 'undefined' && RED.nodes && !!RED.nodes.getType('pb-oee-calculator') && !!RED.workspaces.active(), null, {
+      timeout: 60_000,
+    });
     await page.waitForSelector('.red-ui-palette-node[data-palette-type="pb-oee-calculator"]', { timeout: 30_000 });
     return page;
   }
@@ -81,7 +95,11 @@ describe('editor in Chromium', function () {
       'Released orders': ['pb-erp-fetch'],
     };
     const shipped = readFlowFiles(path.join(ROOT, 'examples')).map((f) => f.flow.find((n) => n.type === 'tab')!.label as string);
-    for (const label of shipped) assert.ok(Object.keys(witnesses).some((k) => label.startsWith(k) || label.includes(k)), `no witness for tab ${label}`);
+    for (const label of shipped)
+      assert.ok(
+        Object.keys(witnesses).some((k) => label.startsWith(k) || label.includes(k)),
+        `no witness for tab ${label}`,
+      );
     const ids = Object.values(witnesses).flat();
     const statuses = async (): Promise<Record<string, string>> =>
       page.evaluate((list) => Object.fromEntries(list.map((id) => [id, RED.nodes.node(id)?.status?.text ?? ''])), ids);
@@ -94,8 +112,14 @@ describe('editor in Chromium', function () {
     const quiet = ids.filter((id) => !seen[id]);
     assert.deepEqual(quiet, [], `no activity within a minute of the start: ${quiet.join(', ')}`);
     const erp = demo!.erp;
-    assert.ok(erp.bookings.some((b) => b.kind === 'maintenance-notification'), 'flow 04 created a maintenance notification in the ERP');
-    assert.ok(erp.mesInbox.some((d) => d.path === '/mes/operations-schedule') && erp.mesInbox.some((d) => d.path === '/mes/production-schedule'), 'flows 01 and 06 delivered schedules to the MES');
+    assert.ok(
+      erp.bookings.some((b) => b.kind === 'maintenance-notification'),
+      'flow 04 created a maintenance notification in the ERP',
+    );
+    assert.ok(
+      erp.mesInbox.some((d) => d.path === '/mes/operations-schedule') && erp.mesInbox.some((d) => d.path === '/mes/production-schedule'),
+      'flows 01 and 06 delivered schedules to the MES',
+    );
 
     const tabs = (await page.evaluate(() => {
       const list: Array<{ id: string; label: string }> = [];
@@ -106,7 +130,15 @@ describe('editor in Chromium', function () {
     for (const t of tabs) {
       await page.evaluate((id) => RED.workspaces.show(id), t.id);
       await page.waitForTimeout(400);
-      await page.screenshot({ path: path.join(SHOTS, `tab-${t.label.replace(/[^A-Za-z0-9]+/g, '-').replace(/-+$/, '').toLowerCase()}.png`) });
+      await page.screenshot({
+        path: path.join(
+          SHOTS,
+          `tab-${t.label
+            .replace(/[^A-Za-z0-9]+/g, '-')
+            .replace(/-+$/, '')
+            .toLowerCase()}.png`,
+        ),
+      });
     }
     await page.context().close();
   });
@@ -134,7 +166,14 @@ describe('editor in Chromium', function () {
     // Drag it from the palette like a user, then open it with a double click.
     const before = await page.evaluate(() => RED.nodes.filterNodes({ type: 'pb-oee-calculator' }).map((n) => n.id as string));
     await page.dragAndDrop('.red-ui-palette-node[data-palette-type="pb-oee-calculator"]', '#red-ui-workspace-chart', { targetPosition: { x: 500, y: 520 } });
-    const id = await page.evaluate((ids) => RED.nodes.filterNodes({ type: 'pb-oee-calculator' }).map((n) => n.id as string).find((i) => !ids.includes(i)), before);
+    const id = await page.evaluate(
+      (ids) =>
+        RED.nodes
+          .filterNodes({ type: 'pb-oee-calculator' })
+          .map((n) => n.id as string)
+          .find((i) => !ids.includes(i)),
+      before,
+    );
     assert.ok(id, 'dropping the palette node created no node');
     await page.locator(`#red-ui-workspace-chart g.red-ui-flow-node-group[id="${id}"], #red-ui-workspace-chart g[id="${id}"]`).first().dblclick();
     await page.waitForSelector('#node-input-smallStop', { state: 'visible' });
@@ -165,9 +204,17 @@ describe('editor in Chromium', function () {
     const saved = await page.evaluate((nodeId) => {
       const n = RED.nodes.node(nodeId)!;
       const cal = RED.nodes.node(n.calendar as string);
-      const defaults = (RED.nodes.getType('pb-oee-calculator') as { defaults: Record<string, { validate?: (this: unknown, v: unknown, o?: unknown) => unknown }> }).defaults;
+      const defaults = (
+        RED.nodes.getType('pb-oee-calculator') as { defaults: Record<string, { validate?: (this: unknown, v: unknown, o?: unknown) => unknown }> }
+      ).defaults;
       const failing = Object.keys(defaults).filter((k) => defaults[k]!.validate && defaults[k]!.validate!.call(n, n[k], {}) !== true);
-      return { failing: failing.map((k) => `${k}=${JSON.stringify(n[k])}`), smallStop: n.smallStop, codes: n.codes, valid: n.valid, cal: cal && { tz: cal.timeZone, shifts: (cal.shifts as unknown[]).length, holidays: cal.holidays, valid: cal.valid } };
+      return {
+        failing: failing.map((k) => `${k}=${JSON.stringify(n[k])}`),
+        smallStop: n.smallStop,
+        codes: n.codes,
+        valid: n.valid,
+        cal: cal && { tz: cal.timeZone, shifts: (cal.shifts as unknown[]).length, holidays: cal.holidays, valid: cal.valid },
+      };
     }, id);
     assert.deepEqual(saved, {
       failing: [],
@@ -206,7 +253,9 @@ describe('editor in Chromium', function () {
       const c = RED.nodes.node('pb-oee-calendar')!;
       return { valid: n.valid, calValid: c.valid, shifts: c.shifts, emit: n.emitInterval };
     });
-    const shipped = readFlowFiles(path.join(ROOT, 'examples')).flatMap((f) => f.flow).find((n) => n.id === 'pb-oee-calendar')!;
+    const shipped = readFlowFiles(path.join(ROOT, 'examples'))
+      .flatMap((f) => f.flow)
+      .find((n) => n.id === 'pb-oee-calendar')!;
     assert.deepEqual(after, { valid: true, calValid: true, shifts: shipped.shifts, emit: 15 });
     await page.context().close();
   });
@@ -215,7 +264,14 @@ describe('editor in Chromium', function () {
     const page = await open('en-US');
     const before = await page.evaluate(() => RED.nodes.filterNodes({ type: 'pb-erp-order-fetch' }).map((n) => n.id as string));
     await page.dragAndDrop('.red-ui-palette-node[data-palette-type="pb-erp-order-fetch"]', '#red-ui-workspace-chart', { targetPosition: { x: 500, y: 600 } });
-    const id = await page.evaluate((ids) => RED.nodes.filterNodes({ type: 'pb-erp-order-fetch' }).map((n) => n.id as string).find((i) => !ids.includes(i)), before);
+    const id = await page.evaluate(
+      (ids) =>
+        RED.nodes
+          .filterNodes({ type: 'pb-erp-order-fetch' })
+          .map((n) => n.id as string)
+          .find((i) => !ids.includes(i)),
+      before,
+    );
     assert.ok(id);
     await page.locator(`#red-ui-workspace-chart g[id="${id}"]`).first().dblclick();
     await page.waitForSelector('#node-input-statuses-container .erp-status', { state: 'visible' });
@@ -246,14 +302,24 @@ describe('editor in Chromium', function () {
       const c = RED.nodes.node(n.connection as string)!;
       return { statuses: n.statuses, valid: n.valid, dialect: c.dialect, options: c.options, authType: c.authType, connValid: c.valid };
     }, id);
-    assert.deepEqual(saved, { statuses: ['released', 'in-progress'], valid: true, dialect: 'odoo', options: { database: 'plant' }, authType: 'login', connValid: true });
+    assert.deepEqual(saved, {
+      statuses: ['released', 'in-progress'],
+      valid: true,
+      dialect: 'odoo',
+      options: { database: 'plant' },
+      authType: 'login',
+      connValid: true,
+    });
     await page.click('#red-ui-header-button-deploy');
     let deployed: Array<Record<string, unknown>> = [];
     for (let i = 0; i < 50 && !deployed.some((n) => n.id === id); i++) {
       await new Promise((r) => setTimeout(r, 100));
       deployed = (await (await fetch(`${demo!.red.url}/flows`)).json()) as Array<Record<string, unknown>>;
     }
-    assert.ok(deployed.some((n) => n.id === id), 'not deployed');
+    assert.ok(
+      deployed.some((n) => n.id === id),
+      'not deployed',
+    );
     assert.ok(!JSON.stringify(deployed).includes('very-secret-pw'), 'the password must not be in the flows');
     await page.context().close();
   });
@@ -281,7 +347,10 @@ describe('editor in Chromium', function () {
     await showTab(page, 'overrides');
     await page.click('#isa95-mapper-tab-overrides .red-ui-editableList-addButton');
     await page.fill('#node-input-overrides-container .isa95-override-path', 'requests[0].priority');
-    await page.locator('#node-input-overrides-container .red-ui-typedInput-container input.red-ui-typedInput-input').first().fill('payload.priority = 1 ? 10 : ');
+    await page
+      .locator('#node-input-overrides-container .red-ui-typedInput-container input.red-ui-typedInput-input')
+      .first()
+      .fill('payload.priority = 1 ? 10 : ');
     await showTab(page, 'tables');
     await page.click('#isa95-mapper-tab-tables .red-ui-editableList-addButton >> nth=0');
     await page.fill('#node-input-codes-container .isa95-code-from', 'PRESS-1');
@@ -298,18 +367,25 @@ describe('editor in Chromium', function () {
       const n = RED.nodes.node('pb-o2p-b2mml')!;
       return { valid: n.valid, overrides: n.overrides, codes: n.codes, units: n.units, format: n.format };
     });
-    assert.deepEqual(broken, {
-      valid: false,
-      overrides: [{ path: 'requests[0].priority', vt: 'jsonata', v: 'payload.priority = 1 ? 10 : ' }],
-      codes: [{ table: 'equipment', from: 'PRESS-1', to: 'CELL-7' }],
-      units: [{ from: 'PC', to: 'EA', factor: '1' }],
-      format: 'b2mml-v0600',
-    }, 'an unfinished JSONata expression marks the node invalid');
+    assert.deepEqual(
+      broken,
+      {
+        valid: false,
+        overrides: [{ path: 'requests[0].priority', vt: 'jsonata', v: 'payload.priority = 1 ? 10 : ' }],
+        codes: [{ table: 'equipment', from: 'PRESS-1', to: 'CELL-7' }],
+        units: [{ from: 'PC', to: 'EA', factor: '1' }],
+        format: 'b2mml-v0600',
+      },
+      'an unfinished JSONata expression marks the node invalid',
+    );
 
     await page.evaluate(() => RED.editor.edit(RED.nodes.node('pb-o2p-b2mml')));
     await page.waitForSelector('#node-input-action', { state: 'visible' });
     await showTab(page, 'overrides');
-    await page.locator('#node-input-overrides-container .red-ui-typedInput-container input.red-ui-typedInput-input').first().fill('payload.priority = 1 ? 10 : 50');
+    await page
+      .locator('#node-input-overrides-container .red-ui-typedInput-container input.red-ui-typedInput-input')
+      .first()
+      .fill('payload.priority = 1 ? 10 : 50');
     await page.click('#node-dialog-ok');
     await page.waitForSelector('#node-input-action', { state: 'detached' });
     assert.equal(await page.evaluate(() => RED.nodes.node('pb-o2p-b2mml')!.valid), true);
@@ -368,7 +444,15 @@ describe('editor in Chromium', function () {
       return { valid: n.valid, rule: (n.rules as Array<Record<string, unknown>>)[1] };
     });
     assert.equal(saved.valid, true);
-    assert.deepEqual(saved.rule, { id: 'breakdown', name: 'Breakdown', kind: 'meter', property: 'payload.runtimeHours', priority: 'urgent', interval: 500, lead: 20 });
+    assert.deepEqual(saved.rule, {
+      id: 'breakdown',
+      name: 'Breakdown',
+      kind: 'meter',
+      property: 'payload.runtimeHours',
+      priority: 'urgent',
+      interval: 500,
+      lead: 20,
+    });
     await page.context().close();
   });
 

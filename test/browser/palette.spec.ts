@@ -12,7 +12,6 @@ import { startNodeRed, type NodeRedProcess } from '../../scripts/lib/node-red-pr
 import { ErpSimulator } from '../../sim/erp/server';
 import { freePort, isolatedNodeRed, PKG, ROOT, userDirWithTarball } from '../helpers/package';
 
-
 interface EditorRED {
   nodes: {
     node(id: string): (Record<string, unknown> & { status?: { text?: string } }) | null;
@@ -84,7 +83,9 @@ describe('palette-first in Chromium (only the installed tarball)', function () {
       if (/oneditprepare|oneditsave|plantbridge|pb-/i.test(m.text()) && m.type() === 'error') pageErrors.push(`${locale} console: ${m.text().slice(0, 300)}`);
     });
     await p.goto(`${red!.url}/`);
-    await p.waitForFunction(() => typeof RED !== 'undefined' && !!RED.nodes && !!RED.nodes.getType('pb-oee-calculator') && !!RED.workspaces.active(), null, { timeout: 60_000 });
+    await p.waitForFunction(() => typeof RED !== 'undefined' && !!RED.nodes && !!RED.nodes.getType('pb-oee-calculator') && !!RED.workspaces.active(), null, {
+      timeout: 60_000,
+    });
     return p;
   }
 
@@ -120,7 +121,11 @@ describe('palette-first in Chromium (only the installed tarball)', function () {
   it('imports every example but 07 from the Examples menu, deploys, and each tab shows activity within 60 s', async () => {
     const p = page!;
     const shipped = examples.filter((e) => !e.startsWith('07 '));
-    for (const e of shipped) assert.ok(Object.keys(WITNESSES).some((k) => e.startsWith(k)), `no witness for ${e}`);
+    for (const e of shipped)
+      assert.ok(
+        Object.keys(WITNESSES).some((k) => e.startsWith(k)),
+        `no witness for ${e}`,
+      );
     for (const e of shipped) await importExample(e);
     const labels = (await tabs()).map((t) => t.label);
     for (const e of shipped) assert.ok(labels.includes(e.replace(' - ', ' ')), `tab of ${e} missing: ${labels.join(', ')}`);
@@ -138,7 +143,13 @@ describe('palette-first in Chromium (only the installed tarball)', function () {
     for (const t of await tabs()) {
       await p.evaluate((id) => RED.workspaces.show(id), t.id);
       await p.waitForTimeout(400);
-      await shot(p, `tab-${t.label.replace(/[^A-Za-z0-9]+/g, '-').replace(/-+$/, '').toLowerCase()}.png`);
+      await shot(
+        p,
+        `tab-${t.label
+          .replace(/[^A-Za-z0-9]+/g, '-')
+          .replace(/-+$/, '')
+          .toLowerCase()}.png`,
+      );
     }
   });
 
@@ -154,7 +165,12 @@ describe('palette-first in Chromium (only the installed tarball)', function () {
     });
     assert.ok(await notice.locator('button', { hasText: /install/i }).count(), 'an install button');
     await notice.screenshot({ path: path.join(SHOTS, 'import-07-install-prompt.png') });
-    await notice.locator('button', { hasText: /close|cancel/i }).or(notice.locator('.red-ui-notification-close')).first().click().catch(() => undefined);
+    await notice
+      .locator('button', { hasText: /close|cancel/i })
+      .or(notice.locator('.red-ui-notification-close'))
+      .first()
+      .click()
+      .catch(() => undefined);
     const tab = (await tabs()).find((t) => t.label.startsWith('07 '))!;
     await p.evaluate((id) => RED.workspaces.delete(RED.nodes.workspace(id)), tab.id);
     const leftovers = await p.evaluate(() => ['ui-base', 'ui-theme', 'ui-page', 'ui-group'].flatMap((t) => RED.nodes.filterNodes({ type: t }).map(() => t)));
@@ -170,7 +186,10 @@ describe('palette-first in Chromium (only the installed tarball)', function () {
 
   it('erp-connection dialog: switching dialects in every order leaves no foreign option, and every choice is a drop-down', async () => {
     const p = page!;
-    const dialects = (await (await fetch(`${red!.url}/plantbridge/erp/dialects`)).json()) as Array<{ id: string; options: Array<{ name: string; choices?: string[] }> }>;
+    const dialects = (await (await fetch(`${red!.url}/plantbridge/erp/dialects`)).json()) as Array<{
+      id: string;
+      options: Array<{ name: string; choices?: string[] }>;
+    }>;
     await p.evaluate(() => RED.editor.editConfig('', 'pb-erp-connection', ''));
     await p.waitForFunction(() => document.querySelectorAll('#node-config-input-dialect option').length >= 7);
     for (const a of dialects) {
@@ -186,11 +205,19 @@ describe('palette-first in Chromium (only the installed tarball)', function () {
           } else await el.fill(`x-${a.id}`);
         }
         await p.selectOption('#node-config-input-dialect', b.id);
-        const shown = await p.evaluate(() => [...document.querySelectorAll('#node-config-input-options-container .erp-option')].map((x) => ({ name: x.getAttribute('data-name'), value: (x as HTMLInputElement).value, tag: x.tagName })));
+        const shown = await p.evaluate(() =>
+          [...document.querySelectorAll('#node-config-input-options-container .erp-option')].map((x) => ({
+            name: x.getAttribute('data-name'),
+            value: (x as HTMLInputElement).value,
+            tag: x.tagName,
+          })),
+        );
         assert.deepEqual(shown.map((x) => x.name).sort(), b.options.map((o) => o.name).sort(), `${a.id} → ${b.id}: only ${b.id}'s settings`);
         for (const x of shown) if (x.tag !== 'SELECT') assert.ok(!x.value.startsWith(`x-${a.id}`), `${a.id} → ${b.id}: ${x.name} carried "${x.value}"`);
         const auth = await p.evaluate(() => [...document.querySelectorAll('#node-config-input-authType option')].map((o) => (o as HTMLOptionElement).value));
-        const expected = ((await (await fetch(`${red!.url}/plantbridge/erp/dialects`)).json()) as Array<{ id: string; auth: string[] }>).find((d) => d.id === b.id)!.auth;
+        const expected = ((await (await fetch(`${red!.url}/plantbridge/erp/dialects`)).json()) as Array<{ id: string; auth: string[] }>).find(
+          (d) => d.id === b.id,
+        )!.auth;
         assert.deepEqual(auth, expected, `${b.id}: the sign-in its ERP accepts`);
       }
     }
@@ -256,8 +283,21 @@ describe('palette-first in Chromium (only the installed tarball)', function () {
       })),
     );
     assert.equal(labels.length, 6, JSON.stringify(labels));
-    for (const l of labels) assert.equal(l.lines.join(' ').replace(/&nbsp;/g, ' ').replace(/\s+/g, ' ').trim(), l.label, `"${l.label}" is split inside a word: ${l.lines.join(' / ')}`);
-    assert.equal(await page!.locator('#red-ui-palette-container-manufacturing .red-ui-palette-node[data-palette-type^="pb-"]').count(), 6, 'all six in the manufacturing category');
+    for (const l of labels)
+      assert.equal(
+        l.lines
+          .join(' ')
+          .replace(/&nbsp;/g, ' ')
+          .replace(/\s+/g, ' ')
+          .trim(),
+        l.label,
+        `"${l.label}" is split inside a word: ${l.lines.join(' / ')}`,
+      );
+    assert.equal(
+      await page!.locator('#red-ui-palette-container-manufacturing .red-ui-palette-node[data-palette-type^="pb-"]').count(),
+      6,
+      'all six in the manufacturing category',
+    );
     const category = page!.locator('#red-ui-palette-container-manufacturing');
     await category.scrollIntoViewIfNeeded();
     await category.screenshot({ path: path.join(SHOTS, 'palette.png') });
@@ -266,7 +306,10 @@ describe('palette-first in Chromium (only the installed tarball)', function () {
   it('dialogs: machine simulator, a shift list that grows with the dialog, labelled maintenance rule rows', async () => {
     const p = page!;
     // on its own (mocha -g) this test imports the examples it opens
-    for (const [id, example] of [['pb-oee-machines', '08 '], ['pb-e2m-rules', '04 ']]) {
+    for (const [id, example] of [
+      ['pb-oee-machines', '08 '],
+      ['pb-e2m-rules', '04 '],
+    ]) {
       if (!(await p.evaluate((nodeId) => !!RED.nodes.node(nodeId), id))) await importExample(examples.find((e) => e.startsWith(example))!);
     }
     const edit = async (id: string): Promise<void> => {
@@ -287,7 +330,10 @@ describe('palette-first in Chromium (only the installed tarball)', function () {
     await p.evaluate(() => RED.editor.editConfig('', 'pb-shift-calendar', 'pb-oee-calendar'));
     await p.waitForSelector('#node-config-input-shifts-container', { state: 'visible' });
     await p.waitForTimeout(500);
-    const listHeight = (): Promise<number> => p.locator('#node-config-input-shifts-container').evaluate((x) => (x.closest('.red-ui-editableList-container') as HTMLElement | null)?.getBoundingClientRect().height ?? 0);
+    const listHeight = (): Promise<number> =>
+      p
+        .locator('#node-config-input-shifts-container')
+        .evaluate((x) => (x.closest('.red-ui-editableList-container') as HTMLElement | null)?.getBoundingClientRect().height ?? 0);
     const small = await listHeight();
     await p.setViewportSize({ width: 2000, height: 1400 });
     await p.waitForTimeout(800);

@@ -53,10 +53,22 @@ describe('compatibility matrix', function () {
         const settings = (await (await fetch(`${red.url}/settings`)).json()) as { version: string };
         assert.equal(settings.version, target.nodeRed);
         assert.match(red.output(), new RegExp(`Node.js\\s+version: ${nodeVersion.replace(/\./g, '\\.')}`));
-        const nodes = (await (await fetch(`${red.url}/nodes`, { headers: { Accept: 'application/json' } })).json()) as Array<{ module: string; types: string[]; err?: string }>;
+        const nodes = (await (await fetch(`${red.url}/nodes`, { headers: { Accept: 'application/json' } })).json()) as Array<{
+          module: string;
+          types: string[];
+          err?: string;
+        }>;
         const ours = nodes.filter((n) => n.module === PKG.name);
-        assert.deepEqual(ours.filter((n) => n.err).map((n) => n.err), []);
-        assert.deepEqual(ours.flatMap((n) => n.types).sort(), Object.keys(PKG['node-red'].nodes).map((s) => `pb-${s}`).sort());
+        assert.deepEqual(
+          ours.filter((n) => n.err).map((n) => n.err),
+          [],
+        );
+        assert.deepEqual(
+          ours.flatMap((n) => n.types).sort(),
+          Object.keys(PKG['node-red'].nodes)
+            .map((s) => `pb-${s}`)
+            .sort(),
+        );
         const r = await runSmoke(red.url);
         assert.equal(Number(r.oee.toFixed(3)), 0.792);
         const erp = await runErpSmoke(red.url);
@@ -67,14 +79,35 @@ describe('compatibility matrix', function () {
         // every shipped reference flow, as installed, deploys with no unknown type and no dangling wire
         const examples = readFlowFiles(path.join(userDir, 'node_modules', ...PKG.name.split('/'), 'examples')).flatMap((f) => f.flow);
         const ids = new Set(examples.map((n) => n.id));
-        const dangling = examples.flatMap((n) => ((n.wires as string[][] | undefined) ?? []).flat().filter((w) => !ids.has(w)).map((w) => `${String(n.id)} → ${w}`));
+        const dangling = examples.flatMap((n) =>
+          ((n.wires as string[][] | undefined) ?? [])
+            .flat()
+            .filter((w) => !ids.has(w))
+            .map((w) => `${String(n.id)} → ${w}`),
+        );
         assert.deepEqual(dangling, []);
-        const deployed = await fetch(`${red.url}/flows`, { method: 'POST', headers: { 'Content-Type': 'application/json', 'Node-RED-Deployment-Type': 'full' }, body: JSON.stringify(examples) });
+        const deployed = await fetch(`${red.url}/flows`, {
+          method: 'POST',
+          headers: { 'Content-Type': 'application/json', 'Node-RED-Deployment-Type': 'full' },
+          body: JSON.stringify(examples),
+        });
         assert.equal(deployed.status, 204, await deployed.text());
         await new Promise((r) => setTimeout(r, 1500));
         assert.doesNotMatch(red.output(), /missing types|Unknown type|Unrecognised type/i);
         const running = (await (await fetch(`${red.url}/flows`)).json()) as Array<{ type: string }>;
-        assert.ok(['pb-isa95-mapper', 'pb-mes-report', 'pb-maintenance-trigger', 'pb-oee-calculator', 'pb-erp-order-fetch', 'pb-machine-simulator', 'ui-gauge', 'ui-chart'].every((t) => running.some((n) => n.type === t)), 'the example flows are deployed');
+        assert.ok(
+          [
+            'pb-isa95-mapper',
+            'pb-mes-report',
+            'pb-maintenance-trigger',
+            'pb-oee-calculator',
+            'pb-erp-order-fetch',
+            'pb-machine-simulator',
+            'ui-gauge',
+            'ui-chart',
+          ].every((t) => running.some((n) => n.type === t)),
+          'the example flows are deployed',
+        );
       } finally {
         await red.stop();
       }

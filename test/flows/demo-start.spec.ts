@@ -52,7 +52,11 @@ describe(`demo start: flow 07 subscribing to a running machine simulator (${STAR
         await new Promise((r) => setTimeout(r, 300 + ((run * 397) % 1500)));
         const broker = file.flow.find((n) => n.type === 'mqtt-broker')!;
         const flow = [
-          ...file.flow.filter((n) => n.type === 'tab' || keep.has(String(n.id))).map((n) => (n.id === 'pb-dash-machines' ? { ...n, wires: [['pb-dash-oee', 'tap']] } : n.id === 'pb-dash-oee' ? { ...n, wires: [['results']] } : n)),
+          ...file.flow
+            .filter((n) => n.type === 'tab' || keep.has(String(n.id)))
+            .map((n) =>
+              n.id === 'pb-dash-machines' ? { ...n, wires: [['pb-dash-oee', 'tap']] } : n.id === 'pb-dash-oee' ? { ...n, wires: [['results']] } : n,
+            ),
           broker,
           { id: 'tap', type: 'helper', z: file.flow.find((n) => n.type === 'tab')!.id },
           { id: 'results', type: 'helper', z: file.flow.find((n) => n.type === 'tab')!.id },
@@ -70,7 +74,7 @@ describe(`demo start: flow 07 subscribing to a running machine simulator (${STAR
         await new Promise((r) => setTimeout(r, SECONDS * 1000));
         // stop the plant and let every published message arrive: the report must not race messages still in flight
         await machines.pause();
-        for (let last = -1; last !== seen.length; ) {
+        for (let last = -1; last !== seen.length;) {
           last = seen.length;
           await new Promise((r) => setTimeout(r, 500));
         }
@@ -87,13 +91,19 @@ describe(`demo start: flow 07 subscribing to a running machine simulator (${STAR
         const def = file.flow.find((n) => n.id === 'pb-dash-oee') as unknown as OeeCalculatorDef;
         const cfg = readSettings(def);
         const cal = file.flow.find((n) => n.id === 'pb-dash-calendar') as Record<string, unknown>;
-        const engine = new OeeEngine(new ShiftCalendar({ timeZone: String(cal.timeZone), dayStart: String(cal.dayStart ?? '06:00'), holidays: [], shifts: cal.shifts as never }), cfg.options);
+        const engine = new OeeEngine(
+          new ShiftCalendar({ timeZone: String(cal.timeZone), dayStart: String(cal.dayStart ?? '06:00'), holidays: [], shifts: cal.shifts as never }),
+          cfg.options,
+        );
         const ordered = seen.map((p, i) => ({ p, i })).sort((a, b) => Date.parse(String(a.p.timestamp)) - Date.parse(String(b.p.timestamp)) || a.i - b.i);
         for (const { p } of ordered) {
           const ev = parseMessage({ payload: p }, cfg.table, cfg.input, 0);
           if (!('command' in ev)) engine.push(ev);
         }
-        const got = results.slice(mark).filter((r) => r.window.kind === 'shift').slice(0, 4);
+        const got = results
+          .slice(mark)
+          .filter((r) => r.window.kind === 'shift')
+          .slice(0, 4);
         assert.equal(got.length, 4, 'four machines');
         for (const r of got) {
           const want = engine.report(at, r.machine).current.find((x) => x.window.kind === 'shift')!;

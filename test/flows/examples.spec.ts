@@ -62,8 +62,14 @@ describe('example flow: OEE per machine and shift', function () {
     }
     const kinds = new Set(results.filter((r) => !r.window.final).map((r) => r.window.kind));
     assert.deepEqual([...kinds].sort(), ['day', 'order', 'rolling', 'shift']);
-    assert.ok(results.some((r) => r.window.kind === 'order' && r.window.final), 'an order ended with a changeover');
-    assert.ok(lines.some((l) => /^shift 2026-11-24\/Early: OEE \d+(\.\d)? % \(A [\d.]+ \/ P [\d.]+ \/ Q [\d.]+\) final$/.test(l)), lines.slice(0, 3).join('\n'));
+    assert.ok(
+      results.some((r) => r.window.kind === 'order' && r.window.final),
+      'an order ended with a changeover',
+    );
+    assert.ok(
+      lines.some((l) => /^shift 2026-11-24\/Early: OEE \d+(\.\d)? % \(A [\d.]+ \/ P [\d.]+ \/ Q [\d.]+\) final$/.test(l)),
+      lines.slice(0, 3).join('\n'),
+    );
   });
 });
 
@@ -82,13 +88,16 @@ function withSimulator(title: string, orders: number, body: (sim: ErpSimulator) 
 }
 
 /** A shipped example pointed at this test's ERP simulator, its timers left to the test. */
-function shipped(match: (name: string) => boolean, sim: ErpSimulator, change: (n: Record<string, unknown>) => Record<string, unknown> = (n) => n): { flow: Array<Record<string, unknown>>; credentials: Record<string, unknown> } {
+function shipped(
+  match: (name: string) => boolean,
+  sim: ErpSimulator,
+  change: (n: Record<string, unknown>) => Record<string, unknown> = (n) => n,
+): { flow: Array<Record<string, unknown>>; credentials: Record<string, unknown> } {
   const point = pointAtSimulators({ erpUrl: sim.url });
   return shippedFlow(match, (n) => change(point(n)), { user: sim.options.user, password: sim.options.password, clientSecret: sim.options.clientSecret });
 }
 
 withSimulator('example flow: released orders from the ERP', 250, (sim) => {
-
   it('sends every released SAP order once with its operations, then only changes', async () => {
     const { flow, credentials } = shipped((f) => f.includes('Released orders'), sim);
     await helper.load([connectionNode, fetchNode, core.inject, core.change, core.debug, core.comment], flow, credentials);
@@ -120,10 +129,13 @@ withSimulator('example flow: released orders from the ERP', 250, (sim) => {
 });
 
 withSimulator('example flow: 01 orders to production', 120, (sim) => {
-
   it('delivers each released order to the MES as a valid B2MML schedule, and publishes a JSON work order per order', async () => {
     const { flow, credentials } = shipped((f) => f.startsWith('01 '), sim);
-    await helper.load([connectionNode, fetchNode, mapperNode, core.inject, core.change, core.debug, core.comment, core.catch, core.httpRequest], flow, credentials);
+    await helper.load(
+      [connectionNode, fetchNode, mapperNode, core.inject, core.change, core.debug, core.comment, core.catch, core.httpRequest],
+      flow,
+      credentials,
+    );
     const workOrders: NodeMessage[] = [];
     node('pb-o2p-workorders').on('input', (m: NodeMessage) => workOrders.push(m));
     const rejected: NodeMessage[] = [];
@@ -142,7 +154,10 @@ withSimulator('example flow: 01 orders to production', 120, (sim) => {
     assert.deepEqual(numbers, released.map((o) => o.number).sort());
     if (hasXmllint()) for (const d of sim.mesInbox.slice(0, 3)) assert.equal(validate(d.body, XSD.scheduleV0701), '');
     assert.equal(workOrders.length, released.length);
-    const w = workOrders[0] as unknown as { topic: string; payload: { order: string; operations: Array<{ id: string; equipment: string }>; quantity: { unit: string } } };
+    const w = workOrders[0] as unknown as {
+      topic: string;
+      payload: { order: string; operations: Array<{ id: string; equipment: string }>; quantity: { unit: string } };
+    };
     assert.match(w.topic, /^plant\/\d{4}\/work-orders\/\d+$/);
     assert.equal(w.payload.operations.length, 2);
     assert.match(w.payload.operations[0]!.equipment, /^(PRESS|WELD|CNC|ASSY)-\d$/);
@@ -150,10 +165,13 @@ withSimulator('example flow: 01 orders to production', 120, (sim) => {
 });
 
 withSimulator('example flow: 02 production to inventory', 120, (sim) => {
-
   it('books the simulated MES results as SAP confirmations once each, with actual vs planned per order', async () => {
     const outbox = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'p2i-')), 'outbox.db');
-    const { flow, credentials } = shipped((f) => f.startsWith('02 '), sim, (n) => (n.type === 'pb-mes-report' ? { ...n, file: outbox, rate: 50 } : n));
+    const { flow, credentials } = shipped(
+      (f) => f.startsWith('02 '),
+      sim,
+      (n) => (n.type === 'pb-mes-report' ? { ...n, file: outbox, rate: 50 } : n),
+    );
     await helper.load([connectionNode, fetchNode, reportNode, core.inject, core.function, core.debug, core.comment, core.catch], flow, credentials);
     const booked: NodeMessage[] = [];
     node('pb-p2i-booked').on('input', (m: NodeMessage) => booked.push(m));
@@ -184,7 +202,11 @@ withSimulator('example flow: 04 equipment to maintenance', 5, (sim) => {
 
   it('raises one SAP maintenance notification per real condition from four simulated machines over three hours', async () => {
     const outbox = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'e2m-')), 'outbox.db');
-    const { flow, credentials } = shipped((f) => f.startsWith('04 '), sim, (n) => pointAtSimulators({ mqttPort: machines.port })(n.type === 'pb-maintenance-trigger' ? { ...n, file: outbox, rate: 100 } : n));
+    const { flow, credentials } = shipped(
+      (f) => f.startsWith('04 '),
+      sim,
+      (n) => pointAtSimulators({ mqttPort: machines.port })(n.type === 'pb-maintenance-trigger' ? { ...n, file: outbox, rate: 100 } : n),
+    );
     const listening = machines.subscribed();
     await helper.load([connectionNode, triggerNode, oeeNode, core.inject, core.mqtt, core.switch, core.debug, core.comment, core.catch], flow, credentials);
     const requests: Array<{ asset: string; rule: string }> = [];
@@ -199,19 +221,28 @@ withSimulator('example flow: 04 equipment to maintenance', 5, (sim) => {
     assert.ok(requests.length >= 2, `${requests.length} requests`);
     const pairs = requests.map((r) => `${r.asset}/${r.rule}`);
     assert.equal(new Set(pairs).size, pairs.length, 'one request per asset and rule while it is open');
-    assert.ok(requests.some((r) => r.rule === 'breakdown'), 'a breakdown raised a request');
+    assert.ok(
+      requests.some((r) => r.rule === 'breakdown'),
+      'a breakdown raised a request',
+    );
     const notifications = sim.bookings.filter((b) => b.kind === 'maintenance-notification');
     assert.equal(notifications.length, requests.length, 'one notification per request');
-    assert.ok(notifications.every((b) => /^(press|welder|cnc)-\d$/.test(String((b.body as { TechnicalObject?: string }).TechnicalObject))), JSON.stringify(notifications[0]?.body));
+    assert.ok(
+      notifications.every((b) => /^(press|welder|cnc)-\d$/.test(String((b.body as { TechnicalObject?: string }).TechnicalObject))),
+      JSON.stringify(notifications[0]?.body),
+    );
     assert.deepEqual(errors, []);
   });
 });
 
 withSimulator('example flow: 06 legacy SOAP ERP', 60, (sim) => {
-
   it('reads released orders over SOAP (WSDL, ReadMultiple, bookmarks) and delivers B2MML V0600 schedules to the MES', async () => {
     const { flow, credentials } = shipped((f) => f.startsWith('06 '), sim);
-    await helper.load([connectionNode, fetchNode, mapperNode, core.inject, core.change, core.debug, core.comment, core.catch, core.httpRequest], flow, credentials);
+    await helper.load(
+      [connectionNode, fetchNode, mapperNode, core.inject, core.change, core.debug, core.comment, core.catch, core.httpRequest],
+      flow,
+      credentials,
+    );
     const errors: NodeMessage[] = [];
     node('pb-soap-errors').on('input', (m: NodeMessage) => errors.push(m));
     const answers: NodeMessage[] = [];
@@ -236,9 +267,17 @@ withSimulator('example flow: 05 actual vs planned (closed loop)', 120, (sim) => 
 
   it('turns delays into re-plan suggestions, low yield into quality checks and low availability into maintenance requests', async () => {
     const outbox = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'loop-')), 'outbox.db');
-    const { flow, credentials } = shipped((f) => f.startsWith('05 '), sim, (n) => pointAtSimulators({ mqttPort: machines.port })(n.type === 'pb-mes-report' ? { ...n, file: outbox, rate: 50 } : n));
+    const { flow, credentials } = shipped(
+      (f) => f.startsWith('05 '),
+      sim,
+      (n) => pointAtSimulators({ mqttPort: machines.port })(n.type === 'pb-mes-report' ? { ...n, file: outbox, rate: 50 } : n),
+    );
     const listening = machines.subscribed();
-    await helper.load([connectionNode, fetchNode, reportNode, triggerNode, oeeNode, core.inject, core.function, core.mqtt, core.debug, core.comment, core.catch], flow, credentials);
+    await helper.load(
+      [connectionNode, fetchNode, reportNode, triggerNode, oeeNode, core.inject, core.function, core.mqtt, core.debug, core.comment, core.catch],
+      flow,
+      credentials,
+    );
     const got = (id: string): NodeMessage[] => {
       const list: NodeMessage[] = [];
       node(id).on('input', (m: NodeMessage) => list.push(m));
@@ -254,11 +293,17 @@ withSimulator('example flow: 05 actual vs planned (closed loop)', 120, (sim) => 
     node('pb-loop-oee').receive({ command: 'report', timestamp: start + 2 * 3600 * 1000 });
     await new Promise((r) => setTimeout(r, 300));
     assert.deepEqual(errors, []);
-    const late = (replans.map((m) => m.payload) as Array<{ order: string; delayMinutes: number }>);
+    const late = replans.map((m) => m.payload) as Array<{ order: string; delayMinutes: number }>;
     assert.ok(late.length > 0 && late.every((a) => Number(a.order) % 2 === 0 && a.delayMinutes >= 120), JSON.stringify(late));
     const checks = quality.map((m) => m.payload) as Array<{ order: string; yield: number; lots: string[] }>;
-    assert.ok(checks.every((c) => c.yield < 0.95 && c.lots.length === 1), JSON.stringify(checks));
-    assert.ok(checks.some((c) => Number(c.order) % 3 === 0), 'the poor-yield orders are checked');
+    assert.ok(
+      checks.every((c) => c.yield < 0.95 && c.lots.length === 1),
+      JSON.stringify(checks),
+    );
+    assert.ok(
+      checks.some((c) => Number(c.order) % 3 === 0),
+      'the poor-yield orders are checked',
+    );
     const assets = maintenance.map((m) => (m as unknown as { maintenance: { asset: string } }).maintenance.asset);
     assert.ok(assets.length > 0, 'a machine fell below 70 % availability');
     assert.equal(new Set(assets).size, assets.length, 'one request per machine until acknowledged');
@@ -268,7 +313,11 @@ withSimulator('example flow: 05 actual vs planned (closed loop)', 120, (sim) => 
 withSimulator('example flow: 03 quality to compliance', 10, (sim) => {
   it('records every inspected lot in the ERP once, with its quality results, and flags exactly the failing lots', async () => {
     const outbox = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'q2c-')), 'outbox.db');
-    const { flow, credentials } = shipped((f) => f.startsWith('03 '), sim, (n) => (n.type === 'pb-mes-report' ? { ...n, file: outbox, rate: 100 } : n));
+    const { flow, credentials } = shipped(
+      (f) => f.startsWith('03 '),
+      sim,
+      (n) => (n.type === 'pb-mes-report' ? { ...n, file: outbox, rate: 100 } : n),
+    );
     await helper.load([connectionNode, reportNode, core.inject, core.function, core.switch, core.debug, core.comment, core.catch], flow, credentials);
     const flagged: Array<{ lot: string; failed: string[] }> = [];
     node('pb-q2c-flagged').on('input', (m: NodeMessage) => flagged.push(m.payload as { lot: string; failed: string[] }));
@@ -278,11 +327,19 @@ withSimulator('example flow: 03 quality to compliance', 10, (sim) => {
     for (let i = 0; i < 200 && sim.bookings.length < 24; i++) await new Promise((r) => setTimeout(r, 25));
     await new Promise((r) => setTimeout(r, 200));
     assert.deepEqual(errors, []);
-    const records = sim.bookings.map((b) => b.body as { key: string; lotsProduced: Array<{ lot: string }>; quality: Array<{ lot: string; result: string; characteristic: string }> });
+    const records = sim.bookings.map(
+      (b) => b.body as { key: string; lotsProduced: Array<{ lot: string }>; quality: Array<{ lot: string; result: string; characteristic: string }> },
+    );
     assert.equal(records.length, 24, '8 samples of 3 lots');
     assert.equal(new Set(records.map((r) => r.lotsProduced[0]!.lot)).size, 24);
-    assert.ok(records.every((r) => r.quality.length === 2 && r.quality.every((q) => q.lot === r.lotsProduced[0]!.lot)), 'traceability: each result names its lot');
-    const failing = records.filter((r) => r.quality.some((q) => q.result === 'fail')).map((r) => r.lotsProduced[0]!.lot).sort();
+    assert.ok(
+      records.every((r) => r.quality.length === 2 && r.quality.every((q) => q.lot === r.lotsProduced[0]!.lot)),
+      'traceability: each result names its lot',
+    );
+    const failing = records
+      .filter((r) => r.quality.some((q) => q.result === 'fail'))
+      .map((r) => r.lotsProduced[0]!.lot)
+      .sort();
     assert.ok(failing.length > 0 && failing.length < 24, `${failing.length} failing lots`);
     assert.deepEqual(flagged.map((f) => f.lot).sort(), failing, 'exactly the failing lots are flagged');
     assert.ok(flagged.every((f) => f.failed.some((x) => x.startsWith('diameter'))));

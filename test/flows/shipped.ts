@@ -14,7 +14,11 @@ type FlowNode = Record<string, unknown>;
  * describes (withHttpVariants), its repeating injects left to the test, every node through `change`, and
  * `credentials` for each erp-connection.
  */
-export function shippedFlow(match: (file: string) => boolean, change: (n: FlowNode) => FlowNode, credentials: Record<string, unknown>): { flow: FlowNode[]; credentials: Record<string, unknown> } {
+export function shippedFlow(
+  match: (file: string) => boolean,
+  change: (n: FlowNode) => FlowNode,
+  credentials: Record<string, unknown>,
+): { flow: FlowNode[]; credentials: Record<string, unknown> } {
   const file = readFlowFiles(path.join(ROOT, 'examples')).find((f) => match(path.basename(f.file)));
   assert.ok(file, 'example not shipped');
   const flow = withHttpVariants(file.flow).map((n) => change(n.type === 'inject' && n.repeat ? { ...n, repeat: '', once: false } : n));
@@ -36,4 +40,3 @@ export async function play(sim: MachineSimulator, listening: Promise<string[]>, 
   assert.equal(received, sim.published, 'every simulator message reached the flow');
   await new Promise((r) => setTimeout(r, 200));
 }
-

@@ -41,8 +41,22 @@ describe('reference flows against a real Tryton 6.0', function () {
   /** A shipped flow with its connection switched to this Tryton, its timers left to the test. */
   function shippedOnTryton(prefix: string, options: Record<string, string>, change: (n: Record<string, unknown>) => Record<string, unknown> = (n) => n) {
     const toTryton = (n: Record<string, unknown>): Record<string, unknown> =>
-      n.type === 'pb-erp-connection' ? { ...n, name: 'Tryton', dialect: 'tryton', baseUrl: tryton!.url, authType: 'login', timeZone: 'UTC', options: { database: tryton!.database, ...options } } : n;
-    return shippedFlow((f) => f.startsWith(prefix), (n) => change(toTryton(n)), { user: tryton!.user, password: tryton!.password });
+      n.type === 'pb-erp-connection'
+        ? {
+            ...n,
+            name: 'Tryton',
+            dialect: 'tryton',
+            baseUrl: tryton!.url,
+            authType: 'login',
+            timeZone: 'UTC',
+            options: { database: tryton!.database, ...options },
+          }
+        : n;
+    return shippedFlow(
+      (f) => f.startsWith(prefix),
+      (n) => change(toTryton(n)),
+      { user: tryton!.user, password: tryton!.password },
+    );
   }
 
   it('02 production to inventory: the simulated MES results start the released productions and add up on their output, once each', async () => {
@@ -62,7 +76,10 @@ describe('reference flows against a real Tryton 6.0', function () {
       node('pb-p2i-fetch').receive({});
       for (let i = 0; i < 600 && booked.length + dead.length < released.length * round; i++) await new Promise((r) => setTimeout(r, 25));
     }
-    assert.deepEqual(dead.map((m) => (m as unknown as { error: { message: string } }).error.message), []);
+    assert.deepEqual(
+      dead.map((m) => (m as unknown as { error: { message: string } }).error.message),
+      [],
+    );
     assert.equal(booked.length, released.length * 2, 'two slices per released production');
     const reports = booked.map((m) => (m as unknown as { report: { order: string; good: number } }).report);
     for (const p of released) {
@@ -72,7 +89,9 @@ describe('reference flows against a real Tryton 6.0', function () {
       const good = reports.filter((r) => r.order === String(p.id)).reduce((s, r) => s + r.good, 0);
       assert.ok(good > 0);
       assert.equal(Number(move!.quantity), good, `${p.number}: the output holds both slices`);
-      const notes = (await trytonCall(ctx, 'model.ir.note.search_read', [[['resource', '=', `production,${p.id}`]], 0, null, null, ['message'], {}])) as Array<{ message: string }>;
+      const notes = (await trytonCall(ctx, 'model.ir.note.search_read', [[['resource', '=', `production,${p.id}`]], 0, null, null, ['message'], {}])) as Array<{
+        message: string;
+      }>;
       assert.equal(notes.length, 2, 'one ledger note per report');
     }
     const last = variance[variance.length - 1]!.payload as { actual: { reports: number }; attainment: number };
@@ -86,11 +105,15 @@ describe('reference flows against a real Tryton 6.0', function () {
     await machines.start();
     try {
       const outbox = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'e2m-tryton-')), 'outbox.db');
-      const { flow, credentials } = shippedOnTryton('04 ', { maintenanceProject: tryton!.seeded.maintenanceProject }, (n) => pointAtSimulators({ mqttPort: machines.port })(n.type === 'pb-maintenance-trigger' ? { ...n, file: outbox, rate: 100 } : n));
+      const { flow, credentials } = shippedOnTryton('04 ', { maintenanceProject: tryton!.seeded.maintenanceProject }, (n) =>
+        pointAtSimulators({ mqttPort: machines.port })(n.type === 'pb-maintenance-trigger' ? { ...n, file: outbox, rate: 100 } : n),
+      );
       const listening = machines.subscribed();
       await helper.load([connectionNode, triggerNode, oeeNode, core.inject, core.mqtt, core.switch, core.debug, core.comment, core.catch], flow, credentials);
       const requests: Array<{ asset: string; rule: string; request: string }> = [];
-      node('pb-e2m-requests').on('input', (m: NodeMessage) => requests.push((m as unknown as { maintenance: { asset: string; rule: string; request: string } }).maintenance));
+      node('pb-e2m-requests').on('input', (m: NodeMessage) =>
+        requests.push((m as unknown as { maintenance: { asset: string; rule: string; request: string } }).maintenance),
+      );
       const answers: NodeMessage[] = [];
       node('pb-e2m-states').on('input', (m: NodeMessage) => answers.push(m));
       const errors: NodeMessage[] = [];
@@ -98,7 +121,14 @@ describe('reference flows against a real Tryton 6.0', function () {
       await play(machines, listening, 'pb-e2m-oee');
       node('pb-e2m-oee').receive({ command: 'report', timestamp: start + 3 * 3600 * 1000 });
       const tasks = async (): Promise<Array<{ name: string; comment: string; 'parent.': { name: string } }>> =>
-        (await trytonCall(ctx, 'model.project.work.search_read', [[['type', '=', 'task']], 0, null, [['id', 'ASC']], ['name', 'comment', 'parent.name'], {}])) as Array<{ name: string; comment: string; 'parent.': { name: string } }>;
+        (await trytonCall(ctx, 'model.project.work.search_read', [
+          [['type', '=', 'task']],
+          0,
+          null,
+          [['id', 'ASC']],
+          ['name', 'comment', 'parent.name'],
+          {},
+        ])) as Array<{ name: string; comment: string; 'parent.': { name: string } }>;
       let filed = await tasks();
       for (let i = 0; i < 400 && filed.length < requests.length; i++) {
         await new Promise((r) => setTimeout(r, 50));
@@ -108,7 +138,10 @@ describe('reference flows against a real Tryton 6.0', function () {
       assert.ok(requests.length >= 2, `${requests.length} requests`);
       assert.equal(filed.length, requests.length, 'one Tryton task per request');
       assert.deepEqual(filed.map((t) => t.comment.split('\n').pop()).sort(), requests.map((r) => `PlantBridge request ${r.request}`).sort());
-      assert.ok(filed.every((t) => t['parent.'].name === 'Maintenance' && /^(press|welder|cnc)-\d: /.test(t.name)), JSON.stringify(filed[0]));
+      assert.ok(
+        filed.every((t) => t['parent.'].name === 'Maintenance' && /^(press|welder|cnc)-\d: /.test(t.name)),
+        JSON.stringify(filed[0]),
+      );
     } finally {
       await helper.unload();
       await machines.stop();

@@ -29,7 +29,8 @@ const SEED = Number(process.env.PLANTBRIDGE_FUZZ_SEED || 20261201);
 const TAB = 'fuzz';
 
 /** An object with an own "__proto__" (or other) key, as JSON.parse makes it: the shape an attacker sends. */
-const ownKey = (key: string, value: unknown): Record<string, unknown> => JSON.parse(`{${JSON.stringify(key)}: ${JSON.stringify(value ?? null) ?? 'null'}}`) as Record<string, unknown>;
+const ownKey = (key: string, value: unknown): Record<string, unknown> =>
+  JSON.parse(`{${JSON.stringify(key)}: ${JSON.stringify(value ?? null) ?? 'null'}}`) as Record<string, unknown>;
 
 function deep(depth: number, leaf: unknown = 1): unknown {
   let v: unknown = leaf;
@@ -39,7 +40,31 @@ function deep(depth: number, leaf: unknown = 1): unknown {
 
 const NASTY_KEYS = ['__proto__', 'constructor', 'toString', 'prototype', 'hasOwnProperty', 'valueOf'];
 const nastyScalar = fc.oneof(
-  fc.constantFrom<unknown>(Number.NaN, Infinity, -Infinity, -0, null, undefined, true, false, '', ' ', 0, -1, 1e308, 8.64e15, -8.64e15, 253402300800000, '9999-12-31T23:59:59Z', '0001-01-01T00:00:00Z', '+275760-09-13T00:00:00.000Z', '2026-02-30T25:61:00Z', '1e999', 'NaN', ...NASTY_KEYS),
+  fc.constantFrom<unknown>(
+    Number.NaN,
+    Infinity,
+    -Infinity,
+    -0,
+    null,
+    undefined,
+    true,
+    false,
+    '',
+    ' ',
+    0,
+    -1,
+    1e308,
+    8.64e15,
+    -8.64e15,
+    253402300800000,
+    '9999-12-31T23:59:59Z',
+    '0001-01-01T00:00:00Z',
+    '+275760-09-13T00:00:00.000Z',
+    '2026-02-30T25:61:00Z',
+    '1e999',
+    'NaN',
+    ...NASTY_KEYS,
+  ),
   fc.string({ unit: 'binary', maxLength: 30 }),
   fc.integer(),
   fc.double(),
@@ -53,7 +78,9 @@ const nastyValue: fc.Arbitrary<unknown> = fc.oneof(
 );
 /** A record whose fields are the node's own field names, filled with nasty values, plus an own __proto__ key. */
 const shaped = (fields: string[]): fc.Arbitrary<unknown> =>
-  fc.tuple(fc.dictionary(fc.constantFrom(...fields, ...NASTY_KEYS), nastyValue, { maxKeys: fields.length + 2 }), fc.option(fc.constantFrom(...NASTY_KEYS))).map(([d, k]) => (k ? { ...d, ...ownKey(k, { lastTs: 1, polluted: true }) } : d));
+  fc
+    .tuple(fc.dictionary(fc.constantFrom(...fields, ...NASTY_KEYS), nastyValue, { maxKeys: fields.length + 2 }), fc.option(fc.constantFrom(...NASTY_KEYS)))
+    .map(([d, k]) => (k ? { ...d, ...ownKey(k, { lastTs: 1, polluted: true }) } : d));
 
 const msgOf = (payload: fc.Arbitrary<unknown>, extra: Record<string, fc.Arbitrary<unknown>> = {}): fc.Arbitrary<Record<string, unknown>> =>
   fc.record({ topic: nastyValue, payload, timestamp: nastyValue, ...extra }, { requiredKeys: ['payload'] }) as fc.Arbitrary<Record<string, unknown>>;
@@ -61,7 +88,15 @@ const msgOf = (payload: fc.Arbitrary<unknown>, extra: Record<string, fc.Arbitrar
 /** Messages too costly to draw at random, sent to every node a few times: 10 MB strings, 10,000-deep nesting. */
 function heavy(props: string[]): Array<Record<string, unknown>> {
   const big = 'x'.repeat(10 * 1024 * 1024);
-  return [{ payload: big, topic: big.slice(0, 1000) }, { payload: { order: big, good: 1, state: big } }, ...props.flatMap((p) => [{ payload: 1, [p]: deep(10_000) }, { payload: { a: 1 }, [p]: deep(300, big.slice(0, 100)) }]), { payload: Array.from({ length: 200_000 }, (_, i) => i) }];
+  return [
+    { payload: big, topic: big.slice(0, 1000) },
+    { payload: { order: big, good: 1, state: big } },
+    ...props.flatMap((p) => [
+      { payload: 1, [p]: deep(10_000) },
+      { payload: { a: 1 }, [p]: deep(300, big.slice(0, 100)) },
+    ]),
+    { payload: Array.from({ length: 200_000 }, (_, i) => i) },
+  ];
 }
 
 interface Target {
@@ -72,29 +107,166 @@ interface Target {
 }
 
 const TARGETS: Target[] = [
-  { id: 'oee', label: 'pb-oee-calculator', deepProps: ['payload'], arbitrary: msgOf(fc.oneof(nastyValue, shaped(['state', 'reason', 'good', 'reject', 'total', 'counts', 'counters', 'product', 'idealCycleTime', 'idealRate', 'order', 'timestamp', 'command'])), { command: fc.constantFrom<unknown>(undefined, 'report', 'reset', 'x', '__proto__') }) },
-  { id: 'maint', label: 'pb-maintenance-trigger', deepProps: ['payload'], arbitrary: msgOf(fc.oneof(nastyValue, shaped(['temperature', 'vibration', 'state', 'reason', 'hours', 'availability'])), { command: fc.constantFrom<unknown>(undefined, 'ack', 'close', 'status', 'x'), rule: nastyValue }) },
-  { id: 'mapper', label: 'isa95-mapper (sync)', deepProps: ['payload'], arbitrary: msgOf(fc.oneof(nastyValue, shaped(['id', 'number', 'material', 'quantity', 'unit', 'plannedStart', 'plannedEnd', 'status', 'operations', 'components', 'raw']))) },
-  { id: 'mapperAsync', label: 'isa95-mapper (tables from msg, JSONata)', deepProps: ['payload', 'tables'], arbitrary: msgOf(fc.oneof(nastyValue, shaped(['id', 'number', 'material', 'quantity', 'status'])), { tables: fc.oneof(nastyValue, shaped(['material', 'equipment', 'status', 'units'])) }) },
-  { id: 'report', label: 'pb-mes-report', deepProps: ['payload', 'order', 'plan'], arbitrary: msgOf(fc.oneof(nastyValue, shaped(['order', 'operation', 'good', 'scrap', 'rework', 'unit', 'start', 'end', 'final', 'lotsProduced', 'lotsConsumed', 'quality'])), { key: nastyValue, order: nastyValue, plan: nastyValue, command: fc.constantFrom<unknown>(undefined, 'status', 'retry', 'purge', 'x') }) },
-  { id: 'reportSim', label: 'pb-mes-report (Simulated ERP)', deepProps: ['payload', 'order'], arbitrary: msgOf(fc.oneof(nastyValue, shaped(['order', 'operation', 'good', 'scrap', 'unit', 'end', 'final', 'quality'])), { key: nastyValue, order: nastyValue }) },
-  { id: 'machines', label: 'pb-machine-simulator', deepProps: ['payload', 'command'], arbitrary: msgOf(fc.oneof(nastyValue, fc.constantFrom<unknown>('start', 'stop', 'reset')), { command: fc.oneof(nastyValue, fc.constantFrom<unknown>(undefined, 'start', 'stop', 'reset', '__proto__')) }) },
-  { id: 'fetch', label: 'pb-erp-order-fetch', deepProps: ['filter'], arbitrary: msgOf(nastyValue, { filter: fc.oneof(nastyValue, shaped(['statuses', 'status', 'plant', 'workCenter', 'since', 'plannedFrom', 'plannedTo', 'limit', 'pageSize', 'reset'])) }) },
+  {
+    id: 'oee',
+    label: 'pb-oee-calculator',
+    deepProps: ['payload'],
+    arbitrary: msgOf(
+      fc.oneof(
+        nastyValue,
+        shaped(['state', 'reason', 'good', 'reject', 'total', 'counts', 'counters', 'product', 'idealCycleTime', 'idealRate', 'order', 'timestamp', 'command']),
+      ),
+      { command: fc.constantFrom<unknown>(undefined, 'report', 'reset', 'x', '__proto__') },
+    ),
+  },
+  {
+    id: 'maint',
+    label: 'pb-maintenance-trigger',
+    deepProps: ['payload'],
+    arbitrary: msgOf(fc.oneof(nastyValue, shaped(['temperature', 'vibration', 'state', 'reason', 'hours', 'availability'])), {
+      command: fc.constantFrom<unknown>(undefined, 'ack', 'close', 'status', 'x'),
+      rule: nastyValue,
+    }),
+  },
+  {
+    id: 'mapper',
+    label: 'isa95-mapper (sync)',
+    deepProps: ['payload'],
+    arbitrary: msgOf(
+      fc.oneof(nastyValue, shaped(['id', 'number', 'material', 'quantity', 'unit', 'plannedStart', 'plannedEnd', 'status', 'operations', 'components', 'raw'])),
+    ),
+  },
+  {
+    id: 'mapperAsync',
+    label: 'isa95-mapper (tables from msg, JSONata)',
+    deepProps: ['payload', 'tables'],
+    arbitrary: msgOf(fc.oneof(nastyValue, shaped(['id', 'number', 'material', 'quantity', 'status'])), {
+      tables: fc.oneof(nastyValue, shaped(['material', 'equipment', 'status', 'units'])),
+    }),
+  },
+  {
+    id: 'report',
+    label: 'pb-mes-report',
+    deepProps: ['payload', 'order', 'plan'],
+    arbitrary: msgOf(
+      fc.oneof(
+        nastyValue,
+        shaped(['order', 'operation', 'good', 'scrap', 'rework', 'unit', 'start', 'end', 'final', 'lotsProduced', 'lotsConsumed', 'quality']),
+      ),
+      { key: nastyValue, order: nastyValue, plan: nastyValue, command: fc.constantFrom<unknown>(undefined, 'status', 'retry', 'purge', 'x') },
+    ),
+  },
+  {
+    id: 'reportSim',
+    label: 'pb-mes-report (Simulated ERP)',
+    deepProps: ['payload', 'order'],
+    arbitrary: msgOf(fc.oneof(nastyValue, shaped(['order', 'operation', 'good', 'scrap', 'unit', 'end', 'final', 'quality'])), {
+      key: nastyValue,
+      order: nastyValue,
+    }),
+  },
+  {
+    id: 'machines',
+    label: 'pb-machine-simulator',
+    deepProps: ['payload', 'command'],
+    arbitrary: msgOf(fc.oneof(nastyValue, fc.constantFrom<unknown>('start', 'stop', 'reset')), {
+      command: fc.oneof(nastyValue, fc.constantFrom<unknown>(undefined, 'start', 'stop', 'reset', '__proto__')),
+    }),
+  },
+  {
+    id: 'fetch',
+    label: 'pb-erp-order-fetch',
+    deepProps: ['filter'],
+    arbitrary: msgOf(nastyValue, {
+      filter: fc.oneof(nastyValue, shaped(['statuses', 'status', 'plant', 'workCenter', 'since', 'plannedFrom', 'plannedTo', 'limit', 'pageSize', 'reset'])),
+    }),
+  },
 ];
 
 function flow(sim: ErpSimulator, dir: string): Array<Record<string, unknown>> {
   const ids = TARGETS.map((t) => t.id);
   return [
     { id: TAB, type: 'tab', label: 'fuzz' },
-    { id: 'conn', type: 'pb-erp-connection', dialect: 'sap-odata', baseUrl: sim.url, authType: 'basic', timeout: 2, attempts: 1, retryDelay: 0, maxDelay: 0, concurrency: 4, timeZone: 'Europe/Berlin', options: { version: 'v2' } },
-    { id: 'cal', type: 'pb-shift-calendar', name: 'plant', timeZone: 'Europe/Berlin', shifts: [{ name: 'Early', start: '06:00', end: '14:00', days: [1, 2, 3, 4, 5] }], breaks: [], holidays: [] },
+    {
+      id: 'conn',
+      type: 'pb-erp-connection',
+      dialect: 'sap-odata',
+      baseUrl: sim.url,
+      authType: 'basic',
+      timeout: 2,
+      attempts: 1,
+      retryDelay: 0,
+      maxDelay: 0,
+      concurrency: 4,
+      timeZone: 'Europe/Berlin',
+      options: { version: 'v2' },
+    },
+    {
+      id: 'cal',
+      type: 'pb-shift-calendar',
+      name: 'plant',
+      timeZone: 'Europe/Berlin',
+      shifts: [{ name: 'Early', start: '06:00', end: '14:00', days: [1, 2, 3, 4, 5] }],
+      breaks: [],
+      holidays: [],
+    },
     { id: 'oee', type: 'pb-oee-calculator', z: TAB, calendar: 'cal', tolerance: 5, wires: [['sink']] },
-    { id: 'maint', type: 'pb-maintenance-trigger', z: TAB, rules: [{ id: 'r1', name: 'hot', kind: 'threshold', property: 'payload.temperature', operator: '>', limit: 80, duration: 0 }, { id: 'r2', name: 'stops', kind: 'count', property: 'payload.state', window: 10, limit: 3, codes: ['stopped'] }, { id: 'r3', name: 'hours', kind: 'meter', property: 'payload.hours', interval: 500 }], wires: [['sink'], ['sink']] },
+    {
+      id: 'maint',
+      type: 'pb-maintenance-trigger',
+      z: TAB,
+      rules: [
+        { id: 'r1', name: 'hot', kind: 'threshold', property: 'payload.temperature', operator: '>', limit: 80, duration: 0 },
+        { id: 'r2', name: 'stops', kind: 'count', property: 'payload.state', window: 10, limit: 3, codes: ['stopped'] },
+        { id: 'r3', name: 'hours', kind: 'meter', property: 'payload.hours', interval: 500 },
+      ],
+      wires: [['sink'], ['sink']],
+    },
     { id: 'mapper', type: 'pb-isa95-mapper', z: TAB, action: 'schedule', format: 'b2mml-v0701', wires: [['sink'], ['sink']] },
-    { id: 'mapperAsync', type: 'pb-isa95-mapper', z: TAB, action: 'schedule', format: 'json', tables: 'tables', tablesType: 'msg', overrides: [{ path: 'description', v: '"fuzz " & $string(index)', vt: 'jsonata' }], wires: [['sink'], ['sink']] },
-    { id: 'report', type: 'pb-mes-report', z: TAB, connection: 'conn', posting: 'auto', rate: 500, concurrency: 4, attempts: 1, maxDelay: 0.05, retention: 1, file: path.join(dir, 'outbox.db'), sync: 'normal', variance: true, wires: [['sink'], ['sink'], ['sink']] },
+    {
+      id: 'mapperAsync',
+      type: 'pb-isa95-mapper',
+      z: TAB,
+      action: 'schedule',
+      format: 'json',
+      tables: 'tables',
+      tablesType: 'msg',
+      overrides: [{ path: 'description', v: '"fuzz " & $string(index)', vt: 'jsonata' }],
+      wires: [['sink'], ['sink']],
+    },
+    {
+      id: 'report',
+      type: 'pb-mes-report',
+      z: TAB,
+      connection: 'conn',
+      posting: 'auto',
+      rate: 500,
+      concurrency: 4,
+      attempts: 1,
+      maxDelay: 0.05,
+      retention: 1,
+      file: path.join(dir, 'outbox.db'),
+      sync: 'normal',
+      variance: true,
+      wires: [['sink'], ['sink'], ['sink']],
+    },
     { id: 'simconn', type: 'pb-erp-connection', dialect: 'simulated', authType: 'none', timeZone: 'UTC', options: { orders: '30', every: '1' } },
-    { id: 'reportSim', type: 'pb-mes-report', z: TAB, connection: 'simconn', posting: 'auto', rate: 1000, concurrency: 4, attempts: 1, maxDelay: 0.05, retention: 1, file: path.join(dir, 'outbox-sim.db'), sync: 'normal', variance: true, wires: [['sink'], ['sink'], ['sink']] },
+    {
+      id: 'reportSim',
+      type: 'pb-mes-report',
+      z: TAB,
+      connection: 'simconn',
+      posting: 'auto',
+      rate: 1000,
+      concurrency: 4,
+      attempts: 1,
+      maxDelay: 0.05,
+      retention: 1,
+      file: path.join(dir, 'outbox-sim.db'),
+      sync: 'normal',
+      variance: true,
+      wires: [['sink'], ['sink'], ['sink']],
+    },
     { id: 'machines', type: 'pb-machine-simulator', z: TAB, speed: 3600, sample: 10, start: '2026-11-24T06:00:00Z', autoStart: false, wires: [['sink']] },
     { id: 'fetch', type: 'pb-erp-order-fetch', z: TAB, connection: 'conn', statuses: ['released'], output: 'page', pageSize: 50, wires: [['sink'], ['sink']] },
     { id: 'sink', type: 'helper', z: TAB },
@@ -113,7 +285,11 @@ describe(`fuzz: every node's input contract in a real Node-RED (${RUNS} messages
     sim = new ErpSimulator({ orders: 30, open: true });
     await sim.start();
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'plantbridge-fuzz-'));
-    await helper.load([connectionNode, calendarNode, oeeNode, maintenanceNode, mapperNode, reportNode, fetchNode, machineNode, core.catch, core.complete], flow(sim, dir), { conn: { user: 'integration', password: 'secret-pw' } });
+    await helper.load(
+      [connectionNode, calendarNode, oeeNode, maintenanceNode, mapperNode, reportNode, fetchNode, machineNode, core.catch, core.complete],
+      flow(sim, dir),
+      { conn: { user: 'integration', password: 'secret-pw' } },
+    );
   });
   after(async () => {
     await helper.unload();
@@ -153,7 +329,11 @@ describe(`fuzz: every node's input contract in a real Node-RED (${RUNS} messages
       }
       const lost = sent.filter((id) => !ended.has(id));
       const twice = [...ended].filter(([, n]) => n > 1).map(([id]) => id);
-      const where = (id: string): string => JSON.stringify(messages[Number(id.split('-').pop())], (_k, v: unknown) => (typeof v === 'string' && v.length > 80 ? `${v.slice(0, 80)}…` : v))?.slice(0, 300) ?? '';
+      const where = (id: string): string =>
+        JSON.stringify(messages[Number(id.split('-').pop())], (_k, v: unknown) => (typeof v === 'string' && v.length > 80 ? `${v.slice(0, 80)}…` : v))?.slice(
+          0,
+          300,
+        ) ?? '';
       assert.deepEqual(lost.slice(0, 3).map(where), [], `messages that ended neither in Complete nor in Catch (seed ${SEED})`);
       assert.deepEqual(twice.slice(0, 3).map(where), [], `messages that ended twice (seed ${SEED})`);
       assert.equal(Object.getOwnPropertyNames(Object.prototype).sort().join(), protoBefore, 'Object.prototype untouched');

@@ -21,7 +21,11 @@ export function packOnce(): { file: string; files: string[] } {
   if (tarball) return tarball;
   if (!fs.existsSync(path.join(ROOT, 'dist'))) throw new Error('dist/ is missing: run npm run build first');
   const dest = fs.mkdtempSync(path.join(os.tmpdir(), 'plantbridge-pack-'));
-  const out = execFileSync(npm, ['pack', '--json', '--ignore-scripts', '--pack-destination', dest], { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  const out = execFileSync(npm, ['pack', '--json', '--ignore-scripts', '--pack-destination', dest], {
+    cwd: ROOT,
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   // Anything a lifecycle script printed comes before npm's JSON.
   const info = (JSON.parse(out.slice(out.indexOf('\n[') + 1 || 0)) as Array<{ filename: string; files: Array<{ path: string }> }>)[0]!;
   tarball = { file: path.join(dest, info.filename), files: info.files.map((f) => f.path) };
@@ -41,7 +45,10 @@ export function userDirWithTarball(prefix: string, nodeBin?: string): string {
   if (!installed) {
     installed = fs.mkdtempSync(path.join(os.tmpdir(), 'plantbridge-installed-'));
     fs.writeFileSync(path.join(installed, 'package.json'), JSON.stringify({ name: 'node-red-project', private: true }));
-    execFileSync(npm, ['install', '--no-audit', '--no-fund', '--omit=dev', '--loglevel=error', ...(nodeBin ? ['--ignore-scripts'] : []), packOnce().file], { cwd: installed, stdio: ['ignore', 'pipe', 'pipe'] });
+    execFileSync(npm, ['install', '--no-audit', '--no-fund', '--omit=dev', '--loglevel=error', ...(nodeBin ? ['--ignore-scripts'] : []), packOnce().file], {
+      cwd: installed,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     if (nodeBin) {
       const release = path.join(installed, 'node_modules', 'better-sqlite3', 'build', 'Release');
       fs.mkdirSync(release, { recursive: true });
@@ -75,8 +82,19 @@ export function sqliteBinaryFor(nodeBin: string, source: string): string {
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'sqlite-build-'));
   fs.cpSync(source, work, { recursive: true });
   const nodeDir = path.resolve(path.dirname(nodeBin), '..');
-  const gyp = path.join(execFileSync(npm, ['root', '-g'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim(), 'npm', 'node_modules', 'node-gyp', 'bin', 'node-gyp.js');
-  execFileSync(nodeBin, [gyp, 'rebuild', '--release', `--nodedir=${nodeDir}`], { cwd: work, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, npm_config_nodedir: nodeDir } });
+  const gyp = path.join(
+    execFileSync(npm, ['root', '-g'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim(),
+    'npm',
+    'node_modules',
+    'node-gyp',
+    'bin',
+    'node-gyp.js',
+  );
+  execFileSync(nodeBin, [gyp, 'rebuild', '--release', `--nodedir=${nodeDir}`], {
+    cwd: work,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, npm_config_nodedir: nodeDir },
+  });
   fs.copyFileSync(path.join(work, 'build', 'Release', 'better_sqlite3.node'), cached);
   fs.rmSync(work, { recursive: true, force: true });
   return cached;
@@ -107,7 +125,10 @@ export function isolatedNodeRed(): string {
   if (!fs.existsSync(redJs)) {
     fs.mkdirSync(dir, { recursive: true });
     fs.writeFileSync(path.join(dir, 'package.json'), JSON.stringify({ name: 'isolated-node-red', private: true }));
-    execFileSync(npm, ['install', '--no-audit', '--no-fund', '--omit=optional', '--loglevel=error', `node-red@${version}`], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+    execFileSync(npm, ['install', '--no-audit', '--no-fund', '--omit=optional', '--loglevel=error', `node-red@${version}`], {
+      cwd: dir,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
   }
   return redJs;
 }

@@ -52,7 +52,11 @@ export async function startTryton(productions = 7): Promise<TrytonServer> {
   const url = `http://127.0.0.1:${port}`;
   for (let i = 0; ; i++) {
     try {
-      const res = await fetch(`${url}/${database}/`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ id: 0, method: 'common.db.login', params: ['admin', { password }] }) });
+      const res = await fetch(`${url}/${database}/`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify({ id: 0, method: 'common.db.login', params: ['admin', { password }] }),
+      });
       if (res.ok) break;
     } catch {
       // not listening yet
@@ -72,7 +76,14 @@ export async function startTryton(productions = 7): Promise<TrytonServer> {
 /** A Tryton dialect context signed in as the server's admin (close its http when done). */
 export function trytonContext(t: TrytonServer): DialectContext {
   return {
-    http: new ErpHttp({ baseUrl: t.url, timeoutMs: 10_000, retry: { attempts: 3, baseDelayMs: 50, maxDelayMs: 500 }, concurrency: 2, tls: { rejectUnauthorized: true }, auth: { type: 'none' } }),
+    http: new ErpHttp({
+      baseUrl: t.url,
+      timeoutMs: 10_000,
+      retry: { attempts: 3, baseDelayMs: 50, maxDelayMs: 500 },
+      concurrency: 2,
+      tls: { rejectUnauthorized: true },
+      auth: { type: 'none' },
+    }),
     options: { database: t.database },
     credentials: { user: t.user, password: t.password },
     session: new Map(),

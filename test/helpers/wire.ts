@@ -54,7 +54,10 @@ export function wireCases(erp?: string): WireCase[] {
     if (!dir.isDirectory() || (erp && dir.name !== erp)) continue;
     for (const f of fs.readdirSync(path.join(WIRE_DIR, dir.name)).sort()) {
       if (!f.endsWith('.json')) continue;
-      out.push({ name: `${dir.name}/${f.replace(/\.json$/, '')}`, ...(JSON.parse(fs.readFileSync(path.join(WIRE_DIR, dir.name, f), 'utf8')) as Omit<WireCase, 'name'>) });
+      out.push({
+        name: `${dir.name}/${f.replace(/\.json$/, '')}`,
+        ...(JSON.parse(fs.readFileSync(path.join(WIRE_DIR, dir.name, f), 'utf8')) as Omit<WireCase, 'name'>),
+      });
     }
   }
   return out;
@@ -88,7 +91,9 @@ export async function replay(c: WireCase): Promise<{ url: string; problems: stri
     }
     const want = `${x.request.method} ${x.request.path}`;
     if (got !== want) problems.push(`request ${i}: expected ${want}, got ${got}`);
-    for (const [k, v] of Object.entries(x.request.headers ?? {})) if (String(req.headers[k.toLowerCase()] ?? '') !== v) problems.push(`request ${i}: header ${k} expected "${v}", got "${String(req.headers[k.toLowerCase()] ?? '')}"`);
+    for (const [k, v] of Object.entries(x.request.headers ?? {}))
+      if (String(req.headers[k.toLowerCase()] ?? '') !== v)
+        problems.push(`request ${i}: header ${k} expected "${v}", got "${String(req.headers[k.toLowerCase()] ?? '')}"`);
     req.resume();
     req.on('end', () => {
       res.writeHead(x.response.status, x.response.headers);

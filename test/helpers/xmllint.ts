@@ -41,7 +41,10 @@ export function validate(xml: string, xsd: string): string {
   } catch (err) {
     // V0600 XSDs print harmless "Skipping import … already imported" warnings; only errors count.
     const out = String((err as { stderr?: Buffer }).stderr ?? err);
-    return out.split('\n').filter((l) => l.trim() && !/Skipping import|validates$/.test(l)).join('\n');
+    return out
+      .split('\n')
+      .filter((l) => l.trim() && !/Skipping import|validates$/.test(l))
+      .join('\n');
   } finally {
     fs.rmSync(folder, { recursive: true, force: true });
   }

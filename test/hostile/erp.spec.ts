@@ -45,7 +45,14 @@ class Hostile {
 }
 
 const SECRET = 'P@ss-w0rd-7Fq9';
-const CREDS: ConnectionCredentials = { user: 'integration', password: SECRET, apiKey: 'key-0123456789', apiSecret: SECRET, token: `tok-${SECRET}`, clientSecret: SECRET };
+const CREDS: ConnectionCredentials = {
+  user: 'integration',
+  password: SECRET,
+  apiKey: 'key-0123456789',
+  apiSecret: SECRET,
+  token: `tok-${SECRET}`,
+  clientSecret: SECRET,
+};
 
 interface DialectSetup {
   dialect: string;
@@ -63,7 +70,27 @@ const DIALECTS: DialectSetup[] = [
 
 function connect(url: string, s: DialectSetup, over: Partial<ConstructorParameters<typeof ErpConnection>[0]> = {}): ErpConnection {
   return new ErpConnection(
-    { dialect: s.dialect, baseUrl: url, authType: s.authType, apiKeyHeader: 'X-API-Key', tokenUrl: '', clientId: '', scope: '', timeoutMs: 1000, attempts: 1, retryDelayMs: 0, maxDelayMs: 0, concurrency: 2, rejectUnauthorized: true, ca: '', timeZone: 'UTC', options: s.options, maxResponseBytes: 1024 * 1024, maxPages: 50, ...over },
+    {
+      dialect: s.dialect,
+      baseUrl: url,
+      authType: s.authType,
+      apiKeyHeader: 'X-API-Key',
+      tokenUrl: '',
+      clientId: '',
+      scope: '',
+      timeoutMs: 1000,
+      attempts: 1,
+      retryDelayMs: 0,
+      maxDelayMs: 0,
+      concurrency: 2,
+      rejectUnauthorized: true,
+      ca: '',
+      timeZone: 'UTC',
+      options: s.options,
+      maxResponseBytes: 1024 * 1024,
+      maxPages: 50,
+      ...over,
+    },
     CREDS,
     findDialect(s.dialect)!,
   );
@@ -99,18 +126,37 @@ const soapRecords = (key: string, n = 2): string =>
 function loopingAnswer(d: string, self: () => string): Handler {
   return (req, res, body) => {
     const url = req.url ?? '';
-    if (d === 'sap-odata') return json(res, { d: { results: [{ ManufacturingOrder: '1' }, { ManufacturingOrder: '2' }], __next: `${self()}/sap/opu/odata/sap/API_PRODUCTION_ORDER_2_SRV/A_ProductionOrder_2?$skiptoken=same` } });
+    if (d === 'sap-odata')
+      return json(res, {
+        d: {
+          results: [{ ManufacturingOrder: '1' }, { ManufacturingOrder: '2' }],
+          __next: `${self()}/sap/opu/odata/sap/API_PRODUCTION_ORDER_2_SRV/A_ProductionOrder_2?$skiptoken=same`,
+        },
+      });
     if (d === 'odoo') {
       const rpc = JSON.parse(body || '{}') as { id?: number; params?: { method?: string } };
       if (rpc.params?.method === 'authenticate') return json(res, { jsonrpc: '2.0', id: rpc.id, result: 7 });
-      return json(res, { jsonrpc: '2.0', id: rpc.id, result: [{ id: 1, name: 'MO/1', state: 'confirmed', write_date: '2026-12-01 08:00:00' }, { id: 2, name: 'MO/2', state: 'confirmed', write_date: '2026-12-01 08:00:00' }] });
+      return json(res, {
+        jsonrpc: '2.0',
+        id: rpc.id,
+        result: [
+          { id: 1, name: 'MO/1', state: 'confirmed', write_date: '2026-12-01 08:00:00' },
+          { id: 2, name: 'MO/2', state: 'confirmed', write_date: '2026-12-01 08:00:00' },
+        ],
+      });
     }
     if (d === 'erpnext') return json(res, { data: [], has_next_page: true });
     if (d === 'tryton') {
       const rpc = JSON.parse(body || '{}') as { method?: string };
       if (rpc.method === 'common.db.login') return json(res, { id: 0, result: [1, 'session'] });
       if (rpc.method === 'model.res.user.get_preferences') return json(res, { id: 0, result: {} });
-      return json(res, { id: 1, result: [{ id: 1, state: 'waiting' }, { id: 2, state: 'waiting' }] }); // full pages forever
+      return json(res, {
+        id: 1,
+        result: [
+          { id: 1, state: 'waiting' },
+          { id: 2, state: 'waiting' },
+        ],
+      }); // full pages forever
     }
     if (d === 'rest') return json(res, { results: [rec(1), rec(2)], next: '/orders?page=2' }, {});
     if (url.includes('wsdl')) {
@@ -148,7 +194,12 @@ describe('hostile ERP: every dialect against a server that breaks the rules', fu
       let error: unknown;
       const t0 = Date.now();
       try {
-        for await (const p of runPages(c.fetchOrders({ statuses: [], pageSize: 2, limit: 0, expand: false }), { statuses: [], pageSize: 2, limit: 0, expand: false }, state)) state = recordDelivered(state, p.orders);
+        for await (const p of runPages(
+          c.fetchOrders({ statuses: [], pageSize: 2, limit: 0, expand: false }),
+          { statuses: [], pageSize: 2, limit: 0, expand: false },
+          state,
+        ))
+          state = recordDelivered(state, p.orders);
         state = completeRun(state, 0);
       } catch (err) {
         error = err;
@@ -166,7 +217,10 @@ describe('hostile ERP: every dialect against a server that breaks the rules', fu
   it('REST and SAP: a next link, a Link header and a redirect to another host are refused before anything is sent there', async () => {
     const cases: Array<[DialectSetup, Handler]> = [
       [DIALECTS[4]!, (_q, res) => json(res, { results: [rec(1), rec(2)], next: `${other.url}/steal` })],
-      [{ ...DIALECTS[4]!, options: { listPath: '/orders', paging: 'linkheader' } }, (_q, res) => json(res, [rec(1), rec(2)], { Link: `<${other.url}/steal>; rel="next"` })],
+      [
+        { ...DIALECTS[4]!, options: { listPath: '/orders', paging: 'linkheader' } },
+        (_q, res) => json(res, [rec(1), rec(2)], { Link: `<${other.url}/steal>; rel="next"` }),
+      ],
       [DIALECTS[0]!, (_q, res) => json(res, { d: { results: [{ ManufacturingOrder: '1' }], __next: `${other.url}/sap/steal` } })],
       [
         DIALECTS[4]!,
@@ -263,27 +317,48 @@ describe('hostile ERP: every dialect against a server that breaks the rules', fu
   it('faults and error bodies that echo the credentials (Basic, Base64, URL-encoded, key:secret) never carry them out', async () => {
     const b64 = Buffer.from(`integration:${SECRET}`).toString('base64');
     const echoes: Array<[DialectSetup, Handler]> = [
-      [DIALECTS[0]!, (req, res) => {
-        res.writeHead(400, { 'Content-Type': 'application/json' });
-        res.end(JSON.stringify({ error: { code: 'X', message: { lang: 'en', value: `bad request, you sent ${String(req.headers.authorization)} and ${encodeURIComponent(SECRET)}` } } }));
-      }],
-      [DIALECTS[2]!, (req, res) => {
-        res.writeHead(401, { 'Content-Type': 'application/json' });
-        res.end(JSON.stringify({ exc_type: 'AuthenticationError', message: `token ${String(req.headers.authorization)} invalid` }));
-      }],
-      [DIALECTS[4]!, (req, res) => {
-        res.writeHead(422, { 'Content-Type': 'text/plain' });
-        res.end(`refused key ${String(req.headers['x-api-key'])} / ${b64}`);
-      }],
-      [DIALECTS[5]!, (req, res) => {
-        if ((req.url ?? '').includes('wsdl')) {
-          res.writeHead(200, { 'Content-Type': 'text/xml' });
-          res.end(wsdl(`${erp.url}/soap/ProductionOrders`));
-          return;
-        }
-        res.writeHead(500, { 'Content-Type': 'text/xml' });
-        res.end(`<?xml version="1.0"?><soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/"><soap:Body><soap:Fault><faultcode>soap:Client</faultcode><faultstring>Login ${SECRET} rejected (${String(req.headers.authorization)})</faultstring></soap:Fault></soap:Body></soap:Envelope>`);
-      }],
+      [
+        DIALECTS[0]!,
+        (req, res) => {
+          res.writeHead(400, { 'Content-Type': 'application/json' });
+          res.end(
+            JSON.stringify({
+              error: {
+                code: 'X',
+                message: { lang: 'en', value: `bad request, you sent ${String(req.headers.authorization)} and ${encodeURIComponent(SECRET)}` },
+              },
+            }),
+          );
+        },
+      ],
+      [
+        DIALECTS[2]!,
+        (req, res) => {
+          res.writeHead(401, { 'Content-Type': 'application/json' });
+          res.end(JSON.stringify({ exc_type: 'AuthenticationError', message: `token ${String(req.headers.authorization)} invalid` }));
+        },
+      ],
+      [
+        DIALECTS[4]!,
+        (req, res) => {
+          res.writeHead(422, { 'Content-Type': 'text/plain' });
+          res.end(`refused key ${String(req.headers['x-api-key'])} / ${b64}`);
+        },
+      ],
+      [
+        DIALECTS[5]!,
+        (req, res) => {
+          if ((req.url ?? '').includes('wsdl')) {
+            res.writeHead(200, { 'Content-Type': 'text/xml' });
+            res.end(wsdl(`${erp.url}/soap/ProductionOrders`));
+            return;
+          }
+          res.writeHead(500, { 'Content-Type': 'text/xml' });
+          res.end(
+            `<?xml version="1.0"?><soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/"><soap:Body><soap:Fault><faultcode>soap:Client</faultcode><faultstring>Login ${SECRET} rejected (${String(req.headers.authorization)})</faultstring></soap:Fault></soap:Body></soap:Envelope>`,
+          );
+        },
+      ],
     ];
     for (const [s, handler] of echoes) {
       erp.handler = handler;

@@ -22,13 +22,59 @@ function ingestFlow(simUrl: string, file: string): Array<Record<string, unknown>
   return [
     { id: z, type: 'tab', label: 'ingest' },
     { id: 'in', type: 'http in', z, url: '/report', method: 'post', wires: [['report']] },
-    { id: 'report', type: 'pb-mes-report', z, connection: 'conn', posting: 'auto', rate: 300, concurrency: 4, attempts: 5, maxDelay: 0.3, retention: 7, file, sync: 'full', variance: false, wires: [[], [], []] },
+    {
+      id: 'report',
+      type: 'pb-mes-report',
+      z,
+      connection: 'conn',
+      posting: 'auto',
+      rate: 300,
+      concurrency: 4,
+      attempts: 5,
+      maxDelay: 0.3,
+      retention: 7,
+      file,
+      sync: 'full',
+      variance: false,
+      wires: [[], [], []],
+    },
     { id: 'done', type: 'complete', z, scope: ['report'], uncaught: false, wires: [['ok']] },
-    { id: 'ok', type: 'change', z, rules: [{ t: 'set', p: 'statusCode', pt: 'msg', to: '202', tot: 'num' }, { t: 'set', p: 'payload', pt: 'msg', to: 'accepted', tot: 'str' }], wires: [['out']] },
+    {
+      id: 'ok',
+      type: 'change',
+      z,
+      rules: [
+        { t: 'set', p: 'statusCode', pt: 'msg', to: '202', tot: 'num' },
+        { t: 'set', p: 'payload', pt: 'msg', to: 'accepted', tot: 'str' },
+      ],
+      wires: [['out']],
+    },
     { id: 'err', type: 'catch', z, scope: ['report'], uncaught: false, wires: [['bad']] },
-    { id: 'bad', type: 'change', z, rules: [{ t: 'set', p: 'statusCode', pt: 'msg', to: '503', tot: 'num' }, { t: 'set', p: 'payload', pt: 'msg', to: 'error.message', tot: 'msg' }], wires: [['out']] },
+    {
+      id: 'bad',
+      type: 'change',
+      z,
+      rules: [
+        { t: 'set', p: 'statusCode', pt: 'msg', to: '503', tot: 'num' },
+        { t: 'set', p: 'payload', pt: 'msg', to: 'error.message', tot: 'msg' },
+      ],
+      wires: [['out']],
+    },
     { id: 'out', type: 'http response', z, wires: [] },
-    { id: 'conn', type: 'pb-erp-connection', dialect: 'sap-odata', baseUrl: simUrl, authType: 'basic', timeout: 2, attempts: 2, retryDelay: 0.05, maxDelay: 0.2, concurrency: 4, timeZone: 'UTC', options: { version: 'v2' } },
+    {
+      id: 'conn',
+      type: 'pb-erp-connection',
+      dialect: 'sap-odata',
+      baseUrl: simUrl,
+      authType: 'basic',
+      timeout: 2,
+      attempts: 2,
+      retryDelay: 0.05,
+      maxDelay: 0.2,
+      concurrency: 4,
+      timeZone: 'UTC',
+      options: { version: 'v2' },
+    },
   ];
 }
 
@@ -102,7 +148,11 @@ describe('outbox faults', function () {
         fs.writeFileSync(path.join(userDir, 'flows_cred.json'), JSON.stringify({ conn: { user: sim.options.user, password: sim.options.password } }));
         const second = await startNodeRed({ userDir, port, flows: ingestFlow(sim.url, file), settings: { credentialSecret: false } });
         try {
-          const res = await fetch(`${second.url}/report`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ order: sim.orders[0]!.number, good: 1, unit: 'PC' }) });
+          const res = await fetch(`${second.url}/report`, {
+            method: 'POST',
+            headers: { 'Content-Type': 'application/json' },
+            body: JSON.stringify({ order: sim.orders[0]!.number, good: 1, unit: 'PC' }),
+          });
           assert.equal(res.status, 503);
           assert.match(await res.text(), /in use by another process/);
           assert.match(second.output(), /in use by another process/);
@@ -130,8 +180,36 @@ describe('outbox faults', function () {
 
     const flow = (file: string): Array<Record<string, unknown>> => [
       { id: 't', type: 'tab' },
-      { id: 'conn', type: 'pb-erp-connection', dialect: 'sap-odata', baseUrl: sim.url, authType: 'basic', timeout: 2, attempts: 1, retryDelay: 0.01, maxDelay: 0.02, concurrency: 4, timeZone: 'UTC', options: { version: 'v2' } },
-      { id: 'report', type: 'pb-mes-report', z: 't', connection: 'conn', posting: 'auto', rate: 500, concurrency: 4, attempts: 3, maxDelay: 0.1, retention: 7, file, sync: 'full', variance: false, wires: [['booked'], [], []] },
+      {
+        id: 'conn',
+        type: 'pb-erp-connection',
+        dialect: 'sap-odata',
+        baseUrl: sim.url,
+        authType: 'basic',
+        timeout: 2,
+        attempts: 1,
+        retryDelay: 0.01,
+        maxDelay: 0.02,
+        concurrency: 4,
+        timeZone: 'UTC',
+        options: { version: 'v2' },
+      },
+      {
+        id: 'report',
+        type: 'pb-mes-report',
+        z: 't',
+        connection: 'conn',
+        posting: 'auto',
+        rate: 500,
+        concurrency: 4,
+        attempts: 3,
+        maxDelay: 0.1,
+        retention: 7,
+        file,
+        sync: 'full',
+        variance: false,
+        wires: [['booked'], [], []],
+      },
       { id: 'booked', type: 'helper', z: 't' },
       { id: 'caught', type: 'catch', z: 't', scope: ['report'], uncaught: false, wires: [['errors']] },
       { id: 'errors', type: 'helper', z: 't' },
@@ -149,7 +227,8 @@ describe('outbox faults', function () {
       const errors: NodeMessage[] = [];
       node('acked').on('input', (m: NodeMessage) => acked.push(String(m._msgid)));
       node('errors').on('input', (m: NodeMessage) => errors.push(m));
-      for (let i = 0; i < 40; i++) node('report').receive({ _msgid: `a${i}`, payload: { order: sim.orders[i % 5]!.number, good: i + 1, unit: 'PC' } } as NodeMessage);
+      for (let i = 0; i < 40; i++)
+        node('report').receive({ _msgid: `a${i}`, payload: { order: sim.orders[i % 5]!.number, good: i + 1, unit: 'PC' } } as NodeMessage);
       await until(() => acked.length === 40, 10_000, '40 accepted');
       for (const f of fs.readdirSync(dir)) fs.rmSync(path.join(dir, f)); // the file (and its WAL) are deleted
       await until(() => errors.some((e) => /deleted while in use/.test(JSON.stringify(e.error))), 10_000, 'the fault reported to Catch');
@@ -175,7 +254,18 @@ describe('outbox faults', function () {
         const errors: NodeMessage[] = [];
         node('acked').on('input', (m: NodeMessage) => acked.add(String(m._msgid)));
         node('errors').on('input', (m: NodeMessage) => errors.push(m));
-        const send = (id: string, good: number): void => node('report').receive({ _msgid: id, payload: { order: sim.orders[good % 5]!.number, good, unit: 'PC', text: 'x'.repeat(400), lotsProduced: Array.from({ length: 20 }, (_, l) => ({ lot: `${id}-lot-${l}-${'y'.repeat(60)}`, quantity: 1 })) }, key: id } as NodeMessage);
+        const send = (id: string, good: number): void =>
+          node('report').receive({
+            _msgid: id,
+            payload: {
+              order: sim.orders[good % 5]!.number,
+              good,
+              unit: 'PC',
+              text: 'x'.repeat(400),
+              lotsProduced: Array.from({ length: 20 }, (_, l) => ({ lot: `${id}-lot-${l}-${'y'.repeat(60)}`, quantity: 1 })),
+            },
+            key: id,
+          } as NodeMessage);
         for (let i = 0; i < 20; i++) send(`a${i}`, i + 1);
         await until(() => acked.size + errors.length >= 20, 10_000, '20 answers');
         assert.deepEqual(errors.map((e) => JSON.stringify(e.error)).slice(0, 2), [], 'no errors before the disk is full');
@@ -205,10 +295,16 @@ describe('outbox faults', function () {
         fs.rmSync(filler);
         const expected = [...acked];
         await until(() => expected.every((id) => sim.bookings.some((b) => b.key === id)), 60_000, 'every accepted report booked after space returned');
-        await until(async () => {
-          const c = (await helper.request().get('/plantbridge/outbox/report').expect(200)).body as { counts: { pending: number; inflight: number; dead: number } };
-          return c.counts.pending + c.counts.inflight === 0;
-        }, 30_000, 'an empty backlog');
+        await until(
+          async () => {
+            const c = (await helper.request().get('/plantbridge/outbox/report').expect(200)).body as {
+              counts: { pending: number; inflight: number; dead: number };
+            };
+            return c.counts.pending + c.counts.inflight === 0;
+          },
+          30_000,
+          'an empty backlog',
+        );
         const res = await helper.request().get('/plantbridge/outbox/report').expect(200);
         assert.equal((res.body as { counts: { dead: number } }).counts.dead, 0);
         // and new reports are accepted again

@@ -27,10 +27,35 @@ function simulatedFlow(options: Record<string, string> = {}, dir = fs.mkdtempSyn
   return [
     { id: TAB, type: 'tab', label: 'conn' },
     { id: 'conn', type: 'pb-erp-connection', dialect: 'simulated', authType: 'none', timeZone: 'UTC', options: { orders: '30', every: '60', ...options } },
-    { id: 'fetch', type: 'pb-erp-order-fetch', z: TAB, connection: 'conn', statuses: ['released'], incremental: false, pageSize: 7, output: 'order', interval: 0, wires: [['orders'], ['runs']] },
+    {
+      id: 'fetch',
+      type: 'pb-erp-order-fetch',
+      z: TAB,
+      connection: 'conn',
+      statuses: ['released'],
+      incremental: false,
+      pageSize: 7,
+      output: 'order',
+      interval: 0,
+      wires: [['orders'], ['runs']],
+    },
     { id: 'orders', type: 'helper', z: TAB },
     { id: 'runs', type: 'helper', z: TAB },
-    { id: 'report', type: 'pb-mes-report', z: TAB, connection: 'conn', posting: 'auto', rate: 100, concurrency: 2, attempts: 2, maxDelay: 0.05, retention: 1, file: path.join(dir, 'outbox.db'), sync: 'normal', wires: [['booked'], ['dead'], []] },
+    {
+      id: 'report',
+      type: 'pb-mes-report',
+      z: TAB,
+      connection: 'conn',
+      posting: 'auto',
+      rate: 100,
+      concurrency: 2,
+      attempts: 2,
+      maxDelay: 0.05,
+      retention: 1,
+      file: path.join(dir, 'outbox.db'),
+      sync: 'normal',
+      wires: [['booked'], ['dead'], []],
+    },
     { id: 'booked', type: 'helper', z: TAB },
     { id: 'dead', type: 'helper', z: TAB },
   ];
@@ -72,7 +97,10 @@ describe('erp-connection node', function () {
     assert.match(JSON.stringify(answer!.payload), /SIM-CONF-000001/);
     // the ERP's own duplicate check, as an outbox resending after a crash meets it
     const conn = helper.getNode('conn') as ErpConnectionNode;
-    const again = (await conn.connection!.post({ kind: 'confirmation', key: 'report-1', payload: { ...report, key: 'report-1' } })) as { document: string; duplicate: boolean };
+    const again = (await conn.connection!.post({ kind: 'confirmation', key: 'report-1', payload: { ...report, key: 'report-1' } })) as {
+      document: string;
+      duplicate: boolean;
+    };
     assert.deepEqual([again.document, again.duplicate], ['SIM-CONF-000001', true]);
     const journal = await request().get('/plantbridge/erp/conn/bookings').expect(200);
     assert.equal(journal.body.count, 1);
@@ -100,41 +128,81 @@ describe('erp-connection node', function () {
   it('serves each dialect with its choices, authentications and login fields', async () => {
     await helper.load(nodes, simulatedFlow());
     const res = await request().get('/plantbridge/erp/dialects').expect(200);
-    const list = res.body as unknown as Array<{ id: string; auth: string[]; loginFields: string[]; local: boolean; options: Array<{ name: string; choices?: string[] }> }>;
+    const list = res.body as unknown as Array<{
+      id: string;
+      auth: string[];
+      loginFields: string[];
+      local: boolean;
+      options: Array<{ name: string; choices?: string[] }>;
+    }>;
     const byId = Object.fromEntries(list.map((d) => [d.id, d]));
     assert.deepEqual(Object.keys(byId), ['simulated', 'sap-odata', 'odoo', 'erpnext', 'tryton', 'rest', 'soap']);
     assert.equal(byId.simulated!.local, true);
     assert.deepEqual(byId.simulated!.auth, ['none']);
     assert.deepEqual(byId.odoo!.auth, ['login']);
     assert.deepEqual(byId.erpnext!.loginFields, ['apiKey', 'apiSecret']);
-    assert.ok(byId['sap-odata']!.options.some((o) => o.name === 'client'), 'SAP has sap-client');
+    assert.ok(
+      byId['sap-odata']!.options.some((o) => o.name === 'client'),
+      'SAP has sap-client',
+    );
     assert.deepEqual(byId['sap-odata']!.options.find((o) => o.name === 'version')!.choices, ['v2', 'v4']);
     assert.deepEqual(byId.odoo!.options.find((o) => o.name === 'protocol')!.choices, ['jsonrpc', 'json2']);
     assert.deepEqual(byId.soap!.options.find((o) => o.name === 'paging')!.choices, ['bookmark', 'none']);
     assert.ok(byId.soap!.auth.includes('ntlm') && !byId.soap!.options.some((o) => o.name === 'auth'), 'SOAP: one place for the sign-in');
-    for (const d of list) for (const o of d.options) assert.ok(o.name.length && !/\(.+ or .+\)/.test((o as unknown as { label: string }).label), `${d.id}.${o.name}: choices belong in a drop-down, not the label`);
+    for (const d of list)
+      for (const o of d.options)
+        assert.ok(
+          o.name.length && !/\(.+ or .+\)/.test((o as unknown as { label: string }).label),
+          `${d.id}.${o.name}: choices belong in a drop-down, not the label`,
+        );
   });
 
   it('checks a dialog with the rules of a deploy: a foreign option, a bad choice, the wrong sign-in', async () => {
     await helper.load(nodes, simulatedFlow());
-    const check = async (settings: Record<string, unknown>, credentials: Record<string, string> = {}): Promise<string[]> => (await request().post('/plantbridge/erp/check').send({ settings, credentials }).expect(200)).body.problems!;
+    const check = async (settings: Record<string, unknown>, credentials: Record<string, string> = {}): Promise<string[]> =>
+      (await request().post('/plantbridge/erp/check').send({ settings, credentials }).expect(200)).body.problems!;
     assert.deepEqual(await check({ dialect: 'simulated', authType: 'none', timeZone: 'UTC', options: {} }), []);
-    const carried = await check({ dialect: 'odoo', baseUrl: 'http://127.0.0.1:8069', authType: 'basic', timeZone: 'UTC', options: { version: 'v2', database: 'x' } }, { user: 'u', password: 'p' });
-    assert.ok(carried.some((p) => /Odoo version must be 17\+ or 16, got "v2"/.test(p)), carried.join('; '));
-    assert.ok(carried.some((p) => /signs in with login, not basic/.test(p)), carried.join('; '));
-    const foreign = await check({ dialect: 'tryton', baseUrl: 'http://x', authType: 'login', timeZone: 'UTC', options: { database: 'd', entitySet: 'A' } }, { user: 'u', password: 'p' });
-    assert.ok(foreign.some((p) => /"entitySet" is not a setting of the Tryton/.test(p)), foreign.join('; '));
+    const carried = await check(
+      { dialect: 'odoo', baseUrl: 'http://127.0.0.1:8069', authType: 'basic', timeZone: 'UTC', options: { version: 'v2', database: 'x' } },
+      { user: 'u', password: 'p' },
+    );
+    assert.ok(
+      carried.some((p) => /Odoo version must be 17\+ or 16, got "v2"/.test(p)),
+      carried.join('; '),
+    );
+    assert.ok(
+      carried.some((p) => /signs in with login, not basic/.test(p)),
+      carried.join('; '),
+    );
+    const foreign = await check(
+      { dialect: 'tryton', baseUrl: 'http://x', authType: 'login', timeZone: 'UTC', options: { database: 'd', entitySet: 'A' } },
+      { user: 'u', password: 'p' },
+    );
+    assert.ok(
+      foreign.some((p) => /"entitySet" is not a setting of the Tryton/.test(p)),
+      foreign.join('; '),
+    );
     const login = await check({ dialect: 'erpnext', baseUrl: 'http://x', authType: 'login', timeZone: 'UTC', options: {} }, { apiKey: 'k' });
-    assert.ok(login.some((p) => /needs an API secret/.test(p)), login.join('; '));
-    const client = await check({ dialect: 'sap-odata', baseUrl: 'http://x', authType: 'basic', timeZone: 'UTC', options: { client: '1x' } }, { user: 'u', password: 'p' });
-    assert.ok(client.some((p) => /SAP client must be three digits/.test(p)), client.join('; '));
+    assert.ok(
+      login.some((p) => /needs an API secret/.test(p)),
+      login.join('; '),
+    );
+    const client = await check(
+      { dialect: 'sap-odata', baseUrl: 'http://x', authType: 'basic', timeZone: 'UTC', options: { client: '1x' } },
+      { user: 'u', password: 'p' },
+    );
+    assert.ok(
+      client.some((p) => /SAP client must be three digits/.test(p)),
+      client.join('; '),
+    );
   });
 
   describe('Test connection', () => {
     const sim = new ErpSimulator({ orders: 5 });
     before(() => sim.start());
     after(() => sim.stop());
-    const test = async (body: Record<string, unknown>): Promise<{ ok: boolean; kind?: string; message: string }> => (await request().post('/plantbridge/erp/test').send(body).expect(200)).body as never;
+    const test = async (body: Record<string, unknown>): Promise<{ ok: boolean; kind?: string; message: string }> =>
+      (await request().post('/plantbridge/erp/test').send(body).expect(200)).body as never;
 
     it('signs in and reads an order from the simulated ERP, from SAP with typed credentials, and says why not', async () => {
       await helper.load(nodes, simulatedFlow());
@@ -156,9 +224,24 @@ describe('erp-connection node', function () {
     });
 
     it('uses the deployed password when the dialog did not change it', async () => {
-      const flow = [{ id: 'sapconn', type: 'pb-erp-connection', dialect: 'sap-odata', baseUrl: sim.url, authType: 'basic', timeZone: 'UTC', timeout: 5, options: { version: 'v2' } }];
+      const flow = [
+        {
+          id: 'sapconn',
+          type: 'pb-erp-connection',
+          dialect: 'sap-odata',
+          baseUrl: sim.url,
+          authType: 'basic',
+          timeZone: 'UTC',
+          timeout: 5,
+          options: { version: 'v2' },
+        },
+      ];
       await helper.load(nodes, flow, { sapconn: { user: sim.options.user, password: sim.options.password } });
-      const r = await test({ id: 'sapconn', settings: { dialect: 'sap-odata', baseUrl: sim.url, authType: 'basic', timeZone: 'UTC', options: { version: 'v2' } }, credentials: { user: sim.options.user, password: '__PWRD__' } });
+      const r = await test({
+        id: 'sapconn',
+        settings: { dialect: 'sap-odata', baseUrl: sim.url, authType: 'basic', timeZone: 'UTC', options: { version: 'v2' } },
+        credentials: { user: sim.options.user, password: '__PWRD__' },
+      });
       assert.ok(r.ok, r.message);
     });
   });
@@ -171,11 +254,40 @@ describe('erp-connection node', function () {
     try {
       const flow = [
         { id: TAB, type: 'tab', label: 'env' },
-        { id: 'conn', type: 'pb-erp-connection', dialect: 'sap-odata', baseUrl: '${PB_TEST_ERP_URL}', authType: 'basic', timeZone: 'UTC', timeout: 5, attempts: 1, options: { version: '${PB_TEST_ODATA}', servicePath: '/sap/opu/odata/sap/API_PRODUCTION_ORDER_2_SRV' } },
-        { id: 'fetch', type: 'pb-erp-order-fetch', z: TAB, connection: 'conn', statuses: [], incremental: false, pageSize: 10, output: 'order', interval: 0, wires: [['orders'], ['runs']] },
+        {
+          id: 'conn',
+          type: 'pb-erp-connection',
+          dialect: 'sap-odata',
+          baseUrl: '${PB_TEST_ERP_URL}',
+          authType: 'basic',
+          timeZone: 'UTC',
+          timeout: 5,
+          attempts: 1,
+          options: { version: '${PB_TEST_ODATA}', servicePath: '/sap/opu/odata/sap/API_PRODUCTION_ORDER_2_SRV' },
+        },
+        {
+          id: 'fetch',
+          type: 'pb-erp-order-fetch',
+          z: TAB,
+          connection: 'conn',
+          statuses: [],
+          incremental: false,
+          pageSize: 10,
+          output: 'order',
+          interval: 0,
+          wires: [['orders'], ['runs']],
+        },
         { id: 'orders', type: 'helper', z: TAB },
         { id: 'runs', type: 'helper', z: TAB },
-        { id: 'conn2', type: 'pb-erp-connection', dialect: 'sap-odata', baseUrl: 'http://x/${PB_TEST_NOT_SET}', authType: 'basic', timeZone: 'UTC', options: {} },
+        {
+          id: 'conn2',
+          type: 'pb-erp-connection',
+          dialect: 'sap-odata',
+          baseUrl: 'http://x/${PB_TEST_NOT_SET}',
+          authType: 'basic',
+          timeZone: 'UTC',
+          options: {},
+        },
       ];
       await helper.load(nodes, flow, { conn: { user: sim.options.user, password: sim.options.password }, conn2: { user: 'u', password: 'p' } });
       const runs = collect('runs', 1);
@@ -203,8 +315,33 @@ describe('statuses name the true cause', function () {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pb-cause-'));
     const flow = [
       { id: TAB, type: 'tab', label: 'cause' },
-      { id: 'conn', type: 'pb-erp-connection', dialect: 'rest', baseUrl: sim.url, authType: 'oauth2', tokenUrl: `${sim.url}/oauth/token`, clientId: 'plantbridge', timeZone: 'UTC', attempts: 1, timeout: 2, options: { listPath: '/rest/offset/orders' } },
-      { id: 'report', type: 'pb-mes-report', z: TAB, connection: 'conn', posting: 'auto', rate: 100, attempts: 2, maxDelay: 0.05, retention: 1, file: path.join(dir, 'o.db'), sync: 'normal', wires: [[], [], []] },
+      {
+        id: 'conn',
+        type: 'pb-erp-connection',
+        dialect: 'rest',
+        baseUrl: sim.url,
+        authType: 'oauth2',
+        tokenUrl: `${sim.url}/oauth/token`,
+        clientId: 'plantbridge',
+        timeZone: 'UTC',
+        attempts: 1,
+        timeout: 2,
+        options: { listPath: '/rest/offset/orders' },
+      },
+      {
+        id: 'report',
+        type: 'pb-mes-report',
+        z: TAB,
+        connection: 'conn',
+        posting: 'auto',
+        rate: 100,
+        attempts: 2,
+        maxDelay: 0.05,
+        retention: 1,
+        file: path.join(dir, 'o.db'),
+        sync: 'normal',
+        wires: [[], [], []],
+      },
       { id: 'catcher', type: 'catch', z: TAB, scope: ['report'], uncaught: false, wires: [['caught']] },
       { id: 'caught', type: 'helper', z: TAB },
     ];
@@ -233,13 +370,19 @@ describe('statuses name the true cause', function () {
 describe('dialect texts in the catalogs', () => {
   it('the en-US catalog holds every built-in dialect setting exactly as the dialect declares it (de and ko translate the same keys)', () => {
     const { BUILTIN_DIALECTS } = require('../../nodes/lib/erp/registry') as typeof import('../../nodes/lib/erp/registry');
-    const catalog = JSON.parse(fs.readFileSync(path.join(__dirname, '..', '..', 'nodes', 'erp-connection', 'locales', 'en-US', 'erp-connection.json'), 'utf8')) as { 'erp-connection': { dialect: Record<string, { title: string; options: Record<string, { label: string; help: string }> }> } };
+    const catalog = JSON.parse(
+      fs.readFileSync(path.join(__dirname, '..', '..', 'nodes', 'erp-connection', 'locales', 'en-US', 'erp-connection.json'), 'utf8'),
+    ) as { 'erp-connection': { dialect: Record<string, { title: string; options: Record<string, { label: string; help: string }> }> } };
     const texts = catalog['erp-connection'].dialect;
     for (const d of BUILTIN_DIALECTS) {
       const entry = texts[d.id.replace(/-([a-z])/g, (_m, c: string) => c.toUpperCase())];
       assert.ok(entry, `${d.id} in the catalog`);
       assert.equal(entry.title, d.label);
-      assert.deepEqual(Object.keys(entry.options), d.options.map((o) => o.name), `${d.id}: the same settings`);
+      assert.deepEqual(
+        Object.keys(entry.options),
+        d.options.map((o) => o.name),
+        `${d.id}: the same settings`,
+      );
       for (const o of d.options) assert.deepEqual(entry.options[o.name], { label: o.label, help: o.help ?? '' }, `${d.id}.${o.name}`);
     }
   });

@@ -33,7 +33,19 @@ function flow(sim: ErpSimulator, fetch: Record<string, unknown> = {}, conn: Reco
       options: { version: 'v2' },
       ...conn,
     },
-    { id: 'fetch', type: 'pb-erp-order-fetch', z: TAB, connection: 'conn', statuses: ['released'], incremental: false, pageSize: 100, output: 'order', interval: 0, ...fetch, wires: [['orders'], ['runs']] },
+    {
+      id: 'fetch',
+      type: 'pb-erp-order-fetch',
+      z: TAB,
+      connection: 'conn',
+      statuses: ['released'],
+      incremental: false,
+      pageSize: 100,
+      output: 'order',
+      interval: 0,
+      ...fetch,
+      wires: [['orders'], ['runs']],
+    },
     { id: 'orders', type: 'helper', z: TAB },
     { id: 'runs', type: 'helper', z: TAB },
     { id: 'catcher', type: 'catch', z: TAB, scope: ['fetch'], uncaught: false, wires: [['caught']] },
@@ -122,13 +134,18 @@ describe('erp-order-fetch node', function () {
   it('retries through 503s and a 429 (yellow status), then delivers everything', async () => {
     await helper.load(nodes, flow(sim), CREDS);
     const statuses: string[] = [];
-    node('statuses').on('input', (m: NodeMessage) => statuses.push(`${(m as { status: { fill: string } }).status.fill}:${(m as { status: { text: string } }).status.text}`));
+    node('statuses').on('input', (m: NodeMessage) =>
+      statuses.push(`${(m as { status: { fill: string } }).status.fill}:${(m as { status: { text: string } }).status.text}`),
+    );
     Object.assign(sim.faults, { fail5xx: 1, fail429: 1, retryAfterSec: 0 });
     const { orders } = await trigger();
     assert.equal(orders.length, released());
     await new Promise((r) => setTimeout(r, 50)); // status events arrive asynchronously
     // (In the test runtime RED._ returns the key, so the texts are keys, cut to the status length.)
-    assert.ok(statuses.some((s) => /^yellow:erp-order-fetch.status.retrying/.test(s)), statuses.join('\n'));
+    assert.ok(
+      statuses.some((s) => /^yellow:erp-order-fetch.status.retrying/.test(s)),
+      statuses.join('\n'),
+    );
     assert.match(statuses[statuses.length - 1]!, /^green:\d+ erp-order-fetch.status/);
   });
 
@@ -189,7 +206,10 @@ describe('erp-order-fetch node', function () {
   it('lists its dialects to the editor through the admin API', async () => {
     await helper.load(nodes, flow(sim), CREDS);
     const list = (await helper.request().get('/plantbridge/erp/dialects').expect(200)).body as Array<{ id: string; options: unknown[] }>;
-    assert.deepEqual(list.map((d) => d.id), ['simulated', 'sap-odata', 'odoo', 'erpnext', 'tryton', 'rest', 'soap']);
+    assert.deepEqual(
+      list.map((d) => d.id),
+      ['simulated', 'sap-odata', 'odoo', 'erpnext', 'tryton', 'rest', 'soap'],
+    );
     assert.ok(list.every((d) => Array.isArray(d.options)));
   });
 });

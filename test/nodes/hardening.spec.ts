@@ -31,9 +31,43 @@ describe('hardening in Node-RED', function () {
 
   const flow = (): Array<Record<string, unknown>> => [
     { id: 't', type: 'tab' },
-    { id: 'conn', type: 'pb-erp-connection', dialect: 'sap-odata', baseUrl: sim.url, authType: 'basic', timeout: 2, attempts: 1, retryDelay: 0.01, maxDelay: 0.02, concurrency: 4, timeZone: 'UTC', options: { version: 'v2' } },
-    { id: 'report', type: 'pb-mes-report', z: 't', connection: 'conn', posting: 'auto', rate: 500, concurrency: 4, attempts: 1, maxDelay: 0.05, retention: 7, file: path.join(dir, 'outbox.db'), sync: 'normal', variance: false, wires: [['booked'], ['dead'], []] },
-    { id: 'maint', type: 'pb-maintenance-trigger', z: 't', rules: [{ id: 'hot', name: 'hot', kind: 'threshold', property: 'payload.temperature', operator: '>', limit: 80 }], wires: [['requests'], []] },
+    {
+      id: 'conn',
+      type: 'pb-erp-connection',
+      dialect: 'sap-odata',
+      baseUrl: sim.url,
+      authType: 'basic',
+      timeout: 2,
+      attempts: 1,
+      retryDelay: 0.01,
+      maxDelay: 0.02,
+      concurrency: 4,
+      timeZone: 'UTC',
+      options: { version: 'v2' },
+    },
+    {
+      id: 'report',
+      type: 'pb-mes-report',
+      z: 't',
+      connection: 'conn',
+      posting: 'auto',
+      rate: 500,
+      concurrency: 4,
+      attempts: 1,
+      maxDelay: 0.05,
+      retention: 7,
+      file: path.join(dir, 'outbox.db'),
+      sync: 'normal',
+      variance: false,
+      wires: [['booked'], ['dead'], []],
+    },
+    {
+      id: 'maint',
+      type: 'pb-maintenance-trigger',
+      z: 't',
+      rules: [{ id: 'hot', name: 'hot', kind: 'threshold', property: 'payload.temperature', operator: '>', limit: 80 }],
+      wires: [['requests'], []],
+    },
     { id: 'oee', type: 'pb-oee-calculator', z: 't', wires: [['results']] },
     { id: 'booked', type: 'helper', z: 't' },
     { id: 'dead', type: 'helper', z: 't' },
@@ -42,7 +76,8 @@ describe('hardening in Node-RED', function () {
     { id: 'c', type: 'catch', z: 't', scope: ['report', 'maint', 'oee'], uncaught: false, wires: [['caught']] },
     { id: 'caught', type: 'helper', z: 't' },
   ];
-  const load = (): Promise<void> => helper.load([connectionNode, reportNode, maintenanceNode, oeeNode, core.catch], flow(), { conn: { user: 'integration', password: 'secret-pw' } });
+  const load = (): Promise<void> =>
+    helper.load([connectionNode, reportNode, maintenanceNode, oeeNode, core.catch], flow(), { conn: { user: 'integration', password: 'secret-pw' } });
 
   it('admin API: retry/purge need {ids: [...]} or {all: true}; bad limit/offset are 400; no file path is shown', async () => {
     sim.faults.latencyMs = 0;
@@ -60,11 +95,20 @@ describe('hardening in Node-RED', function () {
     const status = await r.get('/plantbridge/outbox/report').expect(200);
     assert.equal((status.body as { counts: { dead: number } }).counts.dead, 3, 'nothing was purged by a bad selection');
     assert.equal((status.body as { file: string }).file, 'outbox.db', 'the file name only, not its path');
-    for (const q of ['offset=1e309', 'offset=-1', 'limit=0', 'limit=abc', 'limit=1001']) await r.get(`/plantbridge/outbox/report/entries?state=dead&${q}`).expect(400);
+    for (const q of ['offset=1e309', 'offset=-1', 'limit=0', 'limit=abc', 'limit=1001'])
+      await r.get(`/plantbridge/outbox/report/entries?state=dead&${q}`).expect(400);
     const listed = await r.get('/plantbridge/outbox/report/entries?state=dead&limit=2&offset=1').expect(200);
     assert.equal((listed.body as unknown[]).length, 2);
     const ids = ((await r.get('/plantbridge/outbox/report/entries?state=dead').expect(200)).body as Array<{ id: number }>).map((e) => e.id);
-    assert.deepEqual((await r.post('/plantbridge/outbox/report/purge').send({ ids: [ids[0]] }).expect(200)).body, { purged: 1 });
+    assert.deepEqual(
+      (
+        await r
+          .post('/plantbridge/outbox/report/purge')
+          .send({ ids: [ids[0]] })
+          .expect(200)
+      ).body,
+      { purged: 1 },
+    );
     assert.deepEqual((await r.post('/plantbridge/outbox/report/purge').send({ all: true }).expect(200)).body, { purged: 2 });
     // msg.command follows the same rule
     const caught: NodeMessage[] = [];

@@ -20,12 +20,40 @@ interface Invalid extends NodeMessage {
   error: { message: string; problems: Array<{ path: string; expected: string; got: string }> };
 }
 
-const ORDER = { id: '1000042', number: '1000042', material: { code: 'FG-5000', name: 'Control box & lid <IP65>' }, quantity: 500, producedQuantity: 0, unit: 'PC', plannedStart: '2026-11-23T06:00:00.000Z', plannedEnd: '2026-11-23T14:00:00.000Z', due: '2026-11-24', status: 'released', erpStatus: 'REL', plant: '1010', workCenter: 'PRESS-1', priority: 2, modified: null, raw: {} };
+const ORDER = {
+  id: '1000042',
+  number: '1000042',
+  material: { code: 'FG-5000', name: 'Control box & lid <IP65>' },
+  quantity: 500,
+  producedQuantity: 0,
+  unit: 'PC',
+  plannedStart: '2026-11-23T06:00:00.000Z',
+  plannedEnd: '2026-11-23T14:00:00.000Z',
+  due: '2026-11-24',
+  status: 'released',
+  erpStatus: 'REL',
+  plant: '1010',
+  workCenter: 'PRESS-1',
+  priority: 2,
+  modified: null,
+  raw: {},
+};
 
 function flow(mapper: Record<string, unknown>, extra: Array<Record<string, unknown>> = []): Array<Record<string, unknown>> {
   return [
     { id: TAB, type: 'tab', label: 'isa95' },
-    { id: 'mapper', type: 'pb-isa95-mapper', z: TAB, action: 'schedule', format: 'json', profile: 'auto', posting: 'auto', validate: true, ...mapper, wires: [['good'], ['bad']] },
+    {
+      id: 'mapper',
+      type: 'pb-isa95-mapper',
+      z: TAB,
+      action: 'schedule',
+      format: 'json',
+      profile: 'auto',
+      posting: 'auto',
+      validate: true,
+      ...mapper,
+      wires: [['good'], ['bad']],
+    },
     { id: 'good', type: 'helper', z: TAB },
     { id: 'bad', type: 'helper', z: TAB },
     { id: 'catcher', type: 'catch', z: TAB, scope: ['mapper'], uncaught: false, wires: [['caught']] },
@@ -47,11 +75,40 @@ describe('isa95-mapper node', function () {
 
   it('turns released orders from erp-order-fetch (SAP) into one B2MML V0701 document valid against the MESA XSD', async function () {
     if (!hasXmllint()) this.skip();
-    await helper.load(nodes, [
-      ...flow({ format: 'b2mml-v0701', sender: 'PlantBridge', receiver: 'MES-1' }),
-      { id: 'conn', type: 'pb-erp-connection', dialect: 'sap-odata', baseUrl: sim.url, authType: 'basic', timeout: 2, attempts: 2, retryDelay: 0.01, maxDelay: 0.05, concurrency: 2, timeZone: 'UTC', options: { version: 'v2' } },
-      { id: 'fetch', type: 'pb-erp-order-fetch', z: TAB, connection: 'conn', statuses: ['released'], incremental: false, pageSize: 100, output: 'all', expand: true, interval: 0, wires: [['mapper'], []] },
-    ], { conn: { user: 'integration', password: 'secret-pw' } });
+    await helper.load(
+      nodes,
+      [
+        ...flow({ format: 'b2mml-v0701', sender: 'PlantBridge', receiver: 'MES-1' }),
+        {
+          id: 'conn',
+          type: 'pb-erp-connection',
+          dialect: 'sap-odata',
+          baseUrl: sim.url,
+          authType: 'basic',
+          timeout: 2,
+          attempts: 2,
+          retryDelay: 0.01,
+          maxDelay: 0.05,
+          concurrency: 2,
+          timeZone: 'UTC',
+          options: { version: 'v2' },
+        },
+        {
+          id: 'fetch',
+          type: 'pb-erp-order-fetch',
+          z: TAB,
+          connection: 'conn',
+          statuses: ['released'],
+          incremental: false,
+          pageSize: 100,
+          output: 'all',
+          expand: true,
+          interval: 0,
+          wires: [['mapper'], []],
+        },
+      ],
+      { conn: { user: 'integration', password: 'secret-pw' } },
+    );
     const got = collect('good', 1, 15_000);
     node('fetch').receive({ timestamp: NOW } as NodeMessage);
     const [msg] = await got;
@@ -79,7 +136,22 @@ describe('isa95-mapper node', function () {
       }),
     );
     const got = collect('good', 1);
-    node('mapper').receive({ payload: { name: 'MFG-WO-2026-00017', production_item: 'FG-1', item_name: 'Pump', qty: 250, produced_qty: 0, stock_uom: 'Nos', status: 'Not Started', planned_start_date: '2026-11-23 07:00:00', modified: '2026-11-20 10:00:00' }, line: 'L2', note: 'from test', timestamp: NOW } as NodeMessage);
+    node('mapper').receive({
+      payload: {
+        name: 'MFG-WO-2026-00017',
+        production_item: 'FG-1',
+        item_name: 'Pump',
+        qty: 250,
+        produced_qty: 0,
+        stock_uom: 'Nos',
+        status: 'Not Started',
+        planned_start_date: '2026-11-23 07:00:00',
+        modified: '2026-11-20 10:00:00',
+      },
+      line: 'L2',
+      note: 'from test',
+      timestamp: NOW,
+    } as NodeMessage);
     const s = (await got)[0]!.payload as OperationsSchedule;
     assert.equal(s.requests[0]!.id, 'MFG-WO-2026-00017');
     assert.equal(s.requests[0]!.state, 'Released');
@@ -126,9 +198,20 @@ describe('isa95-mapper node', function () {
   });
 
   it('loads large code tables and unit rules from the message; a strict table rejects an unknown code', async () => {
-    await helper.load(nodes, flow({ tables: 'tables', tablesType: 'msg', codes: [{ table: 'equipment', from: 'PRESS-1', to: 'ignored' }], units: [{ from: 'PC', to: 'BOX', factor: '0.1' }] }));
+    await helper.load(
+      nodes,
+      flow({
+        tables: 'tables',
+        tablesType: 'msg',
+        codes: [{ table: 'equipment', from: 'PRESS-1', to: 'ignored' }],
+        units: [{ from: 'PC', to: 'BOX', factor: '0.1' }],
+      }),
+    );
     const good = collect('good', 1);
-    const tables = { material: { map: Object.fromEntries(Array.from({ length: 5000 }, (_, i) => [`FG-${i}`, `MES-${i}`])), strict: true }, equipment: { map: { 'PRESS-1': 'CELL-7' } } };
+    const tables = {
+      material: { map: Object.fromEntries(Array.from({ length: 5000 }, (_, i) => [`FG-${i}`, `MES-${i}`])), strict: true },
+      equipment: { map: { 'PRESS-1': 'CELL-7' } },
+    };
     node('mapper').receive({ payload: { ...ORDER, material: { code: 'FG-4999', name: null } }, tables } as NodeMessage);
     const s = (await good)[0]!.payload as OperationsSchedule;
     const seg = s.requests[0]!.segments[0]!;
@@ -139,13 +222,25 @@ describe('isa95-mapper node', function () {
     node('mapper').receive({ payload: { ...ORDER, material: { code: 'FG-X', name: null } }, tables } as NodeMessage);
     node('mapper').receive({ payload: ORDER, tables: { material: 'nonsense' } } as NodeMessage);
     const [unknown, broken] = (await bad) as Invalid[];
-    assert.equal(unknown!.error.message, 'code or unit not in the tables: (order).material.code: expected a material code in the material code table, got "FG-X"');
+    assert.equal(
+      unknown!.error.message,
+      'code or unit not in the tables: (order).material.code: expected a material code in the material code table, got "FG-X"',
+    );
     assert.match(broken!.error.message, /the loaded tables are unusable: code tables: material needs a "map" object/);
   });
 
   it('turns a production report and a B2MML performance from the MES into the SAP confirmation, with the same key', async () => {
     await helper.load(nodes, flow({ action: 'posting', posting: 'sap-odata', timeZone: 'Europe/Berlin' }));
-    const report = { order: '1000042', operation: '0010', good: 95, scrap: 5, unit: 'PC', start: '2026-11-23T06:00:00Z', end: '2026-11-23T07:30:00Z', final: true };
+    const report = {
+      order: '1000042',
+      operation: '0010',
+      good: 95,
+      scrap: 5,
+      unit: 'PC',
+      start: '2026-11-23T06:00:00Z',
+      end: '2026-11-23T07:30:00Z',
+      final: true,
+    };
     const good = collect('good', 1);
     node('mapper').receive({ payload: report } as NodeMessage);
     const [m] = await good;

@@ -12,7 +12,20 @@ const TAB = 'tab-sim';
 function flow(sim: Record<string, unknown> = {}): Array<Record<string, unknown>> {
   return [
     { id: TAB, type: 'tab', label: 'sim' },
-    { id: 'sim', type: 'pb-machine-simulator', z: TAB, seed: 7, speed: 3600, sample: 10, prefix: 'plant', machines: [], start: '2026-11-24T06:00:00Z', autoStart: true, ...sim, wires: [['out', 'oee']] },
+    {
+      id: 'sim',
+      type: 'pb-machine-simulator',
+      z: TAB,
+      seed: 7,
+      speed: 3600,
+      sample: 10,
+      prefix: 'plant',
+      machines: [],
+      start: '2026-11-24T06:00:00Z',
+      autoStart: true,
+      ...sim,
+      wires: [['out', 'oee']],
+    },
     { id: 'out', type: 'helper', z: TAB },
     { id: 'oee', type: 'pb-oee-calculator', z: TAB, machineProperty: 'topic', wires: [['figures']] },
     { id: 'figures', type: 'helper', z: TAB },
@@ -40,7 +53,10 @@ describe('machine-simulator node', function () {
     assert.deepEqual(Object.keys(state).sort(), ['idealCycleTime', 'line', 'machine', 'order', 'product', 'reason', 'state', 'timestamp']);
     assert.ok(String(state.timestamp) >= '2026-11-24T06:00:00.000Z', String(state.timestamp));
     const counts = got.filter((m) => String(m.topic) === 'plant/line-1/press-1/counts').map((m) => (m.payload as { counters: { good: number } }).counters.good);
-    assert.ok(counts.every((c, i) => i === 0 || c >= counts[i - 1]!), 'counters only grow');
+    assert.ok(
+      counts.every((c, i) => i === 0 || c >= counts[i - 1]!),
+      'counters only grow',
+    );
     node('oee').receive({ command: 'report', timestamp: Date.parse((got[got.length - 1]!.payload as { timestamp: string }).timestamp) } as never);
     const figures: NodeMessage[] = [];
     node('figures').on('input', (m: NodeMessage) => figures.push(m));
@@ -89,6 +105,12 @@ describe('machine-simulator node', function () {
     node('sim').receive({ payload: 'start' });
     await until(() => caught.length === 1, 20_000, 'Catch');
     const message = String((caught[0] as { error?: { message?: string } }).error?.message);
-    for (const part of ['speed must be a number from 0.1 to 3600', 'unknown machine "press-9"', 'start must be "now" or an ISO 8601 time', 'topic prefix "a/#"']) assert.ok(message.includes(part), `${part} in ${message}`);
+    for (const part of [
+      'speed must be a number from 0.1 to 3600',
+      'unknown machine "press-9"',
+      'start must be "now" or an ISO 8601 time',
+      'topic prefix "a/#"',
+    ])
+      assert.ok(message.includes(part), `${part} in ${message}`);
   });
 });

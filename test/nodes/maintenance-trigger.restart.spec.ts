@@ -23,7 +23,14 @@ function restartFlow(): Array<Record<string, unknown>> {
       store: 'file',
       wires: [['mtr-keep'], []],
     },
-    { id: 'mtr-keep', type: 'function', z, func: "const a = global.get('requests') || []; a.push(msg.maintenance); global.set('requests', a); return null;", outputs: 1, wires: [[]] },
+    {
+      id: 'mtr-keep',
+      type: 'function',
+      z,
+      func: "const a = global.get('requests') || []; a.push(msg.maintenance); global.set('requests', a); return null;",
+      outputs: 1,
+      wires: [[]],
+    },
     { id: 'mtr-get', type: 'http in', z, url: '/requests', method: 'get', wires: [['mtr-read']] },
     { id: 'mtr-read', type: 'function', z, func: "msg.payload = global.get('requests') || []; return msg;", outputs: 1, wires: [['mtr-res']] },
     { id: 'mtr-res', type: 'http response', z, wires: [] },
@@ -37,10 +44,15 @@ describe('maintenance-trigger across a Node-RED restart (file context store)', f
     const userDir = linkPack();
     const port = await freePort();
     const post = async (url: string, seconds: number[], vibration: number): Promise<void> => {
-      const res = await fetch(`${url}/readings`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(seconds.map((s) => ({ topic: 'press-1', timestamp: T0 + s * 1000, payload: { vibration } }))) });
+      const res = await fetch(`${url}/readings`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify(seconds.map((s) => ({ topic: 'press-1', timestamp: T0 + s * 1000, payload: { vibration } }))),
+      });
       assert.equal(res.status, 204);
     };
-    const requests = async (url: string): Promise<Array<{ request: string; reason: string }>> => (await (await fetch(`${url}/requests`)).json()) as Array<{ request: string; reason: string }>;
+    const requests = async (url: string): Promise<Array<{ request: string; reason: string }>> =>
+      (await (await fetch(`${url}/requests`)).json()) as Array<{ request: string; reason: string }>;
     // http-in routes appear a moment after the flows start
     const routes = async (url: string): Promise<void> => {
       for (let i = 0; i < 100; i++) {

@@ -57,6 +57,9 @@ describe('maintenance-trigger with a broken sensor', function () {
     // the sensor reads again, then falls silent for longer than 2 s: one more request, from the silence watch
     node('mt').receive({ topic: 'press-2', payload: { temperature: 20 }, timestamp: Date.now() } as NodeMessage);
     await until(() => requests.some((r) => r.topic === 'press-2'), 12_000, 'the silence request');
-    assert.match(String((requests.find((r) => r.topic === 'press-2') as unknown as { maintenance: { reason: string } }).maintenance.reason), /no reading for \d+ s/);
+    assert.match(
+      String((requests.find((r) => r.topic === 'press-2') as unknown as { maintenance: { reason: string } }).maintenance.reason),
+      /no reading for \d+ s/,
+    );
   });
 });

@@ -30,8 +30,39 @@ function flow(sim: ErpSimulator | undefined, over: Record<string, unknown> = {})
   const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'mt-')), 'outbox.db');
   return [
     { id: TAB, type: 'tab', label: 'mt' },
-    ...(sim ? [{ id: 'conn', type: 'pb-erp-connection', dialect: 'sap-odata', baseUrl: sim.url, authType: 'basic', timeout: 1, attempts: 1, retryDelay: 0.01, maxDelay: 0.02, concurrency: 2, timeZone: 'UTC', options: { version: 'v2' } }] : []),
-    { id: 'mt', type: 'pb-maintenance-trigger', z: TAB, rules: RULES, assetProperty: 'topic', cooldown: 0, connection: sim ? 'conn' : '', rate: 50, attempts: 3, maxDelay: 0.2, file, ...over, wires: [['requests'], ['states']] },
+    ...(sim
+      ? [
+          {
+            id: 'conn',
+            type: 'pb-erp-connection',
+            dialect: 'sap-odata',
+            baseUrl: sim.url,
+            authType: 'basic',
+            timeout: 1,
+            attempts: 1,
+            retryDelay: 0.01,
+            maxDelay: 0.02,
+            concurrency: 2,
+            timeZone: 'UTC',
+            options: { version: 'v2' },
+          },
+        ]
+      : []),
+    {
+      id: 'mt',
+      type: 'pb-maintenance-trigger',
+      z: TAB,
+      rules: RULES,
+      assetProperty: 'topic',
+      cooldown: 0,
+      connection: sim ? 'conn' : '',
+      rate: 50,
+      attempts: 3,
+      maxDelay: 0.2,
+      file,
+      ...over,
+      wires: [['requests'], ['states']],
+    },
     { id: 'requests', type: 'helper', z: TAB },
     { id: 'states', type: 'helper', z: TAB },
     { id: 'catcher', type: 'catch', z: TAB, scope: ['mt'], uncaught: false, wires: [['caught']] },
@@ -58,7 +89,8 @@ describe('maintenance-trigger node', function () {
     const states: Array<{ to: string; event: string }> = [];
     node('states').on('input', (m: NodeMessage) => states.push(m.payload as { to: string; event: string }));
     // 1,000 s of readings, 10 per second, all above the limit with noise: one condition
-    for (let i = 0; i < 10_000; i++) node('mt').receive({ topic: 'press-1', timestamp: T0 + i * 100, payload: { vibration: 7.2 + (i % 10) * 0.1 } } as NodeMessage);
+    for (let i = 0; i < 10_000; i++)
+      node('mt').receive({ topic: 'press-1', timestamp: T0 + i * 100, payload: { vibration: 7.2 + (i % 10) * 0.1 } } as NodeMessage);
     await until(() => sim.bookings.length === 1 && states.some((s) => s.event === 'created-in-erp'));
     await new Promise((r) => setTimeout(r, 300));
     assert.equal(requests.length, 1);
@@ -68,7 +100,10 @@ describe('maintenance-trigger node', function () {
     const req = requests[0]!.payload as OperationsSchedule;
     assert.equal(req.operationsType, 'Maintenance');
     assert.equal((requests[0] as unknown as { maintenance: { rule: string } }).maintenance.rule, 'vib');
-    assert.deepEqual(states.filter((s) => s.event !== 'created-in-erp').map((s) => s.to), ['pending', 'open']);
+    assert.deepEqual(
+      states.filter((s) => s.event !== 'created-in-erp').map((s) => s.to),
+      ['pending', 'open'],
+    );
 
     node('mt').receive({ topic: 'press-1', command: 'ack', rule: 'vib', timestamp: T0 + 1_000_100 } as NodeMessage);
     node('mt').receive({ topic: 'press-1', timestamp: T0 + 1_000_200, payload: { vibration: 4 } } as NodeMessage);
@@ -76,7 +111,10 @@ describe('maintenance-trigger node', function () {
     await until(() => sim.bookings.length === 2);
     await new Promise((r) => setTimeout(r, 200));
     assert.equal(requests.length, 2, 'a second condition after the acknowledgement');
-    assert.deepEqual(states.filter((s) => s.event !== 'created-in-erp').map((s) => s.to), ['pending', 'open', 'acknowledged', 'armed', 'pending', 'open']);
+    assert.deepEqual(
+      states.filter((s) => s.event !== 'created-in-erp').map((s) => s.to),
+      ['pending', 'open', 'acknowledged', 'armed', 'pending', 'open'],
+    );
   });
 
   it('with the ERP down, the notification is created once when the ERP returns', async () => {
@@ -87,7 +125,10 @@ describe('maintenance-trigger node', function () {
     node('mt').receive({ topic: 'welder-2', timestamp: T0, payload: { reason: 'breakdown' } } as NodeMessage);
     await requests;
     await new Promise((r) => setTimeout(r, 500));
-    const state = ((await helper.request().get('/plantbridge/outbox/mt').expect(200)).body as { counts: { pending: number; inflight: number }; state: { reachable: boolean } });
+    const state = (await helper.request().get('/plantbridge/outbox/mt').expect(200)).body as {
+      counts: { pending: number; inflight: number };
+      state: { reachable: boolean };
+    };
     assert.equal(state.counts.pending + state.counts.inflight, 1);
     assert.equal(state.state.reachable, false);
     await sim.start(port);
@@ -100,7 +141,8 @@ describe('maintenance-trigger node', function () {
   it('takes oee-calculator results (availability below 60 % → request), without an ERP', async () => {
     await helper.load(nodes, flow(undefined));
     const requests = collect('requests', 1);
-    for (const [i, a] of [0.8, 0.7, 0.55, 0.5].entries()) node('mt').receive({ topic: 'press-2', timestamp: T0 + i * 60_000, payload: { machine: 'press-2', availability: a, oee: a * 0.9 } } as NodeMessage);
+    for (const [i, a] of [0.8, 0.7, 0.55, 0.5].entries())
+      node('mt').receive({ topic: 'press-2', timestamp: T0 + i * 60_000, payload: { machine: 'press-2', availability: a, oee: a * 0.9 } } as NodeMessage);
     const [r] = await requests;
     assert.match((r as unknown as { maintenance: { reason: string } }).maintenance.reason, /^availability 0\.55 < 0\.6$/);
   });

@@ -17,8 +17,36 @@ function crashFlow(simUrl: string): Array<Record<string, unknown>> {
     { id: 'c-in', type: 'http in', z, url: '/reports', method: 'post', wires: [['c-split', 'c-ok']] },
     { id: 'c-ok', type: 'http response', z, statusCode: '202', wires: [] },
     { id: 'c-split', type: 'function', z, func: 'return [msg.payload.map((p) => ({ payload: p }))];', outputs: 1, wires: [['report']] },
-    { id: 'report', type: 'pb-mes-report', z, connection: 'c-conn', posting: 'auto', rate: 60, concurrency: 3, attempts: 5, maxDelay: 0.5, retention: 7, file: 'crash-outbox.db', sync: 'full', variance: false, wires: [[], [], []] },
-    { id: 'c-conn', type: 'pb-erp-connection', dialect: 'sap-odata', baseUrl: simUrl, authType: 'basic', timeout: 2, attempts: 2, retryDelay: 0.05, maxDelay: 0.2, concurrency: 4, timeZone: 'UTC', options: { version: 'v2' } },
+    {
+      id: 'report',
+      type: 'pb-mes-report',
+      z,
+      connection: 'c-conn',
+      posting: 'auto',
+      rate: 60,
+      concurrency: 3,
+      attempts: 5,
+      maxDelay: 0.5,
+      retention: 7,
+      file: 'crash-outbox.db',
+      sync: 'full',
+      variance: false,
+      wires: [[], [], []],
+    },
+    {
+      id: 'c-conn',
+      type: 'pb-erp-connection',
+      dialect: 'sap-odata',
+      baseUrl: simUrl,
+      authType: 'basic',
+      timeout: 2,
+      attempts: 2,
+      retryDelay: 0.05,
+      maxDelay: 0.2,
+      concurrency: 4,
+      timeZone: 'UTC',
+      options: { version: 'v2' },
+    },
   ];
 }
 
@@ -39,12 +67,20 @@ describe('mes-report: kill -9 of Node-RED in the middle of draining', function (
     const settings = { credentialSecret: false };
     sim.faults.latencyMs = 5;
     const orders = sim.orders.slice(0, 6).map((o) => o.number);
-    const reports = Array.from({ length: REPORTS }, (_, i) => ({ order: orders[i % orders.length], operation: '0010', good: Math.floor(i / orders.length) + 1, unit: 'PC', end: new Date(Date.UTC(2026, 10, 23, 6) + i * 60_000).toISOString() }));
+    const reports = Array.from({ length: REPORTS }, (_, i) => ({
+      order: orders[i % orders.length],
+      operation: '0010',
+      good: Math.floor(i / orders.length) + 1,
+      unit: 'PC',
+      end: new Date(Date.UTC(2026, 10, 23, 6) + i * 60_000).toISOString(),
+    }));
     const post = async (url: string): Promise<void> => {
       const res = await fetch(`${url}/reports`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(reports) });
       assert.equal(res.status, 202);
     };
-    const counts = async (url: string): Promise<{ pending: number; inflight: number; done: number; dead: number }> => ((await (await fetch(`${url}/plantbridge/outbox/report`)).json()) as { counts: { pending: number; inflight: number; done: number; dead: number } }).counts;
+    const counts = async (url: string): Promise<{ pending: number; inflight: number; done: number; dead: number }> =>
+      ((await (await fetch(`${url}/plantbridge/outbox/report`)).json()) as { counts: { pending: number; inflight: number; done: number; dead: number } })
+        .counts;
 
     red = await startNodeRed({ userDir, port, flows: crashFlow(sim.url), settings });
     await post(red.url);
@@ -70,8 +106,14 @@ describe('mes-report: kill -9 of Node-RED in the middle of draining', function (
     assert.ok(sim.duplicates <= 3, `${sim.duplicates} postings in flight at the crash were sent again (at most concurrency = 3), and SAP refused them by key`);
     assert.deepEqual(await counts(red.url), { pending: 0, inflight: 0, done: REPORTS, dead: 0 });
     for (const o of orders) {
-      const seq = sim.bookings.filter((b) => (b.body as { OrderID: string }).OrderID === o).map((b) => Number((b.body as { ConfirmationYieldQuantity: string }).ConfirmationYieldQuantity));
-      assert.deepEqual(seq, Array.from({ length: REPORTS / orders.length }, (_, i) => i + 1), `order ${o} booked in order across the crash`);
+      const seq = sim.bookings
+        .filter((b) => (b.body as { OrderID: string }).OrderID === o)
+        .map((b) => Number((b.body as { ConfirmationYieldQuantity: string }).ConfirmationYieldQuantity));
+      assert.deepEqual(
+        seq,
+        Array.from({ length: REPORTS / orders.length }, (_, i) => i + 1),
+        `order ${o} booked in order across the crash`,
+      );
     }
   });
 });

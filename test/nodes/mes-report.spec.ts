@@ -22,8 +22,38 @@ interface Dead extends NodeMessage {
 function flow(sim: ErpSimulator, file: string, report: Record<string, unknown> = {}): Array<Record<string, unknown>> {
   return [
     { id: TAB, type: 'tab', label: 'report' },
-    { id: 'conn', type: 'pb-erp-connection', dialect: 'sap-odata', baseUrl: sim.url, authType: 'basic', timeout: 1, attempts: 1, retryDelay: 0.01, maxDelay: 0.02, concurrency: 4, timeZone: 'Europe/Berlin', options: { version: 'v2' } },
-    { id: 'report', type: 'pb-mes-report', z: TAB, connection: 'conn', posting: 'auto', rate: 200, concurrency: 4, attempts: 3, maxDelay: 0.2, retention: 7, file, sync: 'normal', variance: true, yieldTarget: 95, ...report, wires: [['booked'], ['dead'], ['variance']] },
+    {
+      id: 'conn',
+      type: 'pb-erp-connection',
+      dialect: 'sap-odata',
+      baseUrl: sim.url,
+      authType: 'basic',
+      timeout: 1,
+      attempts: 1,
+      retryDelay: 0.01,
+      maxDelay: 0.02,
+      concurrency: 4,
+      timeZone: 'Europe/Berlin',
+      options: { version: 'v2' },
+    },
+    {
+      id: 'report',
+      type: 'pb-mes-report',
+      z: TAB,
+      connection: 'conn',
+      posting: 'auto',
+      rate: 200,
+      concurrency: 4,
+      attempts: 3,
+      maxDelay: 0.2,
+      retention: 7,
+      file,
+      sync: 'normal',
+      variance: true,
+      yieldTarget: 95,
+      ...report,
+      wires: [['booked'], ['dead'], ['variance']],
+    },
     { id: 'booked', type: 'helper', z: TAB },
     { id: 'dead', type: 'helper', z: TAB },
     { id: 'variance', type: 'helper', z: TAB },
@@ -52,7 +82,20 @@ describe('mes-report node', function () {
     const booked = collect('booked', 1);
     const variance = collect('variance', 1);
     const plan = { number: order.number, quantity: 100, unit: 'PC', plannedStart: '2026-11-23T06:00:00.000Z', plannedEnd: '2026-11-23T14:00:00.000Z' };
-    node('report').receive({ topic: 'line-1', payload: { order: order.number, operation: '0010', good: 95, scrap: 5, unit: 'PC', start: '2026-11-23T06:10:00Z', end: '2026-11-23T14:30:00Z', final: true }, order: plan } as NodeMessage);
+    node('report').receive({
+      topic: 'line-1',
+      payload: {
+        order: order.number,
+        operation: '0010',
+        good: 95,
+        scrap: 5,
+        unit: 'PC',
+        start: '2026-11-23T06:10:00Z',
+        end: '2026-11-23T14:30:00Z',
+        final: true,
+      },
+      order: plan,
+    } as NodeMessage);
     const [b] = await booked;
     const m = b as unknown as { payload: { OrderID: string; ConfirmationGroup: string }; key: string; kind: string; topic: string; report: { good: number } };
     assert.equal(m.payload.OrderID, order.number);
@@ -72,14 +115,24 @@ describe('mes-report node', function () {
       name: 'Odoo (JSON-RPC): qty_producing, then button_mark_done — no state write',
       conn: { dialect: 'odoo', authType: 'login', options: { database: 'plant' } },
       creds: { user: 'integration', password: 'secret-pw' },
-      check: (sim) => assert.deepEqual(sim.bookings.map((b) => [b.dialect, b.kind]), [['odoo', 'write'], ['odoo', 'button_mark_done']]),
+      check: (sim) =>
+        assert.deepEqual(
+          sim.bookings.map((b) => [b.dialect, b.kind]),
+          [
+            ['odoo', 'write'],
+            ['odoo', 'button_mark_done'],
+          ],
+        ),
     },
     {
       name: 'ERPNext: a Job Card with the key in custom_idempotency_key',
       conn: { dialect: 'erpnext', authType: 'login', options: {} },
       creds: { apiKey: 'key123', apiSecret: 'secret456' },
       check: (sim, key) => {
-        assert.deepEqual(sim.bookings.map((b) => [b.dialect, b.kind, b.key]), [['erpnext', 'Job Card', key]]);
+        assert.deepEqual(
+          sim.bookings.map((b) => [b.dialect, b.kind, b.key]),
+          [['erpnext', 'Job Card', key]],
+        );
         assert.equal((sim.bookings[0]!.body as { time_logs: Array<{ completed_qty: number }> }).time_logs[0]!.completed_qty, 30);
       },
     },
@@ -87,15 +140,35 @@ describe('mes-report node', function () {
       name: 'generic REST: the report as JSON with an Idempotency-Key header',
       conn: { dialect: 'rest', authType: 'oauth2', tokenUrl: '/oauth/token', clientId: 'plantbridge', options: { listPath: '/rest/offset/orders' } },
       creds: { clientSecret: 'client-secret' },
-      check: (sim, key) => assert.deepEqual(sim.bookings.map((b) => [b.dialect, b.kind, b.key, (b.body as { good: number }).good]), [['rest', 'production-report', key, 30]]),
+      check: (sim, key) =>
+        assert.deepEqual(
+          sim.bookings.map((b) => [b.dialect, b.kind, b.key, (b.body as { good: number }).good]),
+          [['rest', 'production-report', key, 30]],
+        ),
     },
   ];
   for (const erp of OTHER_ERPS) {
     it(`books through other ERPs: ${erp.name}`, async () => {
-      const f = flow(sim, tmpFile()).map((n) => (n.id === 'conn' ? { ...n, ...erp.conn, tokenUrl: erp.conn.tokenUrl ? `${sim.url}${String(erp.conn.tokenUrl)}` : '' } : n.id === 'report' ? { ...n, restPath: '/rest/postings' } : n));
+      const f = flow(sim, tmpFile()).map((n) =>
+        n.id === 'conn'
+          ? { ...n, ...erp.conn, tokenUrl: erp.conn.tokenUrl ? `${sim.url}${String(erp.conn.tokenUrl)}` : '' }
+          : n.id === 'report'
+            ? { ...n, restPath: '/rest/postings' }
+            : n,
+      );
       await helper.load(nodes, f, { conn: erp.creds });
       const booked = collect('booked', 1);
-      node('report').receive({ payload: { order: erp.conn.dialect === 'odoo' ? String(sim.orders[3]!.id) : sim.orders[3]!.number, operation: 'Assembly', good: 30, unit: 'PC', start: '2026-11-23T06:00:00Z', end: '2026-11-23T08:00:00Z', final: true } } as NodeMessage);
+      node('report').receive({
+        payload: {
+          order: erp.conn.dialect === 'odoo' ? String(sim.orders[3]!.id) : sim.orders[3]!.number,
+          operation: 'Assembly',
+          good: 30,
+          unit: 'PC',
+          start: '2026-11-23T06:00:00Z',
+          end: '2026-11-23T08:00:00Z',
+          final: true,
+        },
+      } as NodeMessage);
       const [b] = await booked;
       erp.check(sim, (b as unknown as { key: string }).key);
     });
@@ -122,8 +195,22 @@ describe('mes-report node', function () {
     const file = tmpFile();
     await helper.load(nodes, flow(sim, file, { rate: 100, concurrency: 4, maxDelay: 0.3 }), CREDS);
     const orders = sim.orders.slice(0, 10).map((o) => o.number);
-    for (let i = 0; i < 1000; i++) node('report').receive({ payload: { order: orders[i % 10], operation: '0010', good: Math.floor(i / 10) + 1, unit: 'PC', end: new Date(Date.UTC(2026, 10, 23, 6) + i * 1000).toISOString() } } as NodeMessage);
-    const counts = async (): Promise<{ pending: number; inflight: number; done: number; dead: number }> => ((await helper.request().get('/plantbridge/outbox/report').expect(200)).body as { counts: { pending: number; inflight: number; done: number; dead: number } }).counts;
+    for (let i = 0; i < 1000; i++)
+      node('report').receive({
+        payload: {
+          order: orders[i % 10],
+          operation: '0010',
+          good: Math.floor(i / 10) + 1,
+          unit: 'PC',
+          end: new Date(Date.UTC(2026, 10, 23, 6) + i * 1000).toISOString(),
+        },
+      } as NodeMessage);
+    const counts = async (): Promise<{ pending: number; inflight: number; done: number; dead: number }> =>
+      (
+        (await helper.request().get('/plantbridge/outbox/report').expect(200)).body as {
+          counts: { pending: number; inflight: number; done: number; dead: number };
+        }
+      ).counts;
     for (let i = 0; i < 200; i++) {
       const c = await counts();
       if (c.pending + c.inflight === 1000) break;
@@ -143,11 +230,18 @@ describe('mes-report node', function () {
     const keys = new Set(sim.bookings.map((b) => b.key));
     assert.equal(keys.size, 1000, 'each report once');
     for (const o of orders) {
-      const seq = sim.bookings.filter((b) => (b.body as { OrderID: string }).OrderID === o).map((b) => Number((b.body as { ConfirmationYieldQuantity: string }).ConfirmationYieldQuantity));
-      assert.deepEqual(seq, Array.from({ length: 100 }, (_, i) => i + 1), `order ${o} in order`);
+      const seq = sim.bookings
+        .filter((b) => (b.body as { OrderID: string }).OrderID === o)
+        .map((b) => Number((b.body as { ConfirmationYieldQuantity: string }).ConfirmationYieldQuantity));
+      assert.deepEqual(
+        seq,
+        Array.from({ length: 100 }, (_, i) => i + 1),
+        `order ${o} in order`,
+      );
     }
     const at = sim.bookings.map((b) => b.at);
-    for (let i = 0; i + 100 < at.length; i++) assert.ok(at[i + 100]! - at[i]! >= 990, `101 bookings within ${at[i + 100]! - at[i]!} ms at ${i}: faster than 100/s`);
+    for (let i = 0; i + 100 < at.length; i++)
+      assert.ok(at[i + 100]! - at[i]! >= 990, `101 bookings within ${at[i + 100]! - at[i]!} ms at ${i}: faster than 100/s`);
     assert.deepEqual(await counts(), { pending: 0, inflight: 0, dead: 0, done: 1000 });
   });
 
@@ -163,7 +257,11 @@ describe('mes-report node', function () {
     assert.deepEqual((d!.payload as { order: string }).order, order);
     const [c] = (await caught) as Dead[];
     assert.match(c!.error.message, /dead letter for order|being processed/);
-    const list = (await helper.request().get('/plantbridge/outbox/report/entries?state=dead').expect(200)).body as Array<{ id: number; lastError: string; payload: { OrderID: string } }>;
+    const list = (await helper.request().get('/plantbridge/outbox/report/entries?state=dead').expect(200)).body as Array<{
+      id: number;
+      lastError: string;
+      payload: { OrderID: string };
+    }>;
     assert.equal(list.length, 1);
     assert.equal(list[0]!.payload.OrderID, order);
     assert.match(list[0]!.lastError, /PLANNER/);
@@ -171,7 +269,11 @@ describe('mes-report node', function () {
 
     sim.locked.delete(order);
     const booked = collect('booked', 1);
-    const r = await helper.request().post('/plantbridge/outbox/report/retry').send({ ids: [list[0]!.id] }).expect(200);
+    const r = await helper
+      .request()
+      .post('/plantbridge/outbox/report/retry')
+      .send({ ids: [list[0]!.id] })
+      .expect(200);
     assert.deepEqual(r.body, { retried: 1 });
     await booked;
     assert.equal(sim.bookings.length, 1);

@@ -19,7 +19,23 @@ function flow(conn: Record<string, unknown>, dir: string): Array<Record<string, 
   return [
     { id: TAB, type: 'tab', label: 'wire' },
     { id: 'conn', type: 'pb-erp-connection', timeout: 2, attempts: 2, retryDelay: 0.01, maxDelay: 0.02, concurrency: 8, timeZone: 'UTC', ...conn },
-    { id: 'report', type: 'pb-mes-report', z: TAB, connection: 'conn', posting: 'auto', rate: 2000, concurrency: 8, attempts: 3, maxDelay: 0.2, retention: 7, file: path.join(dir, 'outbox.db'), sync: 'normal', variance: false, restPath: '/rest/postings', wires: [['booked'], ['dead'], []] },
+    {
+      id: 'report',
+      type: 'pb-mes-report',
+      z: TAB,
+      connection: 'conn',
+      posting: 'auto',
+      rate: 2000,
+      concurrency: 8,
+      attempts: 3,
+      maxDelay: 0.2,
+      retention: 7,
+      file: path.join(dir, 'outbox.db'),
+      sync: 'normal',
+      variance: false,
+      restPath: '/rest/postings',
+      wires: [['booked'], ['dead'], []],
+    },
     { id: 'booked', type: 'helper', z: TAB },
     { id: 'dead', type: 'helper', z: TAB },
   ];
@@ -41,13 +57,19 @@ describe('mes-report against vendor-shaped answers (wire corpus)', function () {
   });
 
   it('SAP: a CSRF expiry (403, x-csrf-token: Required, plain-text body) in the middle of a drain and after it dead-letters nothing', async () => {
-    await helper.load(nodes, flow({ dialect: 'sap-odata', baseUrl: sim.url, authType: 'basic', options: { version: 'v2' } }, dir), { conn: { user: 'integration', password: 'secret-pw' } });
+    await helper.load(nodes, flow({ dialect: 'sap-odata', baseUrl: sim.url, authType: 'basic', options: { version: 'v2' } }, dir), {
+      conn: { user: 'integration', password: 'secret-pw' },
+    });
     const booked: NodeMessage[] = [];
     const dead: NodeMessage[] = [];
     node('booked').on('input', (m: NodeMessage) => booked.push(m));
     node('dead').on('input', (m: NodeMessage) => dead.push(m));
     const send = (n: number, from: number): void => {
-      for (let i = 0; i < n; i++) node('report').receive({ payload: { order: sim.orders[(from + i) % 40]!.number, good: from + i + 1, unit: 'PC', final: false }, key: `csrf-${from + i}` } as NodeMessage);
+      for (let i = 0; i < n; i++)
+        node('report').receive({
+          payload: { order: sim.orders[(from + i) % 40]!.number, good: from + i + 1, unit: 'PC', final: false },
+          key: `csrf-${from + i}`,
+        } as NodeMessage);
     };
     send(501, 0);
     await until(() => booked.length >= 100, 30_000, '100 bookings');
@@ -56,7 +78,14 @@ describe('mes-report against vendor-shaped answers (wire corpus)', function () {
     sim.expireSessions(); // and once more after it
     send(5, 501);
     await until(() => booked.length + dead.length >= 506, 30_000, 'five more');
-    assert.equal(dead.length, 0, `dead letters: ${dead.map((d) => (d as unknown as { error: { message: string } }).error.message).slice(0, 2).join(' | ')}`);
+    assert.equal(
+      dead.length,
+      0,
+      `dead letters: ${dead
+        .map((d) => (d as unknown as { error: { message: string } }).error.message)
+        .slice(0, 2)
+        .join(' | ')}`,
+    );
     assert.equal(booked.length, 506);
     assert.equal(new Set(sim.bookings.map((b) => b.key)).size, 506, 'each confirmation once');
   });
@@ -64,7 +93,21 @@ describe('mes-report against vendor-shaped answers (wire corpus)', function () {
   for (const answer of ['rest/post-204', 'rest/post-201-location-no-body', 'rest/post-202-accepted'] as const) {
     it(`REST: postings answered as ${answer} are booked once, never re-posted or dead-lettered`, async () => {
       sim.restPostingAnswer = answer;
-      await helper.load(nodes, flow({ dialect: 'rest', baseUrl: sim.url, authType: 'oauth2', tokenUrl: `${sim.url}/oauth/token`, clientId: 'plantbridge', options: { listPath: '/rest/offset/orders' } }, dir), { conn: { clientSecret: 'client-secret' } });
+      await helper.load(
+        nodes,
+        flow(
+          {
+            dialect: 'rest',
+            baseUrl: sim.url,
+            authType: 'oauth2',
+            tokenUrl: `${sim.url}/oauth/token`,
+            clientId: 'plantbridge',
+            options: { listPath: '/rest/offset/orders' },
+          },
+          dir,
+        ),
+        { conn: { clientSecret: 'client-secret' } },
+      );
       const booked: NodeMessage[] = [];
       const dead: NodeMessage[] = [];
       node('booked').on('input', (m: NodeMessage) => booked.push(m));
@@ -80,13 +123,18 @@ describe('mes-report against vendor-shaped answers (wire corpus)', function () {
   }
 
   it('ERPNext: a posting whose key the ERP already holds (lost answer) is refused as a duplicate by Frappe and counts as booked', async () => {
-    await helper.load(nodes, flow({ dialect: 'erpnext', baseUrl: sim.url, authType: 'login', options: {} }, dir), { conn: { apiKey: 'key123', apiSecret: 'secret456' } });
+    await helper.load(nodes, flow({ dialect: 'erpnext', baseUrl: sim.url, authType: 'login', options: {} }, dir), {
+      conn: { apiKey: 'key123', apiSecret: 'secret456' },
+    });
     const booked: NodeMessage[] = [];
     const dead: NodeMessage[] = [];
     node('booked').on('input', (m: NodeMessage) => booked.push(m));
     node('dead').on('input', (m: NodeMessage) => dead.push(m));
     sim.book('erpnext', 'Job Card', 'lost-answer-key', {}); // the first send was booked, its answer lost
-    node('report').receive({ payload: { order: sim.orders[0]!.number, operation: 'Assembly', good: 3, unit: 'PC', final: true }, key: 'lost-answer-key' } as NodeMessage);
+    node('report').receive({
+      payload: { order: sim.orders[0]!.number, operation: 'Assembly', good: 3, unit: 'PC', final: true },
+      key: 'lost-answer-key',
+    } as NodeMessage);
     await until(() => booked.length + dead.length >= 1, 20_000, 'the answer');
     assert.equal(dead.length, 0);
     assert.equal((booked[0]!.payload as { duplicate?: boolean }).duplicate, true);

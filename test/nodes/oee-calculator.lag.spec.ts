@@ -15,14 +15,47 @@ function lagFlow(): Array<Record<string, unknown>> {
     { id: 'l-in', type: 'http in', z, url: '/events', method: 'post', wires: [['l-split', 'l-ok']] },
     { id: 'l-ok', type: 'http response', z, statusCode: '204', wires: [] },
     { id: 'l-split', type: 'function', z, func: 'return [msg.payload];', outputs: 1, wires: [['l-oee']] },
-    { id: 'l-oee', type: 'pb-oee-calculator', z, version: 1, calendar: 'cal', machineProperty: 'topic', shiftWindows: true, dayWindows: false, orderWindows: false, store: 'file', wires: [['l-keep']] },
+    {
+      id: 'l-oee',
+      type: 'pb-oee-calculator',
+      z,
+      version: 1,
+      calendar: 'cal',
+      machineProperty: 'topic',
+      shiftWindows: true,
+      dayWindows: false,
+      orderWindows: false,
+      store: 'file',
+      wires: [['l-keep']],
+    },
     { id: 'l-catch', type: 'catch', z, scope: ['l-oee'], uncaught: false, wires: [['l-errors']] },
     { id: 'l-done', type: 'complete', z, scope: ['l-oee'], uncaught: false, wires: [['l-count']] },
     { id: 'l-count', type: 'function', z, func: "global.set('processed', (global.get('processed') || 0) + 1); return null;", outputs: 1, wires: [[]] },
-    { id: 'l-errors', type: 'function', z, func: "const a = global.get('errors') || []; a.push(msg.error.message); global.set('errors', a); return null;", outputs: 1, wires: [[]] },
-    { id: 'l-keep', type: 'function', z, func: "const a = global.get('results') || []; a.push(msg.payload); global.set('results', a); return null;", outputs: 1, wires: [[]] },
+    {
+      id: 'l-errors',
+      type: 'function',
+      z,
+      func: "const a = global.get('errors') || []; a.push(msg.error.message); global.set('errors', a); return null;",
+      outputs: 1,
+      wires: [[]],
+    },
+    {
+      id: 'l-keep',
+      type: 'function',
+      z,
+      func: "const a = global.get('results') || []; a.push(msg.payload); global.set('results', a); return null;",
+      outputs: 1,
+      wires: [[]],
+    },
     { id: 'l-get', type: 'http in', z, url: '/state', method: 'get', wires: [['l-read']] },
-    { id: 'l-read', type: 'function', z, func: "msg.payload = { errors: global.get('errors') || [], results: global.get('results') || [], processed: global.get('processed') || 0 }; return msg;", outputs: 1, wires: [['l-res']] },
+    {
+      id: 'l-read',
+      type: 'function',
+      z,
+      func: "msg.payload = { errors: global.get('errors') || [], results: global.get('results') || [], processed: global.get('processed') || 0 }; return msg;",
+      outputs: 1,
+      wires: [['l-res']],
+    },
     { id: 'l-res', type: 'http response', z, wires: [] },
     calendarNode(),
   ];
@@ -36,13 +69,20 @@ describe('oee-calculator: sources whose clocks lag the server, across a restart'
     const port = await freePort();
     const LAGS: Record<string, number> = { 'press-60s': 60_000, 'press-10min': 600_000 };
     const sent: Array<Record<string, unknown>> = [];
-    const event = (machine: string, payload: Record<string, unknown>, at = Date.now()): Record<string, unknown> => ({ topic: machine, payload, timestamp: at - LAGS[machine]! });
+    const event = (machine: string, payload: Record<string, unknown>, at = Date.now()): Record<string, unknown> => ({
+      topic: machine,
+      payload,
+      timestamp: at - LAGS[machine]!,
+    });
     const post = async (url: string, body: Array<Record<string, unknown>>): Promise<void> => {
       sent.push(...body);
       const res = await fetch(`${url}/events`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
       assert.equal(res.status, 204);
     };
-    const state = async (url: string): Promise<{ errors: string[]; processed: number; results: Array<{ machine: string; counts: { good: number }; availability: number; oee: number }> }> => (await (await fetch(`${url}/state`)).json()) as never;
+    const state = async (
+      url: string,
+    ): Promise<{ errors: string[]; processed: number; results: Array<{ machine: string; counts: { good: number }; availability: number; oee: number }> }> =>
+      (await (await fetch(`${url}/state`)).json()) as never;
     /** Waits until the oee node completed (or refused) `n` events since this process started. */
     const processed = async (url: string, n: number): Promise<void> => {
       for (let i = 0; i < 200; i++) {
@@ -82,14 +122,24 @@ describe('oee-calculator: sources whose clocks lag the server, across a restart'
       }
       assert.deepEqual(s.errors, [], 'no event was refused as late');
       // the same events through the engine in one go: the uninterrupted figures
-      const engine = new OeeEngine(new ShiftCalendar({ timeZone: 'UTC', dayStart: '06:00', holidays: [], shifts: (calendarNode().shifts as never) }), { dayWindows: false, orderWindows: false });
+      const engine = new OeeEngine(new ShiftCalendar({ timeZone: 'UTC', dayStart: '06:00', holidays: [], shifts: calendarNode().shifts as never }), {
+        dayWindows: false,
+        orderWindows: false,
+      });
       for (const e of sent.filter((x) => !(x.payload as { command?: string }).command)) {
         const p = e.payload as { state?: string; good?: number; product?: string; idealCycleTime?: number };
-        engine.push({ machine: String(e.topic), ts: Number(e.timestamp), ...(p.state ? { state: { category: 'running', reason: 'running' } } : {}), ...(p.good ? { counts: { good: p.good } } : {}), ...(p.product ? { product: { id: p.product, idealCycleTimeMs: 1000 } } : {}) });
+        engine.push({
+          machine: String(e.topic),
+          ts: Number(e.timestamp),
+          ...(p.state ? { state: { category: 'running', reason: 'running' } } : {}),
+          ...(p.good ? { counts: { good: p.good } } : {}),
+          ...(p.product ? { product: { id: p.product, idealCycleTimeMs: 1000 } } : {}),
+        });
       }
       for (const m of Object.keys(LAGS)) {
         const reportTs = Number(sent.filter((x) => x.topic === m).at(-1)!.timestamp);
-        const want = engine.report(reportTs, m).current.find((r) => r.window.kind === 'shift' || r.window.kind === 'order') ?? engine.report(reportTs, m).current[0]!;
+        const want =
+          engine.report(reportTs, m).current.find((r) => r.window.kind === 'shift' || r.window.kind === 'order') ?? engine.report(reportTs, m).current[0]!;
         const got = s.results.find((r) => r.machine === m);
         assert.ok(got, `a report for ${m}`);
         assert.equal(got.counts.good, 6, `${m}: every part counted`);

@@ -70,14 +70,18 @@ describe('package structure (dist/)', () => {
           assert.ok(typeof d.label === 'string' && d.label, `${type}: defaults.${p} has no label`);
           // Free-form text (name, store) and checkboxes need no validator; everything else does.
           const free = typeof d.value === 'boolean' || ['name', 'version', 'store'].includes(p);
-          assert.ok(free || typeof d.validate === 'function' || (d as { type?: string }).type || (d as { required?: boolean }).required, `${type}: defaults.${p} is not validated`);
+          assert.ok(
+            free || typeof d.validate === 'function' || (d as { type?: string }).type || (d as { required?: boolean }).required,
+            `${type}: defaults.${p} is not validated`,
+          );
         }
       });
 
       it('has en-US, ko and de catalogs with the same keys, and help text in each', () => {
         const en = path.join(dir, 'locales', 'en-US', `${base}.json`);
         const enKeys = keys(JSON.parse(fs.readFileSync(en, 'utf8'))).sort();
-        for (const lang of ['ko', 'de']) assert.deepEqual(keys(JSON.parse(fs.readFileSync(path.join(dir, 'locales', lang, `${base}.json`), 'utf8'))).sort(), enKeys, `${lang} catalog keys`);
+        for (const lang of ['ko', 'de'])
+          assert.deepEqual(keys(JSON.parse(fs.readFileSync(path.join(dir, 'locales', lang, `${base}.json`), 'utf8'))).sort(), enKeys, `${lang} catalog keys`);
         for (const lang of ['en-US', 'ko', 'de']) {
           const help = fs.readFileSync(path.join(dir, 'locales', lang, `${base}.html`), 'utf8');
           assert.match(help, new RegExp(`data-help-name="${type}"`));
@@ -111,20 +115,31 @@ describe('package structure (dist/)', () => {
     // only core nodes and ours; Dashboard 2.0 widgets in the dashboard flow alone
     const core = new Set(['tab', 'subflow', 'group', 'junction']);
     const coreDir = path.dirname(require.resolve('@node-red/nodes/package.json'));
-    const walk = (d: string): string[] => fs.readdirSync(d, { withFileTypes: true }).flatMap((f) => (f.isDirectory() ? walk(path.join(d, f.name)) : f.name.endsWith('.html') ? [path.join(d, f.name)] : []));
-    for (const f of walk(path.join(coreDir, 'core'))) for (const m of fs.readFileSync(f, 'utf8').matchAll(/registerType\(\s*['"]([^'"]+)['"]/g)) core.add(m[1]!);
+    const walk = (d: string): string[] =>
+      fs
+        .readdirSync(d, { withFileTypes: true })
+        .flatMap((f) => (f.isDirectory() ? walk(path.join(d, f.name)) : f.name.endsWith('.html') ? [path.join(d, f.name)] : []));
+    for (const f of walk(path.join(coreDir, 'core')))
+      for (const m of fs.readFileSync(f, 'utf8').matchAll(/registerType\(\s*['"]([^'"]+)['"]/g)) core.add(m[1]!);
     assert.ok(core.has('mqtt in') && core.has('function') && core.has('http request'), [...core].join(', '));
     for (const e of examples) {
       const dashboard = path.basename(e.file).startsWith('07 ');
-      const foreign = [...new Set(e.flow.map((n) => n.type as string))].filter((t) => !core.has(t) && !entries.some(([ours]) => ours === t) && !(dashboard && /^ui-/.test(t)));
+      const foreign = [...new Set(e.flow.map((n) => n.type as string))].filter(
+        (t) => !core.has(t) && !entries.some(([ours]) => ours === t) && !(dashboard && /^ui-/.test(t)),
+      );
       assert.deepEqual(foreign, [], `${e.file}: only core nodes and PlantBridge nodes`);
     }
     for (const e of examples) {
       const tabs = e.flow.filter((n) => n.type === 'tab');
       assert.equal(tabs.length, 1, `${e.file}: one tab per flow file`);
-      assert.ok(e.flow.some((n) => n.type === 'comment'), `${e.file}: explain it with a comment node`);
+      assert.ok(
+        e.flow.some((n) => n.type === 'comment'),
+        `${e.file}: explain it with a comment node`,
+      );
       const ids = new Set(e.flow.map((n) => n.id));
-      for (const n of e.flow) for (const port of (n.wires as string[][] | undefined) ?? []) for (const w of port) assert.ok(ids.has(w), `${e.file}: dangling wire ${String(n.id)} → ${w}`);
+      for (const n of e.flow)
+        for (const port of (n.wires as string[][] | undefined) ?? [])
+          for (const w of port) assert.ok(ids.has(w), `${e.file}: dangling wire ${String(n.id)} → ${w}`);
     }
   });
 });

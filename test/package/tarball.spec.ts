@@ -25,33 +25,58 @@ describe('packed tarball in Node-RED 4.1', function () {
     assert.deepEqual(stray, []);
     assert.ok(!files.some((f) => f.endsWith('.ts')), 'no TypeScript sources');
     for (const entry of Object.values(PKG['node-red'].nodes)) assert.ok(files.includes(entry), `${entry} not packed`);
-    assert.ok(files.some((f) => f.startsWith('examples/')), 'examples/ not packed');
+    assert.ok(
+      files.some((f) => f.startsWith('examples/')),
+      'examples/ not packed',
+    );
   });
 
   it('registers every type with no load error and lists every example in the library', async () => {
     const userDir = userDirWithTarball('plantbridge-tarball-');
     red = await startNodeRed({ userDir, port: await freePort(), flows: smokeFlow(sim.url) });
-    const nodes = (await (await fetch(`${red.url}/nodes`, { headers: { Accept: 'application/json' } })).json()) as Array<{ id: string; module: string; types: string[]; err?: string; enabled: boolean }>;
+    const nodes = (await (await fetch(`${red.url}/nodes`, { headers: { Accept: 'application/json' } })).json()) as Array<{
+      id: string;
+      module: string;
+      types: string[];
+      err?: string;
+      enabled: boolean;
+    }>;
     const ours = nodes.filter((n) => n.module === PKG.name);
-    assert.deepEqual(ours.map((n) => n.id).sort(), Object.keys(PKG['node-red'].nodes).map((s) => `${PKG.name}/${s}`).sort());
+    assert.deepEqual(
+      ours.map((n) => n.id).sort(),
+      Object.keys(PKG['node-red'].nodes)
+        .map((s) => `${PKG.name}/${s}`)
+        .sort(),
+    );
     for (const set of ours) {
       assert.equal(set.err, undefined, `${set.id}: ${set.err}`);
       assert.equal(set.enabled, true);
     }
-    assert.deepEqual(ours.flatMap((n) => n.types).sort(), Object.keys(PKG['node-red'].nodes).map((s) => `pb-${s}`).sort());
+    assert.deepEqual(
+      ours.flatMap((n) => n.types).sort(),
+      Object.keys(PKG['node-red'].nodes)
+        .map((s) => `pb-${s}`)
+        .sort(),
+    );
 
     // The library answers folders as strings and files as { fn }.
     const lib = (await (await fetch(`${red.url}/library/examples/flows/${PKG.name}`)).json()) as Array<string | { fn: string }>;
     const listed = lib.flatMap((e) => (typeof e === 'string' ? [] : [e.fn])).sort();
     const { files } = packOnce();
-    const shipped = files.filter((f) => f.startsWith('examples/')).map((f) => f.slice('examples/'.length).replace(/\.json$/, '')).sort();
+    const shipped = files
+      .filter((f) => f.startsWith('examples/'))
+      .map((f) => f.slice('examples/'.length).replace(/\.json$/, ''))
+      .sort();
     assert.ok(shipped.length > 0);
     assert.deepEqual(listed, shipped);
     for (const name of listed) {
       const res: Response = await fetch(`${red.url}/library/examples/flows/${PKG.name}/${encodeURIComponent(name)}`);
       assert.equal(res.status, 200, name);
       const flow = (await res.json()) as Array<{ type: string }>;
-      assert.ok(flow.some((n) => n.type === 'tab'), `${name}: not a flow`);
+      assert.ok(
+        flow.some((n) => n.type === 'tab'),
+        `${name}: not a flow`,
+      );
     }
   });
 

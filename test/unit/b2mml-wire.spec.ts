@@ -53,16 +53,28 @@ describe('B2MML wire truth (MESA XSDs)', function () {
       assert.equal(d.version, version);
       if (d.noun !== 'performance') throw new Error('performance expected');
       const mats = d.performances[0]!.responses[0]!.segments[0]!.materials;
-      assert.deepEqual(mats.map((m) => m.use), [...uses]);
+      assert.deepEqual(
+        mats.map((m) => m.use),
+        [...uses],
+      );
       const [r] = reportsFromPerformance(d.performances[0]!);
       const lotsOf = (role: string): string[] => mats.filter((m) => useRole(m.use) === role).map((m) => m.lotId!);
-      assert.deepEqual((r!.lotsProduced ?? []).map((l) => l.lot), lotsOf('produced'));
-      assert.deepEqual((r!.lotsConsumed ?? []).map((l) => l.lot), lotsOf('consumed'));
+      assert.deepEqual(
+        (r!.lotsProduced ?? []).map((l) => l.lot),
+        lotsOf('produced'),
+      );
+      assert.deepEqual(
+        (r!.lotsConsumed ?? []).map((l) => l.lot),
+        lotsOf('consumed'),
+      );
       assert.ok(lotsOf('produced').length >= 2 && lotsOf('consumed').length >= 3 && lotsOf('other').length >= 4);
       assert.equal(validate(syncOperationsPerformance(d.performances, area), XSD.performanceV0701), '', `${file} → V0701`);
       assert.equal(validate(syncProductionPerformance(d.performances, area), XSD.performanceV0600), '', `${file} → V0600`);
     }
-    assert.throws(() => parseB2mml(doc('v0701-performance-material-consumed-lot.xml').replace('>Material Consumed<', '>Eaten<')), /MaterialUse "Eaten", which V0701 does not define/);
+    assert.throws(
+      () => parseB2mml(doc('v0701-performance-material-consumed-lot.xml').replace('>Material Consumed<', '>Eaten<')),
+      /MaterialUse "Eaten", which V0701 does not define/,
+    );
     assert.throws(() => parseB2mml(doc('v0600-performance-no-optional-ids.xml').replace('>Consumed<', '>Material Consumed<')), /which V0600 does not define/);
   });
 
@@ -84,20 +96,54 @@ describe('B2MML wire truth (MESA XSDs)', function () {
     assert.equal(xsDateTime('2026-12-01T06:00+09:00'), '2026-12-01T06:00:00+09:00');
     assert.equal(xsDateTime('2026-12-01T06:00Z'), '2026-12-01T06:00:00Z');
     assert.equal(xsDateTime('2026-12-01T06:00:07.25-05:30'), '2026-12-01T06:00:07.25-05:30');
-    for (const bad of ['2026-13-01', '2026-02-30', '2026-12-01T24:00', '2026-12-01T06:60', '2026-12-01T06:00+15:00', '0000-01-01']) assert.throws(() => xsDateTime(bad), /not a valid date-time/, bad);
+    for (const bad of ['2026-13-01', '2026-02-30', '2026-12-01T24:00', '2026-12-01T06:60', '2026-12-01T06:00+15:00', '0000-01-01'])
+      assert.throws(() => xsDateTime(bad), /not a valid date-time/, bad);
   });
 
-  const settings = (format: MapperSettings['format']): MapperSettings => ({ action: 'schedule', format, profile: 'auto', posting: 'auto', validate: true, codes: {}, units: { rules: [], strict: false }, dialectOptions: {}, postingOptions: { timeZone: 'UTC' } });
+  const settings = (format: MapperSettings['format']): MapperSettings => ({
+    action: 'schedule',
+    format,
+    profile: 'auto',
+    posting: 'auto',
+    validate: true,
+    codes: {},
+    units: { rules: [], strict: false },
+    dialectOptions: {},
+    postingOptions: { timeZone: 'UTC' },
+  });
 
   it('sends an order with a time without seconds, or a name with U+000B / U+0007, to output 2 or writes it validly — never invalid XML on output 1 (finding 5)', () => {
-    const order = { id: '1', number: '1000042', material: { code: 'FG-1', name: 'Box' }, quantity: 5, producedQuantity: 0, unit: 'PC', plannedStart: '2026-12-01T06:00+09:00', plannedEnd: null, due: null, status: 'released', erpStatus: 'REL', plant: null, workCenter: null, priority: null, modified: null, raw: {} };
-    for (const [format, xsd] of [['b2mml-v0701', XSD.scheduleV0701], ['b2mml-v0600', XSD.scheduleV0600]] as const) {
+    const order = {
+      id: '1',
+      number: '1000042',
+      material: { code: 'FG-1', name: 'Box' },
+      quantity: 5,
+      producedQuantity: 0,
+      unit: 'PC',
+      plannedStart: '2026-12-01T06:00+09:00',
+      plannedEnd: null,
+      due: null,
+      status: 'released',
+      erpStatus: 'REL',
+      plant: null,
+      workCenter: null,
+      priority: null,
+      modified: null,
+      raw: {},
+    };
+    for (const [format, xsd] of [
+      ['b2mml-v0701', XSD.scheduleV0701],
+      ['b2mml-v0600', XSD.scheduleV0600],
+    ] as const) {
       const m = new Mapper(settings(format), BUILTIN_DIALECTS);
       const xml = m.map(order, { now: '2026-12-01T00:00:00Z' }) as string;
       assert.match(xml, /06:00:00\+09:00/);
       assert.equal(validate(xml, xsd), '', format);
       for (const ch of ['\u000B', '\u0007', '\uD800']) {
-        assert.throws(() => m.map({ ...order, material: { code: 'FG-1', name: `Box${ch}lid` } }, { now: '2026-12-01T00:00:00Z' }), (e: Error) => e instanceof MappingError && /XML 1\.0 does not allow/.test(e.message));
+        assert.throws(
+          () => m.map({ ...order, material: { code: 'FG-1', name: `Box${ch}lid` } }, { now: '2026-12-01T00:00:00Z' }),
+          (e: Error) => e instanceof MappingError && /XML 1\.0 does not allow/.test(e.message),
+        );
       }
     }
   });
@@ -107,7 +153,16 @@ describe('B2MML wire truth (MESA XSDs)', function () {
     const dateTime = fc.oneof(
       fc.tuple(fc.integer({ min: 1, max: 9999 }), two(1, 12), two(1, 31)).map(([y, m, d]) => `${String(y).padStart(4, '0')}-${m}-${d}`),
       fc
-        .tuple(fc.integer({ min: 1970, max: 2100 }), two(1, 12), two(1, 31), two(0, 23), two(0, 59), fc.option(two(0, 59)), fc.option(fc.integer({ min: 0, max: 999 })), fc.constantFrom('', 'Z', '+09:00', '-05:30', '+14:00'))
+        .tuple(
+          fc.integer({ min: 1970, max: 2100 }),
+          two(1, 12),
+          two(1, 31),
+          two(0, 23),
+          two(0, 59),
+          fc.option(two(0, 59)),
+          fc.option(fc.integer({ min: 0, max: 999 })),
+          fc.constantFrom('', 'Z', '+09:00', '-05:30', '+14:00'),
+        )
         .map(([y, mo, d, h, mi, s, ms, z]) => `${y}-${mo}-${d}T${h}:${mi}${s === null ? '' : `:${s}${ms === null ? '' : `.${ms}`}`}${z}`),
     );
     const text = fc.option(fc.string({ unit: 'binary', maxLength: 12 }), { nil: null });
@@ -130,7 +185,10 @@ describe('B2MML wire truth (MESA XSDs)', function () {
       raw: fc.constant({}),
     });
     const samples = fc.sample(order, { numRuns: 400, seed: 20261201 });
-    for (const [format, xsd] of [['b2mml-v0701', XSD.scheduleV0701], ['b2mml-v0600', XSD.scheduleV0600]] as const) {
+    for (const [format, xsd] of [
+      ['b2mml-v0701', XSD.scheduleV0701],
+      ['b2mml-v0600', XSD.scheduleV0600],
+    ] as const) {
       const m = new Mapper(settings(format), BUILTIN_DIALECTS);
       const out: string[] = [];
       let refused = 0;

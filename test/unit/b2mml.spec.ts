@@ -29,8 +29,24 @@ const order = (over: Partial<ErpOrder> = {}): ErpOrder => ({
   priority: 2,
   modified: '2026-11-20T10:00:00.000Z',
   operations: [
-    { id: '1000042/0010', sequence: '0010', description: 'Set up', workCenter: 'PRESS-1', plannedStart: '2026-11-23T06:00:00.000Z', plannedEnd: '2026-11-23T07:00:00.000Z', quantity: 500 },
-    { id: '1000042/0020', sequence: '0020', description: '프레스 가공 (press)', workCenter: 'PRESS-1', plannedStart: '2026-11-23T07:00:00.000Z', plannedEnd: '2026-11-23T14:00:00.000Z', quantity: 500 },
+    {
+      id: '1000042/0010',
+      sequence: '0010',
+      description: 'Set up',
+      workCenter: 'PRESS-1',
+      plannedStart: '2026-11-23T06:00:00.000Z',
+      plannedEnd: '2026-11-23T07:00:00.000Z',
+      quantity: 500,
+    },
+    {
+      id: '1000042/0020',
+      sequence: '0020',
+      description: '프레스 가공 (press)',
+      workCenter: 'PRESS-1',
+      plannedStart: '2026-11-23T07:00:00.000Z',
+      plannedEnd: '2026-11-23T14:00:00.000Z',
+      quantity: 500,
+    },
   ],
   components: [{ material: 'RM-5000', name: 'Sheet steel 2 mm', quantity: 600.25, unit: 'KG' }],
   raw: {},
@@ -53,7 +69,18 @@ describe('B2MML V0701 ProcessOperationsSchedule', () => {
   });
 
   it('validates with every optional field missing and with extreme quantities', () => {
-    const bare = order({ material: { code: null, name: null }, plant: null, workCenter: null, priority: null, plannedStart: null, plannedEnd: null, quantity: null, unit: null, operations: undefined, components: undefined });
+    const bare = order({
+      material: { code: null, name: null },
+      plant: null,
+      workCenter: null,
+      priority: null,
+      plannedStart: null,
+      plannedEnd: null,
+      quantity: null,
+      unit: null,
+      operations: undefined,
+      components: undefined,
+    });
     assert.equal(validate(processOperationsSchedule([scheduleFromOrder(bare, '2026-11-22T08:00:00.000Z')], { created: area.created, bodId: 'x' })), '');
     for (const q of [0, 0.000001, 1e21, 123456789012.345]) {
       const xml = processOperationsSchedule([scheduleFromOrder(order({ quantity: q }), '2026-11-22T08:00:00.000Z')], area);
@@ -64,14 +91,32 @@ describe('B2MML V0701 ProcessOperationsSchedule', () => {
   });
 
   it('fails the XSD when required content is missing (the validation can fail)', () => {
-    const xml = processOperationsSchedule([scheduleFromOrder(order(), '2026-11-22T08:00:00.000Z')], area).replace(/<OperationsDefinitionID>[^<]*<\/OperationsDefinitionID>/, '');
+    const xml = processOperationsSchedule([scheduleFromOrder(order(), '2026-11-22T08:00:00.000Z')], area).replace(
+      /<OperationsDefinitionID>[^<]*<\/OperationsDefinitionID>/,
+      '',
+    );
     assert.match(validate(xml), /OperationsDefinitionID/);
   });
 
   it('keeps the data: parsing the XML gives back the order, quantity and states', () => {
     const xml = processOperationsSchedule([scheduleFromOrder(order(), '2026-11-22T08:00:00.000Z')], area);
-    const doc = new XMLParser({ ignoreAttributes: false, processEntities: true, isArray: (name) => ['OperationsSchedule', 'OperationsRequest', 'SegmentRequirement', 'MaterialRequirement', 'EquipmentRequirement'].includes(name) }).parse(xml) as {
-      ProcessOperationsSchedule: { DataArea: { OperationsSchedule: Array<{ OperationsRequest: Array<{ ID: number; RequestState: string; Description: string; SegmentRequirement: Array<{ MaterialRequirement?: Array<{ MaterialUse: string; Quantity: { QuantityString: number; UnitOfMeasure: string } }> }> }> }> } };
+    const doc = new XMLParser({
+      ignoreAttributes: false,
+      processEntities: true,
+      isArray: (name) => ['OperationsSchedule', 'OperationsRequest', 'SegmentRequirement', 'MaterialRequirement', 'EquipmentRequirement'].includes(name),
+    }).parse(xml) as {
+      ProcessOperationsSchedule: {
+        DataArea: {
+          OperationsSchedule: Array<{
+            OperationsRequest: Array<{
+              ID: number;
+              RequestState: string;
+              Description: string;
+              SegmentRequirement: Array<{ MaterialRequirement?: Array<{ MaterialUse: string; Quantity: { QuantityString: number; UnitOfMeasure: string } }> }>;
+            }>;
+          }>;
+        };
+      };
     };
     const req = doc.ProcessOperationsSchedule.DataArea.OperationsSchedule[0]!.OperationsRequest[0]!;
     assert.equal(String(req.ID), '1000042');
@@ -85,7 +130,10 @@ describe('B2MML V0701 ProcessOperationsSchedule', () => {
     const xml = processProductionSchedule([scheduleFromOrder(order(), '2026-11-22T08:00:00.000Z')], area);
     assert.equal(validate(xml, XSD_V0600), '');
     assert.match(xml, /<ProcessProductionSchedule xmlns="http:\/\/www.mesa.org\/xml\/B2MML-V0600" releaseID="6.0">/);
-    const running = processProductionSchedule([scheduleFromOrder(order({ status: 'in-progress', operations: undefined, components: undefined }), '2026-11-22T08:00:00.000Z')], area);
+    const running = processProductionSchedule(
+      [scheduleFromOrder(order({ status: 'in-progress', operations: undefined, components: undefined }), '2026-11-22T08:00:00.000Z')],
+      area,
+    );
     assert.equal(validate(running, XSD_V0600), '', 'states V0600 does not know become Other');
     assert.match(running, /<RequestState>Other<\/RequestState>/);
   });
@@ -102,8 +150,14 @@ describe('B2MML V0701 ProcessOperationsSchedule', () => {
     assert.throws(() => parseOperationsSchedules(xxe), /DOCTYPE are refused/);
     assert.throws(() => parseOperationsSchedules('<ProcessOperationsSchedule><DataArea>'), /not well-formed XML/);
     const xml = processOperationsSchedule([scheduleFromOrder(order(), '2026-11-22T08:00:00.000Z')], area);
-    assert.throws(() => parseOperationsSchedules(xml.replace(/<ProcessSegmentID>0020<\/ProcessSegmentID>/, '')), /schedule SCH-1000042 request 1000042 segment requirement 1000042-0020 has no ProcessSegmentID/);
-    assert.throws(() => parseOperationsSchedules('<ShowOperationsSchedule><DataArea/></ShowOperationsSchedule>'), /ShowOperationsSchedule holds no OperationsSchedule/);
+    assert.throws(
+      () => parseOperationsSchedules(xml.replace(/<ProcessSegmentID>0020<\/ProcessSegmentID>/, '')),
+      /schedule SCH-1000042 request 1000042 segment requirement 1000042-0020 has no ProcessSegmentID/,
+    );
+    assert.throws(
+      () => parseOperationsSchedules('<ShowOperationsSchedule><DataArea/></ShowOperationsSchedule>'),
+      /ShowOperationsSchedule holds no OperationsSchedule/,
+    );
   });
 
   it('refuses a schedule without requests or a request without segments', () => {
@@ -140,7 +194,18 @@ describe('B2MML V0701 SyncOperationsPerformance', () => {
             personnel: [{ id: 'P1', personId: 'op-17', description: 'Kim Min-jun (김민준)' }],
             equipment: [{ id: 'E1', equipmentId: 'PRESS-1', quantity: { value: 7, unit: 'h', key: 'runtime' } }],
             materials: [
-              { id: 'M-OUT', materialDefinitionId: 'FG-5000', lotId: 'LOT-2026-11-23-A', description: 'Control box & lid <IP65>', use: 'Produced', quantities: [{ value: 480, unit: 'PC' }, { value: 12, unit: 'PC', key: 'scrap' }, { value: 3, unit: 'PC', key: 'rework' }] },
+              {
+                id: 'M-OUT',
+                materialDefinitionId: 'FG-5000',
+                lotId: 'LOT-2026-11-23-A',
+                description: 'Control box & lid <IP65>',
+                use: 'Produced',
+                quantities: [
+                  { value: 480, unit: 'PC' },
+                  { value: 12, unit: 'PC', key: 'scrap' },
+                  { value: 3, unit: 'PC', key: 'rework' },
+                ],
+              },
               { id: 'M-IN', materialDefinitionId: 'RM-5000', lotId: 'L-77', subLotId: 'L-77-02', use: 'Consumed', quantities: [{ value: 600.25, unit: 'KG' }] },
             ],
           },
@@ -172,12 +237,18 @@ describe('B2MML V0701 SyncOperationsPerformance', () => {
 describe('ISA-95 schedule JSON Schema (ajv)', () => {
   it('accepts what the order mapping produces', () => {
     assert.deepEqual(scheduleProblems(scheduleFromOrder(order(), '2026-11-22T08:00:00.000Z')), []);
-    assert.deepEqual(scheduleProblems(scheduleFromOrder(order({ operations: undefined, components: undefined, plant: null, priority: null }), '2026-11-22T08:00:00.000Z')), []);
+    assert.deepEqual(
+      scheduleProblems(scheduleFromOrder(order({ operations: undefined, components: undefined, plant: null, priority: null }), '2026-11-22T08:00:00.000Z')),
+      [],
+    );
   });
 
   it('names every problem in plain words: path, expected, got', () => {
     const s = scheduleFromOrder(order(), '2026-11-22T08:00:00.000Z') as unknown as Record<string, unknown>;
-    const bad = JSON.parse(JSON.stringify(s)) as { requests: Array<{ state: string; start: string; segments: Array<Record<string, unknown>> }>; colour?: string };
+    const bad = JSON.parse(JSON.stringify(s)) as {
+      requests: Array<{ state: string; start: string; segments: Array<Record<string, unknown>> }>;
+      colour?: string;
+    };
     bad.requests[0]!.state = 'Exploded';
     bad.requests[0]!.start = 'tomorrow';
     delete bad.requests[0]!.segments[1]!.processSegmentId;

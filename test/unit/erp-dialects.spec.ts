@@ -9,7 +9,22 @@ import type { DialectContext, ErpOrder, FetchQuery } from '../../nodes/lib/erp/t
 import { ErpSimulator } from '../../sim/erp/server';
 import { NAV_STATUS } from '../../sim/erp/soap';
 
-const REST_FIELDS = JSON.stringify({ id: 'orderId', number: 'orderNo', materialCode: 'item.sku', materialName: 'item.description', quantity: 'qty', unit: 'uom', plannedStart: 'start', plannedEnd: 'finish', due: 'dueDate', status: 'state', plant: 'site', workCenter: 'resource', priority: 'prio', modified: 'updatedAt' });
+const REST_FIELDS = JSON.stringify({
+  id: 'orderId',
+  number: 'orderNo',
+  materialCode: 'item.sku',
+  materialName: 'item.description',
+  quantity: 'qty',
+  unit: 'uom',
+  plannedStart: 'start',
+  plannedEnd: 'finish',
+  due: 'dueDate',
+  status: 'state',
+  plant: 'site',
+  workCenter: 'resource',
+  priority: 'prio',
+  modified: 'updatedAt',
+});
 
 interface Setup {
   name: string;
@@ -22,7 +37,12 @@ interface Setup {
 }
 
 const basic = (sim: ErpSimulator): AuthSettings => ({ type: 'basic', user: sim.options.user, password: sim.options.password });
-const oauth = (sim: ErpSimulator): AuthSettings => ({ type: 'oauth2', tokenUrl: `${sim.url}/oauth/token`, clientId: sim.options.clientId, clientSecret: sim.options.clientSecret });
+const oauth = (sim: ErpSimulator): AuthSettings => ({
+  type: 'oauth2',
+  tokenUrl: `${sim.url}/oauth/token`,
+  clientId: sim.options.clientId,
+  clientSecret: sim.options.clientSecret,
+});
 const restSetup = (style: string, itemsPath: string, extra: Record<string, string> = {}): Setup => ({
   name: `generic REST, ${style} paging`,
   dialect: 'rest',
@@ -32,7 +52,12 @@ const restSetup = (style: string, itemsPath: string, extra: Record<string, strin
 
 const SETUPS: Setup[] = [
   { name: 'SAP OData V2', dialect: 'sap-odata', options: { version: 'v2' }, auth: basic },
-  { name: 'SAP OData V4', dialect: 'sap-odata', options: { version: 'v4', servicePath: '/sap/opu/odata4/sap/api_productionorder/srvd_a2x/sap/productionorder/0001', entitySet: 'ProductionOrder' }, auth: basic },
+  {
+    name: 'SAP OData V4',
+    dialect: 'sap-odata',
+    options: { version: 'v4', servicePath: '/sap/opu/odata4/sap/api_productionorder/srvd_a2x/sap/productionorder/0001', entitySet: 'ProductionOrder' },
+    auth: basic,
+  },
   { name: 'Odoo JSON-RPC', dialect: 'odoo', options: { database: 'plant' }, credentials: { user: 'integration', password: 'secret-pw' } },
   { name: 'Odoo JSON-2', dialect: 'odoo', options: { protocol: 'json2' }, credentials: { apiKey: 'key123' } },
   { name: 'ERPNext v1', dialect: 'erpnext', options: {}, credentials: { apiKey: 'key123', apiSecret: 'secret456' } },
@@ -42,12 +67,25 @@ const SETUPS: Setup[] = [
   restSetup('cursor', 'results', { cursorPath: 'next_cursor' }),
   restSetup('nextlink', 'results', { nextLinkPath: 'links.next' }),
   restSetup('linkheader', ''),
-  { name: 'SOAP (NAV ReadMultiple)', dialect: 'soap', options: { wsdl: '/soap/ProductionOrders?wsdl' }, credentials: { user: 'integration', password: 'secret-pw' }, visible: (s) => NAV_STATUS[s as keyof typeof NAV_STATUS] !== null },
+  {
+    name: 'SOAP (NAV ReadMultiple)',
+    dialect: 'soap',
+    options: { wsdl: '/soap/ProductionOrders?wsdl' },
+    credentials: { user: 'integration', password: 'secret-pw' },
+    visible: (s) => NAV_STATUS[s as keyof typeof NAV_STATUS] !== null,
+  },
 ];
 
 function context(sim: ErpSimulator, s: Setup, hooks: ConstructorParameters<typeof ErpHttp>[1] = {}, timeoutMs = 3000): DialectContext {
   const http = new ErpHttp(
-    { baseUrl: sim.url, timeoutMs, retry: { attempts: 4, baseDelayMs: 1, maxDelayMs: 5 }, concurrency: 4, tls: { rejectUnauthorized: true }, auth: s.auth ? s.auth(sim) : { type: 'none' } },
+    {
+      baseUrl: sim.url,
+      timeoutMs,
+      retry: { attempts: 4, baseDelayMs: 1, maxDelayMs: 5 },
+      concurrency: 4,
+      tls: { rejectUnauthorized: true },
+      auth: s.auth ? s.auth(sim) : { type: 'none' },
+    },
     { sleep: async () => {}, ...hooks },
   );
   return { http, options: s.options, credentials: s.credentials ?? {}, session: new Map(), timeZone: 'UTC' };
@@ -100,7 +138,8 @@ describe('ERP dialects against the simulator', function () {
 
       it('filters by status (released) and maps statuses to the common values', async () => {
         const { orders } = await fetchAll(s, sim, query({ statuses: ['released'] }));
-        const expected = s.dialect === 'soap' ? visible().filter((o) => NAV_STATUS[o.status] === 'Released') : sim.orders.filter((o) => o.status === 'released');
+        const expected =
+          s.dialect === 'soap' ? visible().filter((o) => NAV_STATUS[o.status] === 'Released') : sim.orders.filter((o) => o.status === 'released');
         assert.equal(orders.length, expected.length);
         assert.ok(orders.every((o) => o.status === 'released'));
       });
@@ -111,7 +150,9 @@ describe('ERP dialects against the simulator', function () {
         for await (const p of runFetch(findDialect(s.dialect)!, ctx, query(), state)) state = recordDelivered(state, p.orders);
         state = completeRun(state, 60_000);
         assert.ok(state.watermark);
-        const targets = visible().slice(0, 5).map((o) => o.id);
+        const targets = visible()
+          .slice(0, 5)
+          .map((o) => o.id);
         sim.touch(targets, Date.parse(state.watermark!) + 3_600_000);
         const changed: ErpOrder[] = [];
         for await (const p of runFetch(findDialect(s.dialect)!, ctx, query({ since: sinceFor(state, 60_000) }), state)) changed.push(...p.orders);
@@ -128,12 +169,18 @@ describe('ERP dialects against the simulator', function () {
         assert.equal(orders.length, visible().length);
         assert.equal(new Set(orders.map((o) => o.id)).size, orders.length);
         assert.ok(retries.length >= 3, JSON.stringify(retries));
-        assert.ok(retries.some((r) => r.delayMs === 7000 && /429/.test(r.reason)), 'honours Retry-After');
+        assert.ok(
+          retries.some((r) => r.delayMs === 7000 && /429/.test(r.reason)),
+          'honours Retry-After',
+        );
       });
 
       it('gives up after the configured attempts with a clear error', async () => {
         sim.faults.fail5xx = 100;
-        await assert.rejects(fetchAll(s, sim, query()), (err: ErpError) => err instanceof ErpError && err.kind === 'unavailable' && /503.*gave up after 4 attempts/.test(err.message));
+        await assert.rejects(
+          fetchAll(s, sim, query()),
+          (err: ErpError) => err instanceof ErpError && err.kind === 'unavailable' && /503.*gave up after 4 attempts/.test(err.message),
+        );
       });
 
       it('refuses wrong credentials with an auth error that does not show the secret', async () => {
@@ -194,9 +241,17 @@ describe('ERP dialects against the simulator', function () {
   it('posts to SAP with a CSRF token and cookies, fetching a new token once when SAP says "Required"', async () => {
     const ctx = context(sim, SETUPS[0]!);
     const before = sim.bookings.length;
-    await sapOData.post!(ctx, { kind: 'confirmation', key: 'k1', payload: { OrderID: '1000001', ConfirmationYieldQuantity: '5', ExternalSystemConfirmation: 'k1' } });
+    await sapOData.post!(ctx, {
+      kind: 'confirmation',
+      key: 'k1',
+      payload: { OrderID: '1000001', ConfirmationYieldQuantity: '5', ExternalSystemConfirmation: 'k1' },
+    });
     sim.expireSessions();
-    await sapOData.post!(ctx, { kind: 'confirmation', key: 'k2', payload: { OrderID: '1000001', ConfirmationYieldQuantity: '5', ExternalSystemConfirmation: 'k2' } });
+    await sapOData.post!(ctx, {
+      kind: 'confirmation',
+      key: 'k2',
+      payload: { OrderID: '1000001', ConfirmationYieldQuantity: '5', ExternalSystemConfirmation: 'k2' },
+    });
     ctx.http.close();
     assert.equal(sim.bookings.length, before + 2);
     assert.ok(sim.count('/sap/opu/odata/sap/API_PROD_ORDER_CONFIRMATION_2_SRV/') >= 2, 'fetched a token twice');
@@ -204,16 +259,32 @@ describe('ERP dialects against the simulator', function () {
 
   it('turns an unreadable WSDL, an unknown operation and a SOAP fault into clear errors', async () => {
     const s = SETUPS.find((x) => x.dialect === 'soap')!;
-    await assert.rejects(fetchAll({ ...s, options: { wsdl: '/soap/Nothing?wsdl' } }, sim, query()), (e: ErpError) => e.kind === 'config' && /cannot read the WSDL/.test(e.message));
-    await assert.rejects(fetchAll({ ...s, options: { ...s.options, operation: 'ReadAll' } }, sim, query()), (e: ErpError) => e.kind === 'config' && /no operation "ReadAll"/.test(e.message));
-    await assert.rejects(fetchAll({ ...s, options: { ...s.options, plantField: 'Plant_Code' } }, sim, query({ plant: '1010' })), (e: ErpError) => e.kind === 'http' && /SOAP fault: The field Plant_Code does not exist/.test(e.message));
+    await assert.rejects(
+      fetchAll({ ...s, options: { wsdl: '/soap/Nothing?wsdl' } }, sim, query()),
+      (e: ErpError) => e.kind === 'config' && /cannot read the WSDL/.test(e.message),
+    );
+    await assert.rejects(
+      fetchAll({ ...s, options: { ...s.options, operation: 'ReadAll' } }, sim, query()),
+      (e: ErpError) => e.kind === 'config' && /no operation "ReadAll"/.test(e.message),
+    );
+    await assert.rejects(
+      fetchAll({ ...s, options: { ...s.options, plantField: 'Plant_Code' } }, sim, query({ plant: '1010' })),
+      (e: ErpError) => e.kind === 'http' && /SOAP fault: The field Plant_Code does not exist/.test(e.message),
+    );
   });
 });
 
 describe('soap library', () => {
   it('is not loaded with the pack, only when a SOAP connection reads its WSDL', () => {
     const { execFileSync } = require('node:child_process') as typeof import('node:child_process');
-    const out = execFileSync(process.execPath, ['-e', "require('./dist/nodes/erp-connection/erp-connection.js'); require('./dist/nodes/erp-order-fetch/erp-order-fetch.js'); process.stdout.write(String(Object.keys(require.cache).some((k) => /node_modules[\\\\/]soap[\\\\/]/.test(k))))"], { cwd: require('node:path').resolve(__dirname, '..', '..'), encoding: 'utf8' });
+    const out = execFileSync(
+      process.execPath,
+      [
+        '-e',
+        "require('./dist/nodes/erp-connection/erp-connection.js'); require('./dist/nodes/erp-order-fetch/erp-order-fetch.js'); process.stdout.write(String(Object.keys(require.cache).some((k) => /node_modules[\\\\/]soap[\\\\/]/.test(k))))",
+      ],
+      { cwd: require('node:path').resolve(__dirname, '..', '..'), encoding: 'utf8' },
+    );
     if (out !== 'false') throw new Error('the soap library was loaded at startup');
   });
 });
@@ -238,7 +309,14 @@ describe('SAP client and language', () => {
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
     const port = (server.address() as { port: number }).port;
     const ctx: DialectContext = {
-      http: new ErpHttp({ baseUrl: `http://127.0.0.1:${port}`, timeoutMs: 2000, retry: { attempts: 1, baseDelayMs: 0, maxDelayMs: 0 }, concurrency: 1, tls: { rejectUnauthorized: true }, auth: { type: 'basic', user: 'u', password: 'p' } }),
+      http: new ErpHttp({
+        baseUrl: `http://127.0.0.1:${port}`,
+        timeoutMs: 2000,
+        retry: { attempts: 1, baseDelayMs: 0, maxDelayMs: 0 },
+        concurrency: 1,
+        tls: { rejectUnauthorized: true },
+        auth: { type: 'basic', user: 'u', password: 'p' },
+      }),
       options: { version: 'v2', client: '100', language: 'de' },
       credentials: {},
       session: new Map(),

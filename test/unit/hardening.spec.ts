@@ -40,13 +40,24 @@ describe('hardening (domain code)', () => {
       assert.equal(triggers.length, 1, asset);
       assert.equal(triggers[0]!.asset, asset);
     }
-    assert.deepEqual(engine.phases().map((p) => p.asset).sort(), [...NAMES].sort());
+    assert.deepEqual(
+      engine
+        .phases()
+        .map((p) => p.asset)
+        .sort(),
+      [...NAMES].sort(),
+    );
     // a saved state with such keys (as the file context store gives it back) restores too
     const copy = new RuleEngine(engine.rules, { cooldownMs: 0 });
     assert.ok(copy.restore(JSON.parse(JSON.stringify(engine.snapshot()))));
     assert.equal(copy.phases().length, NAMES.length);
     const values = JSON.parse('{"__proto__": 95}') as Record<string, unknown>;
-    assert.deepEqual(new RuleEngine([{ id: '__proto__', name: 'p', kind: 'threshold', property: 'x', operator: '>', limit: 1 }], { cooldownMs: 0 }).push('m', 1, values).triggers.length, 1, 'a rule id "__proto__"');
+    assert.deepEqual(
+      new RuleEngine([{ id: '__proto__', name: 'p', kind: 'threshold', property: 'x', operator: '>', limit: 1 }], { cooldownMs: 0 }).push('m', 1, values)
+        .triggers.length,
+      1,
+      'a rule id "__proto__"',
+    );
   });
 
   it('OEE: machines and stop reasons named __proto__, constructor, toString are machines and reasons like any other', () => {
@@ -73,14 +84,39 @@ describe('hardening (domain code)', () => {
     const strict = new Translator(new Tables({ material: { map: { A: 'B' }, strict: true } }, { rules: [], strict: false }));
     for (const n of NAMES) assert.equal(strict.code('material', n, 'x'), n);
     assert.equal(strict.problems.length, NAMES.length, 'each one is a problem, not a pass-through');
-    const mapped = new Translator(new Tables({ material: { map: JSON.parse('{"__proto__": "P", "constructor": "C"}') as Record<string, string>, strict: true } }, { rules: [], strict: false }));
+    const mapped = new Translator(
+      new Tables(
+        { material: { map: JSON.parse('{"__proto__": "P", "constructor": "C"}') as Record<string, string>, strict: true } },
+        { rules: [], strict: false },
+      ),
+    );
     assert.equal(mapped.code('material', '__proto__', 'x'), 'P');
     assert.equal(mapped.code('material', 'constructor', 'x'), 'C');
     assert.equal(mapped.problems.length, 0);
   });
 
   it('ERP records: statuses, field paths and ids named like Object.prototype members are plain data', () => {
-    const o = mappedOrder({ id: '__proto__', status: 'constructor', number: 'toString' }, { id: 'id', number: 'number', materialCode: 'constructor', materialName: '__proto__', quantity: 'q', unit: 'u', plannedStart: 'a', plannedEnd: 'b', due: 'c', status: 'status', plant: 'p', workCenter: 'w', priority: 'x', modified: 'm' }, {}, 'UTC');
+    const o = mappedOrder(
+      { id: '__proto__', status: 'constructor', number: 'toString' },
+      {
+        id: 'id',
+        number: 'number',
+        materialCode: 'constructor',
+        materialName: '__proto__',
+        quantity: 'q',
+        unit: 'u',
+        plannedStart: 'a',
+        plannedEnd: 'b',
+        due: 'c',
+        status: 'status',
+        plant: 'p',
+        workCenter: 'w',
+        priority: 'x',
+        modified: 'm',
+      },
+      {},
+      'UTC',
+    );
     assert.equal(o.status, 'planned');
     assert.equal(o.material.code, null);
     for (const d of ['odoo', 'erpnext', 'tryton']) {
@@ -96,7 +132,13 @@ describe('hardening (domain code)', () => {
   });
 
   it('scrubs every configured secret in every form an ERP echoes, and Authorization-like values', () => {
-    const s = new Scrubber(['P@ss w0rd/7', 'tok-123456'], [['integration', 'P@ss w0rd/7'], ['api-key-1', 'api-secret-2']]);
+    const s = new Scrubber(
+      ['P@ss w0rd/7', 'tok-123456'],
+      [
+        ['integration', 'P@ss w0rd/7'],
+        ['api-key-1', 'api-secret-2'],
+      ],
+    );
     const b64 = Buffer.from('integration:P@ss w0rd/7').toString('base64');
     const text = [
       'plain P@ss w0rd/7',
@@ -111,7 +153,8 @@ describe('hardening (domain code)', () => {
       'client_secret=abc123&x=1',
     ].join(' | ');
     const out = s.text(text);
-    for (const leak of ['P@ss w0rd/7', encodeURIComponent('P@ss w0rd/7'), 'P%40ss+w0rd%2F7', b64, 'api-secret-2', 'eyJhbGciOi', 'other-secret', 'abc123']) assert.ok(!out.includes(leak), `${leak} in ${out}`);
+    for (const leak of ['P@ss w0rd/7', encodeURIComponent('P@ss w0rd/7'), 'P%40ss+w0rd%2F7', b64, 'api-secret-2', 'eyJhbGciOi', 'other-secret', 'abc123'])
+      assert.ok(!out.includes(leak), `${leak} in ${out}`);
     assert.match(out, /plain \*\*\*/);
     assert.equal(s.text('CSRF token validation failed'), 'CSRF token validation failed', 'words stay words');
     assert.deepEqual(s.value({ echo: 'tok-123456', n: 1 }), { echo: '***', n: 1 });
@@ -129,16 +172,49 @@ describe('hardening (domain code)', () => {
   });
 
   it('refuses a base URL that carries a user or password', () => {
-    const settings = { dialect: 'rest', baseUrl: 'https://integration:secret@erp.example.com', authType: 'none', apiKeyHeader: 'X', tokenUrl: '', clientId: '', scope: '', timeoutMs: 1000, attempts: 1, retryDelayMs: 0, maxDelayMs: 0, concurrency: 1, rejectUnauthorized: true, ca: '', timeZone: 'UTC', options: {} } as ConnectionSettings;
+    const settings = {
+      dialect: 'rest',
+      baseUrl: 'https://integration:secret@erp.example.com',
+      authType: 'none',
+      apiKeyHeader: 'X',
+      tokenUrl: '',
+      clientId: '',
+      scope: '',
+      timeoutMs: 1000,
+      attempts: 1,
+      retryDelayMs: 0,
+      maxDelayMs: 0,
+      concurrency: 1,
+      rejectUnauthorized: true,
+      ca: '',
+      timeZone: 'UTC',
+      options: {},
+    } as ConnectionSettings;
     const problems = connectionProblems(settings, {}, findDialect('rest'));
-    assert.ok(problems.some((p) => /carries a user or password/.test(p)), problems.join());
+    assert.ok(
+      problems.some((p) => /carries a user or password/.test(p)),
+      problems.join(),
+    );
     assert.ok(!problems.join().includes('secret'), 'the message does not repeat it');
   });
 
   it('admin selections: a list of positive whole numbers, or all: true — nothing else means "all"', () => {
     assert.deepEqual(readSelection({ ids: [1, 2] }), { ids: [1, 2] });
     assert.deepEqual(readSelection({ all: true }), { all: true });
-    for (const bad of [{}, { ids: '1 OR 1=1' }, { ids: 5 }, { ids: [1.5] }, { ids: [-1] }, { ids: ['1'] }, { ids: [1], all: true }, { all: 'yes' }, null, [], 'all', { ids: Array.from({ length: 10_001 }, (_, i) => i + 1) }]) {
+    for (const bad of [
+      {},
+      { ids: '1 OR 1=1' },
+      { ids: 5 },
+      { ids: [1.5] },
+      { ids: [-1] },
+      { ids: ['1'] },
+      { ids: [1], all: true },
+      { all: 'yes' },
+      null,
+      [],
+      'all',
+      { ids: Array.from({ length: 10_001 }, (_, i) => i + 1) },
+    ]) {
       assert.ok('problem' in readSelection(bad), JSON.stringify(bad)?.slice(0, 60));
     }
   });
@@ -173,7 +249,8 @@ describe('hardening (domain code)', () => {
   });
 
   it('a DOCTYPE mentioned inside CDATA or a comment is text; a real one is refused', () => {
-    const doc = (inner: string): string => `<?xml version="1.0"?><SyncOperationsPerformance xmlns="http://www.mesa.org/xml/B2MML"><DataArea><Sync/><OperationsPerformance><ID>P</ID><OperationsResponse><ID>R</ID><SegmentResponse><ID>S</ID><Description>${inner}</Description></SegmentResponse></OperationsResponse></OperationsPerformance></DataArea></SyncOperationsPerformance>`;
+    const doc = (inner: string): string =>
+      `<?xml version="1.0"?><SyncOperationsPerformance xmlns="http://www.mesa.org/xml/B2MML"><DataArea><Sync/><OperationsPerformance><ID>P</ID><OperationsResponse><ID>R</ID><SegmentResponse><ID>S</ID><Description>${inner}</Description></SegmentResponse></OperationsResponse></OperationsPerformance></DataArea></SyncOperationsPerformance>`;
     assert.equal(parseB2mml(doc('<![CDATA[the text <!DOCTYPE x> is only text]]>')).noun, 'performance');
     assert.equal(parseB2mml(doc('<!-- <!DOCTYPE x> -->ok')).noun, 'performance');
     assert.throws(() => parseB2mml(`<!DOCTYPE x [<!ENTITY e SYSTEM "file:///etc/passwd">]>${doc('&e;')}`), /DOCTYPE are refused/);

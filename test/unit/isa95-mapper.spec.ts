@@ -73,7 +73,31 @@ describe('isa95-mapper library', function () {
       { dialect: 'sap-odata', options: { version: 'v2' }, auth: 'basic' },
       { dialect: 'odoo', options: { database: 'plant' }, credentials: { user: 'integration', password: 'secret-pw' } },
       { dialect: 'erpnext', options: {}, credentials: { apiKey: 'key123', apiSecret: 'secret456' } },
-      { dialect: 'rest', options: { listPath: '/rest/offset/orders', itemsPath: 'items', paging: 'offset', fieldMap: JSON.stringify({ id: 'orderId', number: 'orderNo', materialCode: 'item.sku', materialName: 'item.description', quantity: 'qty', unit: 'uom', plannedStart: 'start', plannedEnd: 'finish', due: 'dueDate', status: 'state', plant: 'site', workCenter: 'resource', priority: 'prio', modified: 'updatedAt' }) }, auth: 'oauth' },
+      {
+        dialect: 'rest',
+        options: {
+          listPath: '/rest/offset/orders',
+          itemsPath: 'items',
+          paging: 'offset',
+          fieldMap: JSON.stringify({
+            id: 'orderId',
+            number: 'orderNo',
+            materialCode: 'item.sku',
+            materialName: 'item.description',
+            quantity: 'qty',
+            unit: 'uom',
+            plannedStart: 'start',
+            plannedEnd: 'finish',
+            due: 'dueDate',
+            status: 'state',
+            plant: 'site',
+            workCenter: 'resource',
+            priority: 'prio',
+            modified: 'updatedAt',
+          }),
+        },
+        auth: 'oauth',
+      },
       { dialect: 'soap', options: { wsdl: '/soap/ProductionOrders?wsdl' }, credentials: { user: 'integration', password: 'secret-pw' } },
     ];
 
@@ -85,12 +109,18 @@ describe('isa95-mapper library', function () {
           retry: { attempts: 2, baseDelayMs: 1, maxDelayMs: 5 },
           concurrency: 2,
           tls: { rejectUnauthorized: true },
-          auth: s.auth === 'basic' ? { type: 'basic', user: sim.options.user, password: sim.options.password } : s.auth === 'oauth' ? { type: 'oauth2', tokenUrl: `${sim.url}/oauth/token`, clientId: sim.options.clientId, clientSecret: sim.options.clientSecret } : { type: 'none' },
+          auth:
+            s.auth === 'basic'
+              ? { type: 'basic', user: sim.options.user, password: sim.options.password }
+              : s.auth === 'oauth'
+                ? { type: 'oauth2', tokenUrl: `${sim.url}/oauth/token`, clientId: sim.options.clientId, clientSecret: sim.options.clientSecret }
+                : { type: 'none' },
         });
         const ctx: DialectContext = { http, options: s.options, credentials: s.credentials ?? {}, session: new Map(), timeZone: 'UTC' };
         const orders: ErpOrder[] = [];
         try {
-          for await (const page of findDialect(s.dialect)!.fetchOrders(ctx, { statuses: [], pageSize: 5, limit: 5, expand: false })) orders.push(...page.orders);
+          for await (const page of findDialect(s.dialect)!.fetchOrders(ctx, { statuses: [], pageSize: 5, limit: 5, expand: false }))
+            orders.push(...page.orders);
         } finally {
           http.close();
         }
@@ -101,12 +131,21 @@ describe('isa95-mapper library', function () {
           sameSchedule(fromRaw, m.map(o, { now: NOW }) as OperationsSchedule);
           assert.equal(fromRaw.requests[0]!.id, o.number);
           // auto: the dialect comes from msg.erp.dialect
-          sameSchedule(mapper({ dialectOptions: s.options, postingOptions: { timeZone: 'UTC' } }).map(o.raw, { now: NOW, dialect: s.dialect }) as OperationsSchedule, fromRaw);
+          sameSchedule(
+            mapper({ dialectOptions: s.options, postingOptions: { timeZone: 'UTC' } }).map(o.raw, { now: NOW, dialect: s.dialect }) as OperationsSchedule,
+            fromRaw,
+          );
         }
-        const v0701 = mapper({ profile: s.dialect, format: 'b2mml-v0701', dialectOptions: s.options, sender: 'PlantBridge', receiver: 'MES' }).map(orders.map((o) => o.raw), { now: NOW }) as string;
+        const v0701 = mapper({ profile: s.dialect, format: 'b2mml-v0701', dialectOptions: s.options, sender: 'PlantBridge', receiver: 'MES' }).map(
+          orders.map((o) => o.raw),
+          { now: NOW },
+        ) as string;
         assert.equal(validate(v0701, XSD.scheduleV0701), '');
         assert.equal((v0701.match(/<OperationsRequest>/g) ?? []).length, orders.length);
-        const v0600 = mapper({ profile: s.dialect, format: 'b2mml-v0600', dialectOptions: s.options }).map(orders.map((o) => o.raw), { now: NOW }) as string;
+        const v0600 = mapper({ profile: s.dialect, format: 'b2mml-v0600', dialectOptions: s.options }).map(
+          orders.map((o) => o.raw),
+          { now: NOW },
+        ) as string;
         assert.equal(validate(v0600, XSD.scheduleV0600), '');
       });
     }
@@ -119,7 +158,25 @@ describe('isa95-mapper library', function () {
 
     const cases: Array<[string, Partial<ProductionReport>]> = [
       ['XML special characters and non-Latin text', {}],
-      ['every optional field missing', { operation: undefined, material: undefined, scrap: undefined, rework: undefined, unit: undefined, start: undefined, end: undefined, final: undefined, operator: undefined, equipment: undefined, text: undefined, lotsProduced: undefined, lotsConsumed: undefined, quality: undefined }],
+      [
+        'every optional field missing',
+        {
+          operation: undefined,
+          material: undefined,
+          scrap: undefined,
+          rework: undefined,
+          unit: undefined,
+          start: undefined,
+          end: undefined,
+          final: undefined,
+          operator: undefined,
+          equipment: undefined,
+          text: undefined,
+          lotsProduced: undefined,
+          lotsConsumed: undefined,
+          quality: undefined,
+        },
+      ],
       ['extreme quantities', { good: 1e21, scrap: 0.000001, rework: 123456789012.345 }],
       ['a zero report', { good: 0, scrap: 0, rework: 0 }],
     ];
@@ -148,11 +205,33 @@ describe('isa95-mapper library', function () {
         assert.deepEqual(doc.area, area);
         assert.equal(write(doc.performances, area), xml, version);
       }
-      assert.deepEqual(parseB2mml(syncOperationsPerformance([perf], area)).noun === 'performance' && (parseB2mml(syncOperationsPerformance([perf], area)) as { performances: OperationsPerformance[] }).performances[0], perf, 'V0701 keeps every field of the model');
+      assert.deepEqual(
+        parseB2mml(syncOperationsPerformance([perf], area)).noun === 'performance' &&
+          (parseB2mml(syncOperationsPerformance([perf], area)) as { performances: OperationsPerformance[] }).performances[0],
+        perf,
+        'V0701 keeps every field of the model',
+      );
     });
 
     it('writes date-only ERP dates (Tryton, ERPNext) as zone-less xs:dateTime, valid in both versions', () => {
-      const order: ErpOrder = { id: '3', number: 'MO/3', material: { code: 'FG-1', name: null }, quantity: 1, producedQuantity: 0, unit: 'u', plannedStart: '2026-11-27', plannedEnd: '2026-11-28', due: '2026-11-28', status: 'released', erpStatus: 'waiting', plant: null, workCenter: null, priority: null, modified: null, raw: {} };
+      const order: ErpOrder = {
+        id: '3',
+        number: 'MO/3',
+        material: { code: 'FG-1', name: null },
+        quantity: 1,
+        producedQuantity: 0,
+        unit: 'u',
+        plannedStart: '2026-11-27',
+        plannedEnd: '2026-11-28',
+        due: '2026-11-28',
+        status: 'released',
+        erpStatus: 'waiting',
+        plant: null,
+        workCenter: null,
+        priority: null,
+        modified: null,
+        raw: {},
+      };
       const v0701 = mapper({ format: 'b2mml-v0701' }).map(order, { now: NOW }) as string;
       assert.match(v0701, /<StartTime>2026-11-27T00:00:00<\/StartTime>/);
       assert.equal(validate(v0701, XSD.scheduleV0701), '');
@@ -160,7 +239,24 @@ describe('isa95-mapper library', function () {
     });
 
     it('keeps the data for schedules in V0600 too, and reads both into one model', () => {
-      const order: ErpOrder = { id: '7', number: 'WO-7 «Ölpumpe»', material: { code: 'FG-1', name: '프레스 & <lid>' }, quantity: 5, producedQuantity: 0, unit: 'PC', plannedStart: '2026-11-23T06:00:00.000Z', plannedEnd: null, due: null, status: 'released', erpStatus: 'REL', plant: '1010', workCenter: 'WC-1', priority: 1, modified: null, raw: {} };
+      const order: ErpOrder = {
+        id: '7',
+        number: 'WO-7 «Ölpumpe»',
+        material: { code: 'FG-1', name: '프레스 & <lid>' },
+        quantity: 5,
+        producedQuantity: 0,
+        unit: 'PC',
+        plannedStart: '2026-11-23T06:00:00.000Z',
+        plannedEnd: null,
+        due: null,
+        status: 'released',
+        erpStatus: 'REL',
+        plant: '1010',
+        workCenter: 'WC-1',
+        priority: 1,
+        modified: null,
+        raw: {},
+      };
       const schedule = mapper().map(order, { now: NOW }) as OperationsSchedule;
       const area = { created: NOW, bodId: 'b' };
       const v0600 = processProductionSchedule([schedule], area);
@@ -177,7 +273,7 @@ describe('isa95-mapper library', function () {
   describe('valid order ⇒ valid schedule (why the mapper validates the order and not again the schedule it built)', () => {
     it('holds for 30,000 random orders, valid and invalid ones alike', () => {
       let seed = 7;
-      const rnd = (): number => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+      const rnd = (): number => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
       const pick = <T>(...xs: T[]): T => xs[Math.floor(rnd() * xs.length)]!;
       const text = (): string | null => pick<string | null>(null, '', ' ', 'A', '0010', 'Ölpumpe & <lid> «x»', '프레스', 'x'.repeat(300), '\u0000', '😀');
       const date = (): string | null => pick<string | null>(null, '2026-11-23', '2026-11-23T06:00:00Z', '2026-11-23T06:00:00.000+01:00', 'tomorrow', '');
@@ -200,8 +296,22 @@ describe('isa95-mapper library', function () {
           workCenter: text(),
           priority: num(),
           modified: date(),
-          ...(rnd() < 0.5 ? { operations: Array.from({ length: Math.floor(rnd() * 3) }, (_, k) => ({ id: `op${k}`, sequence: text(), description: text(), workCenter: text(), plannedStart: date(), plannedEnd: date(), quantity: num() })) } : {}),
-          ...(rnd() < 0.5 ? { components: Array.from({ length: Math.floor(rnd() * 3) }, () => ({ material: pick('RM-1', ''), name: text(), quantity: num(), unit: text() })) } : {}),
+          ...(rnd() < 0.5
+            ? {
+                operations: Array.from({ length: Math.floor(rnd() * 3) }, (_, k) => ({
+                  id: `op${k}`,
+                  sequence: text(),
+                  description: text(),
+                  workCenter: text(),
+                  plannedStart: date(),
+                  plannedEnd: date(),
+                  quantity: num(),
+                })),
+              }
+            : {}),
+          ...(rnd() < 0.5
+            ? { components: Array.from({ length: Math.floor(rnd() * 3) }, () => ({ material: pick('RM-1', ''), name: text(), quantity: num(), unit: text() })) }
+            : {}),
           raw: {},
         };
         if (!isErpOrder(o)) continue;
@@ -230,7 +340,12 @@ describe('isa95-mapper library', function () {
   });
 
   describe('posting profiles', () => {
-    const post = (profile: string, r = report()) => mapper({ action: 'posting', posting: profile, postingOptions: { timeZone: 'Europe/Berlin', company: 'DE01' } }).map(r, { now: NOW }) as { kind: string; key: string; payload: Record<string, unknown> };
+    const post = (profile: string, r = report()) =>
+      mapper({ action: 'posting', posting: profile, postingOptions: { timeZone: 'Europe/Berlin', company: 'DE01' } }).map(r, { now: NOW }) as {
+        kind: string;
+        key: string;
+        payload: Record<string, unknown>;
+      };
 
     it('SAP: ProdnOrdConf2 fields, local plant dates and times, ExternalSystemConfirmation = the key', () => {
       const p = post('sap-odata');
@@ -256,11 +371,17 @@ describe('isa95-mapper library', function () {
 
     it('Odoo: business methods only (qty_producing, button_mark_done), never a state write', () => {
       const p = post('odoo', report({ order: '42' }));
-      const calls = (p.payload.calls as Array<{ method: string; args: unknown[]; kwargs?: { context: Record<string, unknown> } }>);
-      assert.deepEqual(calls.map((c) => c.method), ['write', 'button_mark_done']);
+      const calls = p.payload.calls as Array<{ method: string; args: unknown[]; kwargs?: { context: Record<string, unknown> } }>;
+      assert.deepEqual(
+        calls.map((c) => c.method),
+        ['write', 'button_mark_done'],
+      );
       assert.deepEqual(calls[0]!.args, [[42], { qty_producing: 480 }]);
       assert.ok(!JSON.stringify(p.payload).includes('"state"'));
-      assert.deepEqual(post('odoo', report({ order: '42', final: false })).payload.calls, [calls[0], { ...calls[1], kwargs: { context: { skip_backorder: true, mo_ids_to_backorder: [42] } } }]);
+      assert.deepEqual(post('odoo', report({ order: '42', final: false })).payload.calls, [
+        calls[0],
+        { ...calls[1], kwargs: { context: { skip_backorder: true, mo_ids_to_backorder: [42] } } },
+      ]);
     });
 
     it('ERPNext: a Job Card per operation, a Manufacture Stock Entry per order, local server times, the key as a custom field', () => {
@@ -280,10 +401,16 @@ describe('isa95-mapper library', function () {
     });
 
     it('Tryton, generic REST, D365 and SOAP postings', () => {
-      assert.deepEqual(post('tryton', report({ order: '17' })).payload, { production: 17, quantity: 480, scrap: 12, final: true, effective: '2026-11-23T14:00:00.000Z' });
+      assert.deepEqual(post('tryton', report({ order: '17' })).payload, {
+        production: 17,
+        quantity: 480,
+        scrap: 12,
+        final: true,
+        effective: '2026-11-23T14:00:00.000Z',
+      });
       const rest = post('rest');
       assert.equal((rest.payload as { path: string }).path, '/postings');
-      assert.equal(((rest.payload as { body: { key: string } }).body).key, rest.key);
+      assert.equal((rest.payload as { body: { key: string } }).body.key, rest.key);
       const d365 = post('d365').payload as { path: string; body: { _companyId: string; _messageType: string; _messageContent: string } };
       assert.equal(d365.body._companyId, 'DE01');
       assert.equal(d365.body._messageType, 'ProdProductionOrderReportFinished');
@@ -303,27 +430,63 @@ describe('isa95-mapper library', function () {
   });
 
   describe('code tables and units', () => {
-    const order: ErpOrder = { id: '9', number: 'MO-9', material: { code: 'ERP-FG-1', name: 'Widget' }, quantity: 2.5, producedQuantity: null, unit: 'kg', plannedStart: null, plannedEnd: null, due: null, status: 'planned', erpStatus: 'ZREL', plant: null, workCenter: 'WC-ERP-1', priority: null, modified: null, components: [{ material: 'ERP-RM-1', name: null, quantity: 120, unit: 'PC' }], raw: {} };
+    const order: ErpOrder = {
+      id: '9',
+      number: 'MO-9',
+      material: { code: 'ERP-FG-1', name: 'Widget' },
+      quantity: 2.5,
+      producedQuantity: null,
+      unit: 'kg',
+      plannedStart: null,
+      plannedEnd: null,
+      due: null,
+      status: 'planned',
+      erpStatus: 'ZREL',
+      plant: null,
+      workCenter: 'WC-ERP-1',
+      priority: null,
+      modified: null,
+      components: [{ material: 'ERP-RM-1', name: null, quantity: 120, unit: 'PC' }],
+      raw: {},
+    };
 
     it('translates material codes, equipment ids, the ERP status, and converts units (known factors and given ones)', () => {
       const m = mapper({
-        codes: { material: { map: { 'ERP-FG-1': 'MES-FG-1', 'ERP-RM-1': 'MES-RM-1' }, strict: true }, equipment: { map: { 'WC-ERP-1': 'LINE-1' }, strict: true }, status: { map: { ZREL: 'released' }, strict: true } },
-        units: { rules: [{ from: 'kg', to: 'g' }, { from: 'PC', to: 'BOX', factor: 0.1, material: 'ERP-RM-1' }], strict: true },
+        codes: {
+          material: { map: { 'ERP-FG-1': 'MES-FG-1', 'ERP-RM-1': 'MES-RM-1' }, strict: true },
+          equipment: { map: { 'WC-ERP-1': 'LINE-1' }, strict: true },
+          status: { map: { ZREL: 'released' }, strict: true },
+        },
+        units: {
+          rules: [
+            { from: 'kg', to: 'g' },
+            { from: 'PC', to: 'BOX', factor: 0.1, material: 'ERP-RM-1' },
+          ],
+          strict: true,
+        },
       });
       const s = m.map(order, { now: NOW }) as OperationsSchedule;
       const seg = s.requests[0]!.segments[0]!;
       assert.equal(s.requests[0]!.state, 'Released');
-      assert.deepEqual(seg.equipment.map((e) => e.equipmentId), ['LINE-1']);
-      assert.deepEqual(seg.materials.map((x) => [x.materialDefinitionId, x.quantity]), [
-        ['MES-FG-1', { value: 2500, unit: 'g' }],
-        ['MES-RM-1', { value: 12, unit: 'BOX' }],
-      ]);
+      assert.deepEqual(
+        seg.equipment.map((e) => e.equipmentId),
+        ['LINE-1'],
+      );
+      assert.deepEqual(
+        seg.materials.map((x) => [x.materialDefinitionId, x.quantity]),
+        [
+          ['MES-FG-1', { value: 2500, unit: 'g' }],
+          ['MES-RM-1', { value: 12, unit: 'BOX' }],
+        ],
+      );
       assert.equal(seg.operationsDefinitionId, 'MES-FG-1');
     });
 
     it('converts the report quantities and lots on the way back', () => {
       const m = mapper({ action: 'posting', posting: 'rest', units: { rules: [{ from: 'g', to: 'kg' }], strict: false } });
-      const p = m.map(report({ unit: 'g', good: 1500, scrap: 250, rework: undefined, lotsProduced: [{ lot: 'A', quantity: 1500 }] }), { now: NOW }) as { payload: { body: ProductionReport } };
+      const p = m.map(report({ unit: 'g', good: 1500, scrap: 250, rework: undefined, lotsProduced: [{ lot: 'A', quantity: 1500 }] }), { now: NOW }) as {
+        payload: { body: ProductionReport };
+      };
       assert.deepEqual([p.payload.body.good, p.payload.body.scrap, p.payload.body.unit, p.payload.body.lotsProduced![0]!.quantity], [1.5, 0.25, 'kg', 1.5]);
     });
 
@@ -338,12 +501,25 @@ describe('isa95-mapper library', function () {
           err.problems.map((p) => `${p.path}: ${p.got}`),
           ['(order).material.code: "ERP-FG-1"', '(order).components[0].quantity.unit: "PC"', '(order).components[0].material: "ERP-RM-1"'],
         );
-        assert.match(err.message, /^code or unit not in the tables: \(order\)\.material\.code: expected a material code in the material code table, got "ERP-FG-1"/);
+        assert.match(
+          err.message,
+          /^code or unit not in the tables: \(order\)\.material\.code: expected a material code in the material code table, got "ERP-FG-1"/,
+        );
       }
     });
 
     it('checks the unit table itself', () => {
-      assert.deepEqual(unitTableProblems({ rules: [{ from: 'PC', to: 'BOX' }, { from: 'kg', to: 'lb' }, { from: 'x', to: 'y', factor: -1 }], strict: false }), ['unit rule 1 (PC → BOX): give a factor (the units are not of one known dimension)', 'unit rule 3 (x → y): the factor must be a number > 0, got -1']);
+      assert.deepEqual(
+        unitTableProblems({
+          rules: [
+            { from: 'PC', to: 'BOX' },
+            { from: 'kg', to: 'lb' },
+            { from: 'x', to: 'y', factor: -1 },
+          ],
+          strict: false,
+        }),
+        ['unit rule 1 (PC → BOX): give a factor (the units are not of one known dimension)', 'unit rule 3 (x → y): the factor must be a number > 0, got -1'],
+      );
     });
   });
 
@@ -359,28 +535,84 @@ describe('isa95-mapper library', function () {
     };
 
     it('wrong type, missing field, no profile for a raw record', () => {
-      assert.match(problem(() => mapper().map(42, { now: NOW })).message, /expected an ERP order, a list of orders, an ISA-95 schedule or a B2MML document, got number/);
+      assert.match(
+        problem(() => mapper().map(42, { now: NOW })).message,
+        /expected an ERP order, a list of orders, an ISA-95 schedule or a B2MML document, got number/,
+      );
       assert.match(problem(() => mapper().map({ orderNo: 'x' }, { now: NOW })).message, /not in the common shape .* no ERP profile is set/);
-      assert.match(problem(() => mapper({ profile: 'sap-odata' }).map({ ManufacturingOrder: '' }, { now: NOW })).message, /invalid ERP order: id: expected a non-empty text, got ""/);
+      assert.match(
+        problem(() => mapper({ profile: 'sap-odata' }).map({ ManufacturingOrder: '' }, { now: NOW })).message,
+        /invalid ERP order: id: expected a non-empty text, got ""/,
+      );
       const e = problem(() => mapper({ action: 'posting', posting: 'sap-odata' }).map({ order: '1', good: '5' }, { now: NOW }));
       assert.equal(e.message, 'invalid production report: good: expected a number, got "5"');
-      assert.match(problem(() => mapper({ action: 'posting', posting: 'sap-odata' }).map([{ order: '1', good: 1 }, { good: -1 }], { now: NOW })).message, /\[1\]: expected a production report/);
-      assert.match(problem(() => mapper({ action: 'posting', posting: 'sap-odata' }).map([{ order: '1', good: 1 }, { order: '2', good: -1 }], { now: NOW })).message, /\[1\]\.good: expected a number ≥ 0, got -1/);
-      assert.match(problem(() => mapper({ action: 'posting', posting: 'nope' }).map({ order: '1', good: 1 }, { now: NOW })).message, /no posting profile "nope"/);
+      assert.match(
+        problem(() => mapper({ action: 'posting', posting: 'sap-odata' }).map([{ order: '1', good: 1 }, { good: -1 }], { now: NOW })).message,
+        /\[1\]: expected a production report/,
+      );
+      assert.match(
+        problem(() =>
+          mapper({ action: 'posting', posting: 'sap-odata' }).map(
+            [
+              { order: '1', good: 1 },
+              { order: '2', good: -1 },
+            ],
+            { now: NOW },
+          ),
+        ).message,
+        /\[1\]\.good: expected a number ≥ 0, got -1/,
+      );
+      assert.match(
+        problem(() => mapper({ action: 'posting', posting: 'nope' }).map({ order: '1', good: 1 }, { now: NOW })).message,
+        /no posting profile "nope"/,
+      );
     });
 
     it('an override that breaks the schema is caught by validation', () => {
       const m = mapper();
-      const built = m.build({ id: '1', number: 'A', material: { code: 'X', name: null }, quantity: 1, producedQuantity: null, unit: 'PC', plannedStart: null, plannedEnd: null, due: null, status: 'released', erpStatus: 'R', plant: null, workCenter: null, priority: null, modified: null, raw: {} }, { now: NOW });
+      const built = m.build(
+        {
+          id: '1',
+          number: 'A',
+          material: { code: 'X', name: null },
+          quantity: 1,
+          producedQuantity: null,
+          unit: 'PC',
+          plannedStart: null,
+          plannedEnd: null,
+          due: null,
+          status: 'released',
+          erpStatus: 'R',
+          plant: null,
+          workCenter: null,
+          priority: null,
+          modified: null,
+          raw: {},
+        },
+        { now: NOW },
+      );
       setPath(built.items[0] as unknown as Record<string, unknown>, 'requests[0].priority', 'high');
       assert.equal(problem(() => m.finish(built, { now: NOW }, true)).message, 'invalid ISA-95 schedule: requests[0].priority: expected a integer, got "high"');
       assert.throws(() => setPath({}, '__proto__.polluted', 1), /not allowed/);
     });
 
     it('a schedule document where a performance is needed, and the reverse', () => {
-      const xml = processOperationsSchedule([mapper().map({ id: '1', number: 'A', material: { code: 'X', name: null }, quantity: 1, unit: 'PC', status: 'released' }, { now: NOW }) as OperationsSchedule], { created: NOW, bodId: 'b' });
+      const xml = processOperationsSchedule(
+        [
+          mapper().map(
+            { id: '1', number: 'A', material: { code: 'X', name: null }, quantity: 1, unit: 'PC', status: 'released' },
+            { now: NOW },
+          ) as OperationsSchedule,
+        ],
+        { created: NOW, bodId: 'b' },
+      );
       assert.match(problem(() => mapper({ action: 'posting', posting: 'rest' }).map(xml, { now: NOW })).message, /holds a schedule; a performance/);
-      assert.match(problem(() => mapper({ action: 'schedule' }).map(syncOperationsPerformance([performanceFromReport(report(), NOW)], { created: NOW, bodId: 'b' }), { now: NOW })).message, /holds a performance; a schedule/);
+      assert.match(
+        problem(() =>
+          mapper({ action: 'schedule' }).map(syncOperationsPerformance([performanceFromReport(report(), NOW)], { created: NOW, bodId: 'b' }), { now: NOW }),
+        ).message,
+        /holds a performance; a schedule/,
+      );
     });
   });
 });

@@ -34,8 +34,14 @@ describe('machine simulator: plant model', () => {
       // states alternate: a stop always follows a run and the other way round
       for (let i = 1; i < states.length; i++) assert.notEqual(states[i]!.state === 'running', states[i - 1]!.state === 'running', `${spec.id} at ${i}`);
       const lasted = (reason: string): number[] => states.flatMap((s, i) => (s.reason === reason && states[i + 1] ? [states[i + 1]!.ts - s.ts] : []));
-      assert.ok(lasted('jam').every((d) => d >= 15_000 && d <= 100_000), 'jams are small stops');
-      assert.ok(lasted('breakdown').every((d) => d >= 480_000), 'breakdowns are long');
+      assert.ok(
+        lasted('jam').every((d) => d >= 15_000 && d <= 100_000),
+        'jams are small stops',
+      );
+      assert.ok(
+        lasted('breakdown').every((d) => d >= 480_000),
+        'breakdowns are long',
+      );
       const changeovers = states.filter((s) => s.reason === 'changeover');
       for (const c of changeovers) {
         const next = states[states.indexOf(c) + 1];
@@ -84,9 +90,21 @@ describe('machine simulator: plant model', () => {
     const [state, counts] = run(1, 0);
     assert.deepEqual(toMessage('plantbridge/demo', state!), {
       topic: 'plantbridge/demo/line-1/press-1/state',
-      payload: { machine: 'press-1', line: 'line-1', timestamp: '2026-11-24T06:00:00.000Z', state: 'running', reason: 'running', product: 'BRACKET-A', idealCycleTime: 2, order: 'MO-1001' },
+      payload: {
+        machine: 'press-1',
+        line: 'line-1',
+        timestamp: '2026-11-24T06:00:00.000Z',
+        state: 'running',
+        reason: 'running',
+        product: 'BRACKET-A',
+        idealCycleTime: 2,
+        order: 'MO-1001',
+      },
     });
-    assert.deepEqual(toMessage('plantbridge/demo', counts!), { topic: 'plantbridge/demo/line-1/press-1/counts', payload: { machine: 'press-1', line: 'line-1', timestamp: '2026-11-24T06:00:00.000Z', counters: { good: 0, reject: 0 } } });
+    assert.deepEqual(toMessage('plantbridge/demo', counts!), {
+      topic: 'plantbridge/demo/line-1/press-1/counts',
+      payload: { machine: 'press-1', line: 'line-1', timestamp: '2026-11-24T06:00:00.000Z', counters: { good: 0, reject: 0 } },
+    });
   });
 });
 

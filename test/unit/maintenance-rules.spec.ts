@@ -7,7 +7,17 @@ import { scheduleProblems } from '../../nodes/lib/isa95/schema';
 
 const T0 = Date.parse('2026-11-23T06:00:00Z');
 const s = (sec: number): number => T0 + sec * 1000;
-const vib: RuleDef = { id: 'vib', name: 'Vibration high', kind: 'threshold', property: 'payload.vibration', operator: '>', limit: 7, reset: 5, duration: 60, priority: 'high' };
+const vib: RuleDef = {
+  id: 'vib',
+  name: 'Vibration high',
+  kind: 'threshold',
+  property: 'payload.vibration',
+  operator: '>',
+  limit: 7,
+  reset: 5,
+  duration: 60,
+  priority: 'high',
+};
 
 function feed(e: RuleEngine, asset: string, rule: string, values: Array<[number, unknown]>): Trigger[] {
   return values.flatMap(([t, v]) => e.push(asset, s(t), { [rule]: v }).triggers);
@@ -16,23 +26,64 @@ function feed(e: RuleEngine, asset: string, rule: string, values: Array<[number,
 describe('maintenance rule engine', () => {
   it('threshold: fires once the condition held for the minimum duration, not before', () => {
     const e = new RuleEngine([vib], { cooldownMs: 0 });
-    assert.equal(feed(e, 'press-1', 'vib', [[0, 7.5], [30, 8], [59, 7.2]]).length, 0, 'not yet 60 s');
+    assert.equal(
+      feed(e, 'press-1', 'vib', [
+        [0, 7.5],
+        [30, 8],
+        [59, 7.2],
+      ]).length,
+      0,
+      'not yet 60 s',
+    );
     const t = feed(e, 'press-1', 'vib', [[60, 7.4]]);
     assert.equal(t.length, 1);
     assert.equal(t[0]!.reason, 'vibration 7.4 > 7 for 60 s');
     assert.equal(t[0]!.key, `press-1|vib|${s(0)}`);
-    assert.equal(feed(e, 'press-1', 'vib', [[0, 1], [10, 8], [65, 8]]).length, 0, 'open: no second request');
+    assert.equal(
+      feed(e, 'press-1', 'vib', [
+        [0, 1],
+        [10, 8],
+        [65, 8],
+      ]).length,
+      0,
+      'open: no second request',
+    );
     const short = new RuleEngine([vib], { cooldownMs: 0 });
-    assert.equal(feed(short, 'p', 'vib', [[0, 8], [30, 6], [61, 8], [100, 8]]).length, 0, 'a dip below the limit restarts the duration');
+    assert.equal(
+      feed(short, 'p', 'vib', [
+        [0, 8],
+        [30, 6],
+        [61, 8],
+        [100, 8],
+      ]).length,
+      0,
+      'a dip below the limit restarts the duration',
+    );
   });
 
   it('hysteresis: after acknowledgement it re-arms only below the reset level, so values around the limit do not flap', () => {
     const e = new RuleEngine([{ ...vib, duration: 0 }], { cooldownMs: 0 });
     assert.equal(feed(e, 'p', 'vib', [[0, 7.1]]).length, 1);
-    assert.deepEqual(e.acknowledge('p', s(1)).map((x) => x.to), ['acknowledged'], 'still above the reset level');
-    assert.equal(feed(e, 'p', 'vib', [[2, 6.9], [3, 7.1], [4, 6.5], [5, 7.2]]).length, 0, 'between reset and limit: no new request');
+    assert.deepEqual(
+      e.acknowledge('p', s(1)).map((x) => x.to),
+      ['acknowledged'],
+      'still above the reset level',
+    );
+    assert.equal(
+      feed(e, 'p', 'vib', [
+        [2, 6.9],
+        [3, 7.1],
+        [4, 6.5],
+        [5, 7.2],
+      ]).length,
+      0,
+      'between reset and limit: no new request',
+    );
     const back = e.push('p', s(6), { vib: 4.9 });
-    assert.deepEqual(back.transitions.map((x) => x.to), ['armed']);
+    assert.deepEqual(
+      back.transitions.map((x) => x.to),
+      ['armed'],
+    );
     assert.equal(feed(e, 'p', 'vib', [[7, 7.3]]).length, 1, 'a new condition, a new request');
   });
 
@@ -41,13 +92,22 @@ describe('maintenance rule engine', () => {
     let n = 0;
     for (let i = 0; i < 10_000; i++) n += e.push(`press-${i % 4}`, s(i / 100), { vib: 6 + (i % 7) }).triggers.length;
     assert.equal(n, 4, 'one per asset');
-    assert.deepEqual(e.phases().map((p) => p.phase), ['open', 'open', 'open', 'open']);
+    assert.deepEqual(
+      e.phases().map((p) => p.phase),
+      ['open', 'open', 'open', 'open'],
+    );
   });
 
   it('acknowledging when the condition already cleared re-arms at once; cooldown keeps it quiet for a while', () => {
     const e = new RuleEngine([{ ...vib, duration: 0 }], { cooldownMs: 600_000 });
-    feed(e, 'p', 'vib', [[0, 9], [10, 3]]);
-    assert.deepEqual(e.acknowledge('p', s(20), 'Vibration high').map((x) => x.to), ['armed']);
+    feed(e, 'p', 'vib', [
+      [0, 9],
+      [10, 3],
+    ]);
+    assert.deepEqual(
+      e.acknowledge('p', s(20), 'Vibration high').map((x) => x.to),
+      ['armed'],
+    );
     assert.equal(feed(e, 'p', 'vib', [[30, 9]]).length, 0, 'cooldown');
     assert.equal(feed(e, 'p', 'vib', [[700, 9]]).length, 1, 'after the cooldown');
   });
@@ -60,42 +120,98 @@ describe('maintenance rule engine', () => {
     const climbing = Array.from({ length: 12 }, (_, i): [number, number] => [600 + i * 30, 60 + i * 1.5]);
     const t = feed(e, 'oven', 'temp', climbing);
     assert.equal(t.length, 1);
-    assert.match(t[0]!.reason, /^temperature changes 2\.\d+\/min > 2\/min over 5 min$/, "the first reading whose 5-min slope passes 2/min");
+    assert.match(t[0]!.reason, /^temperature changes 2\.\d+\/min > 2\/min over 5 min$/, 'the first reading whose 5-min slope passes 2/min');
   });
 
   it('stops per window and downtime per window', () => {
     const stops: RuleDef = { id: 'stops', name: 'Frequent stops', kind: 'count', property: 'payload.state', codes: ['stopped'], limit: 3, window: 60 };
     const e = new RuleEngine([stops], { cooldownMs: 0 });
-    const seq: Array<[number, string]> = [[0, 'running'], [60, 'stopped'], [70, 'stopped'], [120, 'running'], [600, 'stopped'], [700, 'running']];
+    const seq: Array<[number, string]> = [
+      [0, 'running'],
+      [60, 'stopped'],
+      [70, 'stopped'],
+      [120, 'running'],
+      [600, 'stopped'],
+      [700, 'running'],
+    ];
     assert.equal(feed(e, 'm', 'stops', seq).length, 0, 'two stops (a repeated "stopped" is one stop)');
     const t = feed(e, 'm', 'stops', [[800, 'stopped']]);
     assert.equal(t.length, 1);
     assert.match(t[0]!.reason, /^3 stops \(stopped\) in 60 min/);
     const old = new RuleEngine([stops], { cooldownMs: 0 });
-    assert.equal(feed(old, 'm', 'stops', [[0, 'stopped'], [10, 'running'], [2000, 'stopped'], [2010, 'running'], [4000, 'stopped']]).length, 0, 'stops older than the window drop out');
+    assert.equal(
+      feed(old, 'm', 'stops', [
+        [0, 'stopped'],
+        [10, 'running'],
+        [2000, 'stopped'],
+        [2010, 'running'],
+        [4000, 'stopped'],
+      ]).length,
+      0,
+      'stops older than the window drop out',
+    );
 
     const down: RuleDef = { id: 'down', name: 'Downtime', kind: 'downtime', property: 'payload.state', codes: ['stopped', 'fault'], limit: 20, window: 60 };
     const d = new RuleEngine([down], { cooldownMs: 0 });
-    assert.equal(feed(d, 'm', 'down', [[0, 'stopped'], [600, 'running'], [900, 'fault'], [1200, 'running']]).length, 0, '15 min');
-    const td = feed(d, 'm', 'down', [[1500, 'stopped'], [1800, 'stopped']]);
+    assert.equal(
+      feed(d, 'm', 'down', [
+        [0, 'stopped'],
+        [600, 'running'],
+        [900, 'fault'],
+        [1200, 'running'],
+      ]).length,
+      0,
+      '15 min',
+    );
+    const td = feed(d, 'm', 'down', [
+      [1500, 'stopped'],
+      [1800, 'stopped'],
+    ]);
     assert.equal(td.length, 1, '15 + 5 = 20 min down within the hour');
   });
 
   it('breakdown reason codes raise a request at once', () => {
-    const e = new RuleEngine([{ id: 'bd', name: 'Breakdown', kind: 'reason', property: 'payload.reason', codes: ['breakdown', 'E-17'], priority: 'urgent' }], { cooldownMs: 0 });
-    assert.equal(feed(e, 'm', 'bd', [[0, 'jam'], [10, 'material']]).length, 0);
+    const e = new RuleEngine([{ id: 'bd', name: 'Breakdown', kind: 'reason', property: 'payload.reason', codes: ['breakdown', 'E-17'], priority: 'urgent' }], {
+      cooldownMs: 0,
+    });
+    assert.equal(
+      feed(e, 'm', 'bd', [
+        [0, 'jam'],
+        [10, 'material'],
+      ]).length,
+      0,
+    );
     const t = feed(e, 'm', 'bd', [[20, 'E-17']]);
     assert.equal(t[0]!.reason, 'stop reason "E-17" means breakdown');
   });
 
   it('meter: runtime hours due every 500 h, raised 20 h early, next due after acknowledgement', () => {
     const e = new RuleEngine([{ id: 'svc', name: 'Service', kind: 'meter', property: 'payload.runtimeHours', interval: 500, lead: 20 }], { cooldownMs: 0 });
-    assert.equal(feed(e, 'cnc', 'svc', [[0, 100], [1, 479]]).length, 0);
-    const t = feed(e, 'cnc', 'svc', [[2, 480], [3, 490], [4, 510]]);
+    assert.equal(
+      feed(e, 'cnc', 'svc', [
+        [0, 100],
+        [1, 479],
+      ]).length,
+      0,
+    );
+    const t = feed(e, 'cnc', 'svc', [
+      [2, 480],
+      [3, 490],
+      [4, 510],
+    ]);
     assert.deepEqual([t.length, t[0]!.due], [1, 500]);
-    assert.deepEqual(e.acknowledge('cnc', s(5)).map((x) => x.to), ['armed']);
+    assert.deepEqual(
+      e.acknowledge('cnc', s(5)).map((x) => x.to),
+      ['armed'],
+    );
     assert.equal(e.phases()[0]!.due, 1000);
-    assert.equal(feed(e, 'cnc', 'svc', [[6, 700], [7, 979]]).length, 0);
+    assert.equal(
+      feed(e, 'cnc', 'svc', [
+        [6, 700],
+        [7, 979],
+      ]).length,
+      0,
+    );
     assert.equal(feed(e, 'cnc', 'svc', [[8, 981]]).length, 1);
     // a counter far ahead of the due value: the next due value is the first one still ahead
     e.acknowledge('cnc', s(9));
@@ -106,7 +222,10 @@ describe('maintenance rule engine', () => {
 
   it('survives a restart in the middle of a duration window (state as JSON)', () => {
     const a = new RuleEngine([vib], { cooldownMs: 0 });
-    feed(a, 'p', 'vib', [[0, 8], [30, 8]]);
+    feed(a, 'p', 'vib', [
+      [0, 8],
+      [30, 8],
+    ]);
     const saved = JSON.parse(JSON.stringify(a.snapshot())) as unknown;
     const b = new RuleEngine([vib], { cooldownMs: 0 });
     assert.ok(b.restore(saved));
@@ -143,10 +262,20 @@ describe('maintenance rule engine', () => {
     assert.deepEqual(scheduleProblems(req), []);
     assert.equal(req.operationsType, 'Maintenance');
     assert.equal(req.requests[0]!.priority, 2);
-    assert.deepEqual(req.requests[0]!.segments[0]!.equipment.map((q) => q.equipmentId), ['press-1']);
+    assert.deepEqual(
+      req.requests[0]!.segments[0]!.equipment.map((q) => q.equipmentId),
+      ['press-1'],
+    );
     const sap = notificationPosting('sap-odata', t!, { timeZone: 'Europe/Berlin' });
     assert.equal(sap.kind, 'maintenance-notification');
-    assert.deepEqual([(sap.payload as Record<string, string>).TechnicalObject, (sap.payload as Record<string, string>).MaintPriority, (sap.payload as Record<string, string>).MalfunctionStartTime], ['press-1', '2', 'PT07H00M00S']);
+    assert.deepEqual(
+      [
+        (sap.payload as Record<string, string>).TechnicalObject,
+        (sap.payload as Record<string, string>).MaintPriority,
+        (sap.payload as Record<string, string>).MalfunctionStartTime,
+      ],
+      ['press-1', '2', 'PT07H00M00S'],
+    );
     assert.equal(notificationPosting('odoo', t!, { timeZone: 'UTC' }).kind, 'maintenance.request');
     const task = notificationPosting('tryton', t!, { timeZone: 'UTC' });
     assert.equal(task.kind, 'project.work');
@@ -165,7 +294,14 @@ describe('maintenance rules: bad readings, sensor faults, the minimum duration, 
     { id: 'why', name: 'breakdown', kind: 'reason', property: 'payload.reason', codes: ['E-17'] },
     { id: 'hours', name: 'service', kind: 'meter', property: 'payload.hours', interval: 500 },
   ];
-  const BAD: Record<string, unknown[]> = { th: [Number.NaN, 'hot', {}], rate: [Number.NaN, 'x', []], count: [{}, [], Number.NaN], down: [{ a: 1 }, Infinity, true], why: [{}, [], Number.NaN], hours: [Number.NaN, 'many', {}] };
+  const BAD: Record<string, unknown[]> = {
+    th: [Number.NaN, 'hot', {}],
+    rate: [Number.NaN, 'x', []],
+    count: [{}, [], Number.NaN],
+    down: [{ a: 1 }, Infinity, true],
+    why: [{}, [], Number.NaN],
+    hours: [Number.NaN, 'many', {}],
+  };
 
   it('every rule kind reports a bad reading by name instead of skipping it silently', () => {
     for (const r of rules) {
@@ -181,16 +317,35 @@ describe('maintenance rules: bad readings, sensor faults, the minimum duration, 
 
   it('after N bad readings in a row: "sensor fault" in the state, one request; a good reading ends it', () => {
     const e = new RuleEngine([{ ...vib, duration: 0, faultAfter: 3 }], { cooldownMs: 0 });
-    assert.equal(feed(e, 'p', 'vib', [[0, 'x'], [1, Number.NaN]]).length, 0);
+    assert.equal(
+      feed(e, 'p', 'vib', [
+        [0, 'x'],
+        [1, Number.NaN],
+      ]).length,
+      0,
+    );
     const out = e.push('p', s(2), { vib: 'broken' });
     assert.equal(out.triggers.length, 1);
     assert.equal(out.triggers[0]!.sensorFault, true);
     assert.match(out.triggers[0]!.reason, /sensor fault: 3 bad readings in a row/);
-    assert.deepEqual(out.transitions.map((t) => t.to), ['sensor-fault']);
+    assert.deepEqual(
+      out.transitions.map((t) => t.to),
+      ['sensor-fault'],
+    );
     assert.match(e.phases()[0]!.sensorFault!, /sensor fault/);
-    assert.equal(feed(e, 'p', 'vib', [[3, 'x'], [4, 'y']]).length, 0, 'one request per fault');
+    assert.equal(
+      feed(e, 'p', 'vib', [
+        [3, 'x'],
+        [4, 'y'],
+      ]).length,
+      0,
+      'one request per fault',
+    );
     const back = e.push('p', s(5), { vib: 4 });
-    assert.deepEqual(back.transitions.map((t) => [t.from, t.to]), [['sensor-fault', 'armed']]);
+    assert.deepEqual(
+      back.transitions.map((t) => [t.from, t.to]),
+      [['sensor-fault', 'armed']],
+    );
     assert.equal(e.phases()[0]!.sensorFault, undefined);
   });
 
@@ -220,20 +375,42 @@ describe('maintenance rules: bad readings, sensor faults, the minimum duration, 
   });
 
   it('minimum duration: "any dip" restarts it, "past reset" keeps it running inside the hysteresis band', () => {
-    const readings: Array<[number, number]> = [[0, 8], [10, 8], [30, 6.5], [40, 8], [60, 8], [80, 8], [100, 8]];
+    const readings: Array<[number, number]> = [
+      [0, 8],
+      [10, 8],
+      [30, 6.5],
+      [40, 8],
+      [60, 8],
+      [80, 8],
+      [100, 8],
+    ];
     const anyDip = new RuleEngine([vib], { cooldownMs: 0 });
     const firedAt = (e: RuleEngine): number | undefined => readings.find(([t, v]) => e.push('p', s(t), { vib: v }).triggers.length > 0)?.[0];
     assert.equal(firedAt(anyDip), 100);
     assert.equal(firedAt(new RuleEngine([{ ...vib, onDelay: 'past-reset' }], { cooldownMs: 0 })), 60);
     const below = new RuleEngine([{ ...vib, onDelay: 'past-reset' }], { cooldownMs: 0 });
-    assert.equal([[0, 8], [30, 4], [40, 8], [60, 8], [100, 8]].find(([t, v]) => below.push('p', s(t!), { vib: v }).triggers.length > 0)?.[0], 100, 'a dip past reset restarts it');
+    assert.equal(
+      [
+        [0, 8],
+        [30, 4],
+        [40, 8],
+        [60, 8],
+        [100, 8],
+      ].find(([t, v]) => below.push('p', s(t!), { vib: v }).triggers.length > 0)?.[0],
+      100,
+      'a dip past reset restarts it',
+    );
     assert.deepEqual(ruleProblems([{ ...vib, onDelay: 'sometimes' as never }]).length, 1);
   });
 
   it('SAP: NotificationText at most 40 characters, cut at a word; the long text whole; malfunction start = when the condition began', () => {
     const rule: RuleDef = { ...vib, text: 'Error code "E-17" means breakdown of the hydraulic pump, check the pressure line' };
     const e = new RuleEngine([rule], { cooldownMs: 0 });
-    const [t] = feed(e, 'press-1', 'vib', [[0, 8], [30, 8], [60, 8]]);
+    const [t] = feed(e, 'press-1', 'vib', [
+      [0, 8],
+      [30, 8],
+      [60, 8],
+    ]);
     assert.equal(t!.since, s(0));
     const sap = notificationPosting('sap-odata', t!, { timeZone: 'Europe/Berlin' }).payload as Record<string, string>;
     assert.ok(sap.NotificationText!.length <= 40, sap.NotificationText);

@@ -148,7 +148,12 @@ describe('OEE engine', () => {
   });
 
   it('plans 9 hours for the fall-back night shift and 7 for the spring-forward one (Europe/Berlin)', () => {
-    const night: CalendarConfig = { timeZone: 'Europe/Berlin', dayStart: '06:00', holidays: [], shifts: [{ name: 'N', days: all, start: '22:00', end: '06:00' }] };
+    const night: CalendarConfig = {
+      timeZone: 'Europe/Berlin',
+      dayStart: '06:00',
+      holidays: [],
+      shifts: [{ name: 'N', days: all, start: '22:00', end: '06:00' }],
+    };
     for (const [start, hours] of [
       ['2026-10-24T20:00:00Z', 9],
       ['2026-03-28T21:00:00Z', 7],
@@ -219,7 +224,12 @@ describe('OEE engine', () => {
 
   it('gives the same figures for events up to the tolerance out of order as for the same events in order', () => {
     const ordered = workedExample();
-    ordered.splice(2, 0, { machine: 'press-1', ts: at(178), counts: { good: 1 } }, { machine: 'press-1', ts: at(179), state: stop('jam'), counts: { good: 1 } });
+    ordered.splice(
+      2,
+      0,
+      { machine: 'press-1', ts: at(178), counts: { good: 1 } },
+      { machine: 'press-1', ts: at(179), state: stop('jam'), counts: { good: 1 } },
+    );
     const shuffled = [...ordered];
     [shuffled[1], shuffled[2], shuffled[3]] = [shuffled[3]!, shuffled[1]!, shuffled[2]!];
     const a = engine({ toleranceMs: 5 * MIN });
@@ -248,7 +258,10 @@ describe('OEE engine', () => {
 
   it('tracks several machines independently', () => {
     const e = engine();
-    const res = feed(e, [...workedExample('a'), ...workedExample('b').map((ev) => ({ ...ev, counts: ev.counts ? { good: (ev.counts.good ?? 0) / 2, reject: ev.counts.reject ?? 0 } : undefined }))]);
+    const res = feed(e, [
+      ...workedExample('a'),
+      ...workedExample('b').map((ev) => ({ ...ev, counts: ev.counts ? { good: (ev.counts.good ?? 0) / 2, reject: ev.counts.reject ?? 0 } : undefined })),
+    ]);
     assert.deepEqual(
       res.map((r) => [r.machine, r.counts.good]),
       [
@@ -321,7 +334,7 @@ describe('OEE engine', () => {
 
   it('keeps OEE = good × ideal cycle time / planned production time = A × P × Q on random streams', () => {
     let seed = 42;
-    const rnd = (): number => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff);
+    const rnd = (): number => (seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff;
     const states: MachineState[] = [run, run, run, stop('jam'), { category: 'idle', reason: 'starved' }, { category: 'planned', reason: 'cleaning' }];
     for (let trial = 0; trial < 20; trial++) {
       const e = engine({ smallStopMs: 3 * MIN, dayWindows: true, orderWindows: true });
@@ -329,7 +342,12 @@ describe('OEE engine', () => {
       const evs: MachineEvent[] = [{ machine: 'x', ts: t, state: run, order: 'O1', product: { id: 'P', idealCycleTimeMs: 20_000 } }];
       for (let i = 0; i < 300; i++) {
         t += Math.floor(rnd() * 10 * MIN);
-        const ev: MachineEvent = { machine: 'x', ts: t, state: states[Math.floor(rnd() * states.length)]!, counts: { good: Math.floor(rnd() * 20), reject: Math.floor(rnd() * 3) } };
+        const ev: MachineEvent = {
+          machine: 'x',
+          ts: t,
+          state: states[Math.floor(rnd() * states.length)]!,
+          counts: { good: Math.floor(rnd() * 20), reject: Math.floor(rnd() * 3) },
+        };
         if (rnd() < 0.05) ev.product = { id: `P${i}`, idealCycleTimeMs: 10_000 + Math.floor(rnd() * 30_000) };
         if (rnd() < 0.03) ev.order = `O${i}`;
         evs.push(ev);
@@ -414,7 +432,11 @@ describe('OEE engine: retained MQTT messages delivered after the first live one 
     assert.equal(r.availability, 1);
     // once the machine has a state, late stays late
     assert.throws(() => e.push({ machine: 'press-1', ts: t, state: stop('jam') }), LateEventError);
-    assert.throws(() => e.push({ machine: 'press-2', ts: t, counts: { good: 5 } }) && e.push({ machine: 'press-2', ts: t - 1000, counts: { good: 1 } }), LateEventError, 'late parts are never adopted');
+    assert.throws(
+      () => e.push({ machine: 'press-2', ts: t, counts: { good: 5 } }) && e.push({ machine: 'press-2', ts: t - 1000, counts: { good: 1 } }),
+      LateEventError,
+      'late parts are never adopted',
+    );
   });
 });
 

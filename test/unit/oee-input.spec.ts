@@ -23,17 +23,23 @@ describe('oee-calculator input', () => {
     assert.deepEqual(table.resolve('170000'), { category: 'planned', reason: 'planning' });
     assert.deepEqual(table.resolve(6), { category: 'running', reason: 'execute' });
     assert.deepEqual(table.resolve(11), { category: 'stopped', reason: 'held' });
-    assert.throws(() => table.resolve('E99'), /unknown machine state "E99": not running\/stopped\/idle\/planned, not in the state code table, not a PackML state/);
+    assert.throws(
+      () => table.resolve('E99'),
+      /unknown machine state "E99": not running\/stopped\/idle\/planned, not in the state code table, not a PackML state/,
+    );
     assert.throws(() => new StateTable([], false).resolve(6), /unknown machine state "6"/);
     assert.throws(() => table.resolve({}), /is not a state name or code/);
   });
 
   it('validates code tables', () => {
-    assert.deepEqual(StateTable.validate([{ code: '5-1', category: 'idle' }, { code: '', category: 'running' }, { code: 'x', category: 'broken' as 'idle' }]), [
-      'state code range "5-1" runs backwards',
-      'state code row 2 has no code',
-      'state code "x" has unknown category "broken"',
-    ]);
+    assert.deepEqual(
+      StateTable.validate([
+        { code: '5-1', category: 'idle' },
+        { code: '', category: 'running' },
+        { code: 'x', category: 'broken' as 'idle' },
+      ]),
+      ['state code range "5-1" runs backwards', 'state code row 2 has no code', 'state code "x" has unknown category "broken"'],
+    );
   });
 
   it('turns a full message into one event, timestamps from the message', () => {
@@ -59,7 +65,11 @@ describe('oee-calculator input', () => {
       ts: 1700000000000,
       state: { category: 'running', reason: 'execute' },
     });
-    assert.deepEqual(parseMessage({ topic: 'm', payload: { counters: { total: 10, reject: 1 } } }, table, opts, NOW), { machine: 'm', ts: NOW, counters: { total: 10, reject: 1 } });
+    assert.deepEqual(parseMessage({ topic: 'm', payload: { counters: { total: 10, reject: 1 } } }, table, opts, NOW), {
+      machine: 'm',
+      ts: NOW,
+      counters: { total: 10, reject: 1 },
+    });
   });
 
   it('reads commands, with or without a machine', () => {

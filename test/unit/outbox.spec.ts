@@ -12,7 +12,15 @@ import { until } from '../helpers/until';
 
 const tmp = (): string => path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'outbox-')), 'outbox.db');
 const entry = (order: string, n: number) => ({ orderKey: order, key: `${order}-${n}`, kind: 'confirmation', payload: { order, n }, meta: { n } });
-const opts = (over: Partial<DrainerOptions> = {}): DrainerOptions => ({ ratePerSecond: 1000, concurrency: 4, maxAttempts: 3, baseDelayMs: 5, maxDelayMs: 20, retentionMs: 86_400_000, ...over });
+const opts = (over: Partial<DrainerOptions> = {}): DrainerOptions => ({
+  ratePerSecond: 1000,
+  concurrency: 4,
+  maxAttempts: 3,
+  baseDelayMs: 5,
+  maxDelayMs: 20,
+  retentionMs: 86_400_000,
+  ...over,
+});
 function drain(outbox: Outbox, o: DrainerOptions, send: (e: Entry) => Promise<unknown>): { d: Drainer; done: Entry[]; dead: Array<[Entry, string]> } {
   const done: Entry[] = [];
   const dead: Array<[Entry, string]> = [];
@@ -40,7 +48,10 @@ describe('outbox and drainer', function () {
 
   it('sends in order per order key, keys in parallel, each entry once', async () => {
     const outbox = new Outbox(tmp());
-    outbox.enqueue('q', Array.from({ length: 60 }, (_, i) => entry(`O${i % 3}`, i)));
+    outbox.enqueue(
+      'q',
+      Array.from({ length: 60 }, (_, i) => entry(`O${i % 3}`, i)),
+    );
     const active = new Set<string>();
     const seen: string[] = [];
     const { d, done } = drain(outbox, opts({ concurrency: 3 }), async (e) => {
@@ -56,7 +67,11 @@ describe('outbox and drainer', function () {
     await d.stop();
     for (const k of ['O0', 'O1', 'O2']) {
       const ns = seen.filter((s) => s.startsWith(`${k}-`)).map((s) => Number(s.split('-')[1]));
-      assert.deepEqual(ns, [...ns].sort((a, b) => a - b), `order of ${k}`);
+      assert.deepEqual(
+        ns,
+        [...ns].sort((a, b) => a - b),
+        `order of ${k}`,
+      );
       assert.equal(ns.length, 20);
     }
     assert.deepEqual(outbox.counts('q'), { pending: 0, inflight: 0, dead: 0, done: 60 });
@@ -65,7 +80,10 @@ describe('outbox and drainer', function () {
 
   it('never starts sends faster than the configured rate', async () => {
     const outbox = new Outbox(tmp());
-    outbox.enqueue('q', Array.from({ length: 40 }, (_, i) => entry(`K${i}`, i)));
+    outbox.enqueue(
+      'q',
+      Array.from({ length: 40 }, (_, i) => entry(`K${i}`, i)),
+    );
     const starts: number[] = [];
     const { d, done } = drain(outbox, opts({ ratePerSecond: 50, concurrency: 8 }), async () => {
       starts.push(performance.now());
@@ -80,7 +98,10 @@ describe('outbox and drainer', function () {
 
   it('waits out an unreachable ERP without charging attempts, then sends everything', async () => {
     const outbox = new Outbox(tmp());
-    outbox.enqueue('q', Array.from({ length: 20 }, (_, i) => entry(`K${i % 4}`, i)));
+    outbox.enqueue(
+      'q',
+      Array.from({ length: 20 }, (_, i) => entry(`K${i % 4}`, i)),
+    );
     let down = true;
     let refused = 0;
     const states: boolean[] = [];
@@ -97,7 +118,10 @@ describe('outbox and drainer', function () {
     assert.equal(d.current.reachable, false);
     assert.match(d.current.reason ?? '', /ECONNREFUSED/);
     assert.deepEqual(outbox.counts('q').pending + outbox.counts('q').inflight, 20);
-    assert.ok(outbox.list('q', 'pending').every((e) => e.attempts === 0), 'no attempt charged');
+    assert.ok(
+      outbox.list('q', 'pending').every((e) => e.attempts === 0),
+      'no attempt charged',
+    );
     down = false;
     await until(() => done.length === 20);
     assert.equal(dead.length, 0);
@@ -114,7 +138,11 @@ describe('outbox and drainer', function () {
     const tries = new Map<string, number>();
     const { d, done, dead } = drain(outbox, opts(), async (e) => {
       tries.set(e.key, (tries.get(e.key) ?? 0) + 1);
-      if (e.key === 'A-1' && !fixed) throw new ErpError('http', 'POST /ProdnOrdConf2: HTTP 400, the ERP rejected the request: Order A is currently being processed by user PLANNER', { status: 400, reason: 'Order A is currently being processed by user PLANNER' });
+      if (e.key === 'A-1' && !fixed)
+        throw new ErpError('http', 'POST /ProdnOrdConf2: HTTP 400, the ERP rejected the request: Order A is currently being processed by user PLANNER', {
+          status: 400,
+          reason: 'Order A is currently being processed by user PLANNER',
+        });
       if (e.key === 'B-1') throw new ErpError('protocol', 'the answer is not JSON');
       return 'ok';
     });
@@ -125,7 +153,13 @@ describe('outbox and drainer', function () {
     assert.match(a1[1], /being processed by user PLANNER/);
     assert.equal(tries.get('A-1'), 1, 'rejected: no retry');
     assert.equal(tries.get('B-1'), 3, 'failed: maxAttempts');
-    assert.deepEqual(outbox.list('q', 'dead').map((e) => [e.key, e.attempts]), [['A-1', 1], ['B-1', 3]]);
+    assert.deepEqual(
+      outbox.list('q', 'dead').map((e) => [e.key, e.attempts]),
+      [
+        ['A-1', 1],
+        ['B-1', 3],
+      ],
+    );
     fixed = true;
     assert.equal(outbox.retryDead('q', [outbox.list('q', 'dead')[0]!.id]), 1);
     d.kick();
@@ -146,7 +180,10 @@ describe('outbox and drainer', function () {
     a.close(); // the process dies with B-1 in flight
     const b = new Outbox(file);
     assert.equal(b.recover('q'), 1);
-    assert.deepEqual(b.take('q', Date.now(), 10).map((e) => e.key), ['B-1']);
+    assert.deepEqual(
+      b.take('q', Date.now(), 10).map((e) => e.key),
+      ['B-1'],
+    );
     assert.deepEqual(b.enqueue('q', [entry('A', 1)]), [false], 'a sent key still stops a duplicate');
     assert.equal(b.prune('q', 6000), 1);
     assert.deepEqual(b.enqueue('q', [entry('A', 1)]), [true], 'after the retention it is new again');

@@ -40,7 +40,10 @@ describe('shift calendar', () => {
         { name: 'A', days: [8], start: '25:00', end: '14:00' },
       ],
     });
-    assert.ok(bad.some((e) => e.includes('unknown time zone "Mars/Olympus"')), bad.join('\n'));
+    assert.ok(
+      bad.some((e) => e.includes('unknown time zone "Mars/Olympus"')),
+      bad.join('\n'),
+    );
     assert.ok(bad.some((e) => e.includes('production day start "6am"')));
     assert.ok(bad.some((e) => e.includes('holiday "2026-02-30"')));
     assert.ok(bad.some((e) => e.includes('break 15:00–15:30 is not inside the shift 06:00–14:00')));
@@ -110,7 +113,12 @@ describe('shift calendar', () => {
   });
 
   it('marks time outside shifts as not scheduled, weekdays only', () => {
-    const cal = new ShiftCalendar({ timeZone: 'Asia/Seoul', dayStart: '00:00', holidays: [], shifts: [{ name: 'Day', days: weekdays, start: '08:00', end: '17:00' }] });
+    const cal = new ShiftCalendar({
+      timeZone: 'Asia/Seoul',
+      dayStart: '00:00',
+      holidays: [],
+      shifts: [{ name: 'Day', days: weekdays, start: '08:00', end: '17:00' }],
+    });
     const saturday = Date.parse('2026-11-21T03:00:00Z');
     assert.equal(cal.pieceAt(saturday).scheduled, false);
     assert.equal(cal.pieceAt(Date.parse('2026-11-23T03:00:00Z')).shift?.id, '2026-11-23/Day');

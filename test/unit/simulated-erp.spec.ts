@@ -23,8 +23,14 @@ describe('simulated ERP', () => {
     const later = erp.orders(T0 + 180_000);
     assert.equal(later.length, 8);
     const fresh = later.filter((o) => Number(o.id) > 5);
-    assert.deepEqual(fresh.map((o) => o.status), ['released', 'released', 'released']);
-    assert.deepEqual(fresh.map((o) => o.modified), ['2026-12-01T08:01:00.000Z', '2026-12-01T08:02:00.000Z', '2026-12-01T08:03:00.000Z']);
+    assert.deepEqual(
+      fresh.map((o) => o.status),
+      ['released', 'released', 'released'],
+    );
+    assert.deepEqual(
+      fresh.map((o) => o.modified),
+      ['2026-12-01T08:01:00.000Z', '2026-12-01T08:02:00.000Z', '2026-12-01T08:03:00.000Z'],
+    );
     assert.equal(new SimulatedErp({ seed: 1, orders: 5, everySec: 0 }, T0).orders(T0 + 86_400_000).length, 5, 'every 0: no new orders');
   });
 
@@ -45,7 +51,10 @@ describe('simulated ERP', () => {
 
   it('refuses a confirmation for an unknown, planned or closed order with the reason', () => {
     const erp = new SimulatedErp({ seed: 1, orders: 40, everySec: 0 }, T0);
-    assert.throws(() => erp.book('confirmation', 'x', { order: 'nope', good: 1 }, T0), (e: unknown) => e instanceof SimulatedErpRefusal && /order "nope" does not exist/.test(e.message));
+    assert.throws(
+      () => erp.book('confirmation', 'x', { order: 'nope', good: 1 }, T0),
+      (e: unknown) => e instanceof SimulatedErpRefusal && /order "nope" does not exist/.test(e.message),
+    );
     const closed = erp.orders(T0).find((o) => o.status === 'closed' || o.status === 'cancelled' || o.status === 'planned')!;
     assert.throws(() => erp.book('confirmation', 'y', { order: closed.id, good: 1 }, T0), /takes no confirmations/);
     assert.equal(erp.bookingCount, 0, 'a refusal books nothing');

@@ -55,7 +55,11 @@ describe('wire conformance corpus (vendor documentation, not our simulator)', fu
       assert.ok(c.source?.document && c.source.section && /^https:\/\//.test(c.source.url), `${c.name}: source (document, section, url)`);
       assert.ok(c.description && c.exchanges.length > 0, `${c.name}: description and exchanges`);
     }
-    for (const erp of ['sap', 'odoo', 'erpnext', 'tryton', 'rest']) assert.ok(cases.some((c) => c.name.startsWith(`${erp}/`)), erp);
+    for (const erp of ['sap', 'odoo', 'erpnext', 'tryton', 'rest'])
+      assert.ok(
+        cases.some((c) => c.name.startsWith(`${erp}/`)),
+        erp,
+      );
   });
 
   for (const c of cases) {

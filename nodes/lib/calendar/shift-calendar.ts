@@ -1,16 +1,6 @@
 // Shift calendar: weekly shift patterns, breaks, holidays and production days in an IANA time zone (DST-safe).
 
-import {
-  addDays,
-  formatDate,
-  isoWeekday,
-  isValidTimeZone,
-  type LocalDate,
-  localDateAt,
-  parseClock,
-  parseDate,
-  zonedToUtc,
-} from '../time/zoned';
+import { addDays, formatDate, isoWeekday, isValidTimeZone, type LocalDate, localDateAt, parseClock, parseDate, zonedToUtc } from '../time/zoned';
 
 /** A break inside a shift, as local wall-clock times `HH:MM`. */
 export interface BreakConfig {

@@ -100,7 +100,8 @@ export function connectionProblems(s: ConnectionSettings, creds: ConnectionCrede
   if (s.authType === 'oauth2') need('a token URL, client id and client secret', s.tokenUrl && s.clientId && creds.clientSecret);
   if (s.authType === 'ntlm') need('a user and a password', creds.user && creds.password);
   if (!(AUTH_TYPES as readonly string[]).includes(s.authType)) e.push(`unknown authentication "${s.authType}"`);
-  else if (dialect && !dialectAuth(dialect).includes(s.authType)) e.push(`the ${dialect.label} dialect signs in with ${dialectAuth(dialect).join(' or ')}, not ${s.authType}`);
+  else if (dialect && !dialectAuth(dialect).includes(s.authType))
+    e.push(`the ${dialect.label} dialect signs in with ${dialectAuth(dialect).join(' or ')}, not ${s.authType}`);
   if (dialect && s.authType === 'login') {
     const missing = (dialect.loginRequired?.(s.options) ?? loginFields(dialect)).filter((f) => !creds[f]);
     if (missing.length) e.push(`the ${dialect.label} login needs ${missing.map((f) => LOGIN_FIELD_NAMES[f]).join(' and ')}`);
@@ -154,7 +155,12 @@ export class ErpConnection extends EventEmitter {
       timeoutMs: settings.timeoutMs,
       retry: { attempts: settings.attempts, baseDelayMs: settings.retryDelayMs, maxDelayMs: settings.maxDelayMs },
       concurrency: settings.concurrency,
-      tls: { ca: settings.ca || undefined, cert: credentials.cert || undefined, key: credentials.key || undefined, rejectUnauthorized: settings.rejectUnauthorized },
+      tls: {
+        ca: settings.ca || undefined,
+        cert: credentials.cert || undefined,
+        key: credentials.key || undefined,
+        rejectUnauthorized: settings.rejectUnauthorized,
+      },
       auth: auth(settings, credentials),
       ...(settings.maxResponseBytes ? { maxResponseBytes: settings.maxResponseBytes } : {}),
     };
@@ -182,7 +188,11 @@ export class ErpConnection extends EventEmitter {
     let pages = 0;
     try {
       for await (const page of this.dialect.fetchOrders(this.context, query)) {
-        if (++pages > maxPages) throw new ErpError('protocol', `${this.dialect.label}: the fetch read more than ${maxPages} pages and was stopped (the connection's page limit); the ERP's paging may never end`);
+        if (++pages > maxPages)
+          throw new ErpError(
+            'protocol',
+            `${this.dialect.label}: the fetch read more than ${maxPages} pages and was stopped (the connection's page limit); the ERP's paging may never end`,
+          );
         this.setState({ state: 'ok' });
         yield page;
       }
@@ -249,7 +259,12 @@ export interface ConnectionTest {
  * Signs in and reads one order with these settings and credentials, once (no retries), within `deadlineMs`. Never
  * throws: every failure is a message with the credentials masked.
  */
-export async function testConnection(settings: ConnectionSettings, creds: ConnectionCredentials, dialect: ErpDialect | undefined, deadlineMs = 20_000): Promise<ConnectionTest> {
+export async function testConnection(
+  settings: ConnectionSettings,
+  creds: ConnectionCredentials,
+  dialect: ErpDialect | undefined,
+  deadlineMs = 20_000,
+): Promise<ConnectionTest> {
   const t0 = Date.now();
   const problems = connectionProblems(settings, creds, dialect);
   if (problems.length || !dialect) return { ok: false, kind: 'config', message: problems.join('; '), problems, ms: 0 };

@@ -45,7 +45,7 @@ export function safeUrl(url: string): string {
 
 /** First characters of a body, on one line, for error messages. */
 export function excerpt(body: unknown, max = 200): string {
-  const text = typeof body === 'string' ? body : JSON.stringify(body) ?? '';
+  const text = typeof body === 'string' ? body : (JSON.stringify(body) ?? '');
   const one = text.replace(/\s+/g, ' ').trim();
   return one.length > max ? `${one.slice(0, max)}…` : one;
 }
@@ -116,7 +116,9 @@ function rawReason(body: unknown, depth = 0): string | undefined {
     // Frappe: a JSON list of JSON-encoded {message} objects
     try {
       const list = JSON.parse(b._server_messages) as unknown[];
-      const first = list.map((x) => (typeof x === 'string' ? (JSON.parse(x) as { message?: unknown }) : x)).find((x) => x && typeof (x as { message?: unknown }).message === 'string') as { message: string } | undefined;
+      const first = list
+        .map((x) => (typeof x === 'string' ? (JSON.parse(x) as { message?: unknown }) : x))
+        .find((x) => x && typeof (x as { message?: unknown }).message === 'string') as { message: string } | undefined;
       if (first) return (typeof b.exc_type === 'string' ? `${b.exc_type}: ` : '') + first.message.replace(/<[^>]*>/g, '');
     } catch {
       /* not the usual shape: fall through */

@@ -37,7 +37,8 @@ function idMap(from?: Record<string, string>): Record<string, string> {
 /** The saved state if it belongs to this ERP, else a fresh one for it. */
 export function stateFor(saved: unknown, scope: string): IncrementalState {
   const s = saved as IncrementalState | undefined;
-  if (s && typeof s === 'object' && s.recent && typeof s.recent === 'object' && s.scope === scope) return { scope, watermark: typeof s.watermark === 'string' ? s.watermark : null, recent: idMap(s.recent) };
+  if (s && typeof s === 'object' && s.recent && typeof s.recent === 'object' && s.scope === scope)
+    return { scope, watermark: typeof s.watermark === 'string' ? s.watermark : null, recent: idMap(s.recent) };
   return { scope, watermark: null, recent: idMap() };
 }
 

@@ -62,7 +62,17 @@ export interface HttpResponse {
 }
 
 export const RETRY_STATUSES = new Set([408, 425, 429, 500, 502, 503, 504]);
-const RETRY_CODES = new Set(['ECONNRESET', 'ECONNREFUSED', 'ETIMEDOUT', 'EPIPE', 'ECONNABORTED', 'EAI_AGAIN', 'ENOTFOUND', 'EHOSTUNREACH', 'ERR_SOCKET_CONNECTION_TIMEOUT']);
+const RETRY_CODES = new Set([
+  'ECONNRESET',
+  'ECONNREFUSED',
+  'ETIMEDOUT',
+  'EPIPE',
+  'ECONNABORTED',
+  'EAI_AGAIN',
+  'ENOTFOUND',
+  'EHOSTUNREACH',
+  'ERR_SOCKET_CONNECTION_TIMEOUT',
+]);
 const MAX_RETRY_AFTER_MS = 300_000;
 
 /** scheme://host:port of a URL (default ports made explicit), or undefined when it is not an absolute http(s) URL. */
@@ -126,8 +136,10 @@ export class ErpHttp {
     readonly settings: HttpSettings,
     private readonly hooks: HttpHooks = {},
   ) {
-    if (!/^https?:\/\/[^/]+/.test(settings.baseUrl)) throw new ErpError('config', `base URL "${safeUrl(settings.baseUrl)}" must start with http:// or https://`);
-    if (hasUserInfo(settings.baseUrl)) throw new ErpError('config', `base URL "${safeUrl(settings.baseUrl)}" carries a user or password: put them in the credential fields`);
+    if (!/^https?:\/\/[^/]+/.test(settings.baseUrl))
+      throw new ErpError('config', `base URL "${safeUrl(settings.baseUrl)}" must start with http:// or https://`);
+    if (hasUserInfo(settings.baseUrl))
+      throw new ErpError('config', `base URL "${safeUrl(settings.baseUrl)}" carries a user or password: put them in the credential fields`);
     this.origin = originOf(settings.baseUrl)!;
     this.maxBytes = settings.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
     this.agents = {
@@ -172,7 +184,11 @@ export class ErpHttp {
     } catch {
       /* keep the text */
     }
-    throw new ErpError('protocol', `${what} points to another host (${host || '?'}): refused, credentials are sent only to ${this.origin.replace(/:(80|443)$/, '')}`, { url: safeUrl(url) });
+    throw new ErpError(
+      'protocol',
+      `${what} points to another host (${host || '?'}): refused, credentials are sent only to ${this.origin.replace(/:(80|443)$/, '')}`,
+      { url: safeUrl(url) },
+    );
   }
 
   /** One total deadline per request (connect, headers and a trickling body alike), and the connection's own abort. */
@@ -207,7 +223,10 @@ export class ErpHttp {
       },
     );
     a.interceptors.request.use((config) => {
-      const target = config.baseURL && config.url && !/^https?:/i.test(config.url) ? `${config.baseURL.replace(/\/+$/, '')}/${config.url.replace(/^\/+/, '')}` : (config.url ?? '');
+      const target =
+        config.baseURL && config.url && !/^https?:/i.test(config.url)
+          ? `${config.baseURL.replace(/\/+$/, '')}/${config.url.replace(/^\/+/, '')}`
+          : (config.url ?? '');
       this.assertOrigin(target, `the SOAP request to ${safeUrl(target)}`);
       config.signal = this.deadline();
       return config;
@@ -254,7 +273,11 @@ export class ErpHttp {
       }
       if ('value' in out) return out.value;
       if (attempt >= attempts) {
-        throw new ErpError('unavailable', `${what}: ${out.transient}; gave up after ${attempt} attempt${attempt > 1 ? 's' : ''}`, { status: out.status, attempts: attempt, reason: out.transient });
+        throw new ErpError('unavailable', `${what}: ${out.transient}; gave up after ${attempt} attempt${attempt > 1 ? 's' : ''}`, {
+          status: out.status,
+          attempts: attempt,
+          reason: out.transient,
+        });
       }
       const delayMs = Math.min(MAX_RETRY_AFTER_MS, out.retryAfter ?? backoffMs(policy, attempt, this.hooks.random));
       this.hooks.onRetry?.({ attempt, delayMs, reason: out.transient });
@@ -267,13 +290,20 @@ export class ErpHttp {
     if (err instanceof ErpError) throw err;
     const e = err as { code?: string; message?: string; name?: string };
     const code = e.code ?? '';
-    if (/maxContentLength|maxBodyLength/.test(e.message ?? '')) throw new ErpError('protocol', `${what}: the answer is larger than ${this.maxBytes} bytes (the connection's answer size limit)`);
+    if (/maxContentLength|maxBodyLength/.test(e.message ?? ''))
+      throw new ErpError('protocol', `${what}: the answer is larger than ${this.maxBytes} bytes (the connection's answer size limit)`);
     if (code === 'ERR_CANCELED' || e.name === 'CanceledError' || e.name === 'AbortError' || e.name === 'TimeoutError') {
       if (this.abort.signal.aborted) throw new ErpError('unavailable', `${what}: the connection was closed while a request was in flight`);
       return { transient: `timeout after ${this.settings.timeoutMs} ms` };
     }
-    if (!RETRY_CODES.has(code) && !/timeout|socket hang up|network/i.test(e.message ?? '')) throw new ErpError('unavailable', `${what} failed: ${e.message ?? code}`);
-    return { transient: code === 'ECONNABORTED' || /timeout/i.test(e.message ?? '') ? `timeout after ${this.settings.timeoutMs} ms` : `${code || 'network error'}: ${e.message ?? ''}`.trim() };
+    if (!RETRY_CODES.has(code) && !/timeout|socket hang up|network/i.test(e.message ?? ''))
+      throw new ErpError('unavailable', `${what} failed: ${e.message ?? code}`);
+    return {
+      transient:
+        code === 'ECONNABORTED' || /timeout/i.test(e.message ?? '')
+          ? `timeout after ${this.settings.timeoutMs} ms`
+          : `${code || 'network error'}: ${e.message ?? ''}`.trim(),
+    };
   }
 
   /** Sends a request with retries; throws ErpError on failure. */
@@ -299,7 +329,12 @@ export class ErpHttp {
             this.assertOrigin(target, `${what}: the redirect`);
             if (hops >= MAX_REDIRECTS) throw new ErpError('protocol', `${what}: more than ${MAX_REDIRECTS} redirects`);
             const keepsMethod = res.status === 307 || res.status === 308 || current.method === 'GET';
-            if (!keepsMethod) throw new ErpError('protocol', `${what}: the ERP redirected the ${current.method} to ${safeUrl(target)} (HTTP ${res.status}), often a logon page: check the base URL and the credentials`, { status: res.status });
+            if (!keepsMethod)
+              throw new ErpError(
+                'protocol',
+                `${what}: the ERP redirected the ${current.method} to ${safeUrl(target)} (HTTP ${res.status}), often a logon page: check the base URL and the credentials`,
+                { status: res.status },
+              );
             current = { ...current, path: target, query: undefined };
             res = await this.limited(() => this.send(current));
           }
@@ -368,7 +403,11 @@ export class ErpHttp {
     const where = `${req.method} ${safeUrl(this.url(req.path))}`;
     const kind = res.status === 401 || res.status === 403 ? 'auth' : 'http';
     const what = kind === 'auth' ? 'the ERP refused the credentials' : 'the ERP rejected the request';
-    return new ErpError(kind, `${where}: HTTP ${res.status}, ${what}${reason ? `: ${reason}` : ''}`, { status: res.status, reason, url: safeUrl(this.url(req.path)) });
+    return new ErpError(kind, `${where}: HTTP ${res.status}, ${what}${reason ? `: ${reason}` : ''}`, {
+      status: res.status,
+      reason,
+      url: safeUrl(this.url(req.path)),
+    });
   }
 
   private async authHeaders(): Promise<Record<string, string>> {
@@ -397,7 +436,13 @@ export class ErpHttp {
     const res = await this.withRetries(what, async (): Promise<Outcome<AxiosResponse<string>>> => {
       let r: AxiosResponse<string>;
       try {
-        r = await this.axios.request<string>({ method: 'POST', url: a.tokenUrl, data: form.toString(), headers: { 'Content-Type': 'application/x-www-form-urlencoded', Accept: 'application/json' }, signal: this.deadline() });
+        r = await this.axios.request<string>({
+          method: 'POST',
+          url: a.tokenUrl,
+          data: form.toString(),
+          headers: { 'Content-Type': 'application/x-www-form-urlencoded', Accept: 'application/json' },
+          signal: this.deadline(),
+        });
       } catch (err) {
         return this.transportFailure(what, err);
       }

@@ -8,7 +8,8 @@ const MASK = '***';
 const AUTH_VALUE = /\b(Basic|Bearer|Token|Session|Digest|NTLM|Negotiate)(\s+)([A-Za-z0-9+/=._:~-]{6,})/gi;
 /** A credential, not a word: has a digit or a symbol of Base64 / key:secret. */
 const CREDENTIAL = /[0-9+/=:_~]/;
-const SECRET_PAIR = /((?:password|passwd|pwd|secret|client_secret|api_?key|apikey|access_token|refresh_token|id_token|token|authorization|x-api-key|api_secret)["']?\s*[:=]\s*["']?)([^"'&\s,;}<]{1,})/gi;
+const SECRET_PAIR =
+  /((?:password|passwd|pwd|secret|client_secret|api_?key|apikey|access_token|refresh_token|id_token|token|authorization|x-api-key|api_secret)["']?\s*[:=]\s*["']?)([^"'&\s,;}<]{1,})/gi;
 
 function forms(secret: string): string[] {
   const out = new Set<string>([secret]);
@@ -36,7 +37,9 @@ export class Scrubber {
   text(value: string): string {
     let out = value;
     for (const n of this.needles) if (out.includes(n)) out = out.split(n).join(MASK);
-    return out.replace(AUTH_VALUE, (m, scheme: string, space: string, cred: string) => (CREDENTIAL.test(cred) ? `${scheme}${space}${MASK}` : m)).replace(SECRET_PAIR, `$1${MASK}`);
+    return out
+      .replace(AUTH_VALUE, (m, scheme: string, space: string, cred: string) => (CREDENTIAL.test(cred) ? `${scheme}${space}${MASK}` : m))
+      .replace(SECRET_PAIR, `$1${MASK}`);
   }
 
   /** A JSON value with every string scrubbed (for ERP answers kept in the outbox). */

@@ -58,7 +58,17 @@ export function tryton(v: unknown): unknown {
     case 'date':
       return `${String(o.year).padStart(4, '0')}-${String(o.month).padStart(2, '0')}-${String(o.day).padStart(2, '0')}`;
     case 'datetime':
-      return new Date(Date.UTC(Number(o.year), Number(o.month) - 1, Number(o.day), Number(o.hour ?? 0), Number(o.minute ?? 0), Number(o.second ?? 0), Math.floor(Number(o.microsecond ?? 0) / 1000))).toISOString();
+      return new Date(
+        Date.UTC(
+          Number(o.year),
+          Number(o.month) - 1,
+          Number(o.day),
+          Number(o.hour ?? 0),
+          Number(o.minute ?? 0),
+          Number(o.second ?? 0),
+          Math.floor(Number(o.microsecond ?? 0) / 1000),
+        ),
+      ).toISOString();
     case 'Decimal':
       return Number(o.decimal);
     case 'timedelta':
@@ -73,7 +83,16 @@ export function tryton(v: unknown): unknown {
 /** Encodes an ISO instant as a Tryton datetime value (naive UTC). */
 export function trytonDateTime(iso: string): Record<string, unknown> {
   const d = new Date(iso);
-  return { __class__: 'datetime', year: d.getUTCFullYear(), month: d.getUTCMonth() + 1, day: d.getUTCDate(), hour: d.getUTCHours(), minute: d.getUTCMinutes(), second: d.getUTCSeconds(), microsecond: d.getUTCMilliseconds() * 1000 };
+  return {
+    __class__: 'datetime',
+    year: d.getUTCFullYear(),
+    month: d.getUTCMonth() + 1,
+    day: d.getUTCDate(),
+    hour: d.getUTCHours(),
+    minute: d.getUTCMinutes(),
+    second: d.getUTCSeconds(),
+    microsecond: d.getUTCMilliseconds() * 1000,
+  };
 }
 
 /** ISO instant → naive local wall time "YYYY-MM-DD HH:MM:SS" in a time zone (Frappe, SAP, SOAP ERPs). */

@@ -3,13 +3,31 @@
 
 import { useFor } from './material-use';
 import { XMLBuilder } from 'fast-xml-parser';
-import type { ApplicationArea, HierarchyScope, MaterialActual, OperationsPerformance, OperationsRequest, OperationsSchedule, Quantity, SegmentRequirement, SegmentResponse, TestResult } from './model';
+import type {
+  ApplicationArea,
+  HierarchyScope,
+  MaterialActual,
+  OperationsPerformance,
+  OperationsRequest,
+  OperationsSchedule,
+  Quantity,
+  SegmentRequirement,
+  SegmentResponse,
+  TestResult,
+} from './model';
 
 export const B2MML_V0701_NS = 'http://www.mesa.org/xml/B2MML';
 
 type XmlNode = Record<string, unknown>;
 
-const builder = new XMLBuilder({ ignoreAttributes: false, attributeNamePrefix: '@_', format: true, indentBy: '  ', suppressEmptyNode: true, processEntities: true });
+const builder = new XMLBuilder({
+  ignoreAttributes: false,
+  attributeNamePrefix: '@_',
+  format: true,
+  indentBy: '  ',
+  suppressEmptyNode: true,
+  processEntities: true,
+});
 
 /** Adds `key: value` only when the value is present, keeping insertion (= schema) order. */
 function put(node: XmlNode, key: string, value: unknown): XmlNode {
@@ -115,7 +133,13 @@ function segment(s: SegmentRequirement): XmlNode {
   put(
     n,
     'MaterialRequirement',
-    s.materials.map((m) => put(put(put({ ID: m.id, MaterialDefinitionID: m.materialDefinitionId }, 'Description', m.description), 'MaterialUse', useFor('V0701', m.use)), 'Quantity', quantity(m.quantity))),
+    s.materials.map((m) =>
+      put(
+        put(put({ ID: m.id, MaterialDefinitionID: m.materialDefinitionId }, 'Description', m.description), 'MaterialUse', useFor('V0701', m.use)),
+        'Quantity',
+        quantity(m.quantity),
+      ),
+    ),
   );
   return n;
 }
@@ -206,8 +230,16 @@ function segmentResponse(r: SegmentResponse): XmlNode {
   put(n, 'OperationsRequestID', r.operationsRequestId);
   put(n, 'SegmentRequirementID', r.segmentRequirementId);
   put(n, 'SegmentState', r.state);
-  put(n, 'PersonnelActual', r.personnel.map((p) => put(put({ ID: p.id, PersonID: p.personId }, 'Description', p.description), 'Quantity', quantity(p.quantity))));
-  put(n, 'EquipmentActual', r.equipment.map((e) => put(put({ ID: e.id, EquipmentID: e.equipmentId }, 'Description', e.description), 'Quantity', quantity(e.quantity))));
+  put(
+    n,
+    'PersonnelActual',
+    r.personnel.map((p) => put(put({ ID: p.id, PersonID: p.personId }, 'Description', p.description), 'Quantity', quantity(p.quantity))),
+  );
+  put(
+    n,
+    'EquipmentActual',
+    r.equipment.map((e) => put(put({ ID: e.id, EquipmentID: e.equipmentId }, 'Description', e.description), 'Quantity', quantity(e.quantity))),
+  );
   put(
     n,
     'MaterialActual',
@@ -218,7 +250,11 @@ function segmentResponse(r: SegmentResponse): XmlNode {
       put(a, 'MaterialSubLotID', m.subLotId);
       put(a, 'Description', m.description);
       put(a, 'MaterialUse', useFor('V0701', m.use));
-      put(a, 'Quantity', m.quantities.map((q) => quantity(q)));
+      put(
+        a,
+        'Quantity',
+        m.quantities.map((q) => quantity(q)),
+      );
       return put(a, 'TestResult', m.tests?.map(testResult));
     }),
   );
@@ -275,11 +311,21 @@ function segmentV0600(s: SegmentRequirement): XmlNode {
   put(n, 'HierarchyScope', scopeV0600(s.hierarchyScope));
   put(n, 'EarliestStartTime', dateTime(s.earliestStart));
   put(n, 'LatestEndTime', dateTime(s.latestEnd));
-  put(n, 'EquipmentRequirement', s.equipment.map((e) => put({ EquipmentID: e.equipmentId }, 'Description', e.description)));
+  put(
+    n,
+    'EquipmentRequirement',
+    s.equipment.map((e) => put({ EquipmentID: e.equipmentId }, 'Description', e.description)),
+  );
   put(
     n,
     'MaterialRequirement',
-    s.materials.map((m) => put(put(put({ MaterialDefinitionID: m.materialDefinitionId }, 'Description', m.description), 'MaterialUse', useFor('V0600', m.use)), 'Quantity', quantity(m.quantity))),
+    s.materials.map((m) =>
+      put(
+        put(put({ MaterialDefinitionID: m.materialDefinitionId }, 'Description', m.description), 'MaterialUse', useFor('V0600', m.use)),
+        'Quantity',
+        quantity(m.quantity),
+      ),
+    ),
   );
   return n;
 }
@@ -316,13 +362,24 @@ function materialActualV0600(m: MaterialActual): XmlNode {
   put(a, 'MaterialSubLotID', m.subLotId);
   put(a, 'Description', m.description); // V0600 material actuals have no ID
   put(a, 'MaterialUse', useFor('V0600', m.use));
-  put(a, 'Quantity', m.quantities.map((q) => quantity(q)));
+  put(
+    a,
+    'Quantity',
+    m.quantities.map((q) => quantity(q)),
+  );
   return put(
     a,
     'MaterialActualProperty',
     m.tests?.flatMap((t) => [
-      put(put({ ID: t.id }, 'Description', t.description), 'Value', t.result === undefined ? undefined : { ValueString: t.result, DataType: 'string', Key: 'result' }),
-      ...t.measurements.map((x) => ({ ID: `${t.id}/${x.id}`, Value: put(put({ ValueString: x.value }, 'DataType', x.dataType ?? 'string'), 'UnitOfMeasure', x.unit) })),
+      put(
+        put({ ID: t.id }, 'Description', t.description),
+        'Value',
+        t.result === undefined ? undefined : { ValueString: t.result, DataType: 'string', Key: 'result' },
+      ),
+      ...t.measurements.map((x) => ({
+        ID: `${t.id}/${x.id}`,
+        Value: put(put({ ValueString: x.value }, 'DataType', x.dataType ?? 'string'), 'UnitOfMeasure', x.unit),
+      })),
     ]),
   );
 }
@@ -360,8 +417,16 @@ export function syncProductionPerformance(performances: OperationsPerformance[],
           put(s, 'HierarchyScope', scopeV0600(g.hierarchyScope));
           put(s, 'ActualStartTime', dateTime(g.actualStart));
           put(s, 'ActualEndTime', dateTime(g.actualEnd));
-          put(s, 'PersonnelActual', g.personnel.map((x) => put(put({ PersonID: x.personId }, 'Description', x.description), 'Quantity', quantity(x.quantity))));
-          put(s, 'EquipmentActual', g.equipment.map((x) => put(put({ EquipmentID: x.equipmentId }, 'Description', x.description), 'Quantity', quantity(x.quantity))));
+          put(
+            s,
+            'PersonnelActual',
+            g.personnel.map((x) => put(put({ PersonID: x.personId }, 'Description', x.description), 'Quantity', quantity(x.quantity))),
+          );
+          put(
+            s,
+            'EquipmentActual',
+            g.equipment.map((x) => put(put({ EquipmentID: x.equipmentId }, 'Description', x.description), 'Quantity', quantity(x.quantity))),
+          );
           put(s, 'MaterialActual', g.materials.map(materialActualV0600));
           return put(s, 'SegmentState', responseStateV0600(g.state));
         }),

@@ -18,7 +18,19 @@ export const REQUEST_STATE: Record<OrderStatus, RequestState> = {
  */
 export function scheduleFromOrder(order: ErpOrder, published: string): OperationsSchedule {
   const produced = order.material.code ?? order.number;
-  const ops = order.operations?.length ? order.operations : [{ id: `${order.id}/PRODUCE`, sequence: 'PRODUCE', description: order.material.name, workCenter: order.workCenter, plannedStart: order.plannedStart, plannedEnd: order.plannedEnd, quantity: order.quantity }];
+  const ops = order.operations?.length
+    ? order.operations
+    : [
+        {
+          id: `${order.id}/PRODUCE`,
+          sequence: 'PRODUCE',
+          description: order.material.name,
+          workCenter: order.workCenter,
+          plannedStart: order.plannedStart,
+          plannedEnd: order.plannedEnd,
+          quantity: order.quantity,
+        },
+      ];
   const segments: SegmentRequirement[] = ops.map((op, i) => {
     const seq = op.sequence ?? String(i + 1);
     const seg: SegmentRequirement = {
@@ -35,10 +47,24 @@ export function scheduleFromOrder(order: ErpOrder, published: string): Operation
     if (op.plannedStart) seg.earliestStart = op.plannedStart;
     if (op.plannedEnd) seg.latestEnd = op.plannedEnd;
     if (i === ops.length - 1) {
-      seg.materials.push({ id: `${order.number}-OUT`, materialDefinitionId: produced, use: 'Produced', ...(order.material.name ? { description: order.material.name } : {}), ...(order.quantity === null ? {} : { quantity: { value: order.quantity, ...(order.unit ? { unit: order.unit } : {}) } }) });
+      seg.materials.push({
+        id: `${order.number}-OUT`,
+        materialDefinitionId: produced,
+        use: 'Produced',
+        ...(order.material.name ? { description: order.material.name } : {}),
+        ...(order.quantity === null ? {} : { quantity: { value: order.quantity, ...(order.unit ? { unit: order.unit } : {}) } }),
+      });
     }
     if (i === 0) {
-      (order.components ?? []).forEach((c, j) => seg.materials.push({ id: `${order.number}-IN-${j + 1}`, materialDefinitionId: c.material, use: 'Consumed', ...(c.name ? { description: c.name } : {}), ...(c.quantity === null ? {} : { quantity: { value: c.quantity, ...(c.unit ? { unit: c.unit } : {}) } }) }));
+      (order.components ?? []).forEach((c, j) =>
+        seg.materials.push({
+          id: `${order.number}-IN-${j + 1}`,
+          materialDefinitionId: c.material,
+          use: 'Consumed',
+          ...(c.name ? { description: c.name } : {}),
+          ...(c.quantity === null ? {} : { quantity: { value: c.quantity, ...(c.unit ? { unit: c.unit } : {}) } }),
+        }),
+      );
     }
     return seg;
   });

@@ -79,7 +79,8 @@ function itemProblems(problems: SchemaProblem[], root: string, i: number, n: num
 const DATE_TIME_RE = new RegExp(DATE_TIME_PATTERN);
 const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
 const looksLikeXml = (v: unknown): v is string => typeof v === 'string' && /^\s*(\uFEFF)?</.test(v);
-const describeType = (v: unknown): string => (v === null ? 'null' : Array.isArray(v) ? 'a list' : typeof v === 'string' ? `text "${v.slice(0, 40)}"` : typeof v);
+const describeType = (v: unknown): string =>
+  v === null ? 'null' : Array.isArray(v) ? 'a list' : typeof v === 'string' ? `text "${v.slice(0, 40)}"` : typeof v;
 
 export function isCommonOrder(v: unknown): v is ErpOrder {
   return isObject(v) && typeof v.number === 'string' && isObject(v.material) && (ORDER_STATUSES as readonly unknown[]).includes(v.status);
@@ -131,12 +132,19 @@ export class Mapper {
     const s = this.settings;
     return list.map((v, i) => {
       const path = list.length > 1 ? `[${i}]` : '(order)';
-      if (!isObject(v)) throw new MappingError(`${list.length > 1 ? `${path}: ` : ''}expected an ERP order (an object), got ${describeType(v)}`, [{ path, expected: 'an object', got: describeType(v) }]);
+      if (!isObject(v))
+        throw new MappingError(`${list.length > 1 ? `${path}: ` : ''}expected an ERP order (an object), got ${describeType(v)}`, [
+          { path, expected: 'an object', got: describeType(v) },
+        ]);
       let order: ErpOrder;
       if (isCommonOrder(v)) order = v;
       else {
         const id = s.profile === 'auto' || s.profile === 'common' ? ctx.dialect : s.profile;
-        if (!id) throw new MappingError('the order is not in the common shape (id, number, material, status) and no ERP profile is set: choose the ERP profile, or send orders from erp-order-fetch', [{ path, expected: 'an order in the common shape', got: JSON.stringify(v).slice(0, 80) }]);
+        if (!id)
+          throw new MappingError(
+            'the order is not in the common shape (id, number, material, status) and no ERP profile is set: choose the ERP profile, or send orders from erp-order-fetch',
+            [{ path, expected: 'an order in the common shape', got: JSON.stringify(v).slice(0, 80) }],
+          );
         const dialect = this.dialects.find((d) => d.id === id);
         if (!dialect?.toOrder) throw new MappingError(`no order profile for ERP "${id}"${dialect ? ' (the dialect cannot convert raw records)' : ''}`);
         try {
@@ -159,7 +167,8 @@ export class Mapper {
       const path = list.length > 1 ? `[${i}]` : '(report)';
       if (looksLikeXml(v)) {
         const doc = parseB2mml(v);
-        if (doc.noun !== 'performance') throw new MappingError('the B2MML document holds a schedule; a performance (SyncOperationsPerformance / ProductionPerformance) is needed here');
+        if (doc.noun !== 'performance')
+          throw new MappingError('the B2MML document holds a schedule; a performance (SyncOperationsPerformance / ProductionPerformance) is needed here');
         performances.push(...doc.performances);
       } else if (isObject(v) && Array.isArray(v.responses)) {
         const p = schemaProblems('performance', v);
@@ -171,7 +180,11 @@ export class Mapper {
           if (p.length) fail(itemProblems(p, '(report)', i, list.length), 'invalid production report');
         }
         reports.push(t.empty ? (v as unknown as ProductionReport) : t.report(v as unknown as ProductionReport, path));
-      } else throw new MappingError(`${list.length > 1 ? `${path}: ` : ''}expected a production report {order, good, …}, an ISA-95 performance {responses: […]} or a B2MML performance document, got ${describeType(v)}`, [{ path, expected: 'a production report, ISA-95 performance or B2MML document', got: describeType(v) }]);
+      } else
+        throw new MappingError(
+          `${list.length > 1 ? `${path}: ` : ''}expected a production report {order, good, …}, an ISA-95 performance {responses: […]} or a B2MML performance document, got ${describeType(v)}`,
+          [{ path, expected: 'a production report, ISA-95 performance or B2MML document', got: describeType(v) }],
+        );
     });
     return { reports, performances: performances.map((p, i) => (t.empty ? p : t.performance(p, performances.length > 1 ? `[${i}]` : '(performance)'))) };
   }
@@ -186,12 +199,16 @@ export class Mapper {
       let items: OperationsSchedule[];
       if (looksLikeXml(input)) {
         const doc = parseB2mml(input);
-        if (doc.noun !== 'schedule') throw new MappingError('the B2MML document holds a performance; a schedule (ProcessOperationsSchedule / ProductionSchedule) is needed here');
+        if (doc.noun !== 'schedule')
+          throw new MappingError('the B2MML document holds a performance; a schedule (ProcessOperationsSchedule / ProductionSchedule) is needed here');
         items = doc.schedules.map((x) => (t.empty ? x : t.schedule(x)));
       } else {
         const list = Array.isArray(input) ? input : [input];
         if (!list.length) throw new MappingError('the input is an empty list');
-        if (typeof input !== 'object' || input === null) throw new MappingError(`expected an ERP order, a list of orders, an ISA-95 schedule or a B2MML document, got ${describeType(input)}`, [{ path: '(input)', expected: 'an ERP order, ISA-95 schedule or B2MML text', got: describeType(input) }]);
+        if (typeof input !== 'object' || input === null)
+          throw new MappingError(`expected an ERP order, a list of orders, an ISA-95 schedule or a B2MML document, got ${describeType(input)}`, [
+            { path: '(input)', expected: 'an ERP order, ISA-95 schedule or B2MML text', got: describeType(input) },
+          ]);
         const isoNow = !s.validate || ctx.now === this.lastNow || (DATE_TIME_RE.test(ctx.now) && ((this.lastNow = ctx.now), true));
         if (list.every((v) => isObject(v) && Array.isArray(v.requests))) items = (list as OperationsSchedule[]).map((x) => (t.empty ? x : t.schedule(x)));
         else {
@@ -219,7 +236,14 @@ export class Mapper {
         // "auto": the usual posting of the input's ERP (a plugin dialect's as much as a built-in's)
         const id = s.posting === 'auto' ? (this.dialects.find((d) => d.id === ctx.dialect)?.postings?.[0]?.id ?? ctx.dialect) : s.posting;
         const profile = id ? postingProfile(id, this.dialects) : undefined;
-        if (!profile) throw new MappingError(id ? `no posting profile "${id}" (${postingProfiles(this.dialects).map((p) => p.id).join(', ')})` : 'choose the ERP posting profile');
+        if (!profile)
+          throw new MappingError(
+            id
+              ? `no posting profile "${id}" (${postingProfiles(this.dialects)
+                  .map((p) => p.id)
+                  .join(', ')})`
+              : 'choose the ERP posting profile',
+          );
         built = { action: 'posting', items: all.map((r) => profile.build(r, s.postingOptions)), reports: all, single: single && all.length === 1, profile };
       }
     }
@@ -242,9 +266,15 @@ export class Mapper {
       if (problems.length) fail(problems, `invalid ISA-95 ${name}`);
     }
     if (s.format === 'json') return built.single ? built.items[0] : built.items;
-    const area: ApplicationArea = { ...(s.sender ? { sender: s.sender } : {}), ...(s.receiver ? { receiver: s.receiver } : {}), created: ctx.now, bodId: ctx.bodId ?? contentKey(built.items) };
+    const area: ApplicationArea = {
+      ...(s.sender ? { sender: s.sender } : {}),
+      ...(s.receiver ? { receiver: s.receiver } : {}),
+      created: ctx.now,
+      bodId: ctx.bodId ?? contentKey(built.items),
+    };
     try {
-      if (built.action === 'schedule') return s.format === 'b2mml-v0600' ? processProductionSchedule(built.items, area) : processOperationsSchedule(built.items, area);
+      if (built.action === 'schedule')
+        return s.format === 'b2mml-v0600' ? processProductionSchedule(built.items, area) : processOperationsSchedule(built.items, area);
       return s.format === 'b2mml-v0600' ? syncProductionPerformance(built.items, area) : syncOperationsPerformance(built.items, area);
     } catch (err) {
       throw new MappingError(`B2MML could not be written: ${(err as Error).message}`);

@@ -5,9 +5,34 @@
 import { table } from '../dict';
 
 /** V0701: production, maintenance, quality test and inventory values (B2MML-Common.xsd, MaterialUse1Type). */
-export const MATERIAL_USE_V0701 = ['Consumable', 'Consumed', 'Produced', 'By-product Produced', 'Co-product Produced', 'Yield Produced', 'Material Consumed', 'Material Produced', 'Destructive Sample', 'Returned Sample', 'Retained Sample', 'Inventoried', 'Other'] as const;
+export const MATERIAL_USE_V0701 = [
+  'Consumable',
+  'Consumed',
+  'Produced',
+  'By-product Produced',
+  'Co-product Produced',
+  'Yield Produced',
+  'Material Consumed',
+  'Material Produced',
+  'Destructive Sample',
+  'Returned Sample',
+  'Retained Sample',
+  'Inventoried',
+  'Other',
+] as const;
 /** V0600 (B2MML-V0600-Common.xsd, MaterialUse1Type), spelled as the schema spells them ("Replaced Assetn", "Resurned Sample"). */
-export const MATERIAL_USE_V0600 = ['Consumed', 'Produced', 'Consumable', 'Replaced Assetn', 'Replacement Asset', 'Sample', 'Resurned Sample', 'Carrier', 'Returned Carrier', 'Other'] as const;
+export const MATERIAL_USE_V0600 = [
+  'Consumed',
+  'Produced',
+  'Consumable',
+  'Replaced Assetn',
+  'Replacement Asset',
+  'Sample',
+  'Resurned Sample',
+  'Carrier',
+  'Returned Carrier',
+  'Other',
+] as const;
 
 export type MaterialUse = (typeof MATERIAL_USE_V0701)[number] | (typeof MATERIAL_USE_V0600)[number];
 export const MATERIAL_USES: readonly MaterialUse[] = [...new Set<MaterialUse>([...MATERIAL_USE_V0701, ...MATERIAL_USE_V0600])];

@@ -3,8 +3,24 @@
 import type { MaterialUse } from './material-use';
 
 export type OperationsType = 'Production' | 'Maintenance' | 'Quality' | 'Inventory' | 'Mixed' | 'Other';
-export type RequestState = 'Forecast' | 'Released' | 'Waiting' | 'Cancelled' | 'Ready' | 'Running' | 'Completed' | 'Aborted' | 'Held' | 'Suspended' | 'Closed' | 'Other';
-export type EquipmentLevel = 'Enterprise' | 'Site' | 'Area' | 'ProcessCell' | 'Unit' | 'ProductionLine' | 'WorkCell' | 'ProductionUnit' | 'StorageZone' | 'StorageUnit' | 'WorkCenter' | 'WorkUnit' | 'EquipmentModule' | 'ControlModule' | 'Other';
+export type RequestState =
+  'Forecast' | 'Released' | 'Waiting' | 'Cancelled' | 'Ready' | 'Running' | 'Completed' | 'Aborted' | 'Held' | 'Suspended' | 'Closed' | 'Other';
+export type EquipmentLevel =
+  | 'Enterprise'
+  | 'Site'
+  | 'Area'
+  | 'ProcessCell'
+  | 'Unit'
+  | 'ProductionLine'
+  | 'WorkCell'
+  | 'ProductionUnit'
+  | 'StorageZone'
+  | 'StorageUnit'
+  | 'WorkCenter'
+  | 'WorkUnit'
+  | 'EquipmentModule'
+  | 'ControlModule'
+  | 'Other';
 
 /** Where in the role-based equipment hierarchy something belongs. */
 export interface HierarchyScope {

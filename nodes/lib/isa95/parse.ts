@@ -68,7 +68,15 @@ function text(v: unknown): string | undefined {
   if (v === undefined || v === null) return undefined;
   const one = Array.isArray(v) ? (v[0] as unknown) : v;
   const raw = typeof one === 'object' && one !== null ? ((one as X)['#text'] as string | undefined) : String(one);
-  return raw === undefined ? undefined : raw.replace(/&(lt|gt|quot|apos|amp|#x[0-9a-fA-F]+|#\d+);/g, (_m, e: string) => (e.startsWith('#x') ? String.fromCodePoint(parseInt(e.slice(2), 16)) : e.startsWith('#') ? String.fromCodePoint(Number(e.slice(1))) : { lt: '<', gt: '>', quot: '"', apos: "'", amp: '&' }[e]!));
+  return raw === undefined
+    ? undefined
+    : raw.replace(/&(lt|gt|quot|apos|amp|#x[0-9a-fA-F]+|#\d+);/g, (_m, e: string) =>
+        e.startsWith('#x')
+          ? String.fromCodePoint(parseInt(e.slice(2), 16))
+          : e.startsWith('#')
+            ? String.fromCodePoint(Number(e.slice(1)))
+            : { lt: '<', gt: '>', quot: '"', apos: "'", amp: '&' }[e]!,
+      );
 }
 
 function first(v: unknown): unknown {
@@ -94,7 +102,11 @@ function scope(v: unknown): HierarchyScope | undefined {
   const n = first(v) as X | undefined;
   if (!n || typeof n !== 'object') return undefined;
   const child = scope(n.HierarchyScopeChild ?? n.HierarchyScope);
-  return { equipmentId: text(n.EquipmentID) ?? '', level: (text(n.EquipmentLevel ?? n.EquipmentElementLevel) ?? 'Other') as EquipmentLevel, ...(child ? { child } : {}) };
+  return {
+    equipmentId: text(n.EquipmentID) ?? '',
+    level: (text(n.EquipmentLevel ?? n.EquipmentElementLevel) ?? 'Other') as EquipmentLevel,
+    ...(child ? { child } : {}),
+  };
 }
 
 function quantity(n: X): Quantity {
@@ -111,15 +123,13 @@ function oneQuantity(v: unknown): Quantity | undefined {
 function segment(n: X, where: string, v0600: boolean): SegmentRequirement {
   const id = required(n, 'ID', where);
   const at = `${where} segment requirement ${id}`;
-  const materials = list(n.MaterialRequirement).map(
-    (m): MaterialRequirement => ({
-      id: text(m.ID) ?? '',
-      materialDefinitionId: required(m, 'MaterialDefinitionID', `${at} material requirement`),
-      use: materialUse(m.MaterialUse, 'Consumed', `${at} material requirement`, v0600),
-      ...opt<MaterialRequirement>('description', text(m.Description)),
-      ...opt<MaterialRequirement>('quantity', oneQuantity(m.Quantity)),
-    }),
-  );
+  const materials = list(n.MaterialRequirement).map((m): MaterialRequirement => ({
+    id: text(m.ID) ?? '',
+    materialDefinitionId: required(m, 'MaterialDefinitionID', `${at} material requirement`),
+    use: materialUse(m.MaterialUse, 'Consumed', `${at} material requirement`, v0600),
+    ...opt<MaterialRequirement>('description', text(m.Description)),
+    ...opt<MaterialRequirement>('quantity', oneQuantity(m.Quantity)),
+  }));
   const processSegmentId = required(n, 'ProcessSegmentID', at);
   return {
     id,
@@ -178,7 +188,12 @@ function schedule(s: X, v0600: boolean): OperationsSchedule {
 
 function measurement(p: X): Measurement {
   const v = first(p.Value) as X | undefined;
-  return { id: text(p.ID) ?? '', value: text(v?.ValueString) ?? '', ...opt<Measurement>('unit', text(v?.UnitOfMeasure)), ...opt<Measurement>('dataType', text(v?.DataType)) };
+  return {
+    id: text(p.ID) ?? '',
+    value: text(v?.ValueString) ?? '',
+    ...opt<Measurement>('unit', text(v?.UnitOfMeasure)),
+    ...opt<Measurement>('dataType', text(v?.DataType)),
+  };
 }
 
 function testResult(t: X): TestResult {
@@ -214,7 +229,8 @@ function materialUse(v: unknown, fallback: MaterialUse, where: string, v0600: bo
   const use = text(v);
   if (use === undefined) return fallback;
   const allowed: readonly string[] = v0600 ? MATERIAL_USE_V0600 : MATERIAL_USE_V0701;
-  if (!allowed.includes(use)) throw new Error(`B2MML: ${where} has MaterialUse "${use.slice(0, 60)}", which ${v0600 ? 'V0600' : 'V0701'} does not define (${allowed.join(', ')})`);
+  if (!allowed.includes(use))
+    throw new Error(`B2MML: ${where} has MaterialUse "${use.slice(0, 60)}", which ${v0600 ? 'V0600' : 'V0701'} does not define (${allowed.join(', ')})`);
   return use as MaterialUse;
 }
 
@@ -258,8 +274,18 @@ function segmentResponse(g: X, where: string, v0600: boolean, fallbackId: string
     ...opt<SegmentResponse>('operationsRequestId', text(g.OperationsRequestID)),
     ...opt<SegmentResponse>('segmentRequirementId', text(g.SegmentRequirementID)),
     ...opt<SegmentResponse>('state', responseState(g.SegmentState)),
-    personnel: list(g.PersonnelActual).map((p, i): PersonnelActual => ({ id: text(p.ID) ?? `${id}-P${i + 1}`, personId: text(p.PersonID) ?? '', ...opt<PersonnelActual>('description', text(p.Description)), ...opt<PersonnelActual>('quantity', oneQuantity(p.Quantity)) })),
-    equipment: list(g.EquipmentActual).map((e, i): EquipmentActual => ({ id: text(e.ID) ?? `${id}-E${i + 1}`, equipmentId: text(e.EquipmentID) ?? '', ...opt<EquipmentActual>('description', text(e.Description)), ...opt<EquipmentActual>('quantity', oneQuantity(e.Quantity)) })),
+    personnel: list(g.PersonnelActual).map((p, i): PersonnelActual => ({
+      id: text(p.ID) ?? `${id}-P${i + 1}`,
+      personId: text(p.PersonID) ?? '',
+      ...opt<PersonnelActual>('description', text(p.Description)),
+      ...opt<PersonnelActual>('quantity', oneQuantity(p.Quantity)),
+    })),
+    equipment: list(g.EquipmentActual).map((e, i): EquipmentActual => ({
+      id: text(e.ID) ?? `${id}-E${i + 1}`,
+      equipmentId: text(e.EquipmentID) ?? '',
+      ...opt<EquipmentActual>('description', text(e.Description)),
+      ...opt<EquipmentActual>('quantity', oneQuantity(e.Quantity)),
+    })),
     materials: list(g.MaterialActual).map((m, i) => materialActual(m, i, at, v0600)),
   };
 }
@@ -346,7 +372,10 @@ export function parseB2mml(xml: string, maxChars = MAX_B2MML_CHARS): B2mmlDocume
   const body = doc[root] as X;
   const bare = NOUNS[root];
   const nounName = bare ? root : Object.keys(NOUNS).find((n) => root.endsWith(n));
-  if (!nounName) throw new Error(`B2MML: <${root}> is not a schedule or performance document (expected e.g. ProcessOperationsSchedule, SyncOperationsPerformance, ProcessProductionSchedule, SyncProductionPerformance)`);
+  if (!nounName)
+    throw new Error(
+      `B2MML: <${root}> is not a schedule or performance document (expected e.g. ProcessOperationsSchedule, SyncOperationsPerformance, ProcessProductionSchedule, SyncProductionPerformance)`,
+    );
   const kind = NOUNS[nounName]!;
   const items = list(bare ? body : ((body?.DataArea as X | undefined) ?? {})[nounName]);
   if (!items.length) throw new Error(`B2MML: ${root} holds no ${nounName}`);

@@ -94,7 +94,17 @@ function tests(list: QualityResult[] | undefined, lot: string | undefined): Test
       ...(t.characteristic ? { description: t.characteristic } : {}),
       ...(t.evaluated ? { evaluated: t.evaluated } : {}),
       result: t.result,
-      measurements: t.value === undefined ? [] : [{ id: t.characteristic ?? t.id, value: String(t.value), ...(t.unit ? { unit: t.unit } : {}), dataType: typeof t.value === 'number' ? 'decimal' : 'string' }],
+      measurements:
+        t.value === undefined
+          ? []
+          : [
+              {
+                id: t.characteristic ?? t.id,
+                value: String(t.value),
+                ...(t.unit ? { unit: t.unit } : {}),
+                dataType: typeof t.value === 'number' ? 'decimal' : 'string',
+              },
+            ],
     }));
 }
 
@@ -126,7 +136,14 @@ export function performanceFromReport(r: ProductionReport, published?: string): 
   // quality results for lots the report does not list still belong to the produced material
   const lots = new Set([...(r.lotsProduced ?? []), ...(r.lotsConsumed ?? [])].map((l) => l.lot));
   const orphan = (r.quality ?? []).filter((t) => t.lot !== undefined && !lots.has(t.lot));
-  const extra: MaterialActual[] = [...new Set(orphan.map((t) => t.lot!))].map((l, i) => ({ id: `${seg}-QLOT-${i + 1}`, materialDefinitionId: material, lotId: l, use: 'Produced', quantities: [], tests: tests(r.quality, l) }));
+  const extra: MaterialActual[] = [...new Set(orphan.map((t) => t.lot!))].map((l, i) => ({
+    id: `${seg}-QLOT-${i + 1}`,
+    materialDefinitionId: material,
+    lotId: l,
+    use: 'Produced',
+    quantities: [],
+    tests: tests(r.quality, l),
+  }));
   const segment: SegmentResponse = {
     id: seg,
     ...(r.text ? { description: r.text } : {}),
@@ -138,7 +155,12 @@ export function performanceFromReport(r: ProductionReport, published?: string): 
     state,
     personnel: r.operator ? [{ id: `${seg}-P1`, personId: r.operator }] : [],
     equipment: r.equipment ? [{ id: `${seg}-E1`, equipmentId: r.equipment }] : [],
-    materials: [total, ...(r.lotsProduced ?? []).map((l, i) => lot(l, i, 'Produced')), ...extra, ...(r.lotsConsumed ?? []).map((l, i) => lot(l, i, 'Consumed'))],
+    materials: [
+      total,
+      ...(r.lotsProduced ?? []).map((l, i) => lot(l, i, 'Produced')),
+      ...extra,
+      ...(r.lotsConsumed ?? []).map((l, i) => lot(l, i, 'Consumed')),
+    ],
   };
   return {
     id: `PERF-${reportKey(r)}`,
@@ -147,7 +169,17 @@ export function performanceFromReport(r: ProductionReport, published?: string): 
     ...(r.end ? { end: r.end } : {}),
     operationsType: 'Production',
     state,
-    responses: [{ id: r.order, ...(r.start ? { start: r.start } : {}), ...(r.end ? { end: r.end } : {}), operationsType: 'Production', operationsRequestId: r.order, state, segments: [segment] }],
+    responses: [
+      {
+        id: r.order,
+        ...(r.start ? { start: r.start } : {}),
+        ...(r.end ? { end: r.end } : {}),
+        operationsType: 'Production',
+        operationsRequestId: r.order,
+        state,
+        segments: [segment],
+      },
+    ],
   };
 }
 
@@ -155,7 +187,13 @@ const sum = (qs: Quantity[]): number => qs.reduce((s, x) => s + x.value, 0);
 
 function lotOf(m: MaterialActual, produced: string | undefined, reportUnit: string | undefined): ReportLot {
   const unit = m.quantities[0]?.unit === reportUnit ? undefined : m.quantities[0]?.unit;
-  return { lot: m.lotId!, ...(m.subLotId ? { subLot: m.subLotId } : {}), ...(m.materialDefinitionId !== undefined && m.materialDefinitionId !== produced ? { material: m.materialDefinitionId } : {}), quantity: sum(m.quantities.filter((x) => !x.key)), ...(unit ? { unit } : {}) };
+  return {
+    lot: m.lotId!,
+    ...(m.subLotId ? { subLot: m.subLotId } : {}),
+    ...(m.materialDefinitionId !== undefined && m.materialDefinitionId !== produced ? { material: m.materialDefinitionId } : {}),
+    quantity: sum(m.quantities.filter((x) => !x.key)),
+    ...(unit ? { unit } : {}),
+  };
 }
 
 /**
@@ -200,8 +238,8 @@ export function reportsFromPerformance(p: OperationsPerformance): ProductionRepo
         ...(scrap ? { scrap } : {}),
         ...(rework ? { rework } : {}),
         ...(unit ? { unit } : {}),
-        ...(s.actualStart ?? resp.start ? { start: (s.actualStart ?? resp.start)! } : {}),
-        ...(s.actualEnd ?? resp.end ? { end: (s.actualEnd ?? resp.end)! } : {}),
+        ...((s.actualStart ?? resp.start) ? { start: (s.actualStart ?? resp.start)! } : {}),
+        ...((s.actualEnd ?? resp.end) ? { end: (s.actualEnd ?? resp.end)! } : {}),
         final: (s.state ?? resp.state) === 'Completed' || (s.state ?? resp.state) === 'Closed',
         ...(s.personnel[0] ? { operator: s.personnel[0].personId } : {}),
         ...(s.equipment[0] ? { equipment: s.equipment[0].equipmentId } : {}),

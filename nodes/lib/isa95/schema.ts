@@ -13,7 +13,23 @@ const TEXT = { type: 'string' };
 /** An ISO 8601 date or date-time (the one pattern the schemas and the mapper use). */
 export const DATE_TIME_PATTERN = '^\\d{4}-\\d{2}-\\d{2}(T\\d{2}:\\d{2}(:\\d{2}(\\.\\d+)?)?(Z|[+-]\\d{2}:\\d{2})?)?$';
 const DATE_TIME = { type: 'string', pattern: DATE_TIME_PATTERN };
-const LEVELS = ['Enterprise', 'Site', 'Area', 'ProcessCell', 'Unit', 'ProductionLine', 'WorkCell', 'ProductionUnit', 'StorageZone', 'StorageUnit', 'WorkCenter', 'WorkUnit', 'EquipmentModule', 'ControlModule', 'Other'];
+const LEVELS = [
+  'Enterprise',
+  'Site',
+  'Area',
+  'ProcessCell',
+  'Unit',
+  'ProductionLine',
+  'WorkCell',
+  'ProductionUnit',
+  'StorageZone',
+  'StorageUnit',
+  'WorkCenter',
+  'WorkUnit',
+  'EquipmentModule',
+  'ControlModule',
+  'Other',
+];
 const STATES = ['Forecast', 'Released', 'Waiting', 'Cancelled', 'Ready', 'Running', 'Completed', 'Aborted', 'Held', 'Suspended', 'Closed', 'Other'];
 const TYPES = ['Production', 'Maintenance', 'Quality', 'Inventory', 'Mixed', 'Other'];
 
@@ -27,7 +43,12 @@ const HEADER = { id: ID, description: TEXT, start: DATE_TIME, end: DATE_TIME, hi
 
 /** Building blocks shared by the schemas below. */
 const COMMON_DEFS = {
-  scope: { type: 'object', additionalProperties: false, required: ['equipmentId', 'level'], properties: { equipmentId: ID, level: { enum: LEVELS }, child: { $ref: '#/$defs/scope' } } },
+  scope: {
+    type: 'object',
+    additionalProperties: false,
+    required: ['equipmentId', 'level'],
+    properties: { equipmentId: ID, level: { enum: LEVELS }, child: { $ref: '#/$defs/scope' } },
+  },
   quantity: QUANTITY,
 };
 
@@ -44,7 +65,12 @@ export const OPERATIONS_SCHEDULE_SCHEMA = {
       required: ['id', 'materialDefinitionId', 'use'],
       properties: { id: { type: 'string' }, materialDefinitionId: ID, description: TEXT, use: MATERIAL_USE, quantity: { $ref: '#/$defs/quantity' } },
     },
-    equipment: { type: 'object', additionalProperties: false, required: ['id', 'equipmentId'], properties: { id: { type: 'string' }, equipmentId: ID, level: { enum: LEVELS }, description: TEXT } },
+    equipment: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['id', 'equipmentId'],
+      properties: { id: { type: 'string' }, equipmentId: ID, level: { enum: LEVELS }, description: TEXT },
+    },
     segment: {
       type: 'object',
       additionalProperties: false,
@@ -91,12 +117,23 @@ export const OPERATIONS_PERFORMANCE_SCHEMA = {
   required: ['id', 'operationsType', 'responses'],
   $defs: {
     ...COMMON_DEFS,
-    measurement: { type: 'object', additionalProperties: false, required: ['id', 'value'], properties: { id: ID, value: { type: 'string' }, unit: UNIT, dataType: ID } },
+    measurement: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['id', 'value'],
+      properties: { id: ID, value: { type: 'string' }, unit: UNIT, dataType: ID },
+    },
     test: {
       type: 'object',
       additionalProperties: false,
       required: ['id', 'measurements'],
-      properties: { id: ID, description: TEXT, evaluated: DATE_TIME, result: { type: 'string' }, measurements: { type: 'array', items: { $ref: '#/$defs/measurement' } } },
+      properties: {
+        id: ID,
+        description: TEXT,
+        evaluated: DATE_TIME,
+        result: { type: 'string' },
+        measurements: { type: 'array', items: { $ref: '#/$defs/measurement' } },
+      },
     },
     material: {
       type: 'object',
@@ -113,8 +150,18 @@ export const OPERATIONS_PERFORMANCE_SCHEMA = {
         tests: { type: 'array', items: { $ref: '#/$defs/test' } },
       },
     },
-    equipment: { type: 'object', additionalProperties: false, required: ['id', 'equipmentId'], properties: { id: ID, equipmentId: ID, description: TEXT, quantity: { $ref: '#/$defs/quantity' } } },
-    person: { type: 'object', additionalProperties: false, required: ['id', 'personId'], properties: { id: ID, personId: ID, description: TEXT, quantity: { $ref: '#/$defs/quantity' } } },
+    equipment: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['id', 'equipmentId'],
+      properties: { id: ID, equipmentId: ID, description: TEXT, quantity: { $ref: '#/$defs/quantity' } },
+    },
+    person: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['id', 'personId'],
+      properties: { id: ID, personId: ID, description: TEXT, quantity: { $ref: '#/$defs/quantity' } },
+    },
     segment: {
       type: 'object',
       additionalProperties: false,
@@ -187,9 +234,28 @@ export const ERP_ORDER_SCHEMA = {
     priority: { type: ['integer', 'null'] },
     operations: {
       type: 'array',
-      items: { type: 'object', required: ['id'], properties: { id: ID, sequence: NULLABLE_ID, description: NULLABLE_TEXT, workCenter: { type: ['string', 'null'] }, plannedStart: NULLABLE_DATE, plannedEnd: NULLABLE_DATE, quantity: NULLABLE_NUMBER } },
+      items: {
+        type: 'object',
+        required: ['id'],
+        properties: {
+          id: ID,
+          sequence: NULLABLE_ID,
+          description: NULLABLE_TEXT,
+          workCenter: { type: ['string', 'null'] },
+          plannedStart: NULLABLE_DATE,
+          plannedEnd: NULLABLE_DATE,
+          quantity: NULLABLE_NUMBER,
+        },
+      },
     },
-    components: { type: 'array', items: { type: 'object', required: ['material'], properties: { material: ID, name: NULLABLE_TEXT, quantity: NULLABLE_NUMBER, unit: { type: ['string', 'null'] } } } },
+    components: {
+      type: 'array',
+      items: {
+        type: 'object',
+        required: ['material'],
+        properties: { material: ID, name: NULLABLE_TEXT, quantity: NULLABLE_NUMBER, unit: { type: ['string', 'null'] } },
+      },
+    },
   },
 } as const;
 
@@ -230,7 +296,15 @@ export const PRODUCTION_REPORT_SCHEMA = {
         type: 'object',
         additionalProperties: false,
         required: ['id', 'result'],
-        properties: { id: ID, characteristic: ID, lot: ID, result: { enum: ['pass', 'fail'] }, value: { type: ['number', 'string'] }, unit: UNIT, evaluated: DATE_TIME },
+        properties: {
+          id: ID,
+          characteristic: ID,
+          lot: ID,
+          result: { enum: ['pass', 'fail'] },
+          value: { type: ['number', 'string'] },
+          unit: UNIT,
+          evaluated: DATE_TIME,
+        },
       },
     },
   },
@@ -243,7 +317,10 @@ const fast = new Ajv({ allErrors: false, strict: true, allowUnionTypes: true });
 const full = new Ajv({ allErrors: true, strict: true, allowUnionTypes: true });
 const SCHEMAS = { schedule: OPERATIONS_SCHEDULE_SCHEMA, performance: OPERATIONS_PERFORMANCE_SCHEMA, order: ERP_ORDER_SCHEMA, report: PRODUCTION_REPORT_SCHEMA };
 export type SchemaName = keyof typeof SCHEMAS;
-const CHECKS = Object.fromEntries(Object.entries(SCHEMAS).map(([k, s]) => [k, { fast: fast.compile(s), full: full.compile(s) }])) as Record<SchemaName, { fast: ValidateFunction; full: ValidateFunction }>;
+const CHECKS = Object.fromEntries(Object.entries(SCHEMAS).map(([k, s]) => [k, { fast: fast.compile(s), full: full.compile(s) }])) as Record<
+  SchemaName,
+  { fast: ValidateFunction; full: ValidateFunction }
+>;
 
 /** The typed guards, for code that wants the value narrowed. */
 export const isSchedule = (v: unknown): v is OperationsSchedule => CHECKS.schedule.fast(v);
@@ -266,15 +343,23 @@ function at(data: unknown, pointer: string): unknown {
 }
 
 function describe(e: ErrorObject, data: unknown, root: string): SchemaProblem {
-  const base = e.instancePath.replace(/\/(\d+)/g, '[$1]').replace(/\//g, '.').replace(/^\./, '') || root;
+  const base =
+    e.instancePath
+      .replace(/\/(\d+)/g, '[$1]')
+      .replace(/\//g, '.')
+      .replace(/^\./, '') || root;
   const value = at(data, e.instancePath);
-  const got = value === undefined ? 'nothing' : JSON.stringify(value)?.slice(0, 80) ?? String(value);
+  const got = value === undefined ? 'nothing' : (JSON.stringify(value)?.slice(0, 80) ?? String(value));
   const p = e.params as Record<string, unknown>;
   switch (e.keyword) {
     case 'required':
       return { path: `${base === root ? '' : `${base}.`}${String(p.missingProperty)}`, expected: 'a value (required)', got: 'nothing' };
     case 'additionalProperties':
-      return { path: `${base === root ? '' : `${base}.`}${String(p.additionalProperty)}`, expected: 'no such property', got: JSON.stringify(at(data, `${e.instancePath}/${String(p.additionalProperty)}`))?.slice(0, 80) ?? '?' };
+      return {
+        path: `${base === root ? '' : `${base}.`}${String(p.additionalProperty)}`,
+        expected: 'no such property',
+        got: JSON.stringify(at(data, `${e.instancePath}/${String(p.additionalProperty)}`))?.slice(0, 80) ?? '?',
+      };
     case 'enum':
       return { path: base, expected: `one of ${(p.allowedValues as unknown[]).join(', ')}`, got };
     case 'minItems':

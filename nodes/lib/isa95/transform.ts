@@ -40,11 +40,31 @@ export interface UnitTable {
 
 /** Known units: dimension and factor to the dimension's base unit. Keys are lower case. */
 const KNOWN: Readonly<Record<string, [string, number]>> = table({
-  kg: ['mass', 1], g: ['mass', 1e-3], mg: ['mass', 1e-6], t: ['mass', 1000], to: ['mass', 1000], lb: ['mass', 0.45359237], oz: ['mass', 0.028349523125],
-  m: ['length', 1], km: ['length', 1000], cm: ['length', 0.01], mm: ['length', 0.001], in: ['length', 0.0254], ft: ['length', 0.3048],
-  l: ['volume', 1], ml: ['volume', 0.001], cl: ['volume', 0.01], m3: ['volume', 1000], gal: ['volume', 3.785411784],
-  s: ['time', 1], min: ['time', 60], h: ['time', 3600], hr: ['time', 3600],
-  m2: ['area', 1], cm2: ['area', 1e-4], mm2: ['area', 1e-6],
+  kg: ['mass', 1],
+  g: ['mass', 1e-3],
+  mg: ['mass', 1e-6],
+  t: ['mass', 1000],
+  to: ['mass', 1000],
+  lb: ['mass', 0.45359237],
+  oz: ['mass', 0.028349523125],
+  m: ['length', 1],
+  km: ['length', 1000],
+  cm: ['length', 0.01],
+  mm: ['length', 0.001],
+  in: ['length', 0.0254],
+  ft: ['length', 0.3048],
+  l: ['volume', 1],
+  ml: ['volume', 0.001],
+  cl: ['volume', 0.01],
+  m3: ['volume', 1000],
+  gal: ['volume', 3.785411784],
+  s: ['time', 1],
+  min: ['time', 60],
+  h: ['time', 3600],
+  hr: ['time', 3600],
+  m2: ['area', 1],
+  cm2: ['area', 1e-4],
+  mm2: ['area', 1e-6],
 });
 
 /** The factor of a rule: the given one, or the ratio of two known units of one dimension. */
@@ -70,13 +90,16 @@ export function unitTableProblems(t: UnitTable): string[] {
 
 /** Problems of a code table given as data (from msg or context). */
 export function codeTablesProblems(v: unknown): string[] {
-  if (v === null || typeof v !== 'object' || Array.isArray(v)) return [`code tables must be an object like {"material": {"map": {"A": "B"}, "strict": false}}, got ${Array.isArray(v) ? 'a list' : typeof v}`];
+  if (v === null || typeof v !== 'object' || Array.isArray(v))
+    return [`code tables must be an object like {"material": {"map": {"A": "B"}, "strict": false}}, got ${Array.isArray(v) ? 'a list' : typeof v}`];
   const out: string[] = [];
   for (const [name, t] of Object.entries(v as Record<string, unknown>)) {
     if (!['material', 'equipment', 'status'].includes(name)) out.push(`code tables: unknown table "${name}" (material, equipment or status)`);
-    else if (!t || typeof t !== 'object' || typeof (t as CodeTable).map !== 'object' || (t as CodeTable).map === null) out.push(`code tables: ${name} needs a "map" object`);
+    else if (!t || typeof t !== 'object' || typeof (t as CodeTable).map !== 'object' || (t as CodeTable).map === null)
+      out.push(`code tables: ${name} needs a "map" object`);
     else if (Object.values((t as CodeTable).map).some((x) => typeof x !== 'string')) out.push(`code tables: every ${name} code must map to a text`);
-    else if (Object.getPrototypeOf((t as CodeTable).map) !== Object.prototype && Object.getPrototypeOf((t as CodeTable).map) !== null) out.push(`code tables: ${name}.map must be a plain object`);
+    else if (Object.getPrototypeOf((t as CodeTable).map) !== Object.prototype && Object.getPrototypeOf((t as CodeTable).map) !== null)
+      out.push(`code tables: ${name}.map must be a plain object`);
   }
   return out;
 }
@@ -130,7 +153,8 @@ export class Translator {
     if (unit === undefined || unit === '') return null;
     const rule = this.factors.find((r) => r.from === unit && r.material === material) ?? this.factors.find((r) => r.from === unit && r.material === undefined);
     if (rule) return { f: rule.f, to: rule.to };
-    if (this.units.strict && !this.mentioned.has(unit)) this.problems.push({ path, expected: `a unit in the unit table (${[...this.mentioned].join(', ') || 'empty'})`, got: JSON.stringify(unit) });
+    if (this.units.strict && !this.mentioned.has(unit))
+      this.problems.push({ path, expected: `a unit in the unit table (${[...this.mentioned].join(', ') || 'empty'})`, got: JSON.stringify(unit) });
     return null;
   }
 
@@ -152,8 +176,10 @@ export class Translator {
       const s = own(this.codes.status.map, o.erpStatus);
       if (s !== undefined) {
         if ((ORDER_STATUSES as readonly string[]).includes(s)) out.status = s as OrderStatus;
-        else this.problems.push({ path: `${path}.erpStatus`, expected: `the status table to map to one of ${ORDER_STATUSES.join(', ')}`, got: JSON.stringify(s) });
-      } else if (this.codes.status.strict) this.problems.push({ path: `${path}.erpStatus`, expected: 'a status in the status code table', got: JSON.stringify(o.erpStatus) });
+        else
+          this.problems.push({ path: `${path}.erpStatus`, expected: `the status table to map to one of ${ORDER_STATUSES.join(', ')}`, got: JSON.stringify(s) });
+      } else if (this.codes.status.strict)
+        this.problems.push({ path: `${path}.erpStatus`, expected: 'a status in the status code table', got: JSON.stringify(o.erpStatus) });
     }
     const code = o.material.code;
     if (code !== null) out.material.code = this.code('material', code, `${path}.material.code`);
@@ -163,7 +189,10 @@ export class Translator {
       out.unit = c.unit ?? null;
     }
     if (o.workCenter) out.workCenter = this.code('equipment', o.workCenter, `${path}.workCenter`);
-    if (o.operations) out.operations = o.operations.map((op, i) => (op.workCenter ? { ...op, workCenter: this.code('equipment', op.workCenter, `${path}.operations[${i}].workCenter`) } : op));
+    if (o.operations)
+      out.operations = o.operations.map((op, i) =>
+        op.workCenter ? { ...op, workCenter: this.code('equipment', op.workCenter, `${path}.operations[${i}].workCenter`) } : op,
+      );
     if (o.components) {
       out.components = o.components.map((c, i) => {
         const at = `${path}.components[${i}]`;
@@ -193,7 +222,11 @@ export class Translator {
               equipment: g.equipment.map((e, k) => ({ ...e, equipmentId: this.code('equipment', e.equipmentId, `${gp}.equipment[${k}].equipmentId`) })),
               materials: g.materials.map((m, k) => {
                 const mp = `${gp}.materials[${k}]`;
-                return { ...m, materialDefinitionId: this.code('material', m.materialDefinitionId, `${mp}.materialDefinitionId`), ...(m.quantity ? { quantity: this.q(m.quantity, m.materialDefinitionId, `${mp}.quantity`)! } : {}) };
+                return {
+                  ...m,
+                  materialDefinitionId: this.code('material', m.materialDefinitionId, `${mp}.materialDefinitionId`),
+                  ...(m.quantity ? { quantity: this.q(m.quantity, m.materialDefinitionId, `${mp}.quantity`)! } : {}),
+                };
               }),
             };
           }),
@@ -214,7 +247,13 @@ export class Translator {
             equipment: g.equipment.map((e, k) => ({ ...e, equipmentId: this.code('equipment', e.equipmentId, `${gp}.equipment[${k}].equipmentId`) })),
             materials: g.materials.map((m, k) => {
               const mp = `${gp}.materials[${k}]`;
-              return { ...m, ...(m.materialDefinitionId === undefined ? {} : { materialDefinitionId: this.code('material', m.materialDefinitionId, `${mp}.materialDefinitionId`) }), quantities: m.quantities.map((x, n) => this.q(x, m.materialDefinitionId, `${mp}.quantities[${n}]`)!) };
+              return {
+                ...m,
+                ...(m.materialDefinitionId === undefined
+                  ? {}
+                  : { materialDefinitionId: this.code('material', m.materialDefinitionId, `${mp}.materialDefinitionId`) }),
+                quantities: m.quantities.map((x, n) => this.q(x, m.materialDefinitionId, `${mp}.quantities[${n}]`)!),
+              };
             }),
           };
         }),
@@ -237,7 +276,12 @@ export class Translator {
       list?.map((l, i) => {
         const at = `${path}.${name}[${i}]`;
         const c = this.quantity(l.quantity, l.unit ?? r.unit, l.material ?? r.material, `${at}.quantity`);
-        return { ...l, ...(l.material ? { material: this.code('material', l.material, `${at}.material`) } : {}), quantity: c.value, ...(c.unit ? { unit: c.unit } : {}) };
+        return {
+          ...l,
+          ...(l.material ? { material: this.code('material', l.material, `${at}.material`) } : {}),
+          quantity: c.value,
+          ...(c.unit ? { unit: c.unit } : {}),
+        };
       });
     if (r.lotsProduced) out.lotsProduced = lots(r.lotsProduced, 'lotsProduced');
     if (r.lotsConsumed) out.lotsConsumed = lots(r.lotsConsumed, 'lotsConsumed');

@@ -48,7 +48,13 @@ const minutes = (a: string | null | undefined, b: string | null | undefined): nu
 
 /** Adds a report to an order's progress (pure: returns a new object). */
 export function addReport(p: Progress | undefined, r: ProductionReport): Progress {
-  const next: Progress = { good: (p?.good ?? 0) + r.good, scrap: (p?.scrap ?? 0) + (r.scrap ?? 0), rework: (p?.rework ?? 0) + (r.rework ?? 0), reports: (p?.reports ?? 0) + 1, final: (p?.final ?? false) || r.final === true };
+  const next: Progress = {
+    good: (p?.good ?? 0) + r.good,
+    scrap: (p?.scrap ?? 0) + (r.scrap ?? 0),
+    rework: (p?.rework ?? 0) + (r.rework ?? 0),
+    reports: (p?.reports ?? 0) + 1,
+    final: (p?.final ?? false) || r.final === true,
+  };
   const start = [p?.firstStart, r.start].filter((x): x is string => !!x).sort((a, b) => Date.parse(a) - Date.parse(b))[0];
   const end = [p?.lastEnd, r.end].filter((x): x is string => !!x).sort((a, b) => Date.parse(b) - Date.parse(a))[0];
   if (start) next.firstStart = start;
@@ -63,7 +69,16 @@ export function variance(order: string, plan: Plan | undefined, p: Progress, opt
     order,
     unit: opts.unit ?? plan?.unit ?? null,
     planned: { quantity: q, start: plan?.plannedStart ?? null, end: plan?.plannedEnd ?? null, minutes: minutes(plan?.plannedStart, plan?.plannedEnd) },
-    actual: { good: p.good, scrap: p.scrap, rework: p.rework, reports: p.reports, start: p.firstStart ?? null, end: p.lastEnd ?? null, minutes: minutes(p.firstStart, p.lastEnd), final: p.final },
+    actual: {
+      good: p.good,
+      scrap: p.scrap,
+      rework: p.rework,
+      reports: p.reports,
+      start: p.firstStart ?? null,
+      end: p.lastEnd ?? null,
+      minutes: minutes(p.firstStart, p.lastEnd),
+      final: p.final,
+    },
     quantityVariance: q === null ? null : Math.round((p.good - q) * 1e6) / 1e6,
     attainment: q ? Math.round((p.good / q) * 1e4) / 1e4 : null,
     yield: made > 0 ? Math.round((p.good / made) * 1e4) / 1e4 : null,

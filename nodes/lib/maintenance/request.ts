@@ -80,6 +80,7 @@ export function notificationDialects(dialects: readonly ErpDialect[] = BUILTIN_D
  */
 export function notificationPosting(dialect: string | ErpDialect, t: Trigger, o: { timeZone: string; path?: string }): ErpPosting {
   const d = typeof dialect === 'string' ? findDialect(dialect) : dialect;
-  if (!d?.notification) throw new Error(`the ${typeof dialect === 'string' ? dialect : dialect.id} dialect has no maintenance notification (${notificationDialects().join(', ')})`);
+  if (!d?.notification)
+    throw new Error(`the ${typeof dialect === 'string' ? dialect : dialect.id} dialect has no maintenance notification (${notificationDialects().join(', ')})`);
   return d.notification(notice(t), o);
 }

@@ -141,7 +141,18 @@ function cleared(v: number, op: Operator, reset: number): boolean {
 
 /** A reading as it may be quoted in an error (short). */
 const describe = (v: unknown): string => {
-  const t = typeof v === 'string' ? JSON.stringify(v) : typeof v === 'number' ? String(v) : v === null ? 'null' : typeof v === 'object' ? (Array.isArray(v) ? 'a list' : 'an object') : String(v);
+  const t =
+    typeof v === 'string'
+      ? JSON.stringify(v)
+      : typeof v === 'number'
+        ? String(v)
+        : v === null
+          ? 'null'
+          : typeof v === 'object'
+            ? Array.isArray(v)
+              ? 'a list'
+              : 'an object'
+            : String(v);
   return t.length > 40 ? `${t.slice(0, 39)}…` : t;
 };
 
@@ -151,7 +162,8 @@ const notNumber = (name: string, raw: unknown): { bad: string } => ({ bad: `${na
 /** A state or reason code: a text or a finite number. */
 const isCode = (v: unknown): boolean => typeof v === 'string' || (typeof v === 'number' && Number.isFinite(v));
 
-const num = (v: unknown): number | undefined => (typeof v === 'number' && Number.isFinite(v) ? v : typeof v === 'string' && v.trim() !== '' && Number.isFinite(Number(v)) ? Number(v) : undefined);
+const num = (v: unknown): number | undefined =>
+  typeof v === 'number' && Number.isFinite(v) ? v : typeof v === 'string' && v.trim() !== '' && Number.isFinite(Number(v)) ? Number(v) : undefined;
 const fmt = (v: number): string => String(Math.round(v * 1000) / 1000);
 
 /** Problems of a rule list (shown at deploy). */
@@ -172,7 +184,13 @@ export function ruleProblems(rules: RuleDef[]): string[] {
     if (r.kind === 'threshold' || r.kind === 'rate') {
       if (!r.operator || !['>', '>=', '<', '<='].includes(r.operator)) out.push(`${at}: the operator must be >, >=, < or <=`);
       need('limit', 'needs a limit');
-      if (r.reset !== undefined && r.operator && r.limit !== undefined && !((r.operator.startsWith('>') && r.reset <= r.limit) || (r.operator.startsWith('<') && r.reset >= r.limit))) out.push(`${at}: the reset level must lie on the clear side of the limit (hysteresis)`);
+      if (
+        r.reset !== undefined &&
+        r.operator &&
+        r.limit !== undefined &&
+        !((r.operator.startsWith('>') && r.reset <= r.limit) || (r.operator.startsWith('<') && r.reset >= r.limit))
+      )
+        out.push(`${at}: the reset level must lie on the clear side of the limit (hysteresis)`);
     }
     if (r.kind === 'rate' || r.kind === 'count' || r.kind === 'downtime') need('window', 'needs a window in minutes > 0', (v) => v > 0);
     if (r.kind === 'count' || r.kind === 'downtime') {
@@ -182,11 +200,14 @@ export function ruleProblems(rules: RuleDef[]): string[] {
     if (r.kind === 'reason' && !r.codes?.length) out.push(`${at}: which reason codes mean breakdown?`);
     if (r.kind === 'meter') {
       need('interval', 'needs an interval > 0', (v) => v > 0);
-      if (r.lead !== undefined && (r.lead < 0 || (r.interval !== undefined && r.lead >= r.interval))) out.push(`${at}: the lead must be ≥ 0 and smaller than the interval`);
+      if (r.lead !== undefined && (r.lead < 0 || (r.interval !== undefined && r.lead >= r.interval)))
+        out.push(`${at}: the lead must be ≥ 0 and smaller than the interval`);
     }
     if (r.duration !== undefined && !(r.duration >= 0)) out.push(`${at}: the duration must be ≥ 0 seconds`);
-    if (r.onDelay !== undefined && r.onDelay !== 'any-dip' && r.onDelay !== 'past-reset') out.push(`${at}: the minimum duration restarts on "any-dip" or "past-reset"`);
-    if (r.faultAfter !== undefined && !(Number.isInteger(r.faultAfter) && r.faultAfter >= 0)) out.push(`${at}: "sensor fault after" must be a whole number of readings ≥ 0`);
+    if (r.onDelay !== undefined && r.onDelay !== 'any-dip' && r.onDelay !== 'past-reset')
+      out.push(`${at}: the minimum duration restarts on "any-dip" or "past-reset"`);
+    if (r.faultAfter !== undefined && !(Number.isInteger(r.faultAfter) && r.faultAfter >= 0))
+      out.push(`${at}: "sensor fault after" must be a whole number of readings ≥ 0`);
     if (r.silence !== undefined && !(r.silence >= 0)) out.push(`${at}: the silence must be ≥ 0 seconds`);
     return undefined;
   });
@@ -231,12 +252,27 @@ export class RuleEngine {
   /** Phases of every (asset, rule) seen so far. */
   phases(): Array<{ asset: string; rule: string; phase: Phase; request?: string; due?: number; sensorFault?: string }> {
     return Object.entries(this.state.assets).flatMap(([asset, rules]) =>
-      Object.entries(rules).map(([rule, s]) => ({ asset, rule, phase: s.phase, ...(s.request ? { request: s.request } : {}), ...(s.due !== undefined ? { due: s.due } : {}), ...(s.fault ? { sensorFault: s.fault.reason } : {}) })),
+      Object.entries(rules).map(([rule, s]) => ({
+        asset,
+        rule,
+        phase: s.phase,
+        ...(s.request ? { request: s.request } : {}),
+        ...(s.due !== undefined ? { due: s.due } : {}),
+        ...(s.fault ? { sensorFault: s.fault.reason } : {}),
+      })),
     );
   }
 
   /** A bad reading: counted; after `faultAfter` in a row the rule is in sensor fault and one request is raised. */
-  private badReading(asset: string, r: RuleDef, s: RuleState, ts: number, value: unknown, reason: string, out: { triggers: Trigger[]; transitions: Transition[]; bad: BadReading[] }): void {
+  private badReading(
+    asset: string,
+    r: RuleDef,
+    s: RuleState,
+    ts: number,
+    value: unknown,
+    reason: string,
+    out: { triggers: Trigger[]; transitions: Transition[]; bad: BadReading[] },
+  ): void {
     s.bad = (s.bad ?? 0) + 1;
     out.bad.push({ asset, rule: r.id, ruleName: r.name, value, reason });
     const after = r.faultAfter ?? DEFAULT_FAULT_AFTER;
@@ -247,7 +283,16 @@ export class RuleEngine {
     if (s.fault?.raised) return;
     s.fault = { since: s.fault?.since ?? ts, reason, raised: true };
     out.transitions.push({ asset, rule: r.id, ruleName: r.name, from: s.phase, to: 'sensor-fault', ts, reason });
-    out.triggers.push({ asset, rule: r, ts, value: null, reason, key: `${asset}|${r.id}|sensor-fault|${s.fault.since}`, since: s.fault.since, sensorFault: true });
+    out.triggers.push({
+      asset,
+      rule: r,
+      ts,
+      value: null,
+      reason,
+      key: `${asset}|${r.id}|sensor-fault|${s.fault.since}`,
+      since: s.fault.since,
+      sensorFault: true,
+    });
   }
 
   /**
@@ -261,7 +306,8 @@ export class RuleEngine {
       for (const asset of Object.keys(this.state.assets)) {
         const s = this.state.assets[asset]![r.id];
         if (!s || s.lastReading === undefined || s.fault?.raised) continue;
-        if (now - s.lastReading > r.silence * 1000) this.enterFault(asset, r, s, now, `sensor fault: no reading for ${Math.round((now - s.lastReading) / 1000)} s (silence limit ${r.silence} s)`, out);
+        if (now - s.lastReading > r.silence * 1000)
+          this.enterFault(asset, r, s, now, `sensor fault: no reading for ${Math.round((now - s.lastReading) / 1000)} s (silence limit ${r.silence} s)`, out);
       }
     }
     return out;
@@ -319,7 +365,16 @@ export class RuleEngine {
           s.openedAt = ts;
           s.request = key;
           move('open', seen.reason);
-          triggers.push({ asset, rule: r, ts, value, reason: seen.reason, key, since: s.since, ...(r.kind === 'meter' && s.due !== undefined ? { due: s.due } : {}) });
+          triggers.push({
+            asset,
+            rule: r,
+            ts,
+            value,
+            reason: seen.reason,
+            key,
+            since: s.since,
+            ...(r.kind === 'meter' && s.due !== undefined ? { due: s.due } : {}),
+          });
           break;
         }
         case 'acknowledged':
@@ -333,7 +388,16 @@ export class RuleEngine {
   }
 
   private rearm(asset: string, r: RuleDef, s: RuleState, ts: number, transitions: Transition[], value?: unknown): void {
-    transitions.push({ asset, rule: r.id, ruleName: r.name, from: s.phase, to: 'armed', ts, ...(value === undefined ? {} : { value }), reason: r.kind === 'meter' ? `next due at ${fmt(s.due ?? 0)}` : 'condition cleared' });
+    transitions.push({
+      asset,
+      rule: r.id,
+      ruleName: r.name,
+      from: s.phase,
+      to: 'armed',
+      ts,
+      ...(value === undefined ? {} : { value }),
+      reason: r.kind === 'meter' ? `next due at ${fmt(s.due ?? 0)}` : 'condition cleared',
+    });
     s.phase = 'armed';
     delete s.since;
     delete s.request;
@@ -360,7 +424,15 @@ export class RuleEngine {
       }
       if (s.clear) this.rearm(asset, r, s, ts, transitions);
       else {
-        transitions.push({ asset, rule: r.id, ruleName: r.name, from: 'open', to: 'acknowledged', ts, reason: 'acknowledged; re-arms when the condition clears' });
+        transitions.push({
+          asset,
+          rule: r.id,
+          ruleName: r.name,
+          from: 'open',
+          to: 'acknowledged',
+          ts,
+          reason: 'acknowledged; re-arms when the condition clears',
+        });
         s.phase = 'acknowledged';
       }
     }
@@ -368,7 +440,12 @@ export class RuleEngine {
   }
 
   /** Evaluates one value: whether the condition is active, whether it is clear (past reset), and why. */
-  private evaluate(r: RuleDef, s: RuleState, ts: number, raw: unknown): { active: boolean; clear: boolean; reason: string; since?: number } | { bad: string } | undefined {
+  private evaluate(
+    r: RuleDef,
+    s: RuleState,
+    ts: number,
+    raw: unknown,
+  ): { active: boolean; clear: boolean; reason: string; since?: number } | { bad: string } | undefined {
     const name = r.property.replace(/^payload\./, '');
     switch (r.kind) {
       case 'threshold': {
@@ -376,7 +453,11 @@ export class RuleEngine {
         if (v === undefined) return notNumber(name, raw);
         s.lastValue = v;
         const active = compare(v, r.operator!, r.limit!);
-        return { active, clear: !active && cleared(v, r.operator!, r.reset ?? r.limit!), reason: `${name} ${fmt(v)} ${r.operator} ${fmt(r.limit!)}${r.duration ? ` for ${r.duration} s` : ''}` };
+        return {
+          active,
+          clear: !active && cleared(v, r.operator!, r.reset ?? r.limit!),
+          reason: `${name} ${fmt(v)} ${r.operator} ${fmt(r.limit!)}${r.duration ? ` for ${r.duration} s` : ''}`,
+        };
       }
       case 'rate': {
         const v = num(raw);
@@ -389,7 +470,11 @@ export class RuleEngine {
         if (ts - t0 < w / 2) return { active: false, clear: s.clear, reason: 'not enough history' };
         const perMin = ((v - v0) / (ts - t0)) * MIN;
         const active = compare(perMin, r.operator!, r.limit!);
-        return { active, clear: !active && cleared(perMin, r.operator!, r.reset ?? r.limit!), reason: `${name} changes ${fmt(perMin)}/min ${r.operator} ${fmt(r.limit!)}/min over ${r.window} min` };
+        return {
+          active,
+          clear: !active && cleared(perMin, r.operator!, r.reset ?? r.limit!),
+          reason: `${name} changes ${fmt(perMin)}/min ${r.operator} ${fmt(r.limit!)}/min over ${r.window} min`,
+        };
       }
       case 'count': {
         if (!isCode(raw)) return { bad: `${name} reading ${describe(raw)} is not a state value` };
@@ -400,7 +485,12 @@ export class RuleEngine {
         if (stopped && !wasStopped) stops.push(ts);
         s.stops = stops;
         const active = stops.length >= r.limit!;
-        return { active, clear: stops.length < (r.reset ?? r.limit!), reason: `${stops.length} stops (${r.codes!.join(', ')}) in ${r.window} min ≥ ${r.limit}`, since: stops[0] };
+        return {
+          active,
+          clear: stops.length < (r.reset ?? r.limit!),
+          reason: `${stops.length} stops (${r.codes!.join(', ')}) in ${r.window} min ≥ ${r.limit}`,
+          since: stops[0],
+        };
       }
       case 'downtime': {
         if (!isCode(raw)) return { bad: `${name} reading ${describe(raw)} is not a state value` };
@@ -415,7 +505,9 @@ export class RuleEngine {
         s.downs = downs;
         s.lastValue = raw;
         const from = ts - w;
-        const down = downs.reduce((sum, [a, b]) => sum + (b - Math.max(a, from)), 0) + (s.downSince !== null && s.downSince !== undefined ? ts - Math.max(s.downSince, from) : 0);
+        const down =
+          downs.reduce((sum, [a, b]) => sum + (b - Math.max(a, from)), 0) +
+          (s.downSince !== null && s.downSince !== undefined ? ts - Math.max(s.downSince, from) : 0);
         const minutes = down / MIN;
         const active = minutes >= r.limit!;
         return { active, clear: minutes < (r.reset ?? r.limit!), reason: `${fmt(minutes)} min down in ${r.window} min ≥ ${r.limit}` };
@@ -440,7 +532,11 @@ export class RuleEngine {
         const due = s.due ?? r.first ?? r.interval!;
         s.due = due;
         const active = v >= due - (r.lead ?? 0);
-        return { active, clear: !active, reason: `${name} ${fmt(v)} reached ${fmt(due - (r.lead ?? 0))} (due at ${fmt(due)}${r.lead ? `, ${fmt(r.lead)} early` : ''})` };
+        return {
+          active,
+          clear: !active,
+          reason: `${name} ${fmt(v)} reached ${fmt(due - (r.lead ?? 0))} (due at ${fmt(due)}${r.lead ? `, ${fmt(r.lead)} early` : ''})`,
+        };
       }
       default:
         return undefined;

@@ -8,7 +8,12 @@ import type { ErpConnectionNode } from '../../erp-connection/types';
  * catalog words: `<type>.errors.noConnection` when a required connection is not chosen, `<type>.errors.badConnection`
  * followed by the connection's own problem when it is missing or unusable. An optional, unchosen connection is `{}`.
  */
-export function resolveConnection(RED: NodeAPI, type: string, id: string | undefined, required: boolean): { config?: ErpConnectionNode & Required<Pick<ErpConnectionNode, 'connection'>>; problem?: string } {
+export function resolveConnection(
+  RED: NodeAPI,
+  type: string,
+  id: string | undefined,
+  required: boolean,
+): { config?: ErpConnectionNode & Required<Pick<ErpConnectionNode, 'connection'>>; problem?: string } {
   if (!id) return required ? { problem: RED._(`${type}.errors.noConnection`) } : {};
   const config = RED.nodes.getNode(id) as ErpConnectionNode | null;
   if (!config?.connection) return { problem: `${RED._(`${type}.errors.badConnection`)} ${config?.problem ?? ''}`.trim() };

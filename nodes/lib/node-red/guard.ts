@@ -82,7 +82,12 @@ export function safeDone(node: Node, msg: Record<string, unknown>, done: Done): 
     } catch (copyFailed) {
       const topic = typeof msg.topic === 'string' ? msg.topic.slice(0, 200) : undefined;
       try {
-        node.error(`${errorText(err)} (the message itself could not be copied for Catch nodes: ${errorText(copyFailed)})`, { _msgid: msg._msgid, ...(topic === undefined ? {} : { topic }), payload: null, error: { message: errorText(err) } } as never);
+        node.error(`${errorText(err)} (the message itself could not be copied for Catch nodes: ${errorText(copyFailed)})`, {
+          _msgid: msg._msgid,
+          ...(topic === undefined ? {} : { topic }),
+          payload: null,
+          error: { message: errorText(err) },
+        } as never);
       } catch {
         /* nothing left to tell */
       }

@@ -34,7 +34,8 @@ export function readSelection(body: unknown): Selection | { problem: string } {
   if (b.all === true && b.ids === undefined) return { all: true };
   if (b.all !== undefined && b.all !== false) return { problem: '"all" must be true (and without "ids")' };
   if (!Array.isArray(b.ids)) return { problem: '"ids" must be a list of entry ids, e.g. {"ids": [17, 18]}; {"all": true} names every dead letter' };
-  if (b.ids.length > MAX_IDS_PER_CALL) return { problem: `at most ${MAX_IDS_PER_CALL} ids per call (got ${b.ids.length}); send them in parts or use {"all": true}` };
+  if (b.ids.length > MAX_IDS_PER_CALL)
+    return { problem: `at most ${MAX_IDS_PER_CALL} ids per call (got ${b.ids.length}); send them in parts or use {"all": true}` };
   if (!b.ids.every((x) => typeof x === 'number' && Number.isSafeInteger(x) && x > 0)) return { problem: '"ids" must hold positive whole numbers only' };
   return { ids: b.ids as number[] };
 }
@@ -74,7 +75,8 @@ export function serveOutboxAdmin(RED: NodeAPI, permission: string): void {
   };
   RED.httpAdmin.get('/plantbridge/outbox/:id', read, (req, res) => {
     const l = find(String(req.params.id), res);
-    if (l) guarded(res, () => void res.json({ queue: l.queue, file: path.basename(l.outbox.file), counts: l.outbox.counts(l.queue), state: l.drainer.current }));
+    if (l)
+      guarded(res, () => void res.json({ queue: l.queue, file: path.basename(l.outbox.file), counts: l.outbox.counts(l.queue), state: l.drainer.current }));
   });
   RED.httpAdmin.get('/plantbridge/outbox/:id/entries', read, (req, res) => {
     const l = find(String(req.params.id), res);

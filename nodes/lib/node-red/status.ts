@@ -83,10 +83,13 @@ export function throttledStatus(node: Node, everyMs: number, render: () => [Stat
   const update = (force = false): void => {
     const now = Date.now();
     if (!force && now - last < everyMs) {
-      timer ??= setTimeout(() => {
-        timer = undefined;
-        update(true);
-      }, everyMs - (now - last));
+      timer ??= setTimeout(
+        () => {
+          timer = undefined;
+          update(true);
+        },
+        everyMs - (now - last),
+      );
       return;
     }
     last = now;

@@ -299,7 +299,13 @@ export class OeeEngine {
 
   /** Resumes from a persisted state; ignores anything that is not a version-1 state. */
   restoreState(saved: unknown): boolean {
-    if (saved && typeof saved === 'object' && (saved as EngineState).version === 1 && typeof (saved as EngineState).machines === 'object' && (saved as EngineState).machines !== null) {
+    if (
+      saved &&
+      typeof saved === 'object' &&
+      (saved as EngineState).version === 1 &&
+      typeof (saved as EngineState).machines === 'object' &&
+      (saved as EngineState).machines !== null
+    ) {
       // maps keyed by machine names and reasons come back without a prototype (a name may be "__proto__")
       const machines = toDict<MachineRecord>((saved as EngineState).machines);
       for (const m of Object.values(machines)) {
@@ -465,7 +471,15 @@ export class OeeEngine {
       if (fresh) return [fresh, ev];
     }
     // a running total older than one already applied carries nothing new (totals only grow): it is stale, not late
-    if (ev.counters && !ev.state && !ev.counts && !ev.product && ev.order === undefined && (Object.keys(ev.counters) as Array<keyof CountValues>).every((k) => m.counters[k] !== undefined)) return 'stale';
+    if (
+      ev.counters &&
+      !ev.state &&
+      !ev.counts &&
+      !ev.product &&
+      ev.order === undefined &&
+      (Object.keys(ev.counters) as Array<keyof CountValues>).every((k) => m.counters[k] !== undefined)
+    )
+      return 'stale';
     const adopted = this.lateBootstrap(m, ev);
     if (!adopted) throw new LateEventError(ev.machine, ev.ts, m.lastTs);
     return [m, adopted];
@@ -536,7 +550,8 @@ export class OeeEngine {
         for (const acc of this.open(m)) addCounts(acc, inc.good, inc.reject, ict === null ? 0 : n * ict, ict === null ? n : 0);
       }
       m.countTs = ev.ts;
-      if (this.options.rollingMs > 0 && n > 0) m.counts.push({ t: ev.ts, good: inc.good, reject: inc.reject, idealMs: ict === null ? 0 : n * ict, noIct: ict === null ? n : 0 });
+      if (this.options.rollingMs > 0 && n > 0)
+        m.counts.push({ t: ev.ts, good: inc.good, reject: inc.reject, idealMs: ict === null ? 0 : n * ict, noIct: ict === null ? n : 0 });
     } else this.advance(m, ev.ts, out);
     if (ev.order !== undefined && this.options.orderWindows && ev.order !== m.order) {
       if (m.orderWindow) this.close(m, m.orderWindow, out);
@@ -589,7 +604,13 @@ export class OeeEngine {
   }
 
   /** Adds to the open windows the share `fraction` (0…1, cumulative) of a report's parts not given yet, in whole parts. */
-  private giveCounts(m: MachineRecord, inc: { good: number; reject: number }, given: { good: number; reject: number }, fraction: number, ict: number | null): void {
+  private giveCounts(
+    m: MachineRecord,
+    inc: { good: number; reject: number },
+    given: { good: number; reject: number },
+    fraction: number,
+    ict: number | null,
+  ): void {
     const f = Math.min(1, Math.max(0, fraction));
     const good = f >= 1 ? inc.good - given.good : Math.round(inc.good * f) - given.good;
     const reject = f >= 1 ? inc.reject - given.reject : Math.round(inc.reject * f) - given.reject;

@@ -85,7 +85,8 @@ export function parseMessage(msg: Record<string, unknown>, table: StateTable, op
   if (ict !== undefined && rate !== undefined) throw new Error('send idealCycleTime (s/part) or idealRate (parts/h), not both');
   let ictMs: number | undefined;
   if (ict !== undefined) {
-    if (typeof ict !== 'number' || !(ict > 0) || !Number.isFinite(ict)) throw new Error(`idealCycleTime must be seconds per part > 0, got ${JSON.stringify(ict)}`);
+    if (typeof ict !== 'number' || !(ict > 0) || !Number.isFinite(ict))
+      throw new Error(`idealCycleTime must be seconds per part > 0, got ${JSON.stringify(ict)}`);
     ictMs = ict * 1000;
   }
   if (rate !== undefined) {

@@ -63,7 +63,10 @@ export class StateTable {
    * @param rows user code table; checked first
    * @param packml when true, numbers not in the table are read as PackML states
    */
-  constructor(rows: StateCodeRow[], private readonly packml: boolean) {
+  constructor(
+    rows: StateCodeRow[],
+    private readonly packml: boolean,
+  ) {
     for (const row of rows) {
       const code = String(row.code).trim();
       const state = { category: row.category, reason: row.reason?.trim() || code };
@@ -110,7 +113,9 @@ export class StateTable {
       const p = PACKML_STATES[n] as MachineState;
       return explicitReason ? { category: p.category, reason: explicitReason } : p;
     }
-    throw new Error(`unknown machine state "${code}": not running/stopped/idle/planned, not in the state code table${this.packml ? ', not a PackML state' : ''}`);
+    throw new Error(
+      `unknown machine state "${code}": not running/stopped/idle/planned, not in the state code table${this.packml ? ', not a PackML state' : ''}`,
+    );
   }
 
   private rangeHit(n: number): MachineState | undefined {

@@ -170,10 +170,13 @@ export class Drainer extends EventEmitter {
   private schedule(ms: number): void {
     if (!this.running || this.faultStreak > 0) return;
     clearTimeout(this.timer);
-    this.timer = setTimeout(() => {
-      this.timer = undefined;
-      this.pump();
-    }, Math.max(0, ms));
+    this.timer = setTimeout(
+      () => {
+        this.timer = undefined;
+        this.pump();
+      },
+      Math.max(0, ms),
+    );
   }
 
   private refresh(): void {

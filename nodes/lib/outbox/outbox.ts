@@ -162,7 +162,9 @@ export class Outbox {
     } catch (err) {
       this.db.close();
       if ((err as { code?: string }).code === 'SQLITE_BUSY' || /database is locked/i.test((err as Error).message)) {
-        throw new OutboxLockedError(`the outbox file ${file} is in use by another process (another Node-RED?): each runtime needs its own outbox file`, { cause: err });
+        throw new OutboxLockedError(`the outbox file ${file} is in use by another process (another Node-RED?): each runtime needs its own outbox file`, {
+          cause: err,
+        });
       }
       throw new Error(`the outbox database ${file} cannot be opened: ${(err as Error).message}`, { cause: err });
     }
@@ -200,7 +202,9 @@ export class Outbox {
       release: db.prepare("UPDATE outbox SET state = 'pending' WHERE id = ? AND state = 'inflight'"),
       byId: db.prepare('SELECT * FROM outbox WHERE id = ?'),
     };
-    this.reviveSome = db.prepare("UPDATE outbox SET state = 'pending', attempts = 0, next_at = 0, done_at = NULL WHERE id IN (SELECT id FROM outbox WHERE queue = ? AND state = 'dead' ORDER BY id LIMIT ?)");
+    this.reviveSome = db.prepare(
+      "UPDATE outbox SET state = 'pending', attempts = 0, next_at = 0, done_at = NULL WHERE id IN (SELECT id FROM outbox WHERE queue = ? AND state = 'dead' ORDER BY id LIMIT ?)",
+    );
     this.purgeSome = db.prepare("DELETE FROM outbox WHERE id IN (SELECT id FROM outbox WHERE queue = ? AND state = 'dead' ORDER BY id LIMIT ?)");
   }
 
@@ -210,7 +214,13 @@ export class Outbox {
    */
   enqueue(queue: string, entries: NewEntry[], now = Date.now()): boolean[] {
     this.checkFile();
-    const run = this.db.transaction((list: NewEntry[]) => list.map((e) => this.stmts.insert.run(queue, e.orderKey, e.key, e.kind, JSON.stringify(e.payload), e.meta === undefined ? null : JSON.stringify(e.meta), now).changes === 1));
+    const run = this.db.transaction((list: NewEntry[]) =>
+      list.map(
+        (e) =>
+          this.stmts.insert.run(queue, e.orderKey, e.key, e.kind, JSON.stringify(e.payload), e.meta === undefined ? null : JSON.stringify(e.meta), now)
+            .changes === 1,
+      ),
+    );
     return run(entries);
   }
 
@@ -227,7 +237,7 @@ export class Outbox {
   }
 
   markDone(id: number, answer: unknown, now = Date.now()): void {
-    this.stmts.done.run(now, answer === undefined ? null : JSON.stringify(answer) ?? null, id);
+    this.stmts.done.run(now, answer === undefined ? null : (JSON.stringify(answer) ?? null), id);
   }
 
   /** Back to pending, due at `nextAt`; `counted`: the failure counts as an attempt of this entry. */
@@ -304,17 +314,26 @@ export class Outbox {
     } catch {
       throw new Error(`the outbox file ${this.file} was deleted while in use: new reports are refused (what it held is still sent); restore it or redeploy`);
     }
-    if (st.ino !== this.identity.ino || st.dev !== this.identity.dev) throw new Error(`the outbox file ${this.file} was replaced while in use: new reports are refused; redeploy to open the new file`);
+    if (st.ino !== this.identity.ino || st.dev !== this.identity.dev)
+      throw new Error(`the outbox file ${this.file} was replaced while in use: new reports are refused; redeploy to open the new file`);
   }
 
   /** Dead letters back to pending in chunks (ids, or all), yielding between chunks; returns how many. */
   async retryDeadChunked(queue: string, ids: number[] | 'all'): Promise<number> {
-    return this.chunked(ids, (chunk) => this.retryDead(queue, chunk), () => this.reviveSome.run(queue, CHUNK).changes);
+    return this.chunked(
+      ids,
+      (chunk) => this.retryDead(queue, chunk),
+      () => this.reviveSome.run(queue, CHUNK).changes,
+    );
   }
 
   /** Deletes dead letters in chunks (ids, or all), yielding between chunks; returns how many. */
   async purgeDeadChunked(queue: string, ids: number[] | 'all'): Promise<number> {
-    return this.chunked(ids, (chunk) => this.purgeDead(queue, chunk), () => this.purgeSome.run(queue, CHUNK).changes);
+    return this.chunked(
+      ids,
+      (chunk) => this.purgeDead(queue, chunk),
+      () => this.purgeSome.run(queue, CHUNK).changes,
+    );
   }
 
   private async chunked(ids: number[] | 'all', some: (chunk: number[]) => number, next: () => number): Promise<number> {

@@ -66,7 +66,8 @@ export function simulatedSettingsProblems(s: SimulatedErpSettings): string[] {
   const e: string[] = [];
   if (!Number.isInteger(s.seed) || s.seed < 0 || s.seed > 2 ** 31) e.push(`Seed must be a whole number from 0 to 2147483648, got ${s.seed}`);
   if (!Number.isInteger(s.orders) || s.orders < 0 || s.orders > 10_000) e.push(`Orders at start must be a whole number from 0 to 10000, got ${s.orders}`);
-  if (!Number.isFinite(s.everySec) || s.everySec < 0 || (s.everySec > 0 && s.everySec < 1) || s.everySec > 86_400) e.push(`New order every must be 0 (never) or 1 to 86400 seconds, got ${s.everySec}`);
+  if (!Number.isFinite(s.everySec) || s.everySec < 0 || (s.everySec > 0 && s.everySec < 1) || s.everySec > 86_400)
+    e.push(`New order every must be 0 (never) or 1 to 86400 seconds, got ${s.everySec}`);
   return e;
 }
 
@@ -91,7 +92,14 @@ function record(o: SimOrder): SimulatedOrderRecord {
     workCenter: o.workCenter,
     priority: o.priority,
     modified: iso(o.modified),
-    operations: o.operations.map((op) => ({ id: `${o.id}/${op.seq}`, sequence: op.seq, description: op.description, workCenter: op.workCenter, plannedStart: iso(op.start), plannedEnd: iso(op.end) })),
+    operations: o.operations.map((op) => ({
+      id: `${o.id}/${op.seq}`,
+      sequence: op.seq,
+      description: op.description,
+      workCenter: op.workCenter,
+      plannedStart: iso(op.start),
+      plannedEnd: iso(op.end),
+    })),
     components: o.components.map((c) => ({ material: c.material, name: c.name, quantity: Math.round(c.qty * 1000) / 1000, unit: c.unit })),
   };
 }
@@ -178,7 +186,8 @@ export class SimulatedErp {
     const order = orderKey === undefined ? undefined : this.byKey.get(orderKey);
     if (kind === 'confirmation') {
       if (!order) throw new SimulatedErpRefusal(`order "${orderKey ?? ''}" does not exist`);
-      if (order.status === 'closed' || order.status === 'cancelled' || order.status === 'planned') throw new SimulatedErpRefusal(`order ${order.number} is ${order.status}: it takes no confirmations`);
+      if (order.status === 'closed' || order.status === 'cancelled' || order.status === 'planned')
+        throw new SimulatedErpRefusal(`order ${order.number} is ${order.status}: it takes no confirmations`);
       const good = typeof body.good === 'number' && Number.isFinite(body.good) ? body.good : 0;
       order.produced = Math.round((order.produced + good) * 1000) / 1000;
       order.status = body.final === true ? 'completed' : 'in-progress';
@@ -220,7 +229,8 @@ const erps = new Map<string, SimulatedErp>();
 
 export function simulatedErp(id: string, settings: SimulatedErpSettings, now: number): SimulatedErp {
   const known = erps.get(id);
-  if (known && known.settings.seed === settings.seed && known.settings.orders === settings.orders && known.settings.everySec === settings.everySec) return known;
+  if (known && known.settings.seed === settings.seed && known.settings.orders === settings.orders && known.settings.everySec === settings.everySec)
+    return known;
   const erp = new SimulatedErp(settings, now);
   erps.set(id, erp);
   return erp;

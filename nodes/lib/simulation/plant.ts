@@ -25,10 +25,50 @@ export interface MachineSpec {
 
 /** The demo plant: two lines, four machines of different speeds. */
 export const DEMO_MACHINES: readonly MachineSpec[] = [
-  { id: 'press-1', line: 'line-1', products: [{ product: 'BRACKET-A', idealCycleTime: 2 }, { product: 'BRACKET-B', idealCycleTime: 2.5 }], meanRunSec: 300, rejectRate: 0.02, firstOrder: 1001 },
-  { id: 'press-2', line: 'line-1', products: [{ product: 'BRACKET-B', idealCycleTime: 2.5 }, { product: 'PLATE-E', idealCycleTime: 3 }], meanRunSec: 360, rejectRate: 0.015, firstOrder: 2001 },
-  { id: 'welder-1', line: 'line-2', products: [{ product: 'FRAME-C', idealCycleTime: 6 }, { product: 'FRAME-F', idealCycleTime: 7.5 }], meanRunSec: 480, rejectRate: 0.03, firstOrder: 3001 },
-  { id: 'cnc-1', line: 'line-2', products: [{ product: 'SHAFT-D', idealCycleTime: 12 }, { product: 'HUB-G', idealCycleTime: 15 }], meanRunSec: 720, rejectRate: 0.01, firstOrder: 4001 },
+  {
+    id: 'press-1',
+    line: 'line-1',
+    products: [
+      { product: 'BRACKET-A', idealCycleTime: 2 },
+      { product: 'BRACKET-B', idealCycleTime: 2.5 },
+    ],
+    meanRunSec: 300,
+    rejectRate: 0.02,
+    firstOrder: 1001,
+  },
+  {
+    id: 'press-2',
+    line: 'line-1',
+    products: [
+      { product: 'BRACKET-B', idealCycleTime: 2.5 },
+      { product: 'PLATE-E', idealCycleTime: 3 },
+    ],
+    meanRunSec: 360,
+    rejectRate: 0.015,
+    firstOrder: 2001,
+  },
+  {
+    id: 'welder-1',
+    line: 'line-2',
+    products: [
+      { product: 'FRAME-C', idealCycleTime: 6 },
+      { product: 'FRAME-F', idealCycleTime: 7.5 },
+    ],
+    meanRunSec: 480,
+    rejectRate: 0.03,
+    firstOrder: 3001,
+  },
+  {
+    id: 'cnc-1',
+    line: 'line-2',
+    products: [
+      { product: 'SHAFT-D', idealCycleTime: 12 },
+      { product: 'HUB-G', idealCycleTime: 15 },
+    ],
+    meanRunSec: 720,
+    rejectRate: 0.01,
+    firstOrder: 4001,
+  },
 ];
 
 export type MachineStateName = 'running' | 'stopped' | 'idle' | 'planned';
@@ -167,11 +207,28 @@ export class MachineModel {
     }
     let pick = this.rnd() * STOP_WEIGHT;
     const kind = STOPS.find((k) => (pick -= k.weight) < 0) ?? STOPS[0]!;
-    return { state: kind.state, reason: kind.reason, start, end: start + Math.round(this.between(kind.minSec, kind.maxSec) * 1000), cycleMs: 0, orderDone: false };
+    return {
+      state: kind.state,
+      reason: kind.reason,
+      start,
+      end: start + Math.round(this.between(kind.minSec, kind.maxSec) * 1000),
+      cycleMs: 0,
+      orderDone: false,
+    };
   }
 
   private stateEvent(p: Period): StateEvent {
-    return { kind: 'state', machine: this.spec.id, line: this.spec.line, ts: p.start, state: p.state, reason: p.reason, product: this.product.product, idealCycleTime: this.product.idealCycleTime, order: this.order };
+    return {
+      kind: 'state',
+      machine: this.spec.id,
+      line: this.spec.line,
+      ts: p.start,
+      state: p.state,
+      reason: p.reason,
+      product: this.product.product,
+      idealCycleTime: this.product.idealCycleTime,
+      order: this.order,
+    };
   }
 
   private countsEvent(ts: number): CountsEvent {

@@ -10,7 +10,8 @@ export const MAX_EPOCH_MS = 253_402_300_799_999;
  */
 export function toEpochMs(value: unknown): number | undefined {
   const t = readEpochMs(value);
-  if (t !== undefined && (t < MIN_EPOCH_MS || t > MAX_EPOCH_MS)) throw new Error(`timestamp ${typeof value === 'string' ? `"${value.slice(0, 60)}"` : String(t)} lies outside the years 0001–9999`);
+  if (t !== undefined && (t < MIN_EPOCH_MS || t > MAX_EPOCH_MS))
+    throw new Error(`timestamp ${typeof value === 'string' ? `"${value.slice(0, 60)}"` : String(t)} lies outside the years 0001–9999`);
   return t;
 }
 
@@ -28,7 +29,8 @@ function readEpochMs(value: unknown): number | undefined {
   if (typeof value === 'string') {
     if (/^-?\d+(\.\d+)?$/.test(value.trim())) return Number(value);
     // Only accept strings that carry a date; Date.parse alone accepts too much.
-    if (value.length > 64 || !/^\d{4}-\d{2}-\d{2}/.test(value.trim())) throw new Error(`timestamp "${value.slice(0, 64)}" is not ISO 8601 or epoch milliseconds`);
+    if (value.length > 64 || !/^\d{4}-\d{2}-\d{2}/.test(value.trim()))
+      throw new Error(`timestamp "${value.slice(0, 64)}" is not ISO 8601 or epoch milliseconds`);
     const t = Date.parse(value);
     if (Number.isNaN(t)) throw new Error(`timestamp "${value}" is not ISO 8601 or epoch milliseconds`);
     return t;

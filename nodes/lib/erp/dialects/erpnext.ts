@@ -16,7 +16,20 @@ const STATUS_OF: Readonly<Record<string, OrderStatus>> = table({
   Closed: 'closed',
   Cancelled: 'cancelled',
 });
-const FIELDS = ['name', 'production_item', 'item_name', 'qty', 'produced_qty', 'stock_uom', 'status', 'planned_start_date', 'planned_end_date', 'expected_delivery_date', 'company', 'modified'];
+const FIELDS = [
+  'name',
+  'production_item',
+  'item_name',
+  'qty',
+  'produced_qty',
+  'stock_uom',
+  'status',
+  'planned_start_date',
+  'planned_end_date',
+  'expected_delivery_date',
+  'company',
+  'modified',
+];
 
 export function erpnextOrder(r: Record<string, unknown>, tz: string): ErpOrder {
   return {
@@ -57,7 +70,9 @@ export const erpnextProduction: DialectPosting = {
         work_order: r.order,
         operation: r.operation,
         for_quantity: r.good + (r.scrap ?? 0),
-        time_logs: [{ ...(from ? { from_time: from } : {}), ...(to ? { to_time: to } : {}), completed_qty: r.good, ...(r.operator ? { employee: r.operator } : {}) }],
+        time_logs: [
+          { ...(from ? { from_time: from } : {}), ...(to ? { to_time: to } : {}), completed_qty: r.good, ...(r.operator ? { employee: r.operator } : {}) },
+        ],
         custom_idempotency_key: key,
       };
       if (r.equipment) doc.workstation = r.equipment;
@@ -65,9 +80,23 @@ export const erpnextProduction: DialectPosting = {
       if (r.text) doc.remarks = r.text;
       return { kind: 'Job Card', key, payload: { doctype: 'Job Card', doc } };
     }
-    const items: Array<Record<string, unknown>> = (r.lotsConsumed ?? []).map((l) => ({ item_code: l.material ?? r.material, qty: l.quantity, batch_no: l.lot, ...(l.unit ? { uom: l.unit } : {}), ...(o.sourceWarehouse ? { s_warehouse: o.sourceWarehouse } : {}) }));
+    const items: Array<Record<string, unknown>> = (r.lotsConsumed ?? []).map((l) => ({
+      item_code: l.material ?? r.material,
+      qty: l.quantity,
+      batch_no: l.lot,
+      ...(l.unit ? { uom: l.unit } : {}),
+      ...(o.sourceWarehouse ? { s_warehouse: o.sourceWarehouse } : {}),
+    }));
     const produced = r.lotsProduced?.length ? r.lotsProduced : [{ lot: undefined, quantity: r.good, unit: r.unit, material: undefined }];
-    for (const l of produced) items.push({ item_code: l.material ?? r.material, qty: l.quantity, is_finished_item: 1, ...(l.lot ? { batch_no: l.lot } : {}), ...(l.unit ?? r.unit ? { uom: l.unit ?? r.unit } : {}), ...(o.targetWarehouse ? { t_warehouse: o.targetWarehouse } : {}) });
+    for (const l of produced)
+      items.push({
+        item_code: l.material ?? r.material,
+        qty: l.quantity,
+        is_finished_item: 1,
+        ...(l.lot ? { batch_no: l.lot } : {}),
+        ...((l.unit ?? r.unit) ? { uom: l.unit ?? r.unit } : {}),
+        ...(o.targetWarehouse ? { t_warehouse: o.targetWarehouse } : {}),
+      });
     const doc: Record<string, unknown> = {
       stock_entry_type: 'Manufacture',
       purpose: 'Manufacture',
@@ -93,7 +122,16 @@ export const erpnext: ErpDialect = {
     return {
       kind: 'Maintenance Visit',
       key: n.key,
-      payload: { doctype: 'Maintenance Visit', doc: { mntc_date: naiveLocal(n.started, o.timeZone).slice(0, 10), maintenance_type: n.preventive ? 'Scheduled' : 'Breakdown', completion_status: 'Partially Completed', purposes: [{ item_code: n.asset, description: n.text }], custom_idempotency_key: n.key } },
+      payload: {
+        doctype: 'Maintenance Visit',
+        doc: {
+          mntc_date: naiveLocal(n.started, o.timeZone).slice(0, 10),
+          maintenance_type: n.preventive ? 'Scheduled' : 'Breakdown',
+          completion_status: 'Partially Completed',
+          purposes: [{ item_code: n.asset, description: n.text }],
+          custom_idempotency_key: n.key,
+        },
+      },
     };
   },
   auth: ['login'],
@@ -114,14 +152,20 @@ export const erpnext: ErpDialect = {
       const query: Record<string, string | number> = { fields: JSON.stringify(FIELDS), filters: JSON.stringify(filters), order_by: 'modified asc, name asc' };
       if (v2) Object.assign(query, { start, limit: size });
       else Object.assign(query, { limit_start: start, limit_page_length: size });
-      const { body } = await ctx.http.json<{ data?: unknown; has_next_page?: boolean }>({ method: 'GET', path: v2 ? '/api/v2/document/Work Order' : '/api/resource/Work Order', query, headers });
+      const { body } = await ctx.http.json<{ data?: unknown; has_next_page?: boolean }>({
+        method: 'GET',
+        path: v2 ? '/api/v2/document/Work Order' : '/api/resource/Work Order',
+        query,
+        headers,
+      });
       if (!Array.isArray(body.data)) throw new ErpError('protocol', 'ERPNext answered without a "data" list');
       const rows = body.data as Array<Record<string, unknown>>;
       yield { orders: rows.map((r) => erpnextOrder(r, ctx.timeZone)) };
       start += rows.length;
       // v1 has no total: a page shorter than asked for is the last one.
       const more = v2 ? body.has_next_page === true : rows.length === size;
-      if (more && rows.length === 0) throw new ErpError('protocol', 'ERPNext says there is a next page but sent an empty one: its paging loops, the fetch was stopped');
+      if (more && rows.length === 0)
+        throw new ErpError('protocol', 'ERPNext says there is a next page but sent an empty one: its paging loops, the fetch was stopped');
       if (!more || (q.limit > 0 && start >= q.limit)) return;
     }
   },
@@ -133,12 +177,22 @@ export const erpnext: ErpDialect = {
    */
   async post(ctx: DialectContext, posting: ErpPosting): Promise<unknown> {
     const p = posting.payload as { doctype: string; doc: Record<string, unknown> };
-    const res = await ctx.http.write<{ data?: unknown; exc_type?: unknown }>({ method: 'POST', path: `/api/resource/${encodeURIComponent(p.doctype)}`, body: p.doc, headers: authHeader(ctx), passStatuses: [409, 417] });
+    const res = await ctx.http.write<{ data?: unknown; exc_type?: unknown }>({
+      method: 'POST',
+      path: `/api/resource/${encodeURIComponent(p.doctype)}`,
+      body: p.doc,
+      headers: authHeader(ctx),
+      passStatuses: [409, 417],
+    });
     if (res.status === 409 || res.status === 417) {
       const excType = typeof res.body?.exc_type === 'string' ? res.body.exc_type : '';
       const reason = reasonOf(res.body ?? res.text) ?? `HTTP ${res.status}`;
-      if (/DuplicateEntryError|UniqueValidationError/.test(excType) && posting.key && (res.text.includes(posting.key) || /idempotency/i.test(res.text))) return { duplicate: true, status: res.status, reason };
-      throw new ErpError('http', `POST /api/resource/${p.doctype}: HTTP ${res.status}, the ERP rejected the request: ${reason}`, { status: res.status, reason });
+      if (/DuplicateEntryError|UniqueValidationError/.test(excType) && posting.key && (res.text.includes(posting.key) || /idempotency/i.test(res.text)))
+        return { duplicate: true, status: res.status, reason };
+      throw new ErpError('http', `POST /api/resource/${p.doctype}: HTTP ${res.status}, the ERP rejected the request: ${reason}`, {
+        status: res.status,
+        reason,
+      });
     }
     return res.body?.data ?? res.body ?? { status: res.status, ...(res.headers.location ? { location: res.headers.location } : {}) };
   },

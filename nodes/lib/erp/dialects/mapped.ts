@@ -8,7 +8,23 @@ import { ORDER_STATUSES } from '../types';
 import { naiveDateTime, num, str } from '../values';
 
 /** Common field → dot path in the ERP record. */
-export type FieldMap = Record<'id' | 'number' | 'materialCode' | 'materialName' | 'quantity' | 'unit' | 'plannedStart' | 'plannedEnd' | 'due' | 'status' | 'plant' | 'workCenter' | 'priority' | 'modified', string>;
+export type FieldMap = Record<
+  | 'id'
+  | 'number'
+  | 'materialCode'
+  | 'materialName'
+  | 'quantity'
+  | 'unit'
+  | 'plannedStart'
+  | 'plannedEnd'
+  | 'due'
+  | 'status'
+  | 'plant'
+  | 'workCenter'
+  | 'priority'
+  | 'modified',
+  string
+>;
 
 /** Reads a dot path ("item.sku", "lines.0.qty"). */
 export function at(obj: unknown, path: string): unknown {

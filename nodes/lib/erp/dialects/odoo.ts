@@ -7,8 +7,18 @@ import type { DialectContext, ErpDialect, ErpOrder, ErpPosting, FetchQuery, Orde
 import { naiveDateTime, num, odooDateTime, str } from '../values';
 import { reportKey } from '../../isa95/report';
 
-const STATE_OF: Readonly<Record<string, OrderStatus>> = table({ draft: 'planned', confirmed: 'released', progress: 'in-progress', to_close: 'completed', done: 'closed', cancel: 'cancelled' });
-const STATES_FOR = (s: OrderStatus): string[] => Object.entries(STATE_OF).filter(([, v]) => v === s).map(([k]) => k);
+const STATE_OF: Readonly<Record<string, OrderStatus>> = table({
+  draft: 'planned',
+  confirmed: 'released',
+  progress: 'in-progress',
+  to_close: 'completed',
+  done: 'closed',
+  cancel: 'cancelled',
+});
+const STATES_FOR = (s: OrderStatus): string[] =>
+  Object.entries(STATE_OF)
+    .filter(([, v]) => v === s)
+    .map(([k]) => k);
 
 const many2one = (v: unknown): { id: unknown; name: string | null } => (Array.isArray(v) ? { id: v[0], name: str(v[1]) } : { id: null, name: null });
 
@@ -42,7 +52,21 @@ export function odooOrder(r: Record<string, unknown>, v17: boolean): ErpOrder {
 }
 
 function fields(v17: boolean): string[] {
-  return ['id', 'name', 'product_id', 'product_qty', 'qty_produced', 'product_uom_id', 'state', 'date_deadline', 'priority', 'company_id', 'write_date', 'workorder_ids', ...(v17 ? ['date_start', 'date_finished'] : ['date_planned_start', 'date_planned_finished'])];
+  return [
+    'id',
+    'name',
+    'product_id',
+    'product_qty',
+    'qty_produced',
+    'product_uom_id',
+    'state',
+    'date_deadline',
+    'priority',
+    'company_id',
+    'write_date',
+    'workorder_ids',
+    ...(v17 ? ['date_start', 'date_finished'] : ['date_planned_start', 'date_planned_finished']),
+  ];
 }
 
 /** Calls a model method with the configured protocol; returns the result or throws an ErpError with Odoo's reason. */
@@ -111,10 +135,18 @@ export const odooProduction: DialectPosting = {
   build(r) {
     const key = reportKey(r);
     const id = Number(r.order);
-    const calls: Array<{ model: string; method: string; args: unknown[]; kwargs?: Record<string, unknown> }> = [{ model: 'mrp.production', method: 'write', args: [[id], { qty_producing: r.good }] }];
-    if (r.scrap && r.material && /^\d+$/.test(r.material)) calls.push({ model: 'stock.scrap', method: 'create', args: [{ production_id: id, product_id: Number(r.material), scrap_qty: r.scrap, origin: key }] });
+    const calls: Array<{ model: string; method: string; args: unknown[]; kwargs?: Record<string, unknown> }> = [
+      { model: 'mrp.production', method: 'write', args: [[id], { qty_producing: r.good }] },
+    ];
+    if (r.scrap && r.material && /^\d+$/.test(r.material))
+      calls.push({ model: 'stock.scrap', method: 'create', args: [{ production_id: id, product_id: Number(r.material), scrap_qty: r.scrap, origin: key }] });
     // A partial report keeps the rest as a backorder; the final one closes the order without one.
-    calls.push({ model: 'mrp.production', method: 'button_mark_done', args: [[id]], kwargs: { context: r.final ? { skip_backorder: true } : { skip_backorder: true, mo_ids_to_backorder: [id] } } });
+    calls.push({
+      model: 'mrp.production',
+      method: 'button_mark_done',
+      args: [[id]],
+      kwargs: { context: r.final ? { skip_backorder: true } : { skip_backorder: true, mo_ids_to_backorder: [id] } },
+    });
     return { kind: 'production', key, payload: { production: id, calls } };
   },
 };
@@ -128,14 +160,36 @@ export const odoo: ErpDialect = {
     return {
       kind: 'maintenance.request',
       key: n.key,
-      payload: { calls: [{ model: 'maintenance.request', method: 'create', args: [{ name: `${n.asset}: ${n.text}`.slice(0, 200), description: `${n.text}\nPlantBridge request ${n.key}`, priority: String(Math.max(0, 4 - n.priority)), maintenance_type: n.preventive ? 'preventive' : 'corrective', request_date: n.started.slice(0, 10) }] }] },
+      payload: {
+        calls: [
+          {
+            model: 'maintenance.request',
+            method: 'create',
+            args: [
+              {
+                name: `${n.asset}: ${n.text}`.slice(0, 200),
+                description: `${n.text}\nPlantBridge request ${n.key}`,
+                priority: String(Math.max(0, 4 - n.priority)),
+                maintenance_type: n.preventive ? 'preventive' : 'corrective',
+                request_date: n.started.slice(0, 10),
+              },
+            ],
+          },
+        ],
+      },
     };
   },
   auth: ['login'],
   loginFields: ['user', 'password', 'apiKey'],
   loginRequired: (o) => (o.protocol === 'json2' ? ['apiKey'] : ['user', 'password']),
   options: [
-    { name: 'protocol', label: 'Protocol', default: 'jsonrpc', choices: ['jsonrpc', 'json2'], help: 'jsonrpc: user and password (or API key as password); json2: Odoo 19+, API key' },
+    {
+      name: 'protocol',
+      label: 'Protocol',
+      default: 'jsonrpc',
+      choices: ['jsonrpc', 'json2'],
+      help: 'jsonrpc: user and password (or API key as password); json2: Odoo 19+, API key',
+    },
     { name: 'database', label: 'Database', required: false, help: 'empty: the server default database' },
     { name: 'version', label: 'Odoo version', default: '17+', choices: ['17+', '16'], help: '16 and older use date_planned_start/finished' },
   ],
@@ -157,7 +211,9 @@ export const odoo: ErpDialect = {
     for (;;) {
       const domain = after ? [...base, '|', ['write_date', '>', after.w], '&', ['write_date', '=', after.w], ['id', '>', after.id]] : base;
       const limit = q.limit > 0 ? Math.min(q.pageSize, q.limit - fetched) : q.pageSize;
-      const rows = (await call(ctx, 'mrp.production', 'search_read', [domain], { fields: fields(v17), limit, order: 'write_date asc, id asc' })) as Array<Record<string, unknown>>;
+      const rows = (await call(ctx, 'mrp.production', 'search_read', [domain], { fields: fields(v17), limit, order: 'write_date asc, id asc' })) as Array<
+        Record<string, unknown>
+      >;
       if (!Array.isArray(rows)) throw new ErpError('protocol', 'Odoo search_read did not answer a list');
       const orders = rows.map((r) => odooOrder(r, v17));
       if (q.expand && rows.length) await addWorkorders(ctx, orders);
@@ -166,7 +222,11 @@ export const odoo: ErpDialect = {
       if (rows.length < limit || (q.limit > 0 && fetched >= q.limit)) return;
       const last = rows[rows.length - 1]!;
       const next = { w: String(last.write_date), id: Number(last.id) };
-      if (after && (next.w < after.w || (next.w === after.w && !(next.id > after.id)))) throw new ErpError('protocol', `Odoo answered a page that does not move past the previous one (write_date ${next.w}, id ${next.id}): the paging loops, the fetch was stopped`);
+      if (after && (next.w < after.w || (next.w === after.w && !(next.id > after.id))))
+        throw new ErpError(
+          'protocol',
+          `Odoo answered a page that does not move past the previous one (write_date ${next.w}, id ${next.id}): the paging loops, the fetch was stopped`,
+        );
       after = next;
     }
   },
@@ -179,14 +239,21 @@ export const odoo: ErpDialect = {
     const p = posting.payload as { calls?: OdooCall[]; production?: unknown } & Partial<OdooCall>;
     const calls: OdooCall[] = p.calls ?? (p.model && p.method ? [p as OdooCall] : []);
     if (!calls.length) throw new ErpError('config', 'an Odoo posting needs { calls: [{ model, method, args }] }');
-    for (const c of calls) if (c.method === 'write' && c.args?.some((a) => a && typeof a === 'object' && !Array.isArray(a) && 'state' in a)) throw new ErpError('config', `refusing to write ${c.model}.state: use the model's business methods`);
+    for (const c of calls)
+      if (c.method === 'write' && c.args?.some((a) => a && typeof a === 'object' && !Array.isArray(a) && 'state' in a))
+        throw new ErpError('config', `refusing to write ${c.model}.state: use the model's business methods`);
     // Odoo keeps no idempotency key: a ledger makes a resend find what the first send booked (see odooLedger)
     const production = typeof p.production === 'number' && Number.isInteger(p.production) ? p.production : undefined;
     const booked = posting.key ? await odooLedger(ctx, posting.key, production, calls) : undefined;
     if (booked) return booked;
     const out: unknown[] = [];
     for (const c of calls) out.push(await call(ctx, c.model, c.method, c.args ?? [], c.kwargs ?? {}));
-    if (posting.key && production !== undefined) await call(ctx, 'mrp.production', 'message_post', [[production]], { body: `${LEDGER} ${posting.key}`, message_type: 'comment', subtype_xmlid: 'mail.mt_note' });
+    if (posting.key && production !== undefined)
+      await call(ctx, 'mrp.production', 'message_post', [[production]], {
+        body: `${LEDGER} ${posting.key}`,
+        message_type: 'comment',
+        subtype_xmlid: 'mail.mt_note',
+      });
     return out.length === 1 ? out[0] : out;
   },
 };
@@ -206,13 +273,28 @@ async function odooLedger(ctx: DialectContext, key: string, production: number |
     const rows = (await call(ctx, 'mrp.production', 'read', [[production]], { fields: ['state', 'name'] })) as Array<{ state?: string; name?: string }>;
     const row = Array.isArray(rows) ? rows[0] : undefined;
     if (!row) throw new ErpError('http', `Odoo manufacturing order ${production} does not exist`, { reason: 'no such manufacturing order' });
-    const notes = (await call(ctx, 'mail.message', 'search_read', [[['model', '=', 'mrp.production'], ['res_id', '=', production], ['body', 'ilike', `${LEDGER} ${key}`]]], { fields: ['id'], limit: 1 })) as unknown[];
+    const notes = (await call(
+      ctx,
+      'mail.message',
+      'search_read',
+      [
+        [
+          ['model', '=', 'mrp.production'],
+          ['res_id', '=', production],
+          ['body', 'ilike', `${LEDGER} ${key}`],
+        ],
+      ],
+      { fields: ['id'], limit: 1 },
+    )) as unknown[];
     if (Array.isArray(notes) && notes.length) return { production, name: row.name ?? null, replay: true, unchanged: true };
     if (row.state === 'done' || row.state === 'cancel') return { production, name: row.name ?? null, state: row.state, unchanged: true };
     return undefined;
   }
   if (calls.some((c) => c.model === 'maintenance.request' && c.method === 'create')) {
-    const found = (await call(ctx, 'maintenance.request', 'search_read', [[['description', 'ilike', `PlantBridge request ${key}`]]], { fields: ['id', 'name'], limit: 1 })) as Array<{ id: number; name?: string }>;
+    const found = (await call(ctx, 'maintenance.request', 'search_read', [[['description', 'ilike', `PlantBridge request ${key}`]]], {
+      fields: ['id', 'name'],
+      limit: 1,
+    })) as Array<{ id: number; name?: string }>;
     if (Array.isArray(found) && found[0]) return { id: found[0].id, name: found[0].name ?? null, replay: true, unchanged: true };
   }
   return undefined;
@@ -220,11 +302,21 @@ async function odooLedger(ctx: DialectContext, key: string, production: number |
 
 async function addWorkorders(ctx: DialectContext, orders: ErpOrder[]): Promise<void> {
   const ids = orders.map((o) => Number(o.id));
-  const wos = (await call(ctx, 'mrp.workorder', 'search_read', [[['production_id', 'in', ids]]], { fields: ['id', 'production_id', 'name', 'workcenter_id', 'date_start', 'date_finished', 'qty_production', 'sequence'] })) as Array<Record<string, unknown>>;
+  const wos = (await call(ctx, 'mrp.workorder', 'search_read', [[['production_id', 'in', ids]]], {
+    fields: ['id', 'production_id', 'name', 'workcenter_id', 'date_start', 'date_finished', 'qty_production', 'sequence'],
+  })) as Array<Record<string, unknown>>;
   for (const o of orders) {
     o.operations = wos
       .filter((w) => String(many2one(w.production_id).id) === o.id)
-      .map((w) => ({ id: String(w.id), sequence: str(w.sequence), description: str(w.name), workCenter: many2one(w.workcenter_id).name, plannedStart: naiveDateTime(w.date_start), plannedEnd: naiveDateTime(w.date_finished), quantity: num(w.qty_production) }));
+      .map((w) => ({
+        id: String(w.id),
+        sequence: str(w.sequence),
+        description: str(w.name),
+        workCenter: many2one(w.workcenter_id).name,
+        plannedStart: naiveDateTime(w.date_start),
+        plannedEnd: naiveDateTime(w.date_finished),
+        quantity: num(w.qty_production),
+      }));
     o.workCenter = o.operations[0]?.workCenter ?? null;
   }
 }

@@ -63,7 +63,12 @@ export const d365Report: DialectPosting = {
       key,
       payload: {
         path: o.path || '/api/services/SysMessageServices/SysMessageService/SendMessage',
-        body: { _companyId: o.company || 'USMF', _messageQueue: 'JmgMES3P', _messageType: 'ProdProductionOrderReportFinished', _messageContent: JSON.stringify(content) },
+        body: {
+          _companyId: o.company || 'USMF',
+          _messageQueue: 'JmgMES3P',
+          _messageType: 'ProdProductionOrderReportFinished',
+          _messageContent: JSON.stringify(content),
+        },
       },
     };
   },
@@ -75,7 +80,24 @@ export const rest: ErpDialect = {
   postings: [restReport, d365Report],
   /** The request as JSON to the node's REST path (default /maintenance-requests), with the key. */
   notification(n, o) {
-    return { kind: 'maintenance-request', key: n.key, payload: { path: o.path || '/maintenance-requests', body: { kind: 'maintenance-request', key: n.key, asset: n.asset, rule: n.rule.id, ruleName: n.rule.name, priority: n.priorityName, text: n.text, value: n.value, started: n.started } } };
+    return {
+      kind: 'maintenance-request',
+      key: n.key,
+      payload: {
+        path: o.path || '/maintenance-requests',
+        body: {
+          kind: 'maintenance-request',
+          key: n.key,
+          asset: n.asset,
+          rule: n.rule.id,
+          ruleName: n.rule.name,
+          priority: n.priorityName,
+          text: n.text,
+          value: n.value,
+          started: n.started,
+        },
+      },
+    };
   },
   options: [
     { name: 'listPath', label: 'List path', default: '/orders', required: true },
@@ -142,20 +164,23 @@ export const rest: ErpDialect = {
         const cursor = at(res.body, o.cursorPath || 'next_cursor');
         if (cursor === null || cursor === undefined || cursor === '') return;
         const c = typeof cursor === 'object' ? JSON.stringify(cursor) : String(cursor);
-        if (seen.has(`cursor:${c}`)) throw new ErpError('protocol', `the ERP handed out the cursor "${excerpt(c, 120)}" twice: its paging loops, the fetch was stopped`);
+        if (seen.has(`cursor:${c}`))
+          throw new ErpError('protocol', `the ERP handed out the cursor "${excerpt(c, 120)}" twice: its paging loops, the fetch was stopped`);
         seen.add(`cursor:${c}`);
         query[o.cursorParam || 'cursor'] = c;
       } else {
         const next = paging === 'nextlink' ? at(res.body, o.nextLinkPath || 'next') : linkNext(res.headers.link);
         if (typeof next !== 'string' || !next) return;
         const url = ctx.http.url(next.startsWith('/') || /^https?:/i.test(next) ? next : `/${next}`);
-        if (seen.has(url) || url === ctx.http.url(o.listPath || '/orders')) throw new ErpError('protocol', `the next link ${excerpt(url, 160)} repeats an earlier page: the ERP's paging loops, the fetch was stopped`);
+        if (seen.has(url) || url === ctx.http.url(o.listPath || '/orders'))
+          throw new ErpError('protocol', `the next link ${excerpt(url, 160)} repeats an earlier page: the ERP's paging loops, the fetch was stopped`);
         seen.add(url); // (a link to another host is refused by ErpHttp before anything is sent)
         path = next;
       }
     }
   },
-  toOrder: (raw, o, tz) => mappedOrder(raw, jsonOption('field map', o.fieldMap, DEFAULT_FIELDS), jsonOption<Record<string, string>>('status map', o.statusMap, {}), tz),
+  toOrder: (raw, o, tz) =>
+    mappedOrder(raw, jsonOption('field map', o.fieldMap, DEFAULT_FIELDS), jsonOption<Record<string, string>>('status map', o.statusMap, {}), tz),
   /**
    * POSTs a posting to `payload.path` (default /postings) with an Idempotency-Key header. Any 2xx is success: 200/201
    * with a JSON body give the body; 201/202/204 without one give `{ status, location }`. A 409 that says the key was
@@ -164,11 +189,20 @@ export const rest: ErpDialect = {
    */
   async post(ctx: DialectContext, posting) {
     const p = posting.payload as { path?: string; body: unknown };
-    const res = await ctx.http.write<unknown>({ method: 'POST', path: p.path ?? '/postings', body: p.body, headers: { 'Idempotency-Key': posting.key }, passStatuses: [409] });
+    const res = await ctx.http.write<unknown>({
+      method: 'POST',
+      path: p.path ?? '/postings',
+      body: p.body,
+      headers: { 'Idempotency-Key': posting.key },
+      passStatuses: [409],
+    });
     if (res.status === 409) {
       const reason = reasonOf(res.body ?? res.text) ?? 'conflict';
       if (/duplicate|already|exists|replay|same (idempotency )?key/i.test(reason)) return { duplicate: true, status: 409, reason };
-      throw new ErpError('unavailable', `POST ${p.path ?? '/postings'}: HTTP 409, the ERP is still processing the first request with this key`, { status: 409, reason });
+      throw new ErpError('unavailable', `POST ${p.path ?? '/postings'}: HTTP 409, the ERP is still processing the first request with this key`, {
+        status: 409,
+        reason,
+      });
     }
     if (res.body !== undefined) return res.body;
     return { status: res.status, ...(res.headers.location ? { location: res.headers.location } : {}) };

@@ -113,7 +113,13 @@ export function sapOrder(r: Record<string, unknown>, tz: string): ErpOrder {
     raw: r,
   };
   if (ops.length) order.operations = operations;
-  if (comps.length) order.components = comps.map((c) => ({ material: String(c.Material), name: str(c.MaterialName), quantity: num(c.RequiredQuantity), unit: str(c.BaseUnit) }));
+  if (comps.length)
+    order.components = comps.map((c) => ({
+      material: String(c.Material),
+      name: str(c.MaterialName),
+      quantity: num(c.RequiredQuantity),
+      unit: str(c.BaseUnit),
+    }));
   return order;
 }
 
@@ -211,8 +217,18 @@ export const sapOData: ErpDialect = {
     { name: 'language', label: 'Language', default: '', help: 'sap-language, e.g. EN or DE (empty: the user default)' },
     { name: 'servicePath', label: 'Order service', default: V2_SERVICE, help: `service path; V4: ${V4_SERVICE}` },
     { name: 'entitySet', label: 'Entity set', default: 'A_ProductionOrder_2', help: 'V4: ProductionOrder' },
-    { name: 'confirmationPath', label: 'Confirmations', default: '/sap/opu/odata/sap/API_PROD_ORDER_CONFIRMATION_2_SRV', help: 'service path of the order confirmation API' },
-    { name: 'maintenancePath', label: 'Notifications', default: '/sap/opu/odata/sap/API_MAINTNOTIFICATION', help: 'service path of the maintenance notification API' },
+    {
+      name: 'confirmationPath',
+      label: 'Confirmations',
+      default: '/sap/opu/odata/sap/API_PROD_ORDER_CONFIRMATION_2_SRV',
+      help: 'service path of the order confirmation API',
+    },
+    {
+      name: 'maintenancePath',
+      label: 'Notifications',
+      default: '/sap/opu/odata/sap/API_MAINTNOTIFICATION',
+      help: 'service path of the maintenance notification API',
+    },
   ],
   validate(o) {
     const e: string[] = [];
@@ -250,14 +266,20 @@ export const sapOData: ErpDialect = {
       pending = undefined;
       const d = (v4 ? body : body.d) as Record<string, unknown> | undefined;
       const rows = v4 ? d?.value : d?.results;
-      if (!d || !Array.isArray(rows)) throw new ErpError('protocol', `SAP answered without ${v4 ? '"value"' : '"d.results"'}: not an OData ${v4 ? 'V4' : 'V2'} collection`);
+      if (!d || !Array.isArray(rows))
+        throw new ErpError('protocol', `SAP answered without ${v4 ? '"value"' : '"d.results"'}: not an OData ${v4 ? 'V4' : 'V2'} collection`);
       const next = str(v4 ? d['@odata.nextLink'] : d.__next);
       // a next link that repeats, or that leaves the ERP's origin (ErpHttp refuses it before sending), ends the run
       // once this page is delivered: the failure waits in `pending` like any prefetch
       if (next) {
         const path = /^https?:/i.test(next) ? next : next.startsWith('/') ? next : `${service}/${next}`;
         const url = ctx.http.url(path);
-        if (seen.has(url)) pending = handled(Promise.reject(new ErpError('protocol', `SAP's next link repeats an earlier page (${excerpt(next, 160)}): the paging loops, the fetch was stopped`)));
+        if (seen.has(url))
+          pending = handled(
+            Promise.reject(
+              new ErpError('protocol', `SAP's next link repeats an earlier page (${excerpt(next, 160)}): the paging loops, the fetch was stopped`),
+            ),
+          );
         else {
           seen.add(url);
           pending = get(path);
@@ -294,7 +316,13 @@ export const sapOData: ErpDialect = {
     };
     let token = (ctx.session.get(tokenKey) as string | undefined) ?? (await fetchToken());
     for (let tries = 0; ; tries++) {
-      const res = await ctx.http.write<{ d?: unknown }>({ method: 'POST', path: withSapParams(ctx, target), body: posting.payload, headers: { 'X-CSRF-Token': token, 'Content-Type': 'application/json', Accept: 'application/json' }, passStatuses: [403] });
+      const res = await ctx.http.write<{ d?: unknown }>({
+        method: 'POST',
+        path: withSapParams(ctx, target),
+        body: posting.payload,
+        headers: { 'X-CSRF-Token': token, 'Content-Type': 'application/json', Accept: 'application/json' },
+        passStatuses: [403],
+      });
       if (res.status === 403) {
         const csrf = (res.headers['x-csrf-token'] ?? '').toLowerCase() === 'required';
         if (csrf && tries === 0) {
@@ -303,7 +331,11 @@ export const sapOData: ErpDialect = {
           continue;
         }
         const reason = reasonOf(res.body ?? res.text);
-        throw new ErpError('auth', `SAP refused the posting to ${target} (HTTP 403${csrf ? ', CSRF token still refused after a fresh one' : ''})${reason ? `: ${reason}` : ''}`, { status: 403, ...(reason ? { reason } : {}) });
+        throw new ErpError(
+          'auth',
+          `SAP refused the posting to ${target} (HTTP 403${csrf ? ', CSRF token still refused after a fresh one' : ''})${reason ? `: ${reason}` : ''}`,
+          { status: 403, ...(reason ? { reason } : {}) },
+        );
       }
       const body = res.body as { d?: unknown } | undefined;
       if (body && typeof body === 'object') return body.d ?? body;

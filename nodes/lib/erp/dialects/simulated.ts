@@ -34,7 +34,16 @@ function toOrder(r: Record<string, unknown>): ErpOrder {
     modified: x.modified ?? null,
     raw: r,
   };
-  if (Array.isArray(x.operations)) order.operations = x.operations.map((op) => ({ id: op.id, sequence: op.sequence, description: op.description, workCenter: op.workCenter, plannedStart: op.plannedStart, plannedEnd: op.plannedEnd, quantity: x.quantity }));
+  if (Array.isArray(x.operations))
+    order.operations = x.operations.map((op) => ({
+      id: op.id,
+      sequence: op.sequence,
+      description: op.description,
+      workCenter: op.workCenter,
+      plannedStart: op.plannedStart,
+      plannedEnd: op.plannedEnd,
+      quantity: x.quantity,
+    }));
   if (Array.isArray(x.components)) order.components = x.components.map((c) => ({ material: c.material, name: c.name, quantity: c.quantity, unit: c.unit }));
   return order;
 }
@@ -70,7 +79,11 @@ export const simulated: ErpDialect = {
   postings: [simulatedReport],
   /** Booked once per key like any posting. */
   notification(n) {
-    return { kind: 'maintenance-notification', key: n.key, payload: { asset: n.asset, rule: n.rule.id, ruleName: n.rule.name, priority: n.priorityName, text: n.text, value: n.value, started: n.started } };
+    return {
+      kind: 'maintenance-notification',
+      key: n.key,
+      payload: { asset: n.asset, rule: n.rule.id, ruleName: n.rule.name, priority: n.priorityName, text: n.text, value: n.value, started: n.started },
+    };
   },
   local: true,
   options: [
@@ -83,7 +96,9 @@ export const simulated: ErpDialect = {
     return simulatedSettingsProblems(s);
   },
   async *fetchOrders(ctx: DialectContext, q: FetchQuery): AsyncGenerator<OrderPage> {
-    const all = erpOf(ctx).orders(Date.now()).filter((o) => matches(o, q));
+    const all = erpOf(ctx)
+      .orders(Date.now())
+      .filter((o) => matches(o, q));
     const wanted = q.limit > 0 ? all.slice(0, q.limit) : all;
     const size = Math.max(1, q.pageSize);
     if (!wanted.length) {
@@ -107,7 +122,8 @@ export const simulated: ErpDialect = {
     try {
       return erpOf(ctx).book(posting.kind, posting.key, posting.payload, Date.now());
     } catch (err) {
-      if (err instanceof SimulatedErpRefusal) throw new ErpError('http', `the simulated ERP refused the ${posting.kind} (HTTP 422): ${err.message}`, { status: 422, reason: err.message });
+      if (err instanceof SimulatedErpRefusal)
+        throw new ErpError('http', `the simulated ERP refused the ${posting.kind} (HTTP 422): ${err.message}`, { status: 422, reason: err.message });
       throw err;
     }
   },

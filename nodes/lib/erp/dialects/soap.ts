@@ -46,9 +46,12 @@ interface SoapFault {
 
 /** The soap:address locations of every service port in a parsed WSDL. */
 function endpointAddresses(c: SoapClient): string[] {
-  const services = (c as unknown as { wsdl?: { definitions?: { services?: Record<string, { ports?: Record<string, { location?: unknown }> }> } } }).wsdl?.definitions?.services ?? {};
+  const services =
+    (c as unknown as { wsdl?: { definitions?: { services?: Record<string, { ports?: Record<string, { location?: unknown }> }> } } }).wsdl?.definitions
+      ?.services ?? {};
   const out: string[] = [];
-  for (const svc of Object.values(services)) for (const port of Object.values(svc?.ports ?? {})) if (typeof port?.location === 'string' && /^https?:/i.test(port.location)) out.push(port.location);
+  for (const svc of Object.values(services))
+    for (const port of Object.values(svc?.ports ?? {})) if (typeof port?.location === 'string' && /^https?:/i.test(port.location)) out.push(port.location);
   return out;
 }
 
@@ -60,20 +63,31 @@ function wsdlFailure(err: unknown, wsdl: string): ErpError {
   const invalid = /Invalid WSDL URL[\s\S]*?Code:\s*(\d{3})[\s\S]*?Response Body:\s*([\s\S]*)$/.exec(e.message ?? '');
   const status = e.response?.status ?? (invalid ? Number(invalid[1]) : undefined);
   const message = invalid ? `HTTP ${status}${reasonOf(invalid[2]) ? `, ${reasonOf(invalid[2])}` : ''}` : (e.message ?? String(err));
-  if (status === 401 || status === 403) return new ErpError('auth', `the ERP refused the credentials when reading the WSDL ${safeUrl(wsdl)} (HTTP ${status})`, { status });
+  if (status === 401 || status === 403)
+    return new ErpError('auth', `the ERP refused the credentials when reading the WSDL ${safeUrl(wsdl)} (HTTP ${status})`, { status });
   const cause = (e as { cause?: unknown }).cause;
   if (cause instanceof ErpError) return cause;
   if (/points to another host/.test(message)) return new ErpError('protocol', excerpt(message, 300));
   if (/maxContentLength/.test(message)) return new ErpError('protocol', `the WSDL ${safeUrl(wsdl)} is larger than the connection's answer size limit`);
   // the ERP could not be reached, timed out or failed: not a configuration mistake
-  if (!status && (e.code || /timeout|ECONN|ENOTFOUND|EAI_AGAIN|socket|network|abort|cancel/i.test(message))) return new ErpError('unavailable', `cannot reach the WSDL ${safeUrl(wsdl)}: ${excerpt(message || e.code || '', 160)}`);
+  if (!status && (e.code || /timeout|ECONN|ENOTFOUND|EAI_AGAIN|socket|network|abort|cancel/i.test(message)))
+    return new ErpError('unavailable', `cannot reach the WSDL ${safeUrl(wsdl)}: ${excerpt(message || e.code || '', 160)}`);
   if (status && RETRY_STATUSES.has(status)) return new ErpError('unavailable', `cannot read the WSDL ${safeUrl(wsdl)}: HTTP ${status}`, { status });
-  return new ErpError('config', `cannot read the WSDL ${safeUrl(wsdl)}: ${status && !invalid ? `HTTP ${status}: ` : ''}${excerpt(message, 200)}`, status ? { status } : {});
+  return new ErpError(
+    'config',
+    `cannot read the WSDL ${safeUrl(wsdl)}: ${status && !invalid ? `HTTP ${status}: ` : ''}${excerpt(message, 200)}`,
+    status ? { status } : {},
+  );
 }
 
 function requireOperation(c: SoapClient, op: string): void {
   if (typeof (c as unknown as Record<string, unknown>)[`${op}Async`] !== 'function') {
-    throw new ErpError('config', `the WSDL has no operation "${op}" (it has: ${Object.keys(c.describe()).map((s) => Object.values(c.describe()[s] as object).map((p) => Object.keys(p as object).join(', '))).join('; ')})`);
+    throw new ErpError(
+      'config',
+      `the WSDL has no operation "${op}" (it has: ${Object.keys(c.describe())
+        .map((s) => Object.values(c.describe()[s] as object).map((p) => Object.keys(p as object).join(', ')))
+        .join('; ')})`,
+    );
   }
 }
 
@@ -113,7 +127,11 @@ async function client(ctx: DialectContext, op = ctx.options.operation || 'ReadMu
       const status = e.details.status;
       if (e.kind === 'unavailable' && (status === undefined || RETRY_STATUSES.has(status))) {
         const headers = (err as SoapFault).response?.headers;
-        return { transient: status ? `HTTP ${status}` : e.message, retryAfter: retryAfterMs(headers?.['retry-after']) ?? ctx.http.takeRetryAfter(), ...(status ? { status } : {}) };
+        return {
+          transient: status ? `HTTP ${status}` : e.message,
+          retryAfter: retryAfterMs(headers?.['retry-after']) ?? ctx.http.takeRetryAfter(),
+          ...(status ? { status } : {}),
+        };
       }
       throw e;
     }
@@ -146,12 +164,17 @@ async function invoke(ctx: DialectContext, c: SoapClient, op: string, args: unkn
       if (status === 401 || status === 403) throw new ErpError('auth', `${what}: HTTP ${status}, the ERP refused the credentials`, { status });
       if (status && RETRY_STATUSES.has(status)) return { transient: `HTTP ${status}`, retryAfter: retryAfterMs(e.response?.headers?.['retry-after']), status };
       // a 2xx whose body is not a SOAP envelope (an HTML page, truncated XML): the answer is wrong, not the status
-      if (status && status < 300) throw new ErpError('protocol', `${what}: the answer (HTTP ${status}) is not a SOAP envelope: ${reasonOf(typeof e.body === 'string' ? e.body : undefined) ?? excerpt(e.message ?? '', 120)}`);
+      if (status && status < 300)
+        throw new ErpError(
+          'protocol',
+          `${what}: the answer (HTTP ${status}) is not a SOAP envelope: ${reasonOf(typeof e.body === 'string' ? e.body : undefined) ?? excerpt(e.message ?? '', 120)}`,
+        );
       if (status) {
         const reason = reasonOf(typeof e.body === 'string' ? e.body : undefined);
         throw new ErpError('http', `${what}: HTTP ${status}${reason ? `: ${reason}` : ''}`, { status, ...(reason ? { reason } : {}) });
       }
-      if (/Error|Invalid|Unexpected|Non-whitespace/.test(e.message ?? '') && !e.code) throw new ErpError('protocol', `${what}: the answer is not a SOAP envelope: ${excerpt(e.message ?? '', 120)}`);
+      if (/Error|Invalid|Unexpected|Non-whitespace/.test(e.message ?? '') && !e.code)
+        throw new ErpError('protocol', `${what}: the answer is not a SOAP envelope: ${excerpt(e.message ?? '', 120)}`);
       return ctx.http.transportFailure(what, err);
     }
   });
@@ -220,7 +243,9 @@ export const soapDialect: ErpDialect = {
     const op = o.operation || 'ReadMultiple';
     const filter: Array<{ Field: string; Criteria: string }> = [];
     if (q.statuses.length && o.statusField !== '') {
-      const values = Object.entries(statuses).filter(([, v]) => q.statuses.includes(v as never)).map(([k]) => k);
+      const values = Object.entries(statuses)
+        .filter(([, v]) => q.statuses.includes(v as never))
+        .map(([k]) => k);
       if (values.length) filter.push({ Field: o.statusField || 'Status', Criteria: values.join('|') });
     }
     if (q.since && o.modifiedField !== '') filter.push({ Field: o.modifiedField || 'Last_Date_Modified', Criteria: `>=${q.since}` });
@@ -241,7 +266,8 @@ export const soapDialect: ErpDialect = {
       if (o.paging === 'none' || records.length < (args.setSize as number) || (q.limit > 0 && fetched >= q.limit)) return;
       bookmark = String(at(records[records.length - 1], o.bookmarkField || 'Key') ?? '');
       if (!bookmark) throw new ErpError('protocol', `${what}: the last record has no bookmark field "${o.bookmarkField || 'Key'}"`);
-      if (bookmarks.has(bookmark)) throw new ErpError('protocol', `${what}: the bookmark "${excerpt(bookmark, 80)}" came back a second time: the paging loops, the fetch was stopped`);
+      if (bookmarks.has(bookmark))
+        throw new ErpError('protocol', `${what}: the bookmark "${excerpt(bookmark, 80)}" came back a second time: the paging loops, the fetch was stopped`);
       bookmarks.add(bookmark);
     }
   },

@@ -8,7 +8,16 @@ import type { DialectContext, ErpDialect, ErpOrder, ErpPosting, FetchQuery, Orde
 import { num, str, tryton, trytonDateTime } from '../values';
 import { reportKey } from '../../isa95/report';
 
-const STATE_OF: Readonly<Record<string, OrderStatus>> = table({ request: 'planned', draft: 'planned', waiting: 'released', assigned: 'released', running: 'in-progress', done: 'completed', cancelled: 'cancelled', cancel: 'cancelled' });
+const STATE_OF: Readonly<Record<string, OrderStatus>> = table({
+  request: 'planned',
+  draft: 'planned',
+  waiting: 'released',
+  assigned: 'released',
+  running: 'in-progress',
+  done: 'completed',
+  cancelled: 'cancelled',
+  cancel: 'cancelled',
+});
 
 /** Reads a dotted field ("product.code") from a search_read row, whichever way the server nested it. */
 function dotted(r: Record<string, unknown>, path: string): unknown {
@@ -53,15 +62,27 @@ async function login(ctx: DialectContext, db: string): Promise<Session> {
   const { user, password } = ctx.credentials;
   if (!user || !password) throw new ErpError('config', 'Tryton needs user and password (credentials)');
   // A refused login answers 401/403 with an HTML page, so look at the status before parsing.
-  const res = await ctx.http.request({ method: 'POST', path: `/${encodeURIComponent(db)}/`, body: { id: 0, method: 'common.db.login', params: [user, { password }] }, passStatuses: [401, 403] });
-  if (res.status === 401 || res.status === 403) throw new ErpError('auth', `Tryton refused the login of "${user}" to database "${db}" (HTTP ${res.status})`, { status: res.status });
+  const res = await ctx.http.request({
+    method: 'POST',
+    path: `/${encodeURIComponent(db)}/`,
+    body: { id: 0, method: 'common.db.login', params: [user, { password }] },
+    passStatuses: [401, 403],
+  });
+  if (res.status === 401 || res.status === 403)
+    throw new ErpError('auth', `Tryton refused the login of "${user}" to database "${db}" (HTTP ${res.status})`, { status: res.status });
   const body = parseJson<{ result?: [number, string]; error?: unknown }>(res.text, 'Tryton common.db.login');
-  if (!Array.isArray(body.result)) throw new ErpError('auth', `Tryton refused the login of "${user}" to database "${db}"${body.error ? `: ${JSON.stringify(body.error).slice(0, 120)}` : ''}`);
+  if (!Array.isArray(body.result))
+    throw new ErpError('auth', `Tryton refused the login of "${user}" to database "${db}"${body.error ? `: ${JSON.stringify(body.error).slice(0, 120)}` : ''}`);
   const [uid, session] = body.result;
   const s: Session = { header: `Session ${Buffer.from(`${user}:${uid}:${session}`).toString('base64')}` };
   ctx.session.set('tryton:session', s);
   // Without the company in the context, company-dependent values (cost prices, …) read as empty on the server.
-  const prefs = await ctx.http.request({ method: 'POST', path: `/${encodeURIComponent(db)}/`, body: { id: 0, method: 'model.res.user.get_preferences', params: [true, {}] }, headers: { Authorization: s.header } });
+  const prefs = await ctx.http.request({
+    method: 'POST',
+    path: `/${encodeURIComponent(db)}/`,
+    body: { id: 0, method: 'model.res.user.get_preferences', params: [true, {}] },
+    headers: { Authorization: s.header },
+  });
   const p = parseJson<{ result?: Record<string, unknown> }>(prefs.text, 'Tryton get_preferences').result;
   if (p && typeof p === 'object') s.context = p;
   return s;
@@ -74,8 +95,17 @@ export async function trytonCall(ctx: DialectContext, method: string, params: un
   for (let attempt = 0; ; attempt++) {
     const s = (ctx.session.get('tryton:session') as Session | undefined) ?? (await login(ctx, db));
     const last = params[params.length - 1];
-    const withContext = s.context && method.startsWith('model.') && last && typeof last === 'object' && !Array.isArray(last) ? [...params.slice(0, -1), { ...s.context, ...(last as Record<string, unknown>) }] : params;
-    const raw = await ctx.http.request({ method: 'POST', path: `/${encodeURIComponent(db)}/`, body: { id: 1, method, params: withContext }, headers: { Authorization: s.header }, passStatuses: [401, 403] });
+    const withContext =
+      s.context && method.startsWith('model.') && last && typeof last === 'object' && !Array.isArray(last)
+        ? [...params.slice(0, -1), { ...s.context, ...(last as Record<string, unknown>) }]
+        : params;
+    const raw = await ctx.http.request({
+      method: 'POST',
+      path: `/${encodeURIComponent(db)}/`,
+      body: { id: 1, method, params: withContext },
+      headers: { Authorization: s.header },
+      passStatuses: [401, 403],
+    });
     if (raw.status === 401 || raw.status === 403) {
       ctx.session.delete('tryton:session');
       if (attempt === 0) continue;
@@ -123,7 +153,13 @@ const ledgerLine = (key: string, good: number): string => `${LEDGER} ${key}: goo
  */
 async function reportProduction(ctx: DialectContext, r: TrytonProductionReport, key: string): Promise<unknown> {
   const read = async (): Promise<{ state: string; outputs: number[]; number: string | null } | undefined> =>
-    ((await trytonCall(ctx, 'model.production.read', [[r.production], ['state', 'outputs', 'number'], {}])) as Array<{ state: string; outputs: number[]; number: string | null }>)[0];
+    (
+      (await trytonCall(ctx, 'model.production.read', [[r.production], ['state', 'outputs', 'number'], {}])) as Array<{
+        state: string;
+        outputs: number[];
+        number: string | null;
+      }>
+    )[0];
   let row = await read();
   if (!row) throw new ErpError('http', `Tryton production ${r.production} does not exist`, { reason: 'no such production' });
   const name = row.number ?? String(r.production);
@@ -132,12 +168,25 @@ async function reportProduction(ctx: DialectContext, r: TrytonProductionReport, 
   for (let step = NEXT_STEP[row.state]; step; step = NEXT_STEP[row.state]) {
     await trytonCall(ctx, `model.production.${step}`, [[r.production], {}]);
     const next = await read();
-    if (!next || next.state === row.state) throw new ErpError('http', `Tryton production ${name} stays "${row.state}" after ${step}`, { reason: `stuck in ${row.state}` });
+    if (!next || next.state === row.state)
+      throw new ErpError('http', `Tryton production ${name} stays "${row.state}" after ${step}`, { reason: `stuck in ${row.state}` });
     row = next;
   }
   if (row.outputs.length === 0) throw new ErpError('http', `Tryton production ${name} has no output move to put the quantity on`, { reason: 'no output move' });
   const resource = `production,${r.production}`;
-  const ledger = ((await trytonCall(ctx, 'model.ir.note.search_read', [[['resource', '=', resource], ['message', 'like', `${LEDGER} %`]], 0, null, [['id', 'ASC']], ['message'], {}])) as Array<{ message: string }>).map((n) => n.message);
+  const ledger = (
+    (await trytonCall(ctx, 'model.ir.note.search_read', [
+      [
+        ['resource', '=', resource],
+        ['message', 'like', `${LEDGER} %`],
+      ],
+      0,
+      null,
+      [['id', 'ASC']],
+      ['message'],
+      {},
+    ])) as Array<{ message: string }>
+  ).map((n) => n.message);
   const replay = ledger.some((m) => m.startsWith(`${LEDGER} ${key}:`));
   if (!replay) {
     const line = ledgerLine(key, r.quantity);
@@ -147,7 +196,14 @@ async function reportProduction(ctx: DialectContext, r: TrytonProductionReport, 
   const total = Math.round(ledger.reduce((sum, m) => sum + Number(/: good (-?[\d.]+)/.exec(m)?.[1] ?? 0), 0) * 1e6) / 1e6;
   await trytonCall(ctx, 'model.stock.move.write', [[row.outputs[0]], { quantity: total }, {}]);
   if (r.final) await trytonCall(ctx, 'model.production.done', [[r.production], {}]);
-  return { production: r.production, number: name, state: r.final ? 'done' : row.state, quantity: total, reported: r.quantity, ...(replay ? { replay: true } : {}) };
+  return {
+    production: r.production,
+    number: name,
+    state: r.final ? 'done' : row.state,
+    quantity: total,
+    reported: r.quantity,
+    ...(replay ? { replay: true } : {}),
+  };
 }
 
 /**
@@ -170,11 +226,24 @@ async function createTask(ctx: DialectContext, t: TrytonTask): Promise<unknown> 
   if (existing) return { task: existing.id, name: existing.name, unchanged: true };
   let parent: number | undefined;
   if (t.project) {
-    const project = (await find([['type', '=', 'project'], ['name', '=', t.project]]))[0];
-    if (!project) throw new ErpError('http', `Tryton has no project "${t.project}" for maintenance tasks: create it (Projects) or clear the connection's maintenance project`, { reason: 'no such project' });
+    const project = (
+      await find([
+        ['type', '=', 'project'],
+        ['name', '=', t.project],
+      ])
+    )[0];
+    if (!project)
+      throw new ErpError(
+        'http',
+        `Tryton has no project "${t.project}" for maintenance tasks: create it (Projects) or clear the connection's maintenance project`,
+        { reason: 'no such project' },
+      );
     parent = project.id;
   }
-  const created = (await trytonCall(ctx, 'model.project.work.create', [[{ name: t.name, type: 'task', comment: t.comment, ...(parent ? { parent } : {}) }], {}])) as number[];
+  const created = (await trytonCall(ctx, 'model.project.work.create', [
+    [{ name: t.name, type: 'task', comment: t.comment, ...(parent ? { parent } : {}) }],
+    {},
+  ])) as number[];
   return { task: created[0], name: t.name };
 }
 
@@ -183,7 +252,17 @@ export const trytonProduction: DialectPosting = {
   label: 'Tryton production: run, add the good quantity to the output, done when final',
   build(r) {
     const key = reportKey(r);
-    return { kind: 'production', key, payload: { production: Number(r.order), quantity: r.good, ...(r.scrap ? { scrap: r.scrap } : {}), final: r.final === true, ...(r.end ? { effective: r.end } : {}) } };
+    return {
+      kind: 'production',
+      key,
+      payload: {
+        production: Number(r.order),
+        quantity: r.good,
+        ...(r.scrap ? { scrap: r.scrap } : {}),
+        final: r.final === true,
+        ...(r.end ? { effective: r.end } : {}),
+      },
+    };
   },
 };
 
@@ -196,7 +275,13 @@ export const trytonDialect: ErpDialect = {
     return {
       kind: 'project.work',
       key: n.key,
-      payload: { task: { name: `${n.asset}: ${n.text}`.slice(0, 200), comment: `${n.text}\nAsset ${n.asset}, priority ${n.priorityName}, since ${n.started}\nPlantBridge request ${n.key}`, key: n.key } },
+      payload: {
+        task: {
+          name: `${n.asset}: ${n.text}`.slice(0, 200),
+          comment: `${n.text}\nAsset ${n.asset}, priority ${n.priorityName}, since ${n.started}\nPlantBridge request ${n.key}`,
+          key: n.key,
+        },
+      },
     };
   },
   auth: ['login'],
@@ -209,13 +294,38 @@ export const trytonDialect: ErpDialect = {
     const uom = ctx.options.uomField || 'uom';
     const domain: unknown[] = [];
     if (q.statuses.length) domain.push(['state', 'in', Object.keys(STATE_OF).filter((k) => q.statuses.includes(STATE_OF[k]!))]);
-    if (q.since) domain.push(['OR', ['write_date', '>=', trytonDateTime(q.since)], [['write_date', '=', null], ['create_date', '>=', trytonDateTime(q.since)]]]);
+    if (q.since)
+      domain.push([
+        'OR',
+        ['write_date', '>=', trytonDateTime(q.since)],
+        [
+          ['write_date', '=', null],
+          ['create_date', '>=', trytonDateTime(q.since)],
+        ],
+      ]);
     if (q.plant) domain.push(['warehouse.code', '=', q.plant]);
-    const fields = ['id', 'number', 'reference', 'product.code', 'product.rec_name', 'quantity', `${uom}.symbol`, 'planned_date', 'planned_start_date', 'state', 'warehouse.code', 'warehouse.rec_name', 'write_date', 'create_date'];
+    const fields = [
+      'id',
+      'number',
+      'reference',
+      'product.code',
+      'product.rec_name',
+      'quantity',
+      `${uom}.symbol`,
+      'planned_date',
+      'planned_start_date',
+      'state',
+      'warehouse.code',
+      'warehouse.rec_name',
+      'write_date',
+      'create_date',
+    ];
     let offset = 0;
     for (;;) {
       const size = q.limit > 0 ? Math.min(q.pageSize, q.limit - offset) : q.pageSize;
-      const rows = (await trytonCall(ctx, 'model.production.search_read', [domain, offset, size, [['id', 'ASC']], fields, {}])) as Array<Record<string, unknown>>;
+      const rows = (await trytonCall(ctx, 'model.production.search_read', [domain, offset, size, [['id', 'ASC']], fields, {}])) as Array<
+        Record<string, unknown>
+      >;
       if (!Array.isArray(rows)) throw new ErpError('protocol', 'Tryton search_read did not answer a list');
       yield { orders: rows.map((r) => trytonOrder(r, uom)) };
       offset += rows.length;
@@ -237,7 +347,8 @@ export const trytonDialect: ErpDialect = {
       for (const [method, params] of p.calls) out.push(await trytonCall(ctx, method, params));
       return out;
     }
-    if (typeof p.production !== 'number' || !Number.isInteger(p.production) || typeof p.quantity !== 'number') throw new ErpError('config', 'a Tryton posting needs { production: <id>, quantity, final } or { calls }');
+    if (typeof p.production !== 'number' || !Number.isInteger(p.production) || typeof p.quantity !== 'number')
+      throw new ErpError('config', 'a Tryton posting needs { production: <id>, quantity, final } or { calls }');
     if (!posting.key) throw new ErpError('config', 'a Tryton production report needs its idempotency key');
     return reportProduction(ctx, p as TrytonProductionReport, posting.key);
   },
