@@ -6,6 +6,7 @@ import type { NodeAPI } from 'node-red';
 import type { ConnectionCredentials, ConnectionState } from '../lib/erp/connection';
 import { connectionProblems, dialectAuth, ErpConnection, loginFields, testConnection } from '../lib/erp/connection';
 import { allDialects, dialectProblems, findDialect, PLUGIN_TYPE } from '../lib/erp/registry';
+import { postingProfiles } from '../lib/erp/postings';
 import { dropSimulatedErp, findSimulatedErp } from '../lib/simulation/erp';
 import { errorText } from '../lib/node-red/status';
 import { type ErpConnectionDef, readConnectionSettings, withEnv } from './settings';
@@ -91,6 +92,11 @@ export = function register(RED: NodeAPI): void {
         local: d.local === true,
       })),
     );
+  });
+
+  // Every posting profile (built-in and plugin dialects'), for the posting drop-downs of mes-report and isa95-mapper.
+  RED.httpAdmin.get('/plantbridge/erp/postings', read, (_req, res) => {
+    res.json(postingProfiles(allDialects(plugins())).map((p) => ({ id: p.id, label: p.label, dialect: p.dialect })));
   });
 
   /** A dialog's settings and credentials as the editor sends them; unchanged passwords come from the deployed node. */

@@ -12,7 +12,7 @@ import { errorText, failConfiguration, setStatus, throttledStatus } from '../lib
 import { resolveConnection } from '../lib/node-red/connection';
 import { toEpochMs } from '../lib/time/timestamp';
 import { mergeTables, type NodeSettings, type Override, readSettings, type Isa95MapperDef } from './settings';
-import { postingProfiles } from '../lib/isa95/profiles';
+import { postingProfiles } from '../lib/erp/postings';
 
 type Send = (msg: Array<NodeMessage | null>) => void;
 type Done = (err?: Error) => void;

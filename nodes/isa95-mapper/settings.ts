@@ -4,7 +4,7 @@
 import { dict, toDict } from '../lib/dict';
 import type { NodeDef } from 'node-red';
 import type { MapperAction, MapperFormat, MapperSettings } from '../lib/isa95/mapper';
-import { POSTING_PROFILES } from '../lib/isa95/profiles';
+import { POSTING_PROFILES } from '../lib/erp/postings';
 import { type CodeTable, type CodeTables, codeTablesProblems, type UnitRule, type UnitTable, unitTableProblems } from '../lib/isa95/transform';
 import { assertConfigVersion, configFlag } from '../lib/node-red/config';
 import { isValidTimeZone } from '../lib/time/zoned';

@@ -16,7 +16,7 @@ import { applySelection, type NodeOutbox, openNodeOutbox, outboxFile, readSelect
 import type { NewEntry } from '../lib/outbox/outbox';
 import { toEpochMs } from '../lib/time/timestamp';
 import { type MesReportDef, readSettings } from './settings';
-import { postingProfiles } from '../lib/isa95/profiles';
+import { postingProfiles } from '../lib/erp/postings';
 
 type Send = (msg: Array<NodeMessage | null>) => void;
 type Done = (err?: Error) => void;

@@ -1,7 +1,7 @@
 // mes-report settings from the edit dialog, with every problem named.
 
 import type { NodeDef } from 'node-red';
-import { POSTING_PROFILES } from '../lib/isa95/profiles';
+import { POSTING_PROFILES } from '../lib/erp/postings';
 import { assertConfigVersion, configFlag, SettingsReader } from '../lib/node-red/config';
 import type { DrainerOptions } from '../lib/outbox/drainer';
 

@@ -157,6 +157,15 @@ describe('erp-connection node', function () {
         );
   });
 
+  it('serves every posting profile, each with the dialect that owns it, for the posting drop-downs', async () => {
+    await helper.load(nodes, simulatedFlow());
+    const list = (await request().get('/plantbridge/erp/postings').expect(200)).body as unknown as Array<{ id: string; dialect: string }>;
+    assert.deepEqual(
+      list.map((p) => `${p.id}@${p.dialect}`),
+      ['simulated@simulated', 'sap-odata@sap-odata', 'odoo@odoo', 'erpnext@erpnext', 'tryton@tryton', 'rest@rest', 'd365@rest', 'soap@soap'],
+    );
+  });
+
   it('checks a dialog with the rules of a deploy: a foreign option, a bad choice, the wrong sign-in', async () => {
     await helper.load(nodes, simulatedFlow());
     const check = async (settings: Record<string, unknown>, credentials: Record<string, string> = {}): Promise<string[]> =>

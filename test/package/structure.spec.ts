@@ -20,7 +20,11 @@ function editorDefinition(html: string, type: string): Record<string, unknown> {
     validators: { number: () => () => true, regex: () => () => true, typedInput: () => () => true },
     _: (k: string) => k,
   };
-  vm.runInNewContext(script, { RED, $: () => ({}), Intl, console });
+  // as in the editor: the pack's shared editor script first (resources/), then the node's own
+  const context = vm.createContext({ RED, $: () => ({}), Intl, console, window: {} as Record<string, unknown> });
+  if (html.includes('resources/@plantbridge/node-red-erp-mes/plantbridge-editor.js'))
+    vm.runInContext(fs.readFileSync(path.join(ROOT, 'resources', 'plantbridge-editor.js'), 'utf8'), context);
+  vm.runInContext(script, context);
   assert.ok(registered[type], `registerType("${type}") not called`);
   return registered[type];
 }

@@ -8,7 +8,7 @@ import { processOperationsSchedule, processProductionSchedule, syncOperationsPer
 import { Mapper, type MapperSettings, MappingError, setPath } from '../../nodes/lib/isa95/mapper';
 import type { OperationsPerformance, OperationsSchedule } from '../../nodes/lib/isa95/model';
 import { parseB2mml } from '../../nodes/lib/isa95/parse';
-import { POSTING_PROFILES } from '../../nodes/lib/isa95/profiles';
+import { POSTING_PROFILES } from '../../nodes/lib/erp/postings';
 import { contentKey, performanceFromReport, type ProductionReport, reportKey, reportsFromPerformance } from '../../nodes/lib/isa95/report';
 import { scheduleFromOrder } from '../../nodes/lib/isa95/from-order';
 import { isErpOrder, scheduleProblems } from '../../nodes/lib/isa95/schema';

@@ -2,8 +2,8 @@
 // (nodes/lib/erp/dialects/<erp>.ts, `postings`); this module is the view mes-report and isa95-mapper look them up in,
 // over the built-in dialects and any plugin dialect.
 
-import { BUILTIN_DIALECTS } from '../erp/registry';
-import type { DialectPosting, ErpDialect, PostingOptions } from '../erp/types';
+import { BUILTIN_DIALECTS } from './registry';
+import type { DialectPosting, ErpDialect, PostingOptions } from './types';
 
 export type { PostingOptions };
 
