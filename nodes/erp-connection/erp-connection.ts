@@ -11,6 +11,7 @@ import { dropSimulatedErp, findSimulatedErp } from '../lib/simulation/erp';
 import { errorText } from '../lib/node-red/status';
 import { type ErpConnectionDef, readConnectionSettings, withEnv } from './settings';
 import type { ConnectionUser, ErpConnectionNode } from './types';
+import { originOf } from '../lib/erp/http';
 
 const CREDENTIAL_FIELDS = ['user', 'password', 'token', 'apiKey', 'apiSecret', 'clientSecret', 'cert', 'key'] as const;
 /** What the editor sends for a password field it did not change. */
@@ -44,8 +45,10 @@ export = function register(RED: NodeAPI): void {
       const problems = dialectProblems(p.dialect);
       if (problems.length) node.warn(`${RED._('erp-connection.errors.badPlugin')} ${p.id ?? '?'}: ${problems.join('; ')}`);
     }
+    node.deployedUrls = { baseUrl: def.baseUrl ?? '', tokenUrl: def.tokenUrl ?? '' };
     try {
       const settings = readConnectionSettings(withEnv(def, envOf(node)));
+      node.deployedUrls = { baseUrl: settings.baseUrl, tokenUrl: settings.tokenUrl };
       const dialect = findDialect(settings.dialect, plugins());
       const creds: ConnectionCredentials = node.credentials ?? {};
       const problems = connectionProblems(settings, creds, dialect);
@@ -100,19 +103,21 @@ export = function register(RED: NodeAPI): void {
   });
 
   /** A dialog's settings and credentials as the editor sends them; unchanged passwords come from the deployed node. */
-  const fromDialog = (body: unknown): { def: ErpConnectionDef; creds: ConnectionCredentials } => {
+  const fromDialog = (body: unknown): { def: ErpConnectionDef; creds: ConnectionCredentials; deployed?: { id: string; fields: string[] } } => {
     const b = (body && typeof body === 'object' ? body : {}) as Record<string, unknown>;
     const def = { ...(b.settings && typeof b.settings === 'object' ? b.settings : {}), version: 1 } as ErpConnectionDef;
     const typed = (b.credentials && typeof b.credentials === 'object' ? b.credentials : {}) as Record<string, unknown>;
     const id = typeof b.id === 'string' ? b.id : '';
     const deployed = ((id && RED.nodes.getCredentials(id)) || {}) as Record<string, string | undefined>;
     const creds: ConnectionCredentials = {};
+    const fromStore: string[] = [];
     for (const f of CREDENTIAL_FIELDS) {
       const v = typed[f];
       const value = v === UNCHANGED || v === undefined ? deployed[f] : typeof v === 'string' ? v : undefined;
       if (value) creds[f] = value;
+      if (value && value === deployed[f] && v !== value) fromStore.push(f);
     }
-    return { def, creds };
+    return { def, creds, ...(fromStore.length ? { deployed: { id, fields: fromStore } } : {}) };
   };
 
   // The dialog asks the runtime to check its settings with the very rules a deploy applies.
@@ -128,13 +133,27 @@ export = function register(RED: NodeAPI): void {
 
   // "Test connection": sign in and read one order with what the dialog holds now (deployed or not).
   RED.httpAdmin.post('/plantbridge/erp/test', write, (req, res) => {
-    const { def, creds } = fromDialog(req.body);
+    const { def, creds, deployed } = fromDialog(req.body);
     let settings;
     try {
       settings = readConnectionSettings(withEnv(def, envOf(undefined)));
     } catch (err) {
       res.json({ ok: false, kind: 'config', message: errorText(err), ms: 0 });
       return;
+    }
+    // stored secrets go only where the deployed connection sends them: another address needs them typed again
+    if (deployed) {
+      const urls = (RED.nodes.getNode(deployed.id) as ErpConnectionNode | null)?.deployedUrls;
+      const same = (a: string, b: string): boolean => !a || originOf(a) === originOf(b);
+      if (!urls || !same(settings.baseUrl, urls.baseUrl) || (deployed.fields.includes('clientSecret') && !same(settings.tokenUrl, urls.tokenUrl))) {
+        res.json({
+          ok: false,
+          kind: 'config',
+          message: "the deployed connection's stored secrets are only sent to its deployed address: type them again to test another address",
+          ms: 0,
+        });
+        return;
+      }
     }
     testConnection(settings, creds, findDialect(settings.dialect, plugins())).then(
       (outcome) => res.json(outcome),

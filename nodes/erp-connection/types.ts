@@ -12,6 +12,8 @@ export interface ConnectionUser {
 export interface ErpConnectionNode extends Node<Required<ConnectionCredentials>> {
   connection?: ErpConnection;
   problem?: string;
+  /** The deployed base and token URLs: the only places its stored secrets may go (Test connection checks it). */
+  deployedUrls?: { baseUrl: string; tokenUrl: string };
   register(user: ConnectionUser): void;
   deregister(user: ConnectionUser): void;
 }

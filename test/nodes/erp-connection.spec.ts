@@ -232,6 +232,42 @@ describe('erp-connection node', function () {
       assert.match(closed.message, /ECONNREFUSED|refused|unreachable/i);
     });
 
+    it('never sends a deployed password to another address: it must be typed again', async () => {
+      const http = await import('node:http');
+      let hits = 0;
+      const other = http.createServer((_req, res) => {
+        hits++;
+        res.end('{}');
+      });
+      await new Promise<void>((r) => other.listen(0, '127.0.0.1', () => r()));
+      try {
+        const flow = [
+          {
+            id: 'sapconn',
+            type: 'pb-erp-connection',
+            dialect: 'sap-odata',
+            baseUrl: sim.url,
+            authType: 'basic',
+            timeZone: 'UTC',
+            timeout: 5,
+            options: { version: 'v2' },
+          },
+        ];
+        await helper.load(nodes, flow, { sapconn: { user: sim.options.user, password: sim.options.password } });
+        const elsewhere = `http://127.0.0.1:${(other.address() as { port: number }).port}`;
+        const r = await test({
+          id: 'sapconn',
+          settings: { dialect: 'sap-odata', baseUrl: elsewhere, authType: 'basic', timeZone: 'UTC', options: {} },
+          credentials: { user: sim.options.user, password: '__PWRD__' },
+        });
+        assert.equal(r.ok, false);
+        assert.match(r.message, /only sent to its deployed address/);
+        assert.equal(hits, 0, 'nothing was sent there');
+      } finally {
+        other.close();
+      }
+    });
+
     it('uses the deployed password when the dialog did not change it', async () => {
       const flow = [
         {
