@@ -16,7 +16,8 @@ export interface WireResponse {
 }
 
 export interface WireExchange {
-  request: { method: string; path: string; headers?: Record<string, string> };
+  /** `query`: parameters the request must carry with these values (others may be there too). */
+  request: { method: string; path: string; headers?: Record<string, string>; query?: Record<string, string> };
   response: WireResponse;
 }
 
@@ -94,6 +95,9 @@ export async function replay(c: WireCase): Promise<{ url: string; problems: stri
     for (const [k, v] of Object.entries(x.request.headers ?? {}))
       if (String(req.headers[k.toLowerCase()] ?? '') !== v)
         problems.push(`request ${i}: header ${k} expected "${v}", got "${String(req.headers[k.toLowerCase()] ?? '')}"`);
+    const query = new URL(req.url ?? '', 'http://x').searchParams;
+    for (const [k, v] of Object.entries(x.request.query ?? {}))
+      if (query.get(k) !== v) problems.push(`request ${i}: query ${k} expected "${v}", got "${query.get(k) ?? ''}"`);
     req.resume();
     req.on('end', () => {
       res.writeHead(x.response.status, x.response.headers);

@@ -233,7 +233,8 @@ export const sapOData: ErpDialect = {
   validate(o) {
     const e: string[] = [];
     if (o.client && !/^\d{3}$/.test(o.client)) e.push(`SAP client must be three digits, got "${o.client}"`);
-    if (o.language && !/^[A-Za-z]{1,2}$/.test(o.language)) e.push(`Language must be a one- or two-letter SAP language key, got "${o.language}"`);
+    // SAP URL parameters: sap-language is a two-character language code (DE, EN, KO)
+    if (o.language && !/^[A-Za-z]{2}$/.test(o.language)) e.push(`Language must be a two-letter language code such as EN or DE, got "${o.language}"`);
     return e;
   },
   async *fetchOrders(ctx: DialectContext, q: FetchQuery): AsyncGenerator<OrderPage> {
