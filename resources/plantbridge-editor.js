@@ -1,16 +1,38 @@
 // Editor code shared by the pack's node dialogs (Node-RED serves it at resources/@plantbridge/node-red-erp-mes/...):
-// validators, the context-store select and the posting profiles the runtime knows (built-in and plugin dialects').
+// validators, the context-store select, and the dialects and posting profiles the runtime knows (built-in and plugin).
 /* global RED, $ */
 (function () {
     "use strict";
     if (typeof window === "undefined" || window.PlantBridgeEditor) { return; }
 
-    /** A validator: empty, or a number from min to max. */
-    function optionalNumber(min, max) {
+    /** A validator: empty, or a number from min to max (a whole one with `whole`). */
+    function optionalNumber(min, max, whole) {
         return function (v) {
             if (v === undefined || v === null || v === "") { return true; }
             var n = Number(v);
-            return !isNaN(n) && n >= min && n <= max;
+            return !isNaN(n) && n >= min && n <= max && (!whole || Math.floor(n) === n);
+        };
+    }
+
+    /**
+     * A list the runtime serves, fetched once per editor session: `load(cb)` calls back with it (an empty list when
+     * the runtime does not answer), `value()` is the list or null while it is on its way.
+     */
+    function served(url) {
+        var list = null;
+        var waiting = [];
+        return {
+            value: function () { return list; },
+            load: function (cb) {
+                if (list) { cb(list); return; }
+                waiting.push(cb);
+                if (waiting.length > 1) { return; }
+                $.getJSON(url).done(function (l) { list = l; }).fail(function () { list = []; }).always(function () {
+                    var w = waiting;
+                    waiting = [];
+                    w.forEach(function (f) { f(list); });
+                });
+            }
         };
     }
 
@@ -23,31 +45,26 @@
         select.val(node.store || "");
     }
 
-    // The posting profiles of every dialect, from the runtime (GET plantbridge/erp/postings), fetched once.
-    var postings = null;
-    var waiting = [];
-    function loadPostings(cb) {
-        if (postings) { cb(postings); return; }
-        waiting.push(cb);
-        if (waiting.length > 1) { return; }
-        $.getJSON("plantbridge/erp/postings").done(function (list) { postings = list; }).fail(function () { postings = []; }).always(function () {
-            var w = waiting;
-            waiting = [];
-            w.forEach(function (f) { f(postings); });
-        });
-    }
-    $(function () { loadPostings(function () {}); });
+    // The dialects (with their settings, choices and sign-ins) and the posting profiles of every dialect, built-in
+    // and plugin: fetched early, so the validators of the nodes in the flows already know them.
+    var dialects = served("plantbridge/erp/dialects");
+    var postings = served("plantbridge/erp/postings");
+    $(function () {
+        dialects.load(function () {});
+        postings.load(function () {});
+    });
 
     /** Validator of a posting profile id: auto, or one the runtime knows (anything while the list is not there yet). */
     function knownPosting(v) {
+        var list = postings.value();
         v = v || "auto";
-        return v === "auto" || !postings || !postings.length || postings.some(function (p) { return p.id === v; });
+        return v === "auto" || !list || !list.length || list.some(function (p) { return p.id === v; });
     }
 
     /** Fills a posting select with "auto" and the runtime's profiles (catalog label when the catalog has one). */
     function postingSelect(node, select, catalog, done) {
         select.empty().append($("<option>").val("auto").text(node._(catalog + ".auto")));
-        loadPostings(function (list) {
+        postings.load(function (list) {
             list.forEach(function (p) {
                 var key = catalog + "." + p.id;
                 var text = node._(key);
@@ -62,5 +79,5 @@
         });
     }
 
-    window.PlantBridgeEditor = { optionalNumber: optionalNumber, storeSelect: storeSelect, knownPosting: knownPosting, postingSelect: postingSelect };
+    window.PlantBridgeEditor = { optionalNumber: optionalNumber, storeSelect: storeSelect, dialects: dialects, knownPosting: knownPosting, postingSelect: postingSelect };
 })();

@@ -75,13 +75,7 @@ export function readConnectionSettings(def: ErpConnectionDef): ConnectionSetting
 export function withEnv(def: ErpConnectionDef, lookup: (name: string) => unknown): ErpConnectionDef {
   const problems: string[] = [];
   const out = expandEnvIn(def, ['baseUrl', 'tokenUrl', 'clientId', 'scope'], lookup, problems);
-  if (def.options && typeof def.options === 'object') {
-    const options = dict<string>();
-    const raw = dict<string>();
-    for (const [k, v] of Object.entries(def.options)) raw[k] = v;
-    Object.assign(options, expandEnvIn(raw, Object.keys(raw), lookup, problems));
-    out.options = options;
-  }
+  if (def.options && typeof def.options === 'object') out.options = expandEnvIn(def.options, Object.keys(def.options), lookup, problems);
   if (problems.length) throw new Error(problems.join('; '));
   return out;
 }

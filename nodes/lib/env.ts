@@ -19,9 +19,12 @@ export function expandEnv(text: string, lookup: (name: string) => unknown): stri
   return out;
 }
 
-/** The same for each named string property of an object (a copy; others untouched), collecting every problem. */
+/**
+ * The same for each named string property of an object (a prototype-free copy, so a setting named "__proto__" is
+ * ordinary data; others untouched), collecting every problem.
+ */
 export function expandEnvIn<T extends object>(obj: T, names: ReadonlyArray<keyof T>, lookup: (name: string) => unknown, problems: string[]): T {
-  const out = { ...obj };
+  const out = Object.assign(Object.create(null) as T, obj);
   for (const n of names) {
     const v = obj[n];
     if (typeof v !== 'string') continue;

@@ -53,7 +53,14 @@ export = function register(RED: NodeAPI): void {
     let box: NodeOutbox | undefined;
     if (connection) {
       try {
-        box = openNodeOutbox(node, { file: outboxFile(RED, def.file), sync: 'full', queue: `maintenance:${node.id}`, drain: cfg.drain, connection });
+        box = openNodeOutbox(node, {
+          file: outboxFile(RED, def.file),
+          sync: 'full',
+          queue: `maintenance:${node.id}`,
+          drain: cfg.drain,
+          connection,
+          i18n: RED._,
+        });
       } catch (err) {
         failConfiguration(node, RED._, errorText(err));
         return;
@@ -90,13 +97,6 @@ export = function register(RED: NodeAPI): void {
     });
     if (box) {
       box.drainer.on('state', () => status.update());
-      box.drainer.on('paused', (s: { blocked?: boolean; reason?: string; backlog: number }) => {
-        const text = pausedText(RED._, 'maintenance-trigger', s, `${s.backlog} ${RED._('maintenance-trigger.status.queued')}`);
-        node.error(text, {
-          topic: s.blocked ? 'erp-refused' : 'erp-unreachable',
-          payload: { backlog: s.backlog, blocked: s.blocked === true, reason: s.reason ?? '' },
-        } as NodeMessage);
-      });
       box.drainer.on('done', (e: { key: string; meta: unknown }, answer: unknown) => {
         const m = e.meta as { asset: string; rule: string };
         node.send([null, { topic: m.asset, payload: { asset: m.asset, rule: m.rule, event: 'created-in-erp', request: e.key, answer } } as NodeMessage]);

@@ -48,11 +48,12 @@ export = function register(RED: NodeAPI): void {
   function MesReport(this: Node, def: MesReportDef): void {
     RED.nodes.createNode(this, def);
     const node = this;
+    const known = dialects();
     let settings: ReturnType<typeof readSettings>;
     try {
       settings = readSettings(
         def,
-        postingProfiles(dialects()).map((p) => p.id),
+        postingProfiles(known).map((p) => p.id),
       );
     } catch (err) {
       failConfiguration(node, RED._, errorText(err));
@@ -78,11 +79,18 @@ export = function register(RED: NodeAPI): void {
         dialectOptions: connection.settings.options,
         postingOptions: { timeZone: connection.settings.timeZone || 'UTC', ...settings.postingExtras },
       },
-      dialects(),
+      known,
     );
     let box: NodeOutbox;
     try {
-      box = openNodeOutbox(node, { file: outboxFile(RED, def.file), sync: settings.sync, queue: settings.queue, drain: settings.drain, connection });
+      box = openNodeOutbox(node, {
+        file: outboxFile(RED, def.file),
+        sync: settings.sync,
+        queue: settings.queue,
+        drain: settings.drain,
+        connection,
+        i18n: RED._,
+      });
     } catch (err) {
       failConfiguration(node, RED._, errorText(err));
       return;
@@ -104,14 +112,6 @@ export = function register(RED: NodeAPI): void {
       return ['ok', `${RED._('mes-report.status.sent')}${last}${duplicates ? ` · ${duplicates} ${RED._('mes-report.status.duplicates')}` : ''}`];
     });
     drainer.on('state', () => status.update());
-    // a paused queue reaches Catch nodes once per streak, with its true cause (refused sign-in vs unreachable)
-    drainer.on('paused', (s: { blocked?: boolean; reason?: string; backlog: number }) => {
-      const text = pausedText(RED._, 'mes-report', s, `${s.backlog} ${RED._('mes-report.status.queued')}`);
-      node.error(text, {
-        topic: s.blocked ? 'erp-refused' : 'erp-unreachable',
-        payload: { queue: settings.queue, backlog: s.backlog, blocked: s.blocked === true, reason: s.reason ?? '' },
-      } as NodeMessage);
-    });
     drainer.on('fault', (err: unknown) => {
       fault = `${RED._('mes-report.status.fault')}: ${errorText(err)}`;
       // Catch-able: a message that names the fault, so a flow can raise an alarm

@@ -9,7 +9,7 @@
 import net from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { Aedes } from 'aedes';
-import { DEMO_MACHINES, type MachineSpec, PlantModel, toMessage } from '../../nodes/lib/simulation/plant';
+import { DEMO_MACHINES, type MachineSpec, PacedPlant, toMessage } from '../../nodes/lib/simulation/plant';
 
 export { toMessage };
 
@@ -38,8 +38,7 @@ export class MachineSimulator {
   private broker: Aedes | undefined;
   private server: net.Server | undefined;
   private timer: NodeJS.Timeout | undefined;
-  private plant: PlantModel | undefined;
-  private realStart = 0;
+  private plant: PacedPlant | undefined;
   private publishing = false;
   private resolveFinished: (() => void) | undefined;
   /** Resolves once the simulated time reached `end` and everything up to it was published. */
@@ -103,9 +102,9 @@ export class MachineSimulator {
   /** Starts the plant's clock (once). */
   async resume(): Promise<void> {
     if (this.plant) return;
-    const { seed, start, sampleSec, machines } = this.options;
-    this.plant = new PlantModel(seed, start, sampleSec, machines);
-    this.realStart = Date.now();
+    const { seed, start, speed, sampleSec, machines } = this.options;
+    // the same pacing as the machine-simulator node (nodes/lib/simulation/plant.ts)
+    this.plant = new PacedPlant(seed, start, speed, sampleSec, machines, Date.now());
     await this.tick();
     this.timer = setInterval(() => void this.tick(), this.options.tickMs);
   }
@@ -131,15 +130,13 @@ export class MachineSimulator {
     if (!plant || this.publishing) return;
     this.publishing = true;
     try {
-      const { start, speed, end, prefix } = this.options;
-      let to = start + (Date.now() - this.realStart) * speed;
-      if (end !== undefined) to = Math.min(to, end);
-      for (const e of plant.advance(to)) {
+      const { end, prefix } = this.options;
+      for (const e of plant.step(Date.now(), end)) {
         const { topic, payload } = toMessage(prefix, e);
         await this.publish(topic, payload);
         this.published++;
       }
-      if (end !== undefined && to >= end) {
+      if (end !== undefined && plant.time >= end) {
         clearInterval(this.timer);
         this.resolveFinished?.();
       }

@@ -8,7 +8,7 @@ import { launchChromium, needChromium, SHOTS } from '../helpers/chromium';
 import os from 'node:os';
 import { type Demo, startDemo } from '../../scripts/lib/demo';
 import { readFlowFiles } from '../../scripts/lib/node-red-process';
-import { freePort, PKG, ROOT } from '../helpers/package';
+import { freePort, NODE_TYPES, ROOT } from '../helpers/package';
 
 /** The RED editor API, as much of it as this test touches. */
 interface EditorRED {
@@ -70,7 +70,7 @@ describe('editor in Chromium', function () {
 
   it('shows every node of the pack in the palette (config nodes as registered types) and the example tab', async () => {
     const page = await open('en-US');
-    for (const type of Object.keys(PKG['node-red'].nodes).map((s) => `pb-${s}`)) {
+    for (const type of NODE_TYPES.values()) {
       const registered = await page.evaluate((t) => !!RED.nodes.getType(t), type);
       assert.ok(registered, `${type} not registered in the editor`);
       const def = (await page.evaluate((t) => (RED.nodes.getType(t) as { category: string }).category, type)) as string;

@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { ErpSimulator } from '../../sim/erp/server';
 import { linkDashboard, readFlowFiles, startNodeRed } from '../../scripts/lib/node-red-process';
-import { freePort, PKG, ROOT, userDirWithTarball } from '../helpers/package';
+import { freePort, NODE_TYPES, PKG, ROOT, userDirWithTarball } from '../helpers/package';
 import { runErpSmoke, runReportSmoke, runSmoke, smokeFlow } from '../package/fixtures/smoke-flow';
 
 const CACHE = path.join(ROOT, '.cache', 'compat');
@@ -63,12 +63,7 @@ describe('compatibility matrix', function () {
           ours.filter((n) => n.err).map((n) => n.err),
           [],
         );
-        assert.deepEqual(
-          ours.flatMap((n) => n.types).sort(),
-          Object.keys(PKG['node-red'].nodes)
-            .map((s) => `pb-${s}`)
-            .sort(),
-        );
+        assert.deepEqual(ours.flatMap((n) => n.types).sort(), [...NODE_TYPES.values()].sort());
         const r = await runSmoke(red.url);
         assert.equal(Number(r.oee.toFixed(3)), 0.792);
         const erp = await runErpSmoke(red.url);

@@ -22,7 +22,7 @@ import reportNode from '../../nodes/mes-report/mes-report';
 import oeeNode from '../../nodes/oee-calculator/oee-calculator';
 import calendarNode from '../../nodes/shift-calendar/shift-calendar';
 import { ErpSimulator } from '../../sim/erp/server';
-import { core, helper, node } from '../helpers/node-red';
+import { core, helper, node, sapConnection } from '../helpers/node-red';
 
 const RUNS = Number(process.env.PLANTBRIDGE_FUZZ_RUNS || 2000);
 const SEED = Number(process.env.PLANTBRIDGE_FUZZ_SEED || 20261201);
@@ -187,20 +187,7 @@ function flow(sim: ErpSimulator, dir: string): Array<Record<string, unknown>> {
   const ids = TARGETS.map((t) => t.id);
   return [
     { id: TAB, type: 'tab', label: 'fuzz' },
-    {
-      id: 'conn',
-      type: 'pb-erp-connection',
-      dialect: 'sap-odata',
-      baseUrl: sim.url,
-      authType: 'basic',
-      timeout: 2,
-      attempts: 1,
-      retryDelay: 0,
-      maxDelay: 0,
-      concurrency: 4,
-      timeZone: 'Europe/Berlin',
-      options: { version: 'v2' },
-    },
+    sapConnection(sim.url, { retryDelay: 0, maxDelay: 0, timeZone: 'Europe/Berlin' }),
     {
       id: 'cal',
       type: 'pb-shift-calendar',

@@ -46,3 +46,25 @@ export const core = {
   httpRequest: require('@node-red/nodes/core/network/21-httprequest.js') as unknown,
   mqtt: require('@node-red/nodes/core/network/10-mqtt.js') as unknown,
 };
+
+/**
+ * An erp-connection node for the ERP simulator's SAP OData V2 service, with the quick retry timing tests want; `tune`
+ * changes any property (id, attempts, time zone, …).
+ */
+export function sapConnection(url: string, tune: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    id: 'conn',
+    type: 'pb-erp-connection',
+    dialect: 'sap-odata',
+    baseUrl: url,
+    authType: 'basic',
+    timeout: 2,
+    attempts: 1,
+    retryDelay: 0.01,
+    maxDelay: 0.02,
+    concurrency: 4,
+    timeZone: 'UTC',
+    options: { version: 'v2' },
+    ...tune,
+  };
+}

@@ -13,6 +13,10 @@ export const PKG = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), '
   version: string;
   'node-red': { version: string; nodes: Record<string, string> };
 };
+/** Node sets are named after their folder; every node type carries the pack's prefix (no clash with other packs). */
+export const TYPE_PREFIX = 'pb-';
+/** The node type each node set registers, by set name. */
+export const NODE_TYPES: ReadonlyMap<string, string> = new Map(Object.keys(PKG['node-red'].nodes).map((set) => [set, `${TYPE_PREFIX}${set}`]));
 const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
 let tarball: { file: string; files: string[] } | undefined;
 

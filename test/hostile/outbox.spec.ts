@@ -12,7 +12,7 @@ import reportNode from '../../nodes/mes-report/mes-report';
 import { Outbox, OutboxLockedError } from '../../nodes/lib/outbox/outbox';
 import { linkPack, type NodeRedProcess, startNodeRed } from '../../scripts/lib/node-red-process';
 import { ErpSimulator } from '../../sim/erp/server';
-import { core, helper, node } from '../helpers/node-red';
+import { core, helper, node, sapConnection } from '../helpers/node-red';
 import { freePort } from '../helpers/package';
 import { until } from '../helpers/until';
 
@@ -61,20 +61,7 @@ function ingestFlow(simUrl: string, file: string): Array<Record<string, unknown>
       wires: [['out']],
     },
     { id: 'out', type: 'http response', z, wires: [] },
-    {
-      id: 'conn',
-      type: 'pb-erp-connection',
-      dialect: 'sap-odata',
-      baseUrl: simUrl,
-      authType: 'basic',
-      timeout: 2,
-      attempts: 2,
-      retryDelay: 0.05,
-      maxDelay: 0.2,
-      concurrency: 4,
-      timeZone: 'UTC',
-      options: { version: 'v2' },
-    },
+    sapConnection(simUrl, { attempts: 2, retryDelay: 0.05, maxDelay: 0.2 }),
   ];
 }
 
@@ -180,20 +167,7 @@ describe('outbox faults', function () {
 
     const flow = (file: string): Array<Record<string, unknown>> => [
       { id: 't', type: 'tab' },
-      {
-        id: 'conn',
-        type: 'pb-erp-connection',
-        dialect: 'sap-odata',
-        baseUrl: sim.url,
-        authType: 'basic',
-        timeout: 2,
-        attempts: 1,
-        retryDelay: 0.01,
-        maxDelay: 0.02,
-        concurrency: 4,
-        timeZone: 'UTC',
-        options: { version: 'v2' },
-      },
+      sapConnection(sim.url),
       {
         id: 'report',
         type: 'pb-mes-report',

@@ -5,7 +5,7 @@ import type { ErpOrder } from '../../nodes/lib/erp/types';
 import connectionNode from '../../nodes/erp-connection/erp-connection';
 import fetchNode from '../../nodes/erp-order-fetch/erp-order-fetch';
 import { ErpSimulator } from '../../sim/erp/server';
-import { collect, core, helper, node } from '../helpers/node-red';
+import { collect, core, helper, node, sapConnection } from '../helpers/node-red';
 
 const TAB = 'tab-erp';
 const nodes = [connectionNode, fetchNode, core.catch, core.status];
@@ -17,22 +17,7 @@ interface Caught extends NodeMessage {
 function flow(sim: ErpSimulator, fetch: Record<string, unknown> = {}, conn: Record<string, unknown> = {}): Array<Record<string, unknown>> {
   return [
     { id: TAB, type: 'tab', label: 'erp' },
-    {
-      id: 'conn',
-      type: 'pb-erp-connection',
-      name: 'S/4 test',
-      dialect: 'sap-odata',
-      baseUrl: sim.url,
-      authType: 'basic',
-      timeout: 2,
-      attempts: 3,
-      retryDelay: 0.01,
-      maxDelay: 0.05,
-      concurrency: 2,
-      timeZone: 'UTC',
-      options: { version: 'v2' },
-      ...conn,
-    },
+    sapConnection(sim.url, { name: 'S/4 test', attempts: 3, maxDelay: 0.05, concurrency: 2, ...conn }),
     {
       id: 'fetch',
       type: 'pb-erp-order-fetch',

@@ -11,7 +11,7 @@ import maintenanceNode from '../../nodes/maintenance-trigger/maintenance-trigger
 import reportNode from '../../nodes/mes-report/mes-report';
 import oeeNode from '../../nodes/oee-calculator/oee-calculator';
 import { ErpSimulator } from '../../sim/erp/server';
-import { core, helper, node } from '../helpers/node-red';
+import { core, helper, node, sapConnection } from '../helpers/node-red';
 import { until } from '../helpers/until';
 
 describe('hardening in Node-RED', function () {
@@ -31,20 +31,7 @@ describe('hardening in Node-RED', function () {
 
   const flow = (): Array<Record<string, unknown>> => [
     { id: 't', type: 'tab' },
-    {
-      id: 'conn',
-      type: 'pb-erp-connection',
-      dialect: 'sap-odata',
-      baseUrl: sim.url,
-      authType: 'basic',
-      timeout: 2,
-      attempts: 1,
-      retryDelay: 0.01,
-      maxDelay: 0.02,
-      concurrency: 4,
-      timeZone: 'UTC',
-      options: { version: 'v2' },
-    },
+    sapConnection(sim.url),
     {
       id: 'report',
       type: 'pb-mes-report',

@@ -9,7 +9,7 @@ import { syncOperationsPerformance } from '../../nodes/lib/isa95/b2mml';
 import type { OperationsSchedule } from '../../nodes/lib/isa95/model';
 import { performanceFromReport } from '../../nodes/lib/isa95/report';
 import { ErpSimulator } from '../../sim/erp/server';
-import { collect, core, helper, node } from '../helpers/node-red';
+import { collect, core, helper, node, sapConnection } from '../helpers/node-red';
 import { XSD, hasXmllint, validate } from '../helpers/xmllint';
 
 const TAB = 'tab-isa95';
@@ -79,20 +79,7 @@ describe('isa95-mapper node', function () {
       nodes,
       [
         ...flow({ format: 'b2mml-v0701', sender: 'PlantBridge', receiver: 'MES-1' }),
-        {
-          id: 'conn',
-          type: 'pb-erp-connection',
-          dialect: 'sap-odata',
-          baseUrl: sim.url,
-          authType: 'basic',
-          timeout: 2,
-          attempts: 2,
-          retryDelay: 0.01,
-          maxDelay: 0.05,
-          concurrency: 2,
-          timeZone: 'UTC',
-          options: { version: 'v2' },
-        },
+        sapConnection(sim.url, { attempts: 2, maxDelay: 0.05, concurrency: 2 }),
         {
           id: 'fetch',
           type: 'pb-erp-order-fetch',

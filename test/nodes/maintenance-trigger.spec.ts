@@ -9,7 +9,7 @@ import connectionNode from '../../nodes/erp-connection/erp-connection';
 import triggerNode from '../../nodes/maintenance-trigger/maintenance-trigger';
 import type { OperationsSchedule } from '../../nodes/lib/isa95/model';
 import { ErpSimulator } from '../../sim/erp/server';
-import { collect, core, helper, node } from '../helpers/node-red';
+import { collect, core, helper, node, sapConnection } from '../helpers/node-red';
 import { until } from '../helpers/until';
 
 const TAB = 'tab-mt';
@@ -30,24 +30,7 @@ function flow(sim: ErpSimulator | undefined, over: Record<string, unknown> = {})
   const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'mt-')), 'outbox.db');
   return [
     { id: TAB, type: 'tab', label: 'mt' },
-    ...(sim
-      ? [
-          {
-            id: 'conn',
-            type: 'pb-erp-connection',
-            dialect: 'sap-odata',
-            baseUrl: sim.url,
-            authType: 'basic',
-            timeout: 1,
-            attempts: 1,
-            retryDelay: 0.01,
-            maxDelay: 0.02,
-            concurrency: 2,
-            timeZone: 'UTC',
-            options: { version: 'v2' },
-          },
-        ]
-      : []),
+    ...(sim ? [sapConnection(sim.url, { timeout: 1, concurrency: 2 })] : []),
     {
       id: 'mt',
       type: 'pb-maintenance-trigger',

@@ -9,7 +9,7 @@ import type { NodeMessage } from 'node-red';
 import connectionNode from '../../nodes/erp-connection/erp-connection';
 import reportNode from '../../nodes/mes-report/mes-report';
 import { ErpSimulator } from '../../sim/erp/server';
-import { collect, core, helper, node } from '../helpers/node-red';
+import { collect, core, helper, node, sapConnection } from '../helpers/node-red';
 import { until } from '../helpers/until';
 
 const TAB = 'tab-report';
@@ -22,20 +22,7 @@ interface Dead extends NodeMessage {
 function flow(sim: ErpSimulator, file: string, report: Record<string, unknown> = {}): Array<Record<string, unknown>> {
   return [
     { id: TAB, type: 'tab', label: 'report' },
-    {
-      id: 'conn',
-      type: 'pb-erp-connection',
-      dialect: 'sap-odata',
-      baseUrl: sim.url,
-      authType: 'basic',
-      timeout: 1,
-      attempts: 1,
-      retryDelay: 0.01,
-      maxDelay: 0.02,
-      concurrency: 4,
-      timeZone: 'Europe/Berlin',
-      options: { version: 'v2' },
-    },
+    sapConnection(sim.url, { timeout: 1, timeZone: 'Europe/Berlin' }),
     {
       id: 'report',
       type: 'pb-mes-report',

@@ -3,12 +3,10 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import vm from 'node:vm';
-import { PKG, ROOT } from '../helpers/package';
+import { NODE_TYPES, PKG, ROOT } from '../helpers/package';
 import { readFlowFiles } from '../../scripts/lib/node-red-process';
 
-// Node sets are named after their folder; every node type carries the pack's prefix (no clash with other packs).
-const TYPE_PREFIX = 'pb-';
-const entries = Object.entries(PKG['node-red'].nodes).map(([set, entry]) => [`${TYPE_PREFIX}${set}`, entry] as const);
+const entries = Object.entries(PKG['node-red'].nodes).map(([set, entry]) => [NODE_TYPES.get(set)!, entry] as const);
 
 /** Runs a node's editor script against a stub RED and returns what it passed to registerType. */
 function editorDefinition(html: string, type: string): Record<string, unknown> {

@@ -114,6 +114,8 @@ export class Mapper {
   private lastNow = '';
   /** With no tables, one translator serves every call: it has nothing to translate and never records a problem. */
   private readonly idle: Translator | undefined;
+  /** Posting profile per id (or, for "auto", per dialect id), looked up once and not per message. */
+  private readonly profiles = new Map<string, PostingProfile>();
 
   constructor(
     readonly settings: MapperSettings,
@@ -121,6 +123,20 @@ export class Mapper {
   ) {
     this.tables = new Tables(settings.codes, settings.units);
     if (this.tables.empty) this.idle = new Translator(this.tables);
+  }
+
+  /**
+   * The posting profile for a profile id or, with "auto", for the input's dialect id: that dialect's usual posting (a
+   * plugin dialect's as much as a built-in's).
+   */
+  private profileFor(id: string): PostingProfile | undefined {
+    const known = this.profiles.get(id);
+    if (known) return known;
+    const usual = this.settings.posting === 'auto' ? this.dialects.find((d) => d.id === id)?.postings?.[0]?.id : undefined;
+    const profile = postingProfile(usual ?? id, this.dialects);
+    // only found ones are kept: ids come from messages, and unknown ones must not grow the map
+    if (profile) this.profiles.set(id, profile);
+    return profile;
   }
 
   private translator(): Translator {
@@ -233,9 +249,8 @@ export class Mapper {
           if (all.length !== 1) throw new MappingError('msg.key sets the idempotency key of one report; this message holds several');
           all[0] = { ...all[0]!, key: ctx.key };
         }
-        // "auto": the usual posting of the input's ERP (a plugin dialect's as much as a built-in's)
-        const id = s.posting === 'auto' ? (this.dialects.find((d) => d.id === ctx.dialect)?.postings?.[0]?.id ?? ctx.dialect) : s.posting;
-        const profile = id ? postingProfile(id, this.dialects) : undefined;
+        const id = s.posting === 'auto' ? ctx.dialect : s.posting;
+        const profile = id ? this.profileFor(id) : undefined;
         if (!profile)
           throw new MappingError(
             id

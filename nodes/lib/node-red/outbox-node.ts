@@ -4,12 +4,12 @@
 
 import os from 'node:os';
 import path from 'node:path';
-import type { Node, NodeAPI } from 'node-red';
+import type { Node, NodeAPI, NodeMessage } from 'node-red';
 import type { ErpConnection } from '../erp/connection';
-import { Drainer, type DrainerOptions } from '../outbox/drainer';
+import { Drainer, type DrainerOptions, type DrainerState } from '../outbox/drainer';
 import { classifyErpFailure, failureText } from '../outbox/erp';
 import { type Entry, type EntryState, MAX_IDS_PER_CALL, type NewEntry, openShared, type Outbox, releaseShared } from '../outbox/outbox';
-import { errorText } from './status';
+import { catalogOf, errorText, pausedText } from './status';
 
 interface Live {
   outbox: Outbox;
@@ -122,6 +122,8 @@ export interface NodeOutboxOptions {
   queue: string;
   drain: DrainerOptions;
   connection: ErpConnection;
+  /** The runtime's catalog lookup (RED._): a paused queue is reported in the node's own words. */
+  i18n: (key: string) => string;
 }
 
 export interface NodeOutbox {
@@ -143,6 +145,14 @@ export function openNodeOutbox(node: Node, o: NodeOutboxOptions): NodeOutbox {
     describe: failureText,
   });
   live.set(node.id, { outbox, queue: o.queue, drainer });
+  // a paused queue reaches Catch nodes once per streak, with its true cause (refused sign-in or settings vs unreachable)
+  drainer.on('paused', (s: DrainerState) => {
+    const catalog = catalogOf(node.type);
+    node.error(pausedText(o.i18n, catalog, s, `${s.backlog} ${o.i18n(`${catalog}.status.queued`)}`), {
+      topic: s.blocked ? 'erp-refused' : 'erp-unreachable',
+      payload: { queue: o.queue, backlog: s.backlog, blocked: s.blocked === true, reason: s.reason ?? '' },
+    } as NodeMessage);
+  });
   let waiting: Array<{ entries: NewEntry[]; committed: (r: boolean[] | Error) => void }> = [];
   let scheduled = false;
   const flush = (): void => {

@@ -75,8 +75,9 @@ function iso(ms: number): string {
   return new Date(ms).toISOString();
 }
 
-function record(o: SimOrder): SimulatedOrderRecord {
-  return {
+/** What an order looks like on the simulated ERP's wire; `expand`: with its operations and components. */
+export function record(o: SimOrder, expand = true): SimulatedOrderRecord {
+  const head: SimulatedOrderRecord = {
     id: String(o.id),
     number: o.number,
     material: o.material,
@@ -92,6 +93,10 @@ function record(o: SimOrder): SimulatedOrderRecord {
     workCenter: o.workCenter,
     priority: o.priority,
     modified: iso(o.modified),
+  };
+  if (!expand) return head;
+  return {
+    ...head,
     operations: o.operations.map((op) => ({
       id: `${o.id}/${op.seq}`,
       sequence: op.seq,
@@ -106,6 +111,8 @@ function record(o: SimOrder): SimulatedOrderRecord {
 
 export class SimulatedErp {
   private readonly list: SimOrder[];
+  /** The list is kept oldest change first; a new order or a booking that changes one sorts it again on the next read. */
+  private sorted = false;
   private readonly byKey = new Map<string, SimOrder>();
   private readonly journal = new Map<string, Booking>();
   private created = 0;
@@ -157,13 +164,26 @@ export class SimulatedErp {
       };
       this.list.push(fresh);
       this.index(fresh);
+      this.sorted = false;
     }
   }
 
-  /** Every order as of `now`, oldest change first (then by id): the order a keyset fetch reads them in. */
-  orders(now: number): SimulatedOrderRecord[] {
+  /**
+   * The orders as of `now` that `keep` accepts, oldest change first (then by id): the order a keyset fetch reads them
+   * in. Filtering comes first, so only what is sent is turned into records.
+   */
+  select(now: number, keep: (o: Readonly<SimOrder>) => boolean = () => true): readonly SimOrder[] {
     this.grow(now);
-    return [...this.list].sort((a, b) => a.modified - b.modified || a.id - b.id).map(record);
+    if (!this.sorted) {
+      this.list.sort((a, b) => a.modified - b.modified || a.id - b.id);
+      this.sorted = true;
+    }
+    return this.list.filter(keep);
+  }
+
+  /** Every order as of `now` as the ERP sends it, oldest change first. */
+  orders(now: number): SimulatedOrderRecord[] {
+    return this.select(now).map((o) => record(o));
   }
 
   /** The order with this id or number. */
@@ -192,6 +212,7 @@ export class SimulatedErp {
       order.produced = Math.round((order.produced + good) * 1000) / 1000;
       order.status = body.final === true ? 'completed' : 'in-progress';
       order.modified = Math.max(order.modified + 1000, Math.floor(now / 1000) * 1000);
+      this.sorted = false;
     }
     this.sequence++;
     const booking: Booking = {

@@ -3,7 +3,15 @@
 // idempotency key and can be read back (GET /plantbridge/erp/<connection id>/bookings).
 
 import { ErpError } from '../errors';
-import { type SimulatedOrderRecord, SimulatedErpRefusal, simulatedErp, simulatedSettingsProblems, type SimulatedErpSettings } from '../../simulation/erp';
+import {
+  record,
+  type SimulatedOrderRecord,
+  SimulatedErpRefusal,
+  simulatedErp,
+  simulatedSettingsProblems,
+  type SimulatedErpSettings,
+} from '../../simulation/erp';
+import type { SimOrder } from '../../simulation/orders';
 import type { DialectContext, ErpDialect, ErpOrder, FetchQuery, OrderPage, DialectPosting } from '../types';
 import { reportKey } from '../../isa95/report';
 
@@ -52,14 +60,19 @@ function erpOf(ctx: DialectContext): ReturnType<typeof simulatedErp> {
   return simulatedErp(ctx.connectionId ?? 'default', settingsOf(ctx.options), Date.now());
 }
 
-function matches(o: SimulatedOrderRecord, q: FetchQuery): boolean {
-  if (q.statuses.length && !q.statuses.includes(o.status)) return false;
-  if (q.plant && o.plant !== q.plant) return false;
-  if (q.workCenter && o.workCenter !== q.workCenter) return false;
-  if (q.since && o.modified < q.since) return false;
-  if (q.plannedFrom && o.plannedStart < q.plannedFrom) return false;
-  if (q.plannedTo && o.plannedStart > q.plannedTo) return false;
-  return true;
+/** The query as a test on the ERP's own orders (instants compared as epoch ms, parsed once per fetch). */
+function filterOf(q: FetchQuery): (o: Readonly<SimOrder>) => boolean {
+  const ms = (iso: string | undefined): number | undefined => (iso ? Date.parse(iso) : undefined);
+  const since = ms(q.since);
+  const from = ms(q.plannedFrom);
+  const to = ms(q.plannedTo);
+  return (o) =>
+    (!q.statuses.length || q.statuses.includes(o.status)) &&
+    (!q.plant || o.plant === q.plant) &&
+    (!q.workCenter || o.workCenter === q.workCenter) &&
+    (since === undefined || o.modified >= since) &&
+    (from === undefined || o.plannedStart >= from) &&
+    (to === undefined || o.plannedStart <= to);
 }
 
 export const simulatedReport: DialectPosting = {
@@ -96,25 +109,15 @@ export const simulated: ErpDialect = {
     return simulatedSettingsProblems(s);
   },
   async *fetchOrders(ctx: DialectContext, q: FetchQuery): AsyncGenerator<OrderPage> {
-    const all = erpOf(ctx)
-      .orders(Date.now())
-      .filter((o) => matches(o, q));
+    const all = erpOf(ctx).select(Date.now(), filterOf(q));
     const wanted = q.limit > 0 ? all.slice(0, q.limit) : all;
-    const size = Math.max(1, q.pageSize);
     if (!wanted.length) {
       yield { orders: [], total: 0 };
       return;
     }
+    const size = Math.max(1, q.pageSize);
     for (let i = 0; i < wanted.length; i += size) {
-      const page = wanted.slice(i, i + size).map((r) => {
-        const order = toOrder(r as unknown as Record<string, unknown>);
-        if (!q.expand) {
-          delete order.operations;
-          delete order.components;
-        }
-        return order;
-      });
-      yield { orders: page, total: all.length };
+      yield { orders: wanted.slice(i, i + size).map((o) => toOrder(record(o, q.expand) as unknown as Record<string, unknown>)), total: all.length };
     }
   },
   toOrder: (raw) => toOrder(raw),
