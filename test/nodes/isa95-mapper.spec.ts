@@ -7,7 +7,7 @@ import fetchNode from '../../nodes/erp-order-fetch/erp-order-fetch';
 import mapperNode from '../../nodes/isa95-mapper/isa95-mapper';
 import { syncOperationsPerformance } from '../../nodes/lib/isa95/b2mml';
 import type { OperationsSchedule } from '../../nodes/lib/isa95/model';
-import { performanceFromReport } from '../../nodes/lib/isa95/report';
+import { performanceFromReport } from '../../nodes/lib/isa95/performance';
 import { ErpSimulator } from '../../sim/erp/server';
 import { collect, core, helper, node, sapConnection } from '../helpers/node-red';
 import { XSD, hasXmllint, validate } from '../helpers/xmllint';

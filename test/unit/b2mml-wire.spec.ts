@@ -12,7 +12,7 @@ import { syncOperationsPerformance, syncProductionPerformance, xsDateTime } from
 import { Mapper, type MapperSettings, MappingError } from '../../nodes/lib/isa95/mapper';
 import { MATERIAL_USE_V0600, MATERIAL_USE_V0701, useRole } from '../../nodes/lib/isa95/material-use';
 import { parseB2mml } from '../../nodes/lib/isa95/parse';
-import { reportsFromPerformance } from '../../nodes/lib/isa95/report';
+import { reportsFromPerformance } from '../../nodes/lib/isa95/performance';
 import { XSD, requireXmllint, validate, validateMany } from '../helpers/xmllint';
 
 const DIR = path.join(__dirname, '..', 'fixtures', 'wire', 'b2mml');

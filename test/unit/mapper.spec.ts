@@ -9,7 +9,8 @@ import { Mapper, type MapperSettings, MappingError, setPath } from '../../nodes/
 import type { OperationsPerformance, OperationsSchedule } from '../../nodes/lib/isa95/model';
 import { parseB2mml } from '../../nodes/lib/isa95/parse';
 import { POSTING_PROFILES } from '../../nodes/lib/erp/postings';
-import { contentKey, performanceFromReport, type ProductionReport, reportKey, reportsFromPerformance } from '../../nodes/lib/isa95/report';
+import { performanceFromReport, reportsFromPerformance } from '../../nodes/lib/isa95/performance';
+import { contentKey, type ProductionReport, reportKey } from '../../nodes/lib/report/report';
 import { scheduleFromOrder } from '../../nodes/lib/isa95/from-order';
 import { isErpOrder, scheduleProblems } from '../../nodes/lib/isa95/schema';
 import { unitTableProblems } from '../../nodes/lib/isa95/transform';

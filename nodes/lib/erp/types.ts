@@ -1,7 +1,7 @@
 // The common order shape, the fetch query, and the interface every ERP dialect implements.
 
 import type { ErpHttp } from './http';
-import type { ProductionReport } from '../isa95/report';
+import type { ProductionReport } from '../report/report';
 
 /** Order status, the same for every ERP; the ERP's own value is kept in `erpStatus`. */
 export type OrderStatus = 'planned' | 'released' | 'in-progress' | 'completed' | 'closed' | 'cancelled';

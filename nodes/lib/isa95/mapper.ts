@@ -9,7 +9,8 @@ import { scheduleFromOrder } from './from-order';
 import type { ApplicationArea, OperationsPerformance, OperationsSchedule } from './model';
 import { parseB2mml } from './parse';
 import { type PostingOptions, type PostingProfile, postingProfile, postingProfiles } from '../erp/postings';
-import { type ProductionReport, contentKey, performanceFromReport, reportKey, reportsFromPerformance } from './report';
+import { performanceFromReport, reportsFromPerformance } from './performance';
+import { type ProductionReport, contentKey, reportKey } from '../report/report';
 import { DATE_TIME_PATTERN, isErpOrder, type SchemaProblem, schemaProblems } from './schema';
 import { type CodeTables, Tables, Translator, type UnitTable } from './transform';
 

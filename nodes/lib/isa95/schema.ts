@@ -4,7 +4,7 @@
 import Ajv, { type ErrorObject, type ValidateFunction } from 'ajv';
 import type { ErpOrder } from '../erp/types';
 import type { OperationsPerformance, OperationsSchedule } from './model';
-import type { ProductionReport } from './report';
+import type { ProductionReport } from '../report/report';
 import { MATERIAL_USES } from './material-use';
 
 /** A non-empty text. `not const ''` instead of minLength: ajv counts code points for minLength, a loop per string. */

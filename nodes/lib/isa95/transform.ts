@@ -6,7 +6,7 @@ import { own, table } from '../dict';
 import type { ErpOrder, OrderStatus } from '../erp/types';
 import { ORDER_STATUSES } from '../erp/types';
 import type { OperationsPerformance, OperationsSchedule, Quantity } from './model';
-import type { ProductionReport, ReportLot } from './report';
+import type { ProductionReport, ReportLot } from '../report/report';
 import type { SchemaProblem } from './schema';
 
 export interface CodeTable {

@@ -4,7 +4,7 @@
 import { BUILTIN_DIALECTS, findDialect } from '../erp/registry';
 import type { ErpDialect, ErpPosting, MaintenanceNotice } from '../erp/types';
 import type { OperationsSchedule } from '../isa95/model';
-import { contentKey } from '../isa95/report';
+import { contentKey } from '../report/report';
 import type { Priority, Trigger } from './rules';
 
 const PRIORITY_NUMBER: Record<Priority, number> = { urgent: 1, high: 2, medium: 3, low: 4 };

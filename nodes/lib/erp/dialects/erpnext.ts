@@ -5,7 +5,7 @@ import { table } from '../../dict';
 import { ErpError, reasonOf } from '../errors';
 import type { DialectContext, ErpDialect, ErpOrder, ErpPosting, FetchQuery, OrderPage, OrderStatus, DialectPosting } from '../types';
 import { naiveDateTime, naiveLocal, naiveLocal as local, num, str } from '../values';
-import { reportKey } from '../../isa95/report';
+import { reportKey } from '../../report/report';
 
 const STATUS_OF: Readonly<Record<string, OrderStatus>> = table({
   Draft: 'planned',

@@ -5,7 +5,7 @@ import { table } from '../../dict';
 import { ErpError } from '../errors';
 import type { DialectContext, ErpDialect, ErpOrder, ErpPosting, FetchQuery, OrderPage, OrderStatus, DialectPosting } from '../types';
 import { naiveDateTime, num, odooDateTime, str } from '../values';
-import { reportKey } from '../../isa95/report';
+import { reportKey } from '../../report/report';
 
 const STATE_OF: Readonly<Record<string, OrderStatus>> = table({
   draft: 'planned',

@@ -4,7 +4,7 @@
 import { ErpError, excerpt, reasonOf } from '../errors';
 import type { DialectContext, ErpDialect, FetchQuery, OrderPage, DialectPosting } from '../types';
 import { type FieldMap, at, jsonOption, mappedOrder, statusMapProblems } from './mapped';
-import { reportKey } from '../../isa95/report';
+import { reportKey } from '../../report/report';
 
 const PAGING = ['offset', 'page', 'cursor', 'nextlink', 'linkheader', 'none'] as const;
 const DEFAULT_FIELDS: FieldMap = {

@@ -5,7 +5,7 @@ import { ErpError, excerpt, reasonOf } from '../errors';
 import type { DialectContext, ErpDialect, ErpOperation, ErpOrder, ErpPosting, FetchQuery, OrderPage, OrderStatus, DialectPosting } from '../types';
 import { zonedToUtc } from '../../time/zoned';
 import { num, odataDate, odataMillis, sapLocalDateTime, shortText, str } from '../values';
-import { reportKey } from '../../isa95/report';
+import { reportKey } from '../../report/report';
 import { decimal } from '../../isa95/b2mml';
 
 const V2_SERVICE = '/sap/opu/odata/sap/API_PRODUCTION_ORDER_2_SRV';

@@ -13,7 +13,7 @@ import {
 } from '../../simulation/erp';
 import type { SimOrder } from '../../simulation/orders';
 import type { DialectContext, ErpDialect, ErpOrder, FetchQuery, OrderPage, DialectPosting } from '../types';
-import { reportKey } from '../../isa95/report';
+import { reportKey } from '../../report/report';
 
 export const SIMULATED_DIALECT = 'simulated';
 

@@ -15,7 +15,7 @@ import { ErpError, excerpt, reasonOf, safeUrl } from '../errors';
 import { type Outcome, RETRY_STATUSES, retryAfterMs } from '../http';
 import type { DialectContext, ErpDialect, ErpPosting, FetchQuery, OrderPage, DialectPosting } from '../types';
 import { type FieldMap, at, jsonOption, mappedOrder, statusMapProblems } from './mapped';
-import { reportKey } from '../../isa95/report';
+import { reportKey } from '../../report/report';
 import { naiveLocal } from '../values';
 
 const NAV_FIELDS: FieldMap = {
@@ -91,8 +91,20 @@ function requireOperation(c: SoapClient, op: string): void {
   }
 }
 
-async function client(ctx: DialectContext, op = ctx.options.operation || 'ReadMultiple'): Promise<SoapClient> {
-  const o = ctx.options;
+/** Where a SOAP service is: its WSDL (URL, path on the connection's base URL, or file), an endpoint that overrides
+ * the WSDL's address, and the domain for NTLM. */
+export interface SoapService {
+  wsdl: string;
+  endpoint?: string;
+  domain?: string;
+}
+
+/**
+ * A client for a WSDL, read once per connection (cached in its session) with the connection's retry policy and
+ * credentials (Basic, or NTLM when the connection says so). Only the configured origin is trusted: an endpoint address
+ * in the WSDL on another host is refused unless `endpoint` overrides it. Refuses a WSDL without the operation `op`.
+ */
+export async function soapClient(ctx: DialectContext, o: SoapService, op: string): Promise<SoapClient> {
   const key = `soap:client:${o.wsdl}`;
   const cached = ctx.session.get(key) as SoapClient | undefined;
   if (cached) {
@@ -146,7 +158,7 @@ async function client(ctx: DialectContext, op = ctx.options.operation || 'ReadMu
 }
 
 /** Calls a WSDL operation with the connection's retry policy; faults and HTTP errors become ErpErrors. */
-async function invoke(ctx: DialectContext, c: SoapClient, op: string, args: unknown): Promise<unknown> {
+export async function soapCall(ctx: DialectContext, c: SoapClient, op: string, args: unknown): Promise<unknown> {
   const what = `SOAP ${op}`;
   return ctx.http.withRetries(what, async () => {
     try {
@@ -179,6 +191,16 @@ async function invoke(ctx: DialectContext, c: SoapClient, op: string, args: unkn
     }
   });
 }
+
+/**
+ * Dynamics NAV / Business Central answer a Create whose record key exists with the fault "The <record> already
+ * exists. Identification fields and values: <field>='<value>'" (Create Operation, Faults).
+ */
+export function isAlreadyExists(reason: string | undefined): boolean {
+  return !!reason && /\balready exists\b/i.test(reason);
+}
+
+const serviceOf = (o: Record<string, string>): SoapService => ({ wsdl: o.wsdl ?? '', endpoint: o.endpoint ?? '', domain: o.domain ?? '' });
 
 export const soapOutput: DialectPosting = {
   id: 'soap',
@@ -233,14 +255,20 @@ export const soapDialect: ErpDialect = {
   async post(ctx: DialectContext, posting: ErpPosting): Promise<unknown> {
     const p = posting.payload as { operation?: string; args?: unknown };
     if (!p.operation) throw new ErpError('config', 'a SOAP posting needs { operation, args }');
-    return invoke(ctx, await client(ctx, p.operation), p.operation, p.args ?? {});
+    try {
+      return await soapCall(ctx, await soapClient(ctx, serviceOf(ctx.options), p.operation), p.operation, p.args ?? {});
+    } catch (err) {
+      // NAV's documented Create fault when the record's key exists: the posting was booked before (the key is in it)
+      if (err instanceof ErpError && err.kind === 'http' && isAlreadyExists(err.details.reason)) return { duplicate: true, reason: err.details.reason };
+      throw err;
+    }
   },
   async *fetchOrders(ctx: DialectContext, q: FetchQuery): AsyncGenerator<OrderPage> {
     const o = ctx.options;
     const fields = jsonOption('field map', o.fieldMap, NAV_FIELDS);
     const statuses = jsonOption('status map', o.statusMap, NAV_STATUS);
-    const c = await client(ctx);
     const op = o.operation || 'ReadMultiple';
+    const c = await soapClient(ctx, serviceOf(o), op);
     const filter: Array<{ Field: string; Criteria: string }> = [];
     if (q.statuses.length && o.statusField !== '') {
       const values = Object.entries(statuses)
@@ -257,7 +285,7 @@ export const soapDialect: ErpDialect = {
       const args: Record<string, unknown> = { filter, setSize: q.limit > 0 ? Math.min(q.pageSize, q.limit - fetched) : q.pageSize };
       if (bookmark) args.bookmarkKey = bookmark;
       const what = `SOAP ${op}`;
-      const result = await invoke(ctx, c, op, args);
+      const result = await soapCall(ctx, c, op, args);
       const raw = at(result, o.resultPath || 'ReadMultiple_Result.ProductionOrders');
       const records = (raw === undefined || raw === null ? [] : Array.isArray(raw) ? raw : [raw]) as Array<Record<string, unknown>>;
       const orders = records.map((r) => mappedOrder(r, fields, statuses, ctx.timeZone));

@@ -6,7 +6,7 @@ import { ErpError, excerpt } from '../errors';
 import { parseJson } from '../http';
 import type { DialectContext, ErpDialect, ErpOrder, ErpPosting, FetchQuery, OrderPage, OrderStatus, DialectPosting } from '../types';
 import { num, str, tryton, trytonDateTime } from '../values';
-import { reportKey } from '../../isa95/report';
+import { reportKey } from '../../report/report';
 
 const STATE_OF: Readonly<Record<string, OrderStatus>> = table({
   request: 'planned',
