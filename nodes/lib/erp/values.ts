@@ -1,4 +1,5 @@
-// Decoding ERP wire values into the common shape, and the client-side order filter.
+// Vendor-neutral value codecs (empty values, numbers, naive local date-times, text length) and the client-side order
+// filter. A codec only one ERP needs lives in that ERP's dialect file.
 
 import { offsetAt, zonedToUtc } from '../time/zoned';
 import type { ErpOrder, FetchQuery } from './types';
@@ -17,20 +18,9 @@ export function num(v: unknown): number | null {
   return Number.isFinite(n) ? n : null;
 }
 
-/** Epoch ms of an OData V2 `/Date(ms)/` or `/Date(ms+0060)/`, else NaN. Without a regex: a hot path of large fetches. */
-export function odataMillis(v: string): number {
-  if (!v.startsWith('/Date(')) return NaN;
-  let end = 6;
-  if (v.charCodeAt(end) === 45) end++; // '-'
-  while (end < v.length && v.charCodeAt(end) >= 48 && v.charCodeAt(end) <= 57) end++;
-  return end > 6 && v.endsWith(')/') ? Number(v.slice(6, end)) : NaN;
-}
-
-/** OData V2 `/Date(1700000000000)/` or `/Date(1700000000000+0060)/`, or any ISO string → ISO UTC. */
-export function odataDate(v: unknown): string | null {
+/** Any date-time string that carries its zone (ISO 8601 with Z or an offset) → ISO UTC; unreadable → null. */
+export function isoInstant(v: unknown): string | null {
   if (v === null || v === undefined || v === '') return null;
-  const ms = odataMillis(String(v));
-  if (!Number.isNaN(ms)) return new Date(ms).toISOString();
   const t = Date.parse(String(v));
   return Number.isNaN(t) ? null : new Date(t).toISOString();
 }
@@ -44,72 +34,15 @@ export function naiveDateTime(v: unknown, timeZone = 'UTC'): string | null {
   if (!s) return null;
   if (/^\d{4}-\d{2}-\d{2}$/.test(s)) return s;
   const m = /^(\d{4})-(\d{2})-(\d{2})[ T](\d{2}):(\d{2})(?::(\d{2})(\.\d+)?)?$/.exec(s);
-  if (!m) return odataDate(s);
+  if (!m) return isoInstant(s);
   const ms = zonedToUtc(timeZone, { year: Number(m[1]), month: Number(m[2]), day: Number(m[3]) }, Number(m[4]) * 60 + Number(m[5]));
   return new Date(ms + Number(m[6] ?? 0) * 1000 + Math.round(Number(m[7] ?? 0) * 1000)).toISOString();
-}
-
-/** Decodes Tryton's JSON-RPC `__class__` values (date, datetime, Decimal, timedelta, bytes) recursively. */
-export function tryton(v: unknown): unknown {
-  if (Array.isArray(v)) return v.map(tryton);
-  if (v === null || typeof v !== 'object') return v;
-  const o = v as Record<string, unknown>;
-  switch (o.__class__) {
-    case 'date':
-      return `${String(o.year).padStart(4, '0')}-${String(o.month).padStart(2, '0')}-${String(o.day).padStart(2, '0')}`;
-    case 'datetime':
-      return new Date(
-        Date.UTC(
-          Number(o.year),
-          Number(o.month) - 1,
-          Number(o.day),
-          Number(o.hour ?? 0),
-          Number(o.minute ?? 0),
-          Number(o.second ?? 0),
-          Math.floor(Number(o.microsecond ?? 0) / 1000),
-        ),
-      ).toISOString();
-    case 'Decimal':
-      return Number(o.decimal);
-    case 'timedelta':
-      return Number(o.seconds);
-    case 'bytes':
-      return o.base64;
-    default:
-      return Object.fromEntries(Object.entries(o).map(([k, x]) => [k, tryton(x)]));
-  }
-}
-
-/** Encodes an ISO instant as a Tryton datetime value (naive UTC). */
-export function trytonDateTime(iso: string): Record<string, unknown> {
-  const d = new Date(iso);
-  return {
-    __class__: 'datetime',
-    year: d.getUTCFullYear(),
-    month: d.getUTCMonth() + 1,
-    day: d.getUTCDate(),
-    hour: d.getUTCHours(),
-    minute: d.getUTCMinutes(),
-    second: d.getUTCSeconds(),
-    microsecond: d.getUTCMilliseconds() * 1000,
-  };
 }
 
 /** ISO instant → naive local wall time "YYYY-MM-DD HH:MM:SS" in a time zone (Frappe, SAP, SOAP ERPs). */
 export function naiveLocal(iso: string, timeZone: string): string {
   const t = Date.parse(iso);
   return new Date(t + offsetAt(timeZone, t)).toISOString().replace('T', ' ').slice(0, 19);
-}
-
-/** An ISO instant as SAP OData V2 local date and time: /Date(ms)/ of the local day (midnight UTC) and PThhHmmMssS. */
-export function sapLocalDateTime(iso: string, timeZone: string): { date: string; time: string } {
-  const local = naiveLocal(iso, timeZone); // YYYY-MM-DD HH:MM:SS
-  return { date: `/Date(${Date.parse(`${local.slice(0, 10)}T00:00:00Z`)})/`, time: `PT${local.slice(11, 13)}H${local.slice(14, 16)}M${local.slice(17, 19)}S` };
-}
-
-/** An ISO instant as Odoo's naive UTC string "YYYY-MM-DD HH:MM:SS". */
-export function odooDateTime(iso: string): string {
-  return new Date(iso).toISOString().replace('T', ' ').slice(0, 19);
 }
 
 /** True when the order passes every filter of the query (used for filters an ERP could not apply). */

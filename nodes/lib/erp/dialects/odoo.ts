@@ -4,8 +4,13 @@
 import { table } from '../../dict';
 import { ErpError } from '../errors';
 import type { DialectContext, ErpDialect, ErpOrder, ErpPosting, FetchQuery, OrderPage, OrderStatus, DialectPosting } from '../types';
-import { naiveDateTime, num, odooDateTime, str } from '../values';
+import { naiveDateTime, num, str } from '../values';
 import { reportKey } from '../../report/report';
+
+/** An ISO instant as Odoo's naive UTC string "YYYY-MM-DD HH:MM:SS". */
+export function odooDateTime(iso: string): string {
+  return new Date(iso).toISOString().replace('T', ' ').slice(0, 19);
+}
 
 const STATE_OF: Readonly<Record<string, OrderStatus>> = table({
   draft: 'planned',

@@ -5,8 +5,54 @@ import { table } from '../../dict';
 import { ErpError, excerpt } from '../errors';
 import { parseJson } from '../http';
 import type { DialectContext, ErpDialect, ErpOrder, ErpPosting, FetchQuery, OrderPage, OrderStatus, DialectPosting } from '../types';
-import { num, str, tryton, trytonDateTime } from '../values';
+import { num, str } from '../values';
 import { reportKey } from '../../report/report';
+
+/** Decodes Tryton's JSON-RPC `__class__` values (date, datetime, Decimal, timedelta, bytes) recursively. */
+export function tryton(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(tryton);
+  if (v === null || typeof v !== 'object') return v;
+  const o = v as Record<string, unknown>;
+  switch (o.__class__) {
+    case 'date':
+      return `${String(o.year).padStart(4, '0')}-${String(o.month).padStart(2, '0')}-${String(o.day).padStart(2, '0')}`;
+    case 'datetime':
+      return new Date(
+        Date.UTC(
+          Number(o.year),
+          Number(o.month) - 1,
+          Number(o.day),
+          Number(o.hour ?? 0),
+          Number(o.minute ?? 0),
+          Number(o.second ?? 0),
+          Math.floor(Number(o.microsecond ?? 0) / 1000),
+        ),
+      ).toISOString();
+    case 'Decimal':
+      return Number(o.decimal);
+    case 'timedelta':
+      return Number(o.seconds);
+    case 'bytes':
+      return o.base64;
+    default:
+      return Object.fromEntries(Object.entries(o).map(([k, x]) => [k, tryton(x)]));
+  }
+}
+
+/** Encodes an ISO instant as a Tryton datetime value (naive UTC). */
+export function trytonDateTime(iso: string): Record<string, unknown> {
+  const d = new Date(iso);
+  return {
+    __class__: 'datetime',
+    year: d.getUTCFullYear(),
+    month: d.getUTCMonth() + 1,
+    day: d.getUTCDate(),
+    hour: d.getUTCHours(),
+    minute: d.getUTCMinutes(),
+    second: d.getUTCSeconds(),
+    microsecond: d.getUTCMilliseconds() * 1000,
+  };
+}
 
 const STATE_OF: Readonly<Record<string, OrderStatus>> = table({
   request: 'planned',
