@@ -1,6 +1,7 @@
 // ERP dialects against the ERP simulator on 127.0.0.1: complete multi-page reads, filters, normalisation, faults.
 import assert from 'node:assert/strict';
 import { sapOData } from '../../nodes/lib/erp/dialects/sap-odata';
+import { soapDialect, soapOutput } from '../../nodes/lib/erp/dialects/soap';
 import { ErpError } from '../../nodes/lib/erp/errors';
 import { completeRun, EMPTY_STATE, recordDelivered, runFetch, sinceFor } from '../../nodes/lib/erp/fetch';
 import { type AuthSettings, ErpHttp } from '../../nodes/lib/erp/http';
@@ -255,6 +256,41 @@ describe('ERP dialects against the simulator', function () {
     ctx.http.close();
     assert.equal(sim.bookings.length, before + 2);
     assert.ok(sim.count('/sap/opu/odata/sap/API_PROD_ORDER_CONFIRMATION_2_SRV/') >= 2, 'fetched a token twice');
+  });
+
+  it('books an output journal line with Create on the posting page, once per key (NAV refuses a second with "already exists")', async () => {
+    const s = SETUPS.find((x) => x.dialect === 'soap')!;
+    const ctx = context(sim, { ...s, options: { ...s.options, postingWsdl: '/soap/ProductionOutput?wsdl' } });
+    const order = sim.orders.find((o) => NAV_STATUS[o.status] === 'Released')!;
+    const report = { order: `RPO-${order.number}`, operation: '10', good: 7, scrap: 1, unit: 'PCS', end: '2026-12-01T22:30:00Z', final: true, key: 'soap-k1' };
+    const posting = soapOutput.build(report, { timeZone: 'Europe/Berlin' });
+    const before = sim.bookings.length;
+    const first = (await soapDialect.post!(ctx, posting)) as { ProductionOutput: Record<string, unknown> };
+    assert.equal(first.ProductionOutput.External_Document_No, 'soap-k1');
+    assert.ok(first.ProductionOutput.Key, 'the created record comes back with its key');
+    const booked = sim.bookings.slice(before);
+    assert.equal(booked.length, 1);
+    // as the WSDL's types decode them: decimals, the posting date (local to the plant) and a boolean
+    assert.deepEqual(JSON.parse(JSON.stringify(booked[0]!.body)), {
+      Order_No: `RPO-${order.number}`,
+      Operation_No: '10',
+      Output_Quantity: 7,
+      Scrap_Quantity: 1,
+      Unit_of_Measure_Code: 'PCS',
+      Posting_Date: '2026-12-01T00:00:00.000Z',
+      Finished: true,
+      External_Document_No: 'soap-k1',
+    });
+    assert.deepEqual(await soapDialect.post!(ctx, posting), {
+      duplicate: true,
+      reason: "The Production Output already exists. Identification fields and values: External_Document_No='soap-k1'",
+    });
+    assert.equal(sim.bookings.length, before + 1);
+    await assert.rejects(
+      soapDialect.post!(ctx, soapOutput.build({ ...report, order: 'RPO-0', key: 'soap-k2' }, { timeZone: 'UTC' })),
+      (e: ErpError) => e.kind === 'http' && /SOAP fault: The Prod\. Order No\. RPO-0 does not exist/.test(e.message),
+    );
+    ctx.http.close();
   });
 
   it('turns an unreadable WSDL, an unknown operation and a SOAP fault into clear errors', async () => {

@@ -228,6 +228,12 @@ export const soapDialect: ErpDialect = {
   options: [
     { name: 'wsdl', label: 'WSDL', required: true, default: '/soap/ProductionOrders?wsdl', help: 'URL, path on the base URL, or file' },
     { name: 'endpoint', label: 'Endpoint', default: '', help: 'empty: the address in the WSDL' },
+    {
+      name: 'postingWsdl',
+      label: 'Posting WSDL',
+      default: '',
+      help: 'WSDL of the page or codeunit that takes postings (NAV publishes one per page); empty: the WSDL above',
+    },
     { name: 'operation', label: 'Read operation', default: 'ReadMultiple' },
     { name: 'resultPath', label: 'Records path', default: 'ReadMultiple_Result.ProductionOrders', help: 'path of the records in the result' },
     { name: 'paging', label: 'Paging', default: 'bookmark', choices: ['bookmark', 'none'] },
@@ -256,7 +262,10 @@ export const soapDialect: ErpDialect = {
     const p = posting.payload as { operation?: string; args?: unknown };
     if (!p.operation) throw new ErpError('config', 'a SOAP posting needs { operation, args }');
     try {
-      return await soapCall(ctx, await soapClient(ctx, serviceOf(ctx.options), p.operation), p.operation, p.args ?? {});
+      const o = ctx.options;
+      // the read WSDL's endpoint override belongs to that service; a separate posting WSDL uses its own address
+      const service = o.postingWsdl ? { wsdl: o.postingWsdl, domain: o.domain ?? '' } : serviceOf(o);
+      return await soapCall(ctx, await soapClient(ctx, service, p.operation), p.operation, p.args ?? {});
     } catch (err) {
       // NAV's documented Create fault when the record's key exists: the posting was booked before (the key is in it)
       if (err instanceof ErpError && err.kind === 'http' && isAlreadyExists(err.details.reason)) return { duplicate: true, reason: err.details.reason };
