@@ -5,7 +5,7 @@ import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'examples/**', 'node_modules/**', '.userdir/**', '.cache/**', 'test-output/**'] },
+  { ignores: ['dist/**', 'examples/**', '**/node_modules/**', '.userdir/**', '.cache/**', 'test-output/**'] },
   {
     files: ['**/*.ts'],
     extends: [js.configs.recommended, ...tseslint.configs.strict],
@@ -28,9 +28,20 @@ export default tseslint.config(
     rules: { '@typescript-eslint/no-unused-expressions': 'off' },
   },
   {
-    files: ['scripts/**/*.js'],
+    files: ['scripts/**/*.js', 'templates/**/*.js'],
     extends: [js.configs.recommended],
     languageOptions: { sourceType: 'commonjs', globals: globals.node },
+  },
+  {
+    // the editor script the dialogs share, as the browser runs it
+    files: ['resources/**/*.js'],
+    extends: [js.configs.recommended],
+    languageOptions: {
+      ecmaVersion: 2015,
+      sourceType: 'script',
+      globals: { ...globals.browser, RED: 'readonly', $: 'readonly', jQuery: 'readonly' },
+    },
+    rules: { eqeqeq: 'error' },
   },
   {
     files: ['nodes/**/*.html'],

@@ -1,6 +1,5 @@
 // Editor code shared by the pack's node dialogs (Node-RED serves it at resources/@plantbridge/node-red-erp-mes/...):
 // validators, the context-store select, and the dialects and posting profiles the runtime knows (built-in and plugin).
-/* global RED, $ */
 (function () {
     "use strict";
     if (typeof window === "undefined" || window.PlantBridgeEditor) { return; }

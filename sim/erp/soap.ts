@@ -22,7 +22,7 @@ export const NAV_STATUS: Record<OrderStatus, string | null> = {
 };
 
 /** A NAV page as a SOAP web service: its entity's fields (name → XSD type) and the operations it publishes. */
-interface Page {
+export interface Page {
   name: string;
   fields: Array<[string, string]>;
   operations: Array<'ReadMultiple' | 'Create'>;
@@ -70,7 +70,7 @@ const FIELDS = ORDERS_PAGE.fields.map(([name]) => name);
  * The WSDL NAV publishes for a page web service (Basic Page Operations): the entity type, `<Page>_List`, `<Page>_Filter`
  * and, per operation, its request and `_Result` elements; document/literal over SOAP 1.1.
  */
-function pageWsdl(page: Page, location: string): string {
+export function pageWsdl(page: Page, location: string): string {
   const ns = `urn:microsoft-dynamics-schemas/page/${page.name.toLowerCase()}`;
   const n = page.name;
   const el = ([name, type]: [string, string]): string => `<xsd:element minOccurs="0" maxOccurs="1" name="${name}" type="xsd:${type}"/>`;

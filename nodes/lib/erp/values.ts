@@ -18,18 +18,21 @@ export function num(v: unknown): number | null {
   return Number.isFinite(n) ? n : null;
 }
 
-/** Any date-time string that carries its zone (ISO 8601 with Z or an offset) → ISO UTC; unreadable → null. */
+/** A Date, or any date-time string that carries its zone (ISO 8601 with Z or an offset) → ISO UTC; unreadable → null. */
 export function isoInstant(v: unknown): string | null {
   if (v === null || v === undefined || v === '') return null;
+  // a Date, as XML libraries decode xsd:dateTime
+  if (v instanceof Date) return Number.isNaN(v.getTime()) ? null : v.toISOString();
   const t = Date.parse(String(v));
   return Number.isNaN(t) ? null : new Date(t).toISOString();
 }
 
 /**
  * A date-time without zone ("2026-11-23 06:00:00", as Odoo (UTC) and ERPNext (server zone) send them) → ISO UTC.
- * A plain date stays `YYYY-MM-DD`. Strings that carry a zone are converted as they are.
+ * A plain date stays `YYYY-MM-DD`. Strings that carry a zone, and Dates, are converted as they are.
  */
 export function naiveDateTime(v: unknown, timeZone = 'UTC'): string | null {
+  if (v instanceof Date) return isoInstant(v);
   const s = str(v);
   if (!s) return null;
   if (/^\d{4}-\d{2}-\d{2}$/.test(s)) return s;
