@@ -29,5 +29,9 @@ for (const [type, entry] of Object.entries(pkg['node-red'].nodes)) {
   fs.copyFileSync(path.join(root, 'icons', icon[1]), path.join(outDir, 'icons', icon[1]));
 }
 
+// Declarations are for plugin authors (package.json "exports" → ./dialect): the node adapters' are of no use to them.
+for (const type of Object.keys(pkg['node-red'].nodes))
+  for (const f of fs.readdirSync(path.join(dist, 'nodes', type))) if (f.endsWith('.d.ts')) fs.rmSync(path.join(dist, 'nodes', type, f));
+
 fs.cpSync(path.join(root, 'flows'), examples, { recursive: true, filter: (src) => fs.statSync(src).isDirectory() || src.endsWith('.json') });
 console.log(`built ${Object.keys(pkg['node-red'].nodes).length} node sets into dist/, examples/ from flows/`);

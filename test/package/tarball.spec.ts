@@ -20,10 +20,12 @@ describe('packed tarball in Node-RED 4.1', function () {
 
   it('holds what Node-RED needs and nothing else', () => {
     const { files } = packOnce();
-    const allowed = /^(package\.json|README\.md|LICENSE|NOTICE|dist\/.+\.(js|html|json|svg)|examples\/.+\.json|resources\/[a-z-]+\.js)$/;
+    const allowed =
+      /^(package\.json|README\.md|LICENSE|NOTICE|dist\/.+\.(js|html|json|svg)|dist\/nodes\/(dialect|lib\/.+)\.d\.ts|examples\/.+\.json|resources\/[a-z-]+\.js|templates\/soap-dialect\/.+\.(js|json|wsdl|md))$/;
     const stray = files.filter((f) => !allowed.test(f));
     assert.deepEqual(stray, []);
-    assert.ok(!files.some((f) => f.endsWith('.ts')), 'no TypeScript sources');
+    assert.ok(!files.some((f) => f.endsWith('.ts') && !f.endsWith('.d.ts')), 'no TypeScript sources');
+    assert.ok(files.includes('dist/nodes/dialect.d.ts') && files.includes('dist/nodes/lib/erp/types.d.ts'), 'the dialect API is typed');
     for (const entry of Object.values(PKG['node-red'].nodes)) assert.ok(files.includes(entry), `${entry} not packed`);
     assert.ok(
       files.some((f) => f.startsWith('examples/')),
