@@ -7,7 +7,7 @@ import * as soap from 'soap';
 import type { OrderStatus } from '../../nodes/lib/erp/types';
 import { compare, type Op } from './compare';
 import type { SimOrder } from '../../nodes/lib/simulation/orders';
-import type { ErpSimulator } from './server';
+import type { SimCore } from './core';
 
 export const SOAP_PATH = '/soap/ProductionOrders';
 /** The page that takes output journal lines (the built-in SOAP posting's Create). */
@@ -167,7 +167,7 @@ function soapFault(text: string): Error {
 }
 
 /** Puts the SOAP service behind the simulator's request handling (faults, latency, Basic auth). */
-export function attachSoap(sim: ErpSimulator, server: http.Server): void {
+export function attachSoap(sim: SimCore, server: http.Server): void {
   const host = http.createServer();
   const service = {
     ProductionOrders_Service: {

@@ -145,3 +145,74 @@ describe('package structure (dist/)', () => {
     }
   });
 });
+
+/** Every .ts file under `dir`, recursively. */
+function sources(dir: string): string[] {
+  return fs
+    .readdirSync(dir, { withFileTypes: true })
+    .flatMap((f) => (f.isDirectory() ? sources(path.join(dir, f.name)) : f.name.endsWith('.ts') ? [path.join(dir, f.name)] : []));
+}
+
+/** The project files a source imports (relative imports, `import type` included: a cycle of types is a cycle of ideas). */
+function importsOf(file: string): string[] {
+  const text = fs.readFileSync(file, 'utf8');
+  const out: string[] = [];
+  for (const m of text.matchAll(/(?:^|\n)\s*(?:import|export)\b[^'"]*?from\s+['"](\.{1,2}\/[^'"]+)['"]/g)) {
+    const base = path.resolve(path.dirname(file), m[1]!);
+    const hit = [`${base}.ts`, path.join(base, 'index.ts')].find((f) => fs.existsSync(f));
+    if (hit) out.push(hit);
+  }
+  return out;
+}
+
+describe('source layout', () => {
+  it('has no import cycle in nodes/, sim/ or scripts/', () => {
+    const files = ['nodes', 'sim', 'scripts'].flatMap((d) => sources(path.join(ROOT, d)));
+    const graph = new Map(files.map((f) => [f, importsOf(f)]));
+    const state = new Map<string, 'open' | 'done'>();
+    const cycles: string[] = [];
+    const visit = (f: string, trail: string[]): void => {
+      if (state.get(f) === 'done') return;
+      if (state.get(f) === 'open') {
+        cycles.push([...trail.slice(trail.indexOf(f)), f].map((x) => path.relative(ROOT, x)).join(' → '));
+        return;
+      }
+      state.set(f, 'open');
+      for (const g of graph.get(f) ?? []) visit(g, [...trail, f]);
+      state.set(f, 'done');
+    };
+    for (const f of files) visit(f, []);
+    assert.deepEqual(cycles, []);
+  });
+
+  it('keeps files in nodes/ under 400 lines, or says in the header why one is longer', () => {
+    const long = sources(path.join(ROOT, 'nodes'))
+      .map((f) => ({ f: path.relative(ROOT, f), text: fs.readFileSync(f, 'utf8') }))
+      .filter(({ text }) => text.split('\n').length > 400 && !/^(\/\/.*\n)*\/\/.*longer than 400 lines/im.test(text))
+      .map(({ f, text }) => `${f} (${text.split('\n').length} lines)`);
+    assert.deepEqual(long, []);
+  });
+
+  it('repeats no block of six or more lines across the editor files (shared code is in resources/)', () => {
+    const htmls = [...NODE_TYPES.keys()].map((set) => path.join(ROOT, 'nodes', set, `${set}.html`));
+    const seen = new Map<string, string>();
+    const repeated: string[] = [];
+    for (const file of htmls) {
+      const lines = fs
+        .readFileSync(file, 'utf8')
+        .split('\n')
+        .map((l) => l.trim())
+        .filter((l) => l !== '' && !/^[})\]];?,?$/.test(l));
+      const mine = new Set<string>();
+      for (let i = 0; i + 6 <= lines.length; i++) {
+        const block = lines.slice(i, i + 6).join('\n');
+        if (mine.has(block)) continue;
+        mine.add(block);
+        const other = seen.get(block);
+        if (other && other !== file) repeated.push(`${path.basename(other)} and ${path.basename(file)}:\n${block}`);
+        else seen.set(block, file);
+      }
+    }
+    assert.deepEqual(repeated, []);
+  });
+});

@@ -1,283 +1,41 @@
 // Event-driven OEE engine: machine states and counts in, availability / performance / quality / OEE with a loss tree out.
-// All state is plain JSON (EngineState) so a host can persist it and resume after a restart.
+// All state is plain JSON (EngineState, model.ts) so a host can persist it and resume after a restart; the figures of a
+// window are computed in figures.ts. Longer than 400 lines because it is one state machine per machine: late events,
+// calendar pieces, stops, counts and the rolling window all change the same machine record, and splitting its steps
+// over files would hand that record and the engine's settings around for no gain in clarity.
 
 import { type CalendarPiece, ShiftCalendar } from '../calendar/shift-calendar';
-import type { MachineState } from './states';
 import { dict, toDict } from '../dict';
+import { addCounts, classify, type FigureOptions, figures, newAcc } from './figures';
+import {
+  type Accumulator,
+  type CountValues,
+  DEFAULT_OPTIONS,
+  type EngineState,
+  type HistCount,
+  type HistPiece,
+  LateEventError,
+  type MachineEvent,
+  type MachineRecord,
+  type OeeOptions,
+  type OeeResult,
+  type ReasonTotals,
+  type SkippedGap,
+} from './model';
 
-/** Engine settings. Durations in milliseconds. */
-export interface OeeOptions {
-  /** Stops that last less than this (wall-clock) are small stops: performance loss, not availability loss. */
-  smallStopMs: number;
-  shiftWindows: boolean;
-  dayWindows: boolean;
-  orderWindows: boolean;
-  /** Length of the rolling window; 0 = none. */
-  rollingMs: number;
-  /** Events may arrive this much out of timestamp order; they are held and applied in order. */
-  toleranceMs: number;
-  /** Counter modulus for running totals (e.g. 65536); 0 = counters never roll over, a drop is a reset. */
-  counterRollover: number;
-  /** How many stop reasons the Pareto lists. */
-  paretoSize: number;
-  /** Ideal cycle time (ms per part) used while a machine has not been given one; 0 = none. */
-  defaultIdealCycleTimeMs: number;
-  /**
-   * A machine silent for longer than this is not caught up window by window: the windows of the silence are skipped
-   * (reported through {@link OeeEngine.takeGaps}), so a far jump in time emits a handful of results, not thousands.
-   */
-  maxGapMs: number;
-  /**
-   * What a count report covers. "since-last" (default): the parts made since the machine's previous count report, so
-   * a report exactly at a window's end belongs to the window that ended, and one spanning a boundary is split by time
-   * (parts whole, largest remainder). "at-report": the parts belong to the instant of the report (counters that mean
-   * "from now on").
-   */
-  countSpan: 'since-last' | 'at-report';
-}
-
-export const DEFAULT_OPTIONS: OeeOptions = {
-  smallStopMs: 120_000,
-  shiftWindows: true,
-  dayWindows: true,
-  orderWindows: true,
-  rollingMs: 0,
-  toleranceMs: 0,
-  counterRollover: 0,
-  paretoSize: 5,
-  defaultIdealCycleTimeMs: 0,
-  maxGapMs: 7 * 86_400_000,
-  countSpan: 'since-last',
-};
-
-/** A stretch of machine time skipped because the machine was silent for longer than `maxGapMs`. */
-export interface SkippedGap {
-  machine: string;
-  from: number;
-  to: number;
-}
-
-/** Counts carried by an event: increments, or running counter totals. */
-export interface CountValues {
-  good?: number;
-  reject?: number;
-  /** Good + reject; with `reject`, good = total − reject. */
-  total?: number;
-}
-
-/** One machine event, already normalised by the host. */
-export interface MachineEvent {
-  machine: string;
-  ts: number;
-  state?: MachineState;
-  counts?: CountValues;
-  counters?: CountValues;
-  /** New product: its id and ideal cycle time (ms per part). */
-  product?: { id: string | null; idealCycleTimeMs: number };
-  /** New order id; null ends the current order. */
-  order?: string | null;
-}
-
-export type WindowKind = 'shift' | 'day' | 'order' | 'rolling';
-
-interface ReasonTotals {
-  ms: number;
-  count: number;
-  smallMs: number;
-  smallCount: number;
-}
-
-/** Running sums for one window. */
-export interface Accumulator {
-  kind: WindowKind;
-  id: string;
-  start: number;
-  end: number | null;
-  from: number;
-  to: number;
-  nonScheduledMs: number;
-  plannedStopMs: number;
-  runningMs: number;
-  unplannedMs: number;
-  smallStopMs: number;
-  smallStopCount: number;
-  stopCount: number;
-  stops: Record<string, ReasonTotals>;
-  planned: Record<string, number>;
-  good: number;
-  reject: number;
-  idealMs: number;
-  countsWithoutIct: number;
-  /** This window's share of the stop still open, classified when it ends. */
-  pending: { reason: string; ms: number } | null;
-  /** Time of this window skipped as a silence longer than maxGapMs (not accounted). */
-  gapMs?: number;
-}
-
-interface OpenStop {
-  start: number;
-  reason: string;
-}
-
-/** A stretch of machine time kept for the rolling window. k: n = non-scheduled, p = planned stop, r = running, s = stop. */
-interface HistPiece {
-  a: number;
-  b: number;
-  k: 'n' | 'p' | 'r' | 's';
-  reason: string;
-  stop?: number;
-  final?: number;
-}
-
-interface HistCount {
-  t: number;
-  good: number;
-  reject: number;
-  idealMs: number;
-  noIct: number;
-}
-
-interface MachineRecord {
-  id: string;
-  lastTs: number;
-  maxTs: number;
-  state: MachineState;
-  stop: OpenStop | null;
-  product: string | null;
-  ictMs: number | null;
-  order: string | null;
-  counters: CountValues;
-  shift: Accumulator | null;
-  day: Accumulator | null;
-  orderWindow: Accumulator | null;
-  /** Windows that closed during a stop still shorter than the small-stop threshold: published once it is classified. */
-  held: Accumulator[];
-  pieces: HistPiece[];
-  counts: HistCount[];
-  buffer: MachineEvent[];
-  /** When the previous count report came (the start of what the next one covers). */
-  countTs?: number;
-  /** Wall time at which the machine's latest event (maxTs) arrived: its own clock moves on from there. */
-  wall?: number;
-  /** The machine has reported a state (until then its state is "unknown" and a late state is adopted). */
-  stateSeen?: boolean;
-}
-
-/** Everything the engine knows; plain JSON. */
-export interface EngineState {
-  version: 1;
-  machines: Record<string, MachineRecord>;
-}
-
-/** A stop reason in the Pareto. Durations in seconds. */
-export interface ParetoEntry {
-  reason: string;
-  seconds: number;
-  count: number;
-  smallStopSeconds: number;
-  smallStopCount: number;
-}
-
-/** OEE figures for one machine and one window. Durations in seconds, ratios 0…1 (performance may exceed 1). */
-export interface OeeResult {
-  machine: string;
-  window: { kind: WindowKind; id: string; start: string; end: string | null; from: string; to: string; final: boolean };
-  oee: number | null;
-  availability: number | null;
-  performance: number | null;
-  quality: number | null;
-  times: {
-    calendar: number;
-    nonScheduled: number;
-    plannedStop: number;
-    plannedProduction: number;
-    unplannedStop: number;
-    smallStop: number;
-    run: number;
-    netRun: number;
-    fullyProductive: number;
-  };
-  counts: { total: number; good: number; reject: number };
-  idealCycleTime: number | null;
-  losses: {
-    availability: { unplannedStops: number; byReason: Record<string, number> };
-    performance: { smallStops: number; slowCycles: number };
-    quality: { rejects: number };
-    plannedStops: { total: number; byReason: Record<string, number> };
-  };
-  stops: { count: number; smallCount: number };
-  pareto: ParetoEntry[];
-  flags: string[];
-  iso22400: { PBT: number; APT: number; PDOT: number; ADOT: number; PQ: number; GQ: number; SQ: number; PRI: number | null };
-  product: string | null;
-  order: string | null;
-}
-
-/** Raised for an event older than what the engine already accounted for this machine. */
-export class LateEventError extends Error {
-  constructor(
-    readonly machine: string,
-    readonly ts: number,
-    readonly appliedUpTo: number,
-  ) {
-    super(
-      `event for "${machine}" at ${new Date(ts).toISOString()} is older than ${new Date(appliedUpTo).toISOString()}, ` +
-        'which is already accounted; raise the out-of-order tolerance or fix the source clock',
-    );
-    this.name = 'LateEventError';
-  }
-}
-
-const s = (ms: number): number => Math.round(ms) / 1000;
-const iso = (ms: number): string => new Date(ms).toISOString();
-
-function newAcc(kind: WindowKind, id: string, start: number, end: number | null, from: number): Accumulator {
-  return {
-    kind,
-    id,
-    start,
-    end,
-    from,
-    to: from,
-    nonScheduledMs: 0,
-    plannedStopMs: 0,
-    runningMs: 0,
-    unplannedMs: 0,
-    smallStopMs: 0,
-    smallStopCount: 0,
-    stopCount: 0,
-    stops: dict(),
-    planned: dict(),
-    good: 0,
-    reject: 0,
-    idealMs: 0,
-    countsWithoutIct: 0,
-    pending: null,
-  };
-}
-
-function classify(acc: Accumulator, reason: string, ms: number, small: boolean): void {
-  if (ms <= 0) return;
-  const r = (acc.stops[reason] ??= { ms: 0, count: 0, smallMs: 0, smallCount: 0 });
-  if (small) {
-    acc.smallStopMs += ms;
-    acc.smallStopCount += 1;
-    r.smallMs += ms;
-    r.smallCount += 1;
-  } else {
-    acc.unplannedMs += ms;
-    acc.stopCount += 1;
-    r.ms += ms;
-    r.count += 1;
-  }
-}
-
-function addCounts(acc: Accumulator, good: number, reject: number, idealMs: number, noIct: number): void {
-  acc.good += good;
-  acc.reject += reject;
-  acc.idealMs += idealMs;
-  acc.countsWithoutIct += noIct;
-}
+export {
+  type Accumulator,
+  type CountValues,
+  DEFAULT_OPTIONS,
+  type EngineState,
+  LateEventError,
+  type MachineEvent,
+  type OeeOptions,
+  type OeeResult,
+  type ParetoEntry,
+  type SkippedGap,
+  type WindowKind,
+} from './model';
 
 /** The OEE engine for many machines sharing one shift calendar. */
 export class OeeEngine {
@@ -407,8 +165,8 @@ export class OeeEngine {
       const m = this.state.machines[id];
       if (!m) continue;
       this.catchUp(m, now, closed);
-      for (const acc of [...m.held, m.shift, m.day, m.orderWindow]) if (acc) current.push(this.figures(m, acc, false));
-      if (this.options.rollingMs > 0) current.push(this.figures(m, this.rolling(m), false));
+      for (const acc of [...m.held, m.shift, m.day, m.orderWindow]) if (acc) current.push(figures(m, acc, false, this.figureOptions(m)));
+      if (this.options.rollingMs > 0) current.push(figures(m, this.rolling(m), false, this.figureOptions(m)));
     }
     return { closed, current };
   }
@@ -421,7 +179,7 @@ export class OeeEngine {
     const m = this.state.machines[machine];
     if (!m) return undefined;
     const acc = m.shift ?? m.day ?? m.orderWindow ?? (this.options.rollingMs > 0 ? this.rolling(m) : null);
-    return acc ? this.figures(m, acc, false) : undefined;
+    return acc ? figures(m, acc, false, this.figureOptions(m)) : undefined;
   }
 
   /** Forgets a machine (or all). */
@@ -669,7 +427,7 @@ export class OeeEngine {
     for (const acc of m.held) {
       if (acc.pending) classify(acc, acc.pending.reason, acc.pending.ms, small);
       acc.pending = null;
-      out.push(this.figures(m, acc, true));
+      out.push(figures(m, acc, true, this.figureOptions(m)));
     }
     m.held = [];
   }
@@ -824,92 +582,12 @@ export class OeeEngine {
       classify(acc, acc.pending.reason, acc.pending.ms, false);
     }
     acc.pending = null;
-    out.push(this.figures(m, acc, true));
+    out.push(figures(m, acc, true, this.figureOptions(m)));
   }
 
-  /** Computes the published figures of an accumulator (without changing it). */
-  private figures(m: MachineRecord, source: Accumulator, final: boolean): OeeResult {
-    let acc = source;
-    if (source.pending && source.pending.ms > 0) {
-      acc = structuredClone(source);
-      classify(acc, source.pending.reason, source.pending.ms, this.stopLength(m) < this.options.smallStopMs);
-    }
-    const calendarMs = acc.to - acc.from;
-    const scheduledMs = calendarMs - acc.nonScheduledMs;
-    const ppt = scheduledMs - acc.plannedStopMs;
-    const run = ppt - acc.unplannedMs;
-    const total = acc.good + acc.reject;
-    const ict = total > 0 ? acc.idealMs / total : this.ict(m);
-    const idealGood = ict === null ? 0 : acc.good * ict;
-    const availability = ppt > 0 ? run / ppt : null;
-    const performance = run > 0 ? acc.idealMs / run : null;
-    const quality = total > 0 ? acc.good / total : null;
-    const oee = ppt > 0 ? idealGood / ppt : null;
-    const flags: string[] = [];
-    if (performance !== null && performance > 1) flags.push('performance-above-100');
-    if (acc.countsWithoutIct > 0) flags.push('ideal-cycle-time-missing');
-    if (acc.from > acc.start) flags.push('partial-window');
-    if (acc.gapMs) flags.push('data-gap-skipped');
-    if (!final && acc.end !== null && acc.to < acc.end) flags.push('window-open');
-    const byReasonEntries: Array<[string, number]> = [];
-    const pareto: ParetoEntry[] = Object.entries(acc.stops).map(([reason, r]) => {
-      if (r.ms > 0) byReasonEntries.push([reason, s(r.ms)]);
-      return { reason, seconds: s(r.ms + r.smallMs), count: r.count + r.smallCount, smallStopSeconds: s(r.smallMs), smallStopCount: r.smallCount };
-    });
-    pareto.sort((a, b) => b.seconds - a.seconds || b.count - a.count || a.reason.localeCompare(b.reason));
-    // fromEntries defines own properties: a reason named "__proto__" is a key like any other
-    const byReason: Record<string, number> = Object.fromEntries(byReasonEntries);
-    const plannedByReason: Record<string, number> = Object.fromEntries(Object.entries(acc.planned).map(([reason, ms]) => [reason, s(ms)]));
-    return {
-      machine: m.id,
-      window: {
-        kind: acc.kind,
-        id: acc.id,
-        start: iso(acc.start),
-        end: acc.end === null ? null : iso(acc.end),
-        from: iso(acc.from),
-        to: iso(acc.to),
-        final,
-      },
-      oee,
-      availability,
-      performance,
-      quality,
-      times: {
-        calendar: s(calendarMs),
-        nonScheduled: s(acc.nonScheduledMs),
-        plannedStop: s(acc.plannedStopMs),
-        plannedProduction: s(ppt),
-        unplannedStop: s(acc.unplannedMs),
-        smallStop: s(acc.smallStopMs),
-        run: s(run),
-        netRun: s(acc.idealMs),
-        fullyProductive: s(idealGood),
-      },
-      counts: { total, good: acc.good, reject: acc.reject },
-      idealCycleTime: ict === null ? null : ict / 1000,
-      losses: {
-        availability: { unplannedStops: s(acc.unplannedMs), byReason },
-        performance: { smallStops: s(acc.smallStopMs), slowCycles: s(run - acc.idealMs - acc.smallStopMs) },
-        quality: { rejects: s(acc.idealMs - idealGood) },
-        plannedStops: { total: s(acc.plannedStopMs), byReason: plannedByReason },
-      },
-      stops: { count: acc.stopCount, smallCount: acc.smallStopCount },
-      pareto: pareto.slice(0, this.options.paretoSize),
-      flags,
-      iso22400: {
-        PBT: s(ppt),
-        APT: s(run),
-        PDOT: s(acc.plannedStopMs),
-        ADOT: s(acc.unplannedMs),
-        PQ: total,
-        GQ: acc.good,
-        SQ: acc.reject,
-        PRI: ict === null ? null : ict / 1000,
-      },
-      product: m.product,
-      order: m.order,
-    };
+  /** What figures() needs to know of the machine and the settings. */
+  private figureOptions(m: MachineRecord): FigureOptions {
+    return { smallStop: this.stopLength(m) < this.options.smallStopMs, ict: this.ict(m), paretoSize: this.options.paretoSize };
   }
 }
 
