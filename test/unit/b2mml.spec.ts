@@ -2,7 +2,8 @@
 import assert from 'node:assert/strict';
 import { XMLParser } from 'fast-xml-parser';
 import type { ErpOrder } from '../../nodes/lib/erp/types';
-import { decimal, processOperationsSchedule, processProductionSchedule, syncOperationsPerformance } from '../../nodes/lib/isa95/b2mml';
+import { decimal, processOperationsSchedule, syncOperationsPerformance } from '../../nodes/lib/isa95/b2mml';
+import { processProductionSchedule } from '../../nodes/lib/isa95/b2mml-v0600';
 import type { OperationsPerformance } from '../../nodes/lib/isa95/model';
 import { scheduleFromOrder } from '../../nodes/lib/isa95/from-order';
 import { parseOperationsSchedules } from '../../nodes/lib/isa95/parse';

@@ -4,7 +4,8 @@
 
 import type { ErpDialect, ErpOrder, ErpPosting } from '../erp/types';
 import { ORDER_STATUSES } from '../erp/types';
-import { processOperationsSchedule, processProductionSchedule, syncOperationsPerformance, syncProductionPerformance } from './b2mml';
+import { processOperationsSchedule, syncOperationsPerformance } from './b2mml';
+import { processProductionSchedule, syncProductionPerformance } from './b2mml-v0600';
 import { scheduleFromOrder } from './from-order';
 import type { ApplicationArea, OperationsPerformance, OperationsSchedule } from './model';
 import { parseB2mml } from './parse';

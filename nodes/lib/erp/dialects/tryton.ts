@@ -1,5 +1,7 @@
 // Tryton productions over JSON-RPC: common.db.login → session, "Authorization: Session …", re-login when the
 // session expired, model.production.search_read with offset paging on id, decoding of __class__ values.
+// Longer than 400 lines because one ERP is one module: Tryton's session, value codec, reads, postings and
+// notification live here.
 
 import { table } from '../../dict';
 import { ErpError, excerpt } from '../errors';
