@@ -6,16 +6,13 @@ import type { ConnectionState } from '../lib/erp/connection';
 import { ErpError } from '../lib/erp/errors';
 import { completeRun, type IncrementalState, recordDelivered, runPages, sinceFor, stateFor } from '../lib/erp/fetch';
 import type { ErpOrder } from '../lib/erp/types';
-import { refuseDeep, safeDone } from '../lib/node-red/guard';
+import { type Done, refuseDeep, safeDone, type Send } from '../lib/node-red/guard';
 import { errorText, failConfiguration, setStatus } from '../lib/node-red/status';
 import { resolveConnection } from '../lib/node-red/connection';
 import type { ConnectionUser } from '../erp-connection/types';
 import { type ErpOrderFetchDef, type FetchSettings, readFetchSettings, runRequest } from './settings';
 
 const STATE_KEY = 'erpOrderFetch';
-
-type Send = (msg: NodeMessage | Array<NodeMessage | NodeMessage[] | null>) => void;
-type Done = (err?: Error) => void;
 
 /** Metadata on every output message. */
 interface ErpMeta {
@@ -42,14 +39,14 @@ export = function register(RED: NodeAPI): void {
     } catch (err) {
       problem = errorText(err);
     }
-    const { config, problem: connectionProblem } = resolveConnection(RED, 'erp-order-fetch', def.connection, true);
+    const { connectionNode, problem: connectionProblem } = resolveConnection(RED, 'erp-order-fetch', def.connection, true);
     problem ??= connectionProblem;
-    if (problem || !settings || !config) {
+    if (problem || !settings || !connectionNode) {
       failConfiguration(node, RED._, problem ?? '');
       return;
     }
     const cfg = settings;
-    const connection = config.connection;
+    const connection = connectionNode.connection;
     const context = node.context();
     // The watermark belongs to one ERP: pointing the node at another one starts over.
     const scope = `${connection.dialect.id}|${connection.settings.baseUrl}`;
@@ -65,7 +62,7 @@ export = function register(RED: NodeAPI): void {
         if (s.state === 'retrying') setStatus(node, 'warn', `${RED._('erp-order-fetch.status.retrying')} ${s.attempt}: ${s.reason}`);
       },
     };
-    config.register(user);
+    connectionNode.register(user);
     setStatus(node, 'idle', RED._('erp-order-fetch.status.ready'));
 
     const load = (): Promise<void> =>
@@ -95,7 +92,7 @@ export = function register(RED: NodeAPI): void {
       const runId = ++runs;
       const meta = (page: number, count: number, total?: number): ErpMeta => ({
         dialect: connection.dialect.id,
-        connection: config!.name || connection.settings.baseUrl,
+        connection: connectionNode!.name || connection.settings.baseUrl,
         run: runId,
         page,
         count,
@@ -215,7 +212,7 @@ export = function register(RED: NodeAPI): void {
     node.on('close', (_removed: boolean, done: () => void) => {
       closing = true;
       clearInterval(timer);
-      config.deregister(user);
+      connectionNode.deregister(user);
       done();
     });
   }

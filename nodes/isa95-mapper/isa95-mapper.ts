@@ -7,15 +7,13 @@ import { allDialects, PLUGIN_TYPE } from '../lib/erp/registry';
 import type { ErpDialect } from '../lib/erp/types';
 import { type Built, type MapContext, Mapper, MappingError, setPath } from '../lib/isa95/mapper';
 import type { SchemaProblem } from '../lib/isa95/schema';
-import { refuseDeep, runAsync, safeDone } from '../lib/node-red/guard';
+import { type Done, refuseDeep, runAsync, safeDone, type Send } from '../lib/node-red/guard';
 import { errorText, failConfiguration, setStatus, throttledStatus } from '../lib/node-red/status';
 import { resolveConnection } from '../lib/node-red/connection';
 import { toEpochMs } from '../lib/time/timestamp';
 import { mergeTables, type NodeSettings, type Override, readSettings, type Isa95MapperDef } from './settings';
 import { postingProfiles } from '../lib/erp/postings';
 
-type Send = (msg: Array<NodeMessage | null>) => void;
-type Done = (err?: Error) => void;
 type Prepared = { o: Override; expr?: unknown };
 
 const STATUS_EVERY_MS = 500;
@@ -54,17 +52,17 @@ export = function register(RED: NodeAPI): void {
       return;
     }
     // A connection lends its dialect (for "auto"), its dialect options (REST / SOAP field maps) and its time zone.
-    const { config: conn, problem } = resolveConnection(RED, 'isa95-mapper', settings.connection, false);
+    const { connectionNode, problem } = resolveConnection(RED, 'isa95-mapper', settings.connection, false);
     if (problem) {
       failConfiguration(node, RED._, problem);
       return;
     }
     const base = settings.mapper;
-    if (conn?.connection) {
-      base.dialectOptions = conn.connection.settings.options;
-      if (!def.timeZone?.trim()) base.postingOptions.timeZone = conn.connection.settings.timeZone || 'UTC';
+    if (connectionNode?.connection) {
+      base.dialectOptions = connectionNode.connection.settings.options;
+      if (!def.timeZone?.trim()) base.postingOptions.timeZone = connectionNode.connection.settings.timeZone || 'UTC';
     }
-    const connDialect = conn?.connection?.dialect.id;
+    const connectionDialect = connectionNode?.connection?.dialect.id;
     const fixed = new Mapper(base, known);
     let mapped = 0;
     let rejected = 0;
@@ -95,7 +93,7 @@ export = function register(RED: NodeAPI): void {
         now: new Date(t === undefined || Number.isNaN(t) ? Date.now() : t).toISOString(),
         ...(typeof m.bodId === 'string' ? { bodId: m.bodId } : {}),
       };
-      const dialect = (typeof m.erp?.dialect === 'string' ? m.erp.dialect : undefined) ?? connDialect;
+      const dialect = (typeof m.erp?.dialect === 'string' ? m.erp.dialect : undefined) ?? connectionDialect;
       if (dialect) ctx.dialect = dialect;
       return ctx;
     };

@@ -7,15 +7,12 @@ import { maintenanceRequest, notificationDialects, notificationPosting, requestI
 import { dict } from '../lib/dict';
 import { RuleEngine, type Transition, type Trigger } from '../lib/maintenance/rules';
 import { type NodeOutbox, openNodeOutbox, outboxFile, serveOutboxAdmin } from '../lib/node-red/outbox-node';
-import { refuseDeep, safeDone } from '../lib/node-red/guard';
+import { type Done, refuseDeep, safeDone, type Send } from '../lib/node-red/guard';
 import { errorText, failConfiguration, pausedText, setStatus, throttledStatus } from '../lib/node-red/status';
 import { resolveConnection } from '../lib/node-red/connection';
 import { toEpochMs } from '../lib/time/timestamp';
 import { type MaintenanceTriggerDef, readSettings } from './settings';
 import { allDialects, PLUGIN_TYPE } from '../lib/erp/registry';
-
-type Send = (msg: Array<NodeMessage | null>) => void;
-type Done = (err?: Error) => void;
 
 const STATE_KEY = 'maintenanceTrigger';
 const STATUS_EVERY_MS = 500;
@@ -35,12 +32,12 @@ export = function register(RED: NodeAPI): void {
       return;
     }
     const cfg = settings;
-    const { config, problem } = resolveConnection(RED, 'maintenance-trigger', def.connection, false);
+    const { connectionNode, problem } = resolveConnection(RED, 'maintenance-trigger', def.connection, false);
     if (problem) {
       failConfiguration(node, RED._, problem);
       return;
     }
-    const connection = config?.connection;
+    const connection = connectionNode?.connection;
     // the connection's dialect builds the notification: a plugin dialect's as much as a built-in's
     if (connection && typeof connection.dialect.notification !== 'function') {
       failConfiguration(

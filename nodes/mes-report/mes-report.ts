@@ -9,7 +9,7 @@ import { allDialects, PLUGIN_TYPE } from '../lib/erp/registry';
 import { Mapper } from '../lib/isa95/mapper';
 import type { ProductionReport } from '../lib/report/report';
 import { addReport, type Plan, type Progress, variance } from '../lib/report/variance';
-import { refuseDeep, safeDone } from '../lib/node-red/guard';
+import { type Done, refuseDeep, safeDone, type Send } from '../lib/node-red/guard';
 import { errorText, failConfiguration, pausedText, setStatus, throttledStatus } from '../lib/node-red/status';
 import { resolveConnection } from '../lib/node-red/connection';
 import { applySelection, type NodeOutbox, openNodeOutbox, outboxFile, readSelection, serveOutboxAdmin } from '../lib/node-red/outbox-node';
@@ -17,9 +17,6 @@ import type { NewEntry } from '../lib/outbox/outbox';
 import { toEpochMs } from '../lib/time/timestamp';
 import { type MesReportDef, readSettings } from './settings';
 import { postingProfiles } from '../lib/erp/postings';
-
-type Send = (msg: Array<NodeMessage | null>) => void;
-type Done = (err?: Error) => void;
 
 const STATE_KEY = 'mesReport';
 const STATUS_EVERY_MS = 500;
@@ -59,12 +56,12 @@ export = function register(RED: NodeAPI): void {
       failConfiguration(node, RED._, errorText(err));
       return;
     }
-    const { config, problem } = resolveConnection(RED, 'mes-report', def.connection, true);
-    if (!config) {
+    const { connectionNode, problem } = resolveConnection(RED, 'mes-report', def.connection, true);
+    if (!connectionNode) {
       failConfiguration(node, RED._, problem ?? '');
       return;
     }
-    const connection = config.connection;
+    const connection = connectionNode.connection;
     // "auto": the usual posting of the connection's dialect, built-in or plugin
     const profile = settings.posting === 'auto' ? (connection.dialect.postings?.[0]?.id ?? connection.dialect.id) : settings.posting;
     const mapper = new Mapper(

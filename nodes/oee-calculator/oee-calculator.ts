@@ -4,7 +4,7 @@ import type { Node, NodeAPI, NodeMessage, NodeMessageInFlow } from 'node-red';
 import { ShiftCalendar } from '../lib/calendar/shift-calendar';
 import { OeeEngine, type OeeResult } from '../lib/oee/engine';
 import { parseMessage } from '../lib/oee/input';
-import { refuseDeep, safeDone } from '../lib/node-red/guard';
+import { type Done, refuseDeep, safeDone, type Send } from '../lib/node-red/guard';
 import { errorText, failConfiguration, setStatus, throttledStatus } from '../lib/node-red/status';
 import type { ShiftCalendarNode } from '../shift-calendar/types';
 import { type OeeCalculatorDef, type OeeSettings, readSettings } from './settings';
@@ -15,9 +15,6 @@ const STATE_KEY = 'oee';
 const TICK_MS = 10_000;
 const GRACE_MS = 2_000;
 const STATUS_EVERY_MS = 500;
-
-type Send = (msg: NodeMessage | Array<NodeMessage | NodeMessage[] | null>) => void;
-type Done = (err?: Error) => void;
 
 export = function register(RED: NodeAPI): void {
   function OeeCalculator(this: Node, def: OeeCalculatorDef): void {

@@ -8,6 +8,21 @@ import { linkPack, startNodeRed } from '../../scripts/lib/node-red-process';
 import { freePort } from '../helpers/package';
 import { calendarNode } from './fixtures/oee';
 
+/**
+ * The test runs on the wall clock: three 8-hour shifts whose first starts 4 hours before now, so every event of the run
+ * (minutes long, sources up to 10 minutes behind) falls into one shift whatever the time of day.
+ */
+function aroundNow(): { dayStart: string; shifts: Array<{ name: string; days: number[]; start: string; end: string }> } {
+  const first = (new Date().getUTCHours() + 20) % 24;
+  const clock = (h: number): string => `${String(h % 24).padStart(2, '0')}:00`;
+  const all = [1, 2, 3, 4, 5, 6, 7];
+  return {
+    dayStart: clock(first),
+    shifts: ['A', 'B', 'C'].map((name, i) => ({ name, days: all, start: clock(first + 8 * i), end: clock(first + 8 * (i + 1)) })),
+  };
+}
+const CALENDAR = aroundNow();
+
 function lagFlow(): Array<Record<string, unknown>> {
   const z = 'lag-tab';
   return [
@@ -57,7 +72,7 @@ function lagFlow(): Array<Record<string, unknown>> {
       wires: [['l-res']],
     },
     { id: 'l-res', type: 'http response', z, wires: [] },
-    calendarNode(),
+    calendarNode(CALENDAR),
   ];
 }
 
@@ -122,7 +137,7 @@ describe('oee-calculator: sources whose clocks lag the server, across a restart'
       }
       assert.deepEqual(s.errors, [], 'no event was refused as late');
       // the same events through the engine in one go: the uninterrupted figures
-      const engine = new OeeEngine(new ShiftCalendar({ timeZone: 'UTC', dayStart: '06:00', holidays: [], shifts: calendarNode().shifts as never }), {
+      const engine = new OeeEngine(new ShiftCalendar({ timeZone: 'UTC', dayStart: CALENDAR.dayStart, holidays: [], shifts: CALENDAR.shifts as never }), {
         dayWindows: false,
         orderWindows: false,
       });

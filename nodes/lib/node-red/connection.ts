@@ -13,9 +13,9 @@ export function resolveConnection(
   type: string,
   id: string | undefined,
   required: boolean,
-): { config?: ErpConnectionNode & Required<Pick<ErpConnectionNode, 'connection'>>; problem?: string } {
+): { connectionNode?: ErpConnectionNode & Required<Pick<ErpConnectionNode, 'connection'>>; problem?: string } {
   if (!id) return required ? { problem: RED._(`${type}.errors.noConnection`) } : {};
-  const config = RED.nodes.getNode(id) as ErpConnectionNode | null;
-  if (!config?.connection) return { problem: `${RED._(`${type}.errors.badConnection`)} ${config?.problem ?? ''}`.trim() };
-  return { config: config as ErpConnectionNode & Required<Pick<ErpConnectionNode, 'connection'>> };
+  const node = RED.nodes.getNode(id) as ErpConnectionNode | null;
+  if (!node?.connection) return { problem: `${RED._(`${type}.errors.badConnection`)} ${node?.problem ?? ''}`.trim() };
+  return { connectionNode: node as ErpConnectionNode & Required<Pick<ErpConnectionNode, 'connection'>> };
 }

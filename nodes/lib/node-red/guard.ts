@@ -3,7 +3,7 @@
 // overflows the stack), and `done(err)` can never throw into the runtime: what cannot be handed to Catch nodes as it
 // is goes there in a slim form instead. No error of the pack becomes an unhandled rejection.
 
-import type { Node } from 'node-red';
+import type { Node, NodeMessage } from 'node-red';
 import { errorText, setStatus } from './status';
 
 /** Deepest nesting of objects and arrays a message may have (no MES or ERP message comes near it). */
@@ -65,7 +65,10 @@ function deeperThan(root: object, maxDepth: number, seen: Set<object> | undefine
   return false;
 }
 
-type Done = (err?: Error) => void;
+/** What Node-RED hands an input handler to send messages: one, or one (or a list) per output. */
+export type Send = (msg: NodeMessage | Array<NodeMessage | NodeMessage[] | null>) => void;
+/** What Node-RED hands an input handler to finish a message: `done()` or `done(err)` for Catch nodes. */
+export type Done = (err?: Error) => void;
 
 /**
  * A `done` that cannot throw: if the runtime cannot copy the message for Catch nodes, the error still reaches them
