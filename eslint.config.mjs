@@ -5,7 +5,7 @@ import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'examples/**', '**/node_modules/**', '.userdir/**', '.cache/**', 'test-output/**'] },
+  { ignores: ['dist/**', 'examples/**', 'resources/**', '**/node_modules/**', '.userdir/**', '.cache/**', 'test-output/**'] },
   {
     files: ['**/*.ts'],
     extends: [js.configs.recommended, ...tseslint.configs.strict],
@@ -34,7 +34,7 @@ export default tseslint.config(
   },
   {
     // the editor script the dialogs share, as the browser runs it
-    files: ['resources/**/*.js'],
+    files: ['editor/**/*.js'],
     extends: [js.configs.recommended],
     languageOptions: {
       ecmaVersion: 2015,

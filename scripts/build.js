@@ -33,5 +33,27 @@ for (const [type, entry] of Object.entries(pkg['node-red'].nodes)) {
 for (const type of Object.keys(pkg['node-red'].nodes))
   for (const f of fs.readdirSync(path.join(dist, 'nodes', type))) if (f.endsWith('.d.ts')) fs.rmSync(path.join(dist, 'nodes', type, f));
 
+// The editor script the dialogs share (Node-RED serves resources/ at resources/<module>/): editor/plantbridge-editor.js
+// with the lists the dialogs offer and validate, taken from the compiled runtime so that no list is typed twice.
+const vocabulary = {
+  orderStatuses: require(path.join(dist, 'nodes/lib/erp/types.js')).ORDER_STATUSES,
+  mapperActions: require(path.join(dist, 'nodes/isa95-mapper/settings.js')).ACTIONS,
+  mapperFormats: require(path.join(dist, 'nodes/isa95-mapper/settings.js')).FORMATS,
+  overrideTypes: require(path.join(dist, 'nodes/isa95-mapper/settings.js')).OVERRIDE_TYPES,
+  codeTables: require(path.join(dist, 'nodes/lib/isa95/transform.js')).CODE_TABLES,
+  ruleKinds: require(path.join(dist, 'nodes/lib/maintenance/rule-defs.js')).RULE_KINDS,
+  operators: require(path.join(dist, 'nodes/lib/maintenance/rule-defs.js')).OPERATORS,
+  machines: require(path.join(dist, 'nodes/machine-simulator/settings.js')).MACHINE_IDS,
+};
+for (const [name, list] of Object.entries(vocabulary)) if (!Array.isArray(list) || !list.length) throw new Error(`editor vocabulary: ${name} is not a list`);
+fs.rmSync(path.join(root, 'resources'), { recursive: true, force: true });
+fs.mkdirSync(path.join(root, 'resources'));
+fs.writeFileSync(
+  path.join(root, 'resources', 'plantbridge-editor.js'),
+  `// Built by scripts/build.js from editor/plantbridge-editor.js and the runtime's lists: edit those, not this file.\n` +
+    `window.PlantBridgeVocabulary = ${JSON.stringify(vocabulary)};\n` +
+    fs.readFileSync(path.join(root, 'editor', 'plantbridge-editor.js'), 'utf8'),
+);
+
 fs.cpSync(path.join(root, 'flows'), examples, { recursive: true, filter: (src) => fs.statSync(src).isDirectory() || src.endsWith('.json') });
 console.log(`built ${Object.keys(pkg['node-red'].nodes).length} node sets into dist/, examples/ from flows/`);

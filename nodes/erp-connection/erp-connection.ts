@@ -12,6 +12,7 @@ import { errorText } from '../lib/node-red/status';
 import { type ErpConnectionDef, readConnectionSettings, withEnv } from './settings';
 import type { ConnectionUser, ErpConnectionNode } from './types';
 import { originOf } from '../lib/erp/http';
+import { POSTING_SETTINGS } from '../lib/erp/types';
 
 const CREDENTIAL_FIELDS = ['user', 'password', 'token', 'apiKey', 'apiSecret', 'clientSecret', 'cert', 'key'] as const;
 /** What the editor sends for a password field it did not change. */
@@ -99,7 +100,15 @@ export = function register(RED: NodeAPI): void {
 
   // Every posting profile (built-in and plugin dialects'), for the posting drop-downs of mes-report and isa95-mapper.
   RED.httpAdmin.get('/plantbridge/erp/postings', read, (_req, res) => {
-    res.json(postingProfiles(allDialects(plugins())).map((p) => ({ id: p.id, label: p.label, dialect: p.dialect })));
+    res.json(
+      postingProfiles(allDialects(plugins())).map((p) => ({
+        id: p.id,
+        label: p.label,
+        dialect: p.dialect,
+        // only settings the nodes know: a plugin cannot make the dialog show a field that does not exist
+        settings: (Array.isArray(p.settings) ? p.settings : []).filter((s) => POSTING_SETTINGS.includes(s)),
+      })),
+    );
   });
 
   /** A dialog's settings and credentials as the editor sends them; unchanged passwords come from the deployed node. */

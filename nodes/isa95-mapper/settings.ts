@@ -5,7 +5,16 @@ import { dict, toDict } from '../lib/dict';
 import type { NodeDef } from 'node-red';
 import type { MapperAction, MapperFormat, MapperSettings } from '../lib/isa95/mapper';
 import { POSTING_PROFILES } from '../lib/erp/postings';
-import { type CodeTable, type CodeTables, codeTablesProblems, type UnitRule, type UnitTable, unitTableProblems } from '../lib/isa95/transform';
+import {
+  CODE_TABLES,
+  type CodeTable,
+  type CodeTableName,
+  type CodeTables,
+  codeTablesProblems,
+  type UnitRule,
+  type UnitTable,
+  unitTableProblems,
+} from '../lib/isa95/transform';
 import { assertConfigVersion, configFlag } from '../lib/node-red/config';
 import { isValidTimeZone } from '../lib/time/zoned';
 
@@ -14,7 +23,6 @@ export const ACTIONS: readonly MapperAction[] = ['schedule', 'performance', 'pos
 export const FORMATS: readonly MapperFormat[] = ['json', 'b2mml-v0701', 'b2mml-v0600'];
 export const OVERRIDE_TYPES = ['jsonata', 'msg', 'flow', 'global', 'env', 'str', 'num', 'bool', 'json'] as const;
 export type OverrideType = (typeof OVERRIDE_TYPES)[number];
-const TABLES = ['material', 'equipment', 'status'] as const;
 
 export interface Override {
   /** Path in each mapped object, e.g. "requests[0].priority" or "payload.ConfirmationText". */
@@ -24,7 +32,7 @@ export interface Override {
 }
 
 export interface CodeRow {
-  table: (typeof TABLES)[number];
+  table: CodeTableName;
   from: string;
   to: string;
 }
@@ -67,10 +75,10 @@ export interface NodeSettings {
 }
 
 /** Rows of the dialog's code table → CodeTables (a table exists once it has a row or is strict). */
-function codeTables(rows: CodeRow[], strict: Record<(typeof TABLES)[number], boolean>, problems: string[]): CodeTables {
+function codeTables(rows: CodeRow[], strict: Record<CodeTableName, boolean>, problems: string[]): CodeTables {
   const out: CodeTables = {};
   rows.forEach((r, i) => {
-    if (!(TABLES as readonly string[]).includes(r.table)) {
+    if (!(CODE_TABLES as readonly string[]).includes(r.table)) {
       problems.push(`code row ${i + 1}: unknown table "${r.table}"`);
       return;
     }
@@ -82,7 +90,7 @@ function codeTables(rows: CodeRow[], strict: Record<(typeof TABLES)[number], boo
     if (Object.hasOwn(t.map, r.from.trim())) problems.push(`code row ${i + 1} (${r.table}): "${r.from.trim()}" is mapped twice`);
     t.map[r.from.trim()] = r.to.trim();
   });
-  for (const t of TABLES) if (strict[t] && !out[t]) out[t] = { map: dict(), strict: true };
+  for (const t of CODE_TABLES) if (strict[t] && !out[t]) out[t] = { map: dict(), strict: true };
   return out;
 }
 

@@ -164,6 +164,13 @@ describe('erp-connection node', function () {
       list.map((p) => `${p.id}@${p.dialect}`),
       ['simulated@simulated', 'sap-odata@sap-odata', 'odoo@odoo', 'erpnext@erpnext', 'tryton@tryton', 'rest@rest', 'd365@rest', 'soap@soap'],
     );
+    // the fields a posting reads, declared by its dialect: the dialogs show exactly these
+    const settings = Object.fromEntries((list as unknown as Array<{ id: string; settings: string[] }>).map((p) => [p.id, p.settings]));
+    assert.deepEqual(settings.d365, ['company', 'path']);
+    assert.deepEqual(settings.rest, ['path']);
+    assert.deepEqual(settings.soap, ['soapOperation', 'soapRecord']);
+    assert.deepEqual(settings.erpnext, ['sourceWarehouse', 'targetWarehouse']);
+    assert.deepEqual(settings['sap-odata'], []);
   });
 
   it('checks a dialog with the rules of a deploy: a foreign option, a bad choice, the wrong sign-in', async () => {

@@ -134,11 +134,17 @@ export interface PostingOptions {
   targetWarehouse?: string;
 }
 
+/** A posting setting the nodes ask for (mes-report, isa95-mapper show its field when the posting declares it). */
+export type PostingSetting = Exclude<keyof PostingOptions, 'timeZone'>;
+export const POSTING_SETTINGS: readonly PostingSetting[] = ['path', 'company', 'soapOperation', 'soapRecord', 'sourceWarehouse', 'targetWarehouse'];
+
 /** A posting a dialect can build from a production report (mes-report, isa95-mapper's "ERP posting"). */
 export interface DialectPosting {
   /** The posting profile's id, unique over all dialects (the dialect's id for its usual one). */
   id: string;
   label: string;
+  /** The settings it reads from PostingOptions besides the time zone (their fields show in the nodes' dialogs). */
+  settings?: readonly PostingSetting[];
   /** The report → the posting the dialect's `post` sends, carrying the report's idempotency key. */
   build(report: ProductionReport, options: PostingOptions): ErpPosting;
 }

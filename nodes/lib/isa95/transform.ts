@@ -88,13 +88,17 @@ export function unitTableProblems(t: UnitTable): string[] {
   return out;
 }
 
+/** The code tables a mapping can translate with. */
+export const CODE_TABLES = ['material', 'equipment', 'status'] as const;
+export type CodeTableName = (typeof CODE_TABLES)[number];
+
 /** Problems of a code table given as data (from msg or context). */
 export function codeTablesProblems(v: unknown): string[] {
   if (v === null || typeof v !== 'object' || Array.isArray(v))
     return [`code tables must be an object like {"material": {"map": {"A": "B"}, "strict": false}}, got ${Array.isArray(v) ? 'a list' : typeof v}`];
   const out: string[] = [];
   for (const [name, t] of Object.entries(v as Record<string, unknown>)) {
-    if (!['material', 'equipment', 'status'].includes(name)) out.push(`code tables: unknown table "${name}" (material, equipment or status)`);
+    if (!(CODE_TABLES as readonly string[]).includes(name)) out.push(`code tables: unknown table "${name}" (${CODE_TABLES.join(', ')})`);
     else if (!t || typeof t !== 'object' || typeof (t as CodeTable).map !== 'object' || (t as CodeTable).map === null)
       out.push(`code tables: ${name} needs a "map" object`);
     else if (Object.values((t as CodeTable).map).some((x) => typeof x !== 'string')) out.push(`code tables: every ${name} code must map to a text`);

@@ -6,6 +6,7 @@ export type RuleKind = 'threshold' | 'rate' | 'count' | 'downtime' | 'reason' | 
 export type Operator = '>' | '>=' | '<' | '<=';
 export type Priority = 'low' | 'medium' | 'high' | 'urgent';
 export const RULE_KINDS: readonly RuleKind[] = ['threshold', 'rate', 'count', 'downtime', 'reason', 'meter'];
+export const OPERATORS: readonly Operator[] = ['>', '>=', '<', '<='];
 
 /** The rule's condition: `v op limit`. */
 export function compare(v: number, op: Operator, limit: number): boolean {
@@ -151,7 +152,7 @@ export function ruleProblems(rules: RuleDef[]): string[] {
       if (typeof v !== 'number' || !Number.isFinite(v) || !ok(v)) out.push(`${at}: ${what}`);
     };
     if (r.kind === 'threshold' || r.kind === 'rate') {
-      if (!r.operator || !['>', '>=', '<', '<='].includes(r.operator)) out.push(`${at}: the operator must be >, >=, < or <=`);
+      if (!r.operator || !OPERATORS.includes(r.operator)) out.push(`${at}: the operator must be ${OPERATORS.join(', ')}`);
       need('limit', 'needs a limit');
       if (
         r.reset !== undefined &&

@@ -61,6 +61,7 @@ function authHeader(ctx: DialectContext): Record<string, string> {
 export const erpnextProduction: DialectPosting = {
   id: 'erpnext',
   label: 'ERPNext Job Card (per operation) or Manufacture Stock Entry (per order)',
+  settings: ['sourceWarehouse', 'targetWarehouse'],
   build(r, o) {
     const key = reportKey(r);
     const from = r.start ? naiveLocal(r.start, o.timeZone) : undefined;

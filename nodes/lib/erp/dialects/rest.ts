@@ -37,6 +37,7 @@ export function linkNext(header: string | undefined): string | undefined {
 export const restReport: DialectPosting = {
   id: 'rest',
   label: 'Generic REST / MES endpoint: the report as JSON',
+  settings: ['path'],
   build(r, o) {
     const key = reportKey(r);
     return { kind: 'production-report', key, payload: { path: o.path || '/postings', body: { kind: 'production-report', key, ...r } } };
@@ -46,6 +47,7 @@ export const restReport: DialectPosting = {
 export const d365Report: DialectPosting = {
   id: 'd365',
   label: 'Dynamics 365 SCM MES integration: ProdProductionOrderReportFinished message',
+  settings: ['company', 'path'],
   build(r, o) {
     const key = reportKey(r);
     const content: Record<string, unknown> = {

@@ -205,6 +205,7 @@ const serviceOf = (o: Record<string, string>): SoapService => ({ wsdl: o.wsdl ??
 export const soapOutput: DialectPosting = {
   id: 'soap',
   label: 'SOAP ERP: a Create call with the output journal line (Dynamics NAV style)',
+  settings: ['soapOperation', 'soapRecord'],
   build(r, o) {
     const key = reportKey(r);
     const line: Record<string, unknown> = { Order_No: r.order };

@@ -1,5 +1,7 @@
-// Editor code shared by the pack's node dialogs (Node-RED serves it at resources/@plantbridge/node-red-erp-mes/...):
-// validators, the context-store select, and the dialects and posting profiles the runtime knows (built-in and plugin).
+// Editor code shared by the pack's node dialogs (the build writes it to resources/, which Node-RED serves at
+// resources/@plantbridge/node-red-erp-mes/...): validators, the context-store select, the lists the dialogs offer
+// (`vocabulary`, from the runtime's own constants at build time), and the dialects and posting profiles the runtime
+// knows (built-in and plugin, fetched from the admin API).
 (function () {
     "use strict";
     if (typeof window === "undefined" || window.PlantBridgeEditor) { return; }
@@ -78,5 +80,40 @@
         });
     }
 
-    window.PlantBridgeEditor = { optionalNumber: optionalNumber, storeSelect: storeSelect, dialects: dialects, knownPosting: knownPosting, postingSelect: postingSelect };
+    /** The settings a posting profile reads (company, path, SOAP operation, …), as the runtime declares them. */
+    function postingSettings(id) {
+        var list = postings.value() || [];
+        for (var i = 0; i < list.length; i++) { if (list[i].id === id) { return list[i].settings || []; } }
+        return [];
+    }
+
+    /** Shows the rows (`data-posting-setting`) of the settings the chosen posting reads; `also` false hides them all. */
+    function showPostingSettings(id, also) {
+        var settings = postingSettings(id);
+        $("[data-posting-setting]").each(function () {
+            $(this).toggle(also !== false && settings.indexOf($(this).attr("data-posting-setting")) !== -1);
+        });
+    }
+
+    /** A validator: one of the values of a vocabulary list (empty: the first, the default). */
+    function oneOf(list) {
+        return function (v) { return list.indexOf(v || list[0]) !== -1; };
+    }
+
+    /** A validator: a list (possibly empty) of values of a vocabulary list. */
+    function listOf(list) {
+        return function (v) { return Array.isArray(v) && v.every(function (x) { return list.indexOf(x) !== -1; }); };
+    }
+
+    window.PlantBridgeEditor = {
+        vocabulary: window.PlantBridgeVocabulary,
+        optionalNumber: optionalNumber,
+        oneOf: oneOf,
+        listOf: listOf,
+        storeSelect: storeSelect,
+        dialects: dialects,
+        knownPosting: knownPosting,
+        postingSelect: postingSelect,
+        showPostingSettings: showPostingSettings
+    };
 })();
