@@ -15,7 +15,9 @@ export interface PostingProfile extends DialectPosting {
 
 /** Every posting of these dialects, in their order. */
 export function postingProfiles(dialects: readonly ErpDialect[]): PostingProfile[] {
-  return dialects.flatMap((d) => (d.postings ?? []).map((p) => ({ id: p.id, label: p.label, build: p.build, dialect: d.id, ...(p.settings ? { settings: p.settings } : {}) })));
+  return dialects.flatMap((d) =>
+    (d.postings ?? []).map((p) => ({ id: p.id, label: p.label, build: p.build, dialect: d.id, ...(p.settings ? { settings: p.settings } : {}) })),
+  );
 }
 
 export const POSTING_PROFILES: readonly PostingProfile[] = postingProfiles(BUILTIN_DIALECTS);
