@@ -37,6 +37,10 @@ interface EmbeddedRed {
   start(): Promise<void>;
   stop(): Promise<void>;
   nodes: { getNode(id: string): Node | null };
+  hooks: {
+    add(name: string, fn: (event: { node: { id: string }; error?: unknown }) => void): void;
+    remove(name: string): void;
+  };
   runtime: { flows: { setFlows(opts: { flows: { flows: unknown[]; credentials?: Record<string, unknown> }; deploymentType?: string }): Promise<unknown> } };
 }
 
@@ -91,44 +95,73 @@ export async function deploy(flow: unknown[], waitFor: string[]): Promise<void> 
 }
 
 /**
- * Runs `messages` through a candidate's target node in batches and returns the throughput.
- * Completion is counted with a Complete node scoped to the target, so every candidate pays the same overhead.
+ * Runs `messages` through a candidate's target node in batches and returns the throughput. Completions (`done()`, or
+ * the end of a Function node's run) are counted with the runtime's `onComplete` hook: nothing is copied or routed to
+ * count them (a Complete node would clone every completed message, charging a node for the size of its output).
  */
-export async function measureFlow(c: FlowCandidate, messages: () => Iterable<NodeMessage>, count: number, batch = 2000): Promise<Measurement> {
+/**
+ * `arrival`: "batches" feeds `batch` messages in one tick and waits for them all before the next batch (a closed loop);
+ * "ticks" feeds `batch` messages per tick without waiting (an open loop: reports arriving one by one, as an MES posts
+ * them), and waits for every completion at the end.
+ */
+export async function measureFlow(
+  c: FlowCandidate,
+  messages: () => Iterable<NodeMessage>,
+  count: number,
+  batch = 2000,
+  arrival: 'batches' | 'ticks' = 'batches',
+): Promise<Measurement> {
   await startRuntime();
-  const flow = [
-    { id: TAB, type: 'tab', label: 'bench' },
-    ...c.nodes.map((n) => ({ z: TAB, ...n })),
-    { id: 'bench-complete', type: 'complete', z: TAB, scope: [c.target], uncaught: false, wires: [['bench-sink']] },
-    { id: 'bench-sink', type: 'function', z: TAB, func: 'return null;', outputs: 1, wires: [[]] },
-  ];
-  await deploy(flow, [c.target, 'bench-sink']);
+  const flow = [{ id: TAB, type: 'tab', label: 'bench' }, ...c.nodes.map((n) => ({ z: TAB, ...n }))];
+  await deploy(flow, [c.target]);
   const target = red!.nodes.getNode(c.target)!;
   let done = 0;
+  let failed = 0;
   let waiter: (() => void) | undefined;
   let goal = 0;
-  red!.nodes.getNode('bench-sink')!.on('input', () => {
+  red!.hooks.add(COUNTER, (event) => {
+    if (event.node.id !== c.target) return;
     done++;
+    if (event.error) failed++;
     if (done >= goal && waiter) waiter();
   });
-  global.gc?.();
-  const heap0 = process.memoryUsage().heapUsed;
-  const it = messages()[Symbol.iterator]();
-  const t0 = process.hrtime.bigint();
-  let sent = 0;
-  while (sent < count) {
-    const n = Math.min(batch, count - sent);
-    goal = sent + n;
-    const finished = new Promise<void>((r) => (waiter = r));
-    for (let i = 0; i < n; i++) target.receive(it.next().value as NodeMessage);
-    sent += n;
-    if (done < goal) await finished;
+  try {
+    global.gc?.();
+    const heap0 = process.memoryUsage().heapUsed;
+    const it = messages()[Symbol.iterator]();
+    const t0 = process.hrtime.bigint();
+    let sent = 0;
+    if (arrival === 'ticks') {
+      goal = count;
+      const finished = new Promise<void>((r) => (waiter = r));
+      while (sent < count) {
+        const n = Math.min(batch, count - sent);
+        for (let i = 0; i < n; i++) target.receive(it.next().value as NodeMessage);
+        sent += n;
+        await new Promise((r) => setImmediate(r));
+      }
+      if (done < goal) await finished;
+    }
+    while (sent < count) {
+      const n = Math.min(batch, count - sent);
+      goal = sent + n;
+      const finished = new Promise<void>((r) => (waiter = r));
+      for (let i = 0; i < n; i++) target.receive(it.next().value as NodeMessage);
+      sent += n;
+      if (done < goal) await finished;
+    }
+    const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+    const heapDeltaMB = (process.memoryUsage().heapUsed - heap0) / 1048576;
+    if (failed) throw new Error(`${c.label}: ${failed} of ${count} messages ended in an error`);
+    return { label: c.label, count, seconds, perSecond: count / seconds, heapDeltaMB };
+  } finally {
+    red!.hooks.remove(COUNTER);
+    await deploy([], []);
   }
-  const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
-  const heapDeltaMB = (process.memoryUsage().heapUsed - heap0) / 1048576;
-  await deploy([], []);
-  return { label: c.label, count, seconds, perSecond: count / seconds, heapDeltaMB };
 }
+
+/** The bench's onComplete hook (one at a time). */
+const COUNTER = 'onComplete.plantbridgeBench';
 
 /** Runs a measurement several times, interleaved with the others by the caller; returns the median run. */
 export function median(runs: Measurement[]): Measurement {

@@ -83,6 +83,7 @@ export = function register(RED: NodeAPI): void {
       box = openNodeOutbox(node, {
         file: outboxFile(RED, def.file),
         sync: settings.sync,
+        commitWindowMs: settings.commitWindowMs,
         queue: settings.queue,
         drain: settings.drain,
         connection,

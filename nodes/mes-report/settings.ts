@@ -4,6 +4,7 @@ import type { NodeDef } from 'node-red';
 import { POSTING_PROFILES } from '../lib/erp/postings';
 import { assertConfigVersion, configFlag, SettingsReader } from '../lib/node-red/config';
 import type { DrainerOptions } from '../lib/outbox/drainer';
+import { DEFAULT_COMMIT_WINDOW_MS } from '../lib/node-red/outbox-node';
 
 export const CONFIG_VERSION = 1;
 
@@ -23,6 +24,8 @@ export interface MesReportDef extends NodeDef {
   /** days */
   retention?: number | string;
   sync?: string;
+  /** Group-commit window, ms. */
+  commitWindow?: number | string;
   yieldTarget?: number | string;
   variance?: boolean;
   store?: string;
@@ -37,6 +40,8 @@ export interface MesReportSettings {
   queue: string;
   drain: DrainerOptions;
   sync: 'full' | 'normal';
+  /** How long a report may wait for others to share its commit (ms). */
+  commitWindowMs: number;
   yieldTarget: number;
   variance: boolean;
   store: string | undefined;
@@ -66,6 +71,7 @@ export function readSettings(def: MesReportDef, postings: readonly string[] = PO
       retentionMs: r.num('retention', def.retention, 7, 0, 3650) * 86_400_000,
     },
     sync,
+    commitWindowMs: r.num('group commit window', def.commitWindow, DEFAULT_COMMIT_WINDOW_MS, 0, 1000),
     yieldTarget: r.num('yield target', def.yieldTarget, 95, 0, 100) / 100,
     variance: configFlag(def.variance, true),
     store: def.store || undefined,

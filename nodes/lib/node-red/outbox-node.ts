@@ -124,7 +124,21 @@ export interface NodeOutboxOptions {
   connection: ErpConnection;
   /** The runtime's catalog lookup (RED._): a paused queue is reported in the node's own words. */
   i18n: (key: string) => string;
+  /**
+   * Group commit: how long the first waiting entry may wait for others to share its transaction (and fsync), in ms;
+   * 0 = commit at the end of the current tick. Like PostgreSQL's commit_delay or Kafka's linger.ms. A full batch
+   * (GROUP_COMMIT_MAX entries) commits at once, and the first report after a quiet second does not wait. done() still
+   * comes only after the commit.
+   */
+  commitWindowMs?: number;
 }
+
+/** Most entries one group commit takes (a longer burst is split: each commit stays short). */
+export const GROUP_COMMIT_MAX = 2000;
+/** The default group-commit window (ms): reports arriving one by one share commits at many times the fsync rate. */
+export const DEFAULT_COMMIT_WINDOW_MS = 2;
+/** After this long without a commit the queue is idle: the next report commits at the end of its tick, no window. */
+export const IDLE_AFTER_MS = 1000;
 
 export interface NodeOutbox {
   outbox: Outbox;
@@ -133,6 +147,8 @@ export interface NodeOutbox {
   enqueue(entries: NewEntry[], committed: (result: boolean[] | Error) => void): void;
   /** Commits what is waiting now (on close). */
   flush(): void;
+  /** Group commits made so far (transactions, each with one sync under durability full). */
+  readonly commits: number;
   close(): Promise<void>;
 }
 
@@ -154,13 +170,25 @@ export function openNodeOutbox(node: Node, o: NodeOutboxOptions): NodeOutbox {
     } as NodeMessage);
   });
   let waiting: Array<{ entries: NewEntry[]; committed: (r: boolean[] | Error) => void }> = [];
-  let scheduled = false;
+  let waitingEntries = 0;
+  let commits = 0;
+  let lastCommit = 0;
+  /** The pending commit: a window's timer, or the end of the tick. */
+  let timer: NodeJS.Timeout | undefined;
+  let immediate: NodeJS.Immediate | undefined;
+  const windowMs = o.commitWindowMs ?? DEFAULT_COMMIT_WINDOW_MS;
   const flush = (): void => {
-    scheduled = false;
+    if (timer) clearTimeout(timer);
+    if (immediate) clearImmediate(immediate);
+    timer = undefined;
+    immediate = undefined;
     const batch = waiting;
     waiting = [];
+    waitingEntries = 0;
     if (!batch.length) return;
     let added: boolean[];
+    commits++;
+    lastCommit = Date.now();
     try {
       added = outbox.enqueue(
         o.queue,
@@ -193,12 +221,18 @@ export function openNodeOutbox(node: Node, o: NodeOutboxOptions): NodeOutbox {
     drainer,
     enqueue(entries, committed) {
       waiting.push({ entries, committed });
-      if (!scheduled) {
-        scheduled = true;
-        setImmediate(flush);
+      waitingEntries += entries.length;
+      if (waitingEntries >= GROUP_COMMIT_MAX) flush();
+      // a report after a quiet spell does not wait: the window only batches reports that keep arriving
+      else if (!timer && !immediate) {
+        if (windowMs > 0 && Date.now() - lastCommit < IDLE_AFTER_MS) timer = setTimeout(flush, windowMs);
+        else immediate = setImmediate(flush);
       }
     },
     flush,
+    get commits() {
+      return commits;
+    },
     async close() {
       clearInterval(fileCheck);
       flush();

@@ -1,0 +1,82 @@
+// The outbox adapter the nodes share (nodes/lib/node-red/outbox-node.ts): group commit. Reports that arrive one at a
+// time within the window share one transaction; a report after a quiet spell does not wait; a full batch commits at once.
+import assert from 'node:assert/strict';
+import { EventEmitter } from 'node:events';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { Node } from 'node-red';
+import { openConnection } from '../../nodes/dialect';
+import { findDialect } from '../../nodes/lib/erp/registry';
+import { GROUP_COMMIT_MAX, type NodeOutbox, openNodeOutbox } from '../../nodes/lib/node-red/outbox-node';
+import type { NewEntry } from '../../nodes/lib/outbox/outbox';
+
+const tick = (): Promise<void> => new Promise((r) => setImmediate(r));
+
+describe('outbox adapter: group commit', function () {
+  this.timeout(20_000);
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pb-group-'));
+  const opened: NodeOutbox[] = [];
+  let n = 0;
+  const open = (commitWindowMs: number): NodeOutbox => {
+    const node = Object.assign(new EventEmitter(), { id: `node-${++n}`, type: 'pb-mes-report', error: () => {} }) as unknown as Node;
+    const box = openNodeOutbox(node, {
+      file: path.join(dir, `outbox-${n}.db`),
+      sync: 'full',
+      queue: `q${n}`,
+      // a slow sender: the test looks at commits
+      drain: { ratePerSecond: 0.01, concurrency: 1, maxAttempts: 1, baseDelayMs: 1000, maxDelayMs: 1000, retentionMs: 0 },
+      connection: openConnection(findDialect('simulated')!, { baseUrl: '' }),
+      i18n: (k) => k,
+      commitWindowMs,
+    });
+    opened.push(box);
+    return box;
+  };
+  const entry = (i: number): NewEntry => ({ orderKey: `o${i % 7}`, key: `k${i}`, kind: 'test', payload: { i } });
+  after(async () => {
+    for (const b of opened) await b.close();
+  });
+
+  it('puts reports that arrive one per tick within the window into one commit, done only after it', async () => {
+    const box = open(200);
+    const results: Array<boolean[] | Error> = [];
+    for (let i = 0; i < 50; i++) {
+      box.enqueue([entry(i)], (r) => results.push(r));
+      await tick();
+    }
+    // the first report came after a quiet spell and was committed at the end of its tick; the others wait for the window
+    assert.equal(results.length, 1, 'only the first report is confirmed before the window ends');
+    for (let i = 0; i < 200 && results.length < 50; i++) await new Promise((r) => setTimeout(r, 10));
+    assert.equal(results.length, 50);
+    assert.ok(
+      results.every((r) => Array.isArray(r) && r[0] === true),
+      JSON.stringify(results.slice(0, 3)),
+    );
+    assert.ok(box.commits <= 6, `${box.commits} commits for 50 reports in one window`);
+    const c = box.outbox.counts(`q${n}`);
+    assert.equal(c.pending + c.inflight + c.done + c.dead, 50, 'every report is in the outbox once');
+  });
+
+  it('commits a full batch at once, without waiting for the window', () => {
+    const box = open(60_000);
+    let result: boolean[] | Error | undefined;
+    box.enqueue(
+      Array.from({ length: GROUP_COMMIT_MAX }, (_, i) => entry(i)),
+      (r) => (result = r),
+    );
+    assert.ok(Array.isArray(result) && result.length === GROUP_COMMIT_MAX, 'committed before enqueue returned');
+    assert.equal(box.commits, 1);
+  });
+
+  it('with a window of 0, commits at the end of the tick; a duplicate key is reported as not added', async () => {
+    const box = open(0);
+    const results: Array<boolean[] | Error> = [];
+    box.enqueue([entry(1), entry(2)], (r) => results.push(r));
+    box.enqueue([entry(1)], (r) => results.push(r));
+    await tick();
+    await tick();
+    assert.deepEqual(results, [[true, true], [false]]);
+    assert.equal(box.commits, 1);
+  });
+});
