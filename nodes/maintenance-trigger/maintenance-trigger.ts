@@ -5,6 +5,7 @@
 import type { Node, NodeAPI, NodeMessage, NodeMessageInFlow } from 'node-red';
 import { maintenanceRequest, notificationDialects, notificationPosting, requestId } from '../lib/maintenance/request';
 import { dict } from '../lib/dict';
+import { type PropertyReader, propertyReader } from '../lib/node-red/property';
 import { RuleEngine, type Transition, type Trigger } from '../lib/maintenance/rules';
 import { type NodeOutbox, openNodeOutbox, outboxFile, serveOutboxAdmin } from '../lib/node-red/outbox-node';
 import { type Done, refuseDeep, safeDone, type Send } from '../lib/node-red/guard';
@@ -194,11 +195,18 @@ export = function register(RED: NodeAPI): void {
         }, 5000)
       : undefined;
 
+    // every property path parsed once; rules that read the same property read it once per message
+    const readAsset = propertyReader(RED, cfg.assetProperty);
+    const readers = new Map<string, PropertyReader>();
+    for (const r of cfg.rules) if (!readers.has(r.property)) readers.set(r.property, propertyReader(RED, r.property));
+    const ruleReaders = cfg.rules.map((r) => ({ id: r.id, property: r.property }));
+    const noValue = `${RED._('maintenance-trigger.errors.noValue')}: ${[...readers.keys()].join(', ')}`;
+
     const handle = (msg: NodeMessageInFlow, send: Send, done: Done): void => {
       const m = msg as NodeMessageInFlow & { command?: unknown; rule?: unknown; timestamp?: unknown };
       const t = toEpochMs(m.timestamp);
       const ts = t === undefined || Number.isNaN(t) ? Date.now() : t;
-      const assetValue = RED.util.getMessageProperty(msg, cfg.assetProperty) as unknown;
+      const assetValue = readAsset(msg);
       const asset = assetValue === undefined || assetValue === null || assetValue === '' ? undefined : String(assetValue);
 
       if (typeof m.command === 'string') {
@@ -215,12 +223,17 @@ export = function register(RED: NodeAPI): void {
       }
       if (!asset) return done(new Error(`${RED._('maintenance-trigger.errors.noAsset')} (msg.${cfg.assetProperty})`));
       const values = dict<unknown>();
-      for (const r of cfg.rules) {
-        const v = RED.util.getMessageProperty(msg, r.property) as unknown;
-        if (v !== undefined) values[r.id] = v;
+      const read = new Map<string, unknown>();
+      let found = false;
+      for (const r of ruleReaders) {
+        let v = read.get(r.property);
+        if (v === undefined && !read.has(r.property)) read.set(r.property, (v = readers.get(r.property)!(msg)));
+        if (v !== undefined) {
+          values[r.id] = v;
+          found = true;
+        }
       }
-      if (!Object.keys(values).length)
-        return done(new Error(`${RED._('maintenance-trigger.errors.noValue')}: ${[...new Set(cfg.rules.map((r) => r.property))].join(', ')}`));
+      if (!found) return done(new Error(noValue));
       const { triggers, transitions, bad } = engine.push(asset, ts, values);
       last = { ts: Math.max(ts, last?.ts ?? ts), wall: Date.now() };
       // bad readings (not a number, a meter going backwards) reach Catch nodes; the other rules' results still go out

@@ -62,13 +62,42 @@ const num = (v: unknown): number | undefined =>
   typeof v === 'number' && Number.isFinite(v) ? v : typeof v === 'string' && v.trim() !== '' && Number.isFinite(Number(v)) ? Number(v) : undefined;
 const fmt = (v: number): string => String(Math.round(v * 1000) / 1000);
 
+/**
+ * A window list kept in time order (`time` of each entry), changed in place instead of copied per reading: entries
+ * before `from` (`after`: at or before it) are cut from the front, and with `before`, entries at or after it from the
+ * back.
+ */
+function trim<T>(list: T[] | undefined, time: (x: T) => number, from: number, before = Infinity, after = false): T[] {
+  if (!list) return [];
+  let drop = 0;
+  while (drop < list.length && (after ? time(list[drop]!) <= from : time(list[drop]!) < from)) drop++;
+  if (drop) list.splice(0, drop);
+  while (list.length && time(list[list.length - 1]!) >= before) list.pop();
+  return list;
+}
+
+/** Adds an entry where its time belongs (at the end, unless a late reading brought it). */
+function insertInOrder<T>(list: T[], x: T, time: (x: T) => number): void {
+  let i = list.length;
+  while (i > 0 && time(list[i - 1]!) > time(x)) i--;
+  list.splice(i, 0, x);
+}
+
+const first = (x: [number, number]): number => x[0];
+const second = (x: [number, number]): number => x[1];
+const itself = (t: number): number => t;
+
 export class RuleEngine {
   private state: EngineState = { version: 1, assets: dict() };
+  /** What the reasons call each rule's value: its property without "payload." (worked out once). */
+  private readonly names: Map<RuleDef, string>;
 
   constructor(
     readonly rules: RuleDef[],
     private readonly options: { cooldownMs: number },
-  ) {}
+  ) {
+    this.names = new Map(rules.map((r) => [r, r.property.replace(/^payload\./, '')]));
+  }
 
   snapshot(): EngineState {
     return this.state;
@@ -206,19 +235,20 @@ export class RuleEngine {
           s.since ??= seen.since ?? ts;
           const hold = (r.duration ?? 0) * 1000;
           if (ts - s.since < hold) {
-            if (s.phase === 'armed') move('pending', `${seen.reason}, waiting ${r.duration} s`);
+            if (s.phase === 'armed') move('pending', `${seen.why()}, waiting ${r.duration} s`);
             break;
           }
           const key = `${asset}|${r.id}|${s.since}`;
           s.openedAt = ts;
           s.request = key;
-          move('open', seen.reason);
+          const reason = seen.why();
+          move('open', reason);
           triggers.push({
             asset,
             rule: r,
             ts,
             value,
-            reason: seen.reason,
+            reason,
             key,
             since: s.since,
             ...(r.kind === 'meter' && s.due !== undefined ? { due: s.due } : {}),
@@ -293,8 +323,8 @@ export class RuleEngine {
     s: RuleState,
     ts: number,
     raw: unknown,
-  ): { active: boolean; clear: boolean; reason: string; since?: number } | { bad: string } | undefined {
-    const name = r.property.replace(/^payload\./, '');
+  ): { active: boolean; clear: boolean; why: () => string; since?: number } | { bad: string } | undefined {
+    const name = this.names.get(r) ?? r.property;
     switch (r.kind) {
       case 'threshold': {
         const v = num(raw);
@@ -304,24 +334,24 @@ export class RuleEngine {
         return {
           active,
           clear: !active && cleared(v, r.operator!, r.reset ?? r.limit!),
-          reason: `${name} ${fmt(v)} ${r.operator} ${fmt(r.limit!)}${r.duration ? ` for ${r.duration} s` : ''}`,
+          why: () => `${name} ${fmt(v)} ${r.operator} ${fmt(r.limit!)}${r.duration ? ` for ${r.duration} s` : ''}`,
         };
       }
       case 'rate': {
         const v = num(raw);
         if (v === undefined) return notNumber(name, raw);
         const w = r.window! * MIN;
-        const samples = (s.samples ?? []).filter(([t]) => t >= ts - w && t < ts);
+        const samples = trim(s.samples, first, ts - w, ts);
         samples.push([ts, v]);
         s.samples = samples;
         const [t0, v0] = samples[0]!;
-        if (ts - t0 < w / 2) return { active: false, clear: s.clear, reason: 'not enough history' };
+        if (ts - t0 < w / 2) return { active: false, clear: s.clear, why: () => 'not enough history' };
         const perMin = ((v - v0) / (ts - t0)) * MIN;
         const active = compare(perMin, r.operator!, r.limit!);
         return {
           active,
           clear: !active && cleared(perMin, r.operator!, r.reset ?? r.limit!),
-          reason: `${name} changes ${fmt(perMin)}/min ${r.operator} ${fmt(r.limit!)}/min over ${r.window} min`,
+          why: () => `${name} changes ${fmt(perMin)}/min ${r.operator} ${fmt(r.limit!)}/min over ${r.window} min`,
         };
       }
       case 'count': {
@@ -329,14 +359,15 @@ export class RuleEngine {
         const stopped = r.codes!.includes(String(raw));
         const wasStopped = s.lastValue !== undefined && r.codes!.includes(String(s.lastValue));
         s.lastValue = raw;
-        const stops = (s.stops ?? []).filter((t) => t > ts - r.window! * MIN);
-        if (stopped && !wasStopped) stops.push(ts);
+        // in the window: t > ts - window
+        const stops = trim(s.stops, itself, ts - r.window! * MIN, Infinity, true);
+        if (stopped && !wasStopped) insertInOrder(stops, ts, itself);
         s.stops = stops;
         const active = stops.length >= r.limit!;
         return {
           active,
           clear: stops.length < (r.reset ?? r.limit!),
-          reason: `${stops.length} stops (${r.codes!.join(', ')}) in ${r.window} min ≥ ${r.limit}`,
+          why: () => `${stops.length} stops (${r.codes!.join(', ')}) in ${r.window} min ≥ ${r.limit}`,
           since: stops[0],
         };
       }
@@ -344,10 +375,10 @@ export class RuleEngine {
         if (!isCode(raw)) return { bad: `${name} reading ${describe(raw)} is not a state value` };
         const stopped = r.codes!.includes(String(raw));
         const w = r.window! * MIN;
-        const downs = (s.downs ?? []).filter(([, end]) => end > ts - w);
+        const downs = trim(s.downs, second, ts - w, Infinity, true);
         if (stopped && (s.downSince === undefined || s.downSince === null)) s.downSince = ts;
         if (!stopped && s.downSince !== undefined && s.downSince !== null) {
-          downs.push([s.downSince, ts]);
+          insertInOrder(downs, [s.downSince, ts], second);
           s.downSince = null;
         }
         s.downs = downs;
@@ -358,14 +389,14 @@ export class RuleEngine {
           (s.downSince !== null && s.downSince !== undefined ? ts - Math.max(s.downSince, from) : 0);
         const minutes = down / MIN;
         const active = minutes >= r.limit!;
-        return { active, clear: minutes < (r.reset ?? r.limit!), reason: `${fmt(minutes)} min down in ${r.window} min ≥ ${r.limit}` };
+        return { active, clear: minutes < (r.reset ?? r.limit!), why: () => `${fmt(minutes)} min down in ${r.window} min ≥ ${r.limit}` };
       }
       case 'reason': {
         if (raw !== null && !isCode(raw)) return { bad: `${name} reading ${describe(raw)} is not a reason code` };
         const code = raw === null || raw === undefined ? '' : String(raw);
         const active = r.codes!.includes(code);
         s.lastValue = raw;
-        return { active, clear: !active, reason: `stop reason "${code}" means breakdown` };
+        return { active, clear: !active, why: () => `stop reason "${code}" means breakdown` };
       }
       case 'meter': {
         const v = num(raw);
@@ -383,7 +414,7 @@ export class RuleEngine {
         return {
           active,
           clear: !active,
-          reason: `${name} ${fmt(v)} reached ${fmt(due - (r.lead ?? 0))} (due at ${fmt(due)}${r.lead ? `, ${fmt(r.lead)} early` : ''})`,
+          why: () => `${name} ${fmt(v)} reached ${fmt(due - (r.lead ?? 0))} (due at ${fmt(due)}${r.lead ? `, ${fmt(r.lead)} early` : ''})`,
         };
       }
       default:
