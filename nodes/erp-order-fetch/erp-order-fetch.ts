@@ -117,12 +117,12 @@ export = function register(RED: NodeAPI): void {
         pages = page.page;
         total = page.total ?? total;
         if (cfg.output === 'order') {
-          send([
-            page.orders.map(
-              (o, i) => ({ ...base(), topic: o.number, payload: o, erp: { ...meta(page.page, count + i + 1, total), index: count + i } }) as NodeMessage,
-            ),
-            null,
-          ]);
+          // one send per order: Node-RED deep-copies every message but the first of one send() call, and each of these
+          // messages is new, so there is nothing to protect
+          for (let i = 0; i < page.orders.length; i++) {
+            const o = page.orders[i]!;
+            send([{ ...base(), topic: o.number, payload: o, erp: { ...meta(page.page, count + i + 1, total), index: count + i } } as NodeMessage, null]);
+          }
         } else if (cfg.output === 'page') {
           if (page.orders.length)
             send([{ ...base(), topic: `page ${page.page}`, payload: page.orders, erp: meta(page.page, count + page.orders.length, total) }, null]);
