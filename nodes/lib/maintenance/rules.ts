@@ -4,6 +4,8 @@
 // cleared (below the reset level) and any cooldown has passed. All state is plain JSON (context store, restarts).
 
 import { dict } from '../dict';
+import { first, insertInOrder, itself, second, trim } from './windows';
+import { describe, fmt, isCode, notNumber, num } from './readings';
 import {
   cleared,
   compare,
@@ -34,58 +36,6 @@ export {
 } from './rule-defs';
 
 const MIN = 60_000;
-
-/** A reading as it may be quoted in an error (short). */
-const describe = (v: unknown): string => {
-  const t =
-    typeof v === 'string'
-      ? JSON.stringify(v)
-      : typeof v === 'number'
-        ? String(v)
-        : v === null
-          ? 'null'
-          : typeof v === 'object'
-            ? Array.isArray(v)
-              ? 'a list'
-              : 'an object'
-            : String(v);
-  return t.length > 40 ? `${t.slice(0, 39)}…` : t;
-};
-
-/** The bad reading of a rule that needs a number. */
-const notNumber = (name: string, raw: unknown): { bad: string } => ({ bad: `${name} reading ${describe(raw)} is not a number` });
-
-/** A state or reason code: a text or a finite number. */
-const isCode = (v: unknown): boolean => typeof v === 'string' || (typeof v === 'number' && Number.isFinite(v));
-
-const num = (v: unknown): number | undefined =>
-  typeof v === 'number' && Number.isFinite(v) ? v : typeof v === 'string' && v.trim() !== '' && Number.isFinite(Number(v)) ? Number(v) : undefined;
-const fmt = (v: number): string => String(Math.round(v * 1000) / 1000);
-
-/**
- * A window list kept in time order (`time` of each entry), changed in place instead of copied per reading: entries
- * before `from` (`after`: at or before it) are cut from the front, and with `before`, entries at or after it from the
- * back.
- */
-function trim<T>(list: T[] | undefined, time: (x: T) => number, from: number, before = Infinity, after = false): T[] {
-  if (!list) return [];
-  let drop = 0;
-  while (drop < list.length && (after ? time(list[drop]!) <= from : time(list[drop]!) < from)) drop++;
-  if (drop) list.splice(0, drop);
-  while (list.length && time(list[list.length - 1]!) >= before) list.pop();
-  return list;
-}
-
-/** Adds an entry where its time belongs (at the end, unless a late reading brought it). */
-function insertInOrder<T>(list: T[], x: T, time: (x: T) => number): void {
-  let i = list.length;
-  while (i > 0 && time(list[i - 1]!) > time(x)) i--;
-  list.splice(i, 0, x);
-}
-
-const first = (x: [number, number]): number => x[0];
-const second = (x: [number, number]): number => x[1];
-const itself = (t: number): number => t;
 
 export class RuleEngine {
   private state: EngineState = { version: 1, assets: dict() };
