@@ -3,7 +3,7 @@
 // RED.plugins.registerPlugin; erp-connection, erp-order-fetch, mes-report and maintenance-trigger then use it exactly
 // like a built-in dialect. docs/dialects.md walks through it with the SOAP template in templates/soap-dialect/.
 
-import { connectionProblems, type ConnectionCredentials, ErpConnection } from './lib/erp/connection';
+import { connectionProblems, type ConnectionCredentials, connectionSettings, ErpConnection } from './lib/erp/connection';
 import { ErpError } from './lib/erp/errors';
 import { dialectProblems } from './lib/erp/registry';
 import type { AuthType, ErpDialect } from './lib/erp/types';
@@ -33,7 +33,7 @@ export { ErpError, type ErpErrorKind, excerpt, reasonOf } from './lib/erp/errors
 export { dialectProblems, PLUGIN_TYPE } from './lib/erp/registry';
 export { isoInstant, naiveDateTime, naiveLocal, num, str } from './lib/erp/values';
 export { isAlreadyExists, soapCall, soapClient, type SoapService } from './lib/erp/dialects/soap';
-export { type ConnectionCredentials, ErpConnection } from './lib/erp/connection';
+export { type ConnectionCredentials, connectionSettings, ErpConnection } from './lib/erp/connection';
 
 /** A connection as the erp-connection node would open it, for a dialect's own tests (no Node-RED needed). */
 export interface TestConnectionSettings {
@@ -52,24 +52,15 @@ export interface TestConnectionSettings {
  * `connection.post(posting)` then run the dialect as the nodes do; `close()` ends it.
  */
 export function openConnection(dialect: ErpDialect, s: TestConnectionSettings): ErpConnection {
-  const settings = {
+  const settings = connectionSettings({
     dialect: dialect.id,
     baseUrl: s.baseUrl,
-    authType: s.authType ?? 'none',
-    apiKeyHeader: 'X-API-Key',
-    tokenUrl: '',
-    clientId: '',
-    scope: '',
-    timeoutMs: s.timeoutMs ?? 10_000,
-    attempts: s.attempts ?? 3,
-    retryDelayMs: 100,
-    maxDelayMs: 1000,
-    concurrency: 2,
-    rejectUnauthorized: true,
-    ca: '',
-    timeZone: s.timeZone ?? 'UTC',
-    options: s.options ?? {},
-  };
+    ...(s.authType ? { authType: s.authType } : {}),
+    ...(s.options ? { options: s.options } : {}),
+    ...(s.timeZone ? { timeZone: s.timeZone } : {}),
+    ...(s.timeoutMs ? { timeoutMs: s.timeoutMs } : {}),
+    ...(s.attempts ? { attempts: s.attempts } : {}),
+  });
   const credentials = s.credentials ?? {};
   const problems = [...dialectProblems(dialect), ...connectionProblems(settings, credentials, dialect)];
   if (problems.length) throw new ErpError('config', problems.join('; '));

@@ -8,7 +8,7 @@ import { BUILTIN_DIALECTS } from '../../nodes/lib/erp/registry';
 import type { ErpOrder } from '../../nodes/lib/erp/types';
 import { processOperationsSchedule } from '../../nodes/lib/isa95/b2mml';
 import { scheduleFromOrder } from '../../nodes/lib/isa95/from-order';
-import { Mapper } from '../../nodes/lib/isa95/mapper';
+import { Mapper, mapperSettings } from '../../nodes/lib/isa95/mapper';
 import { parseB2mml } from '../../nodes/lib/isa95/parse';
 import { type CaseResult, type FlowCandidate, type Measurement, measureFlow, measureLoop, median } from '../harness';
 
@@ -140,20 +140,7 @@ const flowCandidates: FlowCandidate[] = [
 
 export async function isa95Bench(count = 100_000, repeats = 3): Promise<CaseResult[]> {
   const orders = Array.from({ length: count }, (_, i) => order(i));
-  const mapper = new Mapper(
-    {
-      action: 'schedule',
-      format: 'json',
-      profile: 'auto',
-      posting: 'auto',
-      validate: true,
-      codes: {},
-      units: { rules: [], strict: false },
-      dialectOptions: {},
-      postingOptions: { timeZone: 'UTC' },
-    },
-    BUILTIN_DIALECTS,
-  );
+  const mapper = new Mapper(mapperSettings(), BUILTIN_DIALECTS);
   const expr = nodeRedJsonata(JSONATA);
   // Same output? The JSONata mapping must produce what the library produces, or the comparison is meaningless.
   const viaJsonata = JSON.parse(JSON.stringify(await expr.evaluate({ ...orders[7], published: NOW }))) as unknown;

@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { NodeMessage } from 'node-red';
-import { ErpConnection } from '../../nodes/lib/erp/connection';
+import { connectionSettings, ErpConnection } from '../../nodes/lib/erp/connection';
 import { sapOData } from '../../nodes/lib/erp/dialects/sap-odata';
 import { Drainer } from '../../nodes/lib/outbox/drainer';
 import { classifyErpFailure, failureText } from '../../nodes/lib/outbox/erp';
@@ -146,24 +146,15 @@ export async function outboxBench(count = 20_000, repeats = 3): Promise<CaseResu
         })),
       );
       const connection = new ErpConnection(
-        {
+        connectionSettings({
           dialect: 'sap-odata',
           baseUrl: sim.url,
-          authType: 'none',
-          apiKeyHeader: '',
-          tokenUrl: '',
-          clientId: '',
-          scope: '',
           timeoutMs: 10_000,
           attempts: 2,
           retryDelayMs: 50,
-          maxDelayMs: 1000,
           concurrency: 8,
-          rejectUnauthorized: true,
-          ca: '',
-          timeZone: 'UTC',
           options: { version: 'v2' },
-        },
+        }),
         {},
         sapOData,
       );

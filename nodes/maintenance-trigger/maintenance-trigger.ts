@@ -197,10 +197,14 @@ export = function register(RED: NodeAPI): void {
 
     // every property path parsed once; rules that read the same property read it once per message
     const readAsset = propertyReader(RED, cfg.assetProperty);
-    const readers = new Map<string, PropertyReader>();
-    for (const r of cfg.rules) if (!readers.has(r.property)) readers.set(r.property, propertyReader(RED, r.property));
-    const ruleReaders = cfg.rules.map((r) => ({ id: r.id, property: r.property }));
-    const noValue = `${RED._('maintenance-trigger.errors.noValue')}: ${[...readers.keys()].join(', ')}`;
+    const byProperty = new Map<string, { read: PropertyReader; rules: string[] }>();
+    for (const r of cfg.rules) {
+      const p = byProperty.get(r.property) ?? { read: propertyReader(RED, r.property), rules: [] };
+      p.rules.push(r.id);
+      byProperty.set(r.property, p);
+    }
+    const properties = [...byProperty.values()];
+    const noValue = `${RED._('maintenance-trigger.errors.noValue')}: ${[...byProperty.keys()].join(', ')}`;
 
     const handle = (msg: NodeMessageInFlow, send: Send, done: Done): void => {
       const m = msg as NodeMessageInFlow & { command?: unknown; rule?: unknown; timestamp?: unknown };
@@ -223,15 +227,12 @@ export = function register(RED: NodeAPI): void {
       }
       if (!asset) return done(new Error(`${RED._('maintenance-trigger.errors.noAsset')} (msg.${cfg.assetProperty})`));
       const values = dict<unknown>();
-      const read = new Map<string, unknown>();
       let found = false;
-      for (const r of ruleReaders) {
-        let v = read.get(r.property);
-        if (v === undefined && !read.has(r.property)) read.set(r.property, (v = readers.get(r.property)!(msg)));
-        if (v !== undefined) {
-          values[r.id] = v;
-          found = true;
-        }
+      for (const p of properties) {
+        const v = p.read(msg);
+        if (v === undefined) continue;
+        for (const id of p.rules) values[id] = v;
+        found = true;
       }
       if (!found) return done(new Error(noValue));
       const { triggers, transitions, bad } = engine.push(asset, ts, values);

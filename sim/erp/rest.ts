@@ -6,6 +6,24 @@ import type { SimOrder } from '../../nodes/lib/simulation/orders';
 import { afterKey, type Handler, keyOf, send, type SimCore } from './core';
 import { sendWire } from './wire';
 
+/** The generic REST dialect's field map (JSON) for this API's items: what a user would type for it. */
+export const REST_FIELD_MAP = JSON.stringify({
+  id: 'orderId',
+  number: 'orderNo',
+  materialCode: 'item.sku',
+  materialName: 'item.description',
+  quantity: 'qty',
+  unit: 'uom',
+  plannedStart: 'start',
+  plannedEnd: 'finish',
+  due: 'dueDate',
+  status: 'state',
+  plant: 'site',
+  workCenter: 'resource',
+  priority: 'prio',
+  modified: 'updatedAt',
+});
+
 // ---- Generic REST: /rest/<style>/orders, OAuth2 bearer ----------------------------------------------------------
 function rest(sim: SimCore, req: http.IncomingMessage, res: http.ServerResponse, url: URL, body: string): boolean {
   const m = /^\/rest\/(offset|page|cursor|nextlink|linkheader)\/orders$/.exec(url.pathname);

@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { ErpConnection, type ConnectionCredentials } from '../../nodes/lib/erp/connection';
+import { type ConnectionCredentials, connectionSettings, ErpConnection } from '../../nodes/lib/erp/connection';
 import { ErpError } from '../../nodes/lib/erp/errors';
 import { completeRun, recordDelivered, runPages, stateFor } from '../../nodes/lib/erp/fetch';
 import { findDialect } from '../../nodes/lib/erp/registry';
@@ -70,27 +70,19 @@ const DIALECTS: DialectSetup[] = [
 
 function connect(url: string, s: DialectSetup, over: Partial<ConstructorParameters<typeof ErpConnection>[0]> = {}): ErpConnection {
   return new ErpConnection(
-    {
+    connectionSettings({
       dialect: s.dialect,
       baseUrl: url,
       authType: s.authType,
-      apiKeyHeader: 'X-API-Key',
-      tokenUrl: '',
-      clientId: '',
-      scope: '',
       timeoutMs: 1000,
       attempts: 1,
       retryDelayMs: 0,
       maxDelayMs: 0,
-      concurrency: 2,
-      rejectUnauthorized: true,
-      ca: '',
-      timeZone: 'UTC',
       options: s.options,
       maxResponseBytes: 1024 * 1024,
       maxPages: 50,
       ...over,
-    },
+    }),
     CREDS,
     findDialect(s.dialect)!,
   );

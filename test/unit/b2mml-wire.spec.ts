@@ -10,7 +10,7 @@ import fc from 'fast-check';
 import { BUILTIN_DIALECTS } from '../../nodes/lib/erp/registry';
 import { syncOperationsPerformance, xsDateTime } from '../../nodes/lib/isa95/b2mml';
 import { syncProductionPerformance } from '../../nodes/lib/isa95/b2mml-v0600';
-import { Mapper, type MapperSettings, MappingError } from '../../nodes/lib/isa95/mapper';
+import { Mapper, type MapperSettings, mapperSettings, MappingError } from '../../nodes/lib/isa95/mapper';
 import { MATERIAL_USE_V0600, MATERIAL_USE_V0701, useRole } from '../../nodes/lib/isa95/material-use';
 import { parseB2mml } from '../../nodes/lib/isa95/parse';
 import { reportsFromPerformance } from '../../nodes/lib/isa95/performance';
@@ -101,17 +101,7 @@ describe('B2MML wire truth (MESA XSDs)', function () {
       assert.throws(() => xsDateTime(bad), /not a valid date-time/, bad);
   });
 
-  const settings = (format: MapperSettings['format']): MapperSettings => ({
-    action: 'schedule',
-    format,
-    profile: 'auto',
-    posting: 'auto',
-    validate: true,
-    codes: {},
-    units: { rules: [], strict: false },
-    dialectOptions: {},
-    postingOptions: { timeZone: 'UTC' },
-  });
+  const settings = (format: MapperSettings['format']): MapperSettings => mapperSettings({ format });
 
   it('sends an order with a time without seconds, or a name with U+000B / U+0007, to output 2 or writes it validly — never invalid XML on output 1 (finding 5)', () => {
     const order = {

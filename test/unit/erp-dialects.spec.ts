@@ -8,24 +8,8 @@ import { type AuthSettings, ErpHttp } from '../../nodes/lib/erp/http';
 import { findDialect } from '../../nodes/lib/erp/registry';
 import type { DialectContext, ErpOrder, FetchQuery } from '../../nodes/lib/erp/types';
 import { ErpSimulator } from '../../sim/erp/server';
+import { REST_FIELD_MAP } from '../../sim/erp/rest';
 import { NAV_STATUS } from '../../sim/erp/soap';
-
-const REST_FIELDS = JSON.stringify({
-  id: 'orderId',
-  number: 'orderNo',
-  materialCode: 'item.sku',
-  materialName: 'item.description',
-  quantity: 'qty',
-  unit: 'uom',
-  plannedStart: 'start',
-  plannedEnd: 'finish',
-  due: 'dueDate',
-  status: 'state',
-  plant: 'site',
-  workCenter: 'resource',
-  priority: 'prio',
-  modified: 'updatedAt',
-});
 
 interface Setup {
   name: string;
@@ -47,7 +31,15 @@ const oauth = (sim: ErpSimulator): AuthSettings => ({
 const restSetup = (style: string, itemsPath: string, extra: Record<string, string> = {}): Setup => ({
   name: `generic REST, ${style} paging`,
   dialect: 'rest',
-  options: { listPath: `/rest/${style}/orders`, itemsPath, paging: style, fieldMap: REST_FIELDS, sinceParam: 'updatedSince', statusParam: 'status', ...extra },
+  options: {
+    listPath: `/rest/${style}/orders`,
+    itemsPath,
+    paging: style,
+    fieldMap: REST_FIELD_MAP,
+    sinceParam: 'updatedSince',
+    statusParam: 'status',
+    ...extra,
+  },
   auth: oauth,
 });
 

@@ -6,7 +6,7 @@ import { BUILTIN_DIALECTS, findDialect } from '../../nodes/lib/erp/registry';
 import type { DialectContext, ErpOrder } from '../../nodes/lib/erp/types';
 import { processOperationsSchedule, syncOperationsPerformance } from '../../nodes/lib/isa95/b2mml';
 import { processProductionSchedule, syncProductionPerformance } from '../../nodes/lib/isa95/b2mml-v0600';
-import { Mapper, type MapperSettings, MappingError, setPath } from '../../nodes/lib/isa95/mapper';
+import { Mapper, type MapperSettings, mapperSettings, MappingError, setPath } from '../../nodes/lib/isa95/mapper';
 import type { OperationsPerformance, OperationsSchedule } from '../../nodes/lib/isa95/model';
 import { parseB2mml } from '../../nodes/lib/isa95/parse';
 import { POSTING_PROFILES } from '../../nodes/lib/erp/postings';
@@ -15,22 +15,12 @@ import { contentKey, type ProductionReport, reportKey } from '../../nodes/lib/re
 import { scheduleFromOrder } from '../../nodes/lib/isa95/from-order';
 import { isErpOrder, scheduleProblems } from '../../nodes/lib/isa95/schema';
 import { unitTableProblems } from '../../nodes/lib/isa95/transform';
+import { REST_FIELD_MAP } from '../../sim/erp/rest';
 import { ErpSimulator } from '../../sim/erp/server';
 import { XSD, requireXmllint, validate } from '../helpers/xmllint';
 
 const NOW = '2026-11-23T14:05:00.000Z';
-const settings = (over: Partial<MapperSettings> = {}): MapperSettings => ({
-  action: 'schedule',
-  format: 'json',
-  profile: 'auto',
-  posting: 'auto',
-  validate: true,
-  codes: {},
-  units: { rules: [], strict: false },
-  dialectOptions: {},
-  postingOptions: { timeZone: 'Europe/Berlin' },
-  ...over,
-});
+const settings = (over: Partial<MapperSettings> = {}): MapperSettings => mapperSettings({ postingOptions: { timeZone: 'Europe/Berlin' }, ...over });
 const mapper = (over: Partial<MapperSettings> = {}): Mapper => new Mapper(settings(over), BUILTIN_DIALECTS);
 
 const report = (over: Partial<ProductionReport> = {}): ProductionReport => ({
@@ -81,22 +71,7 @@ describe('isa95-mapper library', function () {
           listPath: '/rest/offset/orders',
           itemsPath: 'items',
           paging: 'offset',
-          fieldMap: JSON.stringify({
-            id: 'orderId',
-            number: 'orderNo',
-            materialCode: 'item.sku',
-            materialName: 'item.description',
-            quantity: 'qty',
-            unit: 'uom',
-            plannedStart: 'start',
-            plannedEnd: 'finish',
-            due: 'dueDate',
-            status: 'state',
-            plant: 'site',
-            workCenter: 'resource',
-            priority: 'prio',
-            modified: 'updatedAt',
-          }),
+          fieldMap: REST_FIELD_MAP,
         },
         auth: 'oauth',
       },

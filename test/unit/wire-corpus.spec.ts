@@ -3,7 +3,7 @@
 // or an error of a kind, with the ERP's reason and without secrets or whole vendor pages.
 
 import assert from 'node:assert/strict';
-import { ErpConnection } from '../../nodes/lib/erp/connection';
+import { connectionSettings, ErpConnection } from '../../nodes/lib/erp/connection';
 import { ErpError } from '../../nodes/lib/erp/errors';
 import { findDialect } from '../../nodes/lib/erp/registry';
 import { classifyErpFailure } from '../../nodes/lib/outbox/erp';
@@ -15,24 +15,17 @@ async function run(c: WireCase, url: string, orders: unknown[]): Promise<unknown
   const dialect = findDialect(c.dialect);
   assert.ok(dialect, `unknown dialect ${c.dialect}`);
   const connection = new ErpConnection(
-    {
+    connectionSettings({
       dialect: c.dialect,
       baseUrl: url,
       authType: c.auth ? 'basic' : 'none',
-      apiKeyHeader: 'X-API-Key',
-      tokenUrl: '',
-      clientId: '',
-      scope: '',
       timeoutMs: 5000,
       attempts: 1,
       retryDelayMs: 0,
       maxDelayMs: 0,
-      concurrency: 2,
-      rejectUnauthorized: true,
-      ca: '',
       timeZone: c.timeZone ?? 'UTC',
       options: c.options ?? {},
-    },
+    }),
     { ...(c.credentials ?? {}), ...(c.auth ? { user: c.auth.user, password: c.auth.password } : {}) },
     dialect,
   );

@@ -47,6 +47,27 @@ export interface ConnectionSettings {
 
 export const DEFAULT_MAX_PAGES = 100_000;
 
+/** Connection settings with the dialog's defaults for whatever `s` leaves out (tests, benchmarks, plugin authors). */
+export function connectionSettings(s: Pick<ConnectionSettings, 'dialect' | 'baseUrl'> & Partial<ConnectionSettings>): ConnectionSettings {
+  return {
+    authType: 'none',
+    apiKeyHeader: 'X-API-Key',
+    tokenUrl: '',
+    clientId: '',
+    scope: '',
+    timeoutMs: 10_000,
+    attempts: 3,
+    retryDelayMs: 100,
+    maxDelayMs: 1000,
+    concurrency: 2,
+    rejectUnauthorized: true,
+    ca: '',
+    timeZone: 'UTC',
+    options: {},
+    ...s,
+  };
+}
+
 export type ConnectionState = { state: 'idle' | 'ok' } | { state: 'retrying'; attempt: number; reason: string } | { state: 'error'; error: ErpError };
 
 /** The authentications a dialect accepts, the usual one first. */

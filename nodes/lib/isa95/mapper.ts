@@ -36,6 +36,22 @@ export interface MapperSettings {
   receiver?: string;
 }
 
+/** Mapper settings with the dialog's defaults for whatever `over` leaves out (an order → ISA-95 JSON schedule). */
+export function mapperSettings(over: Partial<MapperSettings> = {}): MapperSettings {
+  return {
+    action: 'schedule',
+    format: 'json',
+    profile: 'auto',
+    posting: 'auto',
+    validate: true,
+    codes: {},
+    units: { rules: [], strict: false },
+    dialectOptions: {},
+    postingOptions: { timeZone: 'UTC' },
+    ...over,
+  };
+}
+
 /**
  * What travels from build() through the caller's overrides to finish(). `proven`: built by the profile from input that
  * passed its schema, with no table applied, so valid by construction (held by a property test); finish() re-validates
