@@ -1,10 +1,10 @@
 // B2MML → the ISA-95 model: V0701 OperationsSchedule / OperationsPerformance and V0600 ProductionSchedule /
-// ProductionPerformance documents (any verb, or the bare noun), parsed without entity expansion or DTDs (no XXE),
-// with errors that name the missing element.
+// ProductionPerformance documents (any verb, or the bare noun), read by xml-read.ts without entity expansion or DTDs
+// (no XXE), with errors that name the missing element.
 
-import { XMLParser } from 'fast-xml-parser';
 import { table } from '../dict';
 import { MATERIAL_USE_V0600, MATERIAL_USE_V0701, type MaterialUse } from './material-use';
+import { readXml, XmlRefused } from './xml-read';
 import type {
   ApplicationArea,
   EquipmentActual,
@@ -52,31 +52,12 @@ const REPEATED = new Set([
   'EquipmentID',
 ]);
 
-const parser = new XMLParser({
-  ignoreAttributes: false,
-  attributeNamePrefix: '@_',
-  removeNSPrefix: true,
-  parseTagValue: false, // IDs like "0010" stay strings; numbers are read where the schema says so
-  trimValues: true,
-  processEntities: false, // keep &amp; etc. for the decoder below; never expand DTD entities
-  isArray: (name) => REPEATED.has(name),
-});
-
 type X = Record<string, unknown>;
 
 function text(v: unknown): string | undefined {
   if (v === undefined || v === null) return undefined;
   const one = Array.isArray(v) ? (v[0] as unknown) : v;
-  const raw = typeof one === 'object' && one !== null ? ((one as X)['#text'] as string | undefined) : String(one);
-  return raw === undefined
-    ? undefined
-    : raw.replace(/&(lt|gt|quot|apos|amp|#x[0-9a-fA-F]+|#\d+);/g, (_m, e: string) =>
-        e.startsWith('#x')
-          ? String.fromCodePoint(parseInt(e.slice(2), 16))
-          : e.startsWith('#')
-            ? String.fromCodePoint(Number(e.slice(1)))
-            : { lt: '<', gt: '>', quot: '"', apos: "'", amp: '&' }[e]!,
-      );
+  return typeof one === 'string' ? one : typeof one === 'object' && one !== null ? ((one as X)['#text'] as string | undefined) : String(one);
 }
 
 function first(v: unknown): unknown {
@@ -347,24 +328,19 @@ function area(v: unknown): ApplicationArea | undefined {
 /** Largest B2MML document read (characters); B2MML messages are kilobytes, a text node of megabytes is an attack. */
 export const MAX_B2MML_CHARS = 16 * 1024 * 1024;
 
-/** A DOCTYPE declaration outside CDATA sections and comments (text that merely mentions one is fine). */
-function hasDoctype(xml: string): boolean {
-  if (!/<!DOCTYPE|<!ENTITY/i.test(xml)) return false;
-  return /<!DOCTYPE|<!ENTITY/i.test(xml.replace(/<!\[CDATA\[[\s\S]*?\]\]>/g, '').replace(/<!--[\s\S]*?-->/g, ''));
-}
-
 /**
  * Parses a B2MML document: any verb (Process, Sync, Show, …) of OperationsSchedule / OperationsPerformance (V0701) or
- * ProductionSchedule / ProductionPerformance (V0600), or the bare noun. DOCTYPEs are refused outright.
+ * ProductionSchedule / ProductionPerformance (V0600), or the bare noun. DOCTYPEs and nesting deeper than MAX_XML_DEPTH
+ * are refused.
  */
 export function parseB2mml(xml: string, maxChars = MAX_B2MML_CHARS): B2mmlDocument {
   if (typeof xml !== 'string') throw new Error(`B2MML: expected the XML document as a string, got ${xml === null ? 'null' : typeof xml}`);
   if (xml.length > maxChars) throw new Error(`B2MML: the document has ${xml.length} characters, more than the limit of ${maxChars}`);
-  if (hasDoctype(xml)) throw new Error('B2MML: documents with a DOCTYPE are refused (no DTDs or external entities)');
   let doc: X;
   try {
-    doc = parser.parse(xml, true) as X;
+    doc = readXml(xml, REPEATED);
   } catch (err) {
+    if (err instanceof XmlRefused) throw new Error(`B2MML: ${err.message}`, { cause: err });
     throw new Error(`B2MML: not well-formed XML: ${(err as Error).message}`, { cause: err });
   }
   const root = Object.keys(doc).find((k) => k !== '?xml' && !k.startsWith('#'));
