@@ -76,8 +76,13 @@ function required(node: X, key: string, where: string): string {
 
 /** `{ key: value }` when the value is present, `{}` otherwise (for optional model fields). */
 function opt<T extends object>(key: keyof T & string, v: unknown): Partial<T> {
-  return v === undefined ? {} : ({ [key]: v } as Partial<T>);
+  if (v === undefined) return NONE;
+  const o: Record<string, unknown> = {};
+  o[key] = v;
+  return o as Partial<T>;
 }
+
+const NONE = Object.freeze({});
 
 function scope(v: unknown): HierarchyScope | undefined {
   const n = first(v) as X | undefined;
@@ -343,6 +348,11 @@ export function parseB2mml(xml: string, maxChars = MAX_B2MML_CHARS): B2mmlDocume
     if (err instanceof XmlRefused) throw new Error(`B2MML: ${err.message}`, { cause: err });
     throw new Error(`B2MML: not well-formed XML: ${(err as Error).message}`, { cause: err });
   }
+  return fromXml(doc, xml);
+}
+
+/** The B2MML document in what readXml read (`xml` is the text it was read from: its version comment). */
+function fromXml(doc: X, xml: string): B2mmlDocument {
   const root = Object.keys(doc).find((k) => k !== '?xml' && !k.startsWith('#'));
   if (!root) throw new Error('B2MML: the document has no root element');
   const body = doc[root] as X;
@@ -355,7 +365,9 @@ export function parseB2mml(xml: string, maxChars = MAX_B2MML_CHARS): B2mmlDocume
   const kind = NOUNS[nounName]!;
   const items = list(bare ? body : ((body?.DataArea as X | undefined) ?? {})[nounName]);
   if (!items.length) throw new Error(`B2MML: ${root} holds no ${nounName}`);
-  const version = kind.v0600 || /B2MML-V0600/.test(xml.slice(0, 2000)) ? 'V0600' : 'V0701';
+  // a V0600 document names its schema version near the top (the xsi:schemaLocation or a comment)
+  const v0600 = xml.indexOf('B2MML-V0600');
+  const version = kind.v0600 || (v0600 >= 0 && v0600 < 2000) ? 'V0600' : 'V0701';
   const verb = bare ? '' : root.slice(0, root.length - nounName.length);
   const a = bare ? undefined : area(body.ApplicationArea);
   return kind.noun === 'schedule'
