@@ -24,6 +24,7 @@ export type {
   OrderPage,
   OrderStatus,
   PostingOptions,
+  PostingOutcome,
 } from './lib/erp/types';
 export { ORDER_STATUSES } from './lib/erp/types';
 export type { ErpHttp, HttpRequest, HttpResponse } from './lib/erp/http';

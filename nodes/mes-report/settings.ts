@@ -26,6 +26,8 @@ export interface MesReportDef extends NodeDef {
   sync?: string;
   /** Group-commit window, ms. */
   commitWindow?: number | string;
+  /** Postings per request where the ERP books each on its own (SAP $batch); missing = 1 (flows saved before it). */
+  batch?: number | string;
   yieldTarget?: number | string;
   variance?: boolean;
   store?: string;
@@ -69,6 +71,7 @@ export function readSettings(def: MesReportDef, postings: readonly string[] = PO
       baseDelayMs: 1000,
       maxDelayMs: r.num('maximum back-off', def.maxDelay, 300, 0.01, 86_400) * 1000,
       retentionMs: r.num('retention', def.retention, 7, 0, 3650) * 86_400_000,
+      batchSize: Math.floor(r.num('postings per request', def.batch, 1, 1, 100)),
     },
     sync,
     commitWindowMs: r.num('group commit window', def.commitWindow, DEFAULT_COMMIT_WINDOW_MS, 0, 1000),

@@ -9,6 +9,7 @@ import type { SimOrder } from '../../nodes/lib/simulation/orders';
 import { compare, type Op } from './compare';
 import { afterKey, type Handler, keyOf, send, type SimCore } from './core';
 import { sendWire, wireJson } from './wire';
+import { boundaryOf, multipartParts } from '../../nodes/lib/erp/dialects/sap-odata-write';
 
 // ---- SAP S/4HANA OData V2 ------------------------------------------------------------------------------------
 function sapV2(sim: SimCore, req: http.IncomingMessage, res: http.ServerResponse, url: URL, body: string): boolean {
@@ -22,20 +23,12 @@ function sapV2(sim: SimCore, req: http.IncomingMessage, res: http.ServerResponse
   }
   if (csrf(sim, req, res)) return true;
   if (req.method === 'POST' && url.pathname === `${conf}/ProdnOrdConf2`) {
-    const b = JSON.parse(body) as Record<string, unknown>;
-    const order = String(b.OrderID ?? '');
-    // SAP's OData V2 error body as documented (corpus sap/confirmation-400-json-error), with this refusal's code and text
-    const sapError = (code: string, value: string): void => {
-      const body = wireJson('sap/confirmation-400-json-error') as { error: { code: string; message: { value: string } } };
-      body.error.code = code;
-      body.error.message.value = value;
-      send(res, 400, body);
-    };
-    if (!sim.orders.some((o) => o.number === order)) return (sapError('CO/004', `Order ${order} does not exist`), true);
-    if (sim.locked.has(order)) return (sapError('CO/027', `Order ${order} is currently being processed by user PLANNER`), true);
-    if (!/^\d+(\.\d+)?$/.test(String(b.ConfirmationYieldQuantity ?? ''))) return (sapError('RU/505', `Enter a valid yield quantity for order ${order}`), true);
-    const fresh = sim.book('sap', 'confirmation', (b.ExternalSystemConfirmation as string) ?? null, b);
-    send(res, fresh ? 201 : 200, { d: { ...b, ConfirmationGroup: '1', ConfirmationCount: String(sim.bookings.length) } });
+    const a = confirm(sim, body);
+    send(res, a.status, a.body);
+    return true;
+  }
+  if (req.method === 'POST' && url.pathname === `${conf}/$batch`) {
+    batch(sim, req, res, body);
     return true;
   }
   if (req.method === 'POST' && url.pathname === `${notif}/MaintenanceNotification`) {
@@ -79,7 +72,84 @@ function sapV2(sim: SimCore, req: http.IncomingMessage, res: http.ServerResponse
   return true;
 }
 
-/** SAP CSRF protection: GET with X-CSRF-Token: Fetch hands out a token (+ cookie); writes must send both. */
+/** A confirmation (ProdnOrdConf2 Create): SAP's answer, refusals in SAP's OData V2 error body as documented (corpus
+ * sap/confirmation-400-json-error) with this refusal's code and text. */
+function confirm(sim: SimCore, body: string): { status: number; body: unknown } {
+  let b: Record<string, unknown>;
+  try {
+    b = JSON.parse(body) as Record<string, unknown>;
+  } catch {
+    b = {};
+  }
+  const order = String(b.OrderID ?? '');
+  const sapError = (code: string, value: string): { status: number; body: unknown } => {
+    const e = wireJson('sap/confirmation-400-json-error') as { error: { code: string; message: { value: string } } };
+    e.error.code = code;
+    e.error.message.value = value;
+    return { status: 400, body: e };
+  };
+  if (!sim.orders.some((o) => o.number === order)) return sapError('CO/004', `Order ${order} does not exist`);
+  if (sim.locked.has(order)) return sapError('CO/027', `Order ${order} is currently being processed by user PLANNER`);
+  if (!/^\d+(\.\d+)?$/.test(String(b.ConfirmationYieldQuantity ?? ''))) return sapError('RU/505', `Enter a valid yield quantity for order ${order}`);
+  const fresh = sim.book('sap', 'confirmation', (b.ExternalSystemConfirmation as string) ?? null, b);
+  return { status: fresh ? 201 : 200, body: { d: { ...b, ConfirmationGroup: '1', ConfirmationCount: String(sim.bookings.length) } } };
+}
+
+const REASONS: Record<number, string> = { 200: 'OK', 201: 'Created', 400: 'Bad Request' };
+
+/**
+ * $batch of confirmations, answered in the layout of the corpus case sap/batch-changesets-202 ([MS-ODATA] 2.2.7.6.6):
+ * 202, one part per change set in request order; a booked change set is a multipart/mixed part holding its 201, a
+ * refused one a single application/http part with the error.
+ */
+function batch(sim: SimCore, req: http.IncomingMessage, res: http.ServerResponse, body: string): void {
+  const what = 'POST $batch';
+  const outer = boundaryOf(req.headers['content-type']);
+  if (!outer) return send(res, 400, { error: { code: '/IWFND/CM_MGW/004', message: { lang: 'en', value: 'Content-Type of $batch must be multipart/mixed' } } });
+  const id = randomUUID();
+  const lines: string[] = [];
+  try {
+    for (const changeset of multipartParts(body, outer, what, 1000)) {
+      const inner = boundaryOf(changeset.headers['content-type']);
+      if (!inner) throw new Error('a change set is expected');
+      const [request] = multipartParts(changeset.body, inner, what, 1);
+      if (!request) throw new Error('an empty change set');
+      const message = request.body.split(/\r?\n\r?\n/);
+      const line = /^(\w+) (\S+) HTTP\/1\.1/.exec(message[0] ?? '');
+      if (!line || line[1] !== 'POST' || line[2] !== 'ProdnOrdConf2')
+        throw new Error(`only POST ProdnOrdConf2 is simulated, got ${message[0]?.split(/\r?\n/)[0]}`);
+      const a = confirm(sim, message.slice(1).join('\r\n\r\n'));
+      const answer = [
+        `HTTP/1.1 ${a.status} ${REASONS[a.status] ?? ''}`,
+        'Content-Type: application/json',
+        'dataserviceversion: 2.0',
+        '',
+        JSON.stringify(a.body),
+      ];
+      if (a.status >= 300) lines.push(`--batchresponse_${id}`, 'Content-Type: application/http', 'content-transfer-encoding: binary', '', ...answer);
+      else {
+        const cs = `changesetresponse_${randomUUID()}`;
+        lines.push(
+          `--batchresponse_${id}`,
+          `Content-Type: multipart/mixed; boundary=${cs}`,
+          '',
+          `--${cs}`,
+          'Content-Type: application/http',
+          'content-transfer-encoding: binary',
+          '',
+          ...answer,
+          `--${cs}--`,
+          '',
+        );
+      }
+    }
+  } catch (err) {
+    return send(res, 400, { error: { code: '/IWFND/CM_MGW/004', message: { lang: 'en', value: `Malformed $batch: ${(err as Error).message}` } } });
+  }
+  lines.push(`--batchresponse_${id}--`, '');
+  res.writeHead(202, { 'Content-Type': `multipart/mixed; boundary=batchresponse_${id}`, dataserviceversion: '1.0' });
+  res.end(lines.join('\r\n'));
+}
 
 /** SAP CSRF protection: GET with X-CSRF-Token: Fetch hands out a token (+ cookie); writes must send both. */
 function csrf(sim: SimCore, req: http.IncomingMessage, res: http.ServerResponse): boolean {

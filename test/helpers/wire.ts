@@ -17,7 +17,16 @@ export interface WireResponse {
 
 export interface WireExchange {
   /** `query`: parameters the request must carry with these values (others may be there too). */
-  request: { method: string; path: string; headers?: Record<string, string>; query?: Record<string, string> };
+  request: {
+    method: string;
+    path: string;
+    headers?: Record<string, string>;
+    /** Headers whose value must match a regular expression (a multipart boundary is the client's choice). */
+    headerPatterns?: Record<string, string>;
+    query?: Record<string, string>;
+    /** Regular expressions the request body must match. */
+    bodyPatterns?: string[];
+  };
   response: WireResponse;
 }
 
@@ -30,22 +39,33 @@ export interface WireCase {
   options?: Record<string, string>;
   credentials?: Record<string, string>;
   session?: Record<string, unknown>;
-  call: { post?: { kind: string; key: string; payload: unknown }; fetch?: Record<string, never> };
+  call: { post?: WirePosting; postBatch?: WirePosting[]; fetch?: Record<string, never> };
   exchanges: WireExchange[];
   timeZone?: string;
-  expect: {
-    outcome: 'booked' | 'already-booked' | 'error' | 'orders';
-    answer?: Record<string, unknown>;
-    /** outcome "orders": the decoded orders, field by field (a subset of each). */
-    orders?: Array<Record<string, unknown>>;
-    /** outcome "orders": the run then ends with this error (e.g. a next link to another host). */
-    afterwards?: { kind: string; message: string };
-    kind?: string;
-    status?: number;
-    message?: string;
-    notMessage?: string;
-    maxLength?: number;
+  expect: WireExpectation & {
+    /** outcome "batch": what became of each posting of `call.postBatch`, in order. */
+    outcomes?: WireExpectation[];
   };
+}
+
+export interface WirePosting {
+  kind: string;
+  key: string;
+  payload: unknown;
+}
+
+export interface WireExpectation {
+  outcome: 'booked' | 'already-booked' | 'error' | 'orders' | 'batch';
+  answer?: Record<string, unknown>;
+  /** outcome "orders": the decoded orders, field by field (a subset of each). */
+  orders?: Array<Record<string, unknown>>;
+  /** outcome "orders": the run then ends with this error (e.g. a next link to another host). */
+  afterwards?: { kind: string; message: string };
+  kind?: string;
+  status?: number;
+  message?: string;
+  notMessage?: string;
+  maxLength?: number;
 }
 
 /** Every case of the corpus (or of one ERP), by name ("sap/csrf-expired-plain-text-403"). */
@@ -95,11 +115,18 @@ export async function replay(c: WireCase): Promise<{ url: string; problems: stri
     for (const [k, v] of Object.entries(x.request.headers ?? {}))
       if (String(req.headers[k.toLowerCase()] ?? '') !== v)
         problems.push(`request ${i}: header ${k} expected "${v}", got "${String(req.headers[k.toLowerCase()] ?? '')}"`);
+    for (const [k, v] of Object.entries(x.request.headerPatterns ?? {}))
+      if (!new RegExp(v).test(String(req.headers[k.toLowerCase()] ?? '')))
+        problems.push(`request ${i}: header ${k} "${String(req.headers[k.toLowerCase()] ?? '')}" does not match ${v}`);
     const query = new URL(req.url ?? '', 'http://x').searchParams;
     for (const [k, v] of Object.entries(x.request.query ?? {}))
       if (query.get(k) !== v) problems.push(`request ${i}: query ${k} expected "${v}", got "${query.get(k) ?? ''}"`);
-    req.resume();
+    const chunks: Buffer[] = [];
+    const n = i;
+    req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
+      const body = Buffer.concat(chunks).toString('utf8');
+      for (const p of x.request.bodyPatterns ?? []) if (!new RegExp(p).test(body)) problems.push(`request ${n}: the body does not match ${p}`);
       res.writeHead(x.response.status, x.response.headers);
       res.end(x.response.body);
     });

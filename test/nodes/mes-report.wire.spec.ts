@@ -90,6 +90,34 @@ describe('mes-report against vendor-shaped answers (wire corpus)', function () {
     assert.equal(new Set(sim.bookings.map((b) => b.key)).size, 506, 'each confirmation once');
   });
 
+  it('SAP $batch: confirmations of different orders share requests (a change set each), a refused one is its own dead letter, a CSRF expiry loses nothing', async () => {
+    const f = flow({ dialect: 'sap-odata', baseUrl: sim.url, authType: 'basic', options: { version: 'v2' } }, dir);
+    Object.assign(
+      f.find((n) => n.id === 'report')!,
+      { batch: 20 },
+    );
+    await helper.load(nodes, f, { conn: { user: 'integration', password: 'secret-pw' } });
+    const booked: NodeMessage[] = [];
+    const dead: NodeMessage[] = [];
+    node('booked').on('input', (m: NodeMessage) => booked.push(m));
+    node('dead').on('input', (m: NodeMessage) => dead.push(m));
+    for (let i = 0; i < 300; i++)
+      node('report').receive({
+        payload: { order: i % 50 === 7 ? '99999999' : sim.orders[i % 40]!.number, good: i + 1, unit: 'PC', final: false },
+        key: `batch-${i}`,
+      } as NodeMessage);
+    await until(() => booked.length >= 100, 30_000, '100 bookings');
+    sim.expireSessions();
+    await until(() => booked.length + dead.length >= 300, 60_000, 'the drain');
+    assert.equal(dead.length, 6, 'the six confirmations of an order SAP does not know');
+    for (const d of dead) assert.match((d as unknown as { error: { message: string } }).error.message, /Order 99999999 does not exist/);
+    assert.equal(booked.length, 294);
+    assert.equal(new Set(sim.bookings.map((b) => b.key)).size, 294, 'each confirmation once');
+    const batches = sim.requests.get('/sap/opu/odata/sap/API_PROD_ORDER_CONFIRMATION_2_SRV/$batch') ?? 0;
+    const singles = sim.requests.get('/sap/opu/odata/sap/API_PROD_ORDER_CONFIRMATION_2_SRV/ProdnOrdConf2') ?? 0;
+    assert.ok(batches > 0 && batches + singles < 150, `${batches} $batch and ${singles} single requests for 300 confirmations`);
+  });
+
   for (const answer of ['rest/post-204', 'rest/post-201-location-no-body', 'rest/post-202-accepted'] as const) {
     it(`REST: postings answered as ${answer} are booked once, never re-posted or dead-lettered`, async () => {
       sim.restPostingAnswer = answer;

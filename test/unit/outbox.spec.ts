@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { ErpError } from '../../nodes/lib/erp/errors';
-import { Drainer, type DrainerOptions } from '../../nodes/lib/outbox/drainer';
+import { Drainer, type DrainerOptions, type SendOutcome } from '../../nodes/lib/outbox/drainer';
 import { classifyErpFailure, failureText } from '../../nodes/lib/outbox/erp';
 import { type Entry, Outbox } from '../../nodes/lib/outbox/outbox';
 import { until } from '../helpers/until';
@@ -188,6 +188,144 @@ describe('outbox and drainer', function () {
     assert.equal(b.prune('q', 6000), 1);
     assert.deepEqual(b.enqueue('q', [entry('A', 1)]), [true], 'after the retention it is new again');
     b.close();
+  });
+
+  describe('several entries per request (sendBatch)', () => {
+    function batched(outbox: Outbox, o: DrainerOptions, sendBatch: (entries: Entry[]) => Promise<SendOutcome[]>) {
+      const done: Entry[] = [];
+      const dead: Array<[Entry, string]> = [];
+      const paused: unknown[] = [];
+      const singles: Entry[] = [];
+      const d = new Drainer(outbox, 'q', o, {
+        send: async (e) => {
+          singles.push(e);
+          return (await sendBatch([e]))[0]!.ok ? 'ok' : Promise.reject(new Error('refused'));
+        },
+        sendBatch,
+        classify: classifyErpFailure,
+        describe: failureText,
+      });
+      d.on('done', (e: Entry) => done.push(e));
+      d.on('dead', (e: Entry, reason: string) => dead.push([e, reason]));
+      d.on('paused', (s: unknown) => paused.push(s));
+      return { d, done, dead, paused, singles };
+    }
+
+    it('puts the heads of up to batchSize orders in one request: one entry per order at a time, order per order kept', async () => {
+      const outbox = new Outbox(tmp());
+      outbox.enqueue(
+        'q',
+        Array.from({ length: 90 }, (_, i) => entry(`O${i % 9}`, i)),
+      );
+      const requests: string[][] = [];
+      const active = new Set<string>();
+      const { d, done, singles } = batched(outbox, opts({ concurrency: 2, batchSize: 4 }), async (entries) => {
+        for (const e of entries) {
+          assert.ok(!active.has(e.orderKey), `two entries of ${e.orderKey} in flight`);
+          active.add(e.orderKey);
+        }
+        requests.push(entries.map((e) => e.key));
+        await new Promise((r) => setTimeout(r, 2));
+        for (const e of entries) active.delete(e.orderKey);
+        return entries.map(() => ({ ok: true as const, answer: 'booked' }));
+      });
+      d.start();
+      await until(() => done.length === 90);
+      await d.stop();
+      assert.ok(requests.every((r) => r.length <= 4));
+      assert.ok(requests.filter((r) => r.length > 1).length >= 10, `requests: ${requests.map((r) => r.length).join(',')}`);
+      assert.ok(requests.length + singles.length < 90, 'fewer requests than entries');
+      const sent = requests.flat();
+      for (let k = 0; k < 9; k++) {
+        const ns = sent.filter((key) => key.startsWith(`O${k}-`)).map((key) => Number(key.split('-')[1]));
+        assert.deepEqual(
+          ns,
+          [...ns].sort((a, b) => a - b),
+          `order of O${k}`,
+        );
+        assert.equal(ns.length, 10);
+      }
+      assert.deepEqual(outbox.counts('q'), { pending: 0, inflight: 0, dead: 0, done: 90 });
+      outbox.close();
+    });
+
+    it('books the accepted entries of a request and dead-letters the refused one with its reason', async () => {
+      const outbox = new Outbox(tmp());
+      outbox.enqueue('q', [entry('A', 1), entry('B', 1), entry('C', 1)]);
+      const { d, done, dead } = batched(outbox, opts({ batchSize: 10 }), async (entries) =>
+        entries.map((e) =>
+          e.orderKey === 'B'
+            ? {
+                ok: false as const,
+                error: new ErpError('http', 'POST …/ProdnOrdConf2: HTTP 400, the ERP rejected the request: Order B does not exist', {
+                  status: 400,
+                  reason: 'Order B does not exist',
+                }),
+              }
+            : { ok: true as const, answer: { booked: e.key } },
+        ),
+      );
+      d.start();
+      await until(() => done.length + dead.length === 3);
+      await d.stop();
+      assert.deepEqual(done.map((e) => e.orderKey).sort(), ['A', 'C']);
+      assert.equal(dead[0]![0].orderKey, 'B');
+      assert.match(dead[0]![1], /Order B does not exist/);
+      assert.equal(d.current.reachable, true);
+      outbox.close();
+    });
+
+    it('a request that fails as a whole pauses the queue once, charges no attempt and sends everything later', async () => {
+      const outbox = new Outbox(tmp());
+      outbox.enqueue(
+        'q',
+        Array.from({ length: 12 }, (_, i) => entry(`K${i % 6}`, i)),
+      );
+      let down = true;
+      let refused = 0;
+      const { d, done, dead, paused } = batched(outbox, opts({ batchSize: 6 }), async (entries) => {
+        if (down) {
+          refused++;
+          throw new ErpError('unavailable', 'POST …/$batch: HTTP 503 after 3 attempts');
+        }
+        return entries.map(() => ({ ok: true as const, answer: null }));
+      });
+      d.start();
+      await until(() => refused >= 3);
+      assert.equal(d.current.reachable, false);
+      assert.equal(paused.length, 1, 'the flow hears of the outage once');
+      assert.ok(
+        outbox.list('q', 'pending').every((e) => e.attempts === 0),
+        'no attempt charged',
+      );
+      down = false;
+      await until(() => done.length === 12);
+      assert.equal(dead.length, 0);
+      assert.equal(d.current.reachable, true);
+      await d.stop();
+      outbox.close();
+    });
+
+    it('never puts more in one request than the rate allows in a second', async () => {
+      const outbox = new Outbox(tmp());
+      outbox.enqueue(
+        'q',
+        Array.from({ length: 12 }, (_, i) => entry(`K${i}`, i)),
+      );
+      const requests: Array<{ at: number; n: number }> = [];
+      const { d, done } = batched(outbox, opts({ ratePerSecond: 20, batchSize: 50, concurrency: 4 }), async (entries) => {
+        requests.push({ at: performance.now(), n: entries.length });
+        return entries.map(() => ({ ok: true as const, answer: null }));
+      });
+      d.start();
+      await until(() => done.length === 12);
+      await d.stop();
+      assert.ok(requests.every((r) => r.n <= 20));
+      // 12 entries at 20/s: a request of n holds the next one back n × 50 ms
+      for (let i = 1; i < requests.length; i++)
+        assert.ok(requests[i]!.at - requests[i - 1]!.at >= requests[i - 1]!.n * 50 - 1, `gap after ${requests[i - 1]!.n} entries`);
+      outbox.close();
+    });
   });
 
   it('classifies ERP failures', () => {

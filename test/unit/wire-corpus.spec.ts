@@ -7,7 +7,8 @@ import { connectionSettings, ErpConnection } from '../../nodes/lib/erp/connectio
 import { ErpError } from '../../nodes/lib/erp/errors';
 import { findDialect } from '../../nodes/lib/erp/registry';
 import { classifyErpFailure } from '../../nodes/lib/outbox/erp';
-import { replay, type WireCase, wireCases } from '../helpers/wire';
+import type { PostingOutcome } from '../../nodes/lib/erp/types';
+import { replay, type WireCase, wireCases, type WireExpectation } from '../helpers/wire';
 
 const cases = wireCases();
 
@@ -32,11 +33,33 @@ async function run(c: WireCase, url: string, orders: unknown[]): Promise<unknown
   for (const [k, v] of Object.entries(c.session ?? {})) connection.context.session.set(k, v);
   try {
     if (c.call.post) return await connection.post(c.call.post);
+    if (c.call.postBatch) return await connection.postBatch(c.call.postBatch);
     for await (const p of connection.fetchOrders({ statuses: [], pageSize: 50, limit: 0, expand: false })) orders.push(...p.orders);
     return orders;
   } finally {
     connection.close();
   }
+}
+
+/** One posting's outcome against the case's expectation: booked (with these answer fields), already booked, or an error. */
+function check(e: WireExpectation, error: unknown, result: unknown, what: string): void {
+  if (e.outcome === 'error') {
+    assert.ok(error instanceof ErpError, `${what}: expected an ErpError, got ${error instanceof Error ? error.message : JSON.stringify(result)}`);
+    if (e.kind) assert.equal(error.kind, e.kind, error.message);
+    if (e.status !== undefined) assert.equal(error.details.status, e.status, error.message);
+    const text = `${error.message} ${error.details.reason ?? ''}`;
+    if (e.message) assert.match(text, new RegExp(e.message), 'the ERP\u2019s own reason');
+    if (e.notMessage) assert.doesNotMatch(text, new RegExp(e.notMessage), 'no secret, traceback or whole vendor page');
+    if (e.maxLength) assert.ok(error.message.length <= e.maxLength, `message of ${error.message.length} characters`);
+    // an error the ERP will not change its mind about is never retried as if it were a timeout, and vice versa
+    if (e.kind === 'unavailable') assert.equal(classifyErpFailure(error), 'unavailable');
+    if (e.kind === 'http' && e.status !== undefined && e.status < 500) assert.equal(classifyErpFailure(error), 'rejected');
+    return;
+  }
+  assert.equal(error, undefined, `${what}: ${error instanceof Error ? error.message : String(error)}`);
+  const answer = result as Record<string, unknown>;
+  if (e.outcome === 'already-booked') assert.ok(answer.duplicate === true || answer.unchanged === true, `already booked: ${JSON.stringify(answer)}`);
+  for (const [k, v] of Object.entries(e.answer ?? {})) assert.deepEqual(answer[k], v, `${what}: answer.${k}`);
 }
 
 describe('wire conformance corpus (vendor documentation, not our simulator)', function () {
@@ -82,23 +105,15 @@ describe('wire conformance corpus (vendor documentation, not our simulator)', fu
         } else assert.equal(error, undefined, String(error));
         return;
       }
-      if (e.outcome === 'error') {
-        assert.ok(error instanceof ErpError, `expected an ErpError, got ${error instanceof Error ? error.message : JSON.stringify(result)}`);
-        if (e.kind) assert.equal(error.kind, e.kind, error.message);
-        if (e.status !== undefined) assert.equal(error.details.status, e.status, error.message);
-        const text = `${error.message} ${error.details.reason ?? ''}`;
-        if (e.message) assert.match(text, new RegExp(e.message), 'the ERP\u2019s own reason');
-        if (e.notMessage) assert.doesNotMatch(text, new RegExp(e.notMessage), 'no secret, traceback or whole vendor page');
-        if (e.maxLength) assert.ok(error.message.length <= e.maxLength, `message of ${error.message.length} characters`);
-        // an error the ERP will not change its mind about is never retried as if it were a timeout, and vice versa
-        if (e.kind === 'unavailable') assert.equal(classifyErpFailure(error), 'unavailable');
-        if (e.kind === 'http' && e.status !== undefined && e.status < 500) assert.equal(classifyErpFailure(error), 'rejected');
-      } else {
+      if (e.outcome === 'batch') {
         assert.equal(error, undefined, error instanceof Error ? error.message : String(error));
-        const answer = result as Record<string, unknown>;
-        if (e.outcome === 'already-booked') assert.ok(answer.duplicate === true || answer.unchanged === true, `already booked: ${JSON.stringify(answer)}`);
-        for (const [k, v] of Object.entries(e.answer ?? {})) assert.deepEqual(answer[k], v, `answer.${k}`);
-      }
+        const outcomes = result as PostingOutcome[];
+        assert.equal(outcomes.length, e.outcomes!.length, 'one outcome per posting');
+        e.outcomes!.forEach((want, i) => {
+          const o = outcomes[i]!;
+          check(want, o.ok ? undefined : o.error, o.ok ? o.answer : undefined, `posting ${i + 1}`);
+        });
+      } else check(e, error, result, 'the posting');
     });
   }
 });

@@ -6,7 +6,17 @@ import { isValidTimeZone } from '../time/zoned';
 import { ErpError, safeUrl } from './errors';
 import { type AuthSettings, ErpHttp, hasUserInfo, type HttpSettings } from './http';
 import { Scrubber } from './secrets';
-import { AUTH_TYPES, type AuthType, type DialectContext, type ErpDialect, type ErpPosting, type FetchQuery, type LoginField, type OrderPage } from './types';
+import {
+  AUTH_TYPES,
+  type AuthType,
+  type DialectContext,
+  type ErpDialect,
+  type ErpPosting,
+  type FetchQuery,
+  type LoginField,
+  type OrderPage,
+  type PostingOutcome,
+} from './types';
 
 /** Credentials as Node-RED's credential store holds them. */
 export interface ConnectionCredentials {
@@ -233,6 +243,49 @@ export class ErpConnection extends EventEmitter {
     } catch (err) {
       throw this.failed(err);
     }
+  }
+
+  /** Whether the dialect sends several postings in one request (postBatch). */
+  get batches(): boolean {
+    return typeof this.dialect.postBatch === 'function';
+  }
+
+  /**
+   * Several postings in one request where the dialect can (see ErpDialect.postBatch), else one at a time: an outcome
+   * per posting, in order, answers and reasons without secrets. Throws (scrubbed) when the request as a whole failed.
+   */
+  async postBatch(postings: readonly ErpPosting[]): Promise<PostingOutcome[]> {
+    if (!this.dialect.postBatch || postings.length === 1)
+      return Promise.all(
+        postings.map((p) =>
+          this.post(p).then<PostingOutcome, PostingOutcome>(
+            (answer) => ({ ok: true, answer }),
+            (err: unknown) => ({ ok: false, error: err as ErpError }),
+          ),
+        ),
+      );
+    let outcomes: PostingOutcome[];
+    try {
+      outcomes = await this.dialect.postBatch(this.context, postings);
+    } catch (err) {
+      throw this.failed(err);
+    }
+    if (!Array.isArray(outcomes) || outcomes.length !== postings.length)
+      throw this.failed(
+        new ErpError(
+          'protocol',
+          `${this.dialect.label}: ${postings.length} postings sent in one batch, ${Array.isArray(outcomes) ? outcomes.length : 'no'} outcomes returned`,
+        ),
+      );
+    const out = outcomes.map((o): PostingOutcome =>
+      o && o.ok === true
+        ? { ok: true, answer: this.scrubber.value(o.answer) }
+        : { ok: false, error: this.scrub(o?.error instanceof ErpError ? o.error : new ErpError('protocol', String((o as { error?: unknown })?.error))) },
+    );
+    const refused = out.find((o): o is { ok: false; error: ErpError } => !o.ok);
+    if (refused) this.setState({ state: 'error', error: refused.error });
+    else this.setState({ state: 'ok' });
+    return out;
   }
 
   close(): void {

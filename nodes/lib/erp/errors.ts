@@ -25,6 +25,14 @@ export class ErpError extends Error {
   }
 }
 
+/** An ERP's error status as an ErpError: 401/403 refuse the credentials, others reject the request. */
+export function httpStatusError(method: string, url: string, status: number, body: unknown): ErpError {
+  const reason = reasonOf(body);
+  const kind = status === 401 || status === 403 ? 'auth' : 'http';
+  const what = kind === 'auth' ? 'the ERP refused the credentials' : 'the ERP rejected the request';
+  return new ErpError(kind, `${method} ${safeUrl(url)}: HTTP ${status}, ${what}${reason ? `: ${reason}` : ''}`, { status, reason, url: safeUrl(url) });
+}
+
 /** Longest error message the pack hands to Catch nodes, logs and dead letters. */
 export const MAX_MESSAGE = 600;
 

@@ -4,7 +4,7 @@
 import http from 'node:http';
 import https from 'node:https';
 import axios, { type AxiosInstance, type AxiosResponse } from 'axios';
-import { ErpError, reasonOf, safeUrl } from './errors';
+import { ErpError, httpStatusError, reasonOf, safeUrl } from './errors';
 import {
   AuthSettings,
   backoffMs,
@@ -308,15 +308,7 @@ export class ErpHttp {
   }
 
   private statusError(req: HttpRequest, res: AxiosResponse<string>): ErpError {
-    const reason = reasonOf(res.data);
-    const where = `${req.method} ${safeUrl(this.url(req.path))}`;
-    const kind = res.status === 401 || res.status === 403 ? 'auth' : 'http';
-    const what = kind === 'auth' ? 'the ERP refused the credentials' : 'the ERP rejected the request';
-    return new ErpError(kind, `${where}: HTTP ${res.status}, ${what}${reason ? `: ${reason}` : ''}`, {
-      status: res.status,
-      reason,
-      url: safeUrl(this.url(req.path)),
-    });
+    return httpStatusError(req.method, this.url(req.path), res.status, res.data);
   }
 
   private async authHeaders(): Promise<Record<string, string>> {

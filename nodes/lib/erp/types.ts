@@ -1,5 +1,6 @@
 // The common order shape, the fetch query, and the interface every ERP dialect implements.
 
+import type { ErpError } from './errors';
 import type { ErpHttp } from './http';
 import type { ProductionReport } from '../report/report';
 
@@ -101,6 +102,9 @@ export interface ErpPosting {
   key: string;
 }
 
+/** What became of one posting of a batch: the ERP's answer, or why it refused this one. */
+export type PostingOutcome = { ok: true; answer: unknown } | { ok: false; error: ErpError };
+
 /** A dialect setting shown in the connection's edit dialog. */
 export interface DialectOption {
   name: string;
@@ -190,6 +194,12 @@ export interface ErpDialect {
   toOrder?(raw: Record<string, unknown>, options: Record<string, string>, timeZone: string): ErpOrder;
   /** Sends a posting; returns the ERP's answer. Optional until a dialect supports writes. */
   post?(ctx: DialectContext, posting: ErpPosting): Promise<unknown>;
+  /**
+   * Sends several postings in one request where the ERP has one (SAP OData `$batch`), each booked on its own: one
+   * outcome per posting, in order. Throws when the request as a whole failed (nothing booked). Without it, postings
+   * go one at a time through `post`.
+   */
+  postBatch?(ctx: DialectContext, postings: readonly ErpPosting[]): Promise<PostingOutcome[]>;
   /** The postings it builds from production reports; mes-report's "auto" takes the first. */
   postings?: readonly DialectPosting[];
   /** The maintenance notification it creates (maintenance-trigger), sent with `post`. */

@@ -6,6 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Node, NodeAPI, NodeMessage } from 'node-red';
 import type { ErpConnection } from '../erp/connection';
+import type { ErpPosting } from '../erp/types';
 import { Drainer, type DrainerOptions, type DrainerState } from '../outbox/drainer';
 import { classifyErpFailure, failureText } from '../outbox/erp';
 import { type Entry, type EntryState, MAX_IDS_PER_CALL, type NewEntry, openShared, type Outbox, releaseShared } from '../outbox/outbox';
@@ -155,8 +156,11 @@ export interface NodeOutbox {
 /** Opens the node's queue (throws when the database cannot be opened) and starts sending. */
 export function openNodeOutbox(node: Node, o: NodeOutboxOptions): NodeOutbox {
   const outbox = openShared(o.file, { sync: o.sync });
+  const posting = (e: Entry): ErpPosting => ({ kind: e.kind, key: e.key, payload: e.payload });
   const drainer = new Drainer(outbox, o.queue, o.drain, {
-    send: (e: Entry) => o.connection.post({ kind: e.kind, key: e.key, payload: e.payload }),
+    send: (e: Entry) => o.connection.post(posting(e)),
+    // several postings per request only where the ERP books each on its own (SAP $batch, a change set each)
+    ...(o.connection.batches && (o.drain.batchSize ?? 1) > 1 ? { sendBatch: (entries: Entry[]) => o.connection.postBatch(entries.map(posting)) } : {}),
     classify: classifyErpFailure,
     describe: failureText,
   });

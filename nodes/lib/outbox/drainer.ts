@@ -25,10 +25,20 @@ export interface DrainerOptions {
   maxDelayMs: number;
   /** Sent entries are forgotten after this long (their keys stop duplicates until then). */
   retentionMs: number;
+  /**
+   * Entries sent in one request when the hooks can (sendBatch), never more than the rate allows in a second; one per
+   * order key at a time as always. Default 1: one request per entry.
+   */
+  batchSize?: number;
 }
+
+/** What became of one entry of a batch. */
+export type SendOutcome = { ok: true; answer: unknown } | { ok: false; error: unknown };
 
 export interface DrainerHooks {
   send(entry: Entry): Promise<unknown>;
+  /** Sends several entries in one request: one outcome per entry, in order; throws when the request as a whole failed. */
+  sendBatch?(entries: Entry[]): Promise<SendOutcome[]>;
   classify(err: unknown): FailureKind;
   describe(err: unknown): string;
   now?(): number;
@@ -58,6 +68,8 @@ export class Drainer extends EventEmitter {
   private inflight = 0;
   private ready: Entry[] = [];
   private lastStart = 0;
+  /** How long the last request's entries hold the rate (ms): one spacing per entry. */
+  private lastSpan = 0;
   private pausedUntil = 0;
   private pauseStreak = 0;
   private running = false;
@@ -209,18 +221,26 @@ export class Drainer extends EventEmitter {
         this.outbox.prune(this.queue, now - this.options.retentionMs);
       }
       const spacing = 1000 / this.options.ratePerSecond;
+      // at most what the rate allows in a second goes in one request, so the rate still wins
+      const perRequest = this.hooks.sendBatch ? Math.max(1, Math.min(this.options.batchSize ?? 1, Math.floor(this.options.ratePerSecond))) : 1;
+      const limit = Math.max(this.options.concurrency * 4, perRequest * this.options.concurrency, 16);
+      // a take that found fewer than it may take found every head there is: no second look in this pump (it would
+      // walk the whole backlog for nothing; what frees an order key or adds an entry kicks a new pump)
+      let exhausted = false;
       while (this.inflight < this.options.concurrency) {
-        if (this.ready.length === 0) this.ready = this.outbox.take(this.queue, now, Math.max(this.options.concurrency * 4, 16));
-        const next = this.ready.shift();
-        if (!next) break;
-        const wait = this.lastStart + spacing - this.now();
-        if (wait > 0) {
-          this.ready.unshift(next);
-          return this.schedule(wait);
+        if (this.ready.length === 0 && !exhausted) {
+          this.ready = this.outbox.take(this.queue, now, limit);
+          exhausted = this.ready.length < limit;
         }
-        this.send(next);
+        if (this.ready.length === 0) break;
+        const wait = this.lastStart + this.lastSpan - this.now();
+        if (wait > 0) return this.schedule(wait);
+        const entries = this.ready.splice(0, perRequest);
+        if (entries.length === 1) this.send(entries[0]!);
+        else this.sendMany(entries);
         // taken after the send has started: a pause between the two (GC, a busy host) can only widen the next gap
         this.lastStart = this.now();
+        this.lastSpan = spacing * entries.length;
       }
       if (this.inflight === 0 && this.ready.length === 0) {
         const due = this.outbox.nextDue(this.queue);
@@ -237,13 +257,70 @@ export class Drainer extends EventEmitter {
   }
 
   private send(e: Entry): void {
-    this.inflight++;
-    void this.hooks
-      .send(e)
-      .then(
+    this.track(
+      this.hooks.send(e).then(
         (answer) => this.succeeded(e, answer),
-        (err: unknown) => this.failed(e, err),
-      )
+        (err: unknown) => void this.failed(e, err),
+      ),
+    );
+  }
+
+  /** Several entries in one request: the booked ones first, then the refused ones (a pause names its cause once). */
+  private sendMany(entries: Entry[]): void {
+    this.track(
+      this.hooks.sendBatch!(entries).then(
+        (outcomes) => {
+          if (!Array.isArray(outcomes) || outcomes.length !== entries.length)
+            throw new Error(`${entries.length} entries sent in one request, ${Array.isArray(outcomes) ? outcomes.length : 'no'} outcomes returned`);
+          this.atomically(() => {
+            entries.forEach((e, i) => {
+              const o = outcomes[i]!;
+              if (o.ok) this.succeeded(e, o.answer);
+            });
+            let paused = false;
+            entries.forEach((e, i) => {
+              const o = outcomes[i]!;
+              if (!o.ok) paused = this.failed(e, o.error, !paused) || paused;
+            });
+          });
+        },
+        (err: unknown) =>
+          this.atomically(() => {
+            let paused = false;
+            for (const e of entries) paused = this.failed(e, err, !paused) || paused;
+          }),
+      ),
+    );
+  }
+
+  /** Events held back while results are recorded in one transaction: they go out once it has committed. */
+  private deferred: Array<() => void> | undefined;
+
+  override emit(event: string | symbol, ...args: unknown[]): boolean {
+    if (this.deferred) {
+      this.deferred.push(() => super.emit(event, ...args));
+      return this.listenerCount(event) > 0;
+    }
+    return super.emit(event, ...args);
+  }
+
+  /** Records several results in one transaction; the flow hears of them after the commit (or not at all). */
+  private atomically(work: () => void): void {
+    this.deferred = [];
+    let events: Array<() => void>;
+    try {
+      this.outbox.atomically(work);
+    } finally {
+      events = this.deferred;
+      this.deferred = undefined;
+    }
+    for (const e of events) e();
+  }
+
+  /** Counts a request in flight until it has settled; a failure of the database while recording it is a fault. */
+  private track(work: Promise<void>): void {
+    this.inflight++;
+    void work
       .catch((err: unknown) => this.fault(err))
       .finally(() => {
         this.inflight--;
@@ -261,25 +338,27 @@ export class Drainer extends EventEmitter {
     this.emit('done', e, answer);
   }
 
-  private failed(e: Entry, err: unknown): void {
+  /** Records a failed send; true when it paused the queue. `streak`: whether it counts as a new attempt of the pause. */
+  private failed(e: Entry, err: unknown, streak = true): boolean {
     const kind = this.hooks.classify(err);
     const reason = this.hooks.describe(err);
     const now = this.now();
     if (kind === 'rejected' || (kind === 'failed' && e.attempts + 1 >= this.options.maxAttempts)) {
       this.outbox.markDead(e.id, reason, now);
       this.emit('dead', { ...e, attempts: e.attempts + 1, lastError: reason, state: 'dead' }, reason);
-      return;
+      return false;
     }
     if (kind === 'failed') {
       this.outbox.markRetry(e.id, reason, now + this.backoff(e.attempts + 1), true);
-      return;
+      return false;
     }
     // unavailable / blocked: the whole queue waits; the entry keeps its place and its attempts
-    this.pauseStreak++;
+    if (streak) this.pauseStreak++;
     const delay = this.backoff(this.pauseStreak);
     this.pausedUntil = Math.max(this.pausedUntil, now + delay);
     this.outbox.markRetry(e.id, reason, 0, false);
     this.outbox.release(this.ready.splice(0).map((r) => r.id));
     this.setReachable(false, reason, this.pausedUntil, kind === 'blocked');
+    return true;
   }
 }

@@ -180,9 +180,10 @@ export class Outbox {
       insert: db.prepare('INSERT OR IGNORE INTO outbox (queue, order_key, idem_key, kind, payload, meta, created) VALUES (?, ?, ?, ?, ?, ?, ?)'),
       // the oldest open entry of each order key, if it is due and no entry of that key is in flight
       heads: db.prepare(`
-        SELECT o.* FROM outbox o
-        WHERE o.queue = @queue AND o.state = 'pending' AND o.next_at <= @now
-          AND o.id = (SELECT MIN(id) FROM outbox p WHERE p.queue = o.queue AND p.order_key = o.order_key AND p.state IN ('pending', 'inflight'))
+        SELECT o.* FROM (
+          SELECT MIN(id) AS id FROM outbox WHERE queue = @queue AND state IN ('pending', 'inflight') GROUP BY order_key
+        ) h JOIN outbox o ON o.id = h.id
+        WHERE o.state = 'pending' AND o.next_at <= @now
         ORDER BY o.id LIMIT @limit`),
       claim: db.prepare("UPDATE outbox SET state = 'inflight' WHERE id = ? AND state = 'pending'"),
       done: db.prepare("UPDATE outbox SET state = 'done', done_at = ?, answer = ?, last_error = NULL WHERE id = ?"),
@@ -226,8 +227,16 @@ export class Outbox {
 
   /** Entries that may be sent now: the head of each order key, due, none of its key in flight. Claims them. */
   take(queue: string, now: number, limit: number): Entry[] {
-    const rows = this.stmts.heads.all({ queue, now, limit }) as Row[];
-    return rows.filter((r) => this.stmts.claim.run(r.id).changes === 1).map(entry);
+    // one transaction: one commit (and one sync under durability full) for all the claims
+    return this.db.transaction(() => {
+      const rows = this.stmts.heads.all({ queue, now, limit }) as Row[];
+      return rows.filter((r) => this.stmts.claim.run(r.id).changes === 1).map(entry);
+    })();
+  }
+
+  /** Runs `work` in one transaction (one commit): several results of one request recorded together. */
+  atomically<T>(work: () => T): T {
+    return this.db.transaction(work)();
   }
 
   /** The earliest next_at among pending entries (for the drainer's timer). */

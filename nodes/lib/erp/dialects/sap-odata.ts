@@ -1,8 +1,10 @@
 // SAP S/4HANA production orders over OData V2 (API_PRODUCTION_ORDER_2_SRV) or V4: server-driven paging
-// (__next / @odata.nextLink), /Date()/ and decimal-string decoding; writes with CSRF token + cookies.
+// (__next / @odata.nextLink), /Date()/ and decimal-string decoding. Writes (CSRF token + cookies, $batch) are in
+// sap-odata-write.ts.
 
-import { ErpError, excerpt, reasonOf } from '../errors';
-import type { DialectContext, ErpDialect, ErpOperation, ErpOrder, ErpPosting, FetchQuery, OrderPage, OrderStatus, DialectPosting } from '../types';
+import { ErpError, excerpt } from '../errors';
+import { postEntities, postEntity, sapParams } from './sap-odata-write';
+import type { DialectContext, ErpDialect, ErpOperation, ErpOrder, FetchQuery, OrderPage, OrderStatus, DialectPosting } from '../types';
 import { zonedToUtc } from '../../time/zoned';
 import { isoInstant, naiveLocal, num, shortText, str } from '../values';
 import { reportKey } from '../../report/report';
@@ -161,19 +163,6 @@ export function sapFilter(q: FetchQuery, v4: boolean): string | undefined {
   return clauses.length ? clauses.join(' and ') : undefined;
 }
 
-/** sap-client and sap-language, when set: SAP Gateway reads them from the query of every request. */
-function sapParams(ctx: DialectContext): Record<string, string> {
-  const p: Record<string, string> = {};
-  if (ctx.options.client) p['sap-client'] = ctx.options.client;
-  if (ctx.options.language) p['sap-language'] = ctx.options.language.toUpperCase();
-  return p;
-}
-
-function withSapParams(ctx: DialectContext, path: string): string {
-  const p = new URLSearchParams(sapParams(ctx)).toString();
-  return p ? `${path}${path.includes('?') ? '&' : '?'}${p}` : path;
-}
-
 export const sapConfirmation: DialectPosting = {
   id: 'sap-odata',
   label: 'SAP S/4HANA order confirmation (API_PROD_ORDER_CONFIRMATION_2_SRV)',
@@ -315,55 +304,10 @@ export const sapOData: ErpDialect = {
   },
   toOrder: (raw, _o, tz) => sapOrder(raw, tz),
   /**
-   * Posts an entity with CSRF: fetch token + cookies, send; on 403 with `x-csrf-token: Required` (whatever the body:
-   * SAP answers plain text "CSRF token validation failed") fetch once more and resend. Any 2xx is success, with or
-   * without a body. Kinds: "confirmation" (ProdnOrdConf2), "maintenance-notification" (API_MAINTNOTIFICATION
-   * MaintenanceNotification), or an entity path.
+   * Posts an entity with CSRF (sap-odata-write.ts). Kinds: "confirmation" (ProdnOrdConf2), "maintenance-notification"
+   * (API_MAINTNOTIFICATION MaintenanceNotification), or an entity path.
    */
-  async post(ctx: DialectContext, posting: ErpPosting): Promise<unknown> {
-    const service = (option: string, fallback: string): string => (ctx.options[option] || fallback).replace(/\/+$/, '');
-    const target =
-      posting.kind === 'confirmation'
-        ? `${service('confirmationPath', '/sap/opu/odata/sap/API_PROD_ORDER_CONFIRMATION_2_SRV')}/ProdnOrdConf2`
-        : posting.kind === 'maintenance-notification'
-          ? `${service('maintenancePath', '/sap/opu/odata/sap/API_MAINTNOTIFICATION')}/MaintenanceNotification`
-          : posting.kind;
-    const root = target.slice(0, target.lastIndexOf('/'));
-    const tokenKey = `sap:csrf:${root}`;
-    const fetchToken = async (): Promise<string> => {
-      const res = await ctx.http.request({ method: 'GET', path: withSapParams(ctx, `${root}/`), headers: { 'X-CSRF-Token': 'Fetch' } });
-      const token = res.headers['x-csrf-token'];
-      if (!token || token.toLowerCase() === 'required') throw new ErpError('protocol', `SAP did not hand out a CSRF token for ${root}`);
-      ctx.session.set(tokenKey, token);
-      return token;
-    };
-    let token = (ctx.session.get(tokenKey) as string | undefined) ?? (await fetchToken());
-    for (let tries = 0; ; tries++) {
-      const res = await ctx.http.write<{ d?: unknown }>({
-        method: 'POST',
-        path: withSapParams(ctx, target),
-        body: posting.payload,
-        headers: { 'X-CSRF-Token': token, 'Content-Type': 'application/json', Accept: 'application/json' },
-        passStatuses: [403],
-      });
-      if (res.status === 403) {
-        const csrf = (res.headers['x-csrf-token'] ?? '').toLowerCase() === 'required';
-        if (csrf && tries === 0) {
-          ctx.session.delete(tokenKey);
-          token = await fetchToken();
-          continue;
-        }
-        const reason = reasonOf(res.body ?? res.text);
-        throw new ErpError(
-          'auth',
-          `SAP refused the posting to ${target} (HTTP 403${csrf ? ', CSRF token still refused after a fresh one' : ''})${reason ? `: ${reason}` : ''}`,
-          { status: 403, ...(reason ? { reason } : {}) },
-        );
-      }
-      const body = res.body as { d?: unknown } | undefined;
-      if (body && typeof body === 'object') return body.d ?? body;
-      // 201/204 without a body: the created entity is named by the Location header, when SAP sends one
-      return { status: res.status, ...(res.headers.location ? { location: res.headers.location } : {}) };
-    }
-  },
+  post: postEntity,
+  /** Several postings in one OData `$batch` per service, a change set each (sap-odata-write.ts). */
+  postBatch: postEntities,
 };
