@@ -75,7 +75,9 @@ function fetchFlow(sim: { url: string }, output: 'page' | 'all' | 'order'): Arra
       output,
       wires: [['eb-sink'], ['eb-done']],
     },
-    { id: 'eb-sink', type: 'function', z, func: 'return null;', outputs: 1, wires: [[]] },
+    // the orders are delivered to a junction (a plain hop that passes them on to nothing): the runtime routes every
+    // message, and no Function node's sandbox is charged to the node measured
+    { id: 'eb-sink', type: 'junction', z, wires: [[]] },
     { id: 'eb-done', type: 'function', z, func: 'return null;', outputs: 1, wires: [[]] },
   ];
 }
@@ -164,7 +166,7 @@ export async function erpBench(orders = 100_000, repeats = 3): Promise<CaseResul
         title: `ERP: ${orders.toLocaleString('en-US')} SAP orders in 1,000-order pages from the OData V2 simulator in its own process (median of ${repeats})`,
         rows,
         notes: [
-          'Target (issue 3): time ratio ≤ 1.3 against the plain axios loop, which only counts rows; the node also decodes every order into the common shape, filters, de-duplicates and sends messages.',
+          'Targets: time ratio ≤ 1.3 against the plain axios loop, which only counts rows (issue 3), per page ≤ 1.1 and per order ≤ 1.3 (issue 18); the node also decodes every order into the common shape, filters, de-duplicates and sends messages. Its messages go to a junction node (the runtime routes each one; no Function node sandbox is charged to the node).',
           'Memory: "live heap" (also the last column) is the most heap in use after a forced GC at each delivered page (every 1,000th order), in a separate untimed run: what the node holds at once. Per-page mode holds one page; array mode holds every order. The sampled peak and the RSS growth (memory taken from the OS, not given back, so it depends on earlier runs in the process) include garbage and the in-process simulator.',
         ],
       },

@@ -55,18 +55,41 @@ export function runFetch(dialect: ErpDialect, ctx: DialectContext, query: FetchQ
   return runPages(dialect.fetchOrders(ctx, query), query, state);
 }
 
+/** Order versions remembered per generation for the repeat check of a run; two generations are kept. */
+export const REPEAT_WINDOW = 10_000;
+
+/**
+ * The order versions (id and `modified`) delivered lately in a run: a version the ERP's paging repeats (offset paging
+ * shifts by one when an order changes during the run, so a page starts with the last order of the one before) is
+ * dropped when it comes again within the next REPEAT_WINDOW orders. Memory stays bounded however long the run.
+ */
+class RecentVersions {
+  private current = new Map<string, string>();
+  private previous = new Map<string, string>();
+
+  /** True when this version was delivered lately; else it is remembered. */
+  repeated(id: string, modified: string | null): boolean {
+    const m = modified ?? '';
+    if (this.current.get(id) === m || this.previous.get(id) === m) return true;
+    if (this.current.size >= REPEAT_WINDOW) {
+      this.previous = this.current;
+      this.current = new Map();
+    }
+    this.current.set(id, m);
+    return false;
+  }
+}
+
 /** {@link runFetch} over pages from any source (an ErpConnection, which guards the page count and scrubs errors). */
 export async function* runPages(pages: AsyncIterable<OrderPage>, query: FetchQuery, state?: IncrementalState): AsyncGenerator<RunPage> {
-  const seen = new Set<string>();
+  const seen = new RecentVersions();
   let page = 0;
   for await (const p of pages) {
     page++;
     const orders: ErpOrder[] = [];
     for (const o of p.orders) {
       if (!matchesQuery(o, query)) continue;
-      const key = `${o.id}@${o.modified ?? ''}`;
-      if (seen.has(key)) continue;
-      seen.add(key);
+      if (seen.repeated(o.id, o.modified)) continue;
       if (state && o.modified && own(state.recent, o.id) === o.modified) continue;
       orders.push(o);
     }

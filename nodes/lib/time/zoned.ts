@@ -74,6 +74,11 @@ function computeOffset(timeZone: string, utcMs: number): number {
  * UTC instant of a wall-clock time in a zone. Like Temporal's "compatible" disambiguation:
  * a time inside a spring-forward gap moves forward by the gap; a repeated time (fall-back) takes the earlier instant.
  */
+/** Whether a zone name is UTC itself (no offset, ever). */
+export function isUtcZone(timeZone: string): boolean {
+  return UTC_NAMES.has(timeZone);
+}
+
 export function zonedToUtc(timeZone: string, date: LocalDate, minuteOfDay: number): number {
   const local = Date.UTC(date.year, date.month - 1, date.day) + minuteOfDay * 60_000;
   if (UTC_NAMES.has(timeZone)) return local;

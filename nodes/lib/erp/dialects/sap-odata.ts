@@ -5,7 +5,7 @@
 import { ErpError, excerpt } from '../errors';
 import { postEntities, postEntity, sapParams } from './sap-odata-write';
 import type { DialectContext, ErpDialect, ErpOperation, ErpOrder, FetchQuery, OrderPage, OrderStatus, DialectPosting } from '../types';
-import { zonedToUtc } from '../../time/zoned';
+import { isUtcZone, zonedToUtc } from '../../time/zoned';
 import { isoInstant, naiveLocal, num, shortText, str } from '../values';
 import { reportKey } from '../../report/report';
 import { decimal } from '../../isa95/b2mml';
@@ -95,6 +95,7 @@ function dateTime(date: unknown, time: unknown, tz: string): string | null {
   const day = Number.isNaN(v2) ? Date.parse(`${ds.slice(0, 10)}T00:00:00Z`) : v2;
   if (Number.isNaN(day)) return null;
   const seconds = timeSeconds(time);
+  if (isUtcZone(tz)) return new Date(day + seconds * 1000).toISOString();
   const d = new Date(day);
   const utc = zonedToUtc(tz, { year: d.getUTCFullYear(), month: d.getUTCMonth() + 1, day: d.getUTCDate() }, Math.floor(seconds / 60));
   return new Date(utc + (seconds % 60) * 1000).toISOString();
