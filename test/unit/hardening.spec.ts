@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { connectionProblems, type ConnectionSettings } from '../../nodes/lib/erp/connection';
 import { excerpt, reasonOf } from '../../nodes/lib/erp/errors';
 import { mappedOrder } from '../../nodes/lib/erp/dialects/mapped';
-import { completeRun, recordDelivered, stateFor } from '../../nodes/lib/erp/fetch';
+import { completeRun, recordDelivered, REPEAT_WINDOW, runPages, stateFor } from '../../nodes/lib/erp/fetch';
 import { findDialect } from '../../nodes/lib/erp/registry';
 import { Scrubber } from '../../nodes/lib/erp/secrets';
 import { ShiftCalendar } from '../../nodes/lib/calendar/shift-calendar';
@@ -254,5 +254,43 @@ describe('hardening (domain code)', () => {
     assert.equal(parseB2mml(doc('<![CDATA[the text <!DOCTYPE x> is only text]]>')).noun, 'performance');
     assert.equal(parseB2mml(doc('<!-- <!DOCTYPE x> -->ok')).noun, 'performance');
     assert.throws(() => parseB2mml(`<!DOCTYPE x [<!ENTITY e SYSTEM "file:///etc/passwd">]>${doc('&e;')}`), /DOCTYPE are refused/);
+  });
+
+  it('a fetch run drops an order version its paging repeats, with memory bounded however long the run', async () => {
+    const order = (id: number, modified = '2026-01-01T00:00:00.000Z'): ErpOrder => ({
+      id: String(id),
+      number: String(id),
+      material: { code: null, name: null },
+      quantity: 1,
+      producedQuantity: null,
+      unit: null,
+      plannedStart: null,
+      plannedEnd: null,
+      due: null,
+      status: 'released',
+      erpStatus: 'REL',
+      plant: null,
+      workCenter: null,
+      priority: null,
+      modified,
+      raw: {},
+    });
+    async function* pages(): AsyncGenerator<{ orders: ErpOrder[] }> {
+      // offset paging after one order changed: the next page starts with the last order of the one before
+      yield { orders: [order(1), order(2), order(3)] };
+      yield { orders: [order(3), order(4), order(1, '2026-01-02T00:00:00.000Z')] };
+      // a long run: 25,000 more orders, then order 2 once more, far beyond the window
+      for (let p = 0; p < 25; p++) yield { orders: Array.from({ length: 1000 }, (_, i) => order(10 + p * 1000 + i)) };
+      yield { orders: [order(2)] };
+    }
+    const q = { statuses: [], pageSize: 1000, limit: 0, expand: false };
+    const delivered: string[] = [];
+    for await (const p of runPages(pages(), q)) delivered.push(...p.orders.slice(0, 3).map((o) => `${o.id}@${o.modified?.slice(0, 10)}`));
+    assert.deepEqual(
+      delivered.slice(0, 5),
+      ['1@2026-01-01', '2@2026-01-01', '3@2026-01-01', '4@2026-01-01', '1@2026-01-02'],
+      'the repeat of 3 dropped, the new version of 1 kept',
+    );
+    assert.equal(delivered[delivered.length - 1], '2@2026-01-01', `a repeat ${REPEAT_WINDOW * 2} orders later is beyond the window`);
   });
 });
