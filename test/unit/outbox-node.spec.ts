@@ -8,7 +8,7 @@ import path from 'node:path';
 import type { Node } from 'node-red';
 import { openConnection } from '../../nodes/dialect';
 import { findDialect } from '../../nodes/lib/erp/registry';
-import { GROUP_COMMIT_MAX, type NodeOutbox, openNodeOutbox } from '../../nodes/lib/node-red/outbox-node';
+import { ALONE_LIMIT, GROUP_COMMIT_MAX, type NodeOutbox, openNodeOutbox, PROBE_EVERY } from '../../nodes/lib/node-red/outbox-node';
 import type { NewEntry } from '../../nodes/lib/outbox/outbox';
 
 const tick = (): Promise<void> => new Promise((r) => setImmediate(r));
@@ -78,5 +78,37 @@ describe('outbox adapter: group commit', function () {
     await tick();
     assert.deepEqual(results, [[true, true], [false]]);
     assert.equal(box.commits, 1);
+  });
+
+  it('a client that waits for each answer stops paying the window after a few lone windows, and it is tried again now and then', async () => {
+    const box = open(150);
+    // closed loop: the next report only after the previous one is committed
+    const windows: number[] = [];
+    for (let i = 0; i < 2 * PROBE_EVERY + ALONE_LIMIT + 2; i++) {
+      const before = box.windowed;
+      await new Promise<void>((resolve) => box.enqueue([entry(i)], () => resolve()));
+      if (box.windowed > before) windows.push(i);
+    }
+    // the first report follows a quiet spell: no window; then ALONE_LIMIT windows that find nobody; then only the probes
+    assert.deepEqual(
+      windows.slice(0, ALONE_LIMIT),
+      Array.from({ length: ALONE_LIMIT }, (_, i) => i + 1),
+      `windows waited: ${windows.join(',')}`,
+    );
+    assert.equal(windows.length, ALONE_LIMIT + 2, `windows waited: ${windows.join(',')} (then one probe per ${PROBE_EVERY} commits)`);
+    // reports arriving one per tick while a probe waits share it, and the window is used again
+    const results: unknown[] = [];
+    let commits = box.commits;
+    while (box.commits % PROBE_EVERY !== PROBE_EVERY - 1) {
+      await new Promise<void>((resolve) => box.enqueue([entry(1000 + box.commits)], () => resolve()));
+      commits = box.commits;
+    }
+    for (let i = 0; i < 20; i++) {
+      box.enqueue([entry(2000 + i)], (r) => results.push(r));
+      await tick();
+    }
+    for (let i = 0; i < 100 && results.length < 20; i++) await new Promise((r) => setTimeout(r, 10));
+    assert.equal(results.length, 20);
+    assert.ok(box.commits - commits <= 3, `${box.commits - commits} commits for 20 reports once a window found company`);
   });
 });

@@ -141,6 +141,11 @@ export const DEFAULT_COMMIT_WINDOW_MS = 2;
 /** After this long without a commit the queue is idle: the next report commits at the end of its tick, no window. */
 export const IDLE_AFTER_MS = 1000;
 
+/** After this many windows in a row that found no other report, reports commit at the end of their tick... */
+export const ALONE_LIMIT = 4;
+/** ...except every this many commits, when a window is tried again (the arrivals may have changed). */
+export const PROBE_EVERY = 32;
+
 export interface NodeOutbox {
   outbox: Outbox;
   drainer: Drainer;
@@ -150,6 +155,8 @@ export interface NodeOutbox {
   flush(): void;
   /** Group commits made so far (transactions, each with one sync under durability full). */
   readonly commits: number;
+  /** Of them, the ones that waited for the window. */
+  readonly windowed: number;
   close(): Promise<void>;
 }
 
@@ -181,7 +188,11 @@ export function openNodeOutbox(node: Node, o: NodeOutboxOptions): NodeOutbox {
   let timer: NodeJS.Timeout | undefined;
   let immediate: NodeJS.Immediate | undefined;
   const windowMs = o.commitWindowMs ?? DEFAULT_COMMIT_WINDOW_MS;
+  /** Windows in a row that found no other report to share their commit (like PostgreSQL's commit_siblings). */
+  let alone = 0;
+  let windowed = 0;
   const flush = (): void => {
+    if (timer) alone = waitingEntries > 1 ? 0 : alone + 1;
     if (timer) clearTimeout(timer);
     if (immediate) clearImmediate(immediate);
     timer = undefined;
@@ -227,15 +238,23 @@ export function openNodeOutbox(node: Node, o: NodeOutboxOptions): NodeOutbox {
       waiting.push({ entries, committed });
       waitingEntries += entries.length;
       if (waitingEntries >= GROUP_COMMIT_MAX) flush();
-      // a report after a quiet spell does not wait: the window only batches reports that keep arriving
+      // a report after a quiet spell does not wait: the window only batches reports that keep arriving; nor does one
+      // whose windows keep finding no other report (a client that waits for each answer), but now and then one tries
       else if (!timer && !immediate) {
-        if (windowMs > 0 && Date.now() - lastCommit < IDLE_AFTER_MS) timer = setTimeout(flush, windowMs);
+        const sharing = alone < ALONE_LIMIT || commits % PROBE_EVERY === 0;
+        if (windowMs > 0 && sharing && Date.now() - lastCommit < IDLE_AFTER_MS) {
+          windowed++;
+          timer = setTimeout(flush, windowMs);
+        }
         else immediate = setImmediate(flush);
       }
     },
     flush,
     get commits() {
       return commits;
+    },
+    get windowed() {
+      return windowed;
     },
     async close() {
       clearInterval(fileCheck);
