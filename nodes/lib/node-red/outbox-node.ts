@@ -245,8 +245,7 @@ export function openNodeOutbox(node: Node, o: NodeOutboxOptions): NodeOutbox {
         if (windowMs > 0 && sharing && Date.now() - lastCommit < IDLE_AFTER_MS) {
           windowed++;
           timer = setTimeout(flush, windowMs);
-        }
-        else immediate = setImmediate(flush);
+        } else immediate = setImmediate(flush);
       }
     },
     flush,

@@ -19,11 +19,38 @@ export function odataMillis(v: string): number {
   return end > 6 && v.endsWith(')/') ? Number(v.slice(6, end)) : NaN;
 }
 
+/**
+ * ISO strings of instants, remembered: the orders of a page share most of their dates (a plan has few distinct start
+ * and end times), and formatting is the largest cost of decoding a page. At most ISO_CACHE_SIZE are kept.
+ */
+const isoCache = new Map<number, string>();
+const dayCache = new Map<number, string>();
+const ISO_CACHE_SIZE = 4096;
+
+function remembered(cache: Map<number, string>, ms: number, format: (ms: number) => string): string {
+  let out = cache.get(ms);
+  if (out === undefined) {
+    out = format(ms);
+    if (cache.size >= ISO_CACHE_SIZE) cache.clear();
+    cache.set(ms, out);
+  }
+  return out;
+}
+
+const isoAt = (ms: number): string => remembered(isoCache, ms, (t) => new Date(t).toISOString());
+
+/** The calendar day (YYYY-MM-DD, UTC) of an OData date, or null. */
+function dayOf(v: unknown): string | null {
+  if (v === null || v === undefined || v === '') return null;
+  const ms = odataMillis(String(v));
+  return Number.isNaN(ms) ? (isoInstant(v)?.slice(0, 10) ?? null) : remembered(dayCache, ms, (t) => new Date(t).toISOString().slice(0, 10));
+}
+
 /** OData V2 `/Date(1700000000000)/` or `/Date(1700000000000+0060)/`, or any ISO string → ISO UTC. */
 export function odataDate(v: unknown): string | null {
   if (v === null || v === undefined || v === '') return null;
   const ms = odataMillis(String(v));
-  return Number.isNaN(ms) ? isoInstant(v) : new Date(ms).toISOString();
+  return Number.isNaN(ms) ? isoInstant(v) : isoAt(ms);
 }
 
 /** An ISO instant as SAP OData V2 local date and time: /Date(ms)/ of the local day (midnight UTC) and PThhHmmMssS. */
@@ -95,10 +122,10 @@ function dateTime(date: unknown, time: unknown, tz: string): string | null {
   const day = Number.isNaN(v2) ? Date.parse(`${ds.slice(0, 10)}T00:00:00Z`) : v2;
   if (Number.isNaN(day)) return null;
   const seconds = timeSeconds(time);
-  if (isUtcZone(tz)) return new Date(day + seconds * 1000).toISOString();
+  if (isUtcZone(tz)) return isoAt(day + seconds * 1000);
   const d = new Date(day);
   const utc = zonedToUtc(tz, { year: d.getUTCFullYear(), month: d.getUTCMonth() + 1, day: d.getUTCDate() }, Math.floor(seconds / 60));
-  return new Date(utc + (seconds % 60) * 1000).toISOString();
+  return isoAt(utc + (seconds % 60) * 1000);
 }
 
 function results(v: unknown): Array<Record<string, unknown>> {
@@ -128,7 +155,7 @@ export function sapOrder(r: Record<string, unknown>, tz: string): ErpOrder {
     unit: str(r.ProductionUnit),
     plannedStart: dateTime(r.MfgOrderPlannedStartDate, r.MfgOrderPlannedStartTime, tz),
     plannedEnd: dateTime(r.MfgOrderPlannedEndDate, r.MfgOrderPlannedEndTime, tz),
-    due: odataDate(r.MfgOrderScheduledEndDate)?.slice(0, 10) ?? null,
+    due: dayOf(r.MfgOrderScheduledEndDate),
     status: sapStatus(r),
     erpStatus: systemStatus(r),
     plant: str(r.ProductionPlant),
