@@ -158,7 +158,8 @@ export function scan(xml: string, repeated: ReadonlySet<string>): XmlObject | un
       // </name>
       if (depth === 0) return undefined;
       const name = names[depth - 1]!;
-      if (!xml.startsWith(name, lt + 2)) return undefined;
+      // (a loop: String#startsWith with a position was the scanner's largest single cost)
+      for (let k = 0; k < name.length; k++) if (xml.charCodeAt(lt + 2 + k) !== name.charCodeAt(k)) return undefined;
       let at = lt + 2 + name.length;
       while (isSpace(xml.charCodeAt(at))) at++;
       if (xml.charCodeAt(at) !== 0x3e) return undefined;
@@ -172,7 +173,7 @@ export function scan(xml: string, repeated: ReadonlySet<string>): XmlObject | un
     if (depth === 0 && rooted) return undefined;
     const nameEnd = nameAt(xml, lt + 1);
     if (nameEnd < 0) return undefined;
-    const name = xml.slice(lt + 1, nameEnd);
+    const name = nameString(xml, lt + 1, nameEnd);
     // names that Object.prototype has are left to the validator's reader (its objects have no prototype)
     const c0 = xml.charCodeAt(lt + 1);
     if ((c0 >= 0x61 || c0 === 0x5f) && PROTOTYPE_NAMES.has(name)) return undefined;
@@ -205,6 +206,34 @@ export function scan(xml: string, repeated: ReadonlySet<string>): XmlObject | un
       close(doc, names, objects, texts, depth, repeated);
     }
   }
+}
+
+/**
+ * Element names met before, by length and first character: a document repeats a few dozen names, and the same string
+ * again is a key V8 already knows (a new slice per element had to be hashed and looked up on every property access).
+ */
+const knownNames = new Map<number, string[]>();
+let knownCount = 0;
+const MAX_KNOWN_NAMES = 2048;
+
+function nameString(xml: string, from: number, end: number): string {
+  const length = end - from;
+  const key = length * 128 + (xml.charCodeAt(from) & 127);
+  const list = knownNames.get(key);
+  if (list)
+    next: for (const known of list) {
+      for (let k = 1; k < length; k++) if (known.charCodeAt(k) !== xml.charCodeAt(from + k)) continue next;
+      return known;
+    }
+  const name = xml.slice(from, end);
+  if (knownCount >= MAX_KNOWN_NAMES) {
+    knownNames.clear();
+    knownCount = 0;
+  }
+  knownCount++;
+  if (list) list.push(name);
+  else knownNames.set(key, [name]);
+  return name;
 }
 
 /** Where the name at `from` ends (ASCII XML names, one optional prefix), or -1 when there is none. */
