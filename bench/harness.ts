@@ -30,6 +30,34 @@ export interface CaseResult {
   title: string;
   rows: Array<Measurement & { ratio?: string }>;
   notes: string[];
+  /** The issue goals this case measures, checked against this run's figures. */
+  goals?: Goal[];
+}
+
+/** A goal checked in this run: `value` against `target` (at least, or at most), as the issue states it. */
+export interface Goal {
+  name: string;
+  value: number;
+  target: number;
+  at: 'least' | 'most';
+  /** How the figure reads: a ratio ("× 1.04") or a rate ("20,911/s"). */
+  unit: 'ratio' | 'time ratio' | 'per second';
+  baseline: string;
+}
+
+const figure = (v: number, unit: Goal['unit']): string =>
+  unit === 'per second' ? `${Math.round(v).toLocaleString('en-US')}/s` : unit === 'time ratio' ? `time × ${v.toFixed(2)}` : `${v.toFixed(2)} ×`;
+
+/** The goals of every case as one table: what each is, its baseline in this run, the figure and whether it is met. */
+export function goalTable(title: string, goals: Goal[]): string {
+  const lines = [`### ${title}`, '', '| case | goal | baseline in this run | this run | met |', '|---|---|---|---:|:---:|'];
+  for (const g of goals) {
+    const met = g.at === 'least' ? g.value >= g.target : g.value <= g.target;
+    lines.push(
+      `| ${g.name} | ${g.at === 'least' ? '≥' : '≤'} ${figure(g.target, g.unit)} | ${g.baseline} | ${figure(g.value, g.unit)} | ${met ? 'yes' : '**no**'} |`,
+    );
+  }
+  return lines.join('\n');
 }
 
 interface EmbeddedRed {

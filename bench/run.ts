@@ -7,7 +7,7 @@ import { isa95Bench } from './cases/isa95';
 import { maintenanceBench } from './cases/maintenance';
 import { outboxBench } from './cases/outbox';
 import { oeeBench } from './cases/oee';
-import { machine, stopRuntime, table, type CaseResult } from './harness';
+import { goalTable, machine, stopRuntime, table, type CaseResult } from './harness';
 
 const BEGIN = '<!-- bench:begin -->';
 const END = '<!-- bench:end -->';
@@ -22,9 +22,11 @@ async function main(): Promise<void> {
   if (!only || only === 'maintenance') results.push(...(await maintenanceBench(quick ? 20_000 : 100_000, quick ? 1 : 3)));
   if (!only || only === 'outbox') results.push(...(await outboxBench(quick ? 5_000 : 20_000, quick ? 1 : 3)));
   await stopRuntime();
+  const goals = results.flatMap((r) => r.goals ?? []);
   const report = [
     `Measured ${new Date().toISOString().slice(0, 10)} with \`npm run bench\` on ${machine()}.`,
     '',
+    ...(goals.length ? [goalTable('Goals of issue 18, checked in this run', goals), ''] : []),
     ...results.map(table).flatMap((t) => [t, '']),
   ].join('\n');
   console.log(report);

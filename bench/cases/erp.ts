@@ -161,8 +161,21 @@ export async function erpBench(orders = 100_000, repeats = 3): Promise<CaseResul
         ratio: k === 'axios' ? '1.00 (baseline)' : `time × ${(m.seconds / base.seconds).toFixed(2)}`,
       });
     }
+    const ratio = (k: string): number => med(runs[k]!).seconds / base.seconds;
+    const baseline = `plain axios loop, ${base.seconds.toFixed(2)} s`;
     return [
       {
+        goals: [
+          {
+            name: 'erp-order-fetch, one message per page, vs a raw axios `__next` loop',
+            value: ratio('page'),
+            target: 1.1,
+            at: 'most',
+            unit: 'time ratio',
+            baseline,
+          },
+          { name: 'erp-order-fetch, one message per order, vs the same loop', value: ratio('order'), target: 1.3, at: 'most', unit: 'time ratio', baseline },
+        ],
         title: `ERP: ${orders.toLocaleString('en-US')} SAP orders in 1,000-order pages from the OData V2 simulator in its own process (median of ${repeats})`,
         rows,
         notes: [

@@ -189,7 +189,17 @@ export async function isa95Bench(count = 100_000, repeats = 3): Promise<CaseResu
       { ...pass!, ratio: '1.00 (baseline)' },
       { ...node!, ratio: (node!.perSecond / pass!.perSecond).toFixed(2) },
     ],
-    notes: ['Target (issue 4): isa95-mapper ≥ 0.8 × the pass-through Function node.'],
+    notes: ['Target (issue 4): isa95-mapper ≥ 0.8 × the pass-through Function node; issue 18: ≥ 1.0.'],
+    goals: [
+      {
+        name: 'isa95-mapper (order → ISA-95 JSON) vs an empty Function node',
+        value: node!.perSecond / pass!.perSecond,
+        target: 1,
+        at: 'least',
+        unit: 'ratio',
+        baseline: `${Math.round(pass!.perSecond).toLocaleString('en-US')}/s`,
+      },
+    ],
   };
 
   const xmlCount = Math.min(count, 20_000);
@@ -212,6 +222,16 @@ export async function isa95Bench(count = 100_000, repeats = 3): Promise<CaseResu
     title: `B2MML XML (median of ${repeats})`,
     rows: [write, parse],
     notes: [`Average document: ${Math.round(docs.reduce((s, d) => s + d.length, 0) / docs.length).toLocaleString('en-US')} bytes.`],
+    goals: [
+      {
+        name: `B2MML V0701 parse (${(docs.reduce((s, d) => s + d.length, 0) / docs.length / 1000).toFixed(2)} KB documents)`,
+        value: parse.perSecond,
+        target: 20_000,
+        at: 'least',
+        unit: 'per second',
+        baseline: '— (an absolute goal)',
+      },
+    ],
   };
   return [libraryCase, flowCase, xmlCase];
 }

@@ -68,6 +68,16 @@ export async function maintenanceBench(count = 100_000, repeats = 3): Promise<Ca
       notes: [
         'Each reading is evaluated by all 10 rules (threshold with duration and hysteresis, rate, stop count, downtime, reason, two meters) and the rule state is written to the (memory) context store.',
       ],
+      goals: [
+        {
+          name: 'maintenance-trigger (10 rules, 20 assets) vs an empty Function node',
+          value: mt!.perSecond / pass!.perSecond,
+          target: 1,
+          at: 'least',
+          unit: 'ratio',
+          baseline: `${Math.round(pass!.perSecond).toLocaleString('en-US')}/s`,
+        },
+      ],
     },
   ];
 }

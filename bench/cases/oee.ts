@@ -110,6 +110,16 @@ export async function oeeBench(count = 100_000, repeats = 3): Promise<CaseResult
       'Target (issue 6): oee-calculator ≥ 0.8 × the pass-through Function node.',
       'The hand-written Function node has no calendar, breaks, small stops, windows or validation; it is what users build today.',
     ],
+    goals: [
+      {
+        name: 'oee-calculator vs an empty Function node',
+        value: oee!.perSecond / pass!.perSecond,
+        target: 1,
+        at: 'least',
+        unit: 'ratio',
+        baseline: `${Math.round(pass!.perSecond).toLocaleString('en-US')}/s`,
+      },
+    ],
   };
 
   const table = new StateTable([], true);

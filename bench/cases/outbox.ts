@@ -130,6 +130,16 @@ export async function outboxBench(count = 20_000, repeats = 3): Promise<CaseResu
         'The fsync row is this disk in this run: 4 KiB written and fdatasync-ed in a loop for a second, in the outbox folder. The physical limit of durable reports per second is that rate × the reports per commit; a client that waits for each answer before it sends the next (last row) gets one commit per report, bounded by the fsync rate.',
         `The disk is whatever the bench machine has (${os.platform()}); "full" pays one fsync per transaction.`,
       ],
+      goals: [
+        {
+          name: 'mes-report, reports arriving one at a time, durability full',
+          value: f1.perSecond,
+          target: 2000,
+          at: 'least',
+          unit: 'per second',
+          baseline: `the disk: ${Math.round(disk.perSecond).toLocaleString('en-US')} fsync/s`,
+        },
+      ],
     };
 
     // Drain: 2,000 queued confirmations sent to the simulator (SAP OData, CSRF) at an unlimited rate, one request per
@@ -212,6 +222,16 @@ export async function outboxBench(count = 20_000, repeats = 3): Promise<CaseResu
       notes: [
         'In production the configured rate limits this; here the rate is unlimited to show what the sender itself sustains (HTTP to 127.0.0.1, CSRF token reused).',
         'Goal (issue 18): ≥ 2,000 postings/s with $batch. The outbox sends one entry per order at a time, so a request holds at most one confirmation of each of the 20 orders.',
+      ],
+      goals: [
+        {
+          name: 'outbox drain to SAP with `$batch` (8 at once, 20 orders)',
+          value: batched!.perSecond,
+          target: 2000,
+          at: 'least',
+          unit: 'per second',
+          baseline: `one request each: ${Math.round(one!.perSecond).toLocaleString('en-US')}/s`,
+        },
       ],
     };
     return [enqueue, drain];
