@@ -66,6 +66,66 @@ describe('OEE engine', () => {
     assert.deepEqual(r.iso22400, { PBT: 28800, APT: 25200, PDOT: 0, ADOT: 3600, PQ: 400, GQ: 380, SQ: 20, PRI: 60 });
   });
 
+  it('ISO 22400 KPIs of the worked example, by hand: MTBF 420 min over one failure, MTTR 60 min, scrap ratio 5 %', () => {
+    const r = feed(engine(), workedExample())[0]!;
+    assert.equal(r.kpi.failures, 1);
+    assert.equal(r.kpi.mtbf, 420 * 60);
+    assert.equal(r.kpi.mttr, 60 * 60);
+    close(r.kpi.scrapRatio, 20 / 400);
+    close(r.kpi.availability, 420 / 480);
+    close(r.kpi.effectiveness, 400 / 420);
+    close(r.kpi.qualityRatio, 380 / 400);
+    close(r.kpi.oeeIndex, 380 / 480);
+    close(r.kpi.utilisation, 420 / 480);
+    close(r.kpi.teep, 380 / 480); // no time outside the shift: loading 1
+    assert.equal(r.kpi.allocationRatio, null, 'a shift is no order');
+  });
+
+  it('ISO 22400 KPIs with a break, two failures and a small stop, by hand', () => {
+    const cal: CalendarConfig = { ...twoShifts, shifts: [{ name: 'A', days: all, start: '06:00', end: '14:00', breaks: [{ start: '10:00', end: '10:30' }] }] };
+    const m = 'm';
+    const r = feed(engine({ smallStopMs: 2 * MIN }, cal), [
+      { machine: m, ts: at(0), state: run, product: { id: 'P', idealCycleTimeMs: MIN } },
+      { machine: m, ts: at(60), state: stop('jam') },
+      { machine: m, ts: at(90), state: run },
+      { machine: m, ts: at(360), state: stop('jam') },
+      { machine: m, ts: at(375), state: run },
+      { machine: m, ts: at(420), state: stop('micro') },
+      { machine: m, ts: at(421), state: run },
+      { machine: m, ts: at(479), counts: { good: 300, reject: 10 } },
+      { machine: m, ts: at(480) },
+    ])[0]!;
+    // calendar 480 min; break 30 (not scheduled): PBT 450; failures 30 + 15 = ADOT 45; APT 405 (the 1-min stop is a
+    // small stop: a performance loss inside production time); PQ 310, GQ 300, SQ 10; PRI 1 min
+    assert.deepEqual(r.iso22400, { PBT: 450 * 60, APT: 405 * 60, PDOT: 0, ADOT: 45 * 60, PQ: 310, GQ: 300, SQ: 10, PRI: 60 });
+    assert.equal(r.kpi.failures, 2);
+    assert.equal(r.kpi.mtbf, (405 / 2) * 60);
+    assert.equal(r.kpi.mttr, (45 / 2) * 60);
+    close(r.kpi.scrapRatio, 10 / 310);
+    close(r.kpi.availability, 405 / 450);
+    close(r.kpi.effectiveness, 310 / 405);
+    close(r.kpi.oeeIndex, 300 / 450);
+    close(r.kpi.utilisation, 405 / 480);
+    close(r.kpi.teep, 300 / 480);
+  });
+
+  it('allocation ratio of an order window: busy time over the order execution time', () => {
+    const e = new OeeEngine(new ShiftCalendar(twoShifts), { dayWindows: false, shiftWindows: false, orderWindows: true });
+    const m = 'm';
+    const results = feed(e, [
+      { machine: m, ts: at(0), state: run, order: 'O-1', product: { id: 'P', idealCycleTimeMs: MIN } },
+      { machine: m, ts: at(30), state: stop('jam') },
+      { machine: m, ts: at(50), state: run },
+      { machine: m, ts: at(100), counts: { good: 80 }, order: null },
+    ]);
+    const r = results.find((x) => x.window.kind === 'order' && x.window.final)!;
+    assert.ok(r, JSON.stringify(results.map((x) => x.window)));
+    // AOET 100 min, busy (running) 80 min
+    close(r.kpi.allocationRatio, 80 / 100);
+    assert.equal(r.kpi.failures, 1);
+    assert.equal(r.kpi.mttr, 20 * 60);
+  });
+
   it('divides performance by run time, not planned time (downtime is not counted twice)', () => {
     const r = feed(engine(), workedExample())[0]!;
     assert.notEqual(Number(r.performance!.toFixed(3)), Number((400 / 480).toFixed(3)));

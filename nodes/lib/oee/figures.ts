@@ -147,6 +147,20 @@ export function figures(m: MachineRecord, source: Accumulator, final: boolean, o
       SQ: acc.reject,
       PRI: ict === null ? null : ict / 1000,
     },
+    kpi: {
+      availability,
+      effectiveness: performance,
+      qualityRatio: quality,
+      oeeIndex: oee,
+      scrapRatio: total > 0 ? acc.reject / total : null,
+      // AUBT: the unit's busy time on the order (run time, small stops included); AOET: the order's time so far
+      allocationRatio: acc.kind === 'order' && calendarMs > 0 ? run / calendarMs : null,
+      failures: acc.stopCount,
+      mtbf: acc.stopCount > 0 ? s(run / acc.stopCount) : null,
+      mttr: acc.stopCount > 0 ? s(acc.unplannedMs / acc.stopCount) : null,
+      utilisation: calendarMs > 0 ? run / calendarMs : null,
+      teep: calendarMs > 0 && oee !== null ? (oee * ppt) / calendarMs : null,
+    },
     product: m.product,
     order: m.order,
   };

@@ -207,8 +207,34 @@ export interface OeeResult {
   pareto: ParetoEntry[];
   flags: string[];
   iso22400: { PBT: number; APT: number; PDOT: number; ADOT: number; PQ: number; GQ: number; SQ: number; PRI: number | null };
+  /** ISO 22400-2 KPIs (and two common ones it does not define), from the elements above; null where undefined. */
+  kpi: Kpis;
   product: string | null;
   order: string | null;
+}
+
+/**
+ * KPIs of a window. ISO 22400-2: availability = APT / PBT, effectiveness = PRI × PQ / APT, quality ratio = GQ / PQ, OEE
+ * index = availability × effectiveness × quality ratio, scrap ratio = SQ / PQ, allocation ratio = AUBT / AOET (order
+ * windows: the unit's busy time on the order over the order's execution time so far), MTBF = APT / FE and MTTR =
+ * ADOT / FE (FE: failure events, the unplanned stops longer than the small-stop limit). Not in ISO 22400: utilisation
+ * = APT / calendar time and TEEP = OEE × PBT / calendar time.
+ */
+export interface Kpis {
+  availability: number | null;
+  effectiveness: number | null;
+  qualityRatio: number | null;
+  oeeIndex: number | null;
+  scrapRatio: number | null;
+  allocationRatio: number | null;
+  /** Failure events (FE): unplanned stops longer than the small-stop limit. */
+  failures: number;
+  /** Seconds of production between failures. */
+  mtbf: number | null;
+  /** Seconds of down time per failure. */
+  mttr: number | null;
+  utilisation: number | null;
+  teep: number | null;
 }
 
 /** Raised for an event older than what the engine already accounted for this machine. */
