@@ -13,6 +13,7 @@ import { type ErpConnectionDef, readConnectionSettings, withEnv } from './settin
 import type { ConnectionUser, ErpConnectionNode } from './types';
 import { originOf } from '../lib/erp/http';
 import { POSTING_SETTINGS } from '../lib/erp/types';
+import { serveHealthAdmin, trackConnection, untrackConnection } from '../lib/node-red/health-admin';
 
 const CREDENTIAL_FIELDS = ['user', 'password', 'token', 'apiKey', 'apiSecret', 'clientSecret', 'cert', 'key'] as const;
 /** What the editor sends for a password field it did not change. */
@@ -56,11 +57,13 @@ export = function register(RED: NodeAPI): void {
       if (problems.length) throw new Error(problems.join('; '));
       node.connection = new ErpConnection(settings, creds, dialect!, { id: node.id });
       node.connection.on('state', fanOut);
+      trackConnection(node.id, node.name || settings.baseUrl || dialect!.label, node.connection);
     } catch (err) {
       node.problem = errorText(err);
       node.error(`${RED._('erp-connection.errors.config')}: ${node.problem}`);
     }
     node.on('close', (removed: boolean, done: () => void) => {
+      untrackConnection(node.id, node.connection);
       node.connection?.close();
       if (removed) dropSimulatedErp(node.id);
       users.clear();
@@ -83,6 +86,7 @@ export = function register(RED: NodeAPI): void {
 
   const read = RED.auth.needsPermission('pb-erp-connection.read');
   const write = RED.auth.needsPermission('pb-erp-connection.write');
+  serveHealthAdmin(RED);
 
   // The editor builds each dialect's settings rows, choices and sign-in from this list: plugin dialects need no editor code.
   RED.httpAdmin.get('/plantbridge/erp/dialects', read, (_req, res) => {

@@ -57,6 +57,7 @@ export = function register(RED: NodeAPI): void {
           queue: `maintenance:${node.id}`,
           drain: cfg.drain,
           connection,
+          connectionName: connectionNode?.name || connection.settings.baseUrl,
           i18n: RED._,
         });
       } catch (err) {

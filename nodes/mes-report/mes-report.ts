@@ -87,6 +87,7 @@ export = function register(RED: NodeAPI): void {
         queue: settings.queue,
         drain: settings.drain,
         connection,
+        connectionName: connectionNode.name || connection.settings.baseUrl,
         i18n: RED._,
       });
     } catch (err) {

@@ -100,7 +100,8 @@ export async function startNodeRed(opts: NodeRedProcessOptions): Promise<NodeRed
     if (/Started flows|Server now running/.test(out)) {
       try {
         const res = await fetch(`${url}/settings`);
-        if (res.ok) break;
+        // 401: the admin API answers, behind adminAuth
+        if (res.ok || res.status === 401) break;
       } catch {
         // not listening yet
       }

@@ -16,6 +16,8 @@ declare module 'node-red-node-test-helper' {
   interface AdminResponse {
     status: number;
     body: unknown;
+    text: string;
+    headers: Record<string, string>;
   }
   interface AdminTest extends PromiseLike<AdminResponse> {
     send(body: unknown): AdminTest;

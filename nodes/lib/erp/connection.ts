@@ -6,6 +6,7 @@ import { isValidTimeZone } from '../time/zoned';
 import { ErpError, safeUrl } from './errors';
 import { type AuthSettings, ErpHttp, hasUserInfo, type HttpSettings } from './http';
 import { Scrubber } from './secrets';
+import { ConnectionHealth } from '../health/health';
 import {
   AUTH_TYPES,
   type AuthType,
@@ -163,6 +164,8 @@ export class ErpConnection extends EventEmitter {
   readonly context: DialectContext;
   /** Masks this connection's secrets in every text that leaves it. */
   readonly scrubber: Scrubber;
+  /** What the ERP has been answering: states, outcomes and answer times (the health endpoints and metrics). */
+  readonly health = new ConnectionHealth();
   private current: ConnectionState = { state: 'idle' };
 
   constructor(
@@ -217,6 +220,8 @@ export class ErpConnection extends EventEmitter {
   async *fetchOrders(query: FetchQuery): AsyncGenerator<OrderPage> {
     const maxPages = this.settings.maxPages ?? DEFAULT_MAX_PAGES;
     let pages = 0;
+    // a page's answer time: from asking the dialect for it to having it (the prefetch of the next page overlaps)
+    let asked = performance.now();
     try {
       for await (const page of this.dialect.fetchOrders(this.context, query)) {
         if (++pages > maxPages)
@@ -224,24 +229,32 @@ export class ErpConnection extends EventEmitter {
             'protocol',
             `${this.dialect.label}: the fetch read more than ${maxPages} pages and was stopped (the connection's page limit); the ERP's paging may never end`,
           );
+        this.health.record('fetch', 'ok', (performance.now() - asked) / 1000, Date.now());
         this.setState({ state: 'ok' });
         yield page;
+        asked = performance.now();
       }
       this.setState({ state: 'ok' });
     } catch (err) {
-      throw this.failed(err);
+      const e = this.failed(err);
+      this.health.record('fetch', e.kind, (performance.now() - asked) / 1000, Date.now(), e.message);
+      throw e;
     }
   }
 
   /** Sends a posting through the dialect. */
   async post(posting: ErpPosting): Promise<unknown> {
     if (!this.dialect.post) throw new ErpError('config', `the ${this.dialect.label} dialect cannot send postings yet`);
+    const t0 = performance.now();
     try {
       const out = await this.dialect.post(this.context, posting);
+      this.health.record('post', 'ok', (performance.now() - t0) / 1000, Date.now());
       this.setState({ state: 'ok' });
       return this.scrubber.value(out);
     } catch (err) {
-      throw this.failed(err);
+      const e = this.failed(err);
+      this.health.record('post', e.kind, (performance.now() - t0) / 1000, Date.now(), e.message);
+      throw e;
     }
   }
 
@@ -265,11 +278,16 @@ export class ErpConnection extends EventEmitter {
         ),
       );
     let outcomes: PostingOutcome[];
+    const t0 = performance.now();
     try {
       outcomes = await this.dialect.postBatch(this.context, postings);
     } catch (err) {
-      throw this.failed(err);
+      const e = this.failed(err);
+      this.health.record('post', e.kind, (performance.now() - t0) / 1000, Date.now(), e.message);
+      throw e;
     }
+    // the request succeeded; postings it refused are counted where the outbox counts dead letters
+    this.health.record('post', 'ok', (performance.now() - t0) / 1000, Date.now());
     if (!Array.isArray(outcomes) || outcomes.length !== postings.length)
       throw this.failed(
         new ErpError(

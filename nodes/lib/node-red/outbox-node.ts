@@ -7,6 +7,7 @@ import path from 'node:path';
 import type { Node, NodeAPI, NodeMessage } from 'node-red';
 import type { ErpConnection } from '../erp/connection';
 import type { ErpPosting } from '../erp/types';
+import { type QueueView, SendCounter } from '../health/health';
 import { Drainer, type DrainerOptions, type DrainerState } from '../outbox/drainer';
 import { classifyErpFailure, failureText } from '../outbox/erp';
 import { type Entry, type EntryState, MAX_IDS_PER_CALL, type NewEntry, openShared, type Outbox, releaseShared } from '../outbox/outbox';
@@ -16,10 +17,43 @@ interface Live {
   outbox: Outbox;
   queue: string;
   drainer: Drainer;
+  /** The ERP connection's name, for the health view and metrics. */
+  connection: string;
+  sends: SendCounter;
 }
 
 const live = new Map<string, Live>();
 const served = new WeakSet<object>();
+
+/** Every deployed queue as the health view shows it (the database asked now; a failing one is reported as such). */
+export function queueViews(now = Date.now()): QueueView[] {
+  return [...live].map(([id, l]): QueueView => {
+    let counts = { backlog: 0, dead: 0, inflight: 0 };
+    let oldest: number | undefined;
+    let problem: string | null = null;
+    try {
+      counts = l.outbox.openCounts(l.queue);
+      oldest = l.outbox.oldestOpen(l.queue);
+    } catch (err) {
+      problem = `the outbox cannot answer now: ${errorText(err).replace(/\/[^\s:]*\//g, '…/')}`;
+    }
+    const state = l.drainer.current;
+    return {
+      queue: l.queue,
+      node: id,
+      connection: l.connection,
+      backlog: counts.backlog,
+      inflight: counts.inflight,
+      dead: counts.dead,
+      oldestPendingSeconds: oldest === undefined ? 0 : Math.max(0, Math.round((now - oldest) / 1000)),
+      sentTotal: l.sends.sent,
+      deadTotal: l.sends.dead,
+      sentLastMinute: l.sends.lastMinute(now),
+      reachable: state.reachable && !problem,
+      reason: problem ?? state.reason ?? null,
+    };
+  });
+}
 
 /** What an admin call or a msg.command names: ids, or everything. */
 export type Selection = { ids: number[] } | { all: true };
@@ -123,6 +157,8 @@ export interface NodeOutboxOptions {
   queue: string;
   drain: DrainerOptions;
   connection: ErpConnection;
+  /** How the health view names the connection (the config node's name); default its base URL. */
+  connectionName?: string;
   /** The runtime's catalog lookup (RED._): a paused queue is reported in the node's own words. */
   i18n: (key: string) => string;
   /**
@@ -171,7 +207,10 @@ export function openNodeOutbox(node: Node, o: NodeOutboxOptions): NodeOutbox {
     classify: classifyErpFailure,
     describe: failureText,
   });
-  live.set(node.id, { outbox, queue: o.queue, drainer });
+  const sends = new SendCounter();
+  drainer.on('done', () => sends.done(Date.now()));
+  drainer.on('dead', () => sends.dead++);
+  live.set(node.id, { outbox, queue: o.queue, drainer, connection: o.connectionName ?? o.connection.settings.baseUrl, sends });
   // a paused queue reaches Catch nodes once per streak, with its true cause (refused sign-in or settings vs unreachable)
   drainer.on('paused', (s: DrainerState) => {
     const catalog = catalogOf(node.type);

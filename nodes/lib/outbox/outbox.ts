@@ -275,14 +275,24 @@ export class Outbox {
   }
 
   /** Backlog (pending + in flight) and dead letters: what the sender checks after every send. */
-  openCounts(queue: string): { backlog: number; dead: number } {
+  openCounts(queue: string): { backlog: number; dead: number; inflight: number } {
     let backlog = 0;
     let dead = 0;
+    let inflight = 0;
     for (const r of this.stmts.open.all(queue) as Array<{ state: EntryState; n: number }>) {
       if (r.state === 'dead') dead = r.n;
       else backlog += r.n;
+      if (r.state === 'inflight') inflight = r.n;
     }
-    return { backlog, dead };
+    return { backlog, dead, inflight };
+  }
+
+  /** When the oldest entry still to be sent was committed (epoch ms), or undefined when none waits. */
+  oldestOpen(queue: string): number | undefined {
+    const row = this.db
+      .prepare("SELECT created FROM outbox WHERE id = (SELECT MIN(id) FROM outbox WHERE queue = ? AND state IN ('pending', 'inflight'))")
+      .get(queue) as { created: number } | undefined;
+    return row?.created;
   }
 
   list(queue: string, state: EntryState, limit = 100, offset = 0): Entry[] {

@@ -1,0 +1,57 @@
+// The integration's health in one place: every deployed ERP connection and outbox queue, as JSON
+// (GET /plantbridge/health) and as Prometheus text-format metrics (GET /plantbridge/metrics), behind Node-RED's admin
+// permissions (`plantbridge-health.read`: a user with the "read" scope may read it; a scraper uses an admin token).
+
+import type { NodeAPI } from 'node-red';
+import type { ErpConnection } from '../erp/connection';
+import { writeMetrics } from '../health/health';
+import { queueViews } from './outbox-node';
+
+interface Tracked {
+  name: string;
+  connection: ErpConnection;
+}
+
+const connections = new Map<string, Tracked>();
+const served = new WeakSet<object>();
+
+/** A deployed connection joins the health view (its config node's id; the name it shows). */
+export function trackConnection(id: string, name: string, connection: ErpConnection): void {
+  connections.set(id, { name, connection });
+}
+
+export function untrackConnection(id: string, connection?: ErpConnection): void {
+  if (!connection || connections.get(id)?.connection === connection) connections.delete(id);
+}
+
+/** The JSON view: each connection's state, last successes and failure, outcomes and answer times; each queue. */
+export function healthView(now = Date.now()): { generated: string; connections: unknown[]; queues: unknown[] } {
+  return {
+    generated: new Date(now).toISOString(),
+    connections: [...connections].map(([id, t]) => ({ id, name: t.name, dialect: t.connection.dialect.id, ...t.connection.health.view() })),
+    queues: queueViews(now),
+  };
+}
+
+/** The Prometheus text. */
+export function metricsText(now = Date.now()): string {
+  return writeMetrics(
+    [...connections.values()].map((t) => ({ name: t.name, dialect: t.connection.dialect.id, health: t.connection.health })),
+    queueViews(now),
+  );
+}
+
+/** Registers the two endpoints once per runtime. */
+export function serveHealthAdmin(RED: NodeAPI): void {
+  const app = RED.httpAdmin as unknown as object;
+  if (served.has(app)) return;
+  served.add(app);
+  const read = RED.auth.needsPermission('plantbridge-health.read');
+  RED.httpAdmin.get('/plantbridge/health', read, (_req, res) => {
+    res.json(healthView());
+  });
+  RED.httpAdmin.get('/plantbridge/metrics', read, (_req, res) => {
+    res.set('Content-Type', 'text/plain; version=0.0.4; charset=utf-8');
+    res.send(metricsText());
+  });
+}
