@@ -84,6 +84,7 @@ export = function register(RED: NodeAPI): void {
         file: outboxFile(RED, def.file),
         sync: settings.sync,
         commitWindowMs: settings.commitWindowMs,
+        auditRetentionMs: settings.auditRetentionMs,
         queue: settings.queue,
         drain: settings.drain,
         connection,

@@ -5,6 +5,7 @@ import { POSTING_PROFILES } from '../lib/erp/postings';
 import { assertConfigVersion, configFlag, SettingsReader } from '../lib/node-red/config';
 import type { DrainerOptions } from '../lib/outbox/drainer';
 import { DEFAULT_COMMIT_WINDOW_MS } from '../lib/node-red/outbox-node';
+import { DEFAULT_AUDIT_DAYS } from '../lib/outbox/audit';
 
 export const CONFIG_VERSION = 1;
 
@@ -28,6 +29,8 @@ export interface MesReportDef extends NodeDef {
   commitWindow?: number | string;
   /** Postings per request where the ERP books each on its own (SAP $batch); missing = 1 (flows saved before it). */
   batch?: number | string;
+  /** Days the audit trail is kept; 0 = none. */
+  auditDays?: number | string;
   yieldTarget?: number | string;
   variance?: boolean;
   store?: string;
@@ -44,6 +47,8 @@ export interface MesReportSettings {
   sync: 'full' | 'normal';
   /** How long a report may wait for others to share its commit (ms). */
   commitWindowMs: number;
+  /** How long the audit trail is kept (ms); 0 = none. */
+  auditRetentionMs: number;
   yieldTarget: number;
   variance: boolean;
   store: string | undefined;
@@ -75,6 +80,7 @@ export function readSettings(def: MesReportDef, postings: readonly string[] = PO
     },
     sync,
     commitWindowMs: r.num('group commit window', def.commitWindow, DEFAULT_COMMIT_WINDOW_MS, 0, 1000),
+    auditRetentionMs: r.num('audit trail', def.auditDays, DEFAULT_AUDIT_DAYS, 0, 3650) * 86_400_000,
     yieldTarget: r.num('yield target', def.yieldTarget, 95, 0, 100) / 100,
     variance: configFlag(def.variance, true),
     store: def.store || undefined,

@@ -157,6 +157,24 @@ describe('integration health: JSON view and Prometheus metrics', function () {
     m = await metrics();
     assert.equal(sample(m, 'plantbridge_erp_up', conn), 1);
     assert.equal(sample(m, 'plantbridge_outbox_sent_total', { connection: 'ERP (REST)' }), 10);
+
+    // the audit trail of the drained outbox: every key received once and booked once, the refusals as attempts
+    const csv = (await helper.request().get('/plantbridge/outbox/report/audit?format=csv').expect(200)).text.trim().split('\r\n');
+    assert.equal(csv[0], 'at,queue,key,order,entry,event,status,detail,actor');
+    const rows = csv.slice(1).map((l) => l.split(','));
+    for (let i = 0; i < 10; i++) {
+      const events = rows.filter((r) => r[2] === `h-${i}`).map((r) => r[5]);
+      assert.equal(events.filter((e) => e === 'received').length, 1, `h-${i} received once`);
+      assert.equal(events.filter((e) => e === 'booked').length, 1, `h-${i} booked once`);
+    }
+    assert.ok(
+      rows.some((r) => r[5] === 'attempt' && r[6] === '401'),
+      'the refused attempts, with the ERP status',
+    );
+    const json = (await helper.request().get(`/plantbridge/outbox/report/audit?order=${sim.orders[5]!.number}`).expect(200)).body as Array<{ order: string }>;
+    assert.ok(json.length >= 2 && json.every((r) => r.order === sim.orders[5]!.number));
+    await helper.request().get('/plantbridge/outbox/report/audit?from=yesterday').expect(400);
+    assert.doesNotMatch(csv.join('\n'), /client-secret|rotated-secret/, 'no secret in the audit trail');
   });
 });
 

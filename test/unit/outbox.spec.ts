@@ -8,6 +8,7 @@ import { ErpError } from '../../nodes/lib/erp/errors';
 import { Drainer, type DrainerOptions, type SendOutcome } from '../../nodes/lib/outbox/drainer';
 import { classifyErpFailure, failureText } from '../../nodes/lib/outbox/erp';
 import { type Entry, Outbox } from '../../nodes/lib/outbox/outbox';
+import { auditCsv } from '../../nodes/lib/outbox/audit';
 import { until } from '../helpers/until';
 
 const tmp = (): string => path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'outbox-')), 'outbox.db');
@@ -325,6 +326,77 @@ describe('outbox and drainer', function () {
       for (let i = 1; i < requests.length; i++)
         assert.ok(requests[i]!.at - requests[i - 1]!.at >= requests[i - 1]!.n * 50 - 1, `gap after ${requests[i - 1]!.n} entries`);
       outbox.close();
+    });
+  });
+
+  describe('audit trail', () => {
+    it("keeps each posting's life: received once, each failed attempt with its status, booked or dead, retried and purged by whom", async () => {
+      const outbox = new Outbox(tmp());
+      outbox.audit.configure('q', 90 * 86_400_000);
+      outbox.enqueue('q', [entry('A', 1), entry('B', 1), entry('C', 1)]);
+      outbox.enqueue('q', [entry('A', 1)]); // a duplicate: not received twice
+      let tries = 0;
+      const { d, done, dead } = drain(outbox, opts(), async (e) => {
+        if (e.orderKey === 'B' && tries++ < 2) throw new ErpError('http', 'POST …: HTTP 503', { status: 503 });
+        if (e.orderKey === 'C')
+          throw new ErpError('http', 'POST …: HTTP 400, the ERP rejected the request: no such order', { status: 400, reason: 'no such order' });
+        return { d: { ConfirmationGroup: `G-${e.orderKey}` } };
+      });
+      d.start();
+      await until(() => done.length === 2 && dead.length === 1);
+      await d.stop();
+      assert.equal(outbox.retryDead('q', undefined, 'admin:alice'), 1);
+      assert.equal(outbox.purgeDead('q', undefined, 'admin:bob'), 0, 'retried: nothing dead left to purge');
+      const trail = outbox.audit.list('q', { limit: 1000, offset: 0 });
+      const of = (k: string): string[] =>
+        trail.filter((r) => r.key === k).map((r) => `${r.event}${r.status ? ` ${r.status}` : ''}${r.actor ? ` by ${r.actor}` : ''}`);
+      assert.deepEqual(of('A-1'), ['received', 'booked']);
+      assert.deepEqual(of('B-1'), ['received', 'attempt 503', 'attempt 503', 'booked']);
+      assert.deepEqual(of('C-1'), ['received', 'dead 400', 'retried by admin:alice']);
+      assert.match(trail.find((r) => r.key === 'A-1' && r.event === 'booked')!.detail, /G-A/, 'the ERP document number');
+      assert.match(trail.find((r) => r.key === 'A-1' && r.event === 'received')!.detail, /"order":"A"/, 'the report');
+      assert.deepEqual(
+        outbox.audit.list('q', { order: 'C', limit: 10, offset: 0 }).map((r) => r.event),
+        ['received', 'dead', 'retried'],
+      );
+      outbox.close();
+    });
+
+    it('retention deletes only what is older; a queue without a trail keeps none', () => {
+      const outbox = new Outbox(tmp());
+      const day = 86_400_000;
+      outbox.audit.configure('q', 90 * day);
+      const t0 = Date.parse('2026-01-01T00:00:00Z');
+      outbox.enqueue('q', [entry('A', 1)], t0);
+      outbox.enqueue('q', [entry('A', 2)], t0 + 60 * day);
+      outbox.enqueue('off', [entry('A', 1)], t0);
+      assert.equal(outbox.audit.prune('q', t0 + 100 * day), 1);
+      assert.deepEqual(
+        outbox.audit.list('q', { limit: 10, offset: 0 }).map((r) => r.key),
+        ['A-2'],
+      );
+      assert.deepEqual(outbox.audit.list('off', { limit: 10, offset: 0 }), []);
+      outbox.close();
+    });
+
+    it('exports CSV a spreadsheet opens without running a formula', () => {
+      const csv = auditCsv([
+        {
+          at: '2026-01-01T00:00:00.000Z',
+          queue: 'q',
+          key: '=HYPERLINK("x")',
+          order: 'A,1',
+          entry: 1,
+          event: 'received',
+          status: null,
+          detail: '{"a":"b"}',
+          actor: null,
+        },
+      ]);
+      assert.equal(
+        csv,
+        'at,queue,key,order,entry,event,status,detail,actor\r\n2026-01-01T00:00:00.000Z,q,"\'=HYPERLINK(""x"")","A,1",1,received,,"{""a"":""b""}",\r\n',
+      );
     });
   });
 

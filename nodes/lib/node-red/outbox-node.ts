@@ -7,6 +7,7 @@ import path from 'node:path';
 import type { Node, NodeAPI, NodeMessage } from 'node-red';
 import type { ErpConnection } from '../erp/connection';
 import type { ErpPosting } from '../erp/types';
+import { type AuditQuery, auditCsv, DEFAULT_AUDIT_DAYS } from '../outbox/audit';
 import { type QueueView, SendCounter } from '../health/health';
 import { Drainer, type DrainerOptions, type DrainerState } from '../outbox/drainer';
 import { classifyErpFailure, failureText } from '../outbox/erp';
@@ -76,9 +77,34 @@ export function readSelection(body: unknown): Selection | { problem: string } {
 }
 
 /** Retries or purges dead letters as a selection names them, in chunks (a long call never blocks the runtime). */
-export function applySelection(outbox: Outbox, queue: string, action: 'retry' | 'purge', sel: Selection): Promise<number> {
+export function applySelection(outbox: Outbox, queue: string, action: 'retry' | 'purge', sel: Selection, actor = 'flow'): Promise<number> {
   const ids = 'all' in sel ? 'all' : sel.ids;
-  return action === 'retry' ? outbox.retryDeadChunked(queue, ids) : outbox.purgeDeadChunked(queue, ids);
+  return action === 'retry' ? outbox.retryDeadChunked(queue, ids, actor) : outbox.purgeDeadChunked(queue, ids, actor);
+}
+
+/** Most audit rows one export returns (page with offset for more). */
+export const MAX_AUDIT_ROWS = 100_000;
+
+/** The audit export's query: from / to (ISO instants), order, limit, offset, format (json or csv). */
+export function readAuditQuery(p: Record<string, unknown>): { query: AuditQuery; csv: boolean } | { problem: string } {
+  const instant = (name: string): number | undefined | null => {
+    const v = p[name];
+    if (v === undefined || v === '') return undefined;
+    const t = typeof v === 'string' && v.length <= 40 ? Date.parse(v) : NaN;
+    return Number.isNaN(t) ? null : t;
+  };
+  const from = instant('from');
+  const to = instant('to');
+  if (from === null || to === null) return { problem: 'from and to must be ISO 8601 date-times (2026-12-01T00:00:00Z)' };
+  const limit = intParam(p.limit, 10_000, 1, MAX_AUDIT_ROWS);
+  const offset = intParam(p.offset, 0, 0, 1_000_000_000);
+  if (limit === undefined) return { problem: `limit must be a whole number from 1 to ${MAX_AUDIT_ROWS}` };
+  if (offset === undefined) return { problem: 'offset must be a whole number from 0 to 1000000000' };
+  const order = p.order;
+  if (order !== undefined && (typeof order !== 'string' || order.length > 200)) return { problem: 'order must be one order key (up to 200 characters)' };
+  const format = p.format ?? 'json';
+  if (format !== 'json' && format !== 'csv') return { problem: 'format must be json or csv' };
+  return { query: { from, to, limit, offset, ...(order ? { order } : {}) }, csv: format === 'csv' };
 }
 
 /** A whole number query parameter within [min, max], or undefined when it is not one. */
@@ -124,6 +150,24 @@ export function serveOutboxAdmin(RED: NodeAPI, permission: string): void {
     if (offset === undefined) return void res.status(400).json({ error: 'offset must be a whole number from 0 to 1000000000' });
     guarded(res, () => void res.json(l.outbox.list(l.queue, state, limit, offset)));
   });
+  // the audit trail of a queue for a time range (and an order), as JSON or CSV
+  RED.httpAdmin.get('/plantbridge/outbox/:id/audit', read, (req, res) => {
+    const l = find(String(req.params.id), res);
+    if (!l) return;
+    const q = readAuditQuery(req.query as Record<string, unknown>);
+    if ('problem' in q) return void res.status(400).json({ error: q.problem });
+    guarded(res, () => {
+      const records = l.outbox.audit.list(l.queue, q.query);
+      if (q.csv) {
+        (res as unknown as { set(k: string, v: string): void }).set('Content-Type', 'text/csv; charset=utf-8');
+        (res as unknown as { set(k: string, v: string): void }).set(
+          'Content-Disposition',
+          `attachment; filename="audit-${l.queue.replace(/[^\w.-]/g, '_')}.csv"`,
+        );
+        (res as unknown as { send(b: string): void }).send(auditCsv(records));
+      } else res.json(records);
+    });
+  });
   for (const action of ['retry', 'purge'] as const) {
     RED.httpAdmin.post(`/plantbridge/outbox/:id/${action}`, write, (req, res) => {
       const l = find(String(req.params.id), res);
@@ -131,7 +175,9 @@ export function serveOutboxAdmin(RED: NodeAPI, permission: string): void {
       const sel = readSelection(req.body);
       if ('problem' in sel) return void res.status(400).json({ error: sel.problem });
       guarded(res, async () => {
-        const n = await applySelection(l.outbox, l.queue, action, sel);
+        // who did it, for the audit trail: the signed-in admin user
+        const user = (req as { user?: { username?: unknown } }).user?.username;
+        const n = await applySelection(l.outbox, l.queue, action, sel, typeof user === 'string' && user ? `admin:${user.slice(0, 100)}` : 'admin API');
         if (action === 'retry') l.drainer.kick();
         res.json(action === 'retry' ? { retried: n } : { purged: n });
       });
@@ -159,6 +205,8 @@ export interface NodeOutboxOptions {
   connection: ErpConnection;
   /** How the health view names the connection (the config node's name); default its base URL. */
   connectionName?: string;
+  /** How long the queue's audit trail is kept (ms); 0 = no trail. Default 90 days. */
+  auditRetentionMs?: number;
   /** The runtime's catalog lookup (RED._): a paused queue is reported in the node's own words. */
   i18n: (key: string) => string;
   /**
@@ -199,6 +247,7 @@ export interface NodeOutbox {
 /** Opens the node's queue (throws when the database cannot be opened) and starts sending. */
 export function openNodeOutbox(node: Node, o: NodeOutboxOptions): NodeOutbox {
   const outbox = openShared(o.file, { sync: o.sync });
+  outbox.audit.configure(o.queue, o.auditRetentionMs ?? DEFAULT_AUDIT_DAYS * 86_400_000);
   const posting = (e: Entry): ErpPosting => ({ kind: e.kind, key: e.key, payload: e.payload });
   const drainer = new Drainer(outbox, o.queue, o.drain, {
     send: (e: Entry) => o.connection.post(posting(e)),

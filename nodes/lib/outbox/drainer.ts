@@ -242,6 +242,7 @@ export class Drainer extends EventEmitter {
       if (now - this.lastPrune > 60_000) {
         this.lastPrune = now;
         this.outbox.prune(this.queue, now - this.options.retentionMs);
+        this.outbox.audit.prune(this.queue, now);
       }
       const spacing = 1000 / this.options.ratePerSecond;
       // at most what the rate allows in a second goes in one request, so the rate still wins
@@ -354,7 +355,7 @@ export class Drainer extends EventEmitter {
 
   private succeeded(e: Entry, answer: unknown): void {
     const now = this.now();
-    this.outbox.markDone(e.id, answer, now);
+    this.outbox.markDone(e.id, answer, now, statusOf(answer));
     this.pauseStreak = 0;
     this.state = { ...this.state, lastSuccess: now };
     this.setReachable(true);
@@ -367,21 +368,28 @@ export class Drainer extends EventEmitter {
     const reason = this.hooks.describe(err);
     const now = this.now();
     if (kind === 'rejected' || (kind === 'failed' && e.attempts + 1 >= this.options.maxAttempts)) {
-      this.outbox.markDead(e.id, reason, now);
+      this.outbox.markDead(e.id, reason, now, statusOf(err));
       this.emit('dead', { ...e, attempts: e.attempts + 1, lastError: reason, state: 'dead' }, reason);
       return false;
     }
     if (kind === 'failed') {
-      this.outbox.markRetry(e.id, reason, now + this.backoff(e.attempts + 1), true);
+      this.outbox.markRetry(e.id, reason, now + this.backoff(e.attempts + 1), true, now, statusOf(err));
       return false;
     }
     // unavailable / blocked: the whole queue waits; the entry keeps its place and its attempts
     if (streak) this.pauseStreak++;
     const delay = this.backoff(this.pauseStreak);
     this.pausedUntil = Math.max(this.pausedUntil, now + delay);
-    this.outbox.markRetry(e.id, reason, 0, false);
+    this.outbox.markRetry(e.id, reason, 0, false, now, statusOf(err));
     this.outbox.release(this.ready.splice(0).map((r) => r.id));
     this.setReachable(false, reason, this.pausedUntil, kind === 'blocked');
     return true;
   }
+}
+
+/** The HTTP status an answer (`{ status }` of a Create without body) or an ERP error (`details.status`) carries. */
+function statusOf(v: unknown): number | null {
+  if (!v || typeof v !== 'object') return null;
+  const s = (v as { status?: unknown; details?: { status?: unknown } }).details?.status ?? (v as { status?: unknown }).status;
+  return typeof s === 'number' && Number.isInteger(s) ? s : null;
 }

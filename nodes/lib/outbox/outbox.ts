@@ -5,100 +5,10 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
+import { AuditLog, auditText } from './audit';
+import { type Counts, entry, type Entry, type EntryState, type NewEntry, type Row, SCHEMA, SCHEMA_VERSION } from './schema';
 
-export type EntryState = 'pending' | 'inflight' | 'done' | 'dead';
-
-export interface NewEntry {
-  /** Orders of one key are sent one after the other, in the order they were enqueued. */
-  orderKey: string;
-  /** Idempotency key: a second entry with the same key in the same queue is a duplicate. */
-  key: string;
-  kind: string;
-  /** The posting as the dialect sends it. */
-  payload: unknown;
-  /** What the flow wants back with the result (report, topic, …). */
-  meta?: unknown;
-}
-
-export interface Entry extends NewEntry {
-  id: number;
-  queue: string;
-  state: EntryState;
-  attempts: number;
-  created: number;
-  nextAt: number;
-  lastError: string | null;
-  doneAt: number | null;
-  answer: unknown;
-}
-
-interface Row {
-  id: number;
-  queue: string;
-  order_key: string;
-  idem_key: string;
-  kind: string;
-  payload: string;
-  meta: string | null;
-  state: EntryState;
-  attempts: number;
-  created: number;
-  next_at: number;
-  last_error: string | null;
-  done_at: number | null;
-  answer: string | null;
-}
-
-export interface Counts {
-  pending: number;
-  inflight: number;
-  dead: number;
-  done: number;
-}
-
-const SCHEMA = `
-CREATE TABLE IF NOT EXISTS outbox (
-  id INTEGER PRIMARY KEY AUTOINCREMENT,
-  queue TEXT NOT NULL,
-  order_key TEXT NOT NULL,
-  idem_key TEXT NOT NULL,
-  kind TEXT NOT NULL,
-  payload TEXT NOT NULL,
-  meta TEXT,
-  state TEXT NOT NULL DEFAULT 'pending',
-  attempts INTEGER NOT NULL DEFAULT 0,
-  created INTEGER NOT NULL,
-  next_at INTEGER NOT NULL DEFAULT 0,
-  last_error TEXT,
-  done_at INTEGER,
-  answer TEXT
-);
-CREATE UNIQUE INDEX IF NOT EXISTS outbox_idem ON outbox (queue, idem_key);
-CREATE INDEX IF NOT EXISTS outbox_open ON outbox (queue, state, order_key, id);
-CREATE TABLE IF NOT EXISTS outbox_meta (name TEXT PRIMARY KEY, value TEXT);
-`;
-const SCHEMA_VERSION = '1';
-
-const parse = (text: string | null): unknown => (text === null ? undefined : JSON.parse(text));
-
-function entry(r: Row): Entry {
-  return {
-    id: r.id,
-    queue: r.queue,
-    orderKey: r.order_key,
-    key: r.idem_key,
-    kind: r.kind,
-    payload: parse(r.payload),
-    meta: parse(r.meta),
-    state: r.state,
-    attempts: r.attempts,
-    created: r.created,
-    nextAt: r.next_at,
-    lastError: r.last_error,
-    doneAt: r.done_at,
-    answer: parse(r.answer),
-  };
-}
+export type { Counts, Entry, EntryState, NewEntry } from './schema';
 
 export interface OutboxOptions {
   /** "full": each commit is on disk before done() (survives power loss); "normal": survives a crash of the process. */
@@ -140,6 +50,8 @@ export class Outbox {
   };
   private readonly reviveSome: Database.Statement;
   private readonly purgeSome: Database.Statement;
+  /** The queues' audit trails (audit.ts), in this file. */
+  readonly audit: AuditLog;
 
   constructor(file: string, options: OutboxOptions = {}) {
     this.file = file;
@@ -207,6 +119,7 @@ export class Outbox {
       "UPDATE outbox SET state = 'pending', attempts = 0, next_at = 0, done_at = NULL WHERE id IN (SELECT id FROM outbox WHERE queue = ? AND state = 'dead' ORDER BY id LIMIT ?)",
     );
     this.purgeSome = db.prepare("DELETE FROM outbox WHERE id IN (SELECT id FROM outbox WHERE queue = ? AND state = 'dead' ORDER BY id LIMIT ?)");
+    this.audit = new AuditLog(db);
   }
 
   /**
@@ -216,11 +129,13 @@ export class Outbox {
   enqueue(queue: string, entries: NewEntry[], now = Date.now()): boolean[] {
     this.checkFile();
     const run = this.db.transaction((list: NewEntry[]) =>
-      list.map(
-        (e) =>
-          this.stmts.insert.run(queue, e.orderKey, e.key, e.kind, JSON.stringify(e.payload), e.meta === undefined ? null : JSON.stringify(e.meta), now)
-            .changes === 1,
-      ),
+      list.map((e) => {
+        const payload = JSON.stringify(e.payload);
+        const r = this.stmts.insert.run(queue, e.orderKey, e.key, e.kind, payload, e.meta === undefined ? null : JSON.stringify(e.meta), now);
+        if (r.changes !== 1) return false;
+        this.audit.entry(Number(r.lastInsertRowid), 'received', now, auditText(payload));
+        return true;
+      }),
     );
     return run(entries);
   }
@@ -245,13 +160,17 @@ export class Outbox {
     return r.t ?? undefined;
   }
 
-  markDone(id: number, answer: unknown, now = Date.now()): void {
-    this.stmts.done.run(now, answer === undefined ? null : (JSON.stringify(answer) ?? null), id);
+  /** Sent and booked; `status`: the ERP's HTTP status, for the audit trail. */
+  markDone(id: number, answer: unknown, now = Date.now(), status: number | null = null): void {
+    const text = answer === undefined ? null : (JSON.stringify(answer) ?? null);
+    this.stmts.done.run(now, text, id);
+    this.audit.entry(id, 'booked', now, auditText(text ?? ''), status);
   }
 
   /** Back to pending, due at `nextAt`; `counted`: the failure counts as an attempt of this entry. */
-  markRetry(id: number, error: string, nextAt: number, counted: boolean): void {
+  markRetry(id: number, error: string, nextAt: number, counted: boolean, now = Date.now(), status: number | null = null): void {
     this.stmts.retry.run(counted ? 1 : 0, nextAt, error, id);
+    this.audit.entry(id, 'attempt', now, auditText(error), status);
   }
 
   /** Entries taken but not sent go back to pending, unchanged. */
@@ -259,8 +178,9 @@ export class Outbox {
     if (ids.length) this.db.transaction(() => ids.forEach((id) => this.stmts.release.run(id)))();
   }
 
-  markDead(id: number, error: string, now = Date.now()): void {
+  markDead(id: number, error: string, now = Date.now(), status: number | null = null): void {
     this.stmts.dead.run(error, now, id);
+    this.audit.entry(id, 'dead', now, auditText(error), status);
   }
 
   get(id: number): Entry | undefined {
@@ -299,16 +219,22 @@ export class Outbox {
     return (this.stmts.list.all(queue, state, limit, offset) as Row[]).map(entry);
   }
 
-  /** Dead letters back to pending (all, or the given ids); returns how many. */
-  retryDead(queue: string, ids?: number[]): number {
-    if (!ids) return this.stmts.reviveAll.run(queue).changes;
-    return this.db.transaction(() => ids.reduce((n, id) => n + this.stmts.revive.run(queue, id).changes, 0))();
+  /** Dead letters back to pending (all, or the given ids); returns how many. `actor`: who, for the audit trail. */
+  retryDead(queue: string, ids?: number[], actor = 'flow'): number {
+    return this.db.transaction(() => {
+      this.audit.deadLetters(queue, 'retried', Date.now(), actor, ids ? { ids } : 'all');
+      if (!ids) return this.stmts.reviveAll.run(queue).changes;
+      return ids.reduce((n, id) => n + this.stmts.revive.run(queue, id).changes, 0);
+    })();
   }
 
-  /** Deletes dead letters (all, or the given ids); returns how many. */
-  purgeDead(queue: string, ids?: number[]): number {
-    if (!ids) return this.stmts.purgeAll.run(queue).changes;
-    return this.db.transaction(() => ids.reduce((n, id) => n + this.stmts.purge.run(queue, id).changes, 0))();
+  /** Deletes dead letters (all, or the given ids); returns how many. `actor`: who, for the audit trail. */
+  purgeDead(queue: string, ids?: number[], actor = 'flow'): number {
+    return this.db.transaction(() => {
+      this.audit.deadLetters(queue, 'purged', Date.now(), actor, ids ? { ids } : 'all');
+      if (!ids) return this.stmts.purgeAll.run(queue).changes;
+      return ids.reduce((n, id) => n + this.stmts.purge.run(queue, id).changes, 0);
+    })();
   }
 
   /** Forgets sent entries older than `before` (their keys then no longer stop duplicates). */
@@ -338,21 +264,29 @@ export class Outbox {
   }
 
   /** Dead letters back to pending in chunks (ids, or all), yielding between chunks; returns how many. */
-  async retryDeadChunked(queue: string, ids: number[] | 'all'): Promise<number> {
+  async retryDeadChunked(queue: string, ids: number[] | 'all', actor = 'flow'): Promise<number> {
     return this.chunked(
       ids,
-      (chunk) => this.retryDead(queue, chunk),
-      () => this.reviveSome.run(queue, CHUNK).changes,
+      (chunk) => this.retryDead(queue, chunk, actor),
+      () => this.someDead(queue, 'retried', actor, this.reviveSome),
     );
   }
 
   /** Deletes dead letters in chunks (ids, or all), yielding between chunks; returns how many. */
-  async purgeDeadChunked(queue: string, ids: number[] | 'all'): Promise<number> {
+  async purgeDeadChunked(queue: string, ids: number[] | 'all', actor = 'flow'): Promise<number> {
     return this.chunked(
       ids,
-      (chunk) => this.purgeDead(queue, chunk),
-      () => this.purgeSome.run(queue, CHUNK).changes,
+      (chunk) => this.purgeDead(queue, chunk, actor),
+      () => this.someDead(queue, 'purged', actor, this.purgeSome),
     );
+  }
+
+  /** The next chunk of dead letters, retried or purged, with its audit rows, in one transaction. */
+  private someDead(queue: string, event: 'retried' | 'purged', actor: string, stmt: Database.Statement): number {
+    return this.db.transaction(() => {
+      this.audit.deadLetters(queue, event, Date.now(), actor, { limit: CHUNK });
+      return stmt.run(queue, CHUNK).changes;
+    })();
   }
 
   private async chunked(ids: number[] | 'all', some: (chunk: number[]) => number, next: () => number): Promise<number> {
