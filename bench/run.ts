@@ -26,7 +26,7 @@ async function main(): Promise<void> {
   const report = [
     `Measured ${new Date().toISOString().slice(0, 10)} with \`npm run bench\` on ${machine()}.`,
     '',
-    ...(goals.length ? [goalTable('Goals of issue 18, checked in this run', goals), ''] : []),
+    ...(goals.length ? [goalTable('Goals (issues 18 and 19), checked in this run', goals), ''] : []),
     ...results.map(table).flatMap((t) => [t, '']),
   ].join('\n');
   console.log(report);

@@ -54,9 +54,14 @@ export = function register(RED: NodeAPI): void {
     const status = throttledStatus(node, STATUS_EVERY_MS, () => {
       const current = statusMachine === undefined ? undefined : engine.peek(statusMachine);
       const r = current && current.oee !== null ? current : statusMachine === undefined ? undefined : lastEmitted.get(statusMachine);
-      if (!r || r.oee === null) return ['idle', RED._('oee-calculator.status.waiting')];
+      const silent = engine.silentMachines();
+      const quiet = silent.length ? ` · ${silent.length} ${RED._('oee-calculator.status.noData')}` : '';
+      if (!r || r.oee === null) return [silent.length ? 'warn' : 'idle', `${RED._('oee-calculator.status.waiting')}${quiet}`];
       const pct = r.oee * 100;
-      return [pct >= cfg.bandGood ? 'ok' : pct >= cfg.bandWarn ? 'warn' : 'bad', `${r.machine}: ${pct.toFixed(1)}% (${r.window.kind})`];
+      return [
+        pct >= cfg.bandGood && !silent.length ? 'ok' : pct >= cfg.bandWarn ? 'warn' : 'bad',
+        `${r.machine}: ${pct.toFixed(1)}% (${r.window.kind})${quiet}`,
+      ];
     });
     const showStatus = (force = false): void => status.update(force);
 

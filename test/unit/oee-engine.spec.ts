@@ -126,6 +126,79 @@ describe('OEE engine', () => {
     assert.equal(r.kpi.mttr, 20 * 60);
   });
 
+  describe('no-signal timeout', () => {
+    it('a machine silent for longer than the timeout: its time counts as no data, out of planned production time, by hand', () => {
+      const e = engine({ noSignalMs: 10 * MIN });
+      const m = 'm';
+      // a count every 5 minutes, except from 60 to 200: no data from 70 (60 + the timeout) until it speaks again
+      const beats = (from: number, to: number): MachineEvent[] =>
+        Array.from({ length: (to - from) / 5 }, (_, i) => ({ machine: m, ts: at(from + (i + 1) * 5), counts: { good: 5 } }));
+      const r = feed(e, [
+        { machine: m, ts: at(0), state: run, product: { id: 'P', idealCycleTimeMs: MIN } },
+        ...beats(0, 60),
+        { machine: m, ts: at(200), state: run },
+        ...beats(200, 480),
+      ])[0]!;
+      assert.equal(r.times.noData, 130 * 60);
+      assert.equal(r.times.plannedProduction, 350 * 60);
+      assert.equal(r.times.run, 350 * 60);
+      assert.equal(r.times.unplannedStop, 0);
+      close(r.availability, 1);
+      close(r.oee, 340 / 350);
+      assert.deepEqual(r.losses.noData, { seconds: 130 * 60, count: 1 });
+      assert.deepEqual(r.pareto[0], { reason: 'no data', seconds: 130 * 60, count: 1, smallStopSeconds: 0, smallStopCount: 0 });
+      assert.ok(r.flags.includes('no-data'));
+      assert.deepEqual(e.silentMachines(), []);
+    });
+
+    it('a stop open when the machine goes silent ends there; when it speaks again in the same state, a new stop starts', () => {
+      const e = engine({ noSignalMs: 10 * MIN, smallStopMs: 2 * MIN });
+      const m = 'm';
+      const beats = (from: number, to: number): MachineEvent[] =>
+        Array.from({ length: (to - from) / 5 }, (_, i) => ({ machine: m, ts: at(from + (i + 1) * 5), counts: { good: 5 } }));
+      const r = feed(e, [
+        { machine: m, ts: at(0), state: run, product: { id: 'P', idealCycleTimeMs: MIN } },
+        ...beats(0, 30),
+        { machine: m, ts: at(30), state: stop('jam') },
+        // silent from 40: the jam lasted 10 minutes as far as anyone knows
+        { machine: m, ts: at(100), counts: { good: 0 } }, // speaks again, still jammed
+        { machine: m, ts: at(110), state: run },
+        ...beats(110, 480),
+      ])[0]!;
+      // no data 40–100 (60 min); jam 30–40 and 100–110: two failures of 10 minutes
+      assert.equal(r.times.noData, 60 * 60);
+      assert.equal(r.times.plannedProduction, 420 * 60);
+      assert.equal(r.times.unplannedStop, 20 * 60);
+      assert.equal(r.kpi.failures, 2);
+      assert.equal(r.kpi.mttr, 10 * 60);
+      close(r.availability, 400 / 420);
+    });
+
+    it('the machine clock makes a silent machine silent without a message, and the engine names it', () => {
+      const e = engine({ noSignalMs: 5 * MIN });
+      const m = 'm';
+      feed(e, [{ machine: m, ts: at(0), state: run }]);
+      e.advanceAll(at(4));
+      assert.deepEqual(e.silentMachines(), []);
+      e.advanceAll(at(30));
+      assert.deepEqual(e.silentMachines(), ['m']);
+      const now = e.peek(m)!;
+      assert.equal(now.times.noData, 25 * 60);
+      feed(e, [{ machine: m, ts: at(31), state: run }]);
+      assert.deepEqual(e.silentMachines(), []);
+    });
+
+    it('is off by default: a silence is the last known state, as before', () => {
+      const r = feed(engine(), [
+        { machine: 'm', ts: at(0), state: run },
+        { machine: 'm', ts: at(480) },
+      ])[0]!;
+      assert.equal(r.times.noData, 0);
+      assert.equal(r.times.run, 480 * 60);
+      assert.deepEqual(r.losses.noData, { seconds: 0, count: 0 });
+    });
+  });
+
   it('divides performance by run time, not planned time (downtime is not counted twice)', () => {
     const r = feed(engine(), workedExample())[0]!;
     assert.notEqual(Number(r.performance!.toFixed(3)), Number((400 / 480).toFixed(3)));

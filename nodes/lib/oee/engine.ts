@@ -293,6 +293,7 @@ export class OeeEngine {
 
   /** Applies one event: counts first (they were made before any change the same message announces), then order, product, state. */
   private apply(m: MachineRecord, ev: MachineEvent, out: OeeResult[]): void {
+    this.hear(m, ev, out);
     if (ev.counts || ev.counters) {
       const inc = ev.counts ? split(ev.counts) : { good: 0, reject: 0 };
       if (ev.counters) {
@@ -330,6 +331,25 @@ export class OeeEngine {
         for (const acc of this.open(m)) acc.pending = { reason: ev.state.reason, ms: 0 };
       }
     }
+  }
+
+  /**
+   * The machine speaks: the no-signal clock starts again. After a silence its time up to now was no data; it goes on in
+   * its last known state (a stop starts anew) unless the event says otherwise.
+   */
+  private hear(m: MachineRecord, ev: MachineEvent, out: OeeResult[]): void {
+    const quiet = this.options.noSignalMs;
+    // a silence no clock noticed (no tick in between, a replay): accounted now, up to this event
+    if (quiet > 0 && !m.silent && m.heardAt !== undefined && ev.ts > m.heardAt + quiet) this.advance(m, ev.ts, out);
+    if (m.silent) {
+      this.advance(m, ev.ts, out);
+      m.silent = false;
+      if ((m.state.category === 'stopped' || m.state.category === 'idle') && !m.stop) {
+        m.stop = { start: ev.ts, reason: m.state.reason };
+        for (const acc of this.open(m)) acc.pending = { reason: m.state.reason, ms: 0 };
+      }
+    }
+    m.heardAt = Math.max(m.heardAt ?? ev.ts, ev.ts);
   }
 
   /**
@@ -445,6 +465,13 @@ export class OeeEngine {
     return list;
   }
 
+  /** The machines that have gone silent (no-signal timeout), by id. */
+  silentMachines(): string[] {
+    return Object.values(this.state.machines)
+      .filter((m) => m.silent)
+      .map((m) => m.id);
+  }
+
   /** Silences skipped since the last call (see OeeOptions.maxGapMs). */
   takeGaps(): SkippedGap[] {
     return this.gaps.splice(0);
@@ -453,6 +480,16 @@ export class OeeEngine {
   /** Accounts machine time from m.lastTs to t, piece by calendar piece, closing and opening shift/day windows. */
   private advance(m: MachineRecord, t: number, out: OeeResult[]): void {
     if (t <= m.lastTs) return;
+    // no signal for noSignalMs: the time up to the silence as the machine said, then "no data" from there
+    const quiet = this.options.noSignalMs;
+    if (quiet > 0 && !m.silent && m.heardAt !== undefined && t > m.heardAt + quiet) {
+      const silentFrom = m.heardAt + quiet;
+      if (silentFrom > m.lastTs) this.advance(m, silentFrom, out);
+      this.endStop(m, Math.max(m.lastTs, silentFrom), out);
+      m.silent = true;
+      for (const acc of this.open(m)) acc.noDataCount = (acc.noDataCount ?? 0) + 1;
+      if (t <= m.lastTs) return;
+    }
     const maxGap = this.options.maxGapMs;
     if (maxGap > 0 && t - m.lastTs > maxGap) {
       // A long silence: account one day normally (the windows open at the last event close as usual), then skip to
@@ -504,10 +541,11 @@ export class OeeEngine {
     const ms = p.end - p.start;
     if (ms <= 0) return;
     const cat = m.state.category;
-    const k: HistPiece['k'] = !p.scheduled ? 'n' : cat === 'running' ? 'r' : cat === 'planned' ? 'p' : 's';
+    const k: HistPiece['k'] = !p.scheduled ? 'n' : m.silent ? 'x' : cat === 'running' ? 'r' : cat === 'planned' ? 'p' : 's';
     for (const acc of this.open(m)) {
       acc.to = p.end;
       if (k === 'n') acc.nonScheduledMs += ms;
+      else if (k === 'x') acc.noDataMs = (acc.noDataMs ?? 0) + ms;
       else if (k === 'r') acc.runningMs += ms;
       else if (k === 'p') {
         acc.plannedStopMs += ms;
@@ -544,6 +582,7 @@ export class OeeEngine {
       const ms = Math.min(p.b, to) - Math.max(p.a, from);
       if (ms <= 0) continue;
       if (p.k === 'n') acc.nonScheduledMs += ms;
+      else if (p.k === 'x') acc.noDataMs = (acc.noDataMs ?? 0) + ms;
       else if (p.k === 'r') acc.runningMs += ms;
       else if (p.k === 'p') {
         acc.plannedStopMs += ms;

@@ -75,8 +75,10 @@ export function figures(m: MachineRecord, source: Accumulator, final: boolean, o
     classify(acc, source.pending.reason, source.pending.ms, o.smallStop);
   }
   const calendarMs = acc.to - acc.from;
+  const noDataMs = acc.noDataMs ?? 0;
   const scheduledMs = calendarMs - acc.nonScheduledMs;
-  const ppt = scheduledMs - acc.plannedStopMs;
+  // time without a signal is neither running nor stopped: it is not planned production time we can judge
+  const ppt = scheduledMs - acc.plannedStopMs - noDataMs;
   const run = ppt - acc.unplannedMs;
   const total = acc.good + acc.reject;
   const ict = total > 0 ? acc.idealMs / total : o.ict;
@@ -90,12 +92,14 @@ export function figures(m: MachineRecord, source: Accumulator, final: boolean, o
   if (acc.countsWithoutIct > 0) flags.push('ideal-cycle-time-missing');
   if (acc.from > acc.start) flags.push('partial-window');
   if (acc.gapMs) flags.push('data-gap-skipped');
+  if (noDataMs > 0) flags.push('no-data');
   if (!final && acc.end !== null && acc.to < acc.end) flags.push('window-open');
   const byReasonEntries: Array<[string, number]> = [];
   const pareto: ParetoEntry[] = Object.entries(acc.stops).map(([reason, r]) => {
     if (r.ms > 0) byReasonEntries.push([reason, s(r.ms)]);
     return { reason, seconds: s(r.ms + r.smallMs), count: r.count + r.smallCount, smallStopSeconds: s(r.smallMs), smallStopCount: r.smallCount };
   });
+  if (noDataMs > 0) pareto.push({ reason: 'no data', seconds: s(noDataMs), count: acc.noDataCount ?? 1, smallStopSeconds: 0, smallStopCount: 0 });
   pareto.sort((a, b) => b.seconds - a.seconds || b.count - a.count || a.reason.localeCompare(b.reason));
   // fromEntries defines own properties: a reason named "__proto__" is a key like any other
   const byReason: Record<string, number> = Object.fromEntries(byReasonEntries);
@@ -118,6 +122,7 @@ export function figures(m: MachineRecord, source: Accumulator, final: boolean, o
     times: {
       calendar: s(calendarMs),
       nonScheduled: s(acc.nonScheduledMs),
+      noData: s(noDataMs),
       plannedStop: s(acc.plannedStopMs),
       plannedProduction: s(ppt),
       unplannedStop: s(acc.unplannedMs),
@@ -133,6 +138,7 @@ export function figures(m: MachineRecord, source: Accumulator, final: boolean, o
       performance: { smallStops: s(acc.smallStopMs), slowCycles: s(run - acc.idealMs - acc.smallStopMs) },
       quality: { rejects: s(acc.idealMs - idealGood) },
       plannedStops: { total: s(acc.plannedStopMs), byReason: plannedByReason },
+      noData: { seconds: s(noDataMs), count: noDataMs > 0 ? (acc.noDataCount ?? 1) : 0 },
     },
     stops: { count: acc.stopCount, smallCount: acc.smallStopCount },
     pareto: pareto.slice(0, o.paretoSize),

@@ -32,6 +32,12 @@ export interface OeeOptions {
    * "from now on").
    */
   countSpan: 'since-last' | 'at-report';
+  /**
+   * A machine that sends nothing for this long goes silent: from then on its scheduled time counts as "no data" — not
+   * running, not stopped, out of planned production time — until it speaks again. A stop open when it went silent ends
+   * there. 0 = off.
+   */
+  noSignalMs: number;
 }
 
 export const DEFAULT_OPTIONS: OeeOptions = {
@@ -46,6 +52,7 @@ export const DEFAULT_OPTIONS: OeeOptions = {
   defaultIdealCycleTimeMs: 0,
   maxGapMs: 7 * 86_400_000,
   countSpan: 'since-last',
+  noSignalMs: 0,
 };
 
 /** A stretch of machine time skipped because the machine was silent for longer than `maxGapMs`. */
@@ -110,6 +117,9 @@ export interface Accumulator {
   pending: { reason: string; ms: number } | null;
   /** Time of this window skipped as a silence longer than maxGapMs (not accounted). */
   gapMs?: number;
+  /** Scheduled time of this window when the machine had gone silent (no-signal timeout), and how many silences. */
+  noDataMs?: number;
+  noDataCount?: number;
 }
 
 export interface OpenStop {
@@ -117,11 +127,11 @@ export interface OpenStop {
   reason: string;
 }
 
-/** A stretch of machine time kept for the rolling window. k: n = non-scheduled, p = planned stop, r = running, s = stop. */
+/** A stretch of machine time kept for the rolling window. k: n = non-scheduled, p = planned stop, r = running, s = stop, x = no data. */
 export interface HistPiece {
   a: number;
   b: number;
-  k: 'n' | 'p' | 'r' | 's';
+  k: 'n' | 'p' | 'r' | 's' | 'x';
   reason: string;
   stop?: number;
   final?: number;
@@ -159,6 +169,10 @@ export interface MachineRecord {
   wall?: number;
   /** The machine has reported a state (until then its state is "unknown" and a late state is adopted). */
   stateSeen?: boolean;
+  /** When the machine last sent something (the no-signal timeout runs from here). */
+  heardAt?: number;
+  /** It has gone silent (no-signal timeout): its time counts as no data until it speaks again. */
+  silent?: boolean;
 }
 
 /** Everything the engine knows; plain JSON. */
@@ -187,6 +201,8 @@ export interface OeeResult {
   times: {
     calendar: number;
     nonScheduled: number;
+    /** Scheduled time while the machine was silent (no-signal timeout): neither running nor stopped. */
+    noData: number;
     plannedStop: number;
     plannedProduction: number;
     unplannedStop: number;
@@ -202,6 +218,8 @@ export interface OeeResult {
     performance: { smallStops: number; slowCycles: number };
     quality: { rejects: number };
     plannedStops: { total: number; byReason: Record<string, number> };
+    /** Seconds without a signal (out of planned production time) and how many silences. */
+    noData: { seconds: number; count: number };
   };
   stops: { count: number; smallCount: number };
   pareto: ParetoEntry[];
