@@ -10,6 +10,7 @@ import type { NodeMessage } from 'node-red';
 import parsePrometheus from 'parse-prometheus-text-format';
 import connectionNode from '../../nodes/erp-connection/erp-connection';
 import reportNode from '../../nodes/mes-report/mes-report';
+import healthNode from '../../nodes/integration-health/integration-health';
 import { ErpSimulator } from '../../sim/erp/server';
 import { linkPack, type NodeRedProcess, startNodeRed } from '../../scripts/lib/node-red-process';
 import { core, helper, node } from '../helpers/node-red';
@@ -175,6 +176,72 @@ describe('integration health: JSON view and Prometheus metrics', function () {
     assert.ok(json.length >= 2 && json.every((r) => r.order === sim.orders[5]!.number));
     await helper.request().get('/plantbridge/outbox/report/audit?from=yesterday').expect(400);
     assert.doesNotMatch(csv.join('\n'), /client-secret|rotated-secret/, 'no secret in the audit trail');
+  });
+});
+
+describe('integration-health node', function () {
+  this.timeout(120_000);
+  let sim: ErpSimulator;
+  let dir: string;
+  beforeEach(async () => {
+    sim = new ErpSimulator({ orders: 20 });
+    await sim.start();
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'plantbridge-health-'));
+  });
+  afterEach(async () => {
+    await helper.unload();
+    await sim.stop();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('says "unhealthy" once when the ERP refuses the rotated secret, "healthy" once when it is fixed; answers any message at once', async () => {
+    const f = [
+      ...flow(sim, dir),
+      {
+        id: 'health',
+        type: 'pb-integration-health',
+        z: TAB,
+        version: 1,
+        interval: 1,
+        oldestPending: 15,
+        deadLetters: 1,
+        fetchFailures: 3,
+        wires: [['alarms']],
+      },
+      { id: 'alarms', type: 'helper', z: TAB },
+    ];
+    await helper.load([connectionNode, reportNode, healthNode, core.catch], f, { conn: { clientSecret: 'client-secret' } });
+    const alarms: Array<{ healthy: boolean; problems: Array<{ code: string; text: string }> }> = [];
+    node('alarms').on('input', (m: NodeMessage) => alarms.push(m.payload as (typeof alarms)[number]));
+    const booked: NodeMessage[] = [];
+    node('booked').on('input', (m: NodeMessage) => booked.push(m));
+    const report = (i: number): void =>
+      node('report').receive({ payload: { order: sim.orders[i % 20]!.number, good: i + 1, unit: 'PC', final: false }, key: `n-${i}` } as NodeMessage);
+    report(0);
+    await until(() => booked.length === 1 && alarms.length >= 1, 10_000, 'booked, and the first look');
+    assert.deepEqual(alarms, [alarms[0]]);
+    assert.equal(alarms[0]!.healthy, true);
+
+    sim.options.clientSecret = 'rotated-secret';
+    sim.expireSessions();
+    report(1);
+    await until(() => alarms.length >= 2, 10_000, 'the alarm');
+    assert.equal(alarms[1]!.healthy, false);
+    const codes = alarms[1]!.problems.map((p) => p.code);
+    assert.ok(codes.includes('connection-auth') && codes.includes('queue-paused'), codes.join());
+    assert.doesNotMatch(JSON.stringify(alarms[1]), /client-secret|rotated-secret/);
+    await new Promise((r) => setTimeout(r, 2500));
+    assert.equal(alarms.length, 2, 'the same problems are not announced again');
+
+    // any message: the health now, at once
+    const asked = new Promise<NodeMessage>((resolve) => node('alarms').once('input', resolve));
+    node('health').receive({ payload: 'now?' } as NodeMessage);
+    assert.equal(((await asked).payload as { healthy: boolean }).healthy, false);
+
+    sim.options.clientSecret = 'client-secret';
+    await until(() => booked.length === 2, 30_000, 'drained');
+    await until(() => alarms.filter((a) => a.healthy).length >= 2, 10_000, 'healthy again');
+    assert.equal(alarms[alarms.length - 1]!.healthy, true);
   });
 });
 

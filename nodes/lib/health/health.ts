@@ -56,12 +56,15 @@ export class ConnectionHealth {
     ['post', new OperationStats()],
   ]);
   private lastOutcome: Outcome | undefined;
+  /** Fetch runs in a row that ended in an error (a run fails once; a page read resets it). */
+  private failingFetches = 0;
   private failure: { at: number; operation: Operation; kind: Outcome; reason: string } | undefined;
 
   /** One exchange: its operation, outcome, answer time and (for failures) the reason, already free of secrets. */
   record(operation: Operation, outcome: Outcome, seconds: number, at: number, reason = ''): void {
     this.ops.get(operation)!.record(outcome, seconds, at);
     this.lastOutcome = outcome;
+    if (operation === 'fetch') this.failingFetches = outcome === 'ok' ? 0 : this.failingFetches + 1;
     if (outcome !== 'ok') this.failure = { at, operation, kind: outcome, reason: reason.slice(0, 300) };
   }
 
@@ -89,6 +92,7 @@ export class ConnectionHealth {
     };
     return {
       state: this.state,
+      failingFetchRuns: this.failingFetches,
       fetch: op('fetch'),
       post: op('post'),
       lastFailure: this.failure ? { at: iso(this.failure.at)!, operation: this.failure.operation, kind: this.failure.kind, reason: this.failure.reason } : null,
@@ -109,6 +113,8 @@ export interface OperationView {
 
 export interface ConnectionView {
   state: ConnectionHealthState;
+  /** Fetch runs in a row that failed. */
+  failingFetchRuns: number;
   fetch: OperationView;
   post: OperationView;
   lastFailure: { at: string; operation: Operation; kind: Outcome; reason: string } | null;
