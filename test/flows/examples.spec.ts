@@ -18,6 +18,7 @@ import { play, shippedFlow } from './shipped';
 import { pointAtSimulators, withHttpVariants } from '../../scripts/lib/demo';
 import { NAV_STATUS } from '../../sim/erp/soap';
 import calendarNode from '../../nodes/shift-calendar/shift-calendar';
+import healthNode from '../../nodes/integration-health/integration-health';
 import { readFlowFiles } from '../../scripts/lib/node-red-process';
 import { core, helper, node } from '../helpers/node-red';
 import { ROOT } from '../helpers/package';
@@ -274,7 +275,7 @@ withSimulator('example flow: 05 actual vs planned (closed loop)', 120, (sim) => 
     );
     const listening = machines.subscribed();
     await helper.load(
-      [connectionNode, fetchNode, reportNode, triggerNode, oeeNode, core.inject, core.function, core.mqtt, core.debug, core.comment, core.catch],
+      [connectionNode, fetchNode, reportNode, triggerNode, oeeNode, healthNode, core.inject, core.function, core.mqtt, core.debug, core.comment, core.catch],
       flow,
       credentials,
     );
