@@ -45,6 +45,18 @@ export interface Goal {
   baseline: string;
 }
 
+/** Issue 18's goal for a node in a flow: at least as fast as an empty Function node measured in the same run. */
+export function passThroughGoal(name: string, node: Measurement, pass: Measurement): Goal {
+  return {
+    name,
+    value: node.perSecond / pass.perSecond,
+    target: 1,
+    at: 'least',
+    unit: 'ratio',
+    baseline: `${Math.round(pass.perSecond).toLocaleString('en-US')}/s`,
+  };
+}
+
 const figure = (v: number, unit: Goal['unit']): string =>
   unit === 'per second' ? `${Math.round(v).toLocaleString('en-US')}/s` : unit === 'time ratio' ? `time × ${v.toFixed(2)}` : `${v.toFixed(2)} ×`;
 

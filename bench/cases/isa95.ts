@@ -10,7 +10,7 @@ import { processOperationsSchedule } from '../../nodes/lib/isa95/b2mml';
 import { scheduleFromOrder } from '../../nodes/lib/isa95/from-order';
 import { Mapper, mapperSettings } from '../../nodes/lib/isa95/mapper';
 import { parseB2mml } from '../../nodes/lib/isa95/parse';
-import { type CaseResult, type FlowCandidate, type Measurement, measureFlow, measureLoop, median } from '../harness';
+import { type CaseResult, type FlowCandidate, type Measurement, measureFlow, measureLoop, median, passThroughGoal } from '../harness';
 
 const NOW = '2026-11-23T08:00:00.000Z';
 
@@ -190,16 +190,7 @@ export async function isa95Bench(count = 100_000, repeats = 3): Promise<CaseResu
       { ...node!, ratio: (node!.perSecond / pass!.perSecond).toFixed(2) },
     ],
     notes: ['Target (issue 4): isa95-mapper ≥ 0.8 × the pass-through Function node; issue 18: ≥ 1.0.'],
-    goals: [
-      {
-        name: 'isa95-mapper (order → ISA-95 JSON) vs an empty Function node',
-        value: node!.perSecond / pass!.perSecond,
-        target: 1,
-        at: 'least',
-        unit: 'ratio',
-        baseline: `${Math.round(pass!.perSecond).toLocaleString('en-US')}/s`,
-      },
-    ],
+    goals: [passThroughGoal('isa95-mapper (order → ISA-95 JSON) vs an empty Function node', node!, pass!)],
   };
 
   const xmlCount = Math.min(count, 20_000);

@@ -6,7 +6,7 @@ import { ShiftCalendar } from '../../nodes/lib/calendar/shift-calendar';
 import { OeeEngine } from '../../nodes/lib/oee/engine';
 import { parseMessage } from '../../nodes/lib/oee/input';
 import { StateTable } from '../../nodes/lib/oee/states';
-import { type CaseResult, type FlowCandidate, measureFlow, measureLoop, median } from '../harness';
+import { type CaseResult, type FlowCandidate, measureFlow, measureLoop, median, passThroughGoal } from '../harness';
 
 const MACHINES = 10;
 const T0 = Date.parse('2026-11-23T05:00:00Z');
@@ -110,16 +110,7 @@ export async function oeeBench(count = 100_000, repeats = 3): Promise<CaseResult
       'Target (issue 6): oee-calculator ≥ 0.8 × the pass-through Function node.',
       'The hand-written Function node has no calendar, breaks, small stops, windows or validation; it is what users build today.',
     ],
-    goals: [
-      {
-        name: 'oee-calculator vs an empty Function node',
-        value: oee!.perSecond / pass!.perSecond,
-        target: 1,
-        at: 'least',
-        unit: 'ratio',
-        baseline: `${Math.round(pass!.perSecond).toLocaleString('en-US')}/s`,
-      },
-    ],
+    goals: [passThroughGoal('oee-calculator vs an empty Function node', oee!, pass!)],
   };
 
   const table = new StateTable([], true);

@@ -69,6 +69,23 @@ function flow(sim: ErpSimulator, dir: string): Array<Record<string, unknown>> {
   ];
 }
 
+/** A fresh ERP simulator and outbox folder for each test (and the flow unloaded after it). */
+function withSimulator(use: (sim: ErpSimulator, dir: string) => void): void {
+  let sim: ErpSimulator;
+  let dir: string;
+  beforeEach(async () => {
+    sim = new ErpSimulator({ orders: 20 });
+    await sim.start();
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'plantbridge-health-'));
+    use(sim, dir);
+  });
+  afterEach(async () => {
+    await helper.unload();
+    await sim.stop();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+}
+
 async function metrics(): Promise<Map<string, Family>> {
   const res = await helper.request().get('/plantbridge/metrics').expect(200);
   assert.match(String(res.headers['content-type']), /^text\/plain;.*version=0\.0\.4/);
@@ -85,16 +102,7 @@ describe('integration health: JSON view and Prometheus metrics', function () {
   this.timeout(120_000);
   let sim: ErpSimulator;
   let dir: string;
-  beforeEach(async () => {
-    sim = new ErpSimulator({ orders: 20 });
-    await sim.start();
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'plantbridge-health-'));
-  });
-  afterEach(async () => {
-    await helper.unload();
-    await sim.stop();
-    fs.rmSync(dir, { recursive: true, force: true });
-  });
+  withSimulator((s, d) => ([sim, dir] = [s, d]));
 
   it('a rotated OAuth2 secret: "auth failed", refusals counted, the oldest report ages; the secret fixed: drained and "ok"', async () => {
     await helper.load([connectionNode, reportNode, core.catch], flow(sim, dir), { conn: { clientSecret: 'client-secret' } });
@@ -183,16 +191,7 @@ describe('integration-health node', function () {
   this.timeout(120_000);
   let sim: ErpSimulator;
   let dir: string;
-  beforeEach(async () => {
-    sim = new ErpSimulator({ orders: 20 });
-    await sim.start();
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'plantbridge-health-'));
-  });
-  afterEach(async () => {
-    await helper.unload();
-    await sim.stop();
-    fs.rmSync(dir, { recursive: true, force: true });
-  });
+  withSimulator((s, d) => ([sim, dir] = [s, d]));
 
   it('says "unhealthy" once when the ERP refuses the rotated secret, "healthy" once when it is fixed; answers any message at once', async () => {
     const f = [

@@ -362,18 +362,24 @@ describe('outbox and drainer', function () {
       outbox.close();
     });
 
-    it('retention deletes only what is older; a queue without a trail keeps none', () => {
+    it('retention deletes only what is older; a queue without a trail keeps none; entries not sent yet are in the export', () => {
       const outbox = new Outbox(tmp());
       const day = 86_400_000;
       outbox.audit.configure('q', 90 * day);
       const t0 = Date.parse('2026-01-01T00:00:00Z');
-      outbox.enqueue('q', [entry('A', 1)], t0);
-      outbox.enqueue('q', [entry('A', 2)], t0 + 60 * day);
-      outbox.enqueue('off', [entry('A', 1)], t0);
-      assert.equal(outbox.audit.prune('q', t0 + 100 * day), 1);
+      const book = (queue: string, e: ReturnType<typeof entry>, at: number): void => {
+        outbox.enqueue(queue, [e], at);
+        const [taken] = outbox.take(queue, at, 1);
+        outbox.markDone(taken!.id, { d: { id: e.key } }, at, 201);
+      };
+      book('q', entry('A', 1), t0);
+      book('q', entry('B', 2), t0 + 60 * day);
+      book('off', entry('A', 1), t0);
+      outbox.enqueue('q', [entry('C', 3)], t0 + 61 * day); // not sent yet
+      assert.equal(outbox.audit.prune('q', t0 + 100 * day), 2, "A-1's received and booked rows");
       assert.deepEqual(
-        outbox.audit.list('q', { limit: 10, offset: 0 }).map((r) => r.key),
-        ['A-2'],
+        outbox.audit.list('q', { limit: 10, offset: 0 }).map((r) => `${r.key} ${r.event} ${r.status ?? ''}`.trim()),
+        ['B-2 received', 'B-2 booked 201', 'C-3 received'],
       );
       assert.deepEqual(outbox.audit.list('off', { limit: 10, offset: 0 }), []);
       outbox.close();

@@ -38,7 +38,7 @@ CREATE TABLE IF NOT EXISTS outbox_audit_queue (
   retention_ms INTEGER NOT NULL
 );
 CREATE TABLE IF NOT EXISTS outbox_audit (
-  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  id INTEGER PRIMARY KEY,
   queue TEXT NOT NULL,
   entry_id INTEGER NOT NULL,
   idem_key TEXT NOT NULL,
@@ -50,6 +50,7 @@ CREATE TABLE IF NOT EXISTS outbox_audit (
   actor TEXT
 );
 CREATE INDEX IF NOT EXISTS outbox_audit_at ON outbox_audit (queue, at);
+CREATE INDEX IF NOT EXISTS outbox_audit_entry ON outbox_audit (entry_id);
 `;
 
 /** Longest text an audit row keeps of a report, an answer or a reason. */
@@ -69,6 +70,7 @@ const FROM_ENTRY =
   'SELECT o.queue, o.id, o.idem_key, o.order_key, @at, @event, @status, @detail, @actor FROM outbox o JOIN outbox_audit_queue q ON q.queue = o.queue';
 
 export class AuditLog {
+  private readonly received: Database.Statement;
   private readonly one: Database.Statement;
   private readonly dead: Database.Statement;
   private readonly deadSome: Database.Statement;
@@ -83,6 +85,11 @@ export class AuditLog {
     db.exec(SCHEMA);
     // only queues whose trail is on get rows: the join with outbox_audit_queue decides, in SQL
     this.one = db.prepare(`INSERT INTO outbox_audit (${COLUMNS}) ${FROM_ENTRY} WHERE o.id = @id`);
+    // an entry's "received" row is written with its first outcome, from the entry itself (its time and report): the
+    // enqueue path, which must stay at disk speed, writes nothing extra; the export adds entries not sent yet
+    this.received = db.prepare(
+      `INSERT INTO outbox_audit (${COLUMNS}) SELECT o.queue, o.id, o.idem_key, o.order_key, o.created, 'received', NULL, substr(o.payload, 1, ${MAX_AUDIT_DETAIL}), NULL FROM outbox o JOIN outbox_audit_queue q ON q.queue = o.queue WHERE o.id = ? AND NOT EXISTS (SELECT 1 FROM outbox_audit a WHERE a.entry_id = o.id AND a.event = 'received')`,
+    );
     this.dead = db.prepare(`INSERT INTO outbox_audit (${COLUMNS}) ${FROM_ENTRY} WHERE o.queue = @queue AND o.state = 'dead'`);
     this.deadSome = db.prepare(
       `INSERT INTO outbox_audit (${COLUMNS}) ${FROM_ENTRY} WHERE o.id IN (SELECT id FROM outbox WHERE queue = @queue AND state = 'dead' ORDER BY id LIMIT @limit)`,
@@ -96,12 +103,11 @@ export class AuditLog {
       'DELETE FROM outbox_audit WHERE queue = @queue AND at < @now - COALESCE((SELECT retention_ms FROM outbox_audit_queue WHERE queue = @queue), 0)',
     );
     const fields = 'at, queue, idem_key AS key, order_key AS "order", entry_id AS entry, event, status, detail, actor';
-    this.select = db.prepare(
-      `SELECT ${fields} FROM outbox_audit WHERE queue = @queue AND at >= @from AND at < @to ORDER BY at, id LIMIT @limit OFFSET @offset`,
-    );
-    this.selectOrder = db.prepare(
-      `SELECT ${fields} FROM outbox_audit WHERE queue = @queue AND at >= @from AND at < @to AND order_key = @order ORDER BY at, id LIMIT @limit OFFSET @offset`,
-    );
+    // the trail, and the entries that have had no outcome yet (their "received" row is written with the first one)
+    const waiting = `SELECT created AS at, queue, idem_key AS key, order_key AS "order", id AS entry, 'received' AS event, NULL AS status, substr(payload, 1, ${MAX_AUDIT_DETAIL}) AS detail, NULL AS actor, 0 AS seq FROM outbox o WHERE o.queue = @queue AND o.state IN ('pending', 'inflight') AND o.created >= @from AND o.created < @to AND EXISTS (SELECT 1 FROM outbox_audit_queue q WHERE q.queue = o.queue) AND NOT EXISTS (SELECT 1 FROM outbox_audit a WHERE a.entry_id = o.id AND a.event = 'received')`;
+    const trail = `SELECT ${fields}, id AS seq FROM outbox_audit WHERE queue = @queue AND at >= @from AND at < @to`;
+    this.select = db.prepare(`SELECT * FROM (${trail} UNION ALL ${waiting}) ORDER BY at, seq LIMIT @limit OFFSET @offset`);
+    this.selectOrder = db.prepare(`SELECT * FROM (${trail} UNION ALL ${waiting}) WHERE "order" = @order ORDER BY at, seq LIMIT @limit OFFSET @offset`);
   }
 
   /** Keeps a trail for the queue for `retentionMs`; 0 keeps none (and what was kept goes at the next prune). */
@@ -112,12 +118,14 @@ export class AuditLog {
 
   /** A row for one entry (nothing when its queue keeps no trail). */
   entry(id: number, event: AuditEvent, at: number, detail: string, status: number | null = null, actor: string | null = null): void {
+    this.received.run(id);
     this.one.run({ id, event, at, detail, status, actor });
   }
 
   /** Rows for dead letters about to be retried or purged: all of the queue's, the first `limit`, or these ids. */
   deadLetters(queue: string, event: 'retried' | 'purged', at: number, actor: string, which: { limit: number } | { ids: number[] } | 'all'): void {
     const base = { queue, event, at, detail: '', status: null, actor };
+    // dead letters have had an outcome, so their "received" rows exist
     if (which === 'all') this.dead.run(base);
     else if ('limit' in which) this.deadSome.run({ ...base, limit: which.limit });
     else for (const id of which.ids) this.deadIds.run({ ...base, id });
@@ -131,9 +139,9 @@ export class AuditLog {
   list(queue: string, q: AuditQuery): AuditRecord[] {
     const params = { queue, from: q.from ?? 0, to: q.to ?? Number.MAX_SAFE_INTEGER, limit: q.limit, offset: q.offset };
     const rows = (q.order === undefined ? this.select.all(params) : this.selectOrder.all({ ...params, order: q.order })) as Array<
-      Omit<AuditRecord, 'at'> & { at: number }
+      Omit<AuditRecord, 'at'> & { at: number; seq: number }
     >;
-    return rows.map((r) => ({ ...r, at: new Date(r.at).toISOString() }));
+    return rows.map(({ seq: _seq, ...r }) => ({ ...r, at: new Date(r.at).toISOString() }));
   }
 }
 

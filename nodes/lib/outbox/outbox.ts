@@ -130,11 +130,10 @@ export class Outbox {
     this.checkFile();
     const run = this.db.transaction((list: NewEntry[]) =>
       list.map((e) => {
-        const payload = JSON.stringify(e.payload);
-        const r = this.stmts.insert.run(queue, e.orderKey, e.key, e.kind, payload, e.meta === undefined ? null : JSON.stringify(e.meta), now);
-        if (r.changes !== 1) return false;
-        this.audit.entry(Number(r.lastInsertRowid), 'received', now, auditText(payload));
-        return true;
+        return (
+          this.stmts.insert.run(queue, e.orderKey, e.key, e.kind, JSON.stringify(e.payload), e.meta === undefined ? null : JSON.stringify(e.meta), now)
+            .changes === 1
+        );
       }),
     );
     return run(entries);
