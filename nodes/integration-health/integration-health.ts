@@ -7,20 +7,15 @@ import type { Node, NodeAPI, NodeMessage, NodeMessageInFlow } from 'node-red';
 import { problemKey, problemsOf } from '../lib/health/thresholds';
 import { refuseDeep, safeDone } from '../lib/node-red/guard';
 import { healthView } from '../lib/node-red/health-admin';
-import { errorText, failConfiguration, setStatus } from '../lib/node-red/status';
+import { errorText, setStatus, settingsOr } from '../lib/node-red/status';
 import { type IntegrationHealthDef, readSettings } from './settings';
 
 export = function register(RED: NodeAPI): void {
   function IntegrationHealth(this: Node, def: IntegrationHealthDef): void {
     RED.nodes.createNode(this, def);
     const node = this;
-    let settings: ReturnType<typeof readSettings>;
-    try {
-      settings = readSettings(def);
-    } catch (err) {
-      failConfiguration(node, RED._, errorText(err));
-      return;
-    }
+    const settings = settingsOr(node, RED._, () => readSettings(def));
+    if (!settings) return;
     let last: string | undefined;
 
     /** The health now as a message; `changed`: whether its problems differ from the last look. */

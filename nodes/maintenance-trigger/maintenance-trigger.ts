@@ -9,7 +9,7 @@ import { type PropertyReader, propertyReader } from '../lib/node-red/property';
 import { RuleEngine, type Transition, type Trigger } from '../lib/maintenance/rules';
 import { type NodeOutbox, openNodeOutbox, outboxFile, serveOutboxAdmin } from '../lib/node-red/outbox-node';
 import { type Done, refuseDeep, safeDone, type Send } from '../lib/node-red/guard';
-import { errorText, failConfiguration, pausedText, setStatus, throttledStatus } from '../lib/node-red/status';
+import { errorText, failConfiguration, pausedText, setStatus, settingsOr, throttledStatus } from '../lib/node-red/status';
 import { resolveConnection } from '../lib/node-red/connection';
 import { toEpochMs } from '../lib/time/timestamp';
 import { type MaintenanceTriggerDef, readSettings } from './settings';
@@ -25,13 +25,8 @@ export = function register(RED: NodeAPI): void {
   function MaintenanceTrigger(this: Node, def: MaintenanceTriggerDef): void {
     RED.nodes.createNode(this, def);
     const node = this;
-    let settings: ReturnType<typeof readSettings>;
-    try {
-      settings = readSettings(def);
-    } catch (err) {
-      failConfiguration(node, RED._, errorText(err));
-      return;
-    }
+    const settings = settingsOr(node, RED._, () => readSettings(def));
+    if (!settings) return;
     const cfg = settings;
     const { connectionNode, problem } = resolveConnection(RED, 'maintenance-trigger', def.connection, false);
     if (problem) {

@@ -21,6 +21,7 @@ import maintenanceNode from '../../nodes/maintenance-trigger/maintenance-trigger
 import reportNode from '../../nodes/mes-report/mes-report';
 import oeeNode from '../../nodes/oee-calculator/oee-calculator';
 import calendarNode from '../../nodes/shift-calendar/shift-calendar';
+import healthNode from '../../nodes/integration-health/integration-health';
 import { ErpSimulator } from '../../sim/erp/server';
 import { core, helper, node, sapConnection } from '../helpers/node-red';
 
@@ -174,6 +175,12 @@ const TARGETS: Target[] = [
     }),
   },
   {
+    id: 'health',
+    label: 'pb-integration-health',
+    deepProps: ['payload'],
+    arbitrary: msgOf(nastyValue, { topic: nastyValue }),
+  },
+  {
     id: 'fetch',
     label: 'pb-erp-order-fetch',
     deepProps: ['filter'],
@@ -255,6 +262,7 @@ function flow(sim: ErpSimulator, dir: string): Array<Record<string, unknown>> {
       wires: [['sink'], ['sink'], ['sink']],
     },
     { id: 'machines', type: 'pb-machine-simulator', z: TAB, speed: 3600, sample: 10, start: '2026-11-24T06:00:00Z', autoStart: false, wires: [['sink']] },
+    { id: 'health', type: 'pb-integration-health', z: TAB, version: 1, interval: 3600, wires: [['sink']] },
     { id: 'fetch', type: 'pb-erp-order-fetch', z: TAB, connection: 'conn', statuses: ['released'], output: 'page', pageSize: 50, wires: [['sink'], ['sink']] },
     { id: 'sink', type: 'helper', z: TAB },
     { id: 'caught', type: 'catch', z: TAB, scope: ids, uncaught: false, wires: [['caughtOut']] },
@@ -273,7 +281,7 @@ describe(`fuzz: every node's input contract in a real Node-RED (${RUNS} messages
     await sim.start();
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'plantbridge-fuzz-'));
     await helper.load(
-      [connectionNode, calendarNode, oeeNode, maintenanceNode, mapperNode, reportNode, fetchNode, machineNode, core.catch, core.complete],
+      [connectionNode, calendarNode, oeeNode, maintenanceNode, mapperNode, reportNode, fetchNode, machineNode, healthNode, core.catch, core.complete],
       flow(sim, dir),
       { conn: { user: 'integration', password: 'secret-pw' } },
     );

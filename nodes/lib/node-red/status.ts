@@ -58,6 +58,16 @@ export function catalogOf(type: string): string {
  * with the same reason (so Catch nodes see it) instead of half working. Texts come from the node type's catalog:
  * `<type>.status.configError` and `<type>.errors.config`.
  */
+/** The node's settings, or undefined once the configuration error is shown (red status, logged, every message refused). */
+export function settingsOr<T>(node: Node, i18n: (key: string) => string, read: () => T): T | undefined {
+  try {
+    return read();
+  } catch (err) {
+    failConfiguration(node, i18n, errorText(err));
+    return undefined;
+  }
+}
+
 export function failConfiguration(node: Node, i18n: (key: string) => string, problem: string): void {
   const catalog = catalogOf(node.type);
   const reason = `${i18n(`${catalog}.errors.config`)}: ${problem}`;
