@@ -6,6 +6,7 @@ import { OeeEngine, type OeeResult } from '../lib/oee/engine';
 import { parseMessage } from '../lib/oee/input';
 import { type Done, refuseDeep, safeDone, type Send } from '../lib/node-red/guard';
 import { errorText, failConfiguration, setStatus, throttledStatus } from '../lib/node-red/status';
+import { trackCalculator, untrackCalculator } from '../lib/node-red/health-admin';
 import type { ShiftCalendarNode } from '../shift-calendar/types';
 import { type OeeCalculatorDef, type OeeSettings, readSettings } from './settings';
 
@@ -177,7 +178,9 @@ export = function register(RED: NodeAPI): void {
       cfg.emitIntervalMs > 0 ? cfg.emitIntervalMs : TICK_MS,
     );
 
+    trackCalculator(node.id, node.name || node.id, () => engine.silentMachines());
     node.on('close', (_removed: boolean, done: () => void) => {
+      untrackCalculator(node.id);
       clearInterval(timer);
       status.stop();
       if (!ready) {

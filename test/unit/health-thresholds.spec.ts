@@ -64,4 +64,13 @@ describe('integration health thresholds', () => {
     );
     assert.equal(problemKey(problemsOf(input(1000), t)), problemKey(problemsOf(input(9000), t)));
   });
+
+  it('an oee-calculator with silent machines is a problem naming them', () => {
+    const p = problemsOf({ connections: [], queues: [], calculators: [{ id: 'o1', name: 'OEE per shift', silentMachines: ['press-1', 'cnc-1'] }] }, t);
+    assert.deepEqual(
+      p.map((x) => [x.code, x.text]),
+      [['machines-silent', 'OEE per shift: no signal from press-1, cnc-1']],
+    );
+    assert.deepEqual(problemsOf({ connections: [], queues: [], calculators: [{ id: 'o1', name: 'OEE', silentMachines: [] }] }, t), []);
+  });
 });

@@ -59,7 +59,9 @@ describe('integration health bookkeeping', () => {
       reachable: true,
       reason: null,
     };
-    const families = parsePrometheus(writeMetrics([{ name, dialect: 'rest', health: h }], [queue])) as Array<{
+    const families = parsePrometheus(
+      writeMetrics([{ name, dialect: 'rest', health: h }], [queue], [{ id: 'o', name: 'OEE', silentMachines: ['m1'] }]),
+    ) as Array<{
       name: string;
       type: string;
       metrics: Array<{ labels?: Record<string, string>; value?: string; buckets?: Record<string, string> }>;
@@ -83,5 +85,6 @@ describe('integration health bookkeeping', () => {
     assert.equal(by.get('plantbridge_outbox_oldest_pending_age_seconds')!.metrics[0]!.value, '42');
     assert.equal(by.get('plantbridge_outbox_dead_letters')!.metrics[0]!.value, '2');
     assert.equal(by.get('plantbridge_erp_last_success_timestamp_seconds')!.metrics[0]!.value, '1000.001');
+    assert.deepEqual(by.get('plantbridge_oee_silent_machines')!.metrics[0], { value: '1', labels: { calculator: 'OEE' } });
   });
 });

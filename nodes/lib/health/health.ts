@@ -137,6 +137,13 @@ export interface QueueView {
   reason: string | null;
 }
 
+/** An oee-calculator as the health view shows it: the machines that have gone silent (no-signal timeout). */
+export interface CalculatorView {
+  id: string;
+  name: string;
+  silentMachines: string[];
+}
+
 /** Sends per minute of a queue: totals since the start, and the sends of the last 60 seconds (a ring of seconds). */
 export class SendCounter {
   sent = 0;
@@ -199,7 +206,11 @@ export class MetricsWriter {
 }
 
 /** The metrics of connections and queues, every family written once with all its samples. */
-export function writeMetrics(connections: Array<{ name: string; dialect: string; health: ConnectionHealth }>, queues: QueueView[]): string {
+export function writeMetrics(
+  connections: Array<{ name: string; dialect: string; health: ConnectionHealth }>,
+  queues: QueueView[],
+  calculators: CalculatorView[] = [],
+): string {
   const w = new MetricsWriter();
   w.family('plantbridge_erp_up', 'gauge', 'Whether the latest exchange with the ERP succeeded (1), failed (0); absent before the first.');
   for (const c of connections)
@@ -245,5 +256,7 @@ export function writeMetrics(connections: Array<{ name: string; dialect: string;
   for (const q of queues) w.sample('plantbridge_outbox_sent_total', { queue: q.queue, connection: q.connection }, q.sentTotal);
   w.family('plantbridge_outbox_dead_total', 'counter', 'Entries that became dead letters since the node started.');
   for (const q of queues) w.sample('plantbridge_outbox_dead_total', { queue: q.queue, connection: q.connection }, q.deadTotal);
+  w.family('plantbridge_oee_silent_machines', 'gauge', 'Machines of an oee-calculator that have sent nothing for longer than its no-signal timeout.');
+  for (const c of calculators) w.sample('plantbridge_oee_silent_machines', { calculator: c.name }, c.silentMachines.length);
   return w.text();
 }

@@ -1,7 +1,7 @@
 // When the integration is unhealthy: the health view (health.ts) held against a node's thresholds, as a list of
 // problems a flow can act on. The same view with the same thresholds always gives the same list, in the same order.
 
-import type { ConnectionView, QueueView } from './health';
+import type { CalculatorView, ConnectionView, QueueView } from './health';
 
 export interface HealthThresholds {
   /** A queue whose oldest waiting report has waited longer than this (seconds) is a problem. */
@@ -16,7 +16,7 @@ export const DEFAULT_THRESHOLDS: HealthThresholds = { oldestPendingSec: 900, dea
 
 /** One thing wrong: what it is about, a code a Switch node can test, and a sentence for people. */
 export interface HealthProblem {
-  code: 'connection-auth' | 'connection-unreachable' | 'fetch-failing' | 'queue-paused' | 'queue-old' | 'dead-letters';
+  code: 'connection-auth' | 'connection-unreachable' | 'fetch-failing' | 'queue-paused' | 'queue-old' | 'dead-letters' | 'machines-silent';
   subject: string;
   text: string;
 }
@@ -24,6 +24,7 @@ export interface HealthProblem {
 export interface HealthInput {
   connections: Array<ConnectionView & { id: string; name: string }>;
   queues: QueueView[];
+  calculators?: CalculatorView[];
 }
 
 export function problemsOf(h: HealthInput, t: HealthThresholds): HealthProblem[] {
@@ -43,6 +44,13 @@ export function problemsOf(h: HealthInput, t: HealthThresholds): HealthProblem[]
       out.push({ code: 'queue-old', subject: q.queue, text: `${name}: the oldest waiting report has waited ${Math.round(q.oldestPendingSeconds / 60)} min` });
     if (t.deadLetters > 0 && q.dead >= t.deadLetters) out.push({ code: 'dead-letters', subject: q.queue, text: `${name}: ${q.dead} dead letters` });
   }
+  for (const c of h.calculators ?? [])
+    if (c.silentMachines.length)
+      out.push({
+        code: 'machines-silent',
+        subject: c.name,
+        text: `${c.name}: no signal from ${c.silentMachines.slice(0, 10).join(', ')}${c.silentMachines.length > 10 ? ', …' : ''}`,
+      });
   return out;
 }
 

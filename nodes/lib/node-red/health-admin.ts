@@ -4,7 +4,7 @@
 
 import type { NodeAPI } from 'node-red';
 import type { ErpConnection } from '../erp/connection';
-import { writeMetrics } from '../health/health';
+import { type CalculatorView, writeMetrics } from '../health/health';
 import { queueViews } from './outbox-node';
 
 interface Tracked {
@@ -13,6 +13,8 @@ interface Tracked {
 }
 
 const connections = new Map<string, Tracked>();
+/** oee-calculator nodes: their name and the machines that have gone silent (no-signal timeout). */
+const calculators = new Map<string, { name: string; silent: () => string[] }>();
 const served = new WeakSet<object>();
 
 /** A deployed connection joins the health view (its config node's id; the name it shows). */
@@ -24,12 +26,26 @@ export function untrackConnection(id: string, connection?: ErpConnection): void 
   if (!connection || connections.get(id)?.connection === connection) connections.delete(id);
 }
 
+/** A deployed oee-calculator joins the health view with its silent machines. */
+export function trackCalculator(id: string, name: string, silent: () => string[]): void {
+  calculators.set(id, { name, silent });
+}
+
+export function untrackCalculator(id: string): void {
+  calculators.delete(id);
+}
+
+function calculatorViews(): CalculatorView[] {
+  return [...calculators].map(([id, c]) => ({ id, name: c.name, silentMachines: c.silent() }));
+}
+
 /** The JSON view: each connection's state, last successes and failure, outcomes and answer times; each queue. */
-export function healthView(now = Date.now()): { generated: string; connections: unknown[]; queues: unknown[] } {
+export function healthView(now = Date.now()): { generated: string; connections: unknown[]; queues: unknown[]; calculators: CalculatorView[] } {
   return {
     generated: new Date(now).toISOString(),
     connections: [...connections].map(([id, t]) => ({ id, name: t.name, dialect: t.connection.dialect.id, ...t.connection.health.view() })),
     queues: queueViews(now),
+    calculators: calculatorViews(),
   };
 }
 
@@ -38,6 +54,7 @@ export function metricsText(now = Date.now()): string {
   return writeMetrics(
     [...connections.values()].map((t) => ({ name: t.name, dialect: t.connection.dialect.id, health: t.connection.health })),
     queueViews(now),
+    calculatorViews(),
   );
 }
 
