@@ -161,6 +161,34 @@ describe('editor in Chromium', function () {
     await context.close();
   });
 
+  it('shows the integration health page (Dashboard 2.0): every ERP connection and outbox queue of the demo, the backlog trend, the dead letters', async () => {
+    const context = await browser!.newContext({ locale: 'en-US', timezoneId: 'Europe/Berlin', viewport: { width: 1600, height: 1300 } });
+    const page = await context.newPage();
+    page.on('pageerror', (err) => pageErrors.push(`health dashboard: ${err.message}`));
+    await page.goto(`${demo!.red.url}/dashboard/health`);
+    // the demo's reference flows: a connection row each, a queue row per mes-report and maintenance-trigger
+    await page.waitForFunction(() => document.querySelectorAll('.nrdb-ui-table').length === 2, null, { timeout: 60_000 });
+    await page.waitForFunction(() => [...document.querySelectorAll('.nrdb-ui-table')].every((t) => t.querySelectorAll('tbody tr').length > 0), null, {
+      timeout: 60_000,
+    });
+    // the demo's order fetches run at its start: a connection that has answered shows "ok" (the page refreshes every 10 s)
+    await page.waitForFunction(
+      () =>
+        [...document.querySelectorAll('.nrdb-ui-table')][0]!.querySelectorAll('tbody tr').length > 0 &&
+        [...[...document.querySelectorAll('.nrdb-ui-table')][0]!.querySelectorAll('tbody td')].some((td) => td.textContent?.trim() === 'ok'),
+      null,
+      { timeout: 60_000 },
+    );
+    const [connections, queues] = await Promise.all([0, 1].map((i) => page.locator('.nrdb-ui-table').nth(i).locator('tbody tr').allInnerTexts()));
+    assert.ok(connections!.length >= 5, `connections: ${connections!.join(' | ')}`);
+    assert.ok(queues!.length >= 2, `queues: ${queues!.join(' | ')}`);
+    await page.waitForFunction(() => document.querySelectorAll('.nrdb-ui-chart canvas, .nrdb-ui-chart svg').length >= 1, null, { timeout: 30_000 });
+    await page.waitForFunction(() => /dead letter|No dead letters/.test(document.querySelector('.pb-dead')?.textContent ?? ''), null, { timeout: 30_000 });
+    await page.waitForTimeout(2000); // the chart's animation
+    await page.screenshot({ path: path.join(SHOTS, 'dashboard-integration-health.png'), fullPage: true });
+    await context.close();
+  });
+
   it('opens, validates and saves the oee-calculator dialog, creating a shift calendar from it, then deploys', async () => {
     const page = await open('en-US');
     // Drag it from the palette like a user, then open it with a double click.
