@@ -117,12 +117,21 @@ describe('integration health: JSON view and Prometheus metrics', function () {
 
     let view = (await helper.request().get('/plantbridge/health').expect(200)).body as {
       connections: Array<{ id: string; name: string; state: string; post: { lastSuccess: string | null; answerSeconds: { p50: number } | null } }>;
-      queues: Array<{ queue: string; backlog: number; sentTotal: number; oldestPendingSeconds: number; reachable: boolean; reason: string | null }>;
+      queues: Array<{
+        queue: string;
+        backlog: number;
+        sentTotal: number;
+        oldestPendingSeconds: number;
+        reachable: boolean;
+        reason: string | null;
+        answerSeconds: { p50: number; p99: number } | null;
+      }>;
     };
     assert.equal(view.connections[0]!.name, 'ERP (REST)');
     assert.equal(view.connections[0]!.state, 'ok');
     assert.ok(view.connections[0]!.post.lastSuccess && view.connections[0]!.post.answerSeconds!.p50 >= 0);
     assert.equal(view.queues[0]!.sentTotal, 5);
+    assert.ok(view.queues[0]!.answerSeconds!.p99 >= view.queues[0]!.answerSeconds!.p50, "the queue's answer times");
     assert.equal(view.queues[0]!.backlog, 0);
     let m = await metrics();
     const conn = { connection: 'ERP (REST)', dialect: 'rest' };

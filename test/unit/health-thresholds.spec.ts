@@ -23,6 +23,7 @@ const queue = (over: Partial<HealthInput['queues'][number]> = {}): HealthInput['
   sentTotal: 0,
   deadTotal: 0,
   sentLastMinute: 0,
+  answerSeconds: null,
   reachable: true,
   reason: null,
   ...over,

@@ -56,6 +56,7 @@ describe('integration health bookkeeping', () => {
       sentTotal: 7,
       deadTotal: 2,
       sentLastMinute: 1,
+      answerSeconds: null,
       reachable: true,
       reason: null,
     };

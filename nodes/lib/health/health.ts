@@ -16,6 +16,26 @@ export const ANSWER_BUCKETS: readonly number[] = [0.05, 0.1, 0.25, 0.5, 1, 2.5, 
 /** Answer times kept for the percentiles of the JSON view (the newest, per operation). */
 const RECENT_TIMES = 1000;
 
+/** The newest answer times (seconds) and their percentiles. */
+export class RecentTimes {
+  private readonly times: number[] = [];
+  private next = 0;
+
+  add(seconds: number): void {
+    if (this.times.length < RECENT_TIMES) this.times.push(seconds);
+    else this.times[this.next] = seconds;
+    this.next = (this.next + 1) % RECENT_TIMES;
+  }
+
+  /** p50, p90, p99 of the newest answer times (seconds), or null before the first. */
+  percentiles(): { p50: number; p90: number; p99: number } | null {
+    if (!this.times.length) return null;
+    const sorted = [...this.times].sort((a, b) => a - b);
+    const at = (q: number): number => sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)]!;
+    return { p50: at(0.5), p90: at(0.9), p99: at(0.99) };
+  }
+}
+
 class OperationStats {
   readonly outcomes = new Map<Outcome, number>();
   /** Counts per bucket (cumulative counts are computed when written), the last one is +Inf. */
@@ -23,8 +43,7 @@ class OperationStats {
   sum = 0;
   count = 0;
   lastSuccess: number | undefined;
-  private readonly recent: number[] = [];
-  private next = 0;
+  readonly recent = new RecentTimes();
 
   record(outcome: Outcome, seconds: number, at: number): void {
     this.outcomes.set(outcome, (this.outcomes.get(outcome) ?? 0) + 1);
@@ -35,17 +54,11 @@ class OperationStats {
     this.buckets[i]!++;
     this.sum += seconds;
     this.count++;
-    if (this.recent.length < RECENT_TIMES) this.recent.push(seconds);
-    else this.recent[this.next] = seconds;
-    this.next = (this.next + 1) % RECENT_TIMES;
+    this.recent.add(seconds);
   }
 
-  /** p50, p90, p99 of the newest answer times (seconds), or null before the first. */
   percentiles(): { p50: number; p90: number; p99: number } | null {
-    if (!this.recent.length) return null;
-    const sorted = [...this.recent].sort((a, b) => a - b);
-    const at = (q: number): number => sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)]!;
-    return { p50: at(0.5), p90: at(0.9), p99: at(0.99) };
+    return this.recent.percentiles();
   }
 }
 
@@ -133,6 +146,8 @@ export interface QueueView {
   sentTotal: number;
   deadTotal: number;
   sentLastMinute: number;
+  /** How long the ERP took to answer this queue's requests: p50, p90, p99 of the last 1,000 (seconds). */
+  answerSeconds: { p50: number; p90: number; p99: number } | null;
   reachable: boolean;
   reason: string | null;
 }
@@ -148,6 +163,8 @@ export interface CalculatorView {
 export class SendCounter {
   sent = 0;
   dead = 0;
+  /** The answer times of this queue's requests. */
+  readonly answers = new RecentTimes();
   private readonly seconds = new Array<number>(60).fill(-1);
   private readonly counts = new Array<number>(60).fill(0);
 

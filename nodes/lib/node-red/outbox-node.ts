@@ -50,6 +50,7 @@ export function queueViews(now = Date.now()): QueueView[] {
       sentTotal: l.sends.sent,
       deadTotal: l.sends.dead,
       sentLastMinute: l.sends.lastMinute(now),
+      answerSeconds: l.sends.answers.percentiles(),
       reachable: state.reachable && !problem,
       reason: problem ?? state.reason ?? null,
     };
@@ -249,14 +250,26 @@ export function openNodeOutbox(node: Node, o: NodeOutboxOptions): NodeOutbox {
   const outbox = openShared(o.file, { sync: o.sync });
   outbox.audit.configure(o.queue, o.auditRetentionMs ?? DEFAULT_AUDIT_DAYS * 86_400_000);
   const posting = (e: Entry): ErpPosting => ({ kind: e.kind, key: e.key, payload: e.payload });
+  const sends = new SendCounter();
+  /** A request timed for the queue's answer-time percentiles (answered or refused: the ERP's time either way). */
+  const timed = <T>(request: Promise<T>): Promise<T> => {
+    const t0 = performance.now();
+    const took = (): void => sends.answers.add((performance.now() - t0) / 1000);
+    return request.then(
+      (v) => (took(), v),
+      (err: unknown) => {
+        took();
+        throw err;
+      },
+    );
+  };
   const drainer = new Drainer(outbox, o.queue, o.drain, {
-    send: (e: Entry) => o.connection.post(posting(e)),
+    send: (e: Entry) => timed(o.connection.post(posting(e))),
     // several postings per request only where the ERP books each on its own (SAP $batch, a change set each)
-    ...(o.connection.batches && (o.drain.batchSize ?? 1) > 1 ? { sendBatch: (entries: Entry[]) => o.connection.postBatch(entries.map(posting)) } : {}),
+    ...(o.connection.batches && (o.drain.batchSize ?? 1) > 1 ? { sendBatch: (entries: Entry[]) => timed(o.connection.postBatch(entries.map(posting))) } : {}),
     classify: classifyErpFailure,
     describe: failureText,
   });
-  const sends = new SendCounter();
   drainer.on('done', () => sends.done(Date.now()));
   drainer.on('dead', () => sends.dead++);
   live.set(node.id, { outbox, queue: o.queue, drainer, connection: o.connectionName ?? o.connection.settings.baseUrl, sends });
