@@ -8,9 +8,8 @@ import type { NodeMessage } from 'node-red';
 import { connectionSettings, ErpConnection } from '../../nodes/lib/erp/connection';
 import { sapOData } from '../../nodes/lib/erp/dialects/sap-odata';
 import { Drainer } from '../../nodes/lib/outbox/drainer';
-import { classifyErpFailure, failureText } from '../../nodes/lib/outbox/erp';
+import { erpHooks } from '../../nodes/lib/outbox/erp';
 import { type Entry, Outbox } from '../../nodes/lib/outbox/outbox';
-import type { ErpPosting } from '../../nodes/lib/erp/types';
 import { ErpSimulator } from '../../sim/erp/server';
 import { type CaseResult, type FlowCandidate, type Measurement, measureFlow, median } from '../harness';
 
@@ -190,17 +189,11 @@ export async function outboxBench(count = 20_000, repeats = 3): Promise<CaseResu
           {},
           sapOData,
         );
-        const posting = (e: Entry): ErpPosting => ({ kind: e.kind, key: e.key, payload: e.payload });
         const drainer = new Drainer(
           outbox,
           'q',
           { ratePerSecond: 100_000, concurrency: 8, maxAttempts: 3, baseDelayMs: 50, maxDelayMs: 500, retentionMs: 86_400_000, batchSize },
-          {
-            send: (e) => connection.post(posting(e)),
-            ...(batchSize > 1 ? { sendBatch: (entries: Entry[]) => connection.postBatch(entries.map(posting)) } : {}),
-            classify: classifyErpFailure,
-            describe: failureText,
-          },
+          erpHooks(connection, batchSize),
         );
         let done = 0;
         let failed = '';

@@ -104,7 +104,6 @@ export = function register(RED: NodeAPI): void {
       // the trigger's properties, without its _msgid, built once per run (a `delete` would slow every copy down)
       const trigger: Record<string, unknown> = {};
       if (msg) for (const k of Object.keys(msg)) if (k !== '_msgid') trigger[k] = (msg as Record<string, unknown>)[k];
-      const base = (): NodeMessage => ({ ...trigger }) as NodeMessage;
       const all: ErpOrder[] = [];
       let count = 0;
       let pages = 0;
@@ -126,7 +125,7 @@ export = function register(RED: NodeAPI): void {
           }
         } else if (cfg.output === 'page') {
           if (page.orders.length)
-            send([{ ...base(), topic: `page ${page.page}`, payload: page.orders, erp: meta(page.page, count + page.orders.length, total) }, null]);
+            send([{ ...trigger, topic: `page ${page.page}`, payload: page.orders, erp: meta(page.page, count + page.orders.length, total) }, null]);
         } else all.push(...page.orders);
         count += page.orders.length;
         if (cfg.incremental) {
@@ -140,11 +139,11 @@ export = function register(RED: NodeAPI): void {
         state = completeRun(state, cfg.overlapMs);
         await save();
       }
-      if (cfg.output === 'all') send([{ ...base(), topic: 'orders', payload: all, erp: meta(pages, count, total) }, null]);
+      if (cfg.output === 'all') send([{ ...trigger, topic: 'orders', payload: all, erp: meta(pages, count, total) }, null]);
       send([
         null,
         {
-          ...base(),
+          ...trigger,
           topic: 'run',
           payload: { run: runId, count, pages, total: total ?? null, since: query.since ?? null, watermark: state.watermark },
           erp: meta(pages, count, total),

@@ -11,6 +11,9 @@ import { afterKey, type Handler, keyOf, send, type SimCore } from './core';
 import { sendWire, wireJson } from './wire';
 import { boundaryOf, multipartParts } from '../../nodes/lib/erp/dialects/sap-odata-write';
 
+/** SAP's OData V2 error body (`{ error: { code, message: { lang, value } } }`, corpus sap/confirmation-400-json-error). */
+const odataError = (code: string, value: string): unknown => ({ error: { code, message: { lang: 'en', value } } });
+
 // ---- SAP S/4HANA OData V2 ------------------------------------------------------------------------------------
 function sapV2(sim: SimCore, req: http.IncomingMessage, res: http.ServerResponse, url: URL, body: string): boolean {
   const base = '/sap/opu/odata/sap/API_PRODUCTION_ORDER_2_SRV';
@@ -18,7 +21,7 @@ function sapV2(sim: SimCore, req: http.IncomingMessage, res: http.ServerResponse
   const notif = '/sap/opu/odata/sap/API_MAINTNOTIFICATION';
   if (!url.pathname.startsWith(base) && !url.pathname.startsWith(conf) && !url.pathname.startsWith(notif)) return false;
   if (!sim.basicOk(req)) {
-    send(res, 401, { error: { code: '/IWFND/401', message: { lang: 'en', value: 'Unauthorized' } } });
+    send(res, 401, odataError('/IWFND/401', 'Unauthorized'));
     return true;
   }
   if (csrf(sim, req, res)) return true;
@@ -33,8 +36,7 @@ function sapV2(sim: SimCore, req: http.IncomingMessage, res: http.ServerResponse
   }
   if (req.method === 'POST' && url.pathname === `${notif}/MaintenanceNotification`) {
     const b = JSON.parse(body) as Record<string, unknown>;
-    if (!b.TechnicalObject || !b.NotificationText)
-      return (send(res, 400, { error: { code: 'IW/029', message: { lang: 'en', value: 'Enter a technical object and a notification text' } } }), true);
+    if (!b.TechnicalObject || !b.NotificationText) return (send(res, 400, odataError('IW/029', 'Enter a technical object and a notification text')), true);
     sim.book('sap', 'maintenance-notification', null, b);
     send(res, 201, { d: { ...b, MaintenanceNotification: String(10_000_000 + sim.bookings.length) } });
     return true;
@@ -52,9 +54,7 @@ function sapV2(sim: SimCore, req: http.IncomingMessage, res: http.ServerResponse
     return true;
   }
   if (req.method !== 'GET' || !url.pathname.startsWith(`${base}/A_ProductionOrder_2`)) {
-    send(res, 404, {
-      error: { code: '/IWFND/CM_MGW/020', message: { lang: 'en', value: `Resource not found for segment '${url.pathname.slice(base.length)}'` } },
-    });
+    send(res, 404, odataError('/IWFND/CM_MGW/020', `Resource not found for segment '${url.pathname.slice(base.length)}'`));
     return true;
   }
   const top = url.searchParams.get('$top');
@@ -105,7 +105,7 @@ const REASONS: Record<number, string> = { 200: 'OK', 201: 'Created', 400: 'Bad R
 function batch(sim: SimCore, req: http.IncomingMessage, res: http.ServerResponse, body: string): void {
   const what = 'POST $batch';
   const outer = boundaryOf(req.headers['content-type']);
-  if (!outer) return send(res, 400, { error: { code: '/IWFND/CM_MGW/004', message: { lang: 'en', value: 'Content-Type of $batch must be multipart/mixed' } } });
+  if (!outer) return send(res, 400, odataError('/IWFND/CM_MGW/004', 'Content-Type of $batch must be multipart/mixed'));
   const id = randomUUID();
   const lines: string[] = [];
   try {
@@ -144,7 +144,7 @@ function batch(sim: SimCore, req: http.IncomingMessage, res: http.ServerResponse
       }
     }
   } catch (err) {
-    return send(res, 400, { error: { code: '/IWFND/CM_MGW/004', message: { lang: 'en', value: `Malformed $batch: ${(err as Error).message}` } } });
+    return send(res, 400, odataError('/IWFND/CM_MGW/004', `Malformed $batch: ${(err as Error).message}`));
   }
   lines.push(`--batchresponse_${id}--`, '');
   res.writeHead(202, { 'Content-Type': `multipart/mixed; boundary=batchresponse_${id}`, dataserviceversion: '1.0' });

@@ -3,10 +3,10 @@
 
 import { EventEmitter } from 'node:events';
 import { isValidTimeZone } from '../time/zoned';
-import { ErpError, safeUrl } from './errors';
+import { asErpError, ErpError, safeUrl } from './errors';
 import { type AuthSettings, ErpHttp, hasUserInfo, type HttpSettings } from './http';
 import { Scrubber } from './secrets';
-import { ConnectionHealth } from '../health/health';
+import { ConnectionHealth, type Operation } from '../health/health';
 import {
   AUTH_TYPES,
   type AuthType,
@@ -229,16 +229,14 @@ export class ErpConnection extends EventEmitter {
             'protocol',
             `${this.dialect.label}: the fetch read more than ${maxPages} pages and was stopped (the connection's page limit); the ERP's paging may never end`,
           );
-        this.health.record('fetch', 'ok', (performance.now() - asked) / 1000, Date.now());
+        this.answered('fetch', asked);
         this.setState({ state: 'ok' });
         yield page;
         asked = performance.now();
       }
       this.setState({ state: 'ok' });
     } catch (err) {
-      const e = this.failed(err);
-      this.health.record('fetch', e.kind, (performance.now() - asked) / 1000, Date.now(), e.message);
-      throw e;
+      throw this.failed(err, 'fetch', asked);
     }
   }
 
@@ -248,13 +246,11 @@ export class ErpConnection extends EventEmitter {
     const t0 = performance.now();
     try {
       const out = await this.dialect.post(this.context, posting);
-      this.health.record('post', 'ok', (performance.now() - t0) / 1000, Date.now());
+      this.answered('post', t0);
       this.setState({ state: 'ok' });
       return this.scrubber.value(out);
     } catch (err) {
-      const e = this.failed(err);
-      this.health.record('post', e.kind, (performance.now() - t0) / 1000, Date.now(), e.message);
-      throw e;
+      throw this.failed(err, 'post', t0);
     }
   }
 
@@ -282,12 +278,10 @@ export class ErpConnection extends EventEmitter {
     try {
       outcomes = await this.dialect.postBatch(this.context, postings);
     } catch (err) {
-      const e = this.failed(err);
-      this.health.record('post', e.kind, (performance.now() - t0) / 1000, Date.now(), e.message);
-      throw e;
+      throw this.failed(err, 'post', t0);
     }
     // the request succeeded; postings it refused are counted where the outbox counts dead letters
-    this.health.record('post', 'ok', (performance.now() - t0) / 1000, Date.now());
+    this.answered('post', t0);
     if (!Array.isArray(outcomes) || outcomes.length !== postings.length)
       throw this.failed(
         new ErpError(
@@ -298,7 +292,7 @@ export class ErpConnection extends EventEmitter {
     const out = outcomes.map((o): PostingOutcome =>
       o && o.ok === true
         ? { ok: true, answer: this.scrubber.value(o.answer) }
-        : { ok: false, error: this.scrub(o?.error instanceof ErpError ? o.error : new ErpError('protocol', String((o as { error?: unknown })?.error))) },
+        : { ok: false, error: this.scrub(asErpError((o as { error?: unknown } | undefined)?.error)) },
     );
     const refused = out.find((o): o is { ok: false; error: ErpError } => !o.ok);
     if (refused) this.setState({ state: 'error', error: refused.error });
@@ -312,10 +306,19 @@ export class ErpConnection extends EventEmitter {
     this.removeAllListeners();
   }
 
-  /** Any failure as a scrubbed ErpError (no secret in its message or reason), and the connection's state. */
-  failed(err: unknown): ErpError {
+  /** An exchange the ERP answered, for the health view: its operation and when it was asked (performance.now()). */
+  private answered(operation: Operation, asked: number): void {
+    this.health.record(operation, 'ok', (performance.now() - asked) / 1000, Date.now());
+  }
+
+  /**
+   * Any failure as a scrubbed ErpError (no secret in its message or reason), and the connection's state; with an
+   * operation, recorded for the health view too.
+   */
+  failed(err: unknown, operation?: Operation, asked = performance.now()): ErpError {
     const e = this.scrub(err instanceof ErpError ? err : new ErpError('protocol', `${this.dialect.label}: ${(err as Error)?.message ?? String(err)}`));
     if (e.kind === 'auth') this.context.http.resetSession();
+    if (operation) this.health.record(operation, e.kind, (performance.now() - asked) / 1000, Date.now(), e.message);
     this.setState({ state: 'error', error: e });
     return e;
   }

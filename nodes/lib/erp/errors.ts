@@ -25,6 +25,11 @@ export class ErpError extends Error {
   }
 }
 
+/** Any failure as an ErpError: an ErpError as it is, anything else as `kind` with its message. */
+export function asErpError(err: unknown, kind: ErpErrorKind = 'protocol'): ErpError {
+  return err instanceof ErpError ? err : new ErpError(kind, err instanceof Error ? err.message : String(err));
+}
+
 /** An ERP's error status as an ErpError: 401/403 refuse the credentials, others reject the request. */
 export function httpStatusError(method: string, url: string, status: number, body: unknown): ErpError {
   const reason = reasonOf(body);

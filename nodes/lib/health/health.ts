@@ -16,6 +16,9 @@ export const ANSWER_BUCKETS: readonly number[] = [0.05, 0.1, 0.25, 0.5, 1, 2.5, 
 /** Answer times kept for the percentiles of the JSON view (the newest, per operation). */
 const RECENT_TIMES = 1000;
 
+/** p50, p90 and p99 of answer times (seconds). */
+export type Percentiles = { p50: number; p90: number; p99: number };
+
 /** The newest answer times (seconds) and their percentiles. */
 export class RecentTimes {
   private readonly times: number[] = [];
@@ -28,7 +31,7 @@ export class RecentTimes {
   }
 
   /** p50, p90, p99 of the newest answer times (seconds), or null before the first. */
-  percentiles(): { p50: number; p90: number; p99: number } | null {
+  percentiles(): Percentiles | null {
     if (!this.times.length) return null;
     const sorted = [...this.times].sort((a, b) => a - b);
     const at = (q: number): number => sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)]!;
@@ -55,10 +58,6 @@ class OperationStats {
     this.sum += seconds;
     this.count++;
     this.recent.add(seconds);
-  }
-
-  percentiles(): { p50: number; p90: number; p99: number } | null {
-    return this.recent.percentiles();
   }
 }
 
@@ -101,7 +100,7 @@ export class ConnectionHealth {
     const iso = (t: number | undefined): string | null => (t === undefined ? null : new Date(t).toISOString());
     const op = (o: Operation): OperationView => {
       const s = this.ops.get(o)!;
-      return { lastSuccess: iso(s.lastSuccess), outcomes: Object.fromEntries(s.outcomes), answerSeconds: s.percentiles() };
+      return { lastSuccess: iso(s.lastSuccess), outcomes: Object.fromEntries(s.outcomes), answerSeconds: s.recent.percentiles() };
     };
     return {
       state: this.state,
@@ -121,7 +120,7 @@ export class ConnectionHealth {
 export interface OperationView {
   lastSuccess: string | null;
   outcomes: Record<string, number>;
-  answerSeconds: { p50: number; p90: number; p99: number } | null;
+  answerSeconds: Percentiles | null;
 }
 
 export interface ConnectionView {
@@ -147,7 +146,7 @@ export interface QueueView {
   deadTotal: number;
   sentLastMinute: number;
   /** How long the ERP took to answer this queue's requests: p50, p90, p99 of the last 1,000 (seconds). */
-  answerSeconds: { p50: number; p90: number; p99: number } | null;
+  answerSeconds: Percentiles | null;
   reachable: boolean;
   reason: string | null;
 }
@@ -258,21 +257,22 @@ export function writeMetrics(
       w.sample('plantbridge_erp_answer_seconds_sum', l, s.sum);
       w.sample('plantbridge_erp_answer_seconds_count', l, s.count);
     }
-  const gauge = (name: string, help: string, value: (q: QueueView) => number): void => {
-    w.family(name, 'gauge', help);
+  const perQueue = (name: string, type: 'gauge' | 'counter', help: string, value: (q: QueueView) => number): void => {
+    w.family(name, type, help);
     for (const q of queues) w.sample(name, { queue: q.queue, connection: q.connection }, value(q));
   };
-  gauge('plantbridge_outbox_backlog', 'Entries waiting to be sent (pending and in flight).', (q) => q.backlog);
-  gauge('plantbridge_outbox_inflight', 'Entries being sent now.', (q) => q.inflight);
-  gauge('plantbridge_outbox_dead_letters', 'Entries the ERP refused or that failed every attempt, kept for retry or purge.', (q) => q.dead);
-  gauge('plantbridge_outbox_oldest_pending_age_seconds', 'How long the oldest waiting entry has waited.', (q) => q.oldestPendingSeconds);
-  gauge('plantbridge_outbox_erp_reachable', 'Whether the queue is sending (1) or paused because the ERP is unreachable or refuses the connection (0).', (q) =>
-    q.reachable ? 1 : 0,
+  perQueue('plantbridge_outbox_backlog', 'gauge', 'Entries waiting to be sent (pending and in flight).', (q) => q.backlog);
+  perQueue('plantbridge_outbox_inflight', 'gauge', 'Entries being sent now.', (q) => q.inflight);
+  perQueue('plantbridge_outbox_dead_letters', 'gauge', 'Entries the ERP refused or that failed every attempt, kept for retry or purge.', (q) => q.dead);
+  perQueue('plantbridge_outbox_oldest_pending_age_seconds', 'gauge', 'How long the oldest waiting entry has waited.', (q) => q.oldestPendingSeconds);
+  perQueue(
+    'plantbridge_outbox_erp_reachable',
+    'gauge',
+    'Whether the queue is sending (1) or paused because the ERP is unreachable or refuses the connection (0).',
+    (q) => (q.reachable ? 1 : 0),
   );
-  w.family('plantbridge_outbox_sent_total', 'counter', 'Entries the ERP booked since the node started.');
-  for (const q of queues) w.sample('plantbridge_outbox_sent_total', { queue: q.queue, connection: q.connection }, q.sentTotal);
-  w.family('plantbridge_outbox_dead_total', 'counter', 'Entries that became dead letters since the node started.');
-  for (const q of queues) w.sample('plantbridge_outbox_dead_total', { queue: q.queue, connection: q.connection }, q.deadTotal);
+  perQueue('plantbridge_outbox_sent_total', 'counter', 'Entries the ERP booked since the node started.', (q) => q.sentTotal);
+  perQueue('plantbridge_outbox_dead_total', 'counter', 'Entries that became dead letters since the node started.', (q) => q.deadTotal);
   w.family('plantbridge_oee_silent_machines', 'gauge', 'Machines of an oee-calculator that have sent nothing for longer than its no-signal timeout.');
   for (const c of calculators) w.sample('plantbridge_oee_silent_machines', { calculator: c.name }, c.silentMachines.length);
   return w.text();

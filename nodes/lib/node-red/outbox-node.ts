@@ -6,12 +6,11 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Node, NodeAPI, NodeMessage } from 'node-red';
 import type { ErpConnection } from '../erp/connection';
-import type { ErpPosting } from '../erp/types';
 import { type AuditQuery, auditCsv, DEFAULT_AUDIT_DAYS } from '../outbox/audit';
 import { type QueueView, SendCounter } from '../health/health';
 import { Drainer, type DrainerOptions, type DrainerState } from '../outbox/drainer';
-import { classifyErpFailure, failureText } from '../outbox/erp';
-import { type Entry, type EntryState, MAX_IDS_PER_CALL, type NewEntry, openShared, type Outbox, releaseShared } from '../outbox/outbox';
+import { erpHooks } from '../outbox/erp';
+import { type EntryState, MAX_IDS_PER_CALL, type NewEntry, openShared, type Outbox, releaseShared } from '../outbox/outbox';
 import { catalogOf, errorText, pausedText } from './status';
 
 interface Live {
@@ -26,6 +25,11 @@ interface Live {
 const live = new Map<string, Live>();
 const served = new WeakSet<object>();
 
+/** A failing outbox database in words for admin answers: its reason, without the file's folders. */
+function outboxProblem(err: unknown): string {
+  return `the outbox cannot answer now: ${errorText(err).replace(/\/[^\s:]*\//g, '…/')}`;
+}
+
 /** Every deployed queue as the health view shows it (the database asked now; a failing one is reported as such). */
 export function queueViews(now = Date.now()): QueueView[] {
   return [...live].map(([id, l]): QueueView => {
@@ -36,7 +40,7 @@ export function queueViews(now = Date.now()): QueueView[] {
       counts = l.outbox.openCounts(l.queue);
       oldest = l.outbox.oldestOpen(l.queue);
     } catch (err) {
-      problem = `the outbox cannot answer now: ${errorText(err).replace(/\/[^\s:]*\//g, '…/')}`;
+      problem = outboxProblem(err);
     }
     const state = l.drainer.current;
     return {
@@ -97,15 +101,23 @@ export function readAuditQuery(p: Record<string, unknown>): { query: AuditQuery;
   const from = instant('from');
   const to = instant('to');
   if (from === null || to === null) return { problem: 'from and to must be ISO 8601 date-times (2026-12-01T00:00:00Z)' };
-  const limit = intParam(p.limit, 10_000, 1, MAX_AUDIT_ROWS);
-  const offset = intParam(p.offset, 0, 0, 1_000_000_000);
-  if (limit === undefined) return { problem: `limit must be a whole number from 1 to ${MAX_AUDIT_ROWS}` };
-  if (offset === undefined) return { problem: 'offset must be a whole number from 0 to 1000000000' };
+  const page = pageParams(p, 10_000, MAX_AUDIT_ROWS);
+  if ('problem' in page) return page;
+  const { limit, offset } = page;
   const order = p.order;
   if (order !== undefined && (typeof order !== 'string' || order.length > 200)) return { problem: 'order must be one order key (up to 200 characters)' };
   const format = p.format ?? 'json';
   if (format !== 'json' && format !== 'csv') return { problem: 'format must be json or csv' };
   return { query: { from, to, limit, offset, ...(order ? { order } : {}) }, csv: format === 'csv' };
+}
+
+/** `limit` (1…max, default `fallback`) and `offset` query parameters, or the problem with them. */
+function pageParams(p: Record<string, unknown>, fallback: number, max: number): { limit: number; offset: number } | { problem: string } {
+  const limit = intParam(p.limit, fallback, 1, max);
+  const offset = intParam(p.offset, 0, 0, 1_000_000_000);
+  if (limit === undefined) return { problem: `limit must be a whole number from 1 to ${max}` };
+  if (offset === undefined) return { problem: 'offset must be a whole number from 0 to 1000000000' };
+  return { limit, offset };
 }
 
 /** A whole number query parameter within [min, max], or undefined when it is not one. */
@@ -133,7 +145,7 @@ export function serveOutboxAdmin(RED: NodeAPI, permission: string): void {
   const guarded = (res: Res, run: () => Promise<void> | void): void => {
     Promise.resolve()
       .then(run)
-      .catch((err: unknown) => res.status(503).json({ error: `the outbox cannot answer now: ${errorText(err).replace(/\/[^\s:]*\//g, '…/')}` }));
+      .catch((err: unknown) => res.status(503).json({ error: outboxProblem(err) }));
   };
   RED.httpAdmin.get('/plantbridge/outbox/:id', read, (req, res) => {
     const l = find(String(req.params.id), res);
@@ -145,10 +157,9 @@ export function serveOutboxAdmin(RED: NodeAPI, permission: string): void {
     if (!l) return;
     const state = String(req.query.state ?? 'dead') as EntryState;
     if (!['pending', 'inflight', 'done', 'dead'].includes(state)) return void res.status(400).json({ error: 'state must be pending, inflight, done or dead' });
-    const limit = intParam(req.query.limit, 100, 1, 1000);
-    const offset = intParam(req.query.offset, 0, 0, 1_000_000_000);
-    if (limit === undefined) return void res.status(400).json({ error: 'limit must be a whole number from 1 to 1000' });
-    if (offset === undefined) return void res.status(400).json({ error: 'offset must be a whole number from 0 to 1000000000' });
+    const page = pageParams(req.query as Record<string, unknown>, 100, 1000);
+    if ('problem' in page) return void res.status(400).json({ error: page.problem });
+    const { limit, offset } = page;
     guarded(res, () => void res.json(l.outbox.list(l.queue, state, limit, offset)));
   });
   // the audit trail of a queue for a time range (and an order), as JSON or CSV
@@ -159,14 +170,10 @@ export function serveOutboxAdmin(RED: NodeAPI, permission: string): void {
     if ('problem' in q) return void res.status(400).json({ error: q.problem });
     guarded(res, () => {
       const records = l.outbox.audit.list(l.queue, q.query);
-      if (q.csv) {
-        (res as unknown as { set(k: string, v: string): void }).set('Content-Type', 'text/csv; charset=utf-8');
-        (res as unknown as { set(k: string, v: string): void }).set(
-          'Content-Disposition',
-          `attachment; filename="audit-${l.queue.replace(/[^\w.-]/g, '_')}.csv"`,
-        );
-        (res as unknown as { send(b: string): void }).send(auditCsv(records));
-      } else res.json(records);
+      if (!q.csv) return void res.json(records);
+      res.set('Content-Type', 'text/csv; charset=utf-8');
+      res.set('Content-Disposition', `attachment; filename="audit-${l.queue.replace(/[^\w.-]/g, '_')}.csv"`);
+      res.send(auditCsv(records));
     });
   });
   for (const action of ['retry', 'purge'] as const) {
@@ -249,7 +256,6 @@ export interface NodeOutbox {
 export function openNodeOutbox(node: Node, o: NodeOutboxOptions): NodeOutbox {
   const outbox = openShared(o.file, { sync: o.sync });
   outbox.audit.configure(o.queue, o.auditRetentionMs ?? DEFAULT_AUDIT_DAYS * 86_400_000);
-  const posting = (e: Entry): ErpPosting => ({ kind: e.kind, key: e.key, payload: e.payload });
   const sends = new SendCounter();
   /** A request timed for the queue's answer-time percentiles (answered or refused: the ERP's time either way). */
   const timed = <T>(request: Promise<T>): Promise<T> => {
@@ -263,13 +269,7 @@ export function openNodeOutbox(node: Node, o: NodeOutboxOptions): NodeOutbox {
       },
     );
   };
-  const drainer = new Drainer(outbox, o.queue, o.drain, {
-    send: (e: Entry) => timed(o.connection.post(posting(e))),
-    // several postings per request only where the ERP books each on its own (SAP $batch, a change set each)
-    ...(o.connection.batches && (o.drain.batchSize ?? 1) > 1 ? { sendBatch: (entries: Entry[]) => timed(o.connection.postBatch(entries.map(posting))) } : {}),
-    classify: classifyErpFailure,
-    describe: failureText,
-  });
+  const drainer = new Drainer(outbox, o.queue, o.drain, erpHooks(o.connection, o.drain.batchSize ?? 1, timed));
   drainer.on('done', () => sends.done(Date.now()));
   drainer.on('dead', () => sends.dead++);
   live.set(node.id, { outbox, queue: o.queue, drainer, connection: o.connectionName ?? o.connection.settings.baseUrl, sends });
@@ -293,8 +293,10 @@ export function openNodeOutbox(node: Node, o: NodeOutboxOptions): NodeOutbox {
   let alone = 0;
   let windowed = 0;
   const flush = (): void => {
-    if (timer) alone = waitingEntries > 1 ? 0 : alone + 1;
-    if (timer) clearTimeout(timer);
+    if (timer) {
+      alone = waitingEntries > 1 ? 0 : alone + 1;
+      clearTimeout(timer);
+    }
     if (immediate) clearImmediate(immediate);
     timer = undefined;
     immediate = undefined;

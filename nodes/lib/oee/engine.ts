@@ -326,10 +326,7 @@ export class OeeEngine {
     if (ev.state && (ev.state.category !== m.state.category || ev.state.reason !== m.state.reason)) {
       this.endStop(m, ev.ts, out);
       m.state = ev.state;
-      if (ev.state.category === 'stopped' || ev.state.category === 'idle') {
-        m.stop = { start: ev.ts, reason: ev.state.reason };
-        for (const acc of this.open(m)) acc.pending = { reason: ev.state.reason, ms: 0 };
-      }
+      this.startStop(m, ev.ts);
     }
   }
 
@@ -338,18 +335,27 @@ export class OeeEngine {
    * its last known state (a stop starts anew) unless the event says otherwise.
    */
   private hear(m: MachineRecord, ev: MachineEvent, out: OeeResult[]): void {
-    const quiet = this.options.noSignalMs;
-    // a silence no clock noticed (no tick in between, a replay): accounted now, up to this event
-    if (quiet > 0 && !m.silent && m.heardAt !== undefined && ev.ts > m.heardAt + quiet) this.advance(m, ev.ts, out);
+    // a silence, also one no clock noticed (no tick in between, a replay): accounted up to this event
+    const silentFrom = this.silentFrom(m);
+    if (m.silent || (silentFrom !== undefined && ev.ts > silentFrom)) this.advance(m, ev.ts, out);
     if (m.silent) {
-      this.advance(m, ev.ts, out);
       m.silent = false;
-      if ((m.state.category === 'stopped' || m.state.category === 'idle') && !m.stop) {
-        m.stop = { start: ev.ts, reason: m.state.reason };
-        for (const acc of this.open(m)) acc.pending = { reason: m.state.reason, ms: 0 };
-      }
+      if (!m.stop) this.startStop(m, ev.ts);
     }
     m.heardAt = Math.max(m.heardAt ?? ev.ts, ev.ts);
+  }
+
+  /** When a machine that is not silent yet goes silent (its last message + the no-signal timeout); undefined when off. */
+  private silentFrom(m: MachineRecord): number | undefined {
+    const quiet = this.options.noSignalMs;
+    return quiet > 0 && !m.silent && m.heardAt !== undefined ? m.heardAt + quiet : undefined;
+  }
+
+  /** A stop (or idle time) of the machine's state begins at `at`: every open window holds its share until it ends. */
+  private startStop(m: MachineRecord, at: number): void {
+    if (m.state.category !== 'stopped' && m.state.category !== 'idle') return;
+    m.stop = { start: at, reason: m.state.reason };
+    for (const acc of this.open(m)) acc.pending = { reason: m.state.reason, ms: 0 };
   }
 
   /**
@@ -481,9 +487,8 @@ export class OeeEngine {
   private advance(m: MachineRecord, t: number, out: OeeResult[]): void {
     if (t <= m.lastTs) return;
     // no signal for noSignalMs: the time up to the silence as the machine said, then "no data" from there
-    const quiet = this.options.noSignalMs;
-    if (quiet > 0 && !m.silent && m.heardAt !== undefined && t > m.heardAt + quiet) {
-      const silentFrom = m.heardAt + quiet;
+    const silentFrom = this.silentFrom(m);
+    if (silentFrom !== undefined && t > silentFrom) {
       if (silentFrom > m.lastTs) this.advance(m, silentFrom, out);
       this.endStop(m, Math.max(m.lastTs, silentFrom), out);
       m.silent = true;

@@ -76,6 +76,7 @@ export function figures(m: MachineRecord, source: Accumulator, final: boolean, o
   }
   const calendarMs = acc.to - acc.from;
   const noDataMs = acc.noDataMs ?? 0;
+  const noDataCount = noDataMs > 0 ? (acc.noDataCount ?? 1) : 0;
   const scheduledMs = calendarMs - acc.nonScheduledMs;
   // time without a signal is neither running nor stopped: it is not planned production time we can judge
   const ppt = scheduledMs - acc.plannedStopMs - noDataMs;
@@ -99,7 +100,7 @@ export function figures(m: MachineRecord, source: Accumulator, final: boolean, o
     if (r.ms > 0) byReasonEntries.push([reason, s(r.ms)]);
     return { reason, seconds: s(r.ms + r.smallMs), count: r.count + r.smallCount, smallStopSeconds: s(r.smallMs), smallStopCount: r.smallCount };
   });
-  if (noDataMs > 0) pareto.push({ reason: 'no data', seconds: s(noDataMs), count: acc.noDataCount ?? 1, smallStopSeconds: 0, smallStopCount: 0 });
+  if (noDataMs > 0) pareto.push({ reason: 'no data', seconds: s(noDataMs), count: noDataCount, smallStopSeconds: 0, smallStopCount: 0 });
   pareto.sort((a, b) => b.seconds - a.seconds || b.count - a.count || a.reason.localeCompare(b.reason));
   // fromEntries defines own properties: a reason named "__proto__" is a key like any other
   const byReason: Record<string, number> = Object.fromEntries(byReasonEntries);
@@ -138,7 +139,7 @@ export function figures(m: MachineRecord, source: Accumulator, final: boolean, o
       performance: { smallStops: s(acc.smallStopMs), slowCycles: s(run - acc.idealMs - acc.smallStopMs) },
       quality: { rejects: s(acc.idealMs - idealGood) },
       plannedStops: { total: s(acc.plannedStopMs), byReason: plannedByReason },
-      noData: { seconds: s(noDataMs), count: noDataMs > 0 ? (acc.noDataCount ?? 1) : 0 },
+      noData: { seconds: s(noDataMs), count: noDataCount },
     },
     stops: { count: acc.stopCount, smallCount: acc.smallStopCount },
     pareto: pareto.slice(0, o.paretoSize),

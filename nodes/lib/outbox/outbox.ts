@@ -47,6 +47,7 @@ export class Outbox {
     reset: Database.Statement;
     release: Database.Statement;
     byId: Database.Statement;
+    oldest: Database.Statement;
   };
   private readonly reviveSome: Database.Statement;
   private readonly purgeSome: Database.Statement;
@@ -114,6 +115,7 @@ export class Outbox {
       reset: db.prepare("UPDATE outbox SET state = 'pending' WHERE queue = ? AND state = 'inflight'"),
       release: db.prepare("UPDATE outbox SET state = 'pending' WHERE id = ? AND state = 'inflight'"),
       byId: db.prepare('SELECT * FROM outbox WHERE id = ?'),
+      oldest: db.prepare("SELECT created FROM outbox WHERE id = (SELECT MIN(id) FROM outbox WHERE queue = ? AND state IN ('pending', 'inflight'))"),
     };
     this.reviveSome = db.prepare(
       "UPDATE outbox SET state = 'pending', attempts = 0, next_at = 0, done_at = NULL WHERE id IN (SELECT id FROM outbox WHERE queue = ? AND state = 'dead' ORDER BY id LIMIT ?)",
@@ -129,12 +131,11 @@ export class Outbox {
   enqueue(queue: string, entries: NewEntry[], now = Date.now()): boolean[] {
     this.checkFile();
     const run = this.db.transaction((list: NewEntry[]) =>
-      list.map((e) => {
-        return (
+      list.map(
+        (e) =>
           this.stmts.insert.run(queue, e.orderKey, e.key, e.kind, JSON.stringify(e.payload), e.meta === undefined ? null : JSON.stringify(e.meta), now)
-            .changes === 1
-        );
-      }),
+            .changes === 1,
+      ),
     );
     return run(entries);
   }
@@ -208,9 +209,7 @@ export class Outbox {
 
   /** When the oldest entry still to be sent was committed (epoch ms), or undefined when none waits. */
   oldestOpen(queue: string): number | undefined {
-    const row = this.db
-      .prepare("SELECT created FROM outbox WHERE id = (SELECT MIN(id) FROM outbox WHERE queue = ? AND state IN ('pending', 'inflight'))")
-      .get(queue) as { created: number } | undefined;
+    const row = this.stmts.oldest.get(queue) as { created: number } | undefined;
     return row?.created;
   }
 

@@ -9,7 +9,7 @@
 // single application/http response for the whole change set). Wire cases: test/fixtures/wire/sap/batch-*.json.
 
 import { randomUUID } from 'node:crypto';
-import { ErpError, httpStatusError, reasonOf } from '../errors';
+import { asErpError, ErpError, httpStatusError, reasonOf } from '../errors';
 import type { DialectContext, ErpPosting, PostingOutcome } from '../types';
 
 /** sap-client and sap-language, when set: SAP Gateway reads them from the query of every request. */
@@ -203,7 +203,7 @@ export async function postEntities(ctx: DialectContext, postings: readonly ErpPo
     } catch (err) {
       if (services.size === 1) throw err;
       // another service's postings may be booked already: this one's failure is theirs alone
-      const error = err instanceof ErpError ? err : new ErpError('protocol', (err as Error).message);
+      const error = asErpError(err);
       answers = items.map(() => ({ ok: false, error }));
     }
     indexes.forEach((i, j) => (out[i] = answers[j]!));
@@ -300,7 +300,7 @@ async function batchOrSingles(ctx: DialectContext, root: string, items: Array<{ 
     try {
       out.push({ ok: true, answer: await postEntity(ctx, x.posting) });
     } catch (err) {
-      out.push({ ok: false, error: err instanceof ErpError ? err : new ErpError('protocol', (err as Error).message) });
+      out.push({ ok: false, error: asErpError(err) });
     }
   }
   return out;
