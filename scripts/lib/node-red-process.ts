@@ -75,7 +75,9 @@ export function writeSettings(userDir: string, port: number, extra: Record<strin
   fs.writeFileSync(path.join(userDir, 'settings.js'), `module.exports = ${JSON.stringify(settings, null, 2)};\n`);
 }
 
-/** Starts Node-RED and resolves once its admin API answers; rejects with its output if it exits or hangs. */
+const FLOWS_SETTLED = /Started flows|Stopped flows|Waiting for missing types|Failed to load external modules|safe mode/;
+
+/** Starts Node-RED and resolves once its flows have started and its admin API answers; rejects with its output if it exits or hangs. */
 export async function startNodeRed(opts: NodeRedProcessOptions): Promise<NodeRedProcess> {
   writeSettings(opts.userDir, opts.port, opts.settings);
   if (opts.flows) fs.writeFileSync(path.join(opts.userDir, 'flows.json'), JSON.stringify(opts.flows, null, 2));
@@ -97,7 +99,10 @@ export async function startNodeRed(opts: NodeRedProcessOptions): Promise<NodeRed
   for (;;) {
     const gone = await Promise.race([exited, new Promise<'wait'>((r) => setTimeout(() => r('wait'), 250))]);
     if (gone !== 'wait') throw new Error(`Node-RED exited (code ${gone}) before it was ready:\n${out}`);
-    if (/Started flows|Server now running/.test(out)) {
+    // Node-RED listens before its flows have started ("Server now running" comes first): an HTTP In route answers 404
+    // until "Started flows". A runtime that will not start its flows says so instead (missing types or modules, a
+    // stopped or safe-mode runtime): that is the caller's to test, so it counts as ready too.
+    if (FLOWS_SETTLED.test(out)) {
       try {
         const res = await fetch(`${url}/settings`);
         // 401: the admin API answers, behind adminAuth

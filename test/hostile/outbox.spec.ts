@@ -86,13 +86,18 @@ describe('outbox faults', function () {
       const TOTAL = 240;
       const report = (i: number): Record<string, unknown> => ({ order: orders[i % orders.length], operation: '0010', good: i + 1, unit: 'PC', key: `k-${i}` });
       const accepted = new Set<number>();
+      const refused: string[] = [];
       sim.faults.latencyMs = 3;
-      const send = async (url: string, i: number): Promise<void> => {
+      const send = async (url: string, i: number): Promise<boolean> => {
         try {
           const res = await fetch(`${url}/report`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ ...report(i) }) });
           if (res.status === 202) accepted.add(i);
-        } catch {
-          /* the process died: not accepted, the MES sends it again */
+          else refused.push(`k-${i}: ${res.status} ${await res.text()}`);
+          return res.status === 202;
+        } catch (e) {
+          // the process died: not accepted, the MES sends it again
+          refused.push(`k-${i}: ${String((e as Error).cause ?? e)}`);
+          return false;
         }
       };
       red = await startNodeRed({ userDir, port, flows: ingestFlow(sim.url, 'outbox.db'), settings });
@@ -114,8 +119,9 @@ describe('outbox faults', function () {
         pending = Array.from({ length: TOTAL }, (_, i) => i).filter((i) => !accepted.has(i));
         red = await startNodeRed({ userDir, port, settings });
       }
+      refused.length = 0;
       for (const i of pending) await send(red.url, i);
-      assert.equal(accepted.size, TOTAL, 'every report accepted in the end');
+      assert.equal(accepted.size, TOTAL, `every report accepted in the end; refused after the last start: ${refused.join('; ')}`);
       sim.faults.drop = 5; // and the ERP drops a few connections
       await until(() => new Set(sim.bookings.map((b) => b.key)).size >= TOTAL, 120_000, 'every key booked');
       const c = (await (await fetch(`${red.url}/plantbridge/outbox/report`)).json()) as { counts: { dead: number; done: number } };
