@@ -6,6 +6,7 @@ import { isValidTimeZone } from '../time/zoned';
 import { asErpError, ErpError, safeUrl } from './errors';
 import { type AuthSettings, ErpHttp, hasUserInfo, type HttpSettings } from './http';
 import { Scrubber } from './secrets';
+import type { LotLink, RecordPage, RecordQuery } from './records';
 import { ConnectionHealth, type Operation } from '../health/health';
 import {
   AUTH_TYPES,
@@ -217,13 +218,47 @@ export class ErpConnection extends EventEmitter {
    * Pages of orders; the state follows success and failure. At most `maxPages` pages are read in one run (a guard
    * against an ERP whose paging never ends); errors are scrubbed of secrets.
    */
-  async *fetchOrders(query: FetchQuery): AsyncGenerator<OrderPage> {
+  fetchOrders(query: FetchQuery): AsyncGenerator<OrderPage> {
+    return this.guarded(this.dialect.fetchOrders(this.context, query));
+  }
+
+  /** Pages of master data or plain records, with the same guards as {@link fetchOrders}. */
+  fetchRecords(query: RecordQuery): AsyncGenerator<RecordPage> {
+    const d = this.dialect;
+    if (!d.fetchRecords || !(d.recordKinds ?? []).includes(query.kind)) {
+      const e = new ErpError(
+        'config',
+        `the ${d.label} dialect cannot read ${query.kind}${d.recordKinds?.length ? ` (it reads ${d.recordKinds.join(', ')})` : ''}`,
+      );
+      return (async function* (): AsyncGenerator<RecordPage> {
+        yield* [];
+        throw e;
+      })();
+    }
+    return this.guarded(d.fetchRecords(this.context, query));
+  }
+
+  /** Lot genealogy, one level, through the dialect; errors scrubbed, the state follows. */
+  async lotLinks(lots: readonly string[], direction: 'forward' | 'backward'): Promise<LotLink[]> {
+    if (!this.dialect.lotLinks) throw new ErpError('config', `the ${this.dialect.label} dialect keeps no lot genealogy the pack can read`);
+    const t0 = performance.now();
+    try {
+      const links = await this.dialect.lotLinks(this.context, lots, direction);
+      this.answered('fetch', t0);
+      this.setState({ state: 'ok' });
+      return links;
+    } catch (err) {
+      throw this.failed(err, 'fetch', t0);
+    }
+  }
+
+  private async *guarded<T>(source: AsyncIterable<T>): AsyncGenerator<T> {
     const maxPages = this.settings.maxPages ?? DEFAULT_MAX_PAGES;
     let pages = 0;
     // a page's answer time: from asking the dialect for it to having it (the prefetch of the next page overlaps)
     let asked = performance.now();
     try {
-      for await (const page of this.dialect.fetchOrders(this.context, query)) {
+      for await (const page of source) {
         if (++pages > maxPages)
           throw new ErpError(
             'protocol',

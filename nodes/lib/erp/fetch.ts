@@ -2,6 +2,7 @@
 // (last-modified with an overlap window) that makes polling resumable after a restart.
 
 import type { DialectContext, ErpDialect, ErpOrder, FetchQuery, OrderPage } from './types';
+import type { ErpRecord, RecordPage } from './records';
 import { dict, own } from '../dict';
 import { matchesQuery } from './values';
 
@@ -97,8 +98,33 @@ export async function* runPages(pages: AsyncIterable<OrderPage>, query: FetchQue
   }
 }
 
-/** Remembers delivered orders (call per page, as they are sent). The watermark moves only in {@link completeRun}. */
-export function recordDelivered(state: IncrementalState, orders: ErpOrder[]): IncrementalState {
+/** A page of master data or plain records after the same checks as orders: changed since `since`, not delivered before. */
+export interface RecordRunPage {
+  records: ErpRecord[];
+  page: number;
+  total?: number;
+  skipped: number;
+}
+
+/** {@link runPages} for records: the ERP filters, the run drops repeats and (incremental) what an earlier run delivered. */
+export async function* runRecordPages(pages: AsyncIterable<RecordPage>, since: string | undefined, state?: IncrementalState): AsyncGenerator<RecordRunPage> {
+  const seen = new RecentVersions();
+  let page = 0;
+  for await (const p of pages) {
+    page++;
+    const records: ErpRecord[] = [];
+    for (const r of p.records) {
+      if (since && r.modified && r.modified < since) continue;
+      if (seen.repeated(r.id, r.modified)) continue;
+      if (state && r.modified && own(state.recent, r.id) === r.modified) continue;
+      records.push(r);
+    }
+    yield { records, page, skipped: p.records.length - records.length, ...(p.total === undefined ? {} : { total: p.total }) };
+  }
+}
+
+/** Remembers delivered orders or records (call per page, as they are sent). The watermark moves only in {@link completeRun}. */
+export function recordDelivered(state: IncrementalState, orders: ReadonlyArray<{ id: string; modified: string | null }>): IncrementalState {
   const recent = idMap(state.recent);
   for (const o of orders) if (o.modified) recent[o.id] = o.modified;
   return { ...state, recent };

@@ -3,6 +3,7 @@
 import type { ErpError } from './errors';
 import type { ErpHttp } from './http';
 import type { ProductionReport } from '../report/report';
+import type { LotLink, RecordKind, RecordPage, RecordQuery } from './records';
 
 /** Order status, the same for every ERP; the ERP's own value is kept in `erpStatus`. */
 export type OrderStatus = 'planned' | 'released' | 'in-progress' | 'completed' | 'closed' | 'cancelled';
@@ -190,6 +191,15 @@ export interface ErpDialect {
   validate?(options: Record<string, string>): string[];
   /** Yields pages until every matching order was read (or `limit` reached). Must be restartable from scratch. */
   fetchOrders(ctx: DialectContext, query: FetchQuery): AsyncGenerator<OrderPage>;
+  /** The record kinds `fetchRecords` reads (master data in the common shape, "records" for any object). */
+  recordKinds?: readonly RecordKind[];
+  /** Yields pages of master data or plain records until every match was read (or `limit` reached); restartable. */
+  fetchRecords?(ctx: DialectContext, query: RecordQuery): AsyncGenerator<RecordPage>;
+  /**
+   * Lot genealogy, one level: the links in which these lots were consumed (forward: what they went into) or produced
+   * (backward: what went into them), from the ERP's own stock moves.
+   */
+  lotLinks?(ctx: DialectContext, lots: readonly string[], direction: 'forward' | 'backward'): Promise<LotLink[]>;
   /** One raw record as the ERP sends it → the common order (isa95-mapper's per-dialect order profile). */
   toOrder?(raw: Record<string, unknown>, options: Record<string, string>, timeZone: string): ErpOrder;
   /** Sends a posting; returns the ERP's answer. Optional until a dialect supports writes. */
