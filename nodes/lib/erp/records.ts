@@ -179,3 +179,13 @@ export interface LotLink {
   /** When it was produced / consumed (ISO), when known. */
   at: string | null;
 }
+
+/** A lot to put on hold in the ERP (a recall): sent through the outbox like any posting, once per key. */
+export interface LotHold {
+  lot: string;
+  /** The lot's material, where the ERP keys lots by material. */
+  material?: string;
+  reason: string;
+  /** Idempotency key (default `hold:<lot>`): a lot is held once, whatever the number of recalls that name it. */
+  key: string;
+}

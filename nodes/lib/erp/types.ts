@@ -3,7 +3,7 @@
 import type { ErpError } from './errors';
 import type { ErpHttp } from './http';
 import type { ProductionReport } from '../report/report';
-import type { LotLink, RecordKind, RecordPage, RecordQuery } from './records';
+import type { LotHold, LotLink, RecordKind, RecordPage, RecordQuery } from './records';
 
 /** Order status, the same for every ERP; the ERP's own value is kept in `erpStatus`. */
 export type OrderStatus = 'planned' | 'released' | 'in-progress' | 'completed' | 'closed' | 'cancelled';
@@ -212,6 +212,8 @@ export interface ErpDialect {
   postBatch?(ctx: DialectContext, postings: readonly ErpPosting[]): Promise<PostingOutcome[]>;
   /** The postings it builds from production reports; mes-report's "auto" takes the first. */
   postings?: readonly DialectPosting[];
+  /** The posting that puts a lot on hold (mes-report's `msg.hold`, reference flow "Lot recall"), sent with `post`. */
+  lotHold?(hold: LotHold, options: PostingOptions): ErpPosting;
   /** The maintenance notification it creates (maintenance-trigger), sent with `post`. */
   notification?(notice: MaintenanceNotice, options: { timeZone: string; path?: string }): ErpPosting;
 }

@@ -60,7 +60,7 @@ export interface BookingAnswer {
 export const MAX_SIMULATED_ORDERS = 100_000;
 export const MAX_BOOKINGS = 10_000;
 
-const ABBREVIATION: Record<string, string> = { confirmation: 'CONF', 'quality-record': 'QM', 'maintenance-notification': 'NOTIF' };
+const ABBREVIATION: Record<string, string> = { confirmation: 'CONF', 'quality-record': 'QM', 'maintenance-notification': 'NOTIF', 'lot-hold': 'HOLD' };
 
 export function simulatedSettingsProblems(s: SimulatedErpSettings): string[] {
   const e: string[] = [];

@@ -31,7 +31,7 @@ export interface SimOrder {
   components: Array<{ material: string; name: string; qty: number; unit: string }>;
 }
 
-const MATERIALS = [
+export const FINISHED_MATERIALS = [
   ['FG-1000', 'Bracket, steel, zinc-plated'],
   ['FG-1010', 'Bracket, stainless'],
   ['FG-2000', 'Frame C, welded'],
@@ -39,7 +39,7 @@ const MATERIALS = [
   ['FG-4000', 'Gear shaft Ø25'],
   ['FG-5000', 'Control box «Ölpumpe» & lid <IP65>'],
 ] as const;
-const WORK_CENTERS = ['PRESS-1', 'PRESS-2', 'WELD-1', 'CNC-1', 'ASSY-1'];
+export const WORK_CENTERS = ['PRESS-1', 'PRESS-2', 'WELD-1', 'CNC-1', 'ASSY-1'];
 const STATUSES: OrderStatus[] = ['planned', 'released', 'released', 'released', 'in-progress', 'in-progress', 'completed', 'closed', 'cancelled'];
 
 /** `count` orders, deterministic for a seed; modified times spread over the 30 days before `now`. */
@@ -47,7 +47,7 @@ export function seedOrders(count: number, seed = 42, now = Date.parse('2026-11-2
   const rnd = prng(seed);
   const orders: SimOrder[] = [];
   for (let i = 0; i < count; i++) {
-    const [material, materialName] = MATERIALS[Math.floor(rnd() * MATERIALS.length)]!;
+    const [material, materialName] = FINISHED_MATERIALS[Math.floor(rnd() * FINISHED_MATERIALS.length)]!;
     const start = now + Math.floor(rnd() * 20 - 5) * 86_400_000 + Math.floor(rnd() * 3) * 8 * 3_600_000;
     const hours = 2 + Math.floor(rnd() * 30);
     const qty = (1 + Math.floor(rnd() * 50)) * 10;

@@ -6,6 +6,8 @@ import { ErpError, reasonOf } from '../errors';
 import type { DialectContext, ErpDialect, ErpOrder, ErpPosting, FetchQuery, OrderPage, OrderStatus, DialectPosting } from '../types';
 import { naiveDateTime, naiveLocal, naiveLocal as local, num, str } from '../values';
 import { reportKey } from '../../report/report';
+import { authHeader, frappePages } from './erpnext-rest';
+import { ERPNEXT_RECORD_KINDS, erpnextRecords } from './erpnext-records';
 
 const STATUS_OF: Readonly<Record<string, OrderStatus>> = table({
   Draft: 'planned',
@@ -50,12 +52,6 @@ export function erpnextOrder(r: Record<string, unknown>, tz: string): ErpOrder {
     modified: naiveDateTime(str(r.modified)?.replace(/\.\d+$/, '') ?? null, tz),
     raw: r,
   };
-}
-
-function authHeader(ctx: DialectContext): Record<string, string> {
-  const { apiKey, apiSecret } = ctx.credentials;
-  if (!apiKey || !apiSecret) throw new ErpError('config', 'ERPNext needs an API key and API secret (credentials)');
-  return { Authorization: `token ${apiKey}:${apiSecret}` };
 }
 
 export const erpnextProduction: DialectPosting = {
@@ -139,37 +135,18 @@ export const erpnext: ErpDialect = {
   loginFields: ['apiKey', 'apiSecret'],
   options: [{ name: 'apiVersion', label: 'API version', default: 'v1', choices: ['v1', 'v2'], help: 'v2: /api/v2/document with has_next_page' }],
   async *fetchOrders(ctx: DialectContext, q: FetchQuery): AsyncGenerator<OrderPage> {
-    const v2 = ctx.options.apiVersion === 'v2';
     const filters: unknown[] = [];
     if (q.statuses.length) filters.push(['status', 'in', Object.keys(STATUS_OF).filter((k) => q.statuses.includes(STATUS_OF[k]!))]);
     if (q.since) filters.push(['modified', '>=', local(q.since, ctx.timeZone)]);
     if (q.plant) filters.push(['company', '=', q.plant]);
     if (q.plannedFrom) filters.push(['planned_start_date', '>=', local(q.plannedFrom, ctx.timeZone)]);
     if (q.plannedTo) filters.push(['planned_start_date', '<=', local(q.plannedTo, ctx.timeZone)]);
-    const headers = authHeader(ctx);
-    let start = 0;
-    for (;;) {
-      const size = q.limit > 0 ? Math.min(q.pageSize, q.limit - start) : q.pageSize;
-      const query: Record<string, string | number> = { fields: JSON.stringify(FIELDS), filters: JSON.stringify(filters), order_by: 'modified asc, name asc' };
-      if (v2) Object.assign(query, { start, limit: size });
-      else Object.assign(query, { limit_start: start, limit_page_length: size });
-      const { body } = await ctx.http.json<{ data?: unknown; has_next_page?: boolean }>({
-        method: 'GET',
-        path: v2 ? '/api/v2/document/Work Order' : '/api/resource/Work Order',
-        query,
-        headers,
-      });
-      if (!Array.isArray(body.data)) throw new ErpError('protocol', 'ERPNext answered without a "data" list');
-      const rows = body.data as Array<Record<string, unknown>>;
+    for await (const rows of frappePages(ctx, 'Work Order', FIELDS, filters, 'modified asc, name asc', q.pageSize, q.limit))
       yield { orders: rows.map((r) => erpnextOrder(r, ctx.timeZone)) };
-      start += rows.length;
-      // v1 has no total: a page shorter than asked for is the last one.
-      const more = v2 ? body.has_next_page === true : rows.length === size;
-      if (more && rows.length === 0)
-        throw new ErpError('protocol', 'ERPNext says there is a next page but sent an empty one: its paging loops, the fetch was stopped');
-      if (!more || (q.limit > 0 && start >= q.limit)) return;
-    }
   },
+  recordKinds: ERPNEXT_RECORD_KINDS,
+  /** Items, BOMs, routings, workstations or any doctype with filters (erpnext-records.ts). */
+  fetchRecords: erpnextRecords,
   toOrder: (raw, _o, tz) => erpnextOrder(raw, tz),
   /**
    * Creates a document (Job Card, Stock Entry, Maintenance Visit …): payload { doctype, doc }. With the idempotency

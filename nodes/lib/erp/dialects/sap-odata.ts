@@ -2,6 +2,7 @@
 // (__next / @odata.nextLink), /Date()/ and decimal-string decoding. Writes (CSRF token + cookies, $batch) are in
 // sap-odata-write.ts.
 
+import { SAP_RECORD_KINDS, sapRecords } from './sap-odata-records';
 import { isoAt, odataDate, odataPages, odataMillis, remembered, results } from './sap-odata-read';
 import { postEntities, postEntity, sapParams } from './sap-odata-write';
 export { odataDate, odataMillis } from './sap-odata-read';
@@ -253,6 +254,9 @@ export const sapOData: ErpDialect = {
     for await (const page of odataPages(ctx, service, entitySet, query, v4, q.pageSize))
       yield { orders: page.rows.map((r) => sapOrder(r, ctx.timeZone)), ...(page.total === undefined || q.workCenter ? {} : { total: page.total }) };
   },
+  recordKinds: SAP_RECORD_KINDS,
+  /** Products, BOMs, routings, work centres or any entity set with $filter (sap-odata-records.ts). */
+  fetchRecords: sapRecords,
   toOrder: (raw, _o, tz) => sapOrder(raw, tz),
   /**
    * Posts an entity with CSRF (sap-odata-write.ts). Kinds: "confirmation" (ProdnOrdConf2), "maintenance-notification"

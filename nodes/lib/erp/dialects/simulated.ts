@@ -14,6 +14,7 @@ import {
 import type { SimOrder } from '../../simulation/orders';
 import type { DialectContext, ErpDialect, ErpOrder, FetchQuery, OrderPage, DialectPosting } from '../types';
 import { reportKey } from '../../report/report';
+import { SIMULATED_RECORD_KINDS, simulatedHold, simulatedLotLinks, simulatedRecords } from './simulated-records';
 
 export const SIMULATED_DIALECT = 'simulated';
 
@@ -120,6 +121,12 @@ export const simulated: ErpDialect = {
       yield { orders: wanted.slice(i, i + size).map((o) => toOrder(record(o, q.expand) as unknown as Record<string, unknown>)), total: all.length };
     }
   },
+  recordKinds: SIMULATED_RECORD_KINDS,
+  /** The master data behind the simulated orders (simulated-records.ts). */
+  fetchRecords: (_ctx, q) => simulatedRecords(q),
+  /** Genealogy from the booked reports' consumed and produced lots. */
+  lotLinks: async (ctx, lots, direction) => simulatedLotLinks(erpOf(ctx), lots, direction),
+  lotHold: simulatedHold,
   toOrder: (raw) => toOrder(raw),
   async post(ctx: DialectContext, posting): Promise<unknown> {
     try {
