@@ -37,6 +37,7 @@ for (const type of Object.keys(pkg['node-red'].nodes))
 // with the lists the dialogs offer and validate, taken from the compiled runtime so that no list is typed twice.
 const vocabulary = {
   orderStatuses: require(path.join(dist, 'nodes/lib/erp/types.js')).ORDER_STATUSES,
+  fetchObjects: require(path.join(dist, 'nodes/erp-order-fetch/settings.js')).FETCH_OBJECTS,
   mapperActions: require(path.join(dist, 'nodes/isa95-mapper/settings.js')).ACTIONS,
   mapperFormats: require(path.join(dist, 'nodes/isa95-mapper/settings.js')).FORMATS,
   overrideTypes: require(path.join(dist, 'nodes/isa95-mapper/settings.js')).OVERRIDE_TYPES,

@@ -4,15 +4,45 @@
 import type { Node, NodeAPI, NodeMessage, NodeMessageInFlow } from 'node-red';
 import type { ConnectionState } from '../lib/erp/connection';
 import { ErpError } from '../lib/erp/errors';
-import { completeRun, type IncrementalState, recordDelivered, runPages, sinceFor, stateFor } from '../lib/erp/fetch';
+import {
+  completeRun,
+  type IncrementalState,
+  recordDelivered,
+  type RecordRunPage,
+  runPages,
+  runRecordPages,
+  type RunPage,
+  sinceFor,
+  stateFor,
+} from '../lib/erp/fetch';
 import type { ErpOrder } from '../lib/erp/types';
+import type { ErpRecord } from '../lib/erp/records';
 import { type Done, refuseDeep, safeDone, type Send } from '../lib/node-red/guard';
 import { errorText, failConfiguration, setStatus } from '../lib/node-red/status';
 import { resolveConnection } from '../lib/node-red/connection';
 import type { ConnectionUser } from '../erp-connection/types';
-import { type ErpOrderFetchDef, type FetchSettings, readFetchSettings, runRequest } from './settings';
+import { type ErpOrderFetchDef, type FetchSettings, readFetchSettings, recordRunRequest, runRequest } from './settings';
 
 const STATE_KEY = 'erpOrderFetch';
+
+async function* orderItems(pages: AsyncIterable<RunPage>): AsyncGenerator<{ items: ErpOrder[]; page: number; total?: number }> {
+  for await (const p of pages) yield { items: p.orders, page: p.page, ...(p.total === undefined ? {} : { total: p.total }) };
+}
+
+async function* recordItems(pages: AsyncIterable<RecordRunPage>): AsyncGenerator<{ items: ErpRecord[]; page: number; total?: number }> {
+  for await (const p of pages) yield { items: p.records, page: p.page, ...(p.total === undefined ? {} : { total: p.total }) };
+}
+
+/** An order's number, a master record's code, a plain record's id. */
+const topicOf = (o: ErpOrder | ErpRecord): string => ('number' in o ? o.number : 'code' in o ? o.code : o.id);
+
+/** The trigger without msg.reset, for the run that follows a reset. */
+function withoutReset(msg: NodeMessage | undefined): NodeMessage | undefined {
+  if (!msg) return msg;
+  const copy = { ...(msg as Record<string, unknown>) };
+  delete copy.reset;
+  return copy as NodeMessage;
+}
 
 /** Metadata on every output message. */
 interface ErpMeta {
@@ -49,7 +79,9 @@ export = function register(RED: NodeAPI): void {
     const connection = connectionNode.connection;
     const context = node.context();
     // The watermark belongs to one ERP: pointing the node at another one starts over.
-    const scope = `${connection.dialect.id}|${connection.settings.baseUrl}`;
+    // Orders keep the scope they always had; master data and records add what they read.
+    const what = cfg.object === 'orders' ? '' : `|${cfg.object}${cfg.object === 'records' ? `:${cfg.records.entity ?? ''}` : ''}`;
+    const scope = `${connection.dialect.id}|${connection.settings.baseUrl}${what}`;
     let state: IncrementalState = stateFor(undefined, scope);
     let loaded = false;
     let runs = 0;
@@ -79,16 +111,40 @@ export = function register(RED: NodeAPI): void {
     const save = (): Promise<void> =>
       new Promise((resolve, reject) => context.set(STATE_KEY, state, cfg.store, (err?: Error) => (err ? reject(err) : resolve())));
 
-    /** One fetch run. Resolves with the number of orders sent; rejects with an ErpError or a message error. */
+    /** The pages of one run, orders or records, as items with the topic each item's message gets. */
+    interface Run {
+      pages: AsyncIterable<{ items: Array<ErpOrder | ErpRecord>; page: number; total?: number }>;
+      since: string | undefined;
+      explicitSince: boolean;
+      reset: boolean;
+    }
+    function begin(msg: NodeMessage | undefined): Run {
+      const m = msg as Record<string, unknown> | undefined;
+      if (cfg.object === 'orders') {
+        const req = runRequest(cfg, m, Date.now());
+        const query = req.query;
+        if (cfg.incremental && !req.explicitSince) query.since = sinceFor(state, cfg.overlapMs);
+        return { ...req, since: query.since, pages: orderItems(runPages(connection.fetchOrders(query), query, cfg.incremental ? state : undefined)) };
+      }
+      const req = recordRunRequest(cfg, m);
+      const query = req.query;
+      if (cfg.incremental && !req.explicitSince) query.since = sinceFor(state, cfg.overlapMs);
+      return {
+        ...req,
+        since: query.since,
+        pages: recordItems(runRecordPages(connection.fetchRecords(query), query.since, cfg.incremental ? state : undefined)),
+      };
+    }
+
+    /** One fetch run. Resolves with the number of items sent; rejects with an ErpError or a message error. */
     async function run(msg: NodeMessage | undefined, send: Send): Promise<number> {
       await load();
-      const req = runRequest(cfg, msg as Record<string, unknown> | undefined, Date.now());
+      const req = begin(msg);
       if (req.reset) {
         state = stateFor(undefined, scope);
         await save();
+        if (cfg.incremental && !req.explicitSince) return run(withoutReset(msg), send);
       }
-      const query = req.query;
-      if (cfg.incremental && !req.explicitSince) query.since = sinceFor(state, cfg.overlapMs);
       const runId = ++runs;
       const meta = (page: number, count: number, total?: number): ErpMeta => ({
         dialect: connection.dialect.id,
@@ -98,38 +154,38 @@ export = function register(RED: NodeAPI): void {
         count,
         ...(total === undefined ? {} : { total }),
         incremental: cfg.incremental,
-        since: query.since ?? null,
+        since: req.since ?? null,
         watermark: state.watermark,
       });
       // the trigger's properties, without its _msgid, built once per run (a `delete` would slow every copy down)
       const trigger: Record<string, unknown> = {};
       if (msg) for (const k of Object.keys(msg)) if (k !== '_msgid') trigger[k] = (msg as Record<string, unknown>)[k];
-      const all: ErpOrder[] = [];
+      const all: Array<ErpOrder | ErpRecord> = [];
       let count = 0;
       let pages = 0;
       let total: number | undefined;
       setStatus(node, 'busy', RED._('erp-order-fetch.status.fetching'));
       // through the connection: its state follows fetch failures, its page limit applies and its errors are scrubbed
-      for await (const page of runPages(connection.fetchOrders(query), query, cfg.incremental ? state : undefined)) {
+      for await (const page of req.pages) {
         if (closing) break;
         pages = page.page;
         total = page.total ?? total;
         if (cfg.output === 'order') {
-          // one send per order: Node-RED deep-copies every message but the first of one send() call, and each of these
+          // one send per item: Node-RED deep-copies every message but the first of one send() call, and each of these
           // messages is new, so there is nothing to protect
-          for (let i = 0; i < page.orders.length; i++) {
-            const o = page.orders[i]!;
+          for (let i = 0; i < page.items.length; i++) {
+            const o = page.items[i]!;
             const erp = meta(page.page, count + i + 1, total);
             erp.index = count + i;
-            send([{ ...trigger, topic: o.number, payload: o, erp } as NodeMessage, null]);
+            send([{ ...trigger, topic: topicOf(o), payload: o, erp } as NodeMessage, null]);
           }
         } else if (cfg.output === 'page') {
-          if (page.orders.length)
-            send([{ ...trigger, topic: `page ${page.page}`, payload: page.orders, erp: meta(page.page, count + page.orders.length, total) }, null]);
-        } else all.push(...page.orders);
-        count += page.orders.length;
+          if (page.items.length)
+            send([{ ...trigger, topic: `page ${page.page}`, payload: page.items, erp: meta(page.page, count + page.items.length, total) }, null]);
+        } else all.push(...page.items);
+        count += page.items.length;
         if (cfg.incremental) {
-          state = recordDelivered(state, page.orders);
+          state = recordDelivered(state, page.items);
           await save();
         }
         setStatus(node, 'busy', `${RED._('erp-order-fetch.status.fetching')} p.${page.page} (${count})`);
@@ -139,18 +195,18 @@ export = function register(RED: NodeAPI): void {
         state = completeRun(state, cfg.overlapMs);
         await save();
       }
-      if (cfg.output === 'all') send([{ ...trigger, topic: 'orders', payload: all, erp: meta(pages, count, total) }, null]);
+      if (cfg.output === 'all') send([{ ...trigger, topic: cfg.object, payload: all, erp: meta(pages, count, total) }, null]);
       send([
         null,
         {
           ...trigger,
           topic: 'run',
-          payload: { run: runId, count, pages, total: total ?? null, since: query.since ?? null, watermark: state.watermark },
+          payload: { run: runId, count, pages, total: total ?? null, since: req.since ?? null, watermark: state.watermark },
           erp: meta(pages, count, total),
         },
       ]);
       const time = new Date().toTimeString().slice(0, 8);
-      setStatus(node, 'ok', `${count} ${RED._('erp-order-fetch.status.orders')} · ${time}`);
+      setStatus(node, 'ok', `${count} ${RED._(`erp-order-fetch.unit.${cfg.object}`)} · ${time}`);
       return count;
     }
 

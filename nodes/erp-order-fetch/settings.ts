@@ -2,16 +2,26 @@
 
 import type { NodeDef } from 'node-red';
 import { ORDER_STATUSES, type FetchQuery, type OrderStatus } from '../lib/erp/types';
+import { RECORD_KINDS, type RecordKind, type RecordQuery } from '../lib/erp/records';
 import { assertConfigVersion, configFlag, SettingsReader } from '../lib/node-red/config';
 import { toEpochMs } from '../lib/time/timestamp';
 
 export const CONFIG_VERSION = 1;
 export const OUTPUT_MODES = ['order', 'page', 'all'] as const;
+/** What the node reads: production orders, or master data / any records (RecordKind). */
+export type FetchObject = 'orders' | RecordKind;
+export const FETCH_OBJECTS: readonly FetchObject[] = ['orders', ...RECORD_KINDS];
 export type OutputMode = (typeof OUTPUT_MODES)[number];
 
 export interface ErpOrderFetchDef extends NodeDef {
   version?: number;
   connection?: string;
+  object?: string;
+  /** "records": entity set / model / doctype, the ERP's filter (JSON or OData text), fields (comma list), last-change field. */
+  entity?: string;
+  recordFilter?: string;
+  fields?: string;
+  modifiedField?: string;
   statuses?: OrderStatus[];
   plant?: string;
   workCenter?: string;
@@ -31,6 +41,9 @@ export interface ErpOrderFetchDef extends NodeDef {
 }
 
 export interface FetchSettings {
+  object: FetchObject;
+  /** The record query without `since` (object ≠ orders). */
+  records: RecordQuery;
   base: Omit<FetchQuery, 'plannedFrom' | 'plannedTo' | 'since'>;
   plannedFrom: string;
   plannedTo: string;
@@ -63,18 +76,50 @@ export function dateBound(value: string, now: number, where: string): string | u
   return new Date(t).toISOString();
 }
 
+/** The ERP's own filter as typed: JSON (a domain, Frappe filters) when it reads as JSON, else text (OData $filter). */
+export function nativeFilter(text: string | undefined, where: string, problems: string[]): unknown {
+  const t = (text ?? '').trim();
+  if (!t) return undefined;
+  if (!/^[[{]/.test(t)) return t;
+  try {
+    return JSON.parse(t) as unknown;
+  } catch (err) {
+    problems.push(`${where}: not valid JSON (${(err as Error).message})`);
+    return undefined;
+  }
+}
+
 export function readFetchSettings(def: ErpOrderFetchDef): FetchSettings {
   assertConfigVersion(def.version, CONFIG_VERSION);
   const r = new SettingsReader();
   const output = (def.output || 'order') as OutputMode;
   if (!(OUTPUT_MODES as readonly string[]).includes(output)) r.problems.push(`unknown output mode "${output}"`);
+  const object = (def.object || 'orders') as FetchObject;
+  if (!FETCH_OBJECTS.includes(object)) r.problems.push(`unknown object "${object}" (use ${FETCH_OBJECTS.join(', ')})`);
+  const pageSize = r.num('page size', def.pageSize, 100, 1, 10_000);
+  const limit = r.num('limit', def.limit, 0, 0, 10_000_000);
+  const records: RecordQuery = { kind: object === 'orders' ? 'materials' : object, pageSize, limit };
+  if (object === 'records') {
+    if (!def.entity?.trim()) r.problems.push('records: the entity (entity set, model or doctype) is missing');
+    else records.entity = def.entity.trim();
+    const filter = nativeFilter(def.recordFilter, 'filter', r.problems);
+    if (filter !== undefined) records.filter = filter;
+    const fields = (def.fields ?? '')
+      .split(',')
+      .map((f) => f.trim())
+      .filter(Boolean);
+    if (fields.length) records.fields = fields;
+    if (def.modifiedField?.trim()) records.modifiedField = def.modifiedField.trim();
+  }
   const s: FetchSettings = {
+    object,
+    records,
     base: {
       statuses: statuses(def.statuses ?? ['released'], 'statuses', r.problems),
       plant: def.plant?.trim() || undefined,
       workCenter: def.workCenter?.trim() || undefined,
-      pageSize: r.num('page size', def.pageSize, 100, 1, 10_000),
-      limit: r.num('limit', def.limit, 0, 0, 10_000_000),
+      pageSize,
+      limit,
       expand: configFlag(def.expand, false),
     },
     plannedFrom: def.plannedFrom ?? '',
@@ -150,6 +195,44 @@ export function runRequest(s: FetchSettings, msg: Record<string, unknown> | unde
         explicitSince = true;
       } catch {
         problems.push(`msg.since must be an ISO date or epoch ms, got ${JSON.stringify(msg.since)}`);
+      }
+    }
+    if (msg.limit !== undefined) {
+      if (typeof msg.limit !== 'number' || !Number.isInteger(msg.limit) || msg.limit < 0)
+        problems.push(`msg.limit must be a whole number ≥ 0, got ${JSON.stringify(msg.limit)}`);
+      else q.limit = msg.limit;
+    }
+  }
+  if (problems.length) throw new Error(problems.join('; '));
+  return { query: q, explicitSince, reset: msg?.reset === true };
+}
+
+/** A run of a record fetch: the query of the settings, then msg.filter (the ERP's own filter), msg.fields, msg.since, msg.limit. */
+export interface RecordRunRequest {
+  query: RecordQuery;
+  explicitSince: boolean;
+  reset: boolean;
+}
+
+export function recordRunRequest(s: FetchSettings, msg: Record<string, unknown> | undefined): RecordRunRequest {
+  const problems: string[] = [];
+  const q: RecordQuery = { ...s.records };
+  let explicitSince = false;
+  if (msg) {
+    if (s.object === 'records' && msg.filter !== undefined && msg.filter !== null) {
+      if (typeof msg.filter === 'string' || typeof msg.filter === 'object') q.filter = msg.filter;
+      else problems.push("msg.filter must be the ERP's filter: a list, an object or an OData $filter text");
+    }
+    if (s.object === 'records' && msg.fields !== undefined) {
+      if (!Array.isArray(msg.fields) || msg.fields.some((f) => typeof f !== 'string')) problems.push('msg.fields must be a list of field names');
+      else q.fields = msg.fields as string[];
+    }
+    if (msg.since !== undefined && msg.since !== null && msg.since !== '') {
+      const t = toEpochMs(msg.since);
+      if (t === undefined || Number.isNaN(t)) problems.push(`msg.since must be an ISO date or epoch ms, got ${JSON.stringify(msg.since)}`);
+      else {
+        q.since = new Date(t).toISOString();
+        explicitSince = true;
       }
     }
     if (msg.limit !== undefined) {

@@ -27,3 +27,29 @@ export function compare(left: unknown, op: Op, right: unknown): boolean {
       throw new Error(`unsupported operator ${String(op)}`);
   }
 }
+
+/** Evaluates an Odoo domain (Polish notation with '&', '|', '!' and [field, op, value] leaves). */
+export function odooDomain(domain: unknown[], rec: Record<string, unknown>): boolean {
+  let i = 0;
+  const term = (): boolean => {
+    const t = domain[i++];
+    if (t === '&') {
+      // Both operands must be consumed, whatever the first one gives.
+      const a = term();
+      const b = term();
+      return a && b;
+    }
+    if (t === '|') {
+      const a = term();
+      const b = term();
+      return a || b;
+    }
+    if (t === '!') return !term();
+    const [field, op, value] = t as [string, Op, unknown];
+    const left = rec[field];
+    return compare(Array.isArray(left) ? left[0] : left, op, value);
+  };
+  let ok = true;
+  while (i < domain.length) ok = term() && ok; // implicit '&' between top-level terms
+  return ok;
+}

@@ -24,6 +24,8 @@ export interface Faults {
 
 export interface SimOptions {
   orders?: number;
+  /** Generated raw materials beyond the master data behind the orders (large master-data reads). */
+  materials?: number;
   seed?: number;
   /** Server-driven page size for OData (the SAP gateway's own limit). */
   odataPageSize?: number;
@@ -76,6 +78,7 @@ export class SimCore {
   constructor(options: SimOptions = {}) {
     this.options = {
       orders: 250,
+      materials: 0,
       seed: 42,
       odataPageSize: 100,
       user: 'integration',

@@ -4,8 +4,11 @@
 import type http from 'node:http';
 import type { OrderStatus } from '../../nodes/lib/erp/types';
 import type { SimOrder } from '../../nodes/lib/simulation/orders';
-import { compare, type Op } from './compare';
 import { type Handler, naiveUtc, pick, send, type SimCore } from './core';
+import { odooMasterCall } from './master';
+import { odooDomain } from './compare';
+
+export { odooDomain } from './compare';
 
 export const ODOO_STATE: Record<OrderStatus, string> = {
   planned: 'draft',
@@ -65,6 +68,8 @@ function odooJson2(sim: SimCore, req: http.IncomingMessage, res: http.ServerResp
 }
 
 function odooCall(sim: SimCore, model: string, method: string, args: unknown[], kw: Record<string, unknown>): unknown {
+  const master = odooMasterCall(sim, model, method, args, kw);
+  if (master !== undefined) return master;
   if (model === 'mrp.production' && method === 'search_read') {
     const domain = (args[0] ?? []) as unknown[];
     const fields = (kw.fields as string[] | undefined) ?? [];
@@ -163,32 +168,6 @@ function odooRecord(o: SimOrder, v17: boolean): Record<string, unknown> {
     rec.date_planned_finished = naiveUtc(o.plannedEnd);
   }
   return rec;
-}
-
-/** Evaluates an Odoo domain (Polish notation with '&', '|', '!' and [field, op, value] leaves). */
-export function odooDomain(domain: unknown[], rec: Record<string, unknown>): boolean {
-  let i = 0;
-  const term = (): boolean => {
-    const t = domain[i++];
-    if (t === '&') {
-      // Both operands must be consumed, whatever the first one gives.
-      const a = term();
-      const b = term();
-      return a && b;
-    }
-    if (t === '|') {
-      const a = term();
-      const b = term();
-      return a || b;
-    }
-    if (t === '!') return !term();
-    const [field, op, value] = t as [string, Op, unknown];
-    const left = rec[field];
-    return compare(Array.isArray(left) ? left[0] : left, op, value);
-  };
-  let ok = true;
-  while (i < domain.length) ok = term() && ok; // implicit '&' between top-level terms
-  return ok;
 }
 
 export const ODOO_HANDLERS: readonly Handler[] = [odooJsonRpc, odooJson2];

@@ -12,6 +12,7 @@ import { ERPNEXT_HANDLERS } from './erpnext';
 import { ODOO_HANDLERS } from './odoo';
 import { REST_HANDLERS } from './rest';
 import { SAP_HANDLERS } from './sap';
+import { MASTER_HANDLERS } from './master';
 import { attachSoap } from './soap';
 
 export type { Booking, Faults, SimOptions } from './core';
@@ -65,7 +66,7 @@ function control(sim: SimCore, req: http.IncomingMessage, res: http.ServerRespon
 }
 
 /** Every module's handlers, in the order they are asked. */
-const HANDLERS: readonly Handler[] = [oauth, ...SAP_HANDLERS, ...ODOO_HANDLERS, ...ERPNEXT_HANDLERS, ...REST_HANDLERS, mes, control];
+const HANDLERS: readonly Handler[] = [oauth, ...MASTER_HANDLERS, ...SAP_HANDLERS, ...ODOO_HANDLERS, ...ERPNEXT_HANDLERS, ...REST_HANDLERS, mes, control];
 
 export class ErpSimulator extends SimCore {
   private server: http.Server | undefined;

@@ -131,7 +131,7 @@ describe('erp-order-fetch node', function () {
       statuses.some((s) => /^yellow:erp-order-fetch.status.retrying/.test(s)),
       statuses.join('\n'),
     );
-    assert.match(statuses[statuses.length - 1]!, /^green:\d+ erp-order-fetch.status/);
+    assert.match(statuses[statuses.length - 1]!, /^green:\d+ erp-order-fetch\.unit\.orders/);
   });
 
   it('sends a clear error to Catch when the ERP stays down, then recovers without losing orders', async () => {

@@ -1,5 +1,7 @@
 // One ERP connection: validated settings, the HTTP client, the dialect and its session cache, and events about the
 // connection's state that the erp-connection config node fans out to the nodes using it.
+// Longer than 400 lines because every call the nodes make to an ERP (orders, records, lots, postings, batches, the
+// connection test) passes the same guards here: page limit, secret scrubbing, state and health bookkeeping.
 
 import { EventEmitter } from 'node:events';
 import { isValidTimeZone } from '../time/zoned';

@@ -65,7 +65,15 @@ export function seedMasterData(now = Date.parse('2026-11-20T00:00:00Z'), extraMa
   FINISHED_MATERIALS.forEach(([code, name], i) => {
     const raw = `RM-${code.slice(3)}`;
     materials.push({ id: materials.length + 1, code, name, unit: 'PC', type: 'finished', lotTracked: true, modified: now - (40 - i) * day });
-    materials.push({ id: materials.length + 1, code: raw, name: `Raw material for ${code}`, unit: 'KG', type: 'raw', lotTracked: true, modified: now - (40 - i) * day + 1000 });
+    materials.push({
+      id: materials.length + 1,
+      code: raw,
+      name: `Raw material for ${code}`,
+      unit: 'KG',
+      type: 'raw',
+      lotTracked: true,
+      modified: now - (40 - i) * day + 1000,
+    });
     boms.push({
       id: i + 1,
       code: `BOM-${code}`,
@@ -91,7 +99,15 @@ export function seedMasterData(now = Date.parse('2026-11-20T00:00:00Z'), extraMa
     });
   });
   for (let k = 0; k < extraMaterials; k++)
-    materials.push({ id: materials.length + 1, code: `RM-${100_000 + k}`, name: `Raw material ${k}`, unit: 'KG', type: 'raw', lotTracked: false, modified: now - 60 * day + k * 1000 });
+    materials.push({
+      id: materials.length + 1,
+      code: `RM-${100_000 + k}`,
+      name: `Raw material ${k}`,
+      unit: 'KG',
+      type: 'raw',
+      lotTracked: false,
+      modified: now - 60 * day + k * 1000,
+    });
   const workCenters = WORK_CENTERS.map((code, i) => ({
     id: i + 1,
     code,
