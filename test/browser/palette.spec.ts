@@ -101,7 +101,21 @@ describe('palette-first in Chromium (only the installed tarball)', function () {
     if (!(await item.isVisible())) await moduleRow.click();
     await item.waitFor({ state: 'visible' });
     await item.click();
-    await p.click('#red-ui-clipboard-dialog-ok');
+    // the editor fetches the example before it enables Import: wait for that (a busy machine may take a while), and
+    // select the example again if the first click fell before the list was ready
+    const ok = p.locator('#red-ui-clipboard-dialog-ok');
+    const enabled = (ms: number): Promise<boolean> =>
+      p
+        .waitForFunction(() => !document.querySelector('#red-ui-clipboard-dialog-ok')?.classList.contains('ui-button-disabled'), null, { timeout: ms })
+        .then(
+          () => true,
+          () => false,
+        );
+    if (!(await enabled(20_000))) {
+      await item.click();
+      await enabled(60_000);
+    }
+    await ok.click();
     await p.locator('#red-ui-clipboard-dialog-ok').waitFor({ state: 'hidden' });
   }
 

@@ -2,6 +2,7 @@
 // documentation, each naming its source. A tiny server of the test's own answers a case's exchanges in order; the
 // simulator answers its CSRF, 2xx and error cases from the same files.
 
+import type { RecordKind } from '../../nodes/lib/erp/records';
 import fs from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -39,7 +40,12 @@ export interface WireCase {
   options?: Record<string, string>;
   credentials?: Record<string, string>;
   session?: Record<string, unknown>;
-  call: { post?: WirePosting; postBatch?: WirePosting[]; fetch?: Record<string, never> };
+  call: {
+    post?: WirePosting;
+    postBatch?: WirePosting[];
+    fetch?: Record<string, never>;
+    records?: { kind: RecordKind; entity?: string; filter?: unknown; fields?: string[]; since?: string };
+  };
   exchanges: WireExchange[];
   timeZone?: string;
   expect: WireExpectation & {
@@ -55,7 +61,9 @@ export interface WirePosting {
 }
 
 export interface WireExpectation {
-  outcome: 'booked' | 'already-booked' | 'error' | 'orders' | 'batch';
+  outcome: 'booked' | 'already-booked' | 'error' | 'orders' | 'batch' | 'records';
+  /** outcome "records": the decoded master data or records, field by field (a subset of each). */
+  records?: Array<Record<string, unknown>>;
   answer?: Record<string, unknown>;
   /** outcome "orders": the decoded orders, field by field (a subset of each). */
   orders?: Array<Record<string, unknown>>;
