@@ -49,12 +49,27 @@ function decode(kind: Exclude<RecordKind, 'records'>, data: SimMasterData): ErpR
         name: r.name,
         material: r.material,
         plant: r.plant,
-        operations: r.operations.map((o) => ({ sequence: o.sequence, description: o.description, workCenter: o.workCenter, durationSeconds: o.minutes * 60, quantity: 1 })),
+        operations: r.operations.map((o) => ({
+          sequence: o.sequence,
+          description: o.description,
+          workCenter: o.workCenter,
+          durationSeconds: o.minutes * 60,
+          quantity: 1,
+        })),
         modified: iso(r.modified),
         raw: r,
       }));
     case 'workCenters':
-      return data.workCenters.map((w) => ({ kind: 'workCenter', id: String(w.id), code: w.code, name: w.name, plant: w.plant, category: w.category, modified: iso(w.modified), raw: w }));
+      return data.workCenters.map((w) => ({
+        kind: 'workCenter',
+        id: String(w.id),
+        code: w.code,
+        name: w.name,
+        plant: w.plant,
+        category: w.category,
+        modified: iso(w.modified),
+        raw: w,
+      }));
   }
 }
 
@@ -67,7 +82,8 @@ export async function* simulatedRecords(q: RecordQuery): AsyncGenerator<RecordPa
   const kind = (q.kind === 'records' ? q.entity : q.kind) as Exclude<RecordKind, 'records'>;
   if (!ENTITY.test(kind)) throw unsupportedKind('The simulated ERP', q.kind);
   let all = decode(kind, master);
-  if (q.kind === 'records') all = all.map((r) => ({ kind: 'record', entity: kind, id: r.id, modified: r.modified, fields: { ...(r.raw as object) }, raw: r.raw }));
+  if (q.kind === 'records')
+    all = all.map((r) => ({ kind: 'record', entity: kind, id: r.id, modified: r.modified, fields: { ...(r.raw as object) }, raw: r.raw }));
   if (q.since) all = all.filter((r) => !r.modified || r.modified >= q.since!);
   const wanted = q.limit > 0 ? all.slice(0, q.limit) : all;
   const size = Math.max(1, q.pageSize);
