@@ -11,6 +11,7 @@ import { type Done, refuseDeep, runAsync, safeDone, type Send } from '../lib/nod
 import { errorText, failConfiguration, setStatus, throttledStatus } from '../lib/node-red/status';
 import { resolveConnection } from '../lib/node-red/connection';
 import { toEpochMs } from '../lib/time/timestamp';
+import { materialCodeTable, type MaterialDefinition } from '../lib/isa95/master';
 import { mergeTables, type NodeSettings, type Override, readSettings, type Isa95MapperDef } from './settings';
 import { postingProfiles } from '../lib/erp/postings';
 
@@ -108,7 +109,11 @@ export = function register(RED: NodeAPI): void {
         format: base.format,
         count: built.items.length,
         ...(built.action === 'posting' ? { profile: built.profile.id, dialect: built.profile.dialect } : {}),
+        ...(built.action === 'master' ? { noun: built.noun } : {}),
       };
+      // the ERP's materials as a strict material code table, for the mappers that check orders against them
+      if (built.action === 'master' && built.noun === 'MaterialDefinition')
+        (out as { tables?: unknown }).tables = materialCodeTable(built.items as MaterialDefinition[]);
       status.update();
       send([out, null]);
       done();

@@ -19,7 +19,7 @@ import { assertConfigVersion, configFlag } from '../lib/node-red/config';
 import { isValidTimeZone } from '../lib/time/zoned';
 
 export const CONFIG_VERSION = 1;
-export const ACTIONS: readonly MapperAction[] = ['schedule', 'performance', 'posting'];
+export const ACTIONS: readonly MapperAction[] = ['schedule', 'performance', 'posting', 'master'];
 export const FORMATS: readonly MapperFormat[] = ['json', 'b2mml-v0701', 'b2mml-v0600'];
 export const OVERRIDE_TYPES = ['jsonata', 'msg', 'flow', 'global', 'env', 'str', 'num', 'bool', 'json'] as const;
 export type OverrideType = (typeof OVERRIDE_TYPES)[number];

@@ -11,6 +11,12 @@ export const XSD = {
   performanceV0701: path.join(dir('V0701'), 'B2MML-OperationsPerformance.xsd'),
   scheduleV0600: path.join(dir('V0600'), 'B2MML-V0600-ProductionSchedule.xsd'),
   performanceV0600: path.join(dir('V0600'), 'B2MML-V0600-ProductionPerformance.xsd'),
+  materialV0701: path.join(dir('V0701'), 'B2MML-Material.xsd'),
+  equipmentV0701: path.join(dir('V0701'), 'B2MML-Equipment.xsd'),
+  operationsDefinitionV0701: path.join(dir('V0701'), 'B2MML-OperationsDefinition.xsd'),
+  materialV0600: path.join(dir('V0600'), 'B2MML-V0600-Material.xsd'),
+  equipmentV0600: path.join(dir('V0600'), 'B2MML-V0600-Equipment.xsd'),
+  productDefinitionV0600: path.join(dir('V0600'), 'B2MML-V0600-ProductDefinition.xsd'),
 };
 
 export function hasXmllint(): boolean {

@@ -9,13 +9,15 @@ import { processProductionSchedule, syncProductionPerformance } from './b2mml-v0
 import { scheduleFromOrder } from './from-order';
 import type { ApplicationArea, OperationsPerformance, OperationsSchedule } from './model';
 import { parseB2mml } from './parse';
+import { type MasterItem, masterItems, type MasterNoun, masterProblems, syncMasterData } from './master';
+import type { ErpRecord } from '../erp/records';
 import { type PostingOptions, type PostingProfile, postingProfile, postingProfiles } from '../erp/postings';
 import { performanceFromReport, reportsFromPerformance } from './performance';
 import { type ProductionReport, contentKey, reportKey } from '../report/report';
 import { DATE_TIME_PATTERN, isErpOrder, type SchemaProblem, schemaProblems } from './schema';
 import { type CodeTables, Tables, Translator, type UnitTable } from './transform';
 
-export type MapperAction = 'schedule' | 'performance' | 'posting';
+export type MapperAction = 'schedule' | 'performance' | 'posting' | 'master';
 export type MapperFormat = 'json' | 'b2mml-v0701' | 'b2mml-v0600';
 
 export interface MapperSettings {
@@ -60,7 +62,8 @@ export function mapperSettings(over: Partial<MapperSettings> = {}): MapperSettin
 export type Built =
   | { action: 'schedule'; items: OperationsSchedule[]; single: boolean; proven?: boolean }
   | { action: 'performance'; items: OperationsPerformance[]; single: boolean }
-  | { action: 'posting'; items: ErpPosting[]; reports: ProductionReport[]; single: boolean; profile: PostingProfile };
+  | { action: 'posting'; items: ErpPosting[]; reports: ProductionReport[]; single: boolean; profile: PostingProfile }
+  | { action: 'master'; noun: MasterNoun; items: MasterItem[]; single: boolean };
 
 export interface MapContext {
   /** msg.erp.dialect when the input came from erp-order-fetch. */
@@ -95,6 +98,7 @@ function itemProblems(problems: SchemaProblem[], root: string, i: number, n: num
 }
 
 const DATE_TIME_RE = new RegExp(DATE_TIME_PATTERN);
+const MASTER_RECORD_KINDS: readonly unknown[] = ['material', 'bom', 'routing', 'workCenter'];
 const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
 const looksLikeXml = (v: unknown): v is string => typeof v === 'string' && /^\s*(\uFEFF)?</.test(v);
 const describeType = (v: unknown): string =>
@@ -229,6 +233,23 @@ export class Mapper {
     const t = this.translator();
     const single = !Array.isArray(input);
     let built: Built | undefined;
+    if (s.action === 'master') {
+      const list = Array.isArray(input) ? input : [input];
+      if (!list.length) throw new MappingError('the input is an empty list');
+      list.forEach((v, i) => {
+        if (!isObject(v) || !MASTER_RECORD_KINDS.includes(v.kind as string))
+          throw new MappingError(
+            `${list.length > 1 ? `[${i}]: ` : ''}expected master data from erp-order-fetch (a material, BOM, routing or work centre), got ${describeType(v)}`,
+            [{ path: list.length > 1 ? `[${i}]` : '(record)', expected: 'a material, BOM, routing or work centre', got: describeType(v) }],
+          );
+      });
+      try {
+        const { noun, items } = masterItems(list as ErpRecord[]);
+        return { action: 'master', noun, items, single: single && items.length === 1 };
+      } catch (err) {
+        throw new MappingError((err as Error).message);
+      }
+    }
     if (s.action === 'schedule') {
       let items: OperationsSchedule[];
       if (looksLikeXml(input)) {
@@ -293,18 +314,25 @@ export class Mapper {
       });
       return built.single ? built.items[0] : built.items;
     }
+    if (built.action === 'master') {
+      if (s.validate) {
+        const problems = masterProblems(built.noun, built.items);
+        if (problems.length) throw new MappingError(`invalid ISA-95 ${built.noun}: ${problems.slice(0, 5).join('; ')}`);
+      }
+      if (s.format === 'json') return built.single ? built.items[0] : built.items;
+      try {
+        return syncMasterData(s.format === 'b2mml-v0600' ? 'V0600' : 'V0701', built.noun, built.items, this.area(ctx, built.items));
+      } catch (err) {
+        throw new MappingError(`B2MML could not be written: ${(err as Error).message}`);
+      }
+    }
     if (s.validate && (changed || !(built.action === 'schedule' && built.proven))) {
       const name = built.action;
       const problems = built.items.flatMap((x, i) => itemProblems(schemaProblems(name, x), `(${name})`, i, built.items.length));
       if (problems.length) fail(problems, `invalid ISA-95 ${name}`);
     }
     if (s.format === 'json') return built.single ? built.items[0] : built.items;
-    const area: ApplicationArea = {
-      ...(s.sender ? { sender: s.sender } : {}),
-      ...(s.receiver ? { receiver: s.receiver } : {}),
-      created: ctx.now,
-      bodId: ctx.bodId ?? contentKey(built.items),
-    };
+    const area = this.area(ctx, built.items);
     try {
       if (built.action === 'schedule')
         return s.format === 'b2mml-v0600' ? processProductionSchedule(built.items, area) : processOperationsSchedule(built.items, area);
@@ -312,6 +340,17 @@ export class Mapper {
     } catch (err) {
       throw new MappingError(`B2MML could not be written: ${(err as Error).message}`);
     }
+  }
+
+  /** The BOD's application area: sender, receiver, the message's instant, a BODID from the content. */
+  private area(ctx: MapContext, items: unknown[]): ApplicationArea {
+    const s = this.settings;
+    return {
+      ...(s.sender ? { sender: s.sender } : {}),
+      ...(s.receiver ? { receiver: s.receiver } : {}),
+      created: ctx.now,
+      bodId: ctx.bodId ?? contentKey(items),
+    };
   }
 
   /** build + finish without overrides (the library's one-call form, used by mes-report and the benchmarks). */
