@@ -38,6 +38,8 @@ for (const type of Object.keys(pkg['node-red'].nodes))
 const vocabulary = {
   orderStatuses: require(path.join(dist, 'nodes/lib/erp/types.js')).ORDER_STATUSES,
   fetchObjects: require(path.join(dist, 'nodes/erp-order-fetch/settings.js')).FETCH_OBJECTS,
+  traceSources: require(path.join(dist, 'nodes/lot-trace/settings.js')).TRACE_SOURCES,
+  traceDirections: require(path.join(dist, 'nodes/lot-trace/settings.js')).TRACE_DIRECTIONS,
   mapperActions: require(path.join(dist, 'nodes/isa95-mapper/settings.js')).ACTIONS,
   mapperFormats: require(path.join(dist, 'nodes/isa95-mapper/settings.js')).FORMATS,
   overrideTypes: require(path.join(dist, 'nodes/isa95-mapper/settings.js')).OVERRIDE_TYPES,

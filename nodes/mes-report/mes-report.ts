@@ -14,6 +14,8 @@ import { errorText, failConfiguration, pausedText, setStatus, throttledStatus } 
 import { resolveConnection } from '../lib/node-red/connection';
 import { applySelection, type NodeOutbox, openNodeOutbox, outboxFile, readSelection, serveOutboxAdmin } from '../lib/node-red/outbox-node';
 import type { NewEntry } from '../lib/outbox/outbox';
+import type { LotHold } from '../lib/erp/records';
+import { readHolds } from '../lib/trace/hold';
 import { toEpochMs } from '../lib/time/timestamp';
 import { type MesReportDef, readSettings } from './settings';
 import { postingProfiles } from '../lib/erp/postings';
@@ -21,8 +23,10 @@ import { postingProfiles } from '../lib/erp/postings';
 const STATE_KEY = 'mesReport';
 const STATUS_EVERY_MS = 500;
 
+/** What an outbox entry remembers besides its posting: the report it was built from, or the lot hold. */
 interface Meta {
-  report: ProductionReport;
+  report?: ProductionReport;
+  hold?: LotHold;
   topic?: unknown;
 }
 
@@ -131,7 +135,14 @@ export = function register(RED: NodeAPI): void {
     drainer.on('done', (e: { id: number; key: string; kind: string; attempts: number; meta: unknown }, answer: unknown) => {
       const meta = e.meta as Meta;
       node.send([
-        { topic: meta.topic, payload: answer, report: meta.report, key: e.key, kind: e.kind, outbox: { id: e.id, queue: settings.queue } } as NodeMessage,
+        {
+          topic: meta.topic,
+          payload: answer,
+          ...(meta.report ? { report: meta.report } : { hold: meta.hold }),
+          key: e.key,
+          kind: e.kind,
+          outbox: { id: e.id, queue: settings.queue },
+        } as NodeMessage,
         null,
         null,
       ]);
@@ -141,11 +152,11 @@ export = function register(RED: NodeAPI): void {
       const meta = e.meta as Meta;
       const msg = {
         topic: meta.topic,
-        payload: meta.report,
+        payload: meta.report ?? meta.hold,
         posting: { kind: e.kind, key: e.key, payload: e.payload },
         error: { message: reason, attempts: e.attempts, id: e.id, queue: settings.queue },
       } as NodeMessage;
-      node.error(`${RED._('mes-report.errors.dead')} ${meta.report.order}: ${reason}`, msg);
+      node.error(`${RED._('mes-report.errors.dead')} ${meta.report ? meta.report.order : `lot ${meta.hold?.lot ?? '?'}`}: ${reason}`, msg);
       node.send([null, msg, null]);
       status.update(true);
     });
@@ -179,15 +190,15 @@ export = function register(RED: NodeAPI): void {
       let changed = Object.keys(p.plans).length > 0;
       const orders = new Set<string>();
       p.entries.forEach((e, k) => {
-        if (!result[k]) return; // a replay: already counted
         const r = (e.meta as Meta).report;
+        if (!result[k] || !r) return; // a replay (already counted), or a lot hold
         saved.progress[r.order] = addReport(saved.progress[r.order], r);
         orders.add(r.order);
         changed = true;
       });
       if (settings.variance) {
         for (const order of orders) {
-          const first = p.entries.find((e) => (e.meta as Meta).report.order === order)!.meta as Meta;
+          const first = p.entries.find((e) => (e.meta as Meta).report?.order === order)!.meta as Required<Pick<Meta, 'report'>>;
           const v = variance(order, saved.plans[order], saved.progress[order]!, { yieldTarget: settings.yieldTarget, unit: first.report.unit ?? null });
           p.send([null, null, { topic: order, payload: v, report: first.report } as NodeMessage]);
         }
@@ -219,6 +230,24 @@ export = function register(RED: NodeAPI): void {
           (n) => reply(action === 'retry' ? { retried: n } : { purged: n }),
           (err: unknown) => done(new Error(errorText(err))),
         );
+        return;
+      }
+      if ((m as { hold?: unknown }).hold !== undefined) {
+        // lot holds (a recall): the dialect's hold posting per lot, in the same outbox, in order per lot
+        const hold = connection.dialect.lotHold;
+        if (!hold) throw new Error(`${RED._('mes-report.errors.noHold')} (${connection.dialect.label})`);
+        const holds = readHolds((m as { hold?: unknown }).hold);
+        const entries: NewEntry[] = holds.map((h) => {
+          const p = hold(h, { timeZone: connection.settings.timeZone || 'UTC' });
+          return {
+            orderKey: `lot:${h.lot}`,
+            key: p.key,
+            kind: p.kind,
+            payload: p.payload,
+            meta: { hold: h, ...(m.topic === undefined ? {} : { topic: m.topic }) } satisfies Meta,
+          };
+        });
+        box.enqueue(entries, (result) => committed({ entries, plans: dict<Plan>(), send, done }, result));
         return;
       }
       const t = toEpochMs(m.timestamp);

@@ -22,9 +22,18 @@ function erpnext(sim: SimCore, req: http.IncomingMessage, res: http.ServerRespon
   const v1 = url.pathname === '/api/resource/Work Order' || url.pathname === '/api/resource/Work%20Order';
   const v2 = url.pathname === '/api/v2/document/Work Order' || url.pathname === '/api/v2/document/Work%20Order';
   const write = /^\/api\/resource\/(Job Card|Stock Entry|Maintenance Visit|Job%20Card|Stock%20Entry|Maintenance%20Visit)$/.exec(url.pathname);
-  if (!v1 && !v2 && !write) return false;
+  const batch = req.method === 'PUT' ? /^\/api\/resource\/Batch\/([^/]+)$/.exec(url.pathname) : null;
+  if (!v1 && !v2 && !write && !batch) return false;
   if (req.headers.authorization !== `token ${sim.options.apiKey}:${sim.options.apiSecret}`) {
     send(res, 401, wireJson('erpnext/auth-401'));
+    return true;
+  }
+  if (batch) {
+    // an update (corpus erpnext/batch-hold-put): booked once per batch, answered with the saved batch every time
+    const name = decodeURIComponent(batch[1]!);
+    const update = JSON.parse(body) as Record<string, unknown>;
+    sim.book('erpnext', 'Batch', `batch:${name}:${JSON.stringify(update)}`, { name, ...update });
+    sim.json(res, 200, { data: { name, batch_id: name, ...update, docstatus: 0 } });
     return true;
   }
   if (write && req.method === 'POST') {

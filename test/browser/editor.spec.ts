@@ -91,6 +91,7 @@ describe('editor in Chromium', function () {
       '05 ': ['pb-loop-oee', 'pb-loop-replan', 'pb-loop-quality'],
       '06 ': ['pb-soap-answer'],
       '07 ': ['pb-dash-oee'],
+      'Lot recall': ['pb-recall-list'],
       'OEE per machine': ['pb-oee-calc'],
       'Released orders': ['pb-erp-fetch'],
     };

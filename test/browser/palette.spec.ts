@@ -35,8 +35,9 @@ const WITNESSES: Record<string, string[]> = {
   '04 ': ['pb-e2m-oee', 'pb-e2m-states'],
   '05 ': ['pb-loop-oee', 'pb-loop-replan'],
   '06 ': ['pb-soap-answer'],
-  '08 ': ['pb-oee-calc'],
-  '09 ': ['pb-erp-debug'],
+  '08 ': ['pb-recall-list'],
+  '09 ': ['pb-oee-calc'],
+  '10 ': ['pb-erp-debug'],
 };
 
 describe('palette-first in Chromium (only the installed tarball)', function () {
@@ -325,7 +326,7 @@ describe('palette-first in Chromium (only the installed tarball)', function () {
     const p = page!;
     // on its own (mocha -g) this test imports the examples it opens
     for (const [id, example] of [
-      ['pb-oee-machines', '08 '],
+      ['pb-oee-machines', '09 '],
       ['pb-e2m-rules', '04 '],
     ]) {
       if (!(await p.evaluate((nodeId) => !!RED.nodes.node(nodeId), id))) await importExample(examples.find((e) => e.startsWith(example))!);

@@ -19,6 +19,9 @@ import { pointAtSimulators, withHttpVariants } from '../../scripts/lib/demo';
 import { NAV_STATUS } from '../../sim/erp/soap';
 import calendarNode from '../../nodes/shift-calendar/shift-calendar';
 import healthNode from '../../nodes/integration-health/integration-health';
+import traceNode from '../../nodes/lot-trace/lot-trace';
+import { dropSimulatedErp, findSimulatedErp, type SimulatedErp } from '../../nodes/lib/simulation/erp';
+import { until } from '../helpers/until';
 import { readFlowFiles } from '../../scripts/lib/node-red-process';
 import { core, helper, node } from '../helpers/node-red';
 import { ROOT } from '../helpers/package';
@@ -344,5 +347,58 @@ withSimulator('example flow: 03 quality to compliance', 10, (sim) => {
     assert.ok(failing.length > 0 && failing.length < 24, `${failing.length} failing lots`);
     assert.deepEqual(flagged.map((f) => f.lot).sort(), failing, 'exactly the failing lots are flagged');
     assert.ok(flagged.every((f) => f.failed.some((x) => x.startsWith('diameter'))));
+  });
+});
+
+describe('example flow: 08 lot recall', function () {
+  this.timeout(60_000);
+  after(() => helper.unload());
+
+  it('a failing inspection of a coil holds exactly the finished lots made from it, once each, and lists them for QA', async () => {
+    const outbox = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'recall-')), 'outbox.db');
+    dropSimulatedErp('pb-recall-conn');
+    const { flow } = shippedFlow(
+      (f) => f.startsWith('08 '),
+      (n) => (n.type === 'pb-mes-report' ? { ...n, file: outbox, rate: 200 } : n),
+      {},
+    );
+    await helper.load([connectionNode, fetchNode, reportNode, traceNode, core.inject, core.function, core.change, core.debug, core.comment], flow, {});
+    const lists: string[] = [];
+    node('pb-recall-list').on('input', (m: NodeMessage) => lists.push(String(m.payload)));
+    const genealogy: NodeMessage[] = [];
+    node('pb-recall-genealogy').on('input', (m: NodeMessage) => genealogy.push(m));
+    const erp = (): SimulatedErp => findSimulatedErp('pb-recall-conn')!;
+    const held = (): string[] =>
+      erp()
+        .bookings(1000)
+        .filter((b) => b.kind === 'lot-hold')
+        .map((b) => (b.payload as { hold: { lot: string } }).hold.lot)
+        .sort();
+    // two production runs, then the inspection of the second run's coil, twice (a repeated alarm)
+    for (const run of [1, 2]) {
+      node('pb-recall-run').receive({});
+      await until(
+        () =>
+          erp() !== undefined &&
+          erp()
+            .bookings(1000)
+            .filter((b) => b.kind === 'confirmation').length ===
+            run * 3,
+        10_000,
+        `run ${run} booked`,
+      );
+    }
+    node('pb-recall-inspect-tick').receive({});
+    await until(() => held().length === 3, 10_000, 'three lots held');
+    node('pb-recall-inspect-tick').receive({});
+    await until(() => lists.length === 2, 10_000, 'two recall lists');
+    await new Promise((r) => setTimeout(r, 300));
+    assert.deepEqual(held(), ['BRACKET-002-1', 'BRACKET-002-2', 'BRACKET-002-3'], 'the second coil’s brackets, once each; the first run’s lots untouched');
+    assert.match(lists[0]!, /^COIL-002 \(QI-COIL-002: tensile strength 312 MPa < 350\): hold BRACKET-002-1 .*BRACKET-002-2 .*BRACKET-002-3/);
+    const fwd = (genealogy[0]!.payload as { forward: { levels: string[][] } }).forward;
+    assert.deepEqual(fwd.levels, [
+      ['BLANK-002-1', 'BLANK-002-2'],
+      ['BRACKET-002-1', 'BRACKET-002-2', 'BRACKET-002-3'],
+    ]);
   });
 });

@@ -1,4 +1,4 @@
-// Details of the shipped reference flows that their end-to-end tests do not reach: flow 10's summary with figures that
+// Details of the shipped reference flows that their end-to-end tests do not reach: flow 09's summary with figures that
 // are null (a window without planned time), flow 07's trend on the plant's clock and its short Pareto labels.
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -10,8 +10,8 @@ const FLOWS = path.join(__dirname, '..', '..', 'flows');
 const load = (name: string): Array<Record<string, unknown>> => JSON.parse(fs.readFileSync(path.join(FLOWS, name), 'utf8')) as Array<Record<string, unknown>>;
 
 describe('reference flow details (issue 15)', () => {
-  it('flow 10 writes "n/a" for null figures instead of failing', async () => {
-    const node = load('08 - OEE per machine and shift.json').find((n) => n.id === 'pb-oee-summary')!;
+  it('flow 09 writes "n/a" for null figures instead of failing', async () => {
+    const node = load('09 - OEE per machine and shift.json').find((n) => n.id === 'pb-oee-summary')!;
     const expr = jsonata(String((node.rules as Array<{ to: string }>)[0]!.to));
     const window = { kind: 'shift', id: '2026-12-01/Early', final: true };
     assert.equal(

@@ -189,3 +189,8 @@ export interface LotHold {
   /** Idempotency key (default `hold:<lot>`): a lot is held once, whatever the number of recalls that name it. */
   key: string;
 }
+
+/** The usual lot-hold posting: `{ hold: { lot, material?, reason } }`, booked by the dialect's `post`. */
+export function holdPosting(h: LotHold): { kind: 'lot-hold'; key: string; payload: { hold: { lot: string; material?: string; reason: string } } } {
+  return { kind: 'lot-hold', key: h.key, payload: { hold: { lot: h.lot, ...(h.material ? { material: h.material } : {}), reason: h.reason } } };
+}

@@ -153,8 +153,20 @@ export const erpnext: ErpDialect = {
    * key in a unique custom field (`custom_idempotency_key`), a resend is refused by Frappe as DuplicateEntryError
    * (HTTP 409) or UniqueValidationError (HTTP 417) naming the key: that is "already booked", not a failure.
    */
+  /** A lot hold: the Batch is disabled, so no stock transaction can use it (Frappe refuses a disabled batch). */
+  lotHold: (h) => ({ kind: 'lot-hold', key: h.key, payload: { doctype: 'Batch', name: h.lot, update: { disabled: 1 }, reason: h.reason } }),
   async post(ctx: DialectContext, posting: ErpPosting): Promise<unknown> {
-    const p = posting.payload as { doctype: string; doc: Record<string, unknown> };
+    const p = posting.payload as { doctype: string; doc: Record<string, unknown>; name?: string; update?: Record<string, unknown> };
+    if (p.update && typeof p.name === 'string') {
+      // an update is idempotent by nature: the same values written twice leave the document as the first write did
+      const res = await ctx.http.write<{ data?: unknown }>({
+        method: 'PUT',
+        path: `/api/resource/${encodeURIComponent(p.doctype)}/${encodeURIComponent(p.name)}`,
+        body: p.update,
+        headers: authHeader(ctx),
+      });
+      return res.body?.data ?? { status: res.status };
+    }
     const res = await ctx.http.write<{ data?: unknown; exc_type?: unknown }>({
       method: 'POST',
       path: `/api/resource/${encodeURIComponent(p.doctype)}`,

@@ -4,8 +4,7 @@
 import { MAX_BOOKINGS, type SimulatedErp } from '../../simulation/erp';
 import { seedMasterData, type SimMasterData } from '../../simulation/master';
 import type { ReportLot } from '../../report/report';
-import type { ErpPosting } from '../types';
-import { checkRecordQuery, type ErpRecord, type LotHold, type LotLink, type RecordKind, type RecordPage, type RecordQuery, unsupportedKind } from '../records';
+import { checkRecordQuery, type ErpRecord, type LotLink, type RecordKind, type RecordPage, type RecordQuery, unsupportedKind } from '../records';
 
 export const SIMULATED_RECORD_KINDS: readonly RecordKind[] = ['materials', 'boms', 'routings', 'workCenters', 'records'];
 
@@ -114,9 +113,4 @@ export function simulatedLotLinks(erp: SimulatedErp, lots: readonly string[], di
       }
   }
   return links;
-}
-
-/** A lot hold as the simulated ERP books it. */
-export function simulatedHold(h: LotHold): ErpPosting {
-  return { kind: 'lot-hold', key: h.key, payload: { lot: h.lot, ...(h.material ? { material: h.material } : {}), reason: h.reason } };
 }

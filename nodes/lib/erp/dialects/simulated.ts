@@ -14,7 +14,8 @@ import {
 import type { SimOrder } from '../../simulation/orders';
 import type { DialectContext, ErpDialect, ErpOrder, FetchQuery, OrderPage, DialectPosting } from '../types';
 import { reportKey } from '../../report/report';
-import { SIMULATED_RECORD_KINDS, simulatedHold, simulatedLotLinks, simulatedRecords } from './simulated-records';
+import { SIMULATED_RECORD_KINDS, simulatedLotLinks, simulatedRecords } from './simulated-records';
+import { holdPosting } from '../records';
 
 export const SIMULATED_DIALECT = 'simulated';
 
@@ -126,7 +127,7 @@ export const simulated: ErpDialect = {
   fetchRecords: (_ctx, q) => simulatedRecords(q),
   /** Genealogy from the booked reports' consumed and produced lots. */
   lotLinks: async (ctx, lots, direction) => simulatedLotLinks(erpOf(ctx), lots, direction),
-  lotHold: simulatedHold,
+  lotHold: holdPosting,
   toOrder: (raw) => toOrder(raw),
   async post(ctx: DialectContext, posting): Promise<unknown> {
     try {

@@ -259,3 +259,78 @@ export async function trytonLotLinks(ctx: DialectContext, lots: readonly string[
     }
   return links;
 }
+
+/** The location code held lots move to when the connection names none (a storage location outside the warehouse). */
+export const DEFAULT_HOLD_LOCATION = 'QUAR';
+
+/**
+ * Puts a lot on hold: Tryton 6 has no blocked stock, so what the lot has in storage locations moves, in done internal
+ * moves, to the hold location (a storage location outside the warehouses, code from the connection's "Hold location",
+ * default QUAR), where no shipment or production picks it. Idempotent by state: a lot with nothing left outside the
+ * hold location is already held.
+ */
+export async function trytonHold(ctx: DialectContext, hold: { lot: string; material?: string; reason?: string }): Promise<unknown> {
+  const uom = ctx.options.uomField || 'uom';
+  const code = ctx.options.holdLocation || DEFAULT_HOLD_LOCATION;
+  const [quarantine] = await searchRead(ctx, 'stock.location', [['code', '=', code]], 0, 1, ['id', 'type']);
+  if (!quarantine)
+    throw new ErpError('config', `Tryton has no location with code "${code}" for held lots: create a storage location outside the warehouse with that code`);
+  const lotDomain: unknown[] = [['number', '=', hold.lot]];
+  if (hold.material) lotDomain.push(['product.code', '=', hold.material]);
+  const lots = await searchRead(ctx, 'stock.lot', lotDomain, 0, 2, ['id', 'product']);
+  if (!lots.length) throw new ErpError('http', `Tryton has no lot "${hold.lot}"${hold.material ? ` of ${hold.material}` : ''}`, { reason: 'no such lot' });
+  if (lots.length > 1) throw new ErpError('http', `Tryton has several lots "${hold.lot}": name the material`, { reason: 'ambiguous lot' });
+  const lot = lots[0]!;
+  const moves = await searchRead(
+    ctx,
+    'stock.move',
+    [
+      ['lot', '=', Number(lot.id)],
+      ['state', '=', 'done'],
+    ],
+    0,
+    MAX_LOT_MOVES + 1,
+    ['from_location', 'to_location', 'quantity', uom, 'company'],
+  );
+  if (moves.length > MAX_LOT_MOVES) throw new ErpError('protocol', `Tryton: more than ${MAX_LOT_MOVES} moves of lot ${hold.lot}`);
+  const ids = [...new Set(moves.flatMap((m) => [Number(m.from_location), Number(m.to_location)]))];
+  const storage = new Set(
+    (
+      await searchRead(
+        ctx,
+        'stock.location',
+        [
+          ['id', 'in', ids],
+          ['type', '=', 'storage'],
+        ],
+        0,
+        null,
+        ['id'],
+      )
+    ).map((l) => Number(l.id)),
+  );
+  storage.delete(Number(quarantine.id));
+  const net = new Map<number, number>();
+  for (const m of moves) {
+    const q = num(m.quantity) ?? 0;
+    if (storage.has(Number(m.to_location))) net.set(Number(m.to_location), (net.get(Number(m.to_location)) ?? 0) + q);
+    if (storage.has(Number(m.from_location))) net.set(Number(m.from_location), (net.get(Number(m.from_location)) ?? 0) - q);
+  }
+  const first = moves[0];
+  const toMove = [...net].filter(([, q]) => q > 1e-9);
+  if (!toMove.length || !first) return { lot: hold.lot, held: true, unchanged: true, location: code };
+  const created = (await trytonCall(ctx, 'model.stock.move.create', [
+    toMove.map(([from, q]) => ({
+      product: Number(lot.product),
+      lot: Number(lot.id),
+      [uom]: Number(first[uom]),
+      quantity: q,
+      from_location: from,
+      to_location: Number(quarantine.id),
+      company: Number(first.company),
+    })),
+    {},
+  ])) as number[];
+  await trytonCall(ctx, 'model.stock.move.do', [created, {}]);
+  return { lot: hold.lot, held: true, moves: created, quantity: toMove.reduce((s, [, q]) => s + q, 0), location: code };
+}

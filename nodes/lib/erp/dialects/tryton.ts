@@ -5,7 +5,8 @@
 import { table } from '../../dict';
 import { ErpError } from '../errors';
 import { dotted, tryton, trytonCall, trytonDateTime } from './tryton-rpc';
-import { TRYTON_RECORD_KINDS, trytonLotLinks, trytonRecords } from './tryton-records';
+import { DEFAULT_HOLD_LOCATION, TRYTON_RECORD_KINDS, trytonHold, trytonLotLinks, trytonRecords } from './tryton-records';
+import { holdPosting, type LotHold } from '../records';
 import type { DialectContext, ErpDialect, ErpOrder, ErpPosting, FetchQuery, OrderPage, OrderStatus, DialectPosting } from '../types';
 import { num, str } from '../values';
 import { reportKey } from '../../report/report';
@@ -203,6 +204,12 @@ export const trytonDialect: ErpDialect = {
     { name: 'database', label: 'Database', required: true },
     { name: 'uomField', label: 'Unit field', default: 'uom', choices: ['uom', 'unit'], help: 'uom up to Tryton 6.x, unit from 7.0' },
     { name: 'maintenanceProject', label: 'Maint. project', help: 'project (module project) that receives maintenance tasks' },
+    {
+      name: 'holdLocation',
+      label: 'Hold location',
+      default: DEFAULT_HOLD_LOCATION,
+      help: 'code of the storage location held lots move to (outside the warehouse)',
+    },
   ],
   async *fetchOrders(ctx: DialectContext, q: FetchQuery): AsyncGenerator<OrderPage> {
     const uom = ctx.options.uomField || 'uom';
@@ -246,6 +253,8 @@ export const trytonDialect: ErpDialect = {
       if (rows.length < size || (q.limit > 0 && offset >= q.limit)) return;
     }
   },
+  /** A lot hold: the lot's stock moves to the hold location (tryton-records.ts). */
+  lotHold: holdPosting,
   recordKinds: TRYTON_RECORD_KINDS,
   /** Products, BOMs, routings, work centres or any model with a domain (tryton-records.ts). */
   fetchRecords: trytonRecords,
@@ -259,7 +268,8 @@ export const trytonDialect: ErpDialect = {
    * `{ calls: [[method, params], …] }` calls model methods as given.
    */
   async post(ctx: DialectContext, posting: ErpPosting): Promise<unknown> {
-    const p = posting.payload as { calls?: Array<[string, unknown[]]>; task?: TrytonTask } & Partial<TrytonProductionReport>;
+    const p = posting.payload as { calls?: Array<[string, unknown[]]>; task?: TrytonTask; hold?: LotHold } & Partial<TrytonProductionReport>;
+    if (p.hold) return trytonHold(ctx, p.hold);
     if (p.task) return createTask(ctx, { ...p.task, project: p.task.project ?? (ctx.options.maintenanceProject || undefined) });
     if (p.calls) {
       const out: unknown[] = [];
