@@ -22,6 +22,7 @@ import reportNode from '../../nodes/mes-report/mes-report';
 import oeeNode from '../../nodes/oee-calculator/oee-calculator';
 import calendarNode from '../../nodes/shift-calendar/shift-calendar';
 import healthNode from '../../nodes/integration-health/integration-health';
+import traceNode from '../../nodes/lot-trace/lot-trace';
 import { ErpSimulator } from '../../sim/erp/server';
 import { core, helper, node, sapConnection } from '../helpers/node-red';
 
@@ -164,6 +165,36 @@ const TARGETS: Target[] = [
     arbitrary: msgOf(fc.oneof(nastyValue, shaped(['order', 'operation', 'good', 'scrap', 'unit', 'end', 'final', 'quality'])), {
       key: nastyValue,
       order: nastyValue,
+      hold: fc.oneof(nastyValue, shaped(['lot', 'material', 'reason', 'key']), fc.array(shaped(['lot', 'material', 'reason', 'key']), { maxLength: 4 })),
+    }),
+  },
+  {
+    id: 'trace',
+    label: 'pb-lot-trace',
+    deepProps: ['payload', 'report', 'lot'],
+    arbitrary: msgOf(fc.oneof(nastyValue, shaped(['lot', 'direction', 'depth', 'reason', 'order', 'lotsConsumed', 'lotsProduced'])), {
+      lot: nastyValue,
+      direction: fc.oneof(nastyValue, fc.constantFrom<unknown>('forward', 'backward', 'both')),
+      depth: nastyValue,
+      reason: nastyValue,
+      report: fc.oneof(nastyValue, shaped(['order', 'good', 'lotsConsumed', 'lotsProduced'])),
+    }),
+  },
+  {
+    id: 'mapperMaster',
+    label: 'pb-isa95-mapper (master data)',
+    deepProps: ['payload'],
+    arbitrary: msgOf(fc.oneof(nastyValue, shaped(['kind', 'id', 'code', 'name', 'unit', 'components', 'operations', 'material']))),
+  },
+  {
+    id: 'fetchRecords',
+    label: 'pb-erp-order-fetch (any records)',
+    deepProps: ['filter', 'fields'],
+    arbitrary: msgOf(nastyValue, {
+      filter: nastyValue,
+      fields: fc.oneof(nastyValue, fc.array(nastyValue, { maxLength: 4 })),
+      since: nastyValue,
+      limit: nastyValue,
     }),
   },
   {
@@ -263,6 +294,33 @@ function flow(sim: ErpSimulator, dir: string): Array<Record<string, unknown>> {
     },
     { id: 'machines', type: 'pb-machine-simulator', z: TAB, speed: 3600, sample: 10, start: '2026-11-24T06:00:00Z', autoStart: false, wires: [['sink']] },
     { id: 'health', type: 'pb-integration-health', z: TAB, version: 1, interval: 3600, wires: [['sink']] },
+    {
+      id: 'trace',
+      type: 'pb-lot-trace',
+      z: TAB,
+      connection: 'simconn',
+      source: 'both',
+      direction: 'forward',
+      depth: 5,
+      maxLots: 50,
+      keep: 500,
+      holds: true,
+      wires: [['sink'], ['sink']],
+    },
+    { id: 'mapperMaster', type: 'pb-isa95-mapper', z: TAB, action: 'master', format: 'b2mml-v0600', wires: [['sink'], ['sink']] },
+    {
+      id: 'fetchRecords',
+      type: 'pb-erp-order-fetch',
+      z: TAB,
+      connection: 'conn',
+      object: 'records',
+      entity: 'API_PRODUCT_SRV/A_Product',
+      incremental: false,
+      output: 'page',
+      pageSize: 50,
+      limit: 20,
+      wires: [['sink'], ['sink']],
+    },
     { id: 'fetch', type: 'pb-erp-order-fetch', z: TAB, connection: 'conn', statuses: ['released'], output: 'page', pageSize: 50, wires: [['sink'], ['sink']] },
     { id: 'sink', type: 'helper', z: TAB },
     { id: 'caught', type: 'catch', z: TAB, scope: ids, uncaught: false, wires: [['caughtOut']] },
@@ -281,7 +339,20 @@ describe(`fuzz: every node's input contract in a real Node-RED (${RUNS} messages
     await sim.start();
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'plantbridge-fuzz-'));
     await helper.load(
-      [connectionNode, calendarNode, oeeNode, maintenanceNode, mapperNode, reportNode, fetchNode, machineNode, healthNode, core.catch, core.complete],
+      [
+        connectionNode,
+        calendarNode,
+        oeeNode,
+        maintenanceNode,
+        mapperNode,
+        reportNode,
+        fetchNode,
+        machineNode,
+        healthNode,
+        traceNode,
+        core.catch,
+        core.complete,
+      ],
       flow(sim, dir),
       { conn: { user: 'integration', password: 'secret-pw' } },
     );
