@@ -14,22 +14,38 @@ export interface TrytonServer {
   database: string;
   user: string;
   password: string;
-  /** What the seed created. */
+  /** What the seed created (seed.py; seed_master.py for the master-data server). */
   seeded: { company: number; maintenanceProject: string; productions: Array<{ id: number; number: string; state: string; product: string; quantity: number }> };
+  /** What seed_master.py created. */
+  master?: { materials: string[]; boms: number[]; routing: number; workCenters: string[]; productions: Array<{ id: number; number: string; state: string }>; quarantine: number };
   stop: () => Promise<void>;
 }
 
 export const TRYTOND = '/usr/bin/trytond';
 
 /** True when Tryton is installed (CI installs it; a developer machine may not have it). */
-export function trytonAvailable(): boolean {
-  return fs.existsSync(TRYTOND) && fs.existsSync('/usr/bin/trytond-admin') && fs.existsSync('/usr/lib/python3/dist-packages/trytond/modules/project');
+const MODULES = '/usr/lib/python3/dist-packages/trytond/modules';
+/** The modules of the master-data server: lots, routings, work centres. */
+const MASTER_MODULES = ['stock_lot', 'production_routing', 'production_work'];
+
+export function trytonAvailable(master = false): boolean {
+  return (
+    fs.existsSync(TRYTOND) &&
+    fs.existsSync('/usr/bin/trytond-admin') &&
+    fs.existsSync(`${MODULES}/project`) &&
+    (!master || MASTER_MODULES.every((m) => fs.existsSync(`${MODULES}/${m}`)))
+  );
 }
 
 /** What to install when Tryton is missing. */
-export const TRYTON_PACKAGES = 'apt-get install tryton-server tryton-modules-production tryton-modules-project tryton-proteus';
+export const TRYTON_PACKAGES =
+  'apt-get install tryton-server tryton-modules-production tryton-modules-project tryton-modules-stock-lot tryton-modules-production-routing tryton-modules-production-work tryton-proteus';
 
-export async function startTryton(productions = 7): Promise<TrytonServer> {
+/**
+ * A Tryton server: `productions` seeded orders (seed.py), or with `master` the master-data server (lots, routings,
+ * work centres; seed_master.py).
+ */
+export async function startTryton(productions = 7, master = false): Promise<TrytonServer> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'plantbridge-tryton-'));
   const port = await freePort();
   const database = 'plant';
@@ -42,9 +58,12 @@ export async function startTryton(productions = 7): Promise<TrytonServer> {
   const run = (cmd: string, args: string[]): string => execFileSync(cmd, args, { env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 300_000 });
   run('/usr/bin/trytond-admin', ['-c', conf, '-d', database, '--all', '--email', 'admin@example.com']);
   // production for orders and postings; project for maintenance requests (Tryton has no maintenance module)
-  run('/usr/bin/trytond-admin', ['-c', conf, '-d', database, '-u', 'production', 'project', '--activate-dependencies']);
-  const seedOut = run('/usr/bin/python3', [path.join(__dirname, '..', 'tryton', 'seed.py'), conf, database, String(productions)]);
-  const seeded = JSON.parse(seedOut.trim().split('\n').pop()!) as TrytonServer['seeded'];
+  run('/usr/bin/trytond-admin', ['-c', conf, '-d', database, '-u', 'production', 'project', ...(master ? MASTER_MODULES : []), '--activate-dependencies']);
+  const seedOut = master
+    ? run('/usr/bin/python3', [path.join(__dirname, '..', 'tryton', 'seed_master.py'), conf, database])
+    : run('/usr/bin/python3', [path.join(__dirname, '..', 'tryton', 'seed.py'), conf, database, String(productions)]);
+  const parsed = JSON.parse(seedOut.trim().split('\n').pop()!) as TrytonServer['seeded'] & TrytonServer['master'];
+  const seeded = master ? { company: parsed.company, maintenanceProject: '', productions: [] } : parsed;
   const child: ChildProcess = spawn(TRYTOND, ['-c', conf], { env, stdio: ['ignore', 'pipe', 'pipe'] });
   let log = '';
   child.stdout?.on('data', (d: Buffer) => (log += d.toString()));
@@ -70,7 +89,7 @@ export async function startTryton(productions = 7): Promise<TrytonServer> {
     await new Promise((r) => child.once('exit', r));
     fs.rmSync(dir, { recursive: true, force: true });
   };
-  return { url, database, user: 'admin', password, seeded, stop };
+  return { url, database, user: 'admin', password, seeded, ...(master ? { master: parsed } : {}), stop };
 }
 
 /** A Tryton dialect context signed in as the server's admin (close its http when done). */

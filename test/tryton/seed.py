@@ -11,7 +11,8 @@ from decimal import Decimal
 from proteus import Model, config
 
 
-def main(conf, database, count):
+def company_setup(conf, database):
+    """Connects proteus, creates the company (EUR) and makes it the admin's; returns the company."""
     cfg = config.set_trytond(database=database, config_file=conf)
     Currency = Model.get('currency.currency')
     Party = Model.get('party.party')
@@ -27,7 +28,11 @@ def main(conf, database, count):
     admin.company = company
     admin.save()
     cfg._context = User.get_preferences(True, {})
+    return company
 
+
+def main(conf, database, count):
+    company = company_setup(conf, database)
     Uom = Model.get('product.uom')
     unit, = Uom.find([('name', '=', 'Unit')])
     Template = Model.get('product.template')
