@@ -31,12 +31,13 @@ export = function register(RED: NodeAPI): void {
     let settings;
     let problem: string | undefined;
     const { connectionNode, problem: connectionProblem } = resolveConnection(RED, 'lot-trace', def.connection, false);
+    // a connection that is named but unusable says why (its own problem) before any setting that needs it
+    problem = wantsErp ? connectionProblem : undefined;
     try {
       settings = readSettings(def, wantsErp && !!connectionNode);
     } catch (err) {
-      problem = errorText(err);
+      problem ??= errorText(err);
     }
-    problem ??= wantsErp ? connectionProblem : undefined;
     if (problem || !settings) {
       failConfiguration(node, RED._, problem ?? '');
       return;

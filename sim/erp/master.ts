@@ -215,11 +215,63 @@ function odooRows(d: SimMasterData, model: string): Array<{ x: Item; row: Row }>
           };
         }),
       );
+    case 'stock.move':
+    case 'stock.move.line':
+      return lotMoves(d, model);
     case 'mrp.workcenter':
       return d.workCenters.map((w) => ({ x: w, row: { id: w.id, code: w.code, name: w.name, company_id: m2o(1, w.plant), write_date: naiveUtc(w.modified) } }));
     default:
       return undefined;
   }
+}
+
+/**
+ * The lot tree's done moves as Odoo keeps them: a raw-material move (raw_material_production_id) per consumed lot and a
+ * finished move (production_id) per produced lot, each with one move line carrying the lot.
+ */
+function lotMoves(d: SimMasterData, model: string): Array<{ x: Item; row: Row }> {
+  const product = new Map(d.materials.map((m) => [m.code, m]));
+  const out: Array<{ x: Item; row: Row }> = [];
+  let lotId = 0;
+  const lotIds = new Map<string, number>();
+  const lotRef = (name: string): [number, string] => {
+    if (!lotIds.has(name)) lotIds.set(name, ++lotId);
+    return [lotIds.get(name)!, name];
+  };
+  for (const mo of d.lots) {
+    const ref: [number, string] = [mo.id, mo.number];
+    const sides = [
+      ...mo.consumed.map((l) => ({ l, raw: ref as unknown, fin: false as unknown })),
+      ...mo.produced.map((l) => ({ l, raw: false as unknown, fin: ref as unknown })),
+    ];
+    sides.forEach(({ l, raw, fin }, k) => {
+      const id = mo.id * 100 + k;
+      const p = product.get(l.material);
+      const common = { id, state: 'done', write_date: naiveUtc(mo.done), x: { id, modified: mo.done } };
+      if (model === 'stock.move')
+        out.push({ x: common.x, row: { id, state: 'done', raw_material_production_id: raw, production_id: fin, write_date: common.write_date } });
+      else
+        out.push({
+          x: common.x,
+          row: {
+            id,
+            state: 'done',
+            lot_id: lotRef(l.lot),
+            'lot_id.name': l.lot,
+            product_id: [p?.id ?? 0, `[${l.material}] ${p?.name ?? l.material}`],
+            quantity: l.quantity,
+            product_uom_id: [l.unit === 'KG' ? 12 : 1, l.unit === 'KG' ? 'kg' : 'Units'],
+            date: naiveUtc(mo.done),
+            move_id: [id, `${mo.number}: ${l.lot}`],
+            reference: mo.number,
+            'move_id.raw_material_production_id': raw,
+            'move_id.production_id': fin,
+            write_date: common.write_date,
+          },
+        });
+    });
+  }
+  return out;
 }
 
 /** search_read on a master-data model, ordered by (write_date, id); undefined for other models. */

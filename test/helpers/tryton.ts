@@ -17,7 +17,14 @@ export interface TrytonServer {
   /** What the seed created (seed.py; seed_master.py for the master-data server). */
   seeded: { company: number; maintenanceProject: string; productions: Array<{ id: number; number: string; state: string; product: string; quantity: number }> };
   /** What seed_master.py created. */
-  master?: { materials: string[]; boms: number[]; routing: number; workCenters: string[]; productions: Array<{ id: number; number: string; state: string }>; quarantine: number };
+  master?: {
+    materials: string[];
+    boms: number[];
+    routing: number;
+    workCenters: string[];
+    productions: Array<{ id: number; number: string; state: string }>;
+    quarantine: number;
+  };
   stop: () => Promise<void>;
 }
 

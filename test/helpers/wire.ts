@@ -45,6 +45,7 @@ export interface WireCase {
     postBatch?: WirePosting[];
     fetch?: Record<string, never>;
     records?: { kind: RecordKind; entity?: string; filter?: unknown; fields?: string[]; since?: string };
+    lotLinks?: { lots: string[]; direction: 'forward' | 'backward' };
   };
   exchanges: WireExchange[];
   timeZone?: string;
@@ -61,7 +62,9 @@ export interface WirePosting {
 }
 
 export interface WireExpectation {
-  outcome: 'booked' | 'already-booked' | 'error' | 'orders' | 'batch' | 'records';
+  outcome: 'booked' | 'already-booked' | 'error' | 'orders' | 'batch' | 'records' | 'links';
+  /** outcome "links": the lot links of call.lotLinks, field by field (a subset of each). */
+  links?: Array<Record<string, unknown>>;
   /** outcome "records": the decoded master data or records, field by field (a subset of each). */
   records?: Array<Record<string, unknown>>;
   answer?: Record<string, unknown>;

@@ -13,6 +13,7 @@ import { dropSimulatedErp, findSimulatedErp, simulatedErp } from '../../nodes/li
 import type { TraceResult } from '../../nodes/lib/trace/genealogy';
 import { collect, core, helper, node } from '../helpers/node-red';
 import { until } from '../helpers/until';
+import { ErpSimulator } from '../../sim/erp/server';
 
 const TAB = 'tab-trace';
 const nodes = [connectionNode, reportNode, traceNode, core.catch];
@@ -192,5 +193,66 @@ describe('lot-trace node', function () {
     const p = t!.payload as { forward: TraceResult; backward: TraceResult };
     assert.deepEqual(p.forward.lots, ['F2', 'F3']);
     assert.deepEqual(p.backward.lots, []);
+  });
+});
+
+describe('lot-trace against the ERP simulator (Odoo wire format)', function () {
+  this.timeout(30_000);
+  const sim = new ErpSimulator({ orders: 5, odooDb: 'plant' });
+  before(() => sim.start());
+  after(() => sim.stop());
+  afterEach(() => helper.unload());
+
+  it('traces the three-level lot tree both ways from Odoo move lines', async () => {
+    await helper.load(
+      [connectionNode, traceNode, core.catch],
+      [
+        { id: TAB, type: 'tab' },
+        {
+          id: 'odooConn',
+          type: 'pb-erp-connection',
+          dialect: 'odoo',
+          baseUrl: sim.url,
+          authType: 'login',
+          timeout: 2,
+          attempts: 1,
+          retryDelay: 0.01,
+          maxDelay: 0.02,
+          concurrency: 2,
+          timeZone: 'UTC',
+          options: { protocol: 'jsonrpc', database: 'plant', version: '17+' },
+        },
+        {
+          id: 'trace',
+          type: 'pb-lot-trace',
+          z: TAB,
+          connection: 'odooConn',
+          source: 'erp',
+          direction: 'both',
+          depth: 10,
+          maxLots: 100,
+          keep: 0,
+          holds: false,
+          wires: [['traced'], []],
+        },
+        { id: 'traced', type: 'helper', z: TAB },
+        { id: 'odooCaught', type: 'catch', z: TAB, scope: ['trace'], uncaught: false, wires: [['odooErrors']] },
+        { id: 'odooErrors', type: 'helper', z: TAB },
+      ],
+      { odooConn: { user: sim.options.user, password: sim.options.password } },
+    );
+    const errors: string[] = [];
+    node('odooErrors').on('input', (m: NodeMessage) => errors.push((m as NodeMessage & { error: { message: string } }).error.message));
+    const got = collect('traced', 2, 10_000).catch((e: Error) => Promise.reject(new Error(`${e.message}; errors: ${errors.join('; ')}`)));
+    node('trace').receive({ lot: 'COIL-9' });
+    node('trace').receive({ lot: 'BRK-9-3' });
+    const [coil, brk] = (await got).map((m) => m.payload as { forward: TraceResult; backward: TraceResult });
+    assert.deepEqual(coil!.forward.levels, [
+      ['BLANK-9-1', 'BLANK-9-2'],
+      ['BRK-9-1', 'BRK-9-2', 'BRK-9-3'],
+    ]);
+    assert.deepEqual(coil!.backward.lots, []);
+    assert.deepEqual(brk!.backward.levels, [['BLANK-9-2'], ['COIL-9']]);
+    assert.equal(brk!.forward.lots.length, 0);
   });
 });

@@ -34,6 +34,10 @@ async function run(c: WireCase, url: string, orders: unknown[]): Promise<unknown
   try {
     if (c.call.post) return await connection.post(c.call.post);
     if (c.call.postBatch) return await connection.postBatch(c.call.postBatch);
+    if (c.call.lotLinks) {
+      orders.push(...(await connection.lotLinks(c.call.lotLinks.lots, c.call.lotLinks.direction)));
+      return orders;
+    }
     if (c.call.records) {
       for await (const p of connection.fetchRecords({ pageSize: 50, limit: 0, ...c.call.records })) orders.push(...p.records);
       return orders;
@@ -98,8 +102,8 @@ describe('wire conformance corpus (vendor documentation, not our simulator)', fu
       assert.deepEqual(server.problems, [], 'the dialect sent what the vendor expects');
       assert.equal(server.served(), c.exchanges.length, 'every exchange of the case was used');
       const e = c.expect;
-      if (e.outcome === 'orders' || e.outcome === 'records') {
-        const wanted = (e.outcome === 'orders' ? e.orders : e.records)!;
+      if (e.outcome === 'orders' || e.outcome === 'records' || e.outcome === 'links') {
+        const wanted = (e.outcome === 'orders' ? e.orders : e.outcome === 'records' ? e.records : e.links)!;
         assert.equal(orders.length, wanted.length, `${e.outcome} decoded`);
         wanted.forEach((want, i) => {
           for (const [k, v] of Object.entries(want)) assert.deepEqual((orders[i] as Record<string, unknown>)[k], v, `order ${i + 1}: ${k}`);

@@ -44,11 +44,22 @@ export interface SimWorkCenter {
   modified: number;
 }
 
+/** A done manufacturing order with the lots it consumed and produced (the ERP's own genealogy). */
+export interface SimLotProduction {
+  id: number;
+  number: string;
+  done: number;
+  consumed: Array<{ lot: string; material: string; quantity: number; unit: string }>;
+  produced: Array<{ lot: string; material: string; quantity: number; unit: string }>;
+}
+
 export interface SimMasterData {
   materials: SimMaterial[];
   boms: SimBom[];
   routings: SimRouting[];
   workCenters: SimWorkCenter[];
+  /** A three-level lot tree: coil COIL-9 → blanks BLANK-9-1, BLANK-9-2 → brackets BRK-9-1 … BRK-9-3. */
+  lots: SimLotProduction[];
 }
 
 const CATEGORY: Readonly<Record<string, string>> = { PRESS: 'Press', WELD: 'Welding', CNC: 'Machining', ASSY: 'Assembly' };
@@ -117,5 +128,23 @@ export function seedMasterData(now = Date.parse('2026-11-20T00:00:00Z'), extraMa
     modified: now - (10 - i) * day,
   }));
   const byChange = <T extends { modified: number; id: number }>(list: T[]): T[] => list.sort((a, b) => a.modified - b.modified || a.id - b.id);
-  return { materials: byChange(materials), boms: byChange(boms), routings: byChange(routings), workCenters: byChange(workCenters) };
+  const lot = (l: string, material: string, quantity = 1, unit = 'PC'): SimLotProduction['consumed'][number] => ({ lot: l, material, quantity, unit });
+  const lots: SimLotProduction[] = [
+    {
+      id: 901,
+      number: 'WH/MO/00901',
+      done: now - 3 * day,
+      consumed: [lot('COIL-9', 'RM-1000', 12, 'KG')],
+      produced: [lot('BLANK-9-1', 'FG-1000'), lot('BLANK-9-2', 'FG-1000')],
+    },
+    { id: 902, number: 'WH/MO/00902', done: now - 2 * day, consumed: [lot('BLANK-9-1', 'FG-1000')], produced: [lot('BRK-9-1', 'FG-2000')] },
+    {
+      id: 903,
+      number: 'WH/MO/00903',
+      done: now - day,
+      consumed: [lot('BLANK-9-2', 'FG-1000')],
+      produced: [lot('BRK-9-2', 'FG-2000'), lot('BRK-9-3', 'FG-2000')],
+    },
+  ];
+  return { materials: byChange(materials), boms: byChange(boms), routings: byChange(routings), workCenters: byChange(workCenters), lots };
 }

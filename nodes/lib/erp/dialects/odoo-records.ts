@@ -179,7 +179,9 @@ export async function odooLotLinks(ctx: DialectContext, lots: readonly string[],
   if (!lots.length) return [];
   const side = direction === 'forward' ? 'move_id.raw_material_production_id' : 'move_id.production_id';
   const other = direction === 'forward' ? 'move_id.production_id' : 'move_id.raw_material_production_id';
-  const fields = ['lot_id', 'product_id', 'quantity', 'qty_done', 'product_uom_id', 'date', 'move_id', 'reference'];
+  // Odoo 17 renamed a move line's done quantity from qty_done to quantity; asking for a field a version lacks is an error
+  const qty = ctx.options.version === '16' ? 'qty_done' : 'quantity';
+  const fields = ['lot_id', 'product_id', qty, 'product_uom_id', 'date', 'move_id', 'reference'];
   const mine = await searchRead(
     ctx,
     'stock.move.line',
@@ -236,7 +238,7 @@ export async function odooLotLinks(ctx: DialectContext, lots: readonly string[],
         order: many2one(direction === 'forward' ? tm!.production_id : tm!.raw_material_production_id).name,
         fromMaterial: codeOf(consumed.product_id),
         toMaterial: codeOf(produced.product_id),
-        quantity: num(consumed.quantity) ?? num(consumed.qty_done),
+        quantity: num(consumed[qty]),
         unit: many2one(consumed.product_uom_id).name,
         at: naiveDateTime(produced.date),
       });
