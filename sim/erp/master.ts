@@ -1,13 +1,14 @@
 // Simulated master data in SAP, Odoo and ERPNext wire formats (the fields of the corpus cases sap/products-page,
 // odoo/search-read-products, erpnext/items-list …): SAP's product, BOM, routing and work-centre APIs over OData V2
 // with keyset paging, Odoo's product.product / mrp.bom / mrp.bom.line / mrp.routing.workcenter / mrp.workcenter, and
-// ERPNext's Item, BOM, Routing and Workstation doctypes. The data set is nodes/lib/simulation/master.ts; `touch`
-// changes a material so incremental reads can be tested.
+// ERPNext's Item, BOM, Routing and Workstation doctypes; SAP batch stock and the 344 transfer to blocked stock
+// (corpus sap/batch-hold-344). The data set is nodes/lib/simulation/master.ts; `touch` changes a material so
+// incremental reads can be tested.
 
 import type http from 'node:http';
 import { seedMasterData, type SimMasterData } from '../../nodes/lib/simulation/master';
 import { type Handler, naiveUtc, pick, send, type SimCore } from './core';
-import { odataFilter } from './sap';
+import { csrf, odataFilter } from './sap';
 import { compare, odooDomain, type Op } from './compare';
 
 type Row = Record<string, unknown>;
@@ -376,4 +377,54 @@ function erpnextMaster(sim: SimCore, req: http.IncomingMessage, res: http.Server
   return true;
 }
 
-export const MASTER_HANDLERS: readonly Handler[] = [sapMaster, erpnextMaster];
+// ---- SAP batch stock and the hold (movement type 344) ------------------------------------------------------------
+const STOCK = '/sap/opu/odata/sap/API_MATERIAL_STOCK_SRV';
+const MATDOC = '/sap/opu/odata/sap/API_MATERIAL_DOCUMENT_SRV';
+
+/** Blocked batches ("material|batch"): every other batch the simulator is asked about has 10 in unrestricted stock. */
+const blocked = (sim: SimCore): Set<string> => sim.state('sap-blocked', () => new Set<string>());
+
+function sapStock(sim: SimCore, req: http.IncomingMessage, res: http.ServerResponse, url: URL, body: string): boolean {
+  if (!url.pathname.startsWith(STOCK) && !url.pathname.startsWith(MATDOC)) return false;
+  if (!sim.basicOk(req)) return (send(res, 401, { error: { code: '/IWFND/401', message: { lang: 'en', value: 'Unauthorized' } } }), true);
+  if (csrf(sim, req, res)) return true;
+  if (req.method === 'GET' && url.pathname === `${STOCK}/A_MatlStkInAcctMod`) {
+    const f = /Material eq '((?:[^']|'')*)' and Batch eq '((?:[^']|'')*)' and InventoryStockType eq '01'/.exec(url.searchParams.get('$filter') ?? '');
+    if (!f) return (send(res, 400, { error: { code: 'SY/530', message: { lang: 'en', value: 'Filter by Material, Batch and InventoryStockType' } } }), true);
+    const [material, batch] = [f[1]!.replace(/''/g, "'"), f[2]!.replace(/''/g, "'")];
+    const results = blocked(sim).has(`${material}|${batch}`)
+      ? []
+      : [
+          {
+            Material: material,
+            Plant: '1010',
+            StorageLocation: '0001',
+            Batch: batch,
+            InventoryStockType: '01',
+            MatlWrhsStkQtyInMatlBaseUnit: '10.000',
+            MaterialBaseUnit: 'ST',
+          },
+        ];
+    sim.json(res, 200, { d: { results } });
+    return true;
+  }
+  if (req.method === 'POST' && url.pathname === `${MATDOC}/A_MaterialDocumentHeader`) {
+    const doc = JSON.parse(body) as { GoodsMovementCode?: string; to_MaterialDocumentItem?: { results?: Array<Record<string, unknown>> } };
+    const items = doc.to_MaterialDocumentItem?.results ?? [];
+    if (doc.GoodsMovementCode !== '04' || !items.length || items.some((i) => i.GoodsMovementType !== '344' || !i.Batch))
+      return (
+        send(res, 400, { error: { code: 'M7/001', message: { lang: 'en', value: 'Only transfers of batches to blocked stock (04 / 344) are simulated' } } }),
+        true
+      );
+    for (const i of items) blocked(sim).add(`${String(i.Material)}|${String(i.Batch)}`);
+    sim.book('sap', 'material-document', null, doc);
+    send(res, 201, { d: { MaterialDocumentYear: '2026', MaterialDocument: String(4_900_000_000 + sim.bookings.length), GoodsMovementCode: '04' } });
+    return true;
+  }
+  if (req.method === 'GET')
+    return (sim.json(res, 200, { d: { EntitySets: url.pathname.startsWith(STOCK) ? ['A_MatlStkInAcctMod'] : ['A_MaterialDocumentHeader'] } }), true);
+  send(res, 404, { error: { code: '/IWFND/CM_MGW/020', message: { lang: 'en', value: `Resource not found for segment '${url.pathname}'` } } });
+  return true;
+}
+
+export const MASTER_HANDLERS: readonly Handler[] = [sapMaster, erpnextMaster, sapStock];

@@ -152,7 +152,7 @@ function batch(sim: SimCore, req: http.IncomingMessage, res: http.ServerResponse
 }
 
 /** SAP CSRF protection: GET with X-CSRF-Token: Fetch hands out a token (+ cookie); writes must send both. */
-function csrf(sim: SimCore, req: http.IncomingMessage, res: http.ServerResponse): boolean {
+export function csrf(sim: SimCore, req: http.IncomingMessage, res: http.ServerResponse): boolean {
   if (req.method === 'GET' && String(req.headers['x-csrf-token']).toLowerCase() === 'fetch') {
     const token = randomUUID();
     sim.csrfTokens.add(token);
@@ -170,8 +170,6 @@ function csrf(sim: SimCore, req: http.IncomingMessage, res: http.ServerResponse)
   }
   return false;
 }
-
-/** $filter, total count and keyset paging by $skiptoken: the same for V2 and V4. `list` is what remains from here. */
 
 /** $filter, total count and keyset paging by $skiptoken: the same for V2 and V4. `list` is what remains from here. */
 function odataPage(sim: SimCore, url: URL, size: number): { list: SimOrder[]; total: number; size: number; page: SimOrder[] } {

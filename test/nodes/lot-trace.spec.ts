@@ -256,3 +256,89 @@ describe('lot-trace against the ERP simulator (Odoo wire format)', function () {
     assert.equal(brk!.forward.lots.length, 0);
   });
 });
+
+describe('lot holds through mes-report against the ERP simulator', function () {
+  this.timeout(30_000);
+  const sim = new ErpSimulator({ orders: 5, odooDb: 'plant' });
+  before(() => sim.start());
+  after(() => sim.stop());
+  afterEach(() => helper.unload());
+
+  const flowFor = (connection: Record<string, unknown>): Array<Record<string, unknown>> => [
+    { id: TAB, type: 'tab' },
+    {
+      id: 'erpConn',
+      type: 'pb-erp-connection',
+      timeout: 2,
+      attempts: 1,
+      retryDelay: 0.01,
+      maxDelay: 0.02,
+      concurrency: 2,
+      timeZone: 'UTC',
+      baseUrl: sim.url,
+      ...connection,
+    },
+    {
+      id: 'report',
+      type: 'pb-mes-report',
+      z: TAB,
+      connection: 'erpConn',
+      posting: 'auto',
+      rate: 100,
+      concurrency: 1,
+      attempts: 1,
+      maxDelay: 0.05,
+      retention: 7,
+      file: tmpFile(),
+      sync: 'normal',
+      variance: false,
+      wires: [['held'], ['dead'], []],
+    },
+    { id: 'held', type: 'helper', z: TAB },
+    { id: 'dead', type: 'helper', z: TAB },
+    { id: 'caught', type: 'catch', z: TAB, scope: ['report'], uncaught: false, wires: [['errors']] },
+    { id: 'errors', type: 'helper', z: TAB },
+  ];
+  const creds = { erpConn: { user: sim.options.user, password: sim.options.password, apiKey: sim.options.apiKey, apiSecret: sim.options.apiSecret } };
+
+  it('SAP: the batch goes from unrestricted to blocked stock (344) once; a hold of a blocked batch posts nothing', async () => {
+    await helper.load([connectionNode, reportNode, core.catch], flowFor({ dialect: 'sap-odata', authType: 'basic', options: { version: 'v2' } }), creds);
+    const docs = (): number => sim.bookings.filter((b) => b.kind === 'material-document').length;
+    const first = collect('held', 1, 10_000);
+    node('report').receive({ hold: [{ lot: 'BRK-7', material: 'FG-1000', reason: 'coil failed' }] });
+    const [a] = await first;
+    assert.match(String((a!.payload as { materialDocument: string }).materialDocument), /^49\d{8}$/);
+    assert.equal(docs(), 1);
+    const again = collect('held', 1, 10_000);
+    node('report').receive({ hold: { lot: 'BRK-7', material: 'FG-1000', reason: 'second alarm', key: 'hold:again' } });
+    const [b] = await again;
+    assert.equal((b!.payload as { unchanged: boolean }).unchanged, true);
+    assert.equal(docs(), 1, 'nothing posted twice');
+    // SAP keys batches by material: a hold without one is refused at once, with the reason (Catch), and not queued
+    const refused = collect('errors', 1, 10_000);
+    node('report').receive({ hold: { lot: 'BRK-8' } });
+    const [d] = (await refused) as Array<NodeMessage & { error: { message: string } }>;
+    assert.match(d!.error.message, /needs its material/);
+  });
+
+  it('ERPNext: the Batch is disabled', async () => {
+    await helper.load([connectionNode, reportNode, core.catch], flowFor({ dialect: 'erpnext', authType: 'login', options: { apiVersion: 'v1' } }), creds);
+    const held = collect('held', 1, 10_000);
+    node('report').receive({ hold: { lot: 'BRK-9', reason: 'coil failed' } });
+    const [a] = await held;
+    assert.deepEqual(a!.payload, { name: 'BRK-9', batch_id: 'BRK-9', disabled: 1, docstatus: 0 });
+  });
+
+  it('Odoo: no lot hold the pack sets — mes-report refuses msg.hold with the reason (Catch), nothing is queued', async () => {
+    await helper.load(
+      [connectionNode, reportNode, core.catch],
+      flowFor({ dialect: 'odoo', authType: 'login', options: { protocol: 'jsonrpc', database: 'plant' } }),
+      creds,
+    );
+    const errors = collect('errors', 1, 5000);
+    node('report').receive({ hold: { lot: 'BRK-9' } });
+    const [e] = (await errors) as Array<NodeMessage & { error: { message: string } }>;
+    assert.match(e!.error.message, /noHold|no lot hold/);
+    assert.match(e!.error.message, /Odoo/);
+  });
+});

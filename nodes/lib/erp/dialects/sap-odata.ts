@@ -2,9 +2,12 @@
 // (__next / @odata.nextLink), /Date()/ and decimal-string decoding. Writes (CSRF token + cookies, $batch) are in
 // sap-odata-write.ts.
 
+import { ErpError } from '../errors';
 import { SAP_RECORD_KINDS, sapRecords } from './sap-odata-records';
+import { sapPost, sapPostBatch } from './sap-odata-hold';
+import { holdPosting } from '../records';
 import { isoAt, odataDate, odataPages, odataMillis, remembered, results } from './sap-odata-read';
-import { postEntities, postEntity, sapParams } from './sap-odata-write';
+import { sapParams } from './sap-odata-write';
 export { odataDate, odataMillis } from './sap-odata-read';
 import type { DialectContext, ErpDialect, ErpOperation, ErpOrder, FetchQuery, OrderPage, OrderStatus, DialectPosting } from '../types';
 import { isUtcZone, zonedToUtc } from '../../time/zoned';
@@ -260,9 +263,14 @@ export const sapOData: ErpDialect = {
   toOrder: (raw, _o, tz) => sapOrder(raw, tz),
   /**
    * Posts an entity with CSRF (sap-odata-write.ts). Kinds: "confirmation" (ProdnOrdConf2), "maintenance-notification"
-   * (API_MAINTNOTIFICATION MaintenanceNotification), or an entity path.
+   * (API_MAINTNOTIFICATION MaintenanceNotification), an entity path, or a lot hold (sap-odata-hold.ts).
    */
-  post: postEntity,
+  post: sapPost,
   /** Several postings in one OData `$batch` per service, a change set each (sap-odata-write.ts). */
-  postBatch: postEntities,
+  postBatch: sapPostBatch,
+  /** A batch hold: unrestricted-use stock to blocked stock, movement type 344 (sap-odata-hold.ts). */
+  lotHold(h) {
+    if (!h.material) throw new ErpError('config', `SAP keys batches by material: the hold of lot ${h.lot} needs its material`);
+    return holdPosting(h);
+  },
 };
