@@ -2,7 +2,7 @@
 
 import fs from 'node:fs';
 import path from 'node:path';
-import { erpBench } from './cases/erp';
+import { erpBench, materialsBench } from './cases/erp';
 import { isa95Bench } from './cases/isa95';
 import { maintenanceBench } from './cases/maintenance';
 import { outboxBench } from './cases/outbox';
@@ -18,6 +18,7 @@ async function main(): Promise<void> {
   const results: CaseResult[] = [];
   if (!only || only === 'oee') results.push(...(await oeeBench(quick ? 20_000 : 100_000, quick ? 1 : 3)));
   if (!only || only === 'erp') results.push(...(await erpBench(quick ? 20_000 : 100_000, quick ? 1 : 3)));
+  if (!only || only === 'erp' || only === 'materials') results.push(...(await materialsBench(quick ? 20_000 : 100_000, quick ? 1 : 3)));
   if (!only || only === 'isa95') results.push(...(await isa95Bench(quick ? 20_000 : 100_000, quick ? 1 : 3)));
   if (!only || only === 'maintenance') results.push(...(await maintenanceBench(quick ? 20_000 : 100_000, quick ? 1 : 3)));
   if (!only || only === 'outbox') results.push(...(await outboxBench(quick ? 5_000 : 20_000, quick ? 1 : 3)));
@@ -26,7 +27,7 @@ async function main(): Promise<void> {
   const report = [
     `Measured ${new Date().toISOString().slice(0, 10)} with \`npm run bench\` on ${machine()}.`,
     '',
-    ...(goals.length ? [goalTable('Goals (issues 18 and 19), checked in this run', goals), ''] : []),
+    ...(goals.length ? [goalTable('Goals (issues 18, 19 and 20), checked in this run', goals), ''] : []),
     ...results.map(table).flatMap((t) => [t, '']),
   ].join('\n');
   console.log(report);

@@ -20,6 +20,9 @@ interface Item {
 export const masterData = (sim: SimCore): SimMasterData & { extra: number } =>
   sim.state('master', () => ({ ...seedMasterData(Date.parse('2026-11-20T00:00:00Z'), sim.options.materials ?? 0), extra: sim.options.materials ?? 0 }));
 
+/** SAP rows built once per record (a large read asks for every page of the same records). */
+const rowCache = new WeakMap<object, Row>();
+
 /** Marks a material changed now (it moves to the end of the change order). */
 export function touchMaterial(sim: SimCore, code: string, name?: string): void {
   const data = masterData(sim);
@@ -27,6 +30,7 @@ export function touchMaterial(sim: SimCore, code: string, name?: string): void {
   if (!m) throw new Error(`no simulated material ${code}`);
   m.modified = Math.max(Date.now(), data.materials[data.materials.length - 1]!.modified + 1000);
   if (name) m.name = name;
+  rowCache.delete(m);
   data.materials.sort((a, b) => a.modified - b.modified || a.id - b.id);
 }
 
@@ -117,24 +121,36 @@ function sapMaster(sim: SimCore, req: http.IncomingMessage, res: http.ServerResp
   const set = m ? SAP_SETS[m[1]!] : undefined;
   if (!set) return false;
   if (!sim.basicOk(req)) return (send(res, 401, { error: { code: '/IWFND/401', message: { lang: 'en', value: 'Unauthorized' } } }), true);
-  const data = masterData(sim);
+  const row = (x: Item): Row => {
+    let r = rowCache.get(x);
+    if (!r) rowCache.set(x, (r = set.row(x as never)));
+    return r;
+  };
   const filter = url.searchParams.get('$filter');
-  let list = set.list(data).map((x) => ({ x, row: set.row(x as never) }));
-  if (filter) list = list.filter((e) => odataFilter(filter, filterable(e.row)));
+  // the lists are kept in change order (modified, id): keyset paging by binary search
+  let list = set.list(masterData(sim));
+  if (filter) list = list.filter((x) => odataFilter(filter, filterable(row(x))));
   const total = list.length;
   const token = url.searchParams.get('$skiptoken');
+  let from = 0;
   if (token) {
     const [mod, id] = token.split(':').map(Number) as [number, number];
-    list = list.filter((e) => e.x.modified > mod || (e.x.modified === mod && e.x.id > id));
+    let hi = list.length;
+    while (from < hi) {
+      const mid = (from + hi) >> 1;
+      const x = list[mid]!;
+      if (x.modified > mod || (x.modified === mod && x.id > id)) hi = mid;
+      else from = mid + 1;
+    }
   }
   const top = url.searchParams.get('$top');
   const size = Math.min(sim.options.odataPageSize, top ? Number(top) : Infinity);
-  const page = list.slice(0, size);
-  const d: Row = { results: page.map((e) => e.row) };
+  const page = list.slice(from, from + size);
+  const d: Row = { results: page.map(row) };
   if (url.searchParams.get('$inlinecount') === 'allpages') d.__count = String(total);
-  if (list.length > size && (!top || Number(top) > size)) {
+  if (list.length - from > size && (!top || Number(top) > size)) {
     const next = new URLSearchParams(url.searchParams);
-    const last = page[page.length - 1]!.x;
+    const last = page[page.length - 1]!;
     next.set('$skiptoken', `${last.modified}:${last.id}`);
     if (top) next.set('$top', String(Number(top) - size));
     d.__next = `${sim.url}${url.pathname}?${next.toString()}`;

@@ -107,13 +107,18 @@ export class ErpSimulator extends SimCore {
   }
 }
 
-// CLI: node --import tsx sim/erp/server.ts [--port 8765] [--orders 250] [--page 100] [--open: no credentials needed]
+// CLI: node --import tsx sim/erp/server.ts [--port 8765] [--orders 250] [--materials 0] [--page 100] [--open: no credentials needed]
 if (require.main === module) {
   const arg = (name: string, fallback: number): number => {
     const i = process.argv.indexOf(name);
     return i >= 0 ? Number(process.argv[i + 1]) : fallback;
   };
-  const sim = new ErpSimulator({ orders: arg('--orders', 250), odataPageSize: arg('--page', 100), open: process.argv.includes('--open') });
+  const sim = new ErpSimulator({
+    orders: arg('--orders', 250),
+    materials: arg('--materials', 0),
+    odataPageSize: arg('--page', 100),
+    open: process.argv.includes('--open'),
+  });
   sim.sorted();
   void sim.start(arg('--port', 8765)).then((url) => {
     console.log(`ERP simulator on ${url} (${sim.orders.length} orders; credentials ${sim.options.user} / ${sim.options.password})`);

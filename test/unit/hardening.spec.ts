@@ -5,7 +5,8 @@ import assert from 'node:assert/strict';
 import { connectionProblems, type ConnectionSettings } from '../../nodes/lib/erp/connection';
 import { excerpt, reasonOf } from '../../nodes/lib/erp/errors';
 import { mappedOrder } from '../../nodes/lib/erp/dialects/mapped';
-import { completeRun, recordDelivered, REPEAT_WINDOW, runPages, stateFor } from '../../nodes/lib/erp/fetch';
+import { completeRun, recordDelivered, REPEAT_WINDOW, runPages, runRecordPages, stateFor } from '../../nodes/lib/erp/fetch';
+import type { ErpRecord, RecordPage } from '../../nodes/lib/erp/records';
 import { findDialect } from '../../nodes/lib/erp/registry';
 import { Scrubber } from '../../nodes/lib/erp/secrets';
 import { ShiftCalendar } from '../../nodes/lib/calendar/shift-calendar';
@@ -292,5 +293,22 @@ describe('hardening (domain code)', () => {
       'the repeat of 3 dropped, the new version of 1 kept',
     );
     assert.equal(delivered[delivered.length - 1], '2@2026-01-01', `a repeat ${REPEAT_WINDOW * 2} orders later is beyond the window`);
+  });
+
+  it('the repeat check of an ordered read: a repeat inside a mass update (one stamp) is dropped, a stamp going back switches to the full check', async () => {
+    const rec = (id: string, modified: string | null): ErpRecord => ({ kind: 'record', entity: 'x', id, modified, fields: {}, raw: {} });
+    const stamp = (s: number): string => new Date(Date.UTC(2026, 0, 1, 0, 0, s)).toISOString();
+    async function* pages(): AsyncGenerator<RecordPage> {
+      // 40 records changed in one second (a mass update), the page boundary repeats two of them
+      yield { records: Array.from({ length: 30 }, (_, i) => rec(`m${i}`, stamp(1))) };
+      yield { records: [rec('m28', stamp(1)), rec('m29', stamp(1)), ...Array.from({ length: 10 }, (_, i) => rec(`m${30 + i}`, stamp(1)))] };
+      // newer records, then offset paging shifts back: an earlier version comes again, and a new one of m5
+      yield { records: [rec('a', stamp(2)), rec('b', stamp(3))] };
+      yield { records: [rec('m3', stamp(1)), rec('m5', stamp(4)), rec('b', stamp(3)), rec('c', null), rec('c', null)] };
+    }
+    const got: string[] = [];
+    for await (const p of runRecordPages(pages(), undefined)) got.push(...p.records.map((r) => `${r.id}@${r.modified?.slice(17, 19) ?? '-'}`));
+    assert.equal(got.length, 40 + 2 + 2, JSON.stringify(got.slice(38)));
+    assert.deepEqual(got.slice(40), ['a@02', 'b@03', 'm5@04', 'c@-']);
   });
 });

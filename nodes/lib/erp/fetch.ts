@@ -81,9 +81,61 @@ class RecentVersions {
   }
 }
 
+/** Newest-group sizes kept as a list; a larger group (a mass update stamped alike) gets a set. */
+const SMALL_GROUP = 16;
+const CHUNK = 1024;
+
+/**
+ * The repeat check of a run, exact and cheap for the usual case: reads ordered by last change deliver ever newer
+ * stamps, and a version newer than every one delivered cannot be a repeat — so until a stamp goes backwards only the
+ * newest stamp's group is looked at, and the (id, stamp) pairs are merely listed (the last REPEAT_WINDOW or more). The
+ * first stamp older than the newest (offset paging shifting back, an unordered read, no stamp), or a group of one stamp
+ * larger than the window, switches the run to {@link RecentVersions}, seeded from that list, so the answer is the same
+ * as if it had checked every version and memory stays bounded.
+ */
+class RepeatCheck {
+  private newest = '';
+  private group: string[] = [];
+  private groupSet: Set<string> | undefined;
+  private exact: RecentVersions | undefined;
+  private chunks: Array<{ ids: string[]; stamps: string[] }> = [];
+  private listed = 0;
+
+  repeated(id: string, modified: string | null): boolean {
+    if (this.exact) return this.exact.repeated(id, modified);
+    const m = modified ?? '';
+    if (m !== '' && m > this.newest) {
+      this.newest = m;
+      this.group = [id];
+      this.groupSet = undefined;
+    } else if (m !== '' && m === this.newest && (this.groupSet?.size ?? 0) < REPEAT_WINDOW) {
+      if (this.groupSet ? this.groupSet.has(id) : this.group.includes(id)) return true;
+      if (this.groupSet) this.groupSet.add(id);
+      else if (this.group.push(id) > SMALL_GROUP) this.groupSet = new Set(this.group);
+    } else {
+      // a stamp going backwards, none, or a group of one stamp larger than the window: the bounded full check
+      this.exact = new RecentVersions();
+      for (const c of this.chunks) for (let i = 0; i < c.ids.length; i++) this.exact.repeated(c.ids[i]!, c.stamps[i]!);
+      this.chunks = [];
+      return this.exact.repeated(id, modified);
+    }
+    this.list(id, m);
+    return false;
+  }
+
+  /** Lists a delivered version; whole chunks beyond the window are forgotten. */
+  private list(id: string, m: string): void {
+    let last = this.chunks[this.chunks.length - 1];
+    if (!last || last.ids.length >= CHUNK) this.chunks.push((last = { ids: [], stamps: [] }));
+    last.ids.push(id);
+    last.stamps.push(m);
+    if (++this.listed - this.chunks[0]!.ids.length >= REPEAT_WINDOW) this.listed -= this.chunks.shift()!.ids.length;
+  }
+}
+
 /** {@link runFetch} over pages from any source (an ErpConnection, which guards the page count and scrubs errors). */
 export async function* runPages(pages: AsyncIterable<OrderPage>, query: FetchQuery, state?: IncrementalState): AsyncGenerator<RunPage> {
-  const seen = new RecentVersions();
+  const seen = new RepeatCheck();
   let page = 0;
   for await (const p of pages) {
     page++;
@@ -108,7 +160,7 @@ export interface RecordRunPage {
 
 /** {@link runPages} for records: the ERP filters, the run drops repeats and (incremental) what an earlier run delivered. */
 export async function* runRecordPages(pages: AsyncIterable<RecordPage>, since: string | undefined, state?: IncrementalState): AsyncGenerator<RecordRunPage> {
-  const seen = new RecentVersions();
+  const seen = new RepeatCheck();
   let page = 0;
   for await (const p of pages) {
     page++;

@@ -33,11 +33,38 @@ export function remembered(cache: Map<number, string>, ms: number, format: (ms: 
 
 export const isoAt = (ms: number): string => remembered(isoCache, ms, (t) => new Date(t).toISOString());
 
+const TWO = Array.from({ length: 60 }, (_, i) => String(i).padStart(2, '0'));
+const THREE = Array.from({ length: 1000 }, (_, i) => String(i).padStart(3, '0'));
+const MAX_FOUR_DIGIT_YEAR = 253402300799999;
+let lastDay = NaN;
+let lastDayText = '';
+
+/**
+ * `new Date(ms).toISOString()` for last-change stamps, which are nearly all distinct (a cache only churns): the day
+ * is formatted once per day, the time of day from tables. Years outside 0000–9999 go through Date.
+ */
+export function isoFast(ms: number): string {
+  if (!(ms >= 0 && ms <= MAX_FOUR_DIGIT_YEAR) || !Number.isInteger(ms)) return new Date(ms).toISOString();
+  const day = ms - (ms % 86_400_000);
+  if (day !== lastDay) {
+    lastDay = day;
+    lastDayText = new Date(day).toISOString().slice(0, 11);
+  }
+  let t = ms - day;
+  const milli = t % 1000;
+  t = (t - milli) / 1000;
+  const sec = t % 60;
+  t = (t - sec) / 60;
+  const min = t % 60;
+  const hour = (t - min) / 60;
+  return `${lastDayText}${TWO[hour]!}:${TWO[min]!}:${TWO[sec]!}.${THREE[milli]!}Z`;
+}
+
 /** OData V2 `/Date(1700000000000)/` or `/Date(1700000000000+0060)/`, or any ISO string → ISO UTC. */
 export function odataDate(v: unknown): string | null {
   if (v === null || v === undefined || v === '') return null;
   const ms = odataMillis(String(v));
-  return Number.isNaN(ms) ? isoInstant(v) : isoAt(ms);
+  return Number.isNaN(ms) ? isoInstant(v) : isoFast(ms);
 }
 
 export function results(v: unknown): Array<Record<string, unknown>> {
