@@ -2,7 +2,10 @@
 // through the ERP simulator's SAP, Odoo and ERPNext wire formats and the simulated ERP, incrementally.
 import assert from 'node:assert/strict';
 import type { NodeMessage } from 'node-red';
-import type { ErpBom, ErpMaterial, ErpPlainRecord, ErpRouting, ErpWorkCenter } from '../../nodes/lib/erp/records';
+import type { ErpBom, ErpMaterial, ErpPlainRecord, ErpRecord, ErpRouting, ErpWorkCenter } from '../../nodes/lib/erp/records';
+import { BUILTIN_DIALECTS } from '../../nodes/lib/erp/registry';
+import { Mapper, mapperSettings } from '../../nodes/lib/isa95/mapper';
+import { hasXmllint, validate, XSD } from '../helpers/xmllint';
 import connectionNode from '../../nodes/erp-connection/erp-connection';
 import fetchNode from '../../nodes/erp-order-fetch/erp-order-fetch';
 import { seedMasterData } from '../../nodes/lib/simulation/master';
@@ -79,6 +82,12 @@ describe('erp-order-fetch: master data and records', function () {
     it(`${kind}: materials once each, every page, then only what changed`, async () => {
       await helper.load(nodes, flow(kind, sim.url, { object: 'materials' }), creds);
       const first = (await run()).map((m) => m.payload as ErpMaterial);
+      if (hasXmllint()) {
+        const x = new Mapper(mapperSettings({ action: 'master', format: 'b2mml-v0701' }), BUILTIN_DIALECTS).map(first, {
+          now: '2026-11-20T08:00:00.000Z',
+        }) as string;
+        assert.equal(validate(x, XSD.materialV0701), '', x.slice(0, 1500));
+      }
       assert.deepEqual(first.map((m) => m.code).sort(), MASTER.materials.map((m) => m.code).sort(), 'each material once');
       const fg = first.find((m) => m.code === 'FG-1000')!;
       assert.equal(fg.kind, 'material');
@@ -98,7 +107,7 @@ describe('erp-order-fetch: master data and records', function () {
       }
     });
 
-    it(`${kind}: BOMs with components, routings with operations and work centres, work centres`, async () => {
+    it(`${kind}: BOMs with components, routings with operations and work centres, work centres, as B2MML valid in V0701 and V0600`, async () => {
       await helper.load(nodes, flow(kind, sim.url, { object: 'boms', incremental: false, output: 'all' }), creds);
       const boms = (await run())[0]!.payload as ErpBom[];
       assert.equal(boms.length, MASTER.boms.length);
@@ -121,6 +130,21 @@ describe('erp-order-fetch: master data and records', function () {
       await helper.load(nodes, flow(kind, sim.url, { object: 'workCenters', incremental: false, output: 'all' }), creds);
       const wcs = (await run())[0]!.payload as ErpWorkCenter[];
       assert.deepEqual(wcs.map((w) => w.code).sort(), MASTER.workCenters.map((w) => w.code).sort());
+      // what this ERP sent, as ISA-95 B2MML in both versions, valid against MESA's XSDs
+      if (!hasXmllint()) {
+        if (process.env.CI) throw new Error('xmllint missing');
+        return;
+      }
+      const at = { now: '2026-11-20T08:00:00.000Z' };
+      for (const [records, v7, v6] of [
+        [wcs, XSD.equipmentV0701, XSD.equipmentV0600],
+        [[...boms, ...routings], XSD.operationsDefinitionV0701, XSD.productDefinitionV0600],
+      ] as Array<[ErpRecord[], string, string]>) {
+        const x7 = new Mapper(mapperSettings({ action: 'master', format: 'b2mml-v0701' }), BUILTIN_DIALECTS).map(records, at) as string;
+        assert.equal(validate(x7, v7), '', x7.slice(0, 1500));
+        const x6 = new Mapper(mapperSettings({ action: 'master', format: 'b2mml-v0600' }), BUILTIN_DIALECTS).map(records, at) as string;
+        assert.equal(validate(x6, v6), '', x6.slice(0, 1500));
+      }
     });
   }
 
