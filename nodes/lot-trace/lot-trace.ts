@@ -85,6 +85,10 @@ export = function register(RED: NodeAPI): void {
         try {
           await load();
           const report = reportOf(m);
+          if (!report && m.hold !== undefined && m.lot === undefined) {
+            // a booked hold coming back from mes-report (its first output feeds this node): nothing to learn or trace
+            return done();
+          }
           if (report) {
             // a report teaches links; the message ends here (wire the trace requests separately)
             if (cfg.source !== 'erp' && book.add(...linksOfReport(report))) await save();

@@ -362,7 +362,16 @@ describe('example flow: 08 lot recall', function () {
       (n) => (n.type === 'pb-mes-report' ? { ...n, file: outbox, rate: 200 } : n),
       {},
     );
-    await helper.load([connectionNode, fetchNode, reportNode, traceNode, core.inject, core.function, core.change, core.debug, core.comment], flow, {});
+    // every error of the tab, caught: a shipped flow runs clean
+    flow.push({ id: 'recall-errors', type: 'catch', z: 'pb-recall-tab', uncaught: true, wires: [['recall-errors-out']] });
+    flow.push({ id: 'recall-errors-out', type: 'helper', z: 'pb-recall-tab' });
+    await helper.load(
+      [connectionNode, fetchNode, reportNode, traceNode, core.inject, core.function, core.change, core.debug, core.comment, core.catch],
+      flow,
+      {},
+    );
+    const errors: string[] = [];
+    node('recall-errors-out').on('input', (m: NodeMessage) => errors.push((m as NodeMessage & { error: { message: string } }).error.message));
     const lists: string[] = [];
     node('pb-recall-list').on('input', (m: NodeMessage) => lists.push(String(m.payload)));
     const genealogy: NodeMessage[] = [];
@@ -394,6 +403,7 @@ describe('example flow: 08 lot recall', function () {
     await until(() => lists.length === 2, 10_000, 'two recall lists');
     await new Promise((r) => setTimeout(r, 300));
     assert.deepEqual(held(), ['BRACKET-002-1', 'BRACKET-002-2', 'BRACKET-002-3'], 'the second coil’s brackets, once each; the first run’s lots untouched');
+    assert.deepEqual(errors, [], 'no node of the tab reported an error');
     assert.match(lists[0]!, /^COIL-002 \(QI-COIL-002: tensile strength 312 MPa < 350\): hold BRACKET-002-1 .*BRACKET-002-2 .*BRACKET-002-3/);
     const fwd = (genealogy[0]!.payload as { forward: { levels: string[][] } }).forward;
     assert.deepEqual(fwd.levels, [

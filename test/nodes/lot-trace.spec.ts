@@ -179,6 +179,10 @@ describe('lot-trace node', function () {
     assert.match(errors.join('\n'), /no lot to trace/);
     assert.match(errors.join('\n'), /direction must be forward, backward, both/);
     assert.match(errors.join('\n'), /reaches more than 2 lots/);
+    // a booked hold coming back from mes-report is neither a report nor a trace request: it ends quietly
+    const quiet = collect('caught', 1, 500);
+    node('trace').receive({ payload: { document: 'SIM-HOLD-000001' }, hold: { lot: 'F1', reason: 'x' } });
+    await assert.rejects(quiet, /got 0 of 1/);
   });
 
   it('with source "erp" asks the ERP: the simulated ERP answers from the reports it booked', async () => {
