@@ -2,6 +2,7 @@
 // state out to them, and serves the editor: the dialects (built-in and plugins) with their settings, choices and
 // authentications, the runtime's own checks of a dialog's settings, "Test connection", and the simulated ERP's books.
 
+import { envLookup } from '../lib/node-red/config';
 import type { NodeAPI } from 'node-red';
 import type { ConnectionCredentials, ConnectionState } from '../lib/erp/connection';
 import { connectionProblems, dialectAuth, ErpConnection, loginFields, testConnection } from '../lib/erp/connection';
@@ -22,12 +23,8 @@ const UNCHANGED = '__PWRD__';
 export = function register(RED: NodeAPI): void {
   const plugins = (): Array<{ id?: string; dialect?: unknown }> =>
     (RED.plugins?.getByType?.(PLUGIN_TYPE) as Array<{ id?: string; dialect?: unknown }> | undefined) ?? [];
-  const util = RED.util as unknown as { getSetting?: (node: unknown, name: string) => unknown };
   /** ${NAME}: the node's flow / group / global env first (Node-RED ≥ 3), then the process environment. */
-  const envOf =
-    (node: unknown) =>
-    (name: string): unknown =>
-      (typeof util.getSetting === 'function' ? util.getSetting(node, name) : undefined) ?? process.env[name];
+  const envOf = (node: unknown): ((name: string) => unknown) => envLookup(RED, node);
 
   function ErpConnectionConfig(this: ErpConnectionNode, def: ErpConnectionDef): void {
     RED.nodes.createNode(this, def);

@@ -21,6 +21,10 @@ import { type Done, refuseDeep, safeDone, type Send } from '../lib/node-red/guar
 import { errorText, failConfiguration, setStatus } from '../lib/node-red/status';
 import { resolveConnection } from '../lib/node-red/connection';
 import type { ConnectionUser } from '../erp-connection/types';
+import { CoordinationError, type PgCoordinator, releaseCoordinator, sharedCoordinator } from '../lib/coordination/postgres';
+import { envLookup } from '../lib/node-red/config';
+import os from 'node:os';
+import { randomUUID } from 'node:crypto';
 import { type ErpOrderFetchDef, type FetchSettings, readFetchSettings, recordRunRequest, runRequest } from './settings';
 
 const STATE_KEY = 'erpOrderFetch';
@@ -76,6 +80,19 @@ export = function register(RED: NodeAPI): void {
       return;
     }
     const cfg = settings;
+    // several instances of the same flows: one poller (a lease) and the watermark in a shared PostgreSQL
+    let coordinator: PgCoordinator | undefined;
+    if (cfg.coordination) {
+      const url = envLookup(RED, node)(cfg.coordination.env);
+      if (typeof url !== 'string' || !url) {
+        failConfiguration(node, RED._, `${RED._('erp-order-fetch.errors.noCoordination')} ${cfg.coordination.env}`);
+        return;
+      }
+      coordinator = sharedCoordinator(url);
+    }
+    const holder = `${os.hostname()}/${process.pid}/${randomUUID().slice(0, 8)}`;
+    const leaseName = `erp-order-fetch:${node.id}`;
+    let holding = false;
     const connection = connectionNode.connection;
     const context = node.context();
     // The watermark belongs to one ERP: pointing the node at another one starts over.
@@ -97,19 +114,26 @@ export = function register(RED: NodeAPI): void {
     connectionNode.register(user);
     setStatus(node, 'idle', RED._('erp-order-fetch.status.ready'));
 
+    // with a shared database every run reads the watermark afresh: another instance may have moved it
     const load = (): Promise<void> =>
-      loaded
-        ? Promise.resolve()
-        : new Promise((resolve, reject) => {
-            context.get(STATE_KEY, cfg.store, (err: Error | undefined, saved: unknown) => {
-              if (err) return reject(new Error(`${RED._('erp-order-fetch.errors.load')}: ${errorText(err)}`));
-              state = stateFor(saved, scope);
-              loaded = true;
-              resolve();
+      coordinator
+        ? coordinator.getState(leaseName).then((saved) => {
+            state = stateFor(saved, scope);
+          })
+        : loaded
+          ? Promise.resolve()
+          : new Promise((resolve, reject) => {
+              context.get(STATE_KEY, cfg.store, (err: Error | undefined, saved: unknown) => {
+                if (err) return reject(new Error(`${RED._('erp-order-fetch.errors.load')}: ${errorText(err)}`));
+                state = stateFor(saved, scope);
+                loaded = true;
+                resolve();
+              });
             });
-          });
     const save = (): Promise<void> =>
-      new Promise((resolve, reject) => context.set(STATE_KEY, state, cfg.store, (err?: Error) => (err ? reject(err) : resolve())));
+      coordinator
+        ? coordinator.setState(leaseName, state)
+        : new Promise((resolve, reject) => context.set(STATE_KEY, state, cfg.store, (err?: Error) => (err ? reject(err) : resolve())));
 
     /** The pages of one run, orders or records, as items with the topic each item's message gets. */
     interface Run {
@@ -228,7 +252,7 @@ export = function register(RED: NodeAPI): void {
 
     function failed(err: unknown): Error {
       const e = err instanceof Error ? err : new Error(String(err));
-      const kind = e instanceof ErpError ? e.kind : 'badInput';
+      const kind = e instanceof ErpError ? e.kind : e instanceof CoordinationError ? 'coordination' : 'badInput';
       setStatus(node, 'error', RED._(`erp-order-fetch.status.${kind}`));
       return e;
     }
@@ -249,11 +273,17 @@ export = function register(RED: NodeAPI): void {
     });
 
     let timer: NodeJS.Timeout | undefined;
+    let keeper: NodeJS.Timeout | undefined;
     if (cfg.intervalMs > 0) {
       const poll = (): void => {
         if (busy) return; // the previous poll is still running: skip this tick rather than pile up
         enqueue(async () => {
           try {
+            if (coordinator) {
+              // the timer runs on one instance: the lease's holder; the others stand by
+              holding = await coordinator.acquire(leaseName, holder, cfg.coordination!.leaseMs);
+              if (!holding) return setStatus(node, 'idle', RED._('erp-order-fetch.status.standby'));
+            }
             await run(undefined, (m) => node.send(m));
           } catch (err) {
             // No input message: still Catch-able, with a message describing the poll.
@@ -263,13 +293,38 @@ export = function register(RED: NodeAPI): void {
       };
       timer = setInterval(poll, cfg.intervalMs);
       setImmediate(poll);
+      if (coordinator) {
+        // the lease is renewed (and, when its holder died, taken over) a few times per lease time, whatever the interval
+        const c = coordinator;
+        keeper = setInterval(() => {
+          c.acquire(leaseName, holder, cfg.coordination!.leaseMs).then(
+            (mine) => {
+              const taken = mine && !holding;
+              holding = mine;
+              if (taken && !closing) poll(); // a new holder fetches at once what nobody fetched meanwhile
+            },
+            (err: unknown) => {
+              holding = false;
+              failed(err);
+            },
+          );
+        }, cfg.coordination!.leaseMs / 3);
+      }
     }
 
     node.on('close', (_removed: boolean, done: () => void) => {
       closing = true;
       clearInterval(timer);
+      clearInterval(keeper);
       connectionNode.deregister(user);
-      done();
+      if (!coordinator) return done();
+      // a clean stop hands the lease over at once
+      const c = coordinator;
+      void (holding ? c.release(leaseName, holder) : Promise.resolve())
+        .catch(() => undefined)
+        .then(() => releaseCoordinator(c))
+        .catch(() => undefined)
+        .finally(done);
     });
   }
   RED.nodes.registerType('pb-erp-order-fetch', ErpOrderFetch);

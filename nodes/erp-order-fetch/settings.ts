@@ -38,6 +38,12 @@ export interface ErpOrderFetchDef extends NodeDef {
   /** seconds; 0 = only when a message arrives */
   interval?: number | string;
   store?: string;
+  /** "postgres": one poller among instances (a lease) and the watermark in a shared PostgreSQL. */
+  coordination?: string;
+  /** Name of the environment variable holding the PostgreSQL connection string (never the string itself). */
+  coordinationEnv?: string;
+  /** seconds the poller's lease lasts without renewal */
+  lease?: number | string;
 }
 
 export interface FetchSettings {
@@ -52,6 +58,8 @@ export interface FetchSettings {
   output: OutputMode;
   intervalMs: number;
   store: string | undefined;
+  /** Shared PostgreSQL coordination: the environment variable's name and the lease time; undefined = this instance alone. */
+  coordination?: { env: string; leaseMs: number };
 }
 
 /** Checks a status list. */
@@ -130,6 +138,12 @@ export function readFetchSettings(def: ErpOrderFetchDef): FetchSettings {
     intervalMs: r.num('poll interval', def.interval, 0, 0, 7 * 86_400) * 1000,
     store: def.store?.trim() || undefined,
   };
+  const coordination = def.coordination || '';
+  if (coordination === 'postgres') {
+    const env = (def.coordinationEnv ?? '').trim() || 'PLANTBRIDGE_POSTGRES_URL';
+    if (!/^[A-Za-z_][A-Za-z0-9_]{0,127}$/.test(env)) r.problems.push(`"${env.slice(0, 40)}" is not an environment variable name`);
+    s.coordination = { env, leaseMs: r.num('lease', def.lease, 30, 2, 3600) * 1000 };
+  } else if (coordination) r.problems.push(`unknown coordination "${coordination}" (none, postgres)`);
   for (const [field, label] of [
     ['plannedFrom', 'planned from'],
     ['plannedTo', 'planned to'],

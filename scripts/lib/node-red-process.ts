@@ -47,6 +47,8 @@ export interface NodeRedProcessOptions {
   echo?: boolean;
   /** Extra settings merged into settings.js. */
   settings?: Record<string, unknown>;
+  /** Extra environment variables of the process. */
+  env?: Record<string, string>;
 }
 
 export interface NodeRedProcess {
@@ -84,7 +86,7 @@ export async function startNodeRed(opts: NodeRedProcessOptions): Promise<NodeRed
   const redJs = opts.redJs ?? require.resolve('node-red/red.js');
   const child = spawn(opts.nodeBin ?? process.execPath, [redJs, '--userDir', opts.userDir, '--settings', path.join(opts.userDir, 'settings.js')], {
     stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, NODE_RED_ENABLE_PROJECTS: 'false' },
+    env: { ...process.env, NODE_RED_ENABLE_PROJECTS: 'false', ...opts.env },
   });
   let out = '';
   const take = (chunk: Buffer): void => {

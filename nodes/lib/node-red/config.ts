@@ -37,3 +37,12 @@ export class SettingsReader {
     if (this.problems.length > 0) throw new Error(this.problems.join('; '));
   }
 }
+
+/**
+ * An environment variable as a node sees it: its flow's, group's and global env first (Node-RED ≥ 3), then the
+ * process environment.
+ */
+export function envLookup(RED: { util: unknown }, node: unknown): (name: string) => unknown {
+  const util = RED.util as { getSetting?: (node: unknown, name: string) => unknown };
+  return (name) => (typeof util.getSetting === 'function' ? util.getSetting(node, name) : undefined) ?? process.env[name];
+}

@@ -1,0 +1,136 @@
+// Coordination of several Node-RED instances through a PostgreSQL they share: leases (one holder at a time, taken
+// over when the holder stops renewing — an instance that died) and small shared state (a fetch node's watermark).
+// Plain SQL on the `pg` client; the tables are created on first use and their version is checked.
+
+import { Pool, type PoolConfig } from 'pg';
+
+/** The version of the tables below; a database made by a newer version is refused. */
+export const COORDINATION_SCHEMA_VERSION = 1;
+
+const SCHEMA = [
+  `CREATE TABLE IF NOT EXISTS plantbridge_schema (component text PRIMARY KEY, version integer NOT NULL)`,
+  `CREATE TABLE IF NOT EXISTS plantbridge_leases (name text PRIMARY KEY, holder text NOT NULL, expires_at timestamptz NOT NULL)`,
+  `CREATE TABLE IF NOT EXISTS plantbridge_state (name text PRIMARY KEY, value jsonb NOT NULL, updated_at timestamptz NOT NULL DEFAULT now())`,
+];
+
+export class CoordinationError extends Error {}
+
+/** A connection string without its password, for messages. */
+export function safeConnectionString(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = '***';
+    return u.toString();
+  } catch {
+    return '(a connection string that is not a URL)';
+  }
+}
+
+export interface Coordinator {
+  /** Takes or renews the lease for `ttlMs`; true when this holder has it now. */
+  acquire(name: string, holder: string, ttlMs: number): Promise<boolean>;
+  /** Gives the lease up (a clean stop), so another instance takes over at once. */
+  release(name: string, holder: string): Promise<void>;
+  getState(name: string): Promise<unknown>;
+  setState(name: string, value: unknown): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** Leases and state in PostgreSQL. One per connection string and process (see {@link sharedCoordinator}). */
+export class PgCoordinator implements Coordinator {
+  private readonly pool: Pool;
+  private ready: Promise<void> | undefined;
+  private readonly where: string;
+
+  constructor(connectionString: string, config: Omit<PoolConfig, 'connectionString'> = {}) {
+    this.where = safeConnectionString(connectionString);
+    this.pool = new Pool({ connectionString, max: 2, connectionTimeoutMillis: 5000, idleTimeoutMillis: 30_000, ...config });
+    // an idle client's error (the server restarted) must not crash Node-RED; the next query reconnects
+    this.pool.on('error', () => undefined);
+  }
+
+  private async query<T extends Record<string, unknown>>(sql: string, params: unknown[] = []): Promise<T[]> {
+    await (this.ready ??= this.migrate().catch((err: unknown) => {
+      this.ready = undefined;
+      throw err;
+    }));
+    return this.run<T>(sql, params);
+  }
+
+  private async run<T extends Record<string, unknown>>(sql: string, params: unknown[] = []): Promise<T[]> {
+    try {
+      return (await this.pool.query(sql, params)).rows as T[];
+    } catch (err) {
+      const e = err as Error & { code?: string };
+      throw new CoordinationError(`PostgreSQL at ${this.where}: ${e.code ? `${e.code} ` : ''}${e.message || String(err)}`);
+    }
+  }
+
+  /** Creates the tables, or checks that the ones there are this version's. */
+  private async migrate(): Promise<void> {
+    for (const sql of SCHEMA) await this.run(sql);
+    await this.run(`INSERT INTO plantbridge_schema (component, version) VALUES ('coordination', $1) ON CONFLICT (component) DO NOTHING`, [
+      COORDINATION_SCHEMA_VERSION,
+    ]);
+    const [row] = await this.run<{ version: number }>(`SELECT version FROM plantbridge_schema WHERE component = 'coordination'`);
+    if (row && row.version !== COORDINATION_SCHEMA_VERSION)
+      throw new CoordinationError(
+        `PostgreSQL at ${this.where}: the coordination tables are version ${row.version}, this pack uses version ${COORDINATION_SCHEMA_VERSION} (${row.version > COORDINATION_SCHEMA_VERSION ? 'a newer pack made them: update this one' : 'migrate them first'})`,
+      );
+  }
+
+  async acquire(name: string, holder: string, ttlMs: number): Promise<boolean> {
+    // one statement: a free or expired lease is taken, our own is renewed, another's live lease is left alone
+    const rows = await this.query<{ holder: string }>(
+      `INSERT INTO plantbridge_leases (name, holder, expires_at) VALUES ($1, $2, clock_timestamp() + $3 * interval '1 millisecond')
+       ON CONFLICT (name) DO UPDATE SET holder = EXCLUDED.holder, expires_at = EXCLUDED.expires_at
+       WHERE plantbridge_leases.expires_at < clock_timestamp() OR plantbridge_leases.holder = EXCLUDED.holder
+       RETURNING holder`,
+      [name, holder, Math.max(1, Math.round(ttlMs))],
+    );
+    return rows.length === 1 && rows[0]!.holder === holder;
+  }
+
+  async release(name: string, holder: string): Promise<void> {
+    await this.query(`DELETE FROM plantbridge_leases WHERE name = $1 AND holder = $2`, [name, holder]);
+  }
+
+  async getState(name: string): Promise<unknown> {
+    const [row] = await this.query<{ value: unknown }>(`SELECT value FROM plantbridge_state WHERE name = $1`, [name]);
+    return row?.value;
+  }
+
+  async setState(name: string, value: unknown): Promise<void> {
+    await this.query(
+      `INSERT INTO plantbridge_state (name, value, updated_at) VALUES ($1, $2::jsonb, now())
+       ON CONFLICT (name) DO UPDATE SET value = EXCLUDED.value, updated_at = now()`,
+      [name, JSON.stringify(value)],
+    );
+  }
+
+  async close(): Promise<void> {
+    await this.pool.end();
+  }
+}
+
+const shared = new Map<string, { coordinator: PgCoordinator; users: number }>();
+
+/** The process's coordinator for a connection string, shared by the nodes that use it; release with {@link releaseCoordinator}. */
+export function sharedCoordinator(connectionString: string): PgCoordinator {
+  const hit = shared.get(connectionString);
+  if (hit) {
+    hit.users++;
+    return hit.coordinator;
+  }
+  const coordinator = new PgCoordinator(connectionString);
+  shared.set(connectionString, { coordinator, users: 1 });
+  return coordinator;
+}
+
+export async function releaseCoordinator(coordinator: PgCoordinator): Promise<void> {
+  for (const [k, v] of shared)
+    if (v.coordinator === coordinator && --v.users === 0) {
+      shared.delete(k);
+      await coordinator.close();
+    }
+}
