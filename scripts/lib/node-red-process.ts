@@ -49,6 +49,8 @@ export interface NodeRedProcessOptions {
   settings?: Record<string, unknown>;
   /** Extra environment variables of the process. */
   env?: Record<string, string>;
+  /** JavaScript appended to settings.js (what JSON cannot say, e.g. a context store module loaded with require). */
+  settingsCode?: string;
 }
 
 export interface NodeRedProcess {
@@ -82,6 +84,7 @@ const FLOWS_SETTLED = /Started flows|Stopped flows|Waiting for missing types|Fai
 /** Starts Node-RED and resolves once its flows have started and its admin API answers; rejects with its output if it exits or hangs. */
 export async function startNodeRed(opts: NodeRedProcessOptions): Promise<NodeRedProcess> {
   writeSettings(opts.userDir, opts.port, opts.settings);
+  if (opts.settingsCode) fs.appendFileSync(path.join(opts.userDir, 'settings.js'), `${opts.settingsCode}\n`);
   if (opts.flows) fs.writeFileSync(path.join(opts.userDir, 'flows.json'), JSON.stringify(opts.flows, null, 2));
   const redJs = opts.redJs ?? require.resolve('node-red/red.js');
   const child = spawn(opts.nodeBin ?? process.execPath, [redJs, '--userDir', opts.userDir, '--settings', path.join(opts.userDir, 'settings.js')], {

@@ -5,46 +5,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { linkPack, startNodeRed } from '../../scripts/lib/node-red-process';
 import { freePort } from '../helpers/package';
-import { calendarNode, workedExample } from './fixtures/oee';
-
-function restartFlow(): Array<Record<string, unknown>> {
-  const z = 'restart-tab';
-  return [
-    { id: z, type: 'tab', label: 'restart' },
-    { id: 'r-in', type: 'http in', z, url: '/oee-events', method: 'post', wires: [['r-split', 'r-ok']] },
-    { id: 'r-ok', type: 'http response', z, statusCode: '204', wires: [] },
-    { id: 'r-split', type: 'function', z, func: 'return [msg.payload];', outputs: 1, wires: [['r-oee']] },
-    {
-      id: 'r-oee',
-      type: 'pb-oee-calculator',
-      z,
-      version: 1,
-      calendar: 'cal',
-      machineProperty: 'topic',
-      shiftWindows: true,
-      dayWindows: false,
-      orderWindows: false,
-      store: 'file',
-      wires: [['r-keep']],
-    },
-    { id: 'r-done', type: 'complete', z, scope: ['r-oee'], uncaught: false, wires: [['r-count']] },
-    { id: 'r-count', type: 'function', z, func: "global.set('processed', (global.get('processed') || 0) + 1); return null;", outputs: 1, wires: [[]] },
-    { id: 'r-get-count', type: 'http in', z, url: '/oee-processed', method: 'get', wires: [['r-read-count']] },
-    { id: 'r-read-count', type: 'function', z, func: "msg.payload = { processed: global.get('processed') || 0 }; return msg;", outputs: 1, wires: [['r-res']] },
-    {
-      id: 'r-keep',
-      type: 'function',
-      z,
-      func: "const a = global.get('results') || []; a.push(msg.payload); global.set('results', a); return null;",
-      outputs: 1,
-      wires: [[]],
-    },
-    { id: 'r-get', type: 'http in', z, url: '/oee-results', method: 'get', wires: [['r-read']] },
-    { id: 'r-read', type: 'function', z, func: "msg.payload = global.get('results') || []; return msg;", outputs: 1, wires: [['r-res']] },
-    { id: 'r-res', type: 'http response', z, wires: [] },
-    calendarNode(),
-  ];
-}
+import { postEvents, processFlow, workedExample } from './fixtures/oee';
 
 describe('oee-calculator across a Node-RED restart (file context store)', function () {
   this.timeout(120_000);
@@ -53,19 +14,9 @@ describe('oee-calculator across a Node-RED restart (file context store)', functi
     const userDir = linkPack();
     const port = await freePort();
     const events = workedExample();
-    // Posts events and waits until the oee node has completed every one (a Complete node counts them).
-    const post = async (url: string, body: unknown[]): Promise<void> => {
-      const res = await fetch(`${url}/oee-events`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
-      assert.equal(res.status, 204);
-      for (let i = 0; i < 100; i++) {
-        const { processed } = (await (await fetch(`${url}/oee-processed`)).json()) as { processed: number };
-        if (processed === body.length) return;
-        await new Promise((r) => setTimeout(r, 50));
-      }
-      throw new Error('the oee node did not complete the posted events');
-    };
+    const post = (url: string, body: unknown[]): Promise<void> => postEvents(url, body);
 
-    const first = await startNodeRed({ userDir, port, flows: restartFlow() });
+    const first = await startNodeRed({ userDir, port, flows: processFlow('file') });
     try {
       await post(first.url, events.slice(0, 3));
     } finally {

@@ -62,7 +62,7 @@ export class PgCoordinator implements Coordinator {
       return (await this.pool.query(sql, params)).rows as T[];
     } catch (err) {
       const e = err as Error & { code?: string };
-      throw new CoordinationError(`PostgreSQL at ${this.where}: ${e.code ? `${e.code} ` : ''}${e.message || String(err)}`);
+      throw new CoordinationError(`PostgreSQL at ${this.where}: ${e.code ? `${e.code} ` : ''}${e.message || String(err)}`, { cause: err });
     }
   }
 
