@@ -29,7 +29,7 @@ export interface SapHold {
 /** Puts a batch on hold (unrestricted → blocked stock); answers the material document, or `unchanged` when held. */
 export async function sapHold(ctx: DialectContext, hold: SapHold, key: string): Promise<unknown> {
   if (!hold.material) throw new ErpError('config', `SAP keys batches by material: the hold of lot ${hold.lot} needs its material`);
-  const service = (ctx.options.stockPath || SAP_STOCK_SERVICE).replace(/\/+$/, '');
+  const service = SAP_STOCK_SERVICE;
   const query = {
     ...sapParams(ctx),
     $format: 'json',
@@ -44,7 +44,7 @@ export async function sapHold(ctx: DialectContext, hold: SapHold, key: string): 
   const today = new Date();
   const date = `/Date(${Date.UTC(today.getUTCFullYear(), today.getUTCMonth(), today.getUTCDate())})/`;
   const document: ErpPosting = {
-    kind: `${(ctx.options.materialDocumentPath || SAP_MATERIAL_DOCUMENT_SERVICE).replace(/\/+$/, '')}/A_MaterialDocumentHeader`,
+    kind: `${SAP_MATERIAL_DOCUMENT_SERVICE}/A_MaterialDocumentHeader`,
     key,
     payload: {
       GoodsMovementCode: '04',
