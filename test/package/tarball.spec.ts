@@ -21,7 +21,7 @@ describe('packed tarball in Node-RED 4.1', function () {
   it('holds what Node-RED needs and nothing else', () => {
     const { files } = packOnce();
     const allowed =
-      /^(package\.json|README\.md|LICENSE|NOTICE|dist\/.+\.(js|html|json|svg)|dist\/nodes\/(dialect|lib\/.+)\.d\.ts|examples\/.+\.json|resources\/[a-z-]+\.js|templates\/soap-dialect\/.+\.(js|json|wsdl|md))$/;
+      /^(package\.json|README\.md|LICENSE|NOTICE|dist\/.+\.(js|html|json|svg)|dist\/nodes\/(dialect|context-postgres|lib\/.+)\.d\.ts|examples\/.+\.json|resources\/[a-z-]+\.js|templates\/soap-dialect\/.+\.(js|json|wsdl|md))$/;
     const stray = files.filter((f) => !allowed.test(f));
     assert.deepEqual(stray, []);
     assert.ok(!files.some((f) => f.endsWith('.ts') && !f.endsWith('.d.ts')), 'no TypeScript sources');
