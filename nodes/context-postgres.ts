@@ -10,8 +10,7 @@
 // and choose the store "shared" in the nodes' dialogs. One row per scope and top-level key (JSON); nested keys
 // (`a.b.c`) read and write inside that value. Asynchronous only: the pack's nodes use the callback form.
 
-import { Pool } from 'pg';
-import { safeConnectionString } from './lib/coordination/postgres';
+import { PgClient } from './lib/coordination/postgres';
 import { getIn, keyPath, setIn } from './lib/context/key-path';
 
 interface StoreConfig {
@@ -27,9 +26,8 @@ type Callback = (err?: Error | null, ...values: unknown[]) => void;
 const TABLE = /^[a-z_][a-z0-9_]{0,62}$/;
 
 class PostgresContextStore {
-  private readonly pool: Pool;
+  private readonly db: PgClient;
   private readonly table: string;
-  private readonly where: string;
   /** Work per scope, in call order: writes land as called (a pool would let a later write commit first) and reads see them. */
   private readonly chains = new Map<string, Promise<unknown>>();
 
@@ -39,17 +37,11 @@ class PostgresContextStore {
     if (!url) throw new Error(`context-postgres: set the environment variable ${env} to the PostgreSQL connection string`);
     this.table = config.table ?? 'plantbridge_context';
     if (!TABLE.test(this.table)) throw new Error(`context-postgres: "${this.table}" is not a table name`);
-    this.where = safeConnectionString(url);
-    this.pool = new Pool({ connectionString: url, max: 4, connectionTimeoutMillis: 5000 });
-    this.pool.on('error', () => undefined);
+    this.db = new PgClient(url, 'context-postgres', { max: 4 });
   }
 
-  private async q<T extends Record<string, unknown>>(sql: string, params: unknown[] = []): Promise<T[]> {
-    try {
-      return (await this.pool.query(sql, params)).rows as T[];
-    } catch (err) {
-      throw new Error(`context-postgres at ${this.where}: ${(err as Error).message}`, { cause: err });
-    }
+  private q<T extends Record<string, unknown>>(sql: string, params: unknown[] = []): Promise<T[]> {
+    return this.db.query<T>(sql, params);
   }
 
   /** Runs `job` after everything asked before for this scope. */
@@ -72,7 +64,7 @@ class PostgresContextStore {
   }
 
   async close(): Promise<void> {
-    await this.pool.end();
+    await this.db.end();
   }
 
   private async getOne(scope: string, key: string): Promise<unknown> {

@@ -15,8 +15,8 @@ import {
   sinceFor,
   stateFor,
 } from '../lib/erp/fetch';
-import type { ErpOrder } from '../lib/erp/types';
-import type { ErpRecord } from '../lib/erp/records';
+import type { ErpOrder, FetchQuery } from '../lib/erp/types';
+import type { ErpRecord, RecordQuery } from '../lib/erp/records';
 import { type Done, refuseDeep, safeDone, type Send } from '../lib/node-red/guard';
 import { errorText, failConfiguration, setStatus } from '../lib/node-red/status';
 import { resolveConnection } from '../lib/node-red/connection';
@@ -39,14 +39,6 @@ async function* recordItems(pages: AsyncIterable<RecordRunPage>): AsyncGenerator
 
 /** An order's number, a master record's code, a plain record's id. */
 const topicOf = (o: ErpOrder | ErpRecord): string => ('number' in o ? o.number : 'code' in o ? o.code : o.id);
-
-/** The trigger without msg.reset, for the run that follows a reset. */
-function withoutReset(msg: NodeMessage | undefined): NodeMessage | undefined {
-  if (!msg) return msg;
-  const copy = { ...(msg as Record<string, unknown>) };
-  delete copy.reset;
-  return copy as NodeMessage;
-}
 
 /** Metadata on every output message. */
 interface ErpMeta {
@@ -135,40 +127,34 @@ export = function register(RED: NodeAPI): void {
         ? coordinator.setState(leaseName, state)
         : new Promise((resolve, reject) => context.set(STATE_KEY, state, cfg.store, (err?: Error) => (err ? reject(err) : resolve())));
 
-    /** The pages of one run, orders or records, as items with the topic each item's message gets. */
-    interface Run {
+    /**
+     * One run's pages, orders or records, as items: the message's request is read first, a reset (msg.reset) forgets
+     * the watermark before the incremental `since` is taken from it.
+     */
+    async function begin(msg: NodeMessage | undefined): Promise<{
       pages: AsyncIterable<{ items: Array<ErpOrder | ErpRecord>; page: number; total?: number }>;
       since: string | undefined;
       explicitSince: boolean;
-      reset: boolean;
-    }
-    function begin(msg: NodeMessage | undefined): Run {
+    }> {
       const m = msg as Record<string, unknown> | undefined;
-      if (cfg.object === 'orders') {
-        const req = runRequest(cfg, m, Date.now());
-        const query = req.query;
-        if (cfg.incremental && !req.explicitSince) query.since = sinceFor(state, cfg.overlapMs);
-        return { ...req, since: query.since, pages: orderItems(runPages(connection.fetchOrders(query), query, cfg.incremental ? state : undefined)) };
+      const req = cfg.object === 'orders' ? runRequest(cfg, m, Date.now()) : recordRunRequest(cfg, m);
+      if (req.reset) {
+        state = stateFor(undefined, scope);
+        await save();
       }
-      const req = recordRunRequest(cfg, m);
-      const query = req.query;
-      if (cfg.incremental && !req.explicitSince) query.since = sinceFor(state, cfg.overlapMs);
-      return {
-        ...req,
-        since: query.since,
-        pages: recordItems(runRecordPages(connection.fetchRecords(query), query.since, cfg.incremental ? state : undefined)),
-      };
+      if (cfg.incremental && !req.explicitSince) req.query.since = sinceFor(state, cfg.overlapMs);
+      const known = cfg.incremental ? state : undefined;
+      const pages =
+        cfg.object === 'orders'
+          ? orderItems(runPages(connection.fetchOrders(req.query as FetchQuery), req.query as FetchQuery, known))
+          : recordItems(runRecordPages(connection.fetchRecords(req.query as RecordQuery), req.query.since, known));
+      return { pages, since: req.query.since, explicitSince: req.explicitSince };
     }
 
     /** One fetch run. Resolves with the number of items sent; rejects with an ErpError or a message error. */
     async function run(msg: NodeMessage | undefined, send: Send): Promise<number> {
       await load();
-      const req = begin(msg);
-      if (req.reset) {
-        state = stateFor(undefined, scope);
-        await save();
-        if (cfg.incremental && !req.explicitSince) return run(withoutReset(msg), send);
-      }
+      const req = await begin(msg);
       const runId = ++runs;
       const meta = (page: number, count: number, total?: number): ErpMeta => ({
         dialect: connection.dialect.id,

@@ -158,6 +158,31 @@ export function readFetchSettings(def: ErpOrderFetchDef): FetchSettings {
   return s;
 }
 
+/** msg.since (ISO or epoch ms) and msg.limit onto a run's query; true when msg.since was given. */
+function sinceAndLimit(msg: Record<string, unknown>, q: { since?: string; limit: number }, problems: string[]): boolean {
+  let explicit = false;
+  if (msg.since !== undefined && msg.since !== null && msg.since !== '') {
+    let t: number | undefined;
+    try {
+      t = toEpochMs(msg.since);
+    } catch {
+      t = undefined; // not a date: named below
+    }
+    if (t === undefined || Number.isNaN(t) || Number.isNaN(new Date(t).getTime()))
+      problems.push(`msg.since must be an ISO date or epoch ms, got ${JSON.stringify(msg.since)}`);
+    else {
+      q.since = new Date(t).toISOString();
+      explicit = true;
+    }
+  }
+  if (msg.limit !== undefined) {
+    if (typeof msg.limit !== 'number' || !Number.isInteger(msg.limit) || msg.limit < 0)
+      problems.push(`msg.limit must be a whole number ≥ 0, got ${JSON.stringify(msg.limit)}`);
+    else q.limit = msg.limit;
+  }
+  return explicit;
+}
+
 /** What a message may change for one run. */
 export interface RunRequest {
   query: FetchQuery;
@@ -203,19 +228,7 @@ export function runRequest(s: FetchSettings, msg: Record<string, unknown> | unde
         }
       }
     }
-    if (msg.since !== undefined && msg.since !== null && msg.since !== '') {
-      try {
-        q.since = new Date(toEpochMs(msg.since)!).toISOString();
-        explicitSince = true;
-      } catch {
-        problems.push(`msg.since must be an ISO date or epoch ms, got ${JSON.stringify(msg.since)}`);
-      }
-    }
-    if (msg.limit !== undefined) {
-      if (typeof msg.limit !== 'number' || !Number.isInteger(msg.limit) || msg.limit < 0)
-        problems.push(`msg.limit must be a whole number ≥ 0, got ${JSON.stringify(msg.limit)}`);
-      else q.limit = msg.limit;
-    }
+    explicitSince = sinceAndLimit(msg, q, problems);
   }
   if (problems.length) throw new Error(problems.join('; '));
   return { query: q, explicitSince, reset: msg?.reset === true };
@@ -241,19 +254,7 @@ export function recordRunRequest(s: FetchSettings, msg: Record<string, unknown> 
       if (!Array.isArray(msg.fields) || msg.fields.some((f) => typeof f !== 'string')) problems.push('msg.fields must be a list of field names');
       else q.fields = msg.fields as string[];
     }
-    if (msg.since !== undefined && msg.since !== null && msg.since !== '') {
-      const t = toEpochMs(msg.since);
-      if (t === undefined || Number.isNaN(t)) problems.push(`msg.since must be an ISO date or epoch ms, got ${JSON.stringify(msg.since)}`);
-      else {
-        q.since = new Date(t).toISOString();
-        explicitSince = true;
-      }
-    }
-    if (msg.limit !== undefined) {
-      if (typeof msg.limit !== 'number' || !Number.isInteger(msg.limit) || msg.limit < 0)
-        problems.push(`msg.limit must be a whole number ≥ 0, got ${JSON.stringify(msg.limit)}`);
-      else q.limit = msg.limit;
-    }
+    explicitSince = sinceAndLimit(msg, q, problems);
   }
   if (problems.length) throw new Error(problems.join('; '));
   return { query: q, explicitSince, reset: msg?.reset === true };

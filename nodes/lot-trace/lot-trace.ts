@@ -102,8 +102,9 @@ export = function register(RED: NodeAPI): void {
           const fwd = result.forward;
           const out = m as NodeMessage & { trace?: unknown };
           out.payload = { lot: req.lot, ...result };
+          // the recall list only when there is something to hold
           let holds: NodeMessage | null = null;
-          if (cfg.holds && fwd) {
+          if (cfg.holds && fwd?.ends.length) {
             const level = new Map<string, number>();
             fwd.levels.forEach((lots, i) => lots.forEach((l) => level.set(l, i + 1)));
             const recall = fwd.ends.map((lot) => ({ lot, material: fwd.materials[lot] ?? null, level: level.get(lot) ?? null, reason: req.reason }));
@@ -116,8 +117,7 @@ export = function register(RED: NodeAPI): void {
           }
           const found = Object.values(result).reduce((n, r) => n + r.lots.length, 0);
           setStatus(node, 'ok', `${req.lot}: ${found} ${RED._('lot-trace.status.lots')}`);
-          // the recall list only when there is something to hold
-          send([out, holds && (holds as { hold: unknown[] }).hold.length ? holds : null]);
+          send([out, holds]);
           done();
         } catch (err) {
           setStatus(node, 'error', errorText(err).slice(0, 60));

@@ -199,12 +199,18 @@ export function send(res: http.ServerResponse, status: number, body: unknown, he
   res.end(JSON.stringify(body));
 }
 
-export const keyOf = (o: SimOrder): string => `${o.modified}:${o.id}`;
+/** What keyset paging orders by: last change, then id (simulated orders and master data alike). */
+export interface Keyed {
+  modified: number;
+  id: number;
+}
 
-/** Keyset paging: the orders after a `modified:id` key, by binary search (lists are sorted by modified, id). */
-export function afterKey(list: SimOrder[], key: string): SimOrder[] {
+export const keyOf = (o: Keyed): string => `${o.modified}:${o.id}`;
+
+/** Keyset paging: where the records after a `modified:id` key start, by binary search (lists sorted by modified, id). */
+export function afterIndex(list: readonly Keyed[], key: string): number {
   const [m, id] = key.split(':').map(Number) as [number, number];
-  const after = (o: SimOrder): boolean => o.modified > m || (o.modified === m && o.id > id);
+  const after = (o: Keyed): boolean => o.modified > m || (o.modified === m && o.id > id);
   let lo = 0;
   let hi = list.length;
   while (lo < hi) {
@@ -212,7 +218,12 @@ export function afterKey(list: SimOrder[], key: string): SimOrder[] {
     if (after(list[mid]!)) hi = mid;
     else lo = mid + 1;
   }
-  return list.slice(lo);
+  return lo;
+}
+
+/** The records after a `modified:id` key. */
+export function afterKey<T extends Keyed>(list: T[], key: string): T[] {
+  return list.slice(afterIndex(list, key));
 }
 
 export function pick(rec: Record<string, unknown>, fields: string[]): Record<string, unknown> {

@@ -7,15 +7,12 @@
 
 import type http from 'node:http';
 import { seedMasterData, type SimMasterData } from '../../nodes/lib/simulation/master';
-import { type Handler, naiveUtc, pick, send, type SimCore } from './core';
-import { csrf, odataFilter } from './sap';
+import { type Handler, type Keyed, naiveUtc, pick, send, type SimCore } from './core';
+import { csrf, odataFilter, v2Page } from './sap';
 import { compare, odooDomain, type Op } from './compare';
 
 type Row = Record<string, unknown>;
-interface Item {
-  id: number;
-  modified: number;
-}
+type Item = Keyed;
 
 export const masterData = (sim: SimCore): SimMasterData & { extra: number } =>
   sim.state('master', () => ({ ...seedMasterData(Date.parse('2026-11-20T00:00:00Z'), sim.options.materials ?? 0), extra: sim.options.materials ?? 0 }));
@@ -127,35 +124,10 @@ function sapMaster(sim: SimCore, req: http.IncomingMessage, res: http.ServerResp
     return r;
   };
   const filter = url.searchParams.get('$filter');
-  // the lists are kept in change order (modified, id): keyset paging by binary search
+  // the lists are kept in change order (modified, id), as keyset paging wants them
   let list = set.list(masterData(sim));
   if (filter) list = list.filter((x) => odataFilter(filter, filterable(row(x))));
-  const total = list.length;
-  const token = url.searchParams.get('$skiptoken');
-  let from = 0;
-  if (token) {
-    const [mod, id] = token.split(':').map(Number) as [number, number];
-    let hi = list.length;
-    while (from < hi) {
-      const mid = (from + hi) >> 1;
-      const x = list[mid]!;
-      if (x.modified > mod || (x.modified === mod && x.id > id)) hi = mid;
-      else from = mid + 1;
-    }
-  }
-  const top = url.searchParams.get('$top');
-  const size = Math.min(sim.options.odataPageSize, top ? Number(top) : Infinity);
-  const page = list.slice(from, from + size);
-  const d: Row = { results: page.map(row) };
-  if (url.searchParams.get('$inlinecount') === 'allpages') d.__count = String(total);
-  if (list.length - from > size && (!top || Number(top) > size)) {
-    const next = new URLSearchParams(url.searchParams);
-    const last = page[page.length - 1]!;
-    next.set('$skiptoken', `${last.modified}:${last.id}`);
-    if (top) next.set('$top', String(Number(top) - size));
-    d.__next = `${sim.url}${url.pathname}?${next.toString()}`;
-  }
-  sim.json(res, 200, { d });
+  sim.json(res, 200, { d: v2Page(sim, url, list, row) });
   return true;
 }
 

@@ -7,7 +7,7 @@ import type http from 'node:http';
 import type { OrderStatus } from '../../nodes/lib/erp/types';
 import type { SimOrder } from '../../nodes/lib/simulation/orders';
 import { compare, type Op } from './compare';
-import { afterKey, type Handler, keyOf, send, type SimCore } from './core';
+import { afterIndex, afterKey, type Handler, type Keyed, keyOf, send, type SimCore } from './core';
 import { sendWire, wireJson } from './wire';
 import { boundaryOf, multipartParts } from '../../nodes/lib/erp/dialects/sap-odata-write';
 
@@ -57,19 +57,33 @@ function sapV2(sim: SimCore, req: http.IncomingMessage, res: http.ServerResponse
     send(res, 404, odataError('/IWFND/CM_MGW/020', `Resource not found for segment '${url.pathname.slice(base.length)}'`));
     return true;
   }
-  const top = url.searchParams.get('$top');
-  const { list, total, size, page } = odataPage(sim, url, Math.min(sim.options.odataPageSize, top ? Number(top) : Infinity));
+  const filter = url.searchParams.get('$filter');
   const expand = (url.searchParams.get('$expand') ?? '').split(',');
-  const d: Record<string, unknown> = { results: page.map((o) => sapV2Order(o, expand, `${sim.url}${base}`)) };
-  if (url.searchParams.get('$inlinecount') === 'allpages') d.__count = String(total);
-  if (list.length > size && (!top || Number(top) > size)) {
+  const orders = sim.sorted().filter((o) => !filter || odataFilter(filter, sapFields(o)));
+  sim.json(res, 200, { d: v2Page(sim, url, orders, (o) => sapV2Order(o, expand, `${sim.url}${base}`)) });
+  return true;
+}
+
+/**
+ * One page of an OData V2 collection as SAP's gateway pages it: `$skiptoken` keyset paging over a list sorted by
+ * (modified, id), `$top`, `__count` with `$inlinecount=allpages`, and `__next` while more remain. Orders and the
+ * master-data services (master.ts) answer through it.
+ */
+export function v2Page<T extends Keyed>(sim: SimCore, url: URL, list: readonly T[], row: (x: T) => unknown): Record<string, unknown> {
+  const top = url.searchParams.get('$top');
+  const size = Math.min(sim.options.odataPageSize, top ? Number(top) : Infinity);
+  const token = url.searchParams.get('$skiptoken');
+  const from = token ? afterIndex(list, token) : 0;
+  const page = list.slice(from, from + size);
+  const d: Record<string, unknown> = { results: page.map(row) };
+  if (url.searchParams.get('$inlinecount') === 'allpages') d.__count = String(list.length);
+  if (list.length - from > size && (!top || Number(top) > size)) {
     const next = new URLSearchParams(url.searchParams);
     next.set('$skiptoken', keyOf(page[page.length - 1]!));
     if (top) next.set('$top', String(Number(top) - size));
     d.__next = `${sim.url}${url.pathname}?${next.toString()}`;
   }
-  sim.json(res, 200, { d });
-  return true;
+  return d;
 }
 
 /** A confirmation (ProdnOrdConf2 Create): SAP's answer, refusals in SAP's OData V2 error body as documented (corpus

@@ -82,3 +82,16 @@ export async function startPostgres(): Promise<PostgresServer> {
     },
   };
 }
+
+/**
+ * A private cluster for a suite, or a skip with a note on a machine without PostgreSQL (under CI: an error, since
+ * .ci/run installs it). Call from a `before` hook with its `this`.
+ */
+export async function requirePostgres(ctx: Mocha.Context): Promise<PostgresServer> {
+  if (!postgresAvailable()) {
+    if (process.env.CI) throw new Error(`PostgreSQL missing: ${POSTGRES_PACKAGES}`);
+    console.warn(`    (PostgreSQL tests not run: ${POSTGRES_PACKAGES})`);
+    ctx.skip();
+  }
+  return startPostgres();
+}

@@ -116,3 +116,21 @@ export function trytonContext(t: TrytonServer): DialectContext {
     timeZone: 'UTC',
   };
 }
+
+/** An erp-connection config node for the server, signed in as its admin (credentials: { user, password } under `id`). */
+export function trytonConnectionNode(t: TrytonServer, id: string): Record<string, unknown> {
+  return {
+    id,
+    type: 'pb-erp-connection',
+    dialect: 'tryton',
+    baseUrl: t.url,
+    authType: 'login',
+    timeout: 10,
+    attempts: 2,
+    retryDelay: 0.05,
+    maxDelay: 0.2,
+    concurrency: 2,
+    timeZone: 'UTC',
+    options: { database: t.database },
+  };
+}

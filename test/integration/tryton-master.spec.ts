@@ -15,7 +15,7 @@ import { trace } from '../../nodes/lib/trace/genealogy';
 import connectionNode from '../../nodes/erp-connection/erp-connection';
 import reportNode from '../../nodes/mes-report/mes-report';
 import traceNode from '../../nodes/lot-trace/lot-trace';
-import { startTryton, TRYTON_PACKAGES, trytonAvailable, trytonContext, type TrytonServer } from '../helpers/tryton';
+import { startTryton, TRYTON_PACKAGES, trytonAvailable, trytonConnectionNode, trytonContext, type TrytonServer } from '../helpers/tryton';
 import { hasXmllint, validate, XSD } from '../helpers/xmllint';
 import { collect, helper, node } from '../helpers/node-red';
 import { until } from '../helpers/until';
@@ -137,20 +137,7 @@ describe('Tryton 6.0: master data, lot genealogy and holds', function () {
       [connectionNode, reportNode, traceNode],
       [
         { id: z, type: 'tab' },
-        {
-          id: 'conn',
-          type: 'pb-erp-connection',
-          dialect: 'tryton',
-          baseUrl: tryton!.url,
-          authType: 'login',
-          timeout: 10,
-          attempts: 2,
-          retryDelay: 0.05,
-          maxDelay: 0.2,
-          concurrency: 2,
-          timeZone: 'UTC',
-          options: { database: tryton!.database },
-        },
+        trytonConnectionNode(tryton!, 'conn'),
         {
           id: 'trace',
           type: 'pb-lot-trace',

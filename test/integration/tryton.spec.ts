@@ -7,7 +7,7 @@ import type { DialectContext, ErpOrder, FetchQuery } from '../../nodes/lib/erp/t
 import { BUILTIN_DIALECTS } from '../../nodes/lib/erp/registry';
 import { Mapper } from '../../nodes/lib/isa95/mapper';
 import type { OperationsSchedule } from '../../nodes/lib/isa95/model';
-import { startTryton, TRYTON_PACKAGES, trytonAvailable, trytonContext, type TrytonServer } from '../helpers/tryton';
+import { startTryton, TRYTON_PACKAGES, trytonAvailable, trytonConnectionNode, trytonContext, type TrytonServer } from '../helpers/tryton';
 import { XSD, hasXmllint, validate } from '../helpers/xmllint';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -212,20 +212,7 @@ describe('Tryton dialect against a real Tryton 6.0', function () {
       [connectionNode, reportNode],
       [
         { id: 'tt', type: 'tab' },
-        {
-          id: 'tconn',
-          type: 'pb-erp-connection',
-          dialect: 'tryton',
-          baseUrl: tryton!.url,
-          authType: 'login',
-          timeout: 10,
-          attempts: 2,
-          retryDelay: 0.05,
-          maxDelay: 0.2,
-          concurrency: 2,
-          timeZone: 'UTC',
-          options: { database: tryton!.database },
-        },
+        trytonConnectionNode(tryton!, 'tconn'),
         {
           id: 'treport',
           type: 'pb-mes-report',

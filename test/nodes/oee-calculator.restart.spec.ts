@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { linkPack, startNodeRed } from '../../scripts/lib/node-red-process';
 import { freePort } from '../helpers/package';
-import { postEvents, processFlow, workedExample } from './fixtures/oee';
+import { oeeResults, postEvents, processFlow, workedExample } from './fixtures/oee';
 
 describe('oee-calculator across a Node-RED restart (file context store)', function () {
   this.timeout(120_000);
@@ -27,11 +27,7 @@ describe('oee-calculator across a Node-RED restart (file context store)', functi
     const second = await startNodeRed({ userDir, port });
     try {
       await post(second.url, events.slice(3));
-      let results: Array<{ oee: number; availability: number; counts: { good: number }; window: { id: string } }> = [];
-      for (let i = 0; i < 50 && results.length === 0; i++) {
-        results = (await (await fetch(`${second.url}/oee-results`)).json()) as typeof results;
-        if (results.length === 0) await new Promise((r) => setTimeout(r, 100));
-      }
+      const results = await oeeResults<{ oee: number; availability: number; counts: { good: number }; window: { id: string } }>(second.url);
       assert.equal(results.length, 1);
       assert.equal(results[0]!.window.id, '2026-11-23/A');
       assert.equal(results[0]!.availability, 0.875);

@@ -5,9 +5,9 @@ import assert from 'node:assert/strict';
 import contextPostgres from '../../nodes/context-postgres';
 import { keyPath } from '../../nodes/lib/context/key-path';
 import { linkPack, startNodeRed } from '../../scripts/lib/node-red-process';
-import { postEvents, processFlow, workedExample } from '../nodes/fixtures/oee';
+import { oeeResults, postEvents, processFlow, workedExample } from '../nodes/fixtures/oee';
 import { freePort } from '../helpers/package';
-import { POSTGRES_PACKAGES, postgresAvailable, type PostgresServer, startPostgres } from '../helpers/postgres';
+import { type PostgresServer, requirePostgres } from '../helpers/postgres';
 
 type Store = ReturnType<typeof contextPostgres>;
 const call = <T>(f: (cb: (err?: Error | null, ...v: unknown[]) => void) => void): Promise<T[]> =>
@@ -17,12 +17,7 @@ describe('context store in PostgreSQL', function () {
   this.timeout(180_000);
   let pg: PostgresServer | undefined;
   before(async function () {
-    if (!postgresAvailable()) {
-      if (process.env.CI) throw new Error(`PostgreSQL missing: ${POSTGRES_PACKAGES}`);
-      console.warn(`    (PostgreSQL tests not run: ${POSTGRES_PACKAGES})`);
-      this.skip();
-    }
-    pg = await startPostgres();
+    pg = await requirePostgres(this);
   });
   after(() => pg?.destroy());
 
@@ -86,11 +81,7 @@ describe('context store in PostgreSQL', function () {
     const b = await start();
     try {
       await postEvents(b.url, events.slice(3));
-      let results: Array<{ oee: number; availability: number; counts: { good: number }; window: { id: string } }> = [];
-      for (let i = 0; i < 50 && results.length === 0; i++) {
-        results = (await (await fetch(`${b.url}/oee-results`)).json()) as typeof results;
-        if (results.length === 0) await new Promise((r) => setTimeout(r, 100));
-      }
+      const results = await oeeResults<{ oee: number; availability: number; counts: { good: number }; window: { id: string } }>(b.url);
       assert.equal(results.length, 1);
       assert.equal(results[0]!.window.id, '2026-11-23/A');
       assert.equal(results[0]!.availability, 0.875);

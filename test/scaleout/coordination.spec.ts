@@ -1,18 +1,13 @@
 // Leases and shared state in a real PostgreSQL (a private cluster from Debian's packages, started by the test).
 import assert from 'node:assert/strict';
 import { CoordinationError, PgCoordinator } from '../../nodes/lib/coordination/postgres';
-import { POSTGRES_PACKAGES, postgresAvailable, type PostgresServer, startPostgres } from '../helpers/postgres';
+import { type PostgresServer, requirePostgres } from '../helpers/postgres';
 
 describe('coordination in PostgreSQL', function () {
   this.timeout(120_000);
   let pg: PostgresServer | undefined;
   before(async function () {
-    if (!postgresAvailable()) {
-      if (process.env.CI) throw new Error(`PostgreSQL missing: ${POSTGRES_PACKAGES}`);
-      console.warn(`    (PostgreSQL tests not run: ${POSTGRES_PACKAGES})`);
-      this.skip();
-    }
-    pg = await startPostgres();
+    pg = await requirePostgres(this);
   });
   after(() => pg?.destroy());
 

@@ -9,7 +9,7 @@ import type { AddressInfo } from 'node:net';
 import { linkPack, type NodeRedProcess, startNodeRed } from '../../scripts/lib/node-red-process';
 import { ErpSimulator } from '../../sim/erp/server';
 import { sapConnection } from '../helpers/node-red';
-import { POSTGRES_PACKAGES, postgresAvailable, type PostgresServer, startPostgres } from '../helpers/postgres';
+import { type PostgresServer, requirePostgres } from '../helpers/postgres';
 import { until } from '../helpers/until';
 import { freePort } from '../helpers/package';
 
@@ -73,12 +73,7 @@ describe('one poller among Node-RED instances (PostgreSQL lease)', function () {
   const sim = new ErpSimulator({ orders: 40 });
   const reds: NodeRedProcess[] = [];
   before(async function () {
-    if (!postgresAvailable()) {
-      if (process.env.CI) throw new Error(`PostgreSQL missing: ${POSTGRES_PACKAGES}`);
-      console.warn(`    (scale-out tests not run: ${POSTGRES_PACKAGES})`);
-      this.skip();
-    }
-    pg = await startPostgres();
+    pg = await requirePostgres(this);
     await sim.start();
   });
   after(async () => {

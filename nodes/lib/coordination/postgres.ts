@@ -26,6 +26,35 @@ export function safeConnectionString(url: string): string {
   }
 }
 
+/**
+ * A small pool on one PostgreSQL: queries answer their rows, and any failure becomes a CoordinationError that names
+ * the server (`label` at the connection string without its password) and PostgreSQL's code. An idle client's error
+ * (the server restarted) does not crash Node-RED: the next query reconnects.
+ */
+export class PgClient {
+  private readonly pool: Pool;
+  readonly where: string;
+
+  constructor(connectionString: string, label: string, config: Omit<PoolConfig, 'connectionString'> = {}) {
+    this.where = `${label} at ${safeConnectionString(connectionString)}`;
+    this.pool = new Pool({ connectionString, max: 2, connectionTimeoutMillis: 5000, idleTimeoutMillis: 30_000, ...config });
+    this.pool.on('error', () => undefined);
+  }
+
+  async query<T extends Record<string, unknown>>(sql: string, params: unknown[] = []): Promise<T[]> {
+    try {
+      return (await this.pool.query(sql, params)).rows as T[];
+    } catch (err) {
+      const e = err as Error & { code?: string };
+      throw new CoordinationError(`${this.where}: ${e.code ? `${e.code} ` : ''}${e.message || String(err)}`, { cause: err });
+    }
+  }
+
+  end(): Promise<void> {
+    return this.pool.end();
+  }
+}
+
 export interface Coordinator {
   /** Takes or renews the lease for `ttlMs`; true when this holder has it now. */
   acquire(name: string, holder: string, ttlMs: number): Promise<boolean>;
@@ -38,15 +67,11 @@ export interface Coordinator {
 
 /** Leases and state in PostgreSQL. One per connection string and process (see {@link sharedCoordinator}). */
 export class PgCoordinator implements Coordinator {
-  private readonly pool: Pool;
+  private readonly db: PgClient;
   private ready: Promise<void> | undefined;
-  private readonly where: string;
 
   constructor(connectionString: string, config: Omit<PoolConfig, 'connectionString'> = {}) {
-    this.where = safeConnectionString(connectionString);
-    this.pool = new Pool({ connectionString, max: 2, connectionTimeoutMillis: 5000, idleTimeoutMillis: 30_000, ...config });
-    // an idle client's error (the server restarted) must not crash Node-RED; the next query reconnects
-    this.pool.on('error', () => undefined);
+    this.db = new PgClient(connectionString, 'PostgreSQL', config);
   }
 
   private async query<T extends Record<string, unknown>>(sql: string, params: unknown[] = []): Promise<T[]> {
@@ -57,13 +82,8 @@ export class PgCoordinator implements Coordinator {
     return this.run<T>(sql, params);
   }
 
-  private async run<T extends Record<string, unknown>>(sql: string, params: unknown[] = []): Promise<T[]> {
-    try {
-      return (await this.pool.query(sql, params)).rows as T[];
-    } catch (err) {
-      const e = err as Error & { code?: string };
-      throw new CoordinationError(`PostgreSQL at ${this.where}: ${e.code ? `${e.code} ` : ''}${e.message || String(err)}`, { cause: err });
-    }
+  private run<T extends Record<string, unknown>>(sql: string, params: unknown[] = []): Promise<T[]> {
+    return this.db.query<T>(sql, params);
   }
 
   /** Creates the tables, or checks that the ones there are this version's. */
@@ -75,7 +95,7 @@ export class PgCoordinator implements Coordinator {
     const [row] = await this.run<{ version: number }>(`SELECT version FROM plantbridge_schema WHERE component = 'coordination'`);
     if (row && row.version !== COORDINATION_SCHEMA_VERSION)
       throw new CoordinationError(
-        `PostgreSQL at ${this.where}: the coordination tables are version ${row.version}, this pack uses version ${COORDINATION_SCHEMA_VERSION} (${row.version > COORDINATION_SCHEMA_VERSION ? 'a newer pack made them: update this one' : 'migrate them first'})`,
+        `${this.db.where}: the coordination tables are version ${row.version}, this pack uses version ${COORDINATION_SCHEMA_VERSION} (${row.version > COORDINATION_SCHEMA_VERSION ? 'a newer pack made them: update this one' : 'migrate them first'})`,
       );
   }
 
@@ -109,7 +129,7 @@ export class PgCoordinator implements Coordinator {
   }
 
   async close(): Promise<void> {
-    await this.pool.end();
+    await this.db.end();
   }
 }
 

@@ -136,18 +136,31 @@ class RepeatCheck {
 /** {@link runFetch} over pages from any source (an ErpConnection, which guards the page count and scrubs errors). */
 export async function* runPages(pages: AsyncIterable<OrderPage>, query: FetchQuery, state?: IncrementalState): AsyncGenerator<RunPage> {
   const seen = new RepeatCheck();
+  const accept = (o: ErpOrder): boolean => matchesQuery(o, query);
   let page = 0;
   for await (const p of pages) {
-    page++;
-    const orders: ErpOrder[] = [];
-    for (const o of p.orders) {
-      if (!matchesQuery(o, query)) continue;
-      if (seen.repeated(o.id, o.modified)) continue;
-      if (state && o.modified && own(state.recent, o.id) === o.modified) continue;
-      orders.push(o);
-    }
-    yield { orders, page, skipped: p.orders.length - orders.length, ...(p.total === undefined ? {} : { total: p.total }) };
+    const orders = fresh(p.orders, accept, seen, state);
+    yield { orders, page: ++page, skipped: p.orders.length - orders.length, ...(p.total === undefined ? {} : { total: p.total }) };
   }
+}
+
+/**
+ * The items of a page a run delivers: those that pass `accept`, are not a repeat of this run, and (incremental) were
+ * not delivered by an earlier run with the same last change.
+ */
+function fresh<T extends { id: string; modified: string | null }>(
+  items: readonly T[],
+  accept: (item: T) => boolean,
+  seen: RepeatCheck,
+  state: IncrementalState | undefined,
+): T[] {
+  const out: T[] = [];
+  for (const x of items) {
+    if (!accept(x) || seen.repeated(x.id, x.modified)) continue;
+    if (state && x.modified && own(state.recent, x.id) === x.modified) continue;
+    out.push(x);
+  }
+  return out;
 }
 
 /** A page of master data or plain records after the same checks as orders: changed since `since`, not delivered before. */
@@ -161,17 +174,11 @@ export interface RecordRunPage {
 /** {@link runPages} for records: the ERP filters, the run drops repeats and (incremental) what an earlier run delivered. */
 export async function* runRecordPages(pages: AsyncIterable<RecordPage>, since: string | undefined, state?: IncrementalState): AsyncGenerator<RecordRunPage> {
   const seen = new RepeatCheck();
+  const accept = (r: ErpRecord): boolean => !since || !r.modified || r.modified >= since;
   let page = 0;
   for await (const p of pages) {
-    page++;
-    const records: ErpRecord[] = [];
-    for (const r of p.records) {
-      if (since && r.modified && r.modified < since) continue;
-      if (seen.repeated(r.id, r.modified)) continue;
-      if (state && r.modified && own(state.recent, r.id) === r.modified) continue;
-      records.push(r);
-    }
-    yield { records, page, skipped: p.records.length - records.length, ...(p.total === undefined ? {} : { total: p.total }) };
+    const records = fresh(p.records, accept, seen, state);
+    yield { records, page: ++page, skipped: p.records.length - records.length, ...(p.total === undefined ? {} : { total: p.total }) };
   }
 }
 

@@ -194,3 +194,15 @@ export interface LotHold {
 export function holdPosting(h: LotHold): { kind: 'lot-hold'; key: string; payload: { hold: { lot: string; material?: string; reason: string } } } {
   return { kind: 'lot-hold', key: h.key, payload: { hold: { lot: h.lot, ...(h.material ? { material: h.material } : {}), reason: h.reason } } };
 }
+
+/** Rows grouped by their parent's id (BOM lines by BOM, routing steps by routing), in the order they came. */
+export function groupBy<T>(rows: readonly T[], parentOf: (row: T) => number): Map<number, T[]> {
+  const out = new Map<number, T[]>();
+  for (const r of rows) {
+    const k = parentOf(r);
+    const list = out.get(k);
+    if (list) list.push(r);
+    else out.set(k, [r]);
+  }
+  return out;
+}

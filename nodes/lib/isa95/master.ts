@@ -254,18 +254,16 @@ function productDefinitionNode(d: OperationsDefinition): XmlNode {
 /** A Sync… BOD of master data: SyncMaterialDefinition, SyncEquipment, SyncOperationsDefinition (V0701) / SyncProductDefinition (V0600). */
 export function syncMasterData(version: 'V0701' | 'V0600', noun: MasterNoun, items: readonly MasterItem[], area: ApplicationArea): string {
   atLeastOne([...items], `the ${noun} message`, noun);
-  if (noun === 'MaterialDefinition') return bod(version, 'Sync', noun, (items as MaterialDefinition[]).map(materialNode), area);
-  if (noun === 'Equipment')
-    return bod(
-      version,
-      'Sync',
-      noun,
-      (items as Equipment[]).map((e) => equipmentNode(e, version)),
-      area,
-    );
-  return version === 'V0701'
-    ? bod('V0701', 'Sync', 'OperationsDefinition', (items as OperationsDefinition[]).map(definitionNode), area)
-    : bod('V0600', 'Sync', 'ProductDefinition', (items as OperationsDefinition[]).map(productDefinitionNode), area);
+  // V0600 has no OperationsDefinition: the same content goes out as a ProductDefinition
+  const [name, nodes] =
+    noun === 'MaterialDefinition'
+      ? [noun, (items as MaterialDefinition[]).map(materialNode)]
+      : noun === 'Equipment'
+        ? [noun, (items as Equipment[]).map((e) => equipmentNode(e, version))]
+        : version === 'V0701'
+          ? [noun, (items as OperationsDefinition[]).map(definitionNode)]
+          : ['ProductDefinition', (items as OperationsDefinition[]).map(productDefinitionNode)];
+  return bod(version, 'Sync', name, nodes, area);
 }
 
 /** A strict material code table from the ERP's materials: each code maps to itself, any other code is refused. */

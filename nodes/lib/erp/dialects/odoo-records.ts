@@ -6,6 +6,7 @@ import { ErpError } from '../errors';
 import type { DialectContext } from '../types';
 import {
   checkRecordQuery,
+  groupBy,
   type ErpBom,
   type ErpMaterial,
   type ErpRecord,
@@ -33,17 +34,6 @@ async function searchRead(ctx: DialectContext, model: string, domain: unknown[],
   return rows as Row[];
 }
 
-function groupBy(rows: Row[], field: string): Map<number, Row[]> {
-  const out = new Map<number, Row[]>();
-  for (const r of rows) {
-    const k = idOf(r[field]);
-    const list = out.get(k) ?? [];
-    list.push(r);
-    out.set(k, list);
-  }
-  return out;
-}
-
 const material = (r: Row): ErpMaterial => ({
   kind: 'material',
   id: String(r.id),
@@ -60,7 +50,7 @@ const material = (r: Row): ErpMaterial => ({
 async function boms(ctx: DialectContext, rows: Row[]): Promise<ErpRecord[]> {
   const lines = groupBy(
     await searchRead(ctx, 'mrp.bom.line', [['bom_id', 'in', rows.map((r) => Number(r.id))]], ['bom_id', 'product_id', 'product_qty', 'product_uom_id']),
-    'bom_id',
+    (l) => idOf(l.bom_id),
   );
   return rows.map((r): ErpBom => ({
     kind: 'bom',
@@ -90,7 +80,7 @@ async function routings(ctx: DialectContext, rows: Row[]): Promise<ErpRecord[]> 
     searchRead(ctx, 'mrp.routing.workcenter', [['bom_id', 'in', bomIds]], ['bom_id', 'name', 'sequence', 'workcenter_id', 'time_cycle_manual', 'write_date']),
     searchRead(ctx, 'mrp.bom', [['id', 'in', bomIds]], ['id', 'code', 'display_name', 'product_id', 'product_tmpl_id', 'company_id', 'write_date']),
   ]);
-  const ops = groupBy(all, 'bom_id');
+  const ops = groupBy(all, (o) => idOf(o.bom_id));
   return heads.map((b): ErpRouting => {
     const list = (ops.get(Number(b.id)) ?? []).sort((x, y) => (num(x.sequence) ?? 0) - (num(y.sequence) ?? 0));
     const modified = [b, ...list].map((x) => naiveDateTime(x.write_date)).reduce<string | null>((m, t) => (t && (!m || t > m) ? t : m), null);

@@ -6,6 +6,7 @@ import { ErpError } from '../errors';
 import type { DialectContext } from '../types';
 import {
   checkRecordQuery,
+  groupBy,
   type ErpBom,
   type ErpMaterial,
   type ErpRecord,
@@ -52,15 +53,8 @@ async function searchRead(ctx: DialectContext, model: string, domain: unknown[],
 
 /** Rows of a one2many, grouped by the parent id (`parentField`). */
 async function children(ctx: DialectContext, model: string, parentField: string, ids: number[], fields: string[]): Promise<Map<number, Row[]>> {
-  const out = new Map<number, Row[]>();
-  if (!ids.length) return out;
-  for (const r of await searchRead(ctx, model, [[parentField, 'in', ids]], 0, null, [parentField, ...fields])) {
-    const parent = Number(r[parentField]);
-    const list = out.get(parent) ?? [];
-    list.push(r);
-    out.set(parent, list);
-  }
-  return out;
+  if (!ids.length) return new Map();
+  return groupBy(await searchRead(ctx, model, [[parentField, 'in', ids]], 0, null, [parentField, ...fields]), (r) => Number(r[parentField]));
 }
 
 interface KindSpec {
