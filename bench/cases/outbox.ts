@@ -190,7 +190,7 @@ export async function outboxBench(count = 20_000, repeats = 3): Promise<CaseResu
           sapOData,
         );
         const drainer = new Drainer(
-          outbox,
+          outbox.store,
           'q',
           { ratePerSecond: 100_000, concurrency: 8, maxAttempts: 3, baseDelayMs: 50, maxDelayMs: 500, retentionMs: 86_400_000, batchSize },
           erpHooks(connection, batchSize),

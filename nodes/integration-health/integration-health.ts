@@ -19,8 +19,8 @@ export = function register(RED: NodeAPI): void {
     let last: string | undefined;
 
     /** The health now as a message; `changed`: whether its problems differ from the last look. */
-    const look = (): { msg: NodeMessage; changed: boolean } => {
-      const view = healthView();
+    const look = async (): Promise<{ msg: NodeMessage; changed: boolean }> => {
+      const view = await healthView();
       const problems = problemsOf(view as never, settings.thresholds);
       const key = problemKey(problems);
       const changed = key !== last;
@@ -31,13 +31,13 @@ export = function register(RED: NodeAPI): void {
       return { msg: { topic: 'integration-health', payload: { healthy, problems, ...view } } as NodeMessage, changed };
     };
     const tick = (): void => {
-      try {
-        const { msg, changed } = look();
-        if (changed) node.send(msg);
-      } catch (err) {
-        node.error(`${RED._('integration-health.errors.failed')}: ${errorText(err)}`);
-        setStatus(node, 'error', RED._('integration-health.status.failed'));
-      }
+      look().then(
+        ({ msg, changed }) => changed && node.send(msg),
+        (err: unknown) => {
+          node.error(`${RED._('integration-health.errors.failed')}: ${errorText(err)}`);
+          setStatus(node, 'error', RED._('integration-health.status.failed'));
+        },
+      );
     };
     // the first look after the deploy has started every node; then one per interval
     const first = setTimeout(tick, Math.min(settings.intervalMs, 2000));
@@ -48,13 +48,13 @@ export = function register(RED: NodeAPI): void {
     node.on('input', (msg: NodeMessageInFlow, send, rawDone) => {
       const done = safeDone(node, msg as unknown as Record<string, unknown>, rawDone);
       if (refuseDeep(node, msg as unknown as Record<string, unknown>, done, badInput)) return;
-      try {
-        const { msg: out } = look();
-        send({ ...out, _msgid: msg._msgid } as NodeMessage);
-        done();
-      } catch (err) {
-        done(new Error(`${RED._('integration-health.errors.failed')}: ${errorText(err)}`));
-      }
+      look().then(
+        ({ msg: out }) => {
+          send({ ...out, _msgid: msg._msgid } as NodeMessage);
+          done();
+        },
+        (err: unknown) => done(new Error(`${RED._('integration-health.errors.failed')}: ${errorText(err)}`)),
+      );
     });
     node.on('close', (_removed: boolean, done: () => void) => {
       clearTimeout(first);

@@ -7,8 +7,9 @@ import { maintenanceRequest, notificationDialects, notificationPosting, requestI
 import { dict } from '../lib/dict';
 import { type PropertyReader, propertyReader } from '../lib/node-red/property';
 import { RuleEngine, type Transition, type Trigger } from '../lib/maintenance/rules';
-import { type NodeOutbox, openNodeOutbox, outboxFile, serveOutboxAdmin } from '../lib/node-red/outbox-node';
+import { type NodeOutbox, openNodeOutbox, outboxFile, readStoreChoice, serveOutboxAdmin } from '../lib/node-red/outbox-node';
 import { type Done, refuseDeep, safeDone, type Send } from '../lib/node-red/guard';
+import { envLookup } from '../lib/node-red/config';
 import { errorText, failConfiguration, pausedText, setStatus, settingsOr, throttledStatus } from '../lib/node-red/status';
 import { resolveConnection } from '../lib/node-red/connection';
 import { toEpochMs } from '../lib/time/timestamp';
@@ -47,8 +48,7 @@ export = function register(RED: NodeAPI): void {
     if (connection) {
       try {
         box = openNodeOutbox(node, {
-          file: outboxFile(RED, def.file),
-          sync: 'full',
+          store: readStoreChoice(def, 'full', envLookup(RED, node), (f) => outboxFile(RED, f)),
           queue: `maintenance:${node.id}`,
           drain: cfg.drain,
           connection,

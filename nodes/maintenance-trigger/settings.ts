@@ -4,6 +4,7 @@ import type { NodeDef } from 'node-red';
 import { type Operator, type Priority, type RuleDef, type RuleKind, ruleProblems } from '../lib/maintenance/rules';
 import { assertConfigVersion, SettingsReader } from '../lib/node-red/config';
 import type { DrainerOptions } from '../lib/outbox/drainer';
+import type { OutboxStoreDef } from '../lib/node-red/outbox-node';
 
 export const CONFIG_VERSION = 1;
 
@@ -30,7 +31,7 @@ export interface RuleRow {
   meterReset?: boolean | string;
 }
 
-export interface MaintenanceTriggerDef extends NodeDef {
+export interface MaintenanceTriggerDef extends NodeDef, OutboxStoreDef {
   version?: number;
   rules?: RuleRow[];
   assetProperty?: string;

@@ -10,9 +10,10 @@ import { Mapper } from '../lib/isa95/mapper';
 import type { ProductionReport } from '../lib/report/report';
 import { addReport, type Plan, type Progress, variance } from '../lib/report/variance';
 import { type Done, refuseDeep, safeDone, type Send } from '../lib/node-red/guard';
+import { envLookup } from '../lib/node-red/config';
 import { errorText, failConfiguration, pausedText, setStatus, throttledStatus } from '../lib/node-red/status';
 import { resolveConnection } from '../lib/node-red/connection';
-import { applySelection, type NodeOutbox, openNodeOutbox, outboxFile, readSelection, serveOutboxAdmin } from '../lib/node-red/outbox-node';
+import { applySelection, type NodeOutbox, openNodeOutbox, outboxFile, readStoreChoice, readSelection, serveOutboxAdmin } from '../lib/node-red/outbox-node';
 import type { NewEntry } from '../lib/outbox/outbox';
 import type { LotHold } from '../lib/erp/records';
 import { readHolds } from '../lib/trace/hold';
@@ -85,8 +86,7 @@ export = function register(RED: NodeAPI): void {
     let box: NodeOutbox;
     try {
       box = openNodeOutbox(node, {
-        file: outboxFile(RED, def.file),
-        sync: settings.sync,
+        store: readStoreChoice(def, settings.sync, envLookup(RED, node), (f) => outboxFile(RED, f)),
         commitWindowMs: settings.commitWindowMs,
         auditRetentionMs: settings.auditRetentionMs,
         queue: settings.queue,
@@ -99,7 +99,7 @@ export = function register(RED: NodeAPI): void {
       failConfiguration(node, RED._, errorText(err));
       return;
     }
-    const { outbox, drainer } = box;
+    const { store, drainer } = box;
 
     // ---- status --------------------------------------------------------------------------------------------------
     let duplicates = 0;
@@ -219,14 +219,18 @@ export = function register(RED: NodeAPI): void {
           send([m as NodeMessage, null, null]);
           done();
         };
-        if (m.command === 'status') return reply({ counts: outbox.counts(q), state: drainer.current });
+        if (m.command === 'status')
+          return void store.counts(q).then(
+            (counts) => reply({ counts, state: drainer.current }),
+            (err: unknown) => done(new Error(errorText(err))),
+          );
         if (m.command !== 'retry' && m.command !== 'purge')
           return done(new Error(`${RED._('mes-report.errors.command')} "${m.command.slice(0, 40)}" (retry, purge, status)`));
         // msg.payload: a list of entry ids, {ids: […]} or {all: true}; nothing else means "all"
         const sel = readSelection(Array.isArray(m.payload) ? { ids: m.payload } : m.payload);
         if ('problem' in sel) return done(new Error(`msg.command ${m.command}: ${sel.problem}`));
         const action = m.command;
-        applySelection(outbox, q, action, sel).then(
+        applySelection(store, q, action, sel).then(
           (n) => reply(action === 'retry' ? { retried: n } : { purged: n }),
           (err: unknown) => done(new Error(errorText(err))),
         );

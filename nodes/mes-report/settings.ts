@@ -4,12 +4,13 @@ import type { NodeDef } from 'node-red';
 import { POSTING_PROFILES } from '../lib/erp/postings';
 import { assertConfigVersion, configFlag, SettingsReader } from '../lib/node-red/config';
 import type { DrainerOptions } from '../lib/outbox/drainer';
+import type { OutboxStoreDef } from '../lib/node-red/outbox-node';
 import { DEFAULT_COMMIT_WINDOW_MS } from '../lib/node-red/outbox-node';
 import { DEFAULT_AUDIT_DAYS } from '../lib/outbox/audit';
 
 export const CONFIG_VERSION = 1;
 
-export interface MesReportDef extends NodeDef {
+export interface MesReportDef extends NodeDef, OutboxStoreDef {
   version?: number;
   connection?: string;
   posting?: string;

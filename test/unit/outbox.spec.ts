@@ -25,7 +25,7 @@ const opts = (over: Partial<DrainerOptions> = {}): DrainerOptions => ({
 function drain(outbox: Outbox, o: DrainerOptions, send: (e: Entry) => Promise<unknown>): { d: Drainer; done: Entry[]; dead: Array<[Entry, string]> } {
   const done: Entry[] = [];
   const dead: Array<[Entry, string]> = [];
-  const d = new Drainer(outbox, 'q', o, { send, classify: classifyErpFailure, describe: failureText });
+  const d = new Drainer(outbox.store, 'q', o, { send, classify: classifyErpFailure, describe: failureText });
   d.on('done', (e: Entry) => done.push(e));
   d.on('dead', (e: Entry, reason: string) => dead.push([e, reason]));
   return { d, done, dead };
@@ -197,7 +197,7 @@ describe('outbox and drainer', function () {
       const dead: Array<[Entry, string]> = [];
       const paused: unknown[] = [];
       const singles: Entry[] = [];
-      const d = new Drainer(outbox, 'q', o, {
+      const d = new Drainer(outbox.store, 'q', o, {
         send: async (e) => {
           singles.push(e);
           return (await sendBatch([e]))[0]!.ok ? 'ok' : Promise.reject(new Error('refused'));

@@ -2,18 +2,20 @@
 // over when the holder stops renewing — an instance that died) and small shared state (a fetch node's watermark).
 // Plain SQL on the `pg` client; the tables are created on first use and their version is checked.
 
-import { Pool, type PoolConfig } from 'pg';
+import { Pool, type PoolClient, type PoolConfig, types } from 'pg';
 
 /** The version of the tables below; a database made by a newer version is refused. */
 export const COORDINATION_SCHEMA_VERSION = 1;
 
 const SCHEMA = [
-  `CREATE TABLE IF NOT EXISTS plantbridge_schema (component text PRIMARY KEY, version integer NOT NULL)`,
   `CREATE TABLE IF NOT EXISTS plantbridge_leases (name text PRIMARY KEY, holder text NOT NULL, expires_at timestamptz NOT NULL)`,
   `CREATE TABLE IF NOT EXISTS plantbridge_state (name text PRIMARY KEY, value jsonb NOT NULL, updated_at timestamptz NOT NULL DEFAULT now())`,
 ];
 
 export class CoordinationError extends Error {}
+
+/** One statement on a transaction's connection: its rows. */
+export type Query = <R extends Record<string, unknown>>(sql: string, params?: unknown[]) => Promise<R[]>;
 
 /** A connection string without its password, for messages. */
 export function safeConnectionString(url: string): string {
@@ -31,6 +33,12 @@ export function safeConnectionString(url: string): string {
  * the server (`label` at the connection string without its password) and PostgreSQL's code. An idle client's error
  * (the server restarted) does not crash Node-RED: the next query reconnects.
  */
+/** bigint columns (ids, epoch milliseconds) as numbers, for this pack's pools only (never pg's global parsers). */
+export const NUMERIC_BIGINT = {
+  getTypeParser: ((oid: number, format?: string) =>
+    oid === 20 ? (v: string) => Number(v) : (types.getTypeParser as (o: number, f?: string) => unknown)(oid, format)) as typeof types.getTypeParser,
+};
+
 export class PgClient {
   private readonly pool: Pool;
   readonly where: string;
@@ -45,9 +53,60 @@ export class PgClient {
     try {
       return (await this.pool.query(sql, params)).rows as T[];
     } catch (err) {
-      const e = err as Error & { code?: string };
-      throw new CoordinationError(`${this.where}: ${e.code ? `${e.code} ` : ''}${e.message || String(err)}`, { cause: err });
+      throw this.failure(err);
     }
+  }
+
+  /** A failure in words that name the server (without its password) and PostgreSQL's code. */
+  private failure(err: unknown): CoordinationError {
+    if (err instanceof CoordinationError) return err;
+    const e = err as Error & { code?: string };
+    return new CoordinationError(`${this.where}: ${e.code ? `${e.code} ` : ''}${e.message || String(err)}`, { cause: err });
+  }
+
+  /** Runs `work` in one transaction on one connection: committed when it resolves, rolled back when it throws. */
+  async transaction<T>(work: (query: Query) => Promise<T>): Promise<T> {
+    let client: PoolClient;
+    try {
+      client = await this.pool.connect();
+    } catch (err) {
+      throw this.failure(err);
+    }
+    let broken = false;
+    // a checked-out connection the server ends (a restart) reports it as an event: the query that fails says it too
+    const lost = (): void => void (broken = true);
+    client.on('error', lost);
+    try {
+      await client.query('BEGIN');
+      const result = await work(async (sql, params = []) => (await client.query(sql, params)).rows);
+      await client.query('COMMIT');
+      return result;
+    } catch (err) {
+      await client.query('ROLLBACK').catch(() => (broken = true));
+      throw this.failure(err);
+    } finally {
+      client.off('error', lost);
+      client.release(broken);
+    }
+  }
+
+  /**
+   * Creates a component's tables (idempotent statements), or checks that the ones there are `version`: a database
+   * made by a newer or an older pack is refused with words saying which.
+   */
+  async ensureSchema(component: string, version: number, statements: readonly string[]): Promise<void> {
+    await this.query(`CREATE TABLE IF NOT EXISTS plantbridge_schema (component text PRIMARY KEY, version integer NOT NULL)`);
+    // two instances starting at once must not both create the tables: one waits for the other
+    await this.transaction(async (q) => {
+      await q(`SELECT pg_advisory_xact_lock(hashtext('plantbridge_schema'))`);
+      for (const sql of statements) await q(sql);
+      await q(`INSERT INTO plantbridge_schema (component, version) VALUES ($1, $2) ON CONFLICT (component) DO NOTHING`, [component, version]);
+    });
+    const [row] = await this.query<{ version: number }>(`SELECT version FROM plantbridge_schema WHERE component = $1`, [component]);
+    if (row && row.version !== version)
+      throw new CoordinationError(
+        `${this.where}: the ${component} tables are version ${row.version}, this pack uses version ${version} (${row.version > version ? 'a newer pack made them: update this one' : 'migrate them first'})`,
+      );
   }
 
   end(): Promise<void> {
@@ -87,16 +146,8 @@ export class PgCoordinator implements Coordinator {
   }
 
   /** Creates the tables, or checks that the ones there are this version's. */
-  private async migrate(): Promise<void> {
-    for (const sql of SCHEMA) await this.run(sql);
-    await this.run(`INSERT INTO plantbridge_schema (component, version) VALUES ('coordination', $1) ON CONFLICT (component) DO NOTHING`, [
-      COORDINATION_SCHEMA_VERSION,
-    ]);
-    const [row] = await this.run<{ version: number }>(`SELECT version FROM plantbridge_schema WHERE component = 'coordination'`);
-    if (row && row.version !== COORDINATION_SCHEMA_VERSION)
-      throw new CoordinationError(
-        `${this.db.where}: the coordination tables are version ${row.version}, this pack uses version ${COORDINATION_SCHEMA_VERSION} (${row.version > COORDINATION_SCHEMA_VERSION ? 'a newer pack made them: update this one' : 'migrate them first'})`,
-      );
+  private migrate(): Promise<void> {
+    return this.db.ensureSchema('coordination', COORDINATION_SCHEMA_VERSION, SCHEMA);
   }
 
   async acquire(name: string, holder: string, ttlMs: number): Promise<boolean> {

@@ -6,6 +6,7 @@ import type { NodeAPI } from 'node-red';
 import type { ErpConnection } from '../erp/connection';
 import { type CalculatorView, writeMetrics } from '../health/health';
 import { queueViews } from './outbox-node';
+import { errorText } from './status';
 
 interface Tracked {
   name: string;
@@ -40,20 +41,20 @@ function calculatorViews(): CalculatorView[] {
 }
 
 /** The JSON view: each connection's state, last successes and failure, outcomes and answer times; each queue. */
-export function healthView(now = Date.now()): { generated: string; connections: unknown[]; queues: unknown[]; calculators: CalculatorView[] } {
+export async function healthView(now = Date.now()): Promise<{ generated: string; connections: unknown[]; queues: unknown[]; calculators: CalculatorView[] }> {
   return {
     generated: new Date(now).toISOString(),
     connections: [...connections].map(([id, t]) => ({ id, name: t.name, dialect: t.connection.dialect.id, ...t.connection.health.view() })),
-    queues: queueViews(now),
+    queues: await queueViews(now),
     calculators: calculatorViews(),
   };
 }
 
 /** The Prometheus text. */
-export function metricsText(now = Date.now()): string {
+export async function metricsText(now = Date.now()): Promise<string> {
   return writeMetrics(
     [...connections.values()].map((t) => ({ name: t.name, dialect: t.connection.dialect.id, health: t.connection.health })),
-    queueViews(now),
+    await queueViews(now),
     calculatorViews(),
   );
 }
@@ -65,10 +66,18 @@ export function serveHealthAdmin(RED: NodeAPI): void {
   served.add(app);
   const read = RED.auth.needsPermission('plantbridge-health.read');
   RED.httpAdmin.get('/plantbridge/health', read, (_req, res) => {
-    res.json(healthView());
+    void healthView().then(
+      (view) => res.json(view),
+      (err: unknown) => res.status(503).json({ error: errorText(err) }),
+    );
   });
   RED.httpAdmin.get('/plantbridge/metrics', read, (_req, res) => {
-    res.set('Content-Type', 'text/plain; version=0.0.4; charset=utf-8');
-    res.send(metricsText());
+    void metricsText().then(
+      (text) => {
+        res.set('Content-Type', 'text/plain; version=0.0.4; charset=utf-8');
+        res.send(text);
+      },
+      (err: unknown) => res.status(503).json({ error: errorText(err) }),
+    );
   });
 }

@@ -10,11 +10,13 @@ import { type AuditQuery, auditCsv, DEFAULT_AUDIT_DAYS } from '../outbox/audit';
 import { type QueueView, SendCounter } from '../health/health';
 import { Drainer, type DrainerOptions, type DrainerState } from '../outbox/drainer';
 import { erpHooks } from '../outbox/erp';
-import { type EntryState, MAX_IDS_PER_CALL, type NewEntry, openShared, type Outbox, releaseShared } from '../outbox/outbox';
+import { type EntryState, MAX_IDS_PER_CALL, type NewEntry, openShared, releaseShared } from '../outbox/outbox';
+import { openPostgresStore, releasePostgresStore } from '../outbox/postgres-store';
+import type { OutboxStore } from '../outbox/store';
 import { catalogOf, errorText, pausedText } from './status';
 
 interface Live {
-  outbox: Outbox;
+  store: OutboxStore;
   queue: string;
   drainer: Drainer;
   /** The ERP connection's name, for the health view and metrics. */
@@ -30,15 +32,14 @@ function outboxProblem(err: unknown): string {
   return `the outbox cannot answer now: ${errorText(err).replace(/\/[^\s:]*\//g, '…/')}`;
 }
 
-/** Every deployed queue as the health view shows it (the database asked now; a failing one is reported as such). */
-export function queueViews(now = Date.now()): QueueView[] {
-  return [...live].map(([id, l]): QueueView => {
+/** Every deployed queue as the health view shows it (the store asked now; a failing one is reported as such). */
+export function queueViews(now = Date.now()): Promise<QueueView[]> {
+  return Promise.all([...live].map(async ([id, l]): Promise<QueueView> => {
     let counts = { backlog: 0, dead: 0, inflight: 0 };
     let oldest: number | undefined;
     let problem: string | null = null;
     try {
-      counts = l.outbox.openCounts(l.queue);
-      oldest = l.outbox.oldestOpen(l.queue);
+      [counts, oldest] = await Promise.all([l.store.openCounts(l.queue), l.store.oldestOpen(l.queue)]);
     } catch (err) {
       problem = outboxProblem(err);
     }
@@ -58,7 +59,7 @@ export function queueViews(now = Date.now()): QueueView[] {
       reachable: state.reachable && !problem,
       reason: problem ?? state.reason ?? null,
     };
-  });
+  }));
 }
 
 /** What an admin call or a msg.command names: ids, or everything. */
@@ -82,9 +83,9 @@ export function readSelection(body: unknown): Selection | { problem: string } {
 }
 
 /** Retries or purges dead letters as a selection names them, in chunks (a long call never blocks the runtime). */
-export function applySelection(outbox: Outbox, queue: string, action: 'retry' | 'purge', sel: Selection, actor = 'flow'): Promise<number> {
+export function applySelection(store: OutboxStore, queue: string, action: 'retry' | 'purge', sel: Selection, actor = 'flow'): Promise<number> {
   const ids = 'all' in sel ? 'all' : sel.ids;
-  return action === 'retry' ? outbox.retryDeadChunked(queue, ids, actor) : outbox.purgeDeadChunked(queue, ids, actor);
+  return action === 'retry' ? store.retryDead(queue, ids, actor) : store.purgeDead(queue, ids, actor);
 }
 
 /** Most audit rows one export returns (page with offset for more). */
@@ -150,7 +151,12 @@ export function serveOutboxAdmin(RED: NodeAPI, permission: string): void {
   RED.httpAdmin.get('/plantbridge/outbox/:id', read, (req, res) => {
     const l = find(String(req.params.id), res);
     if (l)
-      guarded(res, () => void res.json({ queue: l.queue, file: path.basename(l.outbox.file), counts: l.outbox.counts(l.queue), state: l.drainer.current }));
+      guarded(res, async () => void res.json({
+          queue: l.queue,
+          store: l.store.kind,
+          // the file's name (never its folders), or the server without its password
+          ...(l.store.kind === 'sqlite' ? { file: l.store.label } : { server: l.store.label }),
+          counts: await l.store.counts(l.queue), state: l.drainer.current }));
   });
   RED.httpAdmin.get('/plantbridge/outbox/:id/entries', read, (req, res) => {
     const l = find(String(req.params.id), res);
@@ -160,7 +166,7 @@ export function serveOutboxAdmin(RED: NodeAPI, permission: string): void {
     const page = pageParams(req.query as Record<string, unknown>, 100, 1000);
     if ('problem' in page) return void res.status(400).json({ error: page.problem });
     const { limit, offset } = page;
-    guarded(res, () => void res.json(l.outbox.list(l.queue, state, limit, offset)));
+    guarded(res, async () => void res.json(await l.store.list(l.queue, state, limit, offset)));
   });
   // the audit trail of a queue for a time range (and an order), as JSON or CSV
   RED.httpAdmin.get('/plantbridge/outbox/:id/audit', read, (req, res) => {
@@ -168,8 +174,8 @@ export function serveOutboxAdmin(RED: NodeAPI, permission: string): void {
     if (!l) return;
     const q = readAuditQuery(req.query as Record<string, unknown>);
     if ('problem' in q) return void res.status(400).json({ error: q.problem });
-    guarded(res, () => {
-      const records = l.outbox.audit.list(l.queue, q.query);
+    guarded(res, async () => {
+      const records = await l.store.auditList(l.queue, q.query);
       if (!q.csv) return void res.json(records);
       res.set('Content-Type', 'text/csv; charset=utf-8');
       res.set('Content-Disposition', `attachment; filename="audit-${l.queue.replace(/[^\w.-]/g, '_')}.csv"`);
@@ -185,7 +191,7 @@ export function serveOutboxAdmin(RED: NodeAPI, permission: string): void {
       guarded(res, async () => {
         // who did it, for the audit trail: the signed-in admin user
         const user = (req as { user?: { username?: unknown } }).user?.username;
-        const n = await applySelection(l.outbox, l.queue, action, sel, typeof user === 'string' && user ? `admin:${user.slice(0, 100)}` : 'admin API');
+        const n = await applySelection(l.store, l.queue, action, sel, typeof user === 'string' && user ? `admin:${user.slice(0, 100)}` : 'admin API');
         if (action === 'retry') l.drainer.kick();
         res.json(action === 'retry' ? { retried: n } : { purged: n });
       });
@@ -205,9 +211,53 @@ export function outboxFile(RED: NodeAPI, configured: string | undefined): string
   return path.isAbsolute(f) ? f : path.join(userDir, f);
 }
 
+/** Where a node's queue lives: the embedded SQLite file (one Node-RED), or a PostgreSQL shared by several instances. */
+export type StoreChoice = { kind: 'sqlite'; file: string; sync: 'full' | 'normal' } | { kind: 'postgres'; url: string; leaseMs: number };
+
+/** The dialog's outbox settings: the store, the environment variable with the PostgreSQL URL, the lease (seconds). */
+export interface OutboxStoreDef {
+  /** "" or "sqlite": the embedded file; "postgres": a PostgreSQL shared by several instances. */
+  outboxStore?: string;
+  /** The environment variable holding the connection string (never the string itself: flows are exported). */
+  outboxEnv?: string;
+  /** Seconds a claim lasts without renewal. */
+  outboxLease?: number | string;
+  file?: string;
+}
+
+export const DEFAULT_POSTGRES_ENV = 'PLANTBRIDGE_POSTGRES_URL';
+
+/**
+ * Reads the store settings; a problem in words (thrown) names what to fix. `lookup` finds an environment variable
+ * (Node-RED's env, then the process's); `file` makes the SQLite path.
+ */
+export function readStoreChoice(def: OutboxStoreDef, sync: 'full' | 'normal', lookup: (name: string) => unknown, file: (configured?: string) => string): StoreChoice {
+  const kind = def.outboxStore || 'sqlite';
+  if (kind === 'sqlite') return { kind, file: file(def.file), sync };
+  if (kind !== 'postgres') throw new Error(`unknown outbox store "${String(kind).slice(0, 40)}" (sqlite, postgres)`);
+  const env = (def.outboxEnv ?? '').trim() || DEFAULT_POSTGRES_ENV;
+  if (!/^[A-Za-z_][A-Za-z0-9_]{0,127}$/.test(env)) throw new Error(`"${env.slice(0, 40)}" is not an environment variable name`);
+  const lease = def.outboxLease === undefined || def.outboxLease === '' ? 30 : Number(def.outboxLease);
+  if (!Number.isFinite(lease) || lease < 2 || lease > 3600) throw new Error(`lease must be 2 to 3600 seconds, got "${String(def.outboxLease).slice(0, 20)}"`);
+  const url = lookup(env);
+  if (typeof url !== 'string' || !url.trim())
+    throw new Error(`the outbox is in PostgreSQL, but the environment variable ${env} is not set: it must hold the connection string (postgres://user@host/db)`);
+  if (!/^postgres(ql)?:\/\//.test(url.trim())) throw new Error(`the environment variable ${env} does not hold a PostgreSQL connection string (postgres://…)`);
+  return { kind, url: url.trim(), leaseMs: lease * 1000 };
+}
+
+/** Opens (or joins) the store a choice names; `release` lets go of it (closed when its last user has). */
+export function openStore(choice: StoreChoice): { store: OutboxStore; release(): Promise<void> } {
+  if (choice.kind === 'postgres') {
+    const store = openPostgresStore(choice.url, { leaseMs: choice.leaseMs });
+    return { store, release: () => releasePostgresStore(store) };
+  }
+  const outbox = openShared(choice.file, { sync: choice.sync });
+  return { store: outbox.store, release: async () => releaseShared(outbox) };
+}
+
 export interface NodeOutboxOptions {
-  file: string;
-  sync: 'full' | 'normal';
+  store: StoreChoice;
   queue: string;
   drain: DrainerOptions;
   connection: ErpConnection;
@@ -239,7 +289,7 @@ export const ALONE_LIMIT = 4;
 export const PROBE_EVERY = 32;
 
 export interface NodeOutbox {
-  outbox: Outbox;
+  store: OutboxStore;
   drainer: Drainer;
   /** Queues entries for the next group commit; `committed` gets, per entry, true = added, false = duplicate. */
   enqueue(entries: NewEntry[], committed: (result: boolean[] | Error) => void): void;
@@ -254,8 +304,7 @@ export interface NodeOutbox {
 
 /** Opens the node's queue (throws when the database cannot be opened) and starts sending. */
 export function openNodeOutbox(node: Node, o: NodeOutboxOptions): NodeOutbox {
-  const outbox = openShared(o.file, { sync: o.sync });
-  outbox.audit.configure(o.queue, o.auditRetentionMs ?? DEFAULT_AUDIT_DAYS * 86_400_000);
+  const { store, release } = openStore(o.store);
   const sends = new SendCounter();
   /** A request timed for the queue's answer-time percentiles (answered or refused: the ERP's time either way). */
   const timed = <T>(request: Promise<T>): Promise<T> => {
@@ -269,10 +318,14 @@ export function openNodeOutbox(node: Node, o: NodeOutboxOptions): NodeOutbox {
       },
     );
   };
-  const drainer = new Drainer(outbox, o.queue, o.drain, erpHooks(o.connection, o.drain.batchSize ?? 1, timed));
+  const drainer = new Drainer(store, o.queue, o.drain, {
+    ...erpHooks(o.connection, o.drain.batchSize ?? 1, timed),
+    // the trail's retention is written before the first outcome (again after a fault: the server may have been down)
+    prepare: () => store.configureAudit(o.queue, o.auditRetentionMs ?? DEFAULT_AUDIT_DAYS * 86_400_000),
+  });
   drainer.on('done', () => sends.done(Date.now()));
   drainer.on('dead', () => sends.dead++);
-  live.set(node.id, { outbox, queue: o.queue, drainer, connection: o.connectionName ?? o.connection.settings.baseUrl, sends });
+  live.set(node.id, { store, queue: o.queue, drainer, connection: o.connectionName ?? o.connection.settings.baseUrl, sends });
   // a paused queue reaches Catch nodes once per streak, with its true cause (refused sign-in or settings vs unreachable)
   drainer.on('paused', (s: DrainerState) => {
     const catalog = catalogOf(node.type);
@@ -292,6 +345,8 @@ export function openNodeOutbox(node: Node, o: NodeOutboxOptions): NodeOutbox {
   /** Windows in a row that found no other report to share their commit (like PostgreSQL's commit_siblings). */
   let alone = 0;
   let windowed = 0;
+  /** A commit is running (the store answers asynchronously): what arrives meanwhile goes in the next one, in order. */
+  let committing: Promise<void> | undefined;
   const flush = (): void => {
     if (timer) {
       alone = waitingEntries > 1 ? 0 : alone + 1;
@@ -300,25 +355,41 @@ export function openNodeOutbox(node: Node, o: NodeOutboxOptions): NodeOutbox {
     if (immediate) clearImmediate(immediate);
     timer = undefined;
     immediate = undefined;
+    if (committing || !waiting.length) return;
     const batch = waiting;
     waiting = [];
     waitingEntries = 0;
-    if (!batch.length) return;
-    let added: boolean[];
     commits++;
     lastCommit = Date.now();
-    try {
-      added = outbox.enqueue(
+    committing = store
+      .enqueue(
         o.queue,
         batch.flatMap((b) => b.entries),
-      );
-    } catch (err) {
-      for (const b of batch) b.committed(err instanceof Error ? err : new Error(String(err)));
-      return;
+      )
+      .then(
+        (added) => {
+          let i = 0;
+          for (const b of batch) b.committed(b.entries.map(() => added[i++]!));
+          drainer.kick();
+        },
+        (err: unknown) => {
+          for (const b of batch) b.committed(err instanceof Error ? err : new Error(String(err)));
+        },
+      )
+      .catch((err: unknown) => node.error(errorText(err)))
+      .finally(() => {
+        committing = undefined;
+        // one commit at a time keeps the order reports arrived in (two at once could commit the later first)
+        if (waiting.length) flush();
+      });
+  };
+  /** Resolves when everything that arrived has been committed (or refused). */
+  const flushed = async (): Promise<void> => {
+    flush();
+    while (committing) {
+      await committing;
+      flush();
     }
-    let i = 0;
-    for (const b of batch) b.committed(b.entries.map(() => added[i++]!));
-    drainer.kick();
   };
   drainer.start();
   // The file is checked on every commit and every few seconds: a deleted or replaced outbox is reported at once
@@ -326,7 +397,7 @@ export function openNodeOutbox(node: Node, o: NodeOutboxOptions): NodeOutbox {
   let fileFault = false;
   const fileCheck = setInterval(() => {
     try {
-      outbox.checkFile();
+      store.check();
       fileFault = false;
     } catch (err) {
       if (!fileFault) drainer.emit('fault', err);
@@ -335,7 +406,7 @@ export function openNodeOutbox(node: Node, o: NodeOutboxOptions): NodeOutbox {
   }, 5000);
   fileCheck.unref?.();
   return {
-    outbox,
+    store,
     drainer,
     enqueue(entries, committed) {
       waiting.push({ entries, committed });
@@ -360,10 +431,10 @@ export function openNodeOutbox(node: Node, o: NodeOutboxOptions): NodeOutbox {
     },
     async close() {
       clearInterval(fileCheck);
-      flush();
+      await flushed();
       live.delete(node.id);
       await drainer.stop();
-      releaseShared(outbox);
+      await release();
     },
   };
 }

@@ -4,7 +4,8 @@
 // with back-off and dead-lettered after `maxAttempts`.
 
 import { EventEmitter } from 'node:events';
-import type { Entry, Outbox } from './outbox';
+import type { Entry } from './schema';
+import type { Outcome, OutboxStore } from './store';
 
 /** How a failed send is treated. */
 export type FailureKind =
@@ -43,6 +44,8 @@ export interface DrainerHooks {
   /** Sends several entries in one request: one outcome per entry, in order; throws when the request as a whole failed. */
   sendBatch?(entries: Entry[]): Promise<SendOutcome[]>;
   classify(err: unknown): FailureKind;
+  /** What the store needs before the first send, and again after a fault (e.g. the audit trail's retention). */
+  prepare?(): Promise<void>;
   describe(err: unknown): string;
   now?(): number;
 }
@@ -63,7 +66,7 @@ export interface DrainerState {
 
 /**
  * Events: 'done' (entry, answer), 'dead' (entry, reason), 'state' (DrainerState), 'error' is never emitted: failures of
- * the database itself (disk full, file gone) are reported through 'fault' (err) once per streak; the drainer pauses,
+ * the store itself (disk full, file gone) are reported through 'fault' (err) once per streak; the drainer pauses,
  * tries again with back-off (5 s doubling to 60 s) and emits 'recovered' when the database answers again.
  */
 export class Drainer extends EventEmitter {
@@ -79,18 +82,21 @@ export class Drainer extends EventEmitter {
   private idle: Array<() => void> = [];
   private state: DrainerState;
   private lastPrune = 0;
-  /** The database fault the drainer waits out, if any. */
+  /** The store fault the drainer waits out, if any. */
   private faultStreak = 0;
   private faultTimer: NodeJS.Timeout | undefined;
+  /** A pump is running (it waits for the store): a kick meanwhile runs one more pump after it. */
+  private pumping = false;
+  private pumpAgain = false;
 
   constructor(
-    private readonly outbox: Outbox,
+    private readonly store: OutboxStore,
     readonly queue: string,
     private readonly options: DrainerOptions,
     private readonly hooks: DrainerHooks,
   ) {
     super();
-    this.state = { ...outbox.openCounts(queue), reachable: true };
+    this.state = { backlog: 0, dead: 0, reachable: true };
   }
 
   private now(): number {
@@ -101,16 +107,21 @@ export class Drainer extends EventEmitter {
     return this.state;
   }
 
+  /** Starts sending: entries a crash left in flight are recovered first, then the backlog is counted. */
   start(): void {
     if (this.running) return;
     this.running = true;
-    if (this.guarded(() => this.outbox.recover(this.queue))) this.kick();
+    void this.guarded(async () => {
+      await this.hooks.prepare?.();
+      await this.store.recover(this.queue);
+      await this.refresh();
+    }).then((ok) => ok && this.kick());
   }
 
-  /** Runs database work; a failure becomes a {@link fault} (pause, report, retry later). True when it worked. */
-  private guarded(work: () => void): boolean {
+  /** Runs store work; a failure becomes a {@link fault} (pause, report, retry later). True when it worked. */
+  private async guarded(work: () => Promise<void>): Promise<boolean> {
     try {
-      work();
+      await work();
       return true;
     } catch (err) {
       this.fault(err);
@@ -118,8 +129,10 @@ export class Drainer extends EventEmitter {
     }
   }
 
-  /** A database failure: report it (once per streak), pause, and try again later. Nothing is dropped. */
+  /** A store failure: report it (once per streak), pause, and try again later. Nothing is dropped. */
   private fault(err: unknown): void {
+    // a second failure while the first is waited out (other requests failing to record) is the same streak
+    if (!this.running || this.faultTimer) return;
     clearTimeout(this.timer);
     this.timer = undefined;
     if (this.faultStreak++ === 0) this.emit('fault', err);
@@ -128,22 +141,24 @@ export class Drainer extends EventEmitter {
     this.state = { ...this.state, reachable: this.state.reachable, reason: `outbox: ${reason}`, resumeAt: this.now() + delay };
     this.emit('state', this.state);
     clearTimeout(this.faultTimer);
-    this.faultTimer = setTimeout(() => this.resumeAfterFault(), delay);
+    this.faultTimer = setTimeout(() => void this.resumeAfterFault(), delay);
     this.faultTimer.unref?.();
   }
 
-  private resumeAfterFault(): void {
+  private async resumeAfterFault(): Promise<void> {
     this.faultTimer = undefined;
     if (!this.running) return;
-    if (this.inflight > 0) {
-      this.faultTimer = setTimeout(() => this.resumeAfterFault(), 1000);
+    if (this.inflight > 0 || this.pumping) {
+      this.faultTimer = setTimeout(() => void this.resumeAfterFault(), 1000);
+      this.faultTimer.unref?.();
       return;
     }
     // entries whose result could not be written are sent again (same idempotency key), none is lost
-    const ok = this.guarded(() => {
-      this.outbox.release(this.ready.splice(0).map((e) => e.id));
-      this.outbox.recover(this.queue);
-      this.refresh();
+    const ok = await this.guarded(async () => {
+      await this.store.record(released(this.ready.splice(0)), this.now());
+      await this.hooks.prepare?.();
+      await this.store.recover(this.queue);
+      await this.refresh();
     });
     if (!ok) return;
     this.faultStreak = 0;
@@ -155,7 +170,7 @@ export class Drainer extends EventEmitter {
     this.kick();
   }
 
-  /** The database fault being waited out, if any. */
+  /** The store fault being waited out, if any. */
   get faulted(): boolean {
     return this.faultStreak > 0;
   }
@@ -170,9 +185,9 @@ export class Drainer extends EventEmitter {
     this.timer = undefined;
     // entries taken but not started go back to the queue
     try {
-      this.outbox.release(this.ready.splice(0).map((e) => e.id));
+      await this.store.record(released(this.ready.splice(0)), this.now());
     } catch {
-      /* the database is failing: they are in flight in the file and recovered at the next start */
+      /* the store is failing: they stay in flight and are recovered at the next start (or their lease expires) */
     }
     if (this.inflight === 0) return;
     await Promise.race([new Promise<void>((r) => this.idle.push(r)), new Promise<void>((r) => setTimeout(r, graceMs).unref())]);
@@ -181,11 +196,13 @@ export class Drainer extends EventEmitter {
   /** Something was enqueued (or revived): look for work now. */
   kick(): void {
     if (!this.running || this.faultStreak > 0) return;
-    if (this.guarded(() => this.refreshSoon())) this.schedule(0);
+    this.refreshSoon();
+    this.schedule(0);
   }
 
   private lastRefresh = 0;
   private refreshTimer: NodeJS.Timeout | undefined;
+  private refreshSeq = 0;
 
   /**
    * Counting the backlog walks the queue's open entries in the index: it runs at most every REFRESH_MS, with one count
@@ -193,10 +210,10 @@ export class Drainer extends EventEmitter {
    */
   private refreshSoon(): void {
     const wait = this.lastRefresh + REFRESH_MS - Date.now();
-    if (wait <= 0) return this.refresh();
+    if (wait <= 0) return void this.guarded(() => this.refresh());
     this.refreshTimer ??= setTimeout(() => {
       this.refreshTimer = undefined;
-      if (this.running && this.faultStreak === 0) this.guarded(() => this.refresh());
+      if (this.running && this.faultStreak === 0) void this.guarded(() => this.refresh());
     }, wait);
     this.refreshTimer.unref?.();
   }
@@ -213,9 +230,13 @@ export class Drainer extends EventEmitter {
     );
   }
 
-  private refresh(): void {
+  private async refresh(): Promise<void> {
     this.lastRefresh = Date.now();
-    const next = { ...this.state, ...this.outbox.openCounts(this.queue) };
+    const seq = ++this.refreshSeq;
+    const counts = await this.store.openCounts(this.queue);
+    // an older count that answered after a newer one is not news
+    if (seq !== this.refreshSeq) return;
+    const next = { ...this.state, ...counts };
     const changed = next.backlog !== this.state.backlog || next.dead !== this.state.dead;
     this.state = next;
     if (changed) this.emit('state', this.state);
@@ -234,44 +255,67 @@ export class Drainer extends EventEmitter {
     if (!reachable && (was.reachable || was.blocked !== this.state.blocked)) this.emit('paused', this.state);
   }
 
+  /** One pump at a time: the store answers asynchronously, and a kick meanwhile asks for one more round. */
   private pump(): void {
     if (!this.running || this.faultStreak > 0) return;
-    try {
-      const now = this.now();
-      if (now < this.pausedUntil) return this.schedule(this.pausedUntil - now);
-      if (now - this.lastPrune > 60_000) {
-        this.lastPrune = now;
-        this.outbox.prune(this.queue, now - this.options.retentionMs);
-        this.outbox.audit.prune(this.queue, now);
-      }
-      const spacing = 1000 / this.options.ratePerSecond;
-      // at most what the rate allows in a second goes in one request, so the rate still wins
-      const perRequest = this.hooks.sendBatch ? Math.max(1, Math.min(this.options.batchSize ?? 1, Math.floor(this.options.ratePerSecond))) : 1;
-      const limit = Math.max(this.options.concurrency * 4, perRequest * this.options.concurrency, 16);
-      // a take that found fewer than it may take found every head there is: no second look in this pump (it would
-      // walk the whole backlog for nothing; what frees an order key or adds an entry kicks a new pump)
-      let exhausted = false;
-      while (this.inflight < this.options.concurrency) {
-        if (this.ready.length === 0 && !exhausted) {
-          this.ready = this.outbox.take(this.queue, now, limit);
-          exhausted = this.ready.length < limit;
+    if (this.pumping) {
+      this.pumpAgain = true;
+      return;
+    }
+    this.pumping = true;
+    this.pumpAgain = false;
+    this.pumpOnce()
+      .catch((err: unknown) => this.fault(err))
+      .finally(() => {
+        this.pumping = false;
+        if (this.pumpAgain) this.schedule(0);
+      });
+  }
+
+  private async pumpOnce(): Promise<void> {
+    const now = this.now();
+    if (now < this.pausedUntil) return this.schedule(this.pausedUntil - now);
+    if (now - this.lastPrune > 60_000) {
+      this.lastPrune = now;
+      await this.store.prune(this.queue, now, this.options.retentionMs);
+    }
+    // a store shared with other instances changes without a kick here: its counts are read on every round
+    if (this.store.pollMs) this.refreshSoon();
+    const spacing = 1000 / this.options.ratePerSecond;
+    // at most what the rate allows in a second goes in one request, so the rate still wins
+    const perRequest = this.hooks.sendBatch ? Math.max(1, Math.min(this.options.batchSize ?? 1, Math.floor(this.options.ratePerSecond))) : 1;
+    const limit = Math.max(this.options.concurrency * 4, perRequest * this.options.concurrency, 16);
+    // a take that found fewer than it may take found every head there is: no second look in this pump (it would
+    // walk the whole backlog for nothing; what frees an order key or adds an entry kicks a new pump)
+    let exhausted = false;
+    while (this.inflight < this.options.concurrency) {
+      if (this.ready.length === 0 && !exhausted) {
+        const taken = await this.store.take(this.queue, now, limit);
+        exhausted = taken.length < limit;
+        // while the store answered, the queue may have paused, faulted or stopped: what it claimed goes back
+        if (!this.running || this.faultStreak > 0 || this.now() < this.pausedUntil) {
+          await this.store.record(released(taken), this.now());
+          return this.schedule(this.pausedUntil - this.now());
         }
-        if (this.ready.length === 0) break;
-        const wait = this.lastStart + this.lastSpan - this.now();
-        if (wait > 0) return this.schedule(wait);
-        const entries = this.ready.splice(0, perRequest);
-        if (entries.length === 1) this.send(entries[0]!);
-        else this.sendMany(entries);
-        // taken after the send has started: a pause between the two (GC, a busy host) can only widen the next gap
-        this.lastStart = this.now();
-        this.lastSpan = spacing * entries.length;
+        this.ready = taken;
       }
-      if (this.inflight === 0 && this.ready.length === 0) {
-        const due = this.outbox.nextDue(this.queue);
-        if (due !== undefined) this.schedule(due - this.now());
-      }
-    } catch (err) {
-      this.fault(err);
+      if (this.ready.length === 0) break;
+      const wait = this.lastStart + this.lastSpan - this.now();
+      if (wait > 0) return this.schedule(wait);
+      const entries = this.ready.splice(0, perRequest);
+      if (entries.length === 1) this.send(entries[0]!);
+      else this.sendMany(entries);
+      // taken after the send has started: a pause between the two (GC, a busy host) can only widen the next gap
+      this.lastStart = this.now();
+      this.lastSpan = spacing * entries.length;
+    }
+    if (this.inflight === 0 && this.ready.length === 0) {
+      const due = await this.store.nextDue(this.queue);
+      const poll = this.store.pollMs;
+      let wait = due === undefined ? undefined : due - this.now();
+      // what is due but was not ours to take (another instance holds its order key) is looked at after a poll
+      if (poll !== undefined) wait = wait === undefined || wait <= 0 ? poll : Math.min(wait, poll);
+      if (wait !== undefined) this.schedule(wait);
     }
   }
 
@@ -283,41 +327,31 @@ export class Drainer extends EventEmitter {
   private send(e: Entry): void {
     this.track(
       this.hooks.send(e).then(
-        (answer) => this.succeeded(e, answer),
-        (err: unknown) => void this.failed(e, err),
+        (answer) => this.settle([e], [{ ok: true, answer }]),
+        (error: unknown) => this.settle([e], [{ ok: false, error }]),
       ),
     );
   }
 
-  /** Several entries in one request: the booked ones first, then the refused ones (a pause names its cause once). */
+  /** Several entries in one request: one outcome each, or the request's failure for all of them. */
   private sendMany(entries: Entry[]): void {
     this.track(
       this.hooks.sendBatch!(entries).then(
         (outcomes) => {
           if (!Array.isArray(outcomes) || outcomes.length !== entries.length)
             throw new Error(`${entries.length} entries sent in one request, ${Array.isArray(outcomes) ? outcomes.length : 'no'} outcomes returned`);
-          this.atomically(() => {
-            entries.forEach((e, i) => {
-              const o = outcomes[i]!;
-              if (o.ok) this.succeeded(e, o.answer);
-            });
-            let paused = false;
-            entries.forEach((e, i) => {
-              const o = outcomes[i]!;
-              if (!o.ok) paused = this.failed(e, o.error, !paused) || paused;
-            });
-          });
+          return this.settle(entries, outcomes);
         },
-        (err: unknown) =>
-          this.atomically(() => {
-            let paused = false;
-            for (const e of entries) paused = this.failed(e, err, !paused) || paused;
-          }),
+        (error: unknown) =>
+          this.settle(
+            entries,
+            entries.map(() => ({ ok: false, error })),
+          ),
       ),
     );
   }
 
-  /** Events held back while results are recorded in one transaction: they go out once it has committed. */
+  /** Events held back while a request's results are worked out: they go out once the store has committed them. */
   private deferred: Array<() => void> | undefined;
 
   override emit(event: string | symbol, ...args: unknown[]): boolean {
@@ -328,20 +362,34 @@ export class Drainer extends EventEmitter {
     return super.emit(event, ...args);
   }
 
-  /** Records several results in one transaction; the flow hears of them after the commit (or not at all). */
-  private atomically(work: () => void): void {
+  /**
+   * Records a request's results in one transaction — the booked ones first, then the refused ones (a pause names its
+   * cause once) — and tells the flow after the commit (or not at all: a failed commit is a fault, and the entries are
+   * sent again with the same key).
+   */
+  private async settle(entries: Entry[], outcomes: SendOutcome[]): Promise<void> {
+    const records: Outcome[] = [];
     this.deferred = [];
     let events: Array<() => void>;
     try {
-      this.outbox.atomically(work);
+      entries.forEach((e, i) => {
+        const o = outcomes[i]!;
+        if (o.ok) this.succeeded(e, o.answer, records);
+      });
+      let paused = false;
+      entries.forEach((e, i) => {
+        const o = outcomes[i]!;
+        if (!o.ok) paused = this.failed(e, o.error, !paused, records) || paused;
+      });
     } finally {
       events = this.deferred;
       this.deferred = undefined;
     }
+    await this.store.record(records, this.now());
     for (const e of events) e();
   }
 
-  /** Counts a request in flight until it has settled; a failure of the database while recording it is a fault. */
+  /** Counts a request in flight until it has settled; a failure of the store while recording it is a fault. */
   private track(work: Promise<void>): void {
     this.inflight++;
     void work
@@ -353,38 +401,43 @@ export class Drainer extends EventEmitter {
       });
   }
 
-  private succeeded(e: Entry, answer: unknown): void {
+  private succeeded(e: Entry, answer: unknown, records: Outcome[]): void {
     const now = this.now();
-    this.outbox.markDone(e.id, answer, now, statusOf(answer));
+    records.push({ id: e.id, kind: 'done', answer, status: statusOf(answer) });
     this.pauseStreak = 0;
     this.state = { ...this.state, lastSuccess: now };
     this.setReachable(true);
     this.emit('done', e, answer);
   }
 
-  /** Records a failed send; true when it paused the queue. `streak`: whether it counts as a new attempt of the pause. */
-  private failed(e: Entry, err: unknown, streak = true): boolean {
+  /** Works out a failed send; true when it paused the queue. `streak`: whether it counts as a new attempt of the pause. */
+  private failed(e: Entry, err: unknown, streak: boolean, records: Outcome[]): boolean {
     const kind = this.hooks.classify(err);
     const reason = this.hooks.describe(err);
     const now = this.now();
+    const status = statusOf(err);
     if (kind === 'rejected' || (kind === 'failed' && e.attempts + 1 >= this.options.maxAttempts)) {
-      this.outbox.markDead(e.id, reason, now, statusOf(err));
+      records.push({ id: e.id, kind: 'dead', error: reason, status });
       this.emit('dead', { ...e, attempts: e.attempts + 1, lastError: reason, state: 'dead' }, reason);
       return false;
     }
     if (kind === 'failed') {
-      this.outbox.markRetry(e.id, reason, now + this.backoff(e.attempts + 1), true, now, statusOf(err));
+      records.push({ id: e.id, kind: 'retry', error: reason, nextAt: now + this.backoff(e.attempts + 1), counted: true, status });
       return false;
     }
     // unavailable / blocked: the whole queue waits; the entry keeps its place and its attempts
     if (streak) this.pauseStreak++;
     const delay = this.backoff(this.pauseStreak);
     this.pausedUntil = Math.max(this.pausedUntil, now + delay);
-    this.outbox.markRetry(e.id, reason, 0, false, now, statusOf(err));
-    this.outbox.release(this.ready.splice(0).map((r) => r.id));
+    records.push({ id: e.id, kind: 'retry', error: reason, nextAt: 0, counted: false, status }, ...released(this.ready.splice(0)));
     this.setReachable(false, reason, this.pausedUntil, kind === 'blocked');
     return true;
   }
+}
+
+/** Entries taken but not sent, as outcomes: back to pending, unchanged. */
+function released(entries: Entry[]): Outcome[] {
+  return entries.map((e) => ({ id: e.id, kind: 'release' }));
 }
 
 /** The HTTP status an answer (`{ status }` of a Create without body) or an ERP error (`details.status`) carries. */

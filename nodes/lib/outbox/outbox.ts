@@ -6,7 +6,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { AuditLog, auditText } from './audit';
+import type { AuditQuery, AuditRecord } from './audit';
 import { type Counts, entry, type Entry, type EntryState, type NewEntry, type Row, SCHEMA, SCHEMA_VERSION } from './schema';
+import type { OpenCounts, Outcome, OutboxStore } from './store';
 
 export type { Counts, Entry, EntryState, NewEntry } from './schema';
 
@@ -105,7 +107,11 @@ export class Outbox {
       counts: db.prepare('SELECT state, COUNT(*) AS n FROM outbox WHERE queue = ? GROUP BY state'),
       // backlog and dead letters only: read from the index without walking the sent entries kept for the retention
       open: db.prepare("SELECT state, COUNT(*) AS n FROM outbox WHERE queue = ? AND state IN ('pending', 'inflight', 'dead') GROUP BY state"),
-      nextDue: db.prepare("SELECT MIN(next_at) AS t FROM outbox WHERE queue = ? AND state = 'pending'"),
+      // of the heads only: an entry waiting behind its order's head is not due whatever its own time says
+      nextDue: db.prepare(`
+        SELECT MIN(o.next_at) AS t FROM (
+          SELECT MIN(id) AS id FROM outbox WHERE queue = ? AND state IN ('pending', 'inflight') GROUP BY order_key
+        ) h JOIN outbox o ON o.id = h.id WHERE o.state = 'pending'`),
       list: db.prepare('SELECT * FROM outbox WHERE queue = ? AND state = ? ORDER BY id LIMIT ? OFFSET ?'),
       revive: db.prepare("UPDATE outbox SET state = 'pending', attempts = 0, next_at = 0, done_at = NULL WHERE queue = ? AND id = ? AND state = 'dead'"),
       reviveAll: db.prepare("UPDATE outbox SET state = 'pending', attempts = 0, next_at = 0, done_at = NULL WHERE queue = ? AND state = 'dead'"),
@@ -154,6 +160,18 @@ export class Outbox {
     return this.db.transaction(work)();
   }
 
+  /** Records the outcomes of one request in one transaction. */
+  record(outcomes: Outcome[], now = Date.now()): void {
+    this.atomically(() => {
+      for (const o of outcomes) {
+        if (o.kind === 'done') this.markDone(o.id, o.answer, now, o.status);
+        else if (o.kind === 'retry') this.markRetry(o.id, o.error, o.nextAt, o.counted, now, o.status);
+        else if (o.kind === 'dead') this.markDead(o.id, o.error, now, o.status);
+        else this.stmts.release.run(o.id);
+      }
+    });
+  }
+
   /** The earliest next_at among pending entries (for the drainer's timer). */
   nextDue(queue: string): number | undefined {
     const r = this.stmts.nextDue.get(queue) as { t: number | null };
@@ -195,7 +213,7 @@ export class Outbox {
   }
 
   /** Backlog (pending + in flight) and dead letters: what the sender checks after every send. */
-  openCounts(queue: string): { backlog: number; dead: number; inflight: number } {
+  openCounts(queue: string): OpenCounts {
     let backlog = 0;
     let dead = 0;
     let inflight = 0;
@@ -306,6 +324,40 @@ export class Outbox {
   close(): void {
     if (this.db.open) this.db.close();
   }
+
+  private asStore: SqliteStore | undefined;
+
+  /** This file as the drainer and the nodes use any outbox store. */
+  get store(): OutboxStore {
+    return (this.asStore ??= new SqliteStore(this));
+  }
+}
+
+/** The SQLite outbox behind the store interface: each call runs at once and answers a settled promise. */
+class SqliteStore implements OutboxStore {
+  readonly kind = 'sqlite';
+  readonly label: string;
+  constructor(private readonly o: Outbox) {
+    this.label = path.basename(o.file);
+  }
+  enqueue = async (queue: string, entries: NewEntry[], now?: number): Promise<boolean[]> => this.o.enqueue(queue, entries, now);
+  take = async (queue: string, now: number, limit: number): Promise<Entry[]> => this.o.take(queue, now, limit);
+  record = async (outcomes: Outcome[], now: number): Promise<void> => this.o.record(outcomes, now);
+  nextDue = async (queue: string): Promise<number | undefined> => this.o.nextDue(queue);
+  openCounts = async (queue: string): Promise<OpenCounts> => this.o.openCounts(queue);
+  oldestOpen = async (queue: string): Promise<number | undefined> => this.o.oldestOpen(queue);
+  counts = async (queue: string): Promise<Counts> => this.o.counts(queue);
+  list = async (queue: string, state: EntryState, limit: number, offset: number): Promise<Entry[]> => this.o.list(queue, state, limit, offset);
+  retryDead = (queue: string, ids: number[] | 'all', actor: string): Promise<number> => this.o.retryDeadChunked(queue, ids, actor);
+  purgeDead = (queue: string, ids: number[] | 'all', actor: string): Promise<number> => this.o.purgeDeadChunked(queue, ids, actor);
+  prune = async (queue: string, now: number, retentionMs: number): Promise<void> => {
+    this.o.prune(queue, now - retentionMs);
+    this.o.audit.prune(queue, now);
+  };
+  recover = async (queue: string): Promise<number> => this.o.recover(queue);
+  configureAudit = async (queue: string, retentionMs: number): Promise<void> => this.o.audit.configure(queue, retentionMs);
+  auditList = async (queue: string, q: AuditQuery): Promise<AuditRecord[]> => this.o.audit.list(queue, q);
+  check = (): void => this.o.checkFile();
 }
 
 /** One Outbox per file in the process, shared by every node that names it; closed when the last one lets go. */
