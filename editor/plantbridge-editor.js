@@ -46,6 +46,30 @@
         select.val(node.store || "");
     }
 
+    /**
+     * The outbox's store: the embedded SQLite file (one Node-RED) or a PostgreSQL several instances share (its
+     * connection string from an environment variable, never in the flow). Shows the rows of the chosen store.
+     */
+    function outboxStoreSelect(node, catalog) {
+        var select = $("#node-input-outboxStore");
+        ["sqlite", "postgres"].forEach(function (s) { select.append($("<option>").val(s).text(node._(catalog + ".outboxStore." + s))); });
+        select.val(node.outboxStore || "sqlite");
+        function show() {
+            var pg = select.val() === "postgres";
+            $(".pb-outbox-sqlite").toggle(!pg);
+            $(".pb-outbox-postgres").toggle(pg);
+        }
+        select.on("change", show);
+        show();
+    }
+
+    /** Validators of the outbox store settings (an unset value: a flow saved before them, the embedded file). */
+    var outboxStoreDefaults = {
+        outboxStore: { value: "sqlite", validate: function (v) { return !v || v === "sqlite" || v === "postgres"; }, label: "outbox store" },
+        outboxEnv: { value: "", validate: function (v) { return !v || /^[A-Za-z_][A-Za-z0-9_]{0,127}$/.test(v); }, label: "connection string variable" },
+        outboxLease: { value: 30, validate: optionalNumber(2, 3600), label: "lease" }
+    };
+
     // The dialects (with their settings, choices and sign-ins) and the posting profiles of every dialect, built-in
     // and plugin: fetched early, so the validators of the nodes in the flows already know them.
     var dialects = served("plantbridge/erp/dialects");
@@ -111,6 +135,8 @@
         oneOf: oneOf,
         listOf: listOf,
         storeSelect: storeSelect,
+        outboxStoreSelect: outboxStoreSelect,
+        outboxStoreDefaults: outboxStoreDefaults,
         dialects: dialects,
         knownPosting: knownPosting,
         postingSelect: postingSelect,

@@ -10,6 +10,7 @@ import { RuleEngine, type Transition, type Trigger } from '../lib/maintenance/ru
 import { type NodeOutbox, openNodeOutbox, outboxFile, readStoreChoice, serveOutboxAdmin } from '../lib/node-red/outbox-node';
 import { type Done, refuseDeep, safeDone, type Send } from '../lib/node-red/guard';
 import { envLookup } from '../lib/node-red/config';
+import { StoredState } from '../lib/node-red/stored-state';
 import { errorText, failConfiguration, pausedText, setStatus, settingsOr, throttledStatus } from '../lib/node-red/status';
 import { resolveConnection } from '../lib/node-red/connection';
 import { toEpochMs } from '../lib/time/timestamp';
@@ -114,16 +115,20 @@ export = function register(RED: NodeAPI): void {
     }
 
     // ---- state: restored before the first message -------------------------------------------------------------------
-    let ready = false;
-    const waiting: Array<() => void> = [];
     setStatus(node, 'idle', RED._('maintenance-trigger.status.loading'));
-    context.get(STATE_KEY, cfg.store, (err: Error | undefined, saved: unknown) => {
-      if (err) node.error(`${RED._('maintenance-trigger.errors.load')}: ${errorText(err)}`);
-      else engine.restore(saved);
-      ready = true;
-      status.update(true);
-      for (const run of waiting.splice(0)) run();
-    });
+    const state = new StoredState(
+      context,
+      STATE_KEY,
+      cfg.store,
+      // what is in memory is replaced: a reload takes the state another instance wrote, a release starts empty
+      (saved) => engine.restore(saved ?? { version: 1, assets: {} }),
+      RED._('maintenance-trigger.errors.load'),
+      (err) => {
+        if (err) node.error(err.message);
+        status.update(true);
+      },
+    );
+    state.load();
     const persist = (cb: (err?: Error) => void): void => context.set(STATE_KEY, engine.snapshot(), cfg.store, (err?: Error) => cb(err ?? undefined));
 
     const asTransition = (t: Transition): NodeMessage => ({ topic: t.asset, payload: { ...t, event: t.to } }) as NodeMessage;
@@ -178,7 +183,7 @@ export = function register(RED: NodeAPI): void {
     const clock = (): number => (last ? last.ts + (Date.now() - last.wall) : Date.now());
     const silenceWatch = cfg.rules.some((r) => r.silence)
       ? setInterval(() => {
-          if (!ready) return;
+          if (!state.isReady) return;
           const { triggers, transitions } = engine.checkSilence(clock());
           if (triggers.length)
             finish(
@@ -219,7 +224,7 @@ export = function register(RED: NodeAPI): void {
           send([null, { ...msg, payload: engine.phases().filter((p) => !asset || p.asset === asset) } as NodeMessage]);
           return done();
         }
-        return done(new Error(`${RED._('maintenance-trigger.errors.command')} "${m.command}" (ack, close, status)`));
+        return done(new Error(`${RED._('maintenance-trigger.errors.command')} "${m.command}" (ack, close, status, reload, release)`));
       }
       if (!asset) return done(new Error(`${RED._('maintenance-trigger.errors.noAsset')} (msg.${cfg.assetProperty})`));
       const values = dict<unknown>();
@@ -250,8 +255,8 @@ export = function register(RED: NodeAPI): void {
           done(new Error(errorText(err)));
         }
       };
-      if (ready) run();
-      else waiting.push(run);
+      if (state.command(msg, done)) return;
+      state.whenReady(run);
     });
 
     node.on('close', (_removed: boolean, closed: () => void) => {

@@ -5,6 +5,7 @@ import { ShiftCalendar } from '../lib/calendar/shift-calendar';
 import { OeeEngine, type OeeResult } from '../lib/oee/engine';
 import { parseMessage } from '../lib/oee/input';
 import { type Done, refuseDeep, safeDone, type Send } from '../lib/node-red/guard';
+import { StoredState } from '../lib/node-red/stored-state';
 import { errorText, failConfiguration, setStatus, throttledStatus } from '../lib/node-red/status';
 import { trackCalculator, untrackCalculator } from '../lib/node-red/health-admin';
 import type { ShiftCalendarNode } from '../shift-calendar/types';
@@ -48,8 +49,6 @@ export = function register(RED: NodeAPI): void {
     let statusMachine: string | undefined;
     /** Last result emitted per machine, shown while a fresh window has no figures yet. */
     const lastEmitted = new Map<string, OeeResult>();
-    let ready = false;
-    const waiting: Array<() => void> = [];
 
     /** The status at most every STATUS_EVERY_MS, always ending on the latest figures. */
     const status = throttledStatus(node, STATUS_EVERY_MS, () => {
@@ -67,13 +66,23 @@ export = function register(RED: NodeAPI): void {
     const showStatus = (force = false): void => status.update(force);
 
     setStatus(node, 'idle', RED._('oee-calculator.status.loading'));
-    context.get(STATE_KEY, cfg.store, (err: Error | undefined, saved: unknown) => {
-      if (err) node.error(`${RED._('oee-calculator.errors.load')}: ${errorText(err)}`);
-      else if (engine.restoreState(saved)) statusMachine = engine.machines()[0];
-      ready = true;
-      showStatus(true);
-      for (const run of waiting.splice(0)) run();
-    });
+    const state = new StoredState(
+      context,
+      STATE_KEY,
+      cfg.store,
+      (saved) => {
+        // what is in memory is replaced: a reload takes the state another instance wrote, a release starts empty
+        engine.reset();
+        lastEmitted.clear();
+        statusMachine = engine.restoreState(saved) ? engine.machines()[0] : undefined;
+      },
+      RED._('oee-calculator.errors.load'),
+      (err) => {
+        if (err) node.error(err.message);
+        showStatus(true);
+      },
+    );
+    state.load();
 
     const persist = (cb: (err?: Error) => void): void => {
       context.set(STATE_KEY, engine.snapshotState(), cfg.store, (err?: Error) => cb(err ?? undefined));
@@ -152,13 +161,13 @@ export = function register(RED: NodeAPI): void {
     node.on('input', (msg: NodeMessageInFlow, send: Send, rawDone: Done) => {
       const done = safeDone(node, msg as unknown as Record<string, unknown>, rawDone);
       if (refuseDeep(node, msg as unknown as Record<string, unknown>, done, badInput)) return;
-      if (ready) handle(msg, send, done);
-      else waiting.push(() => handle(msg, send, done));
+      if (state.command(msg, done)) return;
+      state.whenReady(() => handle(msg, send, done));
     });
 
     const timer = setInterval(
       () => {
-        if (!ready || engine.machines().length === 0) return;
+        if (!state.isReady || engine.machines().length === 0) return;
         try {
           // each machine on its own clock (its last event moved on by the wall time since): a source that lags the
           // server keeps its lag, also after a restart, so its next events are never "late"
@@ -183,7 +192,7 @@ export = function register(RED: NodeAPI): void {
       untrackCalculator(node.id);
       clearInterval(timer);
       status.stop();
-      if (!ready) {
+      if (!state.isReady) {
         done();
         return;
       }

@@ -23,6 +23,7 @@ import oeeNode from '../../nodes/oee-calculator/oee-calculator';
 import calendarNode from '../../nodes/shift-calendar/shift-calendar';
 import healthNode from '../../nodes/integration-health/integration-health';
 import traceNode from '../../nodes/lot-trace/lot-trace';
+import gateNode from '../../nodes/partition-gate/partition-gate';
 import { ErpSimulator } from '../../sim/erp/server';
 import { core, helper, node, sapConnection } from '../helpers/node-red';
 
@@ -118,7 +119,7 @@ const TARGETS: Target[] = [
         nastyValue,
         shaped(['state', 'reason', 'good', 'reject', 'total', 'counts', 'counters', 'product', 'idealCycleTime', 'idealRate', 'order', 'timestamp', 'command']),
       ),
-      { command: fc.constantFrom<unknown>(undefined, 'report', 'reset', 'x', '__proto__') },
+      { command: fc.constantFrom<unknown>(undefined, 'report', 'reset', 'reload', 'release', 'x', '__proto__') },
     ),
   },
   {
@@ -126,7 +127,7 @@ const TARGETS: Target[] = [
     label: 'pb-maintenance-trigger',
     deepProps: ['payload'],
     arbitrary: msgOf(fc.oneof(nastyValue, shaped(['temperature', 'vibration', 'state', 'reason', 'hours', 'availability'])), {
-      command: fc.constantFrom<unknown>(undefined, 'ack', 'close', 'status', 'x'),
+      command: fc.constantFrom<unknown>(undefined, 'ack', 'close', 'status', 'reload', 'release', 'x'),
       rule: nastyValue,
     }),
   },
@@ -196,6 +197,12 @@ const TARGETS: Target[] = [
       since: nastyValue,
       limit: nastyValue,
     }),
+  },
+  {
+    id: 'gate',
+    label: 'pb-partition-gate',
+    deepProps: ['payload'],
+    arbitrary: msgOf(nastyValue, { topic: nastyValue, command: fc.constantFrom<unknown>(undefined, 'reload', 'release', '__proto__') }),
   },
   {
     id: 'machines',
@@ -294,6 +301,7 @@ function flow(sim: ErpSimulator, dir: string): Array<Record<string, unknown>> {
     },
     { id: 'machines', type: 'pb-machine-simulator', z: TAB, speed: 3600, sample: 10, start: '2026-11-24T06:00:00Z', autoStart: false, wires: [['sink']] },
     { id: 'health', type: 'pb-integration-health', z: TAB, version: 1, interval: 3600, wires: [['sink']] },
+    { id: 'gate', type: 'pb-partition-gate', z: TAB, version: 1, partition: 'plant/area-1/line-a', wires: [['sink'], ['sink']] },
     {
       id: 'trace',
       type: 'pb-lot-trace',
@@ -350,6 +358,7 @@ describe(`fuzz: every node's input contract in a real Node-RED (${RUNS} messages
         machineNode,
         healthNode,
         traceNode,
+        gateNode,
         core.catch,
         core.complete,
       ],

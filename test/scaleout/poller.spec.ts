@@ -6,12 +6,12 @@ import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import type { AddressInfo } from 'node:net';
-import { linkPack, type NodeRedProcess, startNodeRed } from '../../scripts/lib/node-red-process';
+import { type NodeRedProcess, startNodeRed } from '../../scripts/lib/node-red-process';
 import { ErpSimulator } from '../../sim/erp/server';
 import { sapConnection } from '../helpers/node-red';
 import { type PostgresServer, requirePostgres } from '../helpers/postgres';
 import { until } from '../helpers/until';
-import { freePort } from '../helpers/package';
+import { freePort, userDirWithTarball } from '../helpers/package';
 
 /** The MES of the test: counts each order it receives, per instance. */
 function mes(): Promise<{ url: string; got: Array<{ instance: string; id: string }>; close: () => Promise<void> }> {
@@ -87,7 +87,8 @@ describe('one poller among Node-RED instances (PostgreSQL lease)', function () {
     try {
       const released = sim.orders.filter((o) => o.status === 'released').map((o) => o.number);
       const start = async (instance: string): Promise<NodeRedProcess> => {
-        const userDir = linkPack();
+        // the packed tarball as a user installs it (installed once per test run, copied per instance)
+      const userDir = userDirWithTarball('plantbridge-scaleout-');
         fs.writeFileSync(path.join(userDir, 'flows_cred.json'), JSON.stringify({ conn: { user: sim.options.user, password: sim.options.password } }));
         const red = await startNodeRed({
           userDir,
