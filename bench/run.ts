@@ -7,6 +7,7 @@ import { isa95Bench } from './cases/isa95';
 import { maintenanceBench } from './cases/maintenance';
 import { outboxBench } from './cases/outbox';
 import { oeeBench } from './cases/oee';
+import { scaleoutBench } from './cases/scaleout';
 import { goalTable, machine, stopRuntime, table, type CaseResult } from './harness';
 
 const BEGIN = '<!-- bench:begin -->';
@@ -22,12 +23,13 @@ async function main(): Promise<void> {
   if (!only || only === 'isa95') results.push(...(await isa95Bench(quick ? 20_000 : 100_000, quick ? 1 : 3)));
   if (!only || only === 'maintenance') results.push(...(await maintenanceBench(quick ? 20_000 : 100_000, quick ? 1 : 3)));
   if (!only || only === 'outbox') results.push(...(await outboxBench(quick ? 5_000 : 20_000, quick ? 1 : 3)));
+  if (!only || only === 'scaleout') results.push(...(await scaleoutBench(quick ? 1000 : 2000, quick ? 1 : 3)));
   await stopRuntime();
   const goals = results.flatMap((r) => r.goals ?? []);
   const report = [
     `Measured ${new Date().toISOString().slice(0, 10)} with \`npm run bench\` on ${machine()}.`,
     '',
-    ...(goals.length ? [goalTable('Goals (issues 18, 19 and 20), checked in this run', goals), ''] : []),
+    ...(goals.length ? [goalTable('Goals (issues 18 to 21), checked in this run', goals), ''] : []),
     ...results.map(table).flatMap((t) => [t, '']),
   ].join('\n');
   console.log(report);

@@ -49,9 +49,13 @@ export class PgClient {
     this.pool.on('error', () => undefined);
   }
 
-  async query<T extends Record<string, unknown>>(sql: string, params: unknown[] = []): Promise<T[]> {
+  /**
+   * One statement's rows. `name`: a statement run often is prepared once per connection under this name (PostgreSQL
+   * then parses and plans it once, not at every call).
+   */
+  async query<T extends Record<string, unknown>>(sql: string, params: unknown[] = [], name?: string): Promise<T[]> {
     try {
-      return (await this.pool.query(sql, params)).rows as T[];
+      return (await this.pool.query(name ? { name, text: sql, values: params } : { text: sql, values: params })).rows as T[];
     } catch (err) {
       throw this.failure(err);
     }

@@ -284,12 +284,15 @@ export class Drainer extends EventEmitter {
     const spacing = 1000 / this.options.ratePerSecond;
     // at most what the rate allows in a second goes in one request, so the rate still wins
     const perRequest = this.hooks.sendBatch ? Math.max(1, Math.min(this.options.batchSize ?? 1, Math.floor(this.options.ratePerSecond))) : 1;
-    const limit = Math.max(this.options.concurrency * 4, perRequest * this.options.concurrency, 16);
+    const ahead = Math.max(this.options.concurrency * 4, perRequest * this.options.concurrency, 16);
+    // a store other instances drain too: claim only what is sent now (a claim held back in a list here would keep
+    // those order keys from the others while they idle); a store of this process alone is read ahead
     // a take that found fewer than it may take found every head there is: no second look in this pump (it would
     // walk the whole backlog for nothing; what frees an order key or adds an entry kicks a new pump)
     let exhausted = false;
     while (this.inflight < this.options.concurrency) {
       if (this.ready.length === 0 && !exhausted) {
+        const limit = this.store.pollMs ? (this.options.concurrency - this.inflight) * perRequest : ahead;
         const taken = await this.store.take(this.queue, now, limit);
         exhausted = taken.length < limit;
         // while the store answered, the queue may have paused, faulted or stopped: what it claimed goes back

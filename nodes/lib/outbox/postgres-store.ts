@@ -61,10 +61,45 @@ const HEADS = `SELECT DISTINCT ON (order_key) id FROM plantbridge_outbox WHERE q
 const AUDIT_COLUMNS = 'queue, entry_id, idem_key, order_key, at, event, status, detail, actor';
 /** Only queues whose trail is on get rows: the join with the audit queue table decides, in SQL. */
 const AUDITED = 'FROM plantbridge_outbox o JOIN plantbridge_outbox_audit_queue q ON q.queue = o.queue';
-/** An entry's "received" row, from the entry itself, written with its first outcome. */
-const RECEIVED = `INSERT INTO plantbridge_outbox_audit (${AUDIT_COLUMNS})
-  SELECT o.queue, o.id, o.idem_key, o.order_key, o.created, 'received', NULL, substr(o.payload, 1, ${MAX_AUDIT_DETAIL}), NULL ${AUDITED}
-  WHERE o.id = ANY($1::bigint[]) AND NOT EXISTS (SELECT 1 FROM plantbridge_outbox_audit a WHERE a.entry_id = o.id AND a.event = 'received')`;
+/**
+ * A request's outcomes in one statement. Booked is the truth whoever held the claim; a retry, a dead letter or a
+ * release applies only to a claim still in flight — a retry and a release only to one still this instance's (one
+ * another instance took over after our lease expired stays theirs).
+ */
+const RECORD = `WITH i AS (
+    SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::bigint[], $6::int[], $7::int[], $8::text[])
+      WITH ORDINALITY AS u(id, kind, answer, error, next_at, counted, status, detail, n)
+  ),
+  done AS (
+    UPDATE plantbridge_outbox o SET state = 'done', done_at = $9, answer = i.answer, last_error = NULL, lease_owner = NULL
+    FROM i WHERE i.kind = 'done' AND o.id = i.id RETURNING o.id
+  ),
+  retry AS (
+    UPDATE plantbridge_outbox o SET state = 'pending', attempts = o.attempts + i.counted, next_at = i.next_at, last_error = i.error, lease_owner = NULL
+    FROM i WHERE i.kind = 'retry' AND o.id = i.id AND o.state = 'inflight' AND o.lease_owner = $10 RETURNING o.id
+  ),
+  dead AS (
+    UPDATE plantbridge_outbox o SET state = 'dead', attempts = o.attempts + 1, last_error = i.error, done_at = $9, lease_owner = NULL
+    FROM i WHERE i.kind = 'dead' AND o.id = i.id AND o.state = 'inflight' RETURNING o.id
+  ),
+  released AS (
+    UPDATE plantbridge_outbox o SET state = 'pending', lease_owner = NULL
+    FROM i WHERE i.kind = 'release' AND o.id = i.id AND o.state = 'inflight' AND o.lease_owner = $10 RETURNING o.id
+  ),
+  received AS (
+    INSERT INTO plantbridge_outbox_audit (${AUDIT_COLUMNS})
+    SELECT o.queue, o.id, o.idem_key, o.order_key, o.created, 'received', NULL, substr(o.payload, 1, ${MAX_AUDIT_DETAIL}), NULL
+    FROM plantbridge_outbox o JOIN i ON i.id = o.id AND i.kind <> 'release' JOIN plantbridge_outbox_audit_queue q ON q.queue = o.queue
+    WHERE NOT EXISTS (SELECT 1 FROM plantbridge_outbox_audit a WHERE a.entry_id = o.id AND a.event = 'received')
+  ),
+  events AS (
+    INSERT INTO plantbridge_outbox_audit (${AUDIT_COLUMNS})
+    SELECT o.queue, o.id, o.idem_key, o.order_key, $9, CASE i.kind WHEN 'done' THEN 'booked' WHEN 'retry' THEN 'attempt' ELSE 'dead' END, i.status, i.detail, NULL
+    FROM plantbridge_outbox o JOIN i ON i.id = o.id AND i.kind <> 'release' JOIN plantbridge_outbox_audit_queue q ON q.queue = o.queue
+    ORDER BY i.n
+  )
+  SELECT (SELECT count(*) FROM done) + (SELECT count(*) FROM retry) + (SELECT count(*) FROM dead) + (SELECT count(*) FROM released) AS n`;
+
 /** Most dead letters one statement retries or purges. */
 const CHUNK = 500;
 
@@ -106,9 +141,9 @@ export class PostgresStore implements OutboxStore {
     }));
   }
 
-  private async query<T extends Record<string, unknown>>(sql: string, params: unknown[] = []): Promise<T[]> {
+  private async query<T extends Record<string, unknown>>(sql: string, params: unknown[] = [], name?: string): Promise<T[]> {
     await this.schema();
-    return this.db.query<T>(sql, params);
+    return this.db.query<T>(sql, params, name);
   }
 
   private async transaction<T>(work: (q: Query) => Promise<T>): Promise<T> {
@@ -119,10 +154,10 @@ export class PostgresStore implements OutboxStore {
   /** Renews the leases of every entry this process holds. */
   async renew(): Promise<number> {
     if (!this.ready) return 0;
-    const rows = await this.db.query(
-      `UPDATE plantbridge_outbox SET lease_until = ${NOW_MS} + $2 WHERE lease_owner = $1 AND state = 'inflight' RETURNING id`,
-      [this.owner, this.leaseMs],
-    );
+    const rows = await this.db.query(`UPDATE plantbridge_outbox SET lease_until = ${NOW_MS} + $2 WHERE lease_owner = $1 AND state = 'inflight' RETURNING id`, [
+      this.owner,
+      this.leaseMs,
+    ]);
     return rows.length;
   }
 
@@ -144,6 +179,7 @@ export class PostgresStore implements OutboxStore {
        ORDER BY u.n
        ON CONFLICT (queue, idem_key) DO NOTHING RETURNING idem_key`,
       [queue, now, ...cols],
+      'plantbridge-outbox-enqueue',
     );
     const added = new Set(rows.map((r) => r.idem_key));
     return entries.map((e) => added.delete(e.key));
@@ -164,79 +200,32 @@ export class PostgresStore implements OutboxStore {
        FROM due WHERE o.id = due.id
        RETURNING o.*`,
       [queue, now, limit, this.owner, this.leaseMs],
+      'plantbridge-outbox-take',
     );
     return rows.map(entry).sort((a, b) => a.id - b.id);
   }
 
   async record(outcomes: Outcome[], now: number): Promise<void> {
     if (!outcomes.length) return;
-    const done = outcomes.filter((o) => o.kind === 'done');
-    const retry = outcomes.filter((o) => o.kind === 'retry');
-    const dead = outcomes.filter((o) => o.kind === 'dead');
-    const release = outcomes.filter((o) => o.kind === 'release');
-    const audited = [...done, ...retry, ...dead];
-    await this.transaction(async (q) => {
-      if (audited.length) await q(RECEIVED, [audited.map((o) => o.id)]);
-      if (done.length) {
-        const answers = done.map((o) => (o.answer === undefined ? null : (JSON.stringify(o.answer) ?? null)));
-        // booked is the truth whoever held the lease
-        await q(
-          `UPDATE plantbridge_outbox o SET state = 'done', done_at = $3, answer = u.a, last_error = NULL, lease_owner = NULL
-           FROM unnest($1::bigint[], $2::text[]) AS u(id, a) WHERE o.id = u.id`,
-          [done.map((o) => o.id), answers, now],
-        );
-        await this.auditRows(
-          q,
-          done.map((o, i) => ({ id: o.id, event: 'booked', detail: auditText(answers[i] ?? ''), status: o.status })),
-          now,
-        );
-      }
-      if (retry.length) {
-        // only a claim still ours goes back: one another instance took over after our lease expired stays theirs
-        await q(
-          `UPDATE plantbridge_outbox o SET state = 'pending', attempts = o.attempts + u.c, next_at = u.n, last_error = u.e, lease_owner = NULL
-           FROM unnest($1::bigint[], $2::int[], $3::bigint[], $4::text[]) AS u(id, c, n, e)
-           WHERE o.id = u.id AND o.state = 'inflight' AND o.lease_owner = $5`,
-          [retry.map((o) => o.id), retry.map((o) => (o.counted ? 1 : 0)), retry.map((o) => o.nextAt), retry.map((o) => o.error), this.owner],
-        );
-        await this.auditRows(
-          q,
-          retry.map((o) => ({ id: o.id, event: 'attempt', detail: auditText(o.error), status: o.status })),
-          now,
-        );
-      }
-      if (dead.length) {
-        await q(
-          `UPDATE plantbridge_outbox o SET state = 'dead', attempts = o.attempts + 1, last_error = u.e, done_at = $3, lease_owner = NULL
-           FROM unnest($1::bigint[], $2::text[]) AS u(id, e) WHERE o.id = u.id AND o.state = 'inflight'`,
-          [dead.map((o) => o.id), dead.map((o) => o.error), now],
-        );
-        await this.auditRows(
-          q,
-          dead.map((o) => ({ id: o.id, event: 'dead', detail: auditText(o.error), status: o.status })),
-          now,
-        );
-      }
-      if (release.length)
-        await q(`UPDATE plantbridge_outbox SET state = 'pending', lease_owner = NULL WHERE id = ANY($1::bigint[]) AND state = 'inflight' AND lease_owner = $2`, [
-          release.map((o) => o.id),
-          this.owner,
-        ]);
-    });
-  }
-
-  private async auditRows(
-    q: Query,
-    rows: Array<{ id: number; event: string; detail: string; status: number | null }>,
-    at: number,
-  ): Promise<void> {
-    await q(
-      `INSERT INTO plantbridge_outbox_audit (${AUDIT_COLUMNS})
-       SELECT o.queue, o.id, o.idem_key, o.order_key, $5, u.ev, u.st, u.d, NULL
-       FROM unnest($1::bigint[], $2::text[], $3::text[], $4::int[]) WITH ORDINALITY AS u(id, ev, d, st, n)
-       JOIN plantbridge_outbox o ON o.id = u.id JOIN plantbridge_outbox_audit_queue q ON q.queue = o.queue
-       ORDER BY u.n`,
-      [rows.map((r) => r.id), rows.map((r) => r.event), rows.map((r) => r.detail), rows.map((r) => r.status), at],
+    const answers = outcomes.map((o) => (o.kind === 'done' && o.answer !== undefined ? (JSON.stringify(o.answer) ?? null) : null));
+    const details = outcomes.map((o, i) => (o.kind === 'done' ? auditText(answers[i] ?? '') : o.kind === 'release' ? null : auditText(o.error)));
+    // one statement, so one round trip and atomic without BEGIN / COMMIT: every outcome of the request, the entries'
+    // "received" rows (written with their first outcome) and the audit events
+    await this.query(
+      RECORD,
+      [
+        outcomes.map((o) => o.id),
+        outcomes.map((o) => o.kind),
+        answers,
+        outcomes.map((o) => (o.kind === 'retry' || o.kind === 'dead' ? o.error : null)),
+        outcomes.map((o) => (o.kind === 'retry' ? o.nextAt : 0)),
+        outcomes.map((o) => (o.kind === 'retry' && o.counted ? 1 : 0)),
+        outcomes.map((o) => (o.kind === 'release' ? null : o.status)),
+        details,
+        now,
+        this.owner,
+      ],
+      'plantbridge-outbox-record',
     );
   }
 
@@ -245,6 +234,7 @@ export class PostgresStore implements OutboxStore {
     const [row] = await this.query<{ t: number | null }>(
       `SELECT MIN(o.next_at) AS t FROM plantbridge_outbox o JOIN (${HEADS}) h ON h.id = o.id WHERE o.state = 'pending'`,
       [queue],
+      'plantbridge-outbox-next-due',
     );
     return row?.t ?? undefined;
   }
@@ -253,6 +243,7 @@ export class PostgresStore implements OutboxStore {
     const rows = await this.query<{ state: EntryState; n: number }>(
       `SELECT state, COUNT(*)::bigint AS n FROM plantbridge_outbox WHERE queue = $1 AND state IN ('pending', 'inflight', 'dead') GROUP BY state`,
       [queue],
+      'plantbridge-outbox-open-counts',
     );
     let backlog = 0;
     let dead = 0;
@@ -281,12 +272,10 @@ export class PostgresStore implements OutboxStore {
   }
 
   async list(queue: string, state: EntryState, limit: number, offset: number): Promise<Entry[]> {
-    const rows = await this.query<Row & Record<string, unknown>>(`SELECT * FROM plantbridge_outbox WHERE queue = $1 AND state = $2 ORDER BY id LIMIT $3 OFFSET $4`, [
-      queue,
-      state,
-      limit,
-      offset,
-    ]);
+    const rows = await this.query<Row & Record<string, unknown>>(
+      `SELECT * FROM plantbridge_outbox WHERE queue = $1 AND state = $2 ORDER BY id LIMIT $3 OFFSET $4`,
+      [queue, state, limit, offset],
+    );
     return rows.map(entry);
   }
 
@@ -361,7 +350,7 @@ export class PostgresStore implements OutboxStore {
     const waiting = `SELECT created AS at, queue, idem_key AS key, order_key AS "order", id AS entry, 'received' AS event, NULL::int AS status, substr(payload, 1, ${MAX_AUDIT_DETAIL}) AS detail, NULL AS actor, 0::bigint AS seq FROM plantbridge_outbox o WHERE o.queue = $1 AND o.state IN ('pending', 'inflight') AND o.created >= $2 AND o.created < $3 AND EXISTS (SELECT 1 FROM plantbridge_outbox_audit_queue q WHERE q.queue = o.queue) AND NOT EXISTS (SELECT 1 FROM plantbridge_outbox_audit a WHERE a.entry_id = o.id AND a.event = 'received')`;
     const trail = `SELECT ${fields}, id AS seq FROM plantbridge_outbox_audit WHERE queue = $1 AND at >= $2 AND at < $3`;
     const rows = await this.query<Omit<AuditRecord, 'at'> & { at: number; seq: number }>(
-      `SELECT * FROM (${trail} UNION ALL ${waiting}) t WHERE ($6::text IS NULL OR "order" = $6) ORDER BY at, seq LIMIT $4 OFFSET $5`,
+      `SELECT * FROM (${trail} UNION ALL ${waiting}) t WHERE ($6::text IS NULL OR "order" = $6) ORDER BY at, event <> 'received', seq LIMIT $4 OFFSET $5`,
       [queue, aq.from ?? 0, aq.to ?? Number.MAX_SAFE_INTEGER, aq.limit, aq.offset, aq.order ?? null],
     );
     return rows.map(({ seq: _seq, ...r }) => ({ ...r, at: new Date(r.at).toISOString() }));
