@@ -8,7 +8,8 @@ import http from 'node:http';
 const [port, ms] = process.argv.slice(2).map(Number);
 const booked = new Set<string>();
 const server = http.createServer((req, res) => {
-  if (req.method === 'GET' && req.url === '/booked') return void res.writeHead(200, { 'Content-Type': 'application/json' }).end(JSON.stringify({ booked: booked.size }));
+  if (req.method === 'GET' && req.url === '/booked')
+    return void res.writeHead(200, { 'Content-Type': 'application/json' }).end(JSON.stringify({ booked: booked.size }));
   const chunks: Buffer[] = [];
   req.on('data', (c: Buffer) => chunks.push(c));
   req.on('end', () => {

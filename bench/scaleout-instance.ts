@@ -14,7 +14,8 @@ import { PostgresStore } from '../nodes/lib/outbox/postgres-store';
 async function main(): Promise<void> {
   const [where, queue, erpUrl, atOnce] = process.argv.slice(2);
   const concurrency = Number(atOnce);
-  if (!where || !queue || !erpUrl || !(concurrency >= 1)) throw new Error('usage: scaleout-instance.ts <sqlite:<file> | postgres://…> <queue> <erp url> <at once>');
+  if (!where || !queue || !erpUrl || !(concurrency >= 1))
+    throw new Error('usage: scaleout-instance.ts <sqlite:<file> | postgres://…> <queue> <erp url> <at once>');
   const sqlite = where.startsWith('sqlite:') ? new Outbox(where.slice(7), { sync: 'full' }) : undefined;
   const store = sqlite ? sqlite.store : new PostgresStore(where);
   const connection = new ErpConnection(

@@ -7,7 +7,8 @@ import { maintenanceRequest, notificationDialects, notificationPosting, requestI
 import { dict } from '../lib/dict';
 import { type PropertyReader, propertyReader } from '../lib/node-red/property';
 import { RuleEngine, type Transition, type Trigger } from '../lib/maintenance/rules';
-import { type NodeOutbox, openNodeOutbox, outboxFile, readStoreChoice, serveOutboxAdmin } from '../lib/node-red/outbox-node';
+import { serveOutboxAdmin } from '../lib/node-red/outbox-admin';
+import { type NodeOutbox, openNodeOutbox, outboxFile, readStoreChoice } from '../lib/node-red/outbox-node';
 import { type Done, refuseDeep, safeDone, type Send } from '../lib/node-red/guard';
 import { envLookup } from '../lib/node-red/config';
 import { StoredState } from '../lib/node-red/stored-state';

@@ -13,7 +13,8 @@ import { type Done, refuseDeep, safeDone, type Send } from '../lib/node-red/guar
 import { envLookup } from '../lib/node-red/config';
 import { errorText, failConfiguration, pausedText, setStatus, throttledStatus } from '../lib/node-red/status';
 import { resolveConnection } from '../lib/node-red/connection';
-import { applySelection, type NodeOutbox, openNodeOutbox, outboxFile, readStoreChoice, readSelection, serveOutboxAdmin } from '../lib/node-red/outbox-node';
+import { applySelection, readSelection, serveOutboxAdmin } from '../lib/node-red/outbox-admin';
+import { type NodeOutbox, openNodeOutbox, outboxFile, readStoreChoice } from '../lib/node-red/outbox-node';
 import type { NewEntry } from '../lib/outbox/outbox';
 import type { LotHold } from '../lib/erp/records';
 import { readHolds } from '../lib/trace/hold';

@@ -52,25 +52,44 @@ export = function register(RED: NodeAPI): void {
       const role = RED._(`partition-gate.status.${lease.active ? 'active' : 'standby'}`);
       const counts = lease.active ? `${passed}` : `${left} ${RED._('partition-gate.status.left')}`;
       if (problem) setStatus(node, 'error', `${settings.partition} · ${role} · ${problem}`.slice(0, 120));
-      else setStatus(node, lease.active ? 'ok' : 'idle', `${settings.partition} · ${role}${primary ? '' : ` (${RED._('partition-gate.status.standbyRole')})`} · ${counts}`);
+      else
+        setStatus(
+          node,
+          lease.active ? 'ok' : 'idle',
+          `${settings.partition} · ${role}${primary ? '' : ` (${RED._('partition-gate.status.standbyRole')})`} · ${counts}`,
+        );
     };
-    const lease = new PartitionLease(coordinator, { partition: settings.partition, holder: INSTANCE, leaseMs: c.leaseMs, primary }, (change: PartitionChange) => {
-      // the nodes after the gate: read the state the last holder left (active), or let go of it (standby)
-      node.send([
-        null,
-        {
-          topic: settings.partition,
-          command: change.state === 'active' ? 'reload' : 'release',
-          payload: { partition: settings.partition, state: change.state, instance: INSTANCE, at: new Date(change.at).toISOString(), ...(change.reason ? { reason: change.reason } : {}) },
-        } as NodeMessage,
-      ]);
-      node.log(`${settings.partition}: ${change.state}${change.reason ? ` (${change.reason})` : ''}`);
-      show();
-    });
+    const lease = new PartitionLease(
+      coordinator,
+      { partition: settings.partition, holder: INSTANCE, leaseMs: c.leaseMs, primary },
+      (change: PartitionChange) => {
+        // the nodes after the gate: read the state the last holder left (active), or let go of it (standby)
+        node.send([
+          null,
+          {
+            topic: settings.partition,
+            command: change.state === 'active' ? 'reload' : 'release',
+            payload: {
+              partition: settings.partition,
+              state: change.state,
+              instance: INSTANCE,
+              at: new Date(change.at).toISOString(),
+              ...(change.reason ? { reason: change.reason } : {}),
+            },
+          } as NodeMessage,
+        ]);
+        node.log(`${settings.partition}: ${change.state}${change.reason ? ` (${change.reason})` : ''}`);
+        show();
+      },
+    );
     let failing = false;
     const tick = (): void => {
       void lease.tick().then((err) => {
-        if (err && !failing) node.error(`${RED._('partition-gate.errors.database')}: ${errorText(err)}`, { topic: settings.partition, payload: { partition: settings.partition, reason: errorText(err) } } as NodeMessage);
+        if (err && !failing)
+          node.error(`${RED._('partition-gate.errors.database')}: ${errorText(err)}`, {
+            topic: settings.partition,
+            payload: { partition: settings.partition, reason: errorText(err) },
+          } as NodeMessage);
         failing = err !== undefined;
         show(err ? RED._('partition-gate.status.databaseDown') : undefined);
       });

@@ -139,7 +139,7 @@ describe('maintenance-trigger node', function () {
     const msgs = (await caught) as Caught[];
     assert.match(msgs[0]!.error.message, /no asset in the message \(msg\.topic\)|noAsset/);
     assert.match(msgs[1]!.error.message, /payload\.vibration, payload\.availability, payload\.reason/);
-    assert.match(msgs[2]!.error.message, /"explode" \(ack, close, status\)/);
+    assert.match(msgs[2]!.error.message, /"explode" \(ack, close, status, reload, release\)/);
     await helper.unload();
     await helper.load(nodes, flow(undefined, { rules: [{ id: 'x', name: 'X', kind: 'threshold', property: 'payload.x', operator: '>' }] }));
     const c2 = collect('caught', 1);

@@ -41,11 +41,11 @@ describe('partition-gate node', function () {
   it('refuses a missing or odd partition, an unknown coordination and a shared database without its variable, naming them', async () => {
     assert.throws(() => readSettings({ id: 'g', type: 'pb-partition-gate', z: '', name: '', partition: '' }), /name the partition/);
     assert.throws(() => readSettings({ id: 'g', type: 'pb-partition-gate', z: '', name: '', partition: 'line <a>' }), /letters, digits, spaces/);
-    assert.throws(() => readSettings({ id: 'g', type: 'pb-partition-gate', z: '', name: '', partition: 'a', coordination: 'redis' }), /unknown coordination "redis"/);
     assert.throws(
-      () => readSettings({ id: 'g', type: 'pb-partition-gate', z: '', name: '', partition: 'a', coordination: 'postgres', lease: 1 }),
-      /lease/,
+      () => readSettings({ id: 'g', type: 'pb-partition-gate', z: '', name: '', partition: 'a', coordination: 'redis' }),
+      /unknown coordination "redis"/,
     );
+    assert.throws(() => readSettings({ id: 'g', type: 'pb-partition-gate', z: '', name: '', partition: 'a', coordination: 'postgres', lease: 1 }), /lease/);
     await helper.load([gateNode, core.catch], flow({ coordination: 'postgres', coordinationEnv: 'PLANTBRIDGE_TEST_NOT_SET' }));
     const errors: NodeMessage[] = [];
     node('errors').on('input', (m: NodeMessage) => errors.push(m));

@@ -10,6 +10,11 @@ import { Drainer, type DrainerOptions } from '../../nodes/lib/outbox/drainer';
 import { PostgresStore } from '../../nodes/lib/outbox/postgres-store';
 import type { Entry, NewEntry } from '../../nodes/lib/outbox/schema';
 import { PgClient } from '../../nodes/lib/coordination/postgres';
+import type { NodeMessage } from 'node-red';
+import connectionNode from '../../nodes/erp-connection/erp-connection';
+import reportNode from '../../nodes/mes-report/mes-report';
+import { ErpSimulator } from '../../sim/erp/server';
+import { core, helper, node, sapConnection } from '../helpers/node-red';
 import { type PostgresServer, requirePostgres } from '../helpers/postgres';
 import { until } from '../helpers/until';
 
@@ -252,5 +257,72 @@ describe('the outbox in PostgreSQL, shared by instances', function () {
     assert.equal(erp.booked.size, TOTAL, 'every key booked');
     assert.deepEqual(erp.outOfOrder, []);
     assert.ok(!da.faulted && !db.faulted, 'both resumed by themselves');
+  });
+
+  describe('mes-report with the outbox in PostgreSQL (Node-RED test helper)', () => {
+    const sim = new ErpSimulator({ orders: 10 });
+    before(() => sim.start());
+    after(() => sim.stop());
+    afterEach(async () => {
+      await helper.unload();
+      delete process.env.PLANTBRIDGE_TEST_OUTBOX_URL;
+    });
+    const flow = (): Array<Record<string, unknown>> => [
+      { id: 't', type: 'tab' },
+      sapConnection(sim.url),
+      {
+        id: 'report',
+        type: 'pb-mes-report',
+        z: 't',
+        connection: 'conn',
+        posting: 'auto',
+        rate: 100,
+        concurrency: 2,
+        outboxStore: 'postgres',
+        outboxEnv: 'PLANTBRIDGE_TEST_OUTBOX_URL',
+        outboxLease: 5,
+        variance: false,
+        wires: [['booked'], [], []],
+      },
+      { id: 'booked', type: 'helper', z: 't' },
+      { id: 'caught', type: 'catch', z: 't', scope: ['report'], uncaught: false, wires: [['errors']] },
+      { id: 'errors', type: 'helper', z: 't' },
+    ];
+    const creds = { conn: { user: sim.options.user, password: sim.options.password } };
+
+    it('an unreachable PostgreSQL refuses the report to Catch, naming the server without its password', async () => {
+      process.env.PLANTBRIDGE_TEST_OUTBOX_URL = 'postgres://plantbridge:s3cret-pw@127.0.0.1:1/plantbridge';
+      await helper.load([connectionNode, reportNode, core.catch], flow(), creds);
+      const errors: NodeMessage[] = [];
+      node('errors').on('input', (m: NodeMessage) => errors.push(m));
+      node('report').receive({ _msgid: 'r1', payload: { order: sim.orders[0]!.number, good: 1, unit: 'PC' } } as NodeMessage);
+      await until(() => errors.some((e) => e._msgid === 'r1'), 15_000, 'the report refused');
+      const text = JSON.stringify(errors);
+      assert.match(text, /the outbox in PostgreSQL at postgres:\/\/plantbridge:\*\*\*@127\.0\.0\.1:1\/plantbridge/);
+      assert.doesNotMatch(text, /s3cret-pw/);
+    });
+
+    it('a variable that is not set is a configuration error that names it', async () => {
+      await helper.load([connectionNode, reportNode, core.catch], flow(), creds);
+      const errors: NodeMessage[] = [];
+      node('errors').on('input', (m: NodeMessage) => errors.push(m));
+      node('report').receive({ payload: { order: sim.orders[0]!.number, good: 1, unit: 'PC' } } as NodeMessage);
+      await until(() => errors.length === 1, 5000, 'the refusal');
+      assert.match(JSON.stringify(errors[0]!.error), /PLANTBRIDGE_TEST_OUTBOX_URL is not set/);
+    });
+
+    it('a live PostgreSQL: the report is committed there and booked; the admin API counts the shared queue', async () => {
+      process.env.PLANTBRIDGE_TEST_OUTBOX_URL = pg!.url;
+      await helper.load([connectionNode, reportNode, core.catch], flow(), creds);
+      const booked: NodeMessage[] = [];
+      node('booked').on('input', (m: NodeMessage) => booked.push(m));
+      node('report').receive({ payload: { order: sim.orders[0]!.number, good: 3, unit: 'PC' }, key: 'pg-node-1' } as NodeMessage);
+      await until(() => booked.length === 1, 15_000, 'booked');
+      assert.equal(sim.bookings.filter((b) => b.key === 'pg-node-1').length, 1);
+      const body = (await helper.request().get('/plantbridge/outbox/report')).body as { store: string; server: string; counts: { done: number } };
+      assert.equal(body.store, 'postgres');
+      assert.match(body.server, /^PostgreSQL at postgres:\/\/plantbridge@127\.0\.0\.1:\d+\/plantbridge$/);
+      assert.equal(body.counts.done, 1);
+    });
   });
 });

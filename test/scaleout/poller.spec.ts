@@ -88,7 +88,7 @@ describe('one poller among Node-RED instances (PostgreSQL lease)', function () {
       const released = sim.orders.filter((o) => o.status === 'released').map((o) => o.number);
       const start = async (instance: string): Promise<NodeRedProcess> => {
         // the packed tarball as a user installs it (installed once per test run, copied per instance)
-      const userDir = userDirWithTarball('plantbridge-scaleout-');
+        const userDir = userDirWithTarball('plantbridge-scaleout-');
         fs.writeFileSync(path.join(userDir, 'flows_cred.json'), JSON.stringify({ conn: { user: sim.options.user, password: sim.options.password } }));
         const red = await startNodeRed({
           userDir,

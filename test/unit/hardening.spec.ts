@@ -14,7 +14,7 @@ import { parseB2mml } from '../../nodes/lib/isa95/parse';
 import { Tables, Translator } from '../../nodes/lib/isa95/transform';
 import { RuleEngine } from '../../nodes/lib/maintenance/rules';
 import { MAX_DEPTH, tooDeep } from '../../nodes/lib/node-red/guard';
-import { readSelection } from '../../nodes/lib/node-red/outbox-node';
+import { readSelection } from '../../nodes/lib/node-red/outbox-admin';
 import { errorText } from '../../nodes/lib/node-red/status';
 import { OeeEngine } from '../../nodes/lib/oee/engine';
 import { toEpochMs } from '../../nodes/lib/time/timestamp';

@@ -64,7 +64,8 @@ export function parseMessage(msg: Record<string, unknown>, table: StateTable, op
 
   const command = msg.command ?? body.command;
   if (command !== undefined) {
-    if (command !== 'report' && command !== 'reset') throw new Error(`unknown command ${JSON.stringify(command)}: use "report", "reset", "reload" or "release"`);
+    if (command !== 'report' && command !== 'reset')
+      throw new Error(`unknown command ${JSON.stringify(command)}: use "report", "reset", "reload" or "release"`);
     return machine === undefined ? { command, ts } : { command, machine, ts };
   }
   if (machine === undefined) throw new Error(`msg.${options.machineProperty} must name the machine (a non-empty string)`);
