@@ -20,6 +20,7 @@ import { NAV_STATUS } from '../../sim/erp/soap';
 import calendarNode from '../../nodes/shift-calendar/shift-calendar';
 import healthNode from '../../nodes/integration-health/integration-health';
 import traceNode from '../../nodes/lot-trace/lot-trace';
+import gateNode from '../../nodes/partition-gate/partition-gate';
 import { dropSimulatedErp, findSimulatedErp, type SimulatedErp } from '../../nodes/lib/simulation/erp';
 import { until } from '../helpers/until';
 import { readFlowFiles } from '../../scripts/lib/node-red-process';
@@ -27,7 +28,7 @@ import { core, helper, node } from '../helpers/node-red';
 import { ROOT } from '../helpers/package';
 import { XSD, hasXmllint, validate } from '../helpers/xmllint';
 
-const nodes = [calendarNode, oeeNode, core.inject, core.change, core.debug, core.comment];
+const nodes = [calendarNode, oeeNode, gateNode, core.inject, core.change, core.debug, core.comment];
 
 describe('example flow: OEE per machine and shift', function () {
   this.timeout(60_000);
