@@ -208,6 +208,19 @@ describe('the outbox in PostgreSQL, shared by instances', function () {
     );
   });
 
+  it('an ERP reason with a NUL character (a hostile answer) is stored, not a fault that stalls the queue', async () => {
+    const a = open();
+    const q = queue();
+    await a.configureAudit(q, 86_400_000);
+    await a.enqueue(q, [entry('O1', 'nul-1'), entry('O1', 'nul-2')]);
+    const [e] = await a.take(q, Date.now(), 1);
+    await a.record([{ id: e!.id, kind: 'dead', error: 'refused\u0000by the ERP', status: 400 }], Date.now());
+    const [dead] = await a.list(q, 'dead', 1, 0);
+    assert.equal(dead!.lastError, 'refused\uFFFDby the ERP');
+    const [next] = await a.take(q, Date.now(), 1);
+    assert.equal(next!.key, 'nul-2', 'the queue goes on');
+  });
+
   it('refuses outbox tables of another version with words that say which, and names the server without its password', async () => {
     const url = new URL(pg!.url);
     url.password = 's3cret-pw';
@@ -323,6 +336,14 @@ describe('the outbox in PostgreSQL, shared by instances', function () {
       assert.equal(body.store, 'postgres');
       assert.match(body.server, /^PostgreSQL at postgres:\/\/plantbridge@127\.0\.0\.1:\d+\/plantbridge$/);
       assert.equal(body.counts.done, 1);
+      // a key with a NUL character is refused on its own; a report in the same group commit is still booked
+      const errors: NodeMessage[] = [];
+      node('errors').on('input', (m: NodeMessage) => errors.push(m));
+      node('report').receive({ _msgid: 'bad', payload: { order: sim.orders[1]!.number, good: 1, unit: 'PC' }, key: 'nul\u0000key' } as NodeMessage);
+      node('report').receive({ _msgid: 'good', payload: { order: sim.orders[1]!.number, good: 2, unit: 'PC' }, key: 'pg-node-2' } as NodeMessage);
+      await until(() => booked.length === 2 && errors.length === 1, 15_000, 'one booked, one refused');
+      assert.equal(errors[0]!._msgid, 'bad');
+      assert.match(JSON.stringify(errors[0]!.error), /NUL character/);
     });
   });
 });

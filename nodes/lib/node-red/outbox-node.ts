@@ -285,6 +285,10 @@ export function openNodeOutbox(node: Node, o: NodeOutboxOptions): NodeOutbox {
     store,
     drainer,
     enqueue(entries, committed) {
+      // a key or order with a NUL character cannot be stored in every outbox (PostgreSQL's text holds none): that
+      // message is refused on its own, before it joins a group commit with others
+      const bad = entries.find((e) => `${e.key}${e.orderKey}${e.kind}`.includes('\u0000'));
+      if (bad) return committed(new Error(`the posting's key or order contains a NUL character: refused (key ${JSON.stringify(bad.key.slice(0, 60))})`));
       waiting.push({ entries, committed });
       waitingEntries += entries.length;
       if (waitingEntries >= GROUP_COMMIT_MAX) flush();

@@ -100,6 +100,9 @@ const RECORD = `WITH i AS (
   )
   SELECT (SELECT count(*) FROM done) + (SELECT count(*) FROM retry) + (SELECT count(*) FROM dead) + (SELECT count(*) FROM released) AS n`;
 
+/** PostgreSQL's text holds no NUL character: one in an ERP's reason (a hostile answer) is written as U+FFFD. */
+const pgText = (v: string): string => (v.includes('\u0000') ? v.split('\u0000').join('\uFFFD') : v);
+
 /** Most dead letters one statement retries or purges. */
 const CHUNK = 500;
 
@@ -208,7 +211,7 @@ export class PostgresStore implements OutboxStore {
   async record(outcomes: Outcome[], now: number): Promise<void> {
     if (!outcomes.length) return;
     const answers = outcomes.map((o) => (o.kind === 'done' && o.answer !== undefined ? (JSON.stringify(o.answer) ?? null) : null));
-    const details = outcomes.map((o, i) => (o.kind === 'done' ? auditText(answers[i] ?? '') : o.kind === 'release' ? null : auditText(o.error)));
+    const details = outcomes.map((o, i) => (o.kind === 'done' ? auditText(answers[i] ?? '') : o.kind === 'release' ? null : pgText(auditText(o.error))));
     // one statement, so one round trip and atomic without BEGIN / COMMIT: every outcome of the request, the entries'
     // "received" rows (written with their first outcome) and the audit events
     await this.query(
@@ -217,7 +220,7 @@ export class PostgresStore implements OutboxStore {
         outcomes.map((o) => o.id),
         outcomes.map((o) => o.kind),
         answers,
-        outcomes.map((o) => (o.kind === 'retry' || o.kind === 'dead' ? o.error : null)),
+        outcomes.map((o) => (o.kind === 'retry' || o.kind === 'dead' ? pgText(o.error) : null)),
         outcomes.map((o) => (o.kind === 'retry' ? o.nextAt : 0)),
         outcomes.map((o) => (o.kind === 'retry' && o.counted ? 1 : 0)),
         outcomes.map((o) => (o.kind === 'release' ? null : o.status)),
@@ -306,7 +309,7 @@ export class PostgresStore implements OutboxStore {
         const list = picked.map((r) => r.id);
         await q(
           `INSERT INTO plantbridge_outbox_audit (${AUDIT_COLUMNS}) SELECT o.queue, o.id, o.idem_key, o.order_key, $2, $3, NULL, '', $4 ${AUDITED} WHERE o.id = ANY($1::bigint[]) ORDER BY o.id`,
-          [list, Date.now(), event, actor],
+          [list, Date.now(), event, pgText(actor)],
         );
         await q(`WITH picked AS (SELECT unnest($1::bigint[]) AS id) ${change}`, [list]);
         return list.length;
