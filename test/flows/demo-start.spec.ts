@@ -31,6 +31,8 @@ interface Result {
   availability: number | null;
   counts: { good: number; reject: number };
   window: { kind: string };
+  /** The marker of the message the result answers (the test's own report), if any. */
+  probe?: string;
 }
 
 describe(`demo start: flow 07 subscribing to a running machine simulator (${STARTS} starts)`, function () {
@@ -69,7 +71,8 @@ describe(`demo start: flow 07 subscribing to a running machine simulator (${STAR
         const results: Result[] = [];
         node('tap').on('input', (m: NodeMessage) => seen.push(m.payload as Record<string, unknown>));
         node('caught').on('input', (m: NodeMessage) => caught.push(m));
-        node('results').on('input', (m: NodeMessage) => results.push(m.payload as Result));
+        // each result with the message it answers: the flow also reports by itself every 5 s, on its own clock
+        node('results').on('input', (m: NodeMessage) => results.push({ ...(m.payload as Result), probe: (m as { probe?: string }).probe }));
         await until(() => seen.length > 0, 10_000, 'the first MQTT message');
         await new Promise((r) => setTimeout(r, SECONDS * 1000));
         // stop the plant and let every published message arrive: the report must not race messages still in flight
@@ -79,9 +82,10 @@ describe(`demo start: flow 07 subscribing to a running machine simulator (${STAR
           await new Promise((r) => setTimeout(r, 500));
         }
         const at = Math.max(...seen.map((p) => Date.parse(String(p.timestamp))));
-        const mark = results.length; // the flow also reports every 5 s: take the answer to this report
-        node('pb-dash-oee').receive({ payload: { command: 'report' }, timestamp: at } as NodeMessage);
-        await until(() => results.slice(mark).filter((r) => r.window.kind === 'shift').length >= 4, 5000, 'the report');
+        // the answer to this report at `at` (marked), not one of the flow's own reports every 5 s, which are taken on
+        // the node's clock and may reach past `at` while the plant is paused
+        node('pb-dash-oee').receive({ payload: { command: 'report' }, timestamp: at, probe: 'final' } as NodeMessage);
+        await until(() => results.filter((r) => r.probe === 'final' && r.window.kind === 'shift').length >= 4, 5000, 'the report');
         assert.deepEqual(
           caught.map((c) => String((c.error as { message: string }).message)).filter((m) => /LateEventError|older than/.test(m)),
           [],
@@ -100,10 +104,7 @@ describe(`demo start: flow 07 subscribing to a running machine simulator (${STAR
           const ev = parseMessage({ payload: p }, cfg.table, cfg.input, 0);
           if (!('command' in ev)) engine.push(ev);
         }
-        const got = results
-          .slice(mark)
-          .filter((r) => r.window.kind === 'shift')
-          .slice(0, 4);
+        const got = results.filter((r) => r.probe === 'final' && r.window.kind === 'shift').slice(0, 4);
         assert.equal(got.length, 4, 'four machines');
         for (const r of got) {
           const want = engine.report(at, r.machine).current.find((x) => x.window.kind === 'shift')!;
