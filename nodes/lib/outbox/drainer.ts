@@ -129,6 +129,7 @@ export class Drainer extends EventEmitter {
     this.running = false;
     clearTimeout(this.timer);
     clearTimeout(this.faultTimer);
+    this.faultTimer = undefined;
     clearTimeout(this.refreshTimer);
     this.refreshTimer = undefined;
     this.timer = undefined;
