@@ -63,10 +63,13 @@
         show();
     }
 
+    /** Validator of an environment variable's name (empty: the node's default). */
+    function envName(v) { return !v || /^[A-Za-z_][A-Za-z0-9_]{0,127}$/.test(v); }
+
     /** Validators of the outbox store settings (an unset value: a flow saved before them, the embedded file). */
     var outboxStoreDefaults = {
         outboxStore: { value: "sqlite", validate: function (v) { return !v || v === "sqlite" || v === "postgres"; }, label: "outbox store" },
-        outboxEnv: { value: "", validate: function (v) { return !v || /^[A-Za-z_][A-Za-z0-9_]{0,127}$/.test(v); }, label: "connection string variable" },
+        outboxEnv: { value: "", validate: envName, label: "connection string variable" },
         outboxLease: { value: 30, validate: optionalNumber(2, 3600), label: "lease" }
     };
 
@@ -135,6 +138,7 @@
         oneOf: oneOf,
         listOf: listOf,
         storeSelect: storeSelect,
+        envName: envName,
         outboxStoreSelect: outboxStoreSelect,
         outboxStoreDefaults: outboxStoreDefaults,
         dialects: dialects,

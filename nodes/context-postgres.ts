@@ -11,6 +11,7 @@
 // (`a.b.c`) read and write inside that value. Asynchronous only: the pack's nodes use the callback form.
 
 import { PgClient } from './lib/coordination/postgres';
+import { DEFAULT_POSTGRES_ENV } from './lib/env';
 import { getIn, keyPath, setIn } from './lib/context/key-path';
 
 interface StoreConfig {
@@ -32,7 +33,7 @@ class PostgresContextStore {
   private readonly chains = new Map<string, Promise<unknown>>();
 
   constructor(config: StoreConfig = {}) {
-    const env = config.env ?? 'PLANTBRIDGE_POSTGRES_URL';
+    const env = config.env ?? DEFAULT_POSTGRES_ENV;
     const url = config.url ?? process.env[env];
     if (!url) throw new Error(`context-postgres: set the environment variable ${env} to the PostgreSQL connection string`);
     this.table = config.table ?? 'plantbridge_context';

@@ -5,6 +5,7 @@ import { ORDER_STATUSES, type FetchQuery, type OrderStatus } from '../lib/erp/ty
 import { RECORD_KINDS, type RecordKind, type RecordQuery } from '../lib/erp/records';
 import { assertConfigVersion, configFlag, SettingsReader } from '../lib/node-red/config';
 import { toEpochMs } from '../lib/time/timestamp';
+import { DEFAULT_POSTGRES_ENV } from '../lib/env';
 
 export const CONFIG_VERSION = 1;
 export const OUTPUT_MODES = ['order', 'page', 'all'] as const;
@@ -140,8 +141,7 @@ export function readFetchSettings(def: ErpOrderFetchDef): FetchSettings {
   };
   const coordination = def.coordination || '';
   if (coordination === 'postgres') {
-    const env = (def.coordinationEnv ?? '').trim() || 'PLANTBRIDGE_POSTGRES_URL';
-    if (!/^[A-Za-z_][A-Za-z0-9_]{0,127}$/.test(env)) r.problems.push(`"${env.slice(0, 40)}" is not an environment variable name`);
+    const env = r.envName(def.coordinationEnv, DEFAULT_POSTGRES_ENV);
     s.coordination = { env, leaseMs: r.num('lease', def.lease, 30, 2, 3600) * 1000 };
   } else if (coordination) r.problems.push(`unknown coordination "${coordination}" (none, postgres)`);
   for (const [field, label] of [

@@ -36,3 +36,6 @@ export function expandEnvIn<T extends object>(obj: T, names: ReadonlyArray<keyof
   }
   return out;
 }
+
+/** The environment variable the pack reads a PostgreSQL connection string from, unless a node names another. */
+export const DEFAULT_POSTGRES_ENV = 'PLANTBRIDGE_POSTGRES_URL';

@@ -2,6 +2,7 @@
 
 import type { NodeDef } from 'node-red';
 import { PARTITION_NAME } from '../lib/coordination/partition';
+import { DEFAULT_POSTGRES_ENV } from '../lib/env';
 import { assertConfigVersion, SettingsReader } from '../lib/node-red/config';
 
 export const CONFIG_VERSION = 1;
@@ -25,8 +26,6 @@ export interface PartitionGateSettings {
   coordination?: { env: string; primaryEnv: string; leaseMs: number };
 }
 
-const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,127}$/;
-
 export function readSettings(def: PartitionGateDef): PartitionGateSettings {
   assertConfigVersion(def.version, CONFIG_VERSION);
   const r = new SettingsReader();
@@ -40,9 +39,8 @@ export function readSettings(def: PartitionGateDef): PartitionGateSettings {
   const s: PartitionGateSettings = { partition };
   const coordination = def.coordination || '';
   if (coordination === 'postgres') {
-    const env = (def.coordinationEnv ?? '').trim() || 'PLANTBRIDGE_POSTGRES_URL';
-    const primaryEnv = (def.primaryEnv ?? '').trim() || 'PLANTBRIDGE_PARTITIONS';
-    for (const e of [env, primaryEnv]) if (!ENV_NAME.test(e)) r.problems.push(`"${e.slice(0, 40)}" is not an environment variable name`);
+    const env = r.envName(def.coordinationEnv, DEFAULT_POSTGRES_ENV);
+    const primaryEnv = r.envName(def.primaryEnv, 'PLANTBRIDGE_PARTITIONS');
     s.coordination = { env, primaryEnv, leaseMs: r.num('lease', def.lease, 15, 2, 3600) * 1000 };
   } else if (coordination) r.problems.push(`unknown coordination "${String(coordination).slice(0, 40)}" (none, postgres)`);
   r.check();

@@ -13,56 +13,16 @@ import { Outbox, OutboxLockedError } from '../../nodes/lib/outbox/outbox';
 import { linkPack, type NodeRedProcess, startNodeRed } from '../../scripts/lib/node-red-process';
 import { ErpSimulator } from '../../sim/erp/server';
 import { core, helper, node, sapConnection } from '../helpers/node-red';
+import { ingestFlow } from '../helpers/ingest-flow';
 import { freePort } from '../helpers/package';
 import { until } from '../helpers/until';
 
-/** One report per HTTP request; the 202 is sent only once mes-report called done() (the report is on disk). */
-function ingestFlow(simUrl: string, file: string): Array<Record<string, unknown>> {
-  const z = 'ingest';
-  return [
-    { id: z, type: 'tab', label: 'ingest' },
-    { id: 'in', type: 'http in', z, url: '/report', method: 'post', wires: [['report']] },
-    {
-      id: 'report',
-      type: 'pb-mes-report',
-      z,
-      connection: 'conn',
-      posting: 'auto',
-      rate: 300,
-      concurrency: 4,
-      attempts: 5,
-      maxDelay: 0.3,
-      retention: 7,
-      file,
-      sync: 'full',
-      variance: false,
-      wires: [[], [], []],
-    },
-    { id: 'done', type: 'complete', z, scope: ['report'], uncaught: false, wires: [['ok']] },
-    {
-      id: 'ok',
-      type: 'change',
-      z,
-      rules: [
-        { t: 'set', p: 'statusCode', pt: 'msg', to: '202', tot: 'num' },
-        { t: 'set', p: 'payload', pt: 'msg', to: 'accepted', tot: 'str' },
-      ],
-      wires: [['out']],
-    },
-    { id: 'err', type: 'catch', z, scope: ['report'], uncaught: false, wires: [['bad']] },
-    {
-      id: 'bad',
-      type: 'change',
-      z,
-      rules: [
-        { t: 'set', p: 'statusCode', pt: 'msg', to: '503', tot: 'num' },
-        { t: 'set', p: 'payload', pt: 'msg', to: 'error.message', tot: 'msg' },
-      ],
-      wires: [['out']],
-    },
-    { id: 'out', type: 'http response', z, wires: [] },
+/** The ingest flow with mes-report's outbox in the SQLite `file` (durability full). */
+function ingest(simUrl: string, file: string): Array<Record<string, unknown>> {
+  return ingestFlow(
+    { rate: 300, concurrency: 4, attempts: 5, maxDelay: 0.3, retention: 7, file, sync: 'full' },
     sapConnection(simUrl, { attempts: 2, retryDelay: 0.05, maxDelay: 0.2 }),
-  ];
+  );
 }
 
 describe('outbox faults', function () {
@@ -100,7 +60,7 @@ describe('outbox faults', function () {
           return false;
         }
       };
-      red = await startNodeRed({ userDir, port, flows: ingestFlow(sim.url, 'outbox.db'), settings });
+      red = await startNodeRed({ userDir, port, flows: ingest(sim.url, 'outbox.db'), settings });
       let pending = Array.from({ length: TOTAL }, (_, i) => i);
       for (let crash = 0; crash < 3; crash++) {
         // four parallel streams of reports, killed in the middle of the ingest (and of the drain that runs alongside)
@@ -139,7 +99,7 @@ describe('outbox faults', function () {
         const userDir = linkPack();
         const port = await freePort();
         fs.writeFileSync(path.join(userDir, 'flows_cred.json'), JSON.stringify({ conn: { user: sim.options.user, password: sim.options.password } }));
-        const second = await startNodeRed({ userDir, port, flows: ingestFlow(sim.url, file), settings: { credentialSecret: false } });
+        const second = await startNodeRed({ userDir, port, flows: ingest(sim.url, file), settings: { credentialSecret: false } });
         try {
           const res = await fetch(`${second.url}/report`, {
             method: 'POST',

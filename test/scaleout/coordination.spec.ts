@@ -1,6 +1,6 @@
 // Leases and shared state in a real PostgreSQL (a private cluster from Debian's packages, started by the test).
 import assert from 'node:assert/strict';
-import { CoordinationError, PgCoordinator } from '../../nodes/lib/coordination/postgres';
+import { CoordinationError, PgClient, PgCoordinator } from '../../nodes/lib/coordination/postgres';
 import { type PostgresServer, requirePostgres } from '../helpers/postgres';
 
 describe('coordination in PostgreSQL', function () {
@@ -55,16 +55,16 @@ describe('coordination in PostgreSQL', function () {
     const a = new PgCoordinator(pg!.url);
     try {
       await a.getState('x');
-      const raw = new PgCoordinator(pg!.url);
-      await (raw as unknown as { run(sql: string): Promise<unknown> }).run(`UPDATE plantbridge_schema SET version = 99 WHERE component = 'coordination'`);
-      await raw.close();
+      const raw = new PgClient(pg!.url, 'test');
+      await raw.query(`UPDATE plantbridge_schema SET version = 99 WHERE component = 'coordination'`);
+      await raw.end();
       const fresh = new PgCoordinator(pg!.url);
       await assert.rejects(fresh.getState('x'), /version 99, this pack uses version 1 \(a newer pack made them/);
       await fresh.close();
     } finally {
-      const raw = new PgCoordinator(pg!.url);
-      await (raw as unknown as { run(sql: string): Promise<unknown> }).run(`UPDATE plantbridge_schema SET version = 1 WHERE component = 'coordination'`);
-      await raw.close();
+      const raw = new PgClient(pg!.url, 'test');
+      await raw.query(`UPDATE plantbridge_schema SET version = 1 WHERE component = 'coordination'`);
+      await raw.end();
       await a.close();
     }
     const closed = new PgCoordinator('postgres://someone:s3cret-pw@127.0.0.1:9/none', { connectionTimeoutMillis: 1000 });

@@ -8,23 +8,16 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { type NodeRedProcess, startNodeRed } from '../../scripts/lib/node-red-process';
 import { ErpSimulator } from '../../sim/erp/server';
+import { ingestFlow } from '../helpers/ingest-flow';
 import { sapConnection } from '../helpers/node-red';
 import { freePort, userDirWithTarball } from '../helpers/package';
 import { type PostgresServer, requirePostgres } from '../helpers/postgres';
 import { until } from '../helpers/until';
 
-/** One report per HTTP request; 202 only once mes-report called done() (the report is committed in PostgreSQL). */
+/** The ingest flow with mes-report's outbox in the PostgreSQL of PLANTBRIDGE_POSTGRES_URL (the same queue on every instance). */
 function flow(erpUrl: string): Array<Record<string, unknown>> {
-  const z = 'ingest';
-  return [
-    { id: z, type: 'tab', label: 'ingest' },
-    { id: 'in', type: 'http in', z, url: '/report', method: 'post', wires: [['report']] },
+  return ingestFlow(
     {
-      id: 'report',
-      type: 'pb-mes-report',
-      z,
-      connection: 'conn',
-      posting: 'auto',
       rate: 2000,
       concurrency: 8,
       attempts: 5,
@@ -34,34 +27,9 @@ function flow(erpUrl: string): Array<Record<string, unknown>> {
       outboxEnv: 'PLANTBRIDGE_POSTGRES_URL',
       outboxLease: 3,
       batch: 1,
-      variance: false,
-      wires: [[], [], []],
     },
-    { id: 'done', type: 'complete', z, scope: ['report'], uncaught: false, wires: [['ok']] },
-    {
-      id: 'ok',
-      type: 'change',
-      z,
-      rules: [
-        { t: 'set', p: 'statusCode', pt: 'msg', to: '202', tot: 'num' },
-        { t: 'set', p: 'payload', pt: 'msg', to: 'accepted', tot: 'str' },
-      ],
-      wires: [['out']],
-    },
-    { id: 'err', type: 'catch', z, scope: ['report'], uncaught: false, wires: [['bad']] },
-    {
-      id: 'bad',
-      type: 'change',
-      z,
-      rules: [
-        { t: 'set', p: 'statusCode', pt: 'msg', to: '503', tot: 'num' },
-        { t: 'set', p: 'payload', pt: 'msg', to: 'error.message', tot: 'msg' },
-      ],
-      wires: [['out']],
-    },
-    { id: 'out', type: 'http response', z, wires: [] },
     sapConnection(erpUrl, { attempts: 1, retryDelay: 0.05, maxDelay: 0.2, concurrency: 8 }),
-  ];
+  );
 }
 
 describe('the outbox in PostgreSQL, two Node-RED instances', function () {

@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import mqtt from 'mqtt';
 import { type NodeRedProcess, startNodeRed } from '../../scripts/lib/node-red-process';
-import { at, calendarNode } from '../nodes/fixtures/oee';
+import { at, calendarNode, tallyNodes } from '../nodes/fixtures/oee';
 import { freePort, userDirWithTarball } from '../helpers/package';
 import { type MosquittoBroker, requireMosquitto } from '../helpers/mosquitto';
 import { type PostgresServer, requirePostgres } from '../helpers/postgres';
@@ -88,19 +88,10 @@ function flow(brokerPort: number): Array<Record<string, unknown>> {
       orderWindows: false,
       noSignal: 15 * 60,
       store: 'shared',
-      wires: [['keep']],
+      wires: [['tally-keep']],
     },
-    { id: 'done', type: 'complete', z, scope: ['oee'], uncaught: false, wires: [['count']] },
-    { id: 'count', type: 'function', z, func: "global.set('processed', (global.get('processed') || 0) + 1); return null;", outputs: 1, wires: [[]] },
+    ...tallyNodes(z, 'oee', 'tally'),
     { id: 'note-change', type: 'function', z, func: "global.set('gate', msg.payload.state); return null;", outputs: 1, wires: [[]] },
-    {
-      id: 'keep',
-      type: 'function',
-      z,
-      func: "const a = global.get('results') || []; a.push(msg.payload); global.set('results', a); return null;",
-      outputs: 1,
-      wires: [[]],
-    },
     { id: 'state-in', type: 'http in', z, url: '/line-state', method: 'get', wires: [['read']] },
     {
       id: 'read',

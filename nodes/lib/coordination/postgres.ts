@@ -3,6 +3,7 @@
 // Plain SQL on the `pg` client; the tables are created on first use and their version is checked.
 
 import { Pool, type PoolClient, type PoolConfig, types } from 'pg';
+import { SharedByKey } from '../shared';
 
 /** The version of the tables below; a database made by a newer version is refused. */
 export const COORDINATION_SCHEMA_VERSION = 1;
@@ -113,6 +114,21 @@ export class PgClient {
       );
   }
 
+  private readonly schemas = new Map<string, Promise<void>>();
+
+  /** {@link ensureSchema} once per component and client (again after a failure: the server may come later). */
+  schemaReady(component: string, version: number, statements: readonly string[]): Promise<void> {
+    let ready = this.schemas.get(component);
+    if (!ready) {
+      ready = this.ensureSchema(component, version, statements).catch((err: unknown) => {
+        this.schemas.delete(component);
+        throw err;
+      });
+      this.schemas.set(component, ready);
+    }
+    return ready;
+  }
+
   end(): Promise<void> {
     return this.pool.end();
   }
@@ -131,27 +147,15 @@ export interface Coordinator {
 /** Leases and state in PostgreSQL. One per connection string and process (see {@link sharedCoordinator}). */
 export class PgCoordinator implements Coordinator {
   private readonly db: PgClient;
-  private ready: Promise<void> | undefined;
 
   constructor(connectionString: string, config: Omit<PoolConfig, 'connectionString'> = {}) {
     this.db = new PgClient(connectionString, 'PostgreSQL', config);
   }
 
+  /** A statement's rows, once the tables are made or checked. */
   private async query<T extends Record<string, unknown>>(sql: string, params: unknown[] = []): Promise<T[]> {
-    await (this.ready ??= this.migrate().catch((err: unknown) => {
-      this.ready = undefined;
-      throw err;
-    }));
-    return this.run<T>(sql, params);
-  }
-
-  private run<T extends Record<string, unknown>>(sql: string, params: unknown[] = []): Promise<T[]> {
+    await this.db.schemaReady('coordination', COORDINATION_SCHEMA_VERSION, SCHEMA);
     return this.db.query<T>(sql, params);
-  }
-
-  /** Creates the tables, or checks that the ones there are this version's. */
-  private migrate(): Promise<void> {
-    return this.db.ensureSchema('coordination', COORDINATION_SCHEMA_VERSION, SCHEMA);
   }
 
   async acquire(name: string, holder: string, ttlMs: number): Promise<boolean> {
@@ -188,24 +192,13 @@ export class PgCoordinator implements Coordinator {
   }
 }
 
-const shared = new Map<string, { coordinator: PgCoordinator; users: number }>();
+const shared = new SharedByKey<PgCoordinator>((coordinator) => coordinator.close());
 
 /** The process's coordinator for a connection string, shared by the nodes that use it; release with {@link releaseCoordinator}. */
 export function sharedCoordinator(connectionString: string): PgCoordinator {
-  const hit = shared.get(connectionString);
-  if (hit) {
-    hit.users++;
-    return hit.coordinator;
-  }
-  const coordinator = new PgCoordinator(connectionString);
-  shared.set(connectionString, { coordinator, users: 1 });
-  return coordinator;
+  return shared.acquire(connectionString, () => new PgCoordinator(connectionString));
 }
 
-export async function releaseCoordinator(coordinator: PgCoordinator): Promise<void> {
-  for (const [k, v] of shared)
-    if (v.coordinator === coordinator && --v.users === 0) {
-      shared.delete(k);
-      await coordinator.close();
-    }
+export function releaseCoordinator(coordinator: PgCoordinator): Promise<void> {
+  return shared.release(coordinator);
 }

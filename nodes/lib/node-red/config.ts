@@ -32,6 +32,13 @@ export class SettingsReader {
     }
   }
 
+  /** An environment variable's name (empty: `fallback`); a text that cannot be one is a problem. */
+  envName(value: string | undefined, fallback: string): string {
+    const name = (value ?? '').trim() || fallback;
+    if (!/^[A-Za-z_][A-Za-z0-9_]{0,127}$/.test(name)) this.problems.push(`"${name.slice(0, 40)}" is not an environment variable name`);
+    return name;
+  }
+
   /** Throws one error listing every problem, if there were any. */
   check(): void {
     if (this.problems.length > 0) throw new Error(this.problems.join('; '));

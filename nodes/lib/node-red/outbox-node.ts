@@ -12,7 +12,9 @@ import { Drainer, type DrainerOptions, type DrainerState } from '../outbox/drain
 import { erpHooks } from '../outbox/erp';
 import { type NewEntry, openShared, releaseShared } from '../outbox/outbox';
 import { openPostgresStore, releasePostgresStore } from '../outbox/postgres-store';
+import { DEFAULT_POSTGRES_ENV } from '../env';
 import type { OutboxStore } from '../outbox/store';
+import { SettingsReader } from './config';
 import { catalogOf, errorText, pausedText } from './status';
 
 export interface Live {
@@ -94,8 +96,6 @@ export interface OutboxStoreDef {
   file?: string;
 }
 
-export const DEFAULT_POSTGRES_ENV = 'PLANTBRIDGE_POSTGRES_URL';
-
 /**
  * Reads the store settings; a problem in words (thrown) names what to fix. `lookup` finds an environment variable
  * (Node-RED's env, then the process's); `file` makes the SQLite path.
@@ -109,10 +109,10 @@ export function readStoreChoice(
   const kind = def.outboxStore || 'sqlite';
   if (kind === 'sqlite') return { kind, file: file(def.file), sync };
   if (kind !== 'postgres') throw new Error(`unknown outbox store "${String(kind).slice(0, 40)}" (sqlite, postgres)`);
-  const env = (def.outboxEnv ?? '').trim() || DEFAULT_POSTGRES_ENV;
-  if (!/^[A-Za-z_][A-Za-z0-9_]{0,127}$/.test(env)) throw new Error(`"${env.slice(0, 40)}" is not an environment variable name`);
-  const lease = def.outboxLease === undefined || def.outboxLease === '' ? 30 : Number(def.outboxLease);
-  if (!Number.isFinite(lease) || lease < 2 || lease > 3600) throw new Error(`lease must be 2 to 3600 seconds, got "${String(def.outboxLease).slice(0, 20)}"`);
+  const r = new SettingsReader();
+  const env = r.envName(def.outboxEnv, DEFAULT_POSTGRES_ENV);
+  const lease = r.num('lease', def.outboxLease, 30, 2, 3600);
+  r.check();
   const url = lookup(env);
   if (typeof url !== 'string' || !url.trim())
     throw new Error(
@@ -129,7 +129,7 @@ export function openStore(choice: StoreChoice): { store: OutboxStore; release():
     return { store, release: () => releasePostgresStore(store) };
   }
   const outbox = openShared(choice.file, { sync: choice.sync });
-  return { store: outbox.store, release: async () => releaseShared(outbox) };
+  return { store: outbox.store, release: () => releaseShared(outbox) };
 }
 
 export interface NodeOutboxOptions {
@@ -287,7 +287,7 @@ export function openNodeOutbox(node: Node, o: NodeOutboxOptions): NodeOutbox {
     enqueue(entries, committed) {
       // a key or order with a NUL character cannot be stored in every outbox (PostgreSQL's text holds none): that
       // message is refused on its own, before it joins a group commit with others
-      const bad = entries.find((e) => `${e.key}${e.orderKey}${e.kind}`.includes('\u0000'));
+      const bad = entries.find((e) => e.key.includes('\u0000') || e.orderKey.includes('\u0000') || e.kind.includes('\u0000'));
       if (bad) return committed(new Error(`the posting's key or order contains a NUL character: refused (key ${JSON.stringify(bad.key.slice(0, 60))})`));
       waiting.push({ entries, committed });
       waitingEntries += entries.length;

@@ -5,6 +5,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
+import { SharedByKey } from '../shared';
 import { AuditLog, auditText } from './audit';
 import type { AuditQuery, AuditRecord } from './audit';
 import { type Counts, entry, type Entry, type EntryState, type NewEntry, type Row, SCHEMA, SCHEMA_VERSION } from './schema';
@@ -361,25 +362,13 @@ class SqliteStore implements OutboxStore {
 }
 
 /** One Outbox per file in the process, shared by every node that names it; closed when the last one lets go. */
-const shared = new Map<string, { outbox: Outbox; users: number }>();
+const shared = new SharedByKey<Outbox>((outbox) => outbox.close());
 
 export function openShared(file: string, options: OutboxOptions = {}): Outbox {
   const key = path.resolve(file);
-  const hit = shared.get(key);
-  if (hit) {
-    hit.users++;
-    return hit.outbox;
-  }
-  const outbox = new Outbox(key, options);
-  shared.set(key, { outbox, users: 1 });
-  return outbox;
+  return shared.acquire(key, () => new Outbox(key, options));
 }
 
-export function releaseShared(outbox: Outbox): void {
-  const hit = shared.get(outbox.file);
-  if (!hit) return;
-  if (--hit.users === 0) {
-    shared.delete(outbox.file);
-    outbox.close();
-  }
+export function releaseShared(outbox: Outbox): Promise<void> {
+  return shared.release(outbox);
 }

@@ -8,6 +8,7 @@
 import { randomUUID } from 'node:crypto';
 import { type AuditQuery, type AuditRecord, auditText, MAX_AUDIT_DETAIL } from './audit';
 import { NUMERIC_BIGINT, PgClient, type Query } from '../coordination/postgres';
+import { SharedByKey } from '../shared';
 import { type Counts, entry, type Entry, type EntryState, type NewEntry, type Row } from './schema';
 import type { OpenCounts, Outcome, OutboxStore } from './store';
 
@@ -123,8 +124,9 @@ export class PostgresStore implements OutboxStore {
   readonly owner = `${process.pid}-${randomUUID()}`;
   private readonly db: PgClient;
   private readonly leaseMs: number;
-  private ready: Promise<void> | undefined;
   private readonly renewal: NodeJS.Timeout;
+  /** Whether this process has claimed entries yet. */
+  private claimed = false;
 
   constructor(connectionString: string, options: PostgresStoreOptions = {}) {
     this.db = new PgClient(connectionString, 'the outbox in PostgreSQL', { max: options.maxConnections ?? 10, types: NUMERIC_BIGINT });
@@ -138,10 +140,7 @@ export class PostgresStore implements OutboxStore {
 
   /** The tables, made or checked once (again after a failure: the server may come later than Node-RED). */
   private schema(): Promise<void> {
-    return (this.ready ??= this.db.ensureSchema('outbox', OUTBOX_SCHEMA_VERSION, SCHEMA).catch((err: unknown) => {
-      this.ready = undefined;
-      throw err;
-    }));
+    return this.db.schemaReady('outbox', OUTBOX_SCHEMA_VERSION, SCHEMA);
   }
 
   private async query<T extends Record<string, unknown>>(sql: string, params: unknown[] = [], name?: string): Promise<T[]> {
@@ -156,8 +155,9 @@ export class PostgresStore implements OutboxStore {
 
   /** Renews the leases of every entry this process holds. */
   async renew(): Promise<number> {
-    if (!this.ready) return 0;
-    const rows = await this.db.query(`UPDATE plantbridge_outbox SET lease_until = ${NOW_MS} + $2 WHERE lease_owner = $1 AND state = 'inflight' RETURNING id`, [
+    // nothing to renew before this process has claimed anything (and no connection to make for it)
+    if (!this.claimed) return 0;
+    const rows = await this.query(`UPDATE plantbridge_outbox SET lease_until = ${NOW_MS} + $2 WHERE lease_owner = $1 AND state = 'inflight' RETURNING id`, [
       this.owner,
       this.leaseMs,
     ]);
@@ -205,6 +205,7 @@ export class PostgresStore implements OutboxStore {
       [queue, now, limit, this.owner, this.leaseMs],
       'plantbridge-outbox-take',
     );
+    if (rows.length) this.claimed = true;
     return rows.map(entry).sort((a, b) => a.id - b.id);
   }
 
@@ -369,25 +370,13 @@ export class PostgresStore implements OutboxStore {
   }
 }
 
-/** One store per connection string in the process, shared by the nodes that name it; closed when the last lets go. */
-const shared = new Map<string, { store: PostgresStore; users: number }>();
+/** One store per connection string (and lease) in the process, shared by the nodes that name it; closed when the last lets go. */
+const shared = new SharedByKey<PostgresStore>((store) => store.close());
 
 export function openPostgresStore(connectionString: string, options: PostgresStoreOptions = {}): PostgresStore {
-  const key = `${connectionString}\n${options.leaseMs ?? ''}`;
-  const hit = shared.get(key);
-  if (hit) {
-    hit.users++;
-    return hit.store;
-  }
-  const store = new PostgresStore(connectionString, options);
-  shared.set(key, { store, users: 1 });
-  return store;
+  return shared.acquire(`${connectionString}\n${options.leaseMs ?? ''}`, () => new PostgresStore(connectionString, options));
 }
 
-export async function releasePostgresStore(store: PostgresStore): Promise<void> {
-  for (const [k, v] of shared)
-    if (v.store === store && --v.users === 0) {
-      shared.delete(k);
-      await store.close();
-    }
+export function releasePostgresStore(store: PostgresStore): Promise<void> {
+  return shared.release(store);
 }

@@ -1,0 +1,37 @@
+// The ingest flow the outbox fault and scale-out tests run in real Node-RED processes: one report per HTTP request
+// (POST /report) into a mes-report; 202 only once it called done() (the report is committed to its outbox), 503 with
+// the reason when it refused the report.
+
+/** `report`: the mes-report's settings (store, rate, …); `connection`: its erp-connection (id `conn`). */
+export function ingestFlow(report: Record<string, unknown>, connection: Record<string, unknown>): Array<Record<string, unknown>> {
+  const z = 'ingest';
+  return [
+    { id: z, type: 'tab', label: 'ingest' },
+    { id: 'in', type: 'http in', z, url: '/report', method: 'post', wires: [['report']] },
+    { id: 'report', type: 'pb-mes-report', z, connection: 'conn', posting: 'auto', variance: false, ...report, wires: [[], [], []] },
+    { id: 'done', type: 'complete', z, scope: ['report'], uncaught: false, wires: [['ok']] },
+    {
+      id: 'ok',
+      type: 'change',
+      z,
+      rules: [
+        { t: 'set', p: 'statusCode', pt: 'msg', to: '202', tot: 'num' },
+        { t: 'set', p: 'payload', pt: 'msg', to: 'accepted', tot: 'str' },
+      ],
+      wires: [['out']],
+    },
+    { id: 'err', type: 'catch', z, scope: ['report'], uncaught: false, wires: [['bad']] },
+    {
+      id: 'bad',
+      type: 'change',
+      z,
+      rules: [
+        { t: 'set', p: 'statusCode', pt: 'msg', to: '503', tot: 'num' },
+        { t: 'set', p: 'payload', pt: 'msg', to: 'error.message', tot: 'msg' },
+      ],
+      wires: [['out']],
+    },
+    { id: 'out', type: 'http response', z, wires: [] },
+    connection,
+  ];
+}
