@@ -95,6 +95,23 @@ describe('oee-calculator node', () => {
     assert.match(err!.error.message, /event for "m" at 2026-11-23T06:05:00.000Z is older than 2026-11-23T06:10:00.000Z/);
   });
 
+  it('puts a retained MQTT message (msg.retain) that comes after newer live ones in its place: no part lost, no error', async () => {
+    await helper.load(nodes, oeeFlow());
+    const caught: NodeMessage[] = [];
+    node('caught').on('input', (m: NodeMessage) => caught.push(m));
+    // as the MQTT In node delivers them on subscribing to a running machine: the live total first, then the retained ones
+    node('oee').receive({ topic: 'm', timestamp: at(10), payload: { counters: { good: 40, reject: 0 } }, retain: false });
+    node('oee').receive({ topic: 'm', timestamp: at(0), payload: { state: 'running', product: 'P1', idealCycleTime: 60 }, retain: true });
+    node('oee').receive({ topic: 'm', timestamp: at(5), payload: { counters: { good: 30, reject: 0 } }, retain: true });
+    node('oee').receive({ topic: 'm', timestamp: at(20), payload: { counters: { good: 50, reject: 1 } }, retain: false });
+    const out = collect('out', 1);
+    node('oee').receive({ command: 'report', timestamp: at(20) });
+    const r = payload((await out)[0]!);
+    assert.deepEqual(r.counts, { total: 21, good: 20, reject: 1 }, 'counted from the retained total of 06:05, as in timestamp order');
+    assert.equal(r.availability, 1, 'running from the retained state of 06:00');
+    assert.deepEqual(caught, []);
+  });
+
   it('turns an invalid calendar into a configuration error at deploy and on every message', async () => {
     await helper.load(nodes, oeeFlow({}, { timeZone: 'Atlantis/Capital', shifts: [{ name: 'A', days: [1], start: '06:00', end: '14:00' }] }));
     const caught = collect('caught', 1);

@@ -37,10 +37,21 @@ export {
   type WindowKind,
 } from './model';
 
+/**
+ * A machine is "young" for its first this many events (and until it emits a closed window or a gap): a late retained
+ * message then replays its events in timestamp order instead of being late, stale or adopted. A broker sends each
+ * topic's retained message on subscribing (with the RETAIN flag, MQTT 3.1.1 [MQTT-3.3.1-8]; live ones without,
+ * [MQTT-3.3.1-9]) while live messages already flow, so a machine's retained state and counters may come after newer
+ * live messages — and its state and counters topics in either order.
+ */
+const YOUNG_EVENTS = 64;
+
 /** The OEE engine for many machines sharing one shift calendar. */
 export class OeeEngine {
   readonly options: OeeOptions;
   private readonly gaps: SkippedGap[] = [];
+  /** The events taken so far of each young machine, in arrival order (not persisted: a restored machine is not young). */
+  private readonly young = new Map<string, MachineEvent[]>();
   private state: EngineState = { version: 1, machines: dict<MachineRecord>() };
 
   constructor(
@@ -77,6 +88,7 @@ export class OeeEngine {
         }
       }
       this.state = { ...(saved as EngineState), machines };
+      this.young.clear();
       return true;
     }
     return false;
@@ -92,7 +104,14 @@ export class OeeEngine {
    * @throws LateEventError when the event is older than the machine's applied time by more than the tolerance
    */
   push(ev: MachineEvent, wall?: number): OeeResult[] {
+    if (!this.state.machines[ev.machine]) this.young.set(ev.machine, []);
     let m = this.machine(ev.machine, ev.ts);
+    const young = this.young.get(m.id);
+    if (young && ev.ts < m.lastTs && ev.retained) return this.replay(m, young, ev);
+    if (young) {
+      young.push(ev);
+      if (young.length >= YOUNG_EVENTS) this.young.delete(m.id);
+    }
     if (ev.ts < m.lastTs) {
       const admitted = this.late(m, ev);
       if (admitted === 'stale') return [];
@@ -182,8 +201,27 @@ export class OeeEngine {
     return acc ? figures(m, acc, false, this.figureOptions(m)) : undefined;
   }
 
+  /**
+   * A young machine's late retained message: the machine starts again from its events and this one in timestamp order (equal
+   * times in arrival order), as if they had come in order, then moves on to the time it had reached.
+   */
+  private replay(m: MachineRecord, events: MachineEvent[], ev: MachineEvent): OeeResult[] {
+    const ordered = [...events, ev].map((e, i) => ({ e, i })).sort((a, b) => a.e.ts - b.e.ts || a.i - b.i);
+    const { lastTs, wall } = m;
+    this.reset(m.id);
+    const out: OeeResult[] = [];
+    for (const { e } of ordered) out.push(...this.push(e));
+    const fresh = this.state.machines[m.id]!;
+    if (wall !== undefined) fresh.wall = wall;
+    // the time reached before (by a report on the node's clock) is accounted again, with what is now known
+    this.catchUp(fresh, lastTs + this.options.toleranceMs, out);
+    return out;
+  }
+
   /** Forgets a machine (or all). */
   reset(machine?: string): void {
+    if (machine === undefined) this.young.clear();
+    else this.young.delete(machine);
     if (machine === undefined) this.state.machines = dict();
     else {
       const rest = dict<MachineRecord>();
@@ -238,9 +276,28 @@ export class OeeEngine {
       (Object.keys(ev.counters) as Array<keyof CountValues>).every((k) => m.counters[k] !== undefined)
     )
       return 'stale';
-    const adopted = this.lateBootstrap(m, ev);
+    const adopted = this.lateBootstrap(m, ev) ?? (ev.retained ? this.lateRetained(m, ev) : undefined);
+    if (adopted === 'stale') return 'stale';
     if (!adopted) throw new LateEventError(ev.machine, ev.ts, m.lastTs);
     return [m, adopted];
+  }
+
+  /**
+   * A late retained message for a machine past its start — a broker sends every retained message again when the client
+   * subscribes again after a reconnect: what it says that is known already is dropped; a state, product or order that
+   * differs is what the machine does now (from its applied time on); running totals above the known ones count their
+   * parts now. Increments cannot be told from a repeat: they stay late.
+   */
+  private lateRetained(m: MachineRecord, ev: MachineEvent): MachineEvent | 'stale' | undefined {
+    if (ev.counts) return undefined;
+    const now: MachineEvent = { machine: ev.machine, ts: m.lastTs };
+    if (ev.state && (ev.state.category !== m.state.category || ev.state.reason !== m.state.reason)) now.state = ev.state;
+    if (ev.product && (ev.product.id !== m.product || ev.product.idealCycleTimeMs !== m.ictMs)) now.product = ev.product;
+    if (ev.order !== undefined && ev.order !== m.order) now.order = ev.order;
+    const totals = ev.counters;
+    if (totals && (Object.keys(totals) as Array<keyof CountValues>).some((k) => m.counters[k] === undefined || totals[k]! > m.counters[k]!))
+      now.counters = totals;
+    return now.state || now.product || now.order !== undefined || now.counters ? now : 'stale';
   }
 
   /**
@@ -454,6 +511,7 @@ export class OeeEngine {
       if (acc.pending) classify(acc, acc.pending.reason, acc.pending.ms, small);
       acc.pending = null;
       out.push(figures(m, acc, true, this.figureOptions(m)));
+      this.young.delete(m.id); // a window emitted cannot be replayed
     }
     m.held = [];
   }
@@ -509,6 +567,7 @@ export class OeeEngine {
         m.day = null;
         if (m.orderWindow) m.orderWindow.gapMs = (m.orderWindow.gapMs ?? 0) + (resume - m.lastTs);
         this.gaps.push({ machine: m.id, from: m.lastTs, to: resume });
+        this.young.delete(m.id);
         if (this.gaps.length > 1000) this.gaps.shift();
         m.lastTs = resume;
         if (m.stop) m.stop.start = Math.max(m.stop.start, resume);
@@ -627,6 +686,7 @@ export class OeeEngine {
     }
     acc.pending = null;
     out.push(figures(m, acc, true, this.figureOptions(m)));
+    this.young.delete(m.id); // a window emitted cannot be replayed
   }
 
   /** What figures() needs to know of the machine and the settings. */

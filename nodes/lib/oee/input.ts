@@ -108,6 +108,7 @@ export function parseMessage(msg: Record<string, unknown>, table: StateTable, op
   if (!ev.state && !ev.counts && !ev.counters && !ev.product && ev.order === undefined) {
     throw new Error('message carries no state, counts, counters, product or order');
   }
+  if (msg.retain === true) ev.retained = true;
   return ev;
 }
 

@@ -81,6 +81,8 @@ export interface MachineEvent {
   product?: { id: string | null; idealCycleTimeMs: number };
   /** New order id; null ends the current order. */
   order?: string | null;
+  /** Sent by an MQTT broker as a topic's retained message on subscribing (msg.retain): it may come after newer ones. */
+  retained?: boolean;
 }
 
 export type WindowKind = 'shift' | 'day' | 'order' | 'rolling';
