@@ -62,7 +62,7 @@ export = function register(RED: NodeAPI): void {
         return;
       }
     }
-    const engine = new RuleEngine(cfg.rules, { cooldownMs: cfg.cooldownMs });
+    const engine = new RuleEngine(cfg.rules, { cooldownMs: cfg.cooldownMs, maxAssets: cfg.maxAssets });
     /** The outbox's database fault, while there is one. */
     let fault: string | undefined;
     const context = node.context();

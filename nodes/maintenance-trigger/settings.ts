@@ -37,6 +37,8 @@ export interface MaintenanceTriggerDef extends NodeDef, OutboxStoreDef {
   assetProperty?: string;
   /** seconds */
   cooldown?: number | string;
+  /** assets the node keeps at most; a reading for one more is refused */
+  maxAssets?: number | string;
   store?: string;
   connection?: string;
   file?: string;
@@ -50,6 +52,7 @@ export interface TriggerSettings {
   rules: RuleDef[];
   assetProperty: string;
   cooldownMs: number;
+  maxAssets: number;
   store: string | undefined;
   drain: DrainerOptions;
   restPath: string | undefined;
@@ -98,6 +101,7 @@ export function readSettings(def: MaintenanceTriggerDef): TriggerSettings {
     rules,
     assetProperty,
     cooldownMs: r.num('cooldown', def.cooldown, 0, 0, 31_536_000) * 1000,
+    maxAssets: r.num('assets at most', def.maxAssets, 10_000, 1, 1_000_000),
     store: def.store || undefined,
     drain: {
       ratePerSecond: r.num('rate', def.rate, 1, 0.01, 1000),

@@ -40,6 +40,8 @@ export interface OeeCalculatorDef extends NodeDef {
   horizon?: number | string;
   /** days of silence after which a machine's windows are skipped, not caught up one by one */
   maxGap?: number | string;
+  /** machines the node keeps at most; an event for one more is refused */
+  maxMachines?: number | string;
   /** Seconds without a message after which a machine's time counts as no data; empty or 0 = off. */
   noSignal?: number | string;
   /** what a count report covers: "since-last" (default) or "at-report" */
@@ -103,6 +105,7 @@ export function readSettings(raw: OeeCalculatorDef): OeeSettings {
     maxGapMs: num('longest silence caught up (days)', def.maxGap, 7, 2, 366) * 86_400_000,
     countSpan: def.countSpan === 'at-report' ? 'at-report' : 'since-last',
     noSignalMs: num('no-signal timeout', def.noSignal, 0, 0, 7 * 86_400) * 1000,
+    maxMachines: num('machines at most', def.maxMachines, 10_000, 1, 1_000_000),
   };
   if (def.countSpan !== undefined && def.countSpan !== '' && def.countSpan !== 'since-last' && def.countSpan !== 'at-report')
     problems.push(`counts cover "${def.countSpan}": use since-last or at-report`);

@@ -130,6 +130,14 @@ describe('maintenance-trigger node', function () {
     assert.match((r as unknown as { maintenance: { reason: string } }).maintenance.reason, /^availability 0\.55 < 0\.6$/);
   });
 
+  it('keeps at most "assets at most" assets: a reading for one more reaches Catch naming it', async () => {
+    await helper.load(nodes, flow(undefined, { maxAssets: 1 }));
+    const caught = collect('caught', 1);
+    node('mt').receive({ topic: 'press-1', payload: { vibration: 1 } } as NodeMessage);
+    node('mt').receive({ topic: 'press-2', payload: { vibration: 1 } } as NodeMessage);
+    assert.match(((await caught) as Caught[])[0]!.error.message, /asset "press-2" would be one more than the 1 assets this node keeps/);
+  });
+
   it('sends bad readings and commands to Catch, and refuses an ERP without notifications and broken rules', async () => {
     await helper.load(nodes, flow(undefined));
     const caught = collect('caught', 3);

@@ -112,6 +112,16 @@ describe('oee-calculator node', () => {
     assert.deepEqual(caught, []);
   });
 
+  it('keeps at most "machines at most" machines: an event for one more reaches Catch naming it; the others go on', async () => {
+    await helper.load(nodes, oeeFlow({ maxMachines: 2 }));
+    const caught = collect('caught', 1);
+    for (const m of ['m1', 'm2', 'm3']) node('oee').receive({ topic: m, timestamp: at(0), payload: 'running' });
+    assert.match(((await caught) as Caught[])[0]!.error.message, /machine "m3" would be one more than the 2 machines this node keeps/);
+    const out = collect('out', 2);
+    node('oee').receive({ command: 'report', timestamp: at(10) });
+    assert.deepEqual((await out).map((m) => payload(m).machine).sort(), ['m1', 'm2']);
+  });
+
   it('turns an invalid calendar into a configuration error at deploy and on every message', async () => {
     await helper.load(nodes, oeeFlow({}, { timeZone: 'Atlantis/Capital', shifts: [{ name: 'A', days: [1], start: '06:00', end: '14:00' }] }));
     const caught = collect('caught', 1);

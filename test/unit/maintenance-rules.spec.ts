@@ -422,3 +422,21 @@ describe('maintenance rules: bad readings, sensor faults, the minimum duration, 
     assert.equal(rest.body.started, new Date(s(0)).toISOString());
   });
 });
+
+describe('maintenance rule engine: asset names come from the data', () => {
+  it('keeps at most maxAssets assets: a reading for one more is refused naming it, nothing of it kept; a restored state counts its own', () => {
+    const e = new RuleEngine([vib], { cooldownMs: 0, maxAssets: 2 });
+    e.push('a', s(0), { vib: 1 });
+    e.push('b', s(0), { vib: 1 });
+    assert.throws(() => e.push('c', s(1), { vib: 9 }), /asset "c" would be one more than the 2 assets this node keeps \("assets at most"\)/);
+    assert.deepEqual(
+      e.phases().map((p) => p.asset),
+      ['a', 'b'],
+    );
+    assert.doesNotThrow(() => e.push('a', s(2), { vib: 9 }), 'known assets go on');
+    assert.doesNotThrow(() => e.push('c', s(2), { other: 1 }), 'a message no rule reads keeps nothing');
+    const restored = new RuleEngine([vib], { cooldownMs: 0, maxAssets: 2 });
+    restored.restore(JSON.parse(JSON.stringify(e.snapshot())));
+    assert.throws(() => restored.push('d', s(3), { vib: 1 }), /asset "d"/);
+  });
+});

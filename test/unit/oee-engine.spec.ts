@@ -584,3 +584,28 @@ describe('OEE engine: stale running totals', () => {
     assert.equal(e.report(t + 20_000, 'm').current[0]!.counts.good, 9);
   });
 });
+
+describe('OEE engine: machine names come from the data', () => {
+  it('keeps at most maxMachines machines: one more is refused naming it, a reset makes room, a restored state counts its own', () => {
+    const e = new OeeEngine(ShiftCalendar.alwaysOn(), { maxMachines: 3 });
+    for (const id of ['a', 'b', 'c']) e.push({ machine: id, ts: T0, state: run });
+    assert.throws(
+      () => e.push({ machine: 'd', ts: T0, state: run }),
+      /machine "d" would be one more than the 3 machines this node keeps \("machines at most"\)/,
+    );
+    assert.deepEqual(e.machines(), ['a', 'b', 'c'], 'nothing of "d" kept');
+    e.push({ machine: 'a', ts: T0 + 1000, counts: { good: 1 } });
+    e.reset('b');
+    assert.doesNotThrow(() => e.push({ machine: 'd', ts: T0, state: run }));
+    const restored = new OeeEngine(ShiftCalendar.alwaysOn(), { maxMachines: 3 });
+    restored.restoreState(JSON.parse(JSON.stringify(e.snapshotState())));
+    assert.throws(() => restored.push({ machine: 'e', ts: T0, state: run }), /machine "e"/);
+    restored.reset();
+    for (const id of ['x', 'y', 'z']) restored.push({ machine: id, ts: T0, state: run });
+    // a long name is cut in the message
+    assert.throws(
+      () => restored.push({ machine: 'n'.repeat(5000), ts: T0, state: run }),
+      (err: Error) => err.message.length < 400,
+    );
+  });
+});

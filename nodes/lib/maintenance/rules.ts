@@ -39,12 +39,15 @@ const MIN = 60_000;
 
 export class RuleEngine {
   private state: EngineState = { version: 1, assets: dict() };
+  /** How many assets the state holds. */
+  private count = 0;
   /** What the reasons call each rule's value: its property without "payload." (worked out once). */
   private readonly names: Map<RuleDef, string>;
 
   constructor(
     readonly rules: RuleDef[],
-    private readonly options: { cooldownMs: number },
+    /** maxAssets: an asset more is refused (asset names come from the data); default 10,000 */
+    private readonly options: { cooldownMs: number; maxAssets?: number },
   ) {
     this.names = new Map(rules.map((r) => [r, r.property.replace(/^payload\./, '')]));
   }
@@ -68,11 +71,21 @@ export class RuleEngine {
       assets[a] = kept;
     }
     this.state = { version: 1, assets };
+    this.count = Object.keys(assets).length;
     return true;
   }
 
   private st(asset: string, r: RuleDef): RuleState {
-    const a = (this.state.assets[asset] ??= dict());
+    let a = this.state.assets[asset];
+    if (!a) {
+      const max = this.options.maxAssets ?? 10_000;
+      if (this.count >= max)
+        throw new Error(
+          `asset ${JSON.stringify(asset.length > 80 ? `${asset.slice(0, 80)}…` : asset)} would be one more than the ${max} assets this node keeps ("assets at most"): refused; raise the limit if the plant has more`,
+        );
+      a = this.state.assets[asset] = dict();
+      this.count++;
+    }
     return (a[r.id] ??= { phase: 'armed', clear: true, ...(r.kind === 'meter' ? { due: r.first ?? r.interval } : {}) });
   }
 

@@ -52,6 +52,8 @@ export class OeeEngine {
   private readonly gaps: SkippedGap[] = [];
   /** The events taken so far of each young machine, in arrival order (not persisted: a restored machine is not young). */
   private readonly young = new Map<string, MachineEvent[]>();
+  /** How many machines the state holds (kept, not counted per new machine). */
+  private count = 0;
   private state: EngineState = { version: 1, machines: dict<MachineRecord>() };
 
   constructor(
@@ -89,6 +91,7 @@ export class OeeEngine {
       }
       this.state = { ...(saved as EngineState), machines };
       this.young.clear();
+      this.count = Object.keys(machines).length;
       return true;
     }
     return false;
@@ -220,19 +223,34 @@ export class OeeEngine {
 
   /** Forgets a machine (or all). */
   reset(machine?: string): void {
-    if (machine === undefined) this.young.clear();
-    else this.young.delete(machine);
-    if (machine === undefined) this.state.machines = dict();
-    else {
-      const rest = dict<MachineRecord>();
-      for (const id of Object.keys(this.state.machines)) if (id !== machine) rest[id] = this.state.machines[id]!;
-      this.state.machines = rest;
+    if (machine === undefined) {
+      this.young.clear();
+      this.state.machines = dict();
+      this.count = 0;
+    } else {
+      this.young.delete(machine);
+      this.drop(machine);
     }
+  }
+
+  /** Removes one machine's record. */
+  private drop(id: string): void {
+    if (!this.state.machines[id]) return;
+    const rest = dict<MachineRecord>();
+    for (const k of Object.keys(this.state.machines)) if (k !== id) rest[k] = this.state.machines[k]!;
+    this.state.machines = rest;
+    this.count--;
   }
 
   private machine(id: string, ts: number): MachineRecord {
     let m = this.state.machines[id];
     if (!m) {
+      const max = this.options.maxMachines;
+      if (this.count >= max)
+        throw new Error(
+          `machine ${JSON.stringify(id.length > 80 ? `${id.slice(0, 80)}…` : id)} would be one more than the ${max} machines this node keeps ("machines at most"): refused; reset machines no longer in use, or raise the limit`,
+        );
+      this.count++;
       m = {
         id,
         lastTs: ts,
@@ -309,9 +327,7 @@ export class OeeEngine {
     if (m.stateSeen || m.buffer.length || m.held.length) return undefined;
     if ([m.shift, m.day, m.orderWindow].some((a) => a && (a.good || a.reject))) return undefined;
     const keep = { counters: { ...m.counters }, product: m.product, ictMs: m.ictMs, order: m.order, maxTs: m.maxTs, wall: m.wall, countTs: m.countTs };
-    const rest = dict<MachineRecord>();
-    for (const id of Object.keys(this.state.machines)) if (id !== m.id) rest[id] = this.state.machines[id]!;
-    this.state.machines = rest;
+    this.drop(m.id);
     const fresh = this.machine(m.id, ev.ts);
     Object.assign(fresh, { counters: keep.counters, product: keep.product, ictMs: keep.ictMs, order: keep.order, maxTs: Math.max(keep.maxTs, ev.ts) });
     if (keep.wall !== undefined) fresh.wall = keep.wall;

@@ -38,6 +38,8 @@ export interface OeeOptions {
    * there. 0 = off.
    */
   noSignalMs: number;
+  /** At most this many machines per engine: an event for one more is refused (machine names come from the data). */
+  maxMachines: number;
 }
 
 export const DEFAULT_OPTIONS: OeeOptions = {
@@ -53,6 +55,7 @@ export const DEFAULT_OPTIONS: OeeOptions = {
   maxGapMs: 7 * 86_400_000,
   countSpan: 'since-last',
   noSignalMs: 0,
+  maxMachines: 10_000,
 };
 
 /** A stretch of machine time skipped because the machine was silent for longer than `maxGapMs`. */
