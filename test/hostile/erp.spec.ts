@@ -231,6 +231,27 @@ describe('hostile ERP: every dialect against a server that breaks the rules', fu
     assert.equal(other.requests, 0, 'no request reached the other host');
   });
 
+  it('REST: an ERP that sets new cookies on every answer cannot grow the jar: at most 50 of at most 4096 bytes (RFC 6265 §6.1), newest kept', async () => {
+    const sent: string[] = [];
+    erp.handler = (req, res) => {
+      sent.push(String(req.headers.cookie ?? ''));
+      const page = sent.length;
+      const cookies = Array.from({ length: 40 }, (_, i) => `p${page}c${i}=v${page}; Path=/`);
+      cookies.push(`huge${page}=${'x'.repeat(8000)}; Path=/`);
+      res.writeHead(200, { 'Content-Type': 'application/json', 'Set-Cookie': cookies });
+      res.end(JSON.stringify({ results: [rec(page)], next: page < 20 ? `/orders?page=${page + 1}` : null }));
+    };
+    const { pages, error } = await fetchAll(connect(erp.url, DIALECTS[4]!));
+    assert.equal(error, undefined);
+    assert.equal(pages, 20);
+    for (const [i, header] of sent.entries()) {
+      const names = header ? header.split('; ').map((c) => c.split('=')[0]) : [];
+      assert.ok(names.length <= 50, `request ${i + 1}: ${names.length} cookies`);
+      assert.ok(!header.includes('huge'), 'a cookie over 4096 bytes is not kept');
+      if (i > 0) assert.ok(names.includes(`p${i}c39`), `request ${i + 1} carries the newest cookie of answer ${i}`);
+    }
+  });
+
   it('SOAP: a WSDL whose endpoint address is another host is refused; an explicit endpoint is allowed', async () => {
     erp.handler = (req, res) => {
       res.writeHead(200, { 'Content-Type': 'text/xml' });

@@ -33,6 +33,13 @@ export interface HttpSettings {
 
 export const DEFAULT_MAX_RESPONSE_BYTES = 32 * 1024 * 1024;
 export const MAX_REDIRECTS = 5;
+/**
+ * The cookie jar of a connection holds at most 50 cookies of at most 4096 bytes each — the least RFC 6265 §6.1 asks a
+ * user agent to keep per domain and per cookie: an ERP (or a proxy) setting new cookies on every answer cannot grow the
+ * jar, or the Cookie header sent back, without bound. The oldest cookie goes first.
+ */
+export const MAX_COOKIES = 50;
+export const MAX_COOKIE_BYTES = 4096;
 
 export interface HttpRequest {
   method: 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE';

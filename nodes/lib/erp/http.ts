@@ -14,6 +14,8 @@ import {
   HttpRequest,
   HttpResponse,
   HttpSettings,
+  MAX_COOKIE_BYTES,
+  MAX_COOKIES,
   MAX_REDIRECTS,
   MAX_RETRY_AFTER_MS,
   originOf,
@@ -362,7 +364,11 @@ export class ErpHttp {
     for (const c of Array.isArray(set) ? set : set ? [String(set)] : []) {
       const [pair] = c.split(';');
       const i = pair!.indexOf('=');
-      if (i > 0) this.cookies.set(pair!.slice(0, i).trim(), pair!.slice(i + 1).trim());
+      if (i <= 0 || pair!.length > MAX_COOKIE_BYTES) continue;
+      const name = pair!.slice(0, i).trim();
+      this.cookies.delete(name); // newest last: the oldest goes when the jar is full
+      this.cookies.set(name, pair!.slice(i + 1).trim());
+      if (this.cookies.size > MAX_COOKIES) this.cookies.delete(this.cookies.keys().next().value!);
     }
   }
 
