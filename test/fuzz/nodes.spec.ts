@@ -119,7 +119,11 @@ const TARGETS: Target[] = [
         nastyValue,
         shaped(['state', 'reason', 'good', 'reject', 'total', 'counts', 'counters', 'product', 'idealCycleTime', 'idealRate', 'order', 'timestamp', 'command']),
       ),
-      { command: fc.constantFrom<unknown>(undefined, 'report', 'reset', 'reload', 'release', 'x', '__proto__') },
+      // msg.retain as the MQTT In node sets it (true on a topic's retained message): late ones replay a young machine
+      {
+        command: fc.constantFrom<unknown>(undefined, 'report', 'reset', 'reload', 'release', 'x', '__proto__'),
+        retain: fc.constantFrom<unknown>(true, false, 'true', 1),
+      },
     ),
   },
   {
