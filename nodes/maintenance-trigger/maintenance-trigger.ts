@@ -221,11 +221,16 @@ export = function register(RED: NodeAPI): void {
           if (!asset) return done(new Error(`${RED._('maintenance-trigger.errors.noAsset')} (${cfg.assetProperty})`));
           return finish(msg, engine.acknowledge(asset, ts, rule), [], send, done);
         }
+        if (m.command === 'forget') {
+          if (!asset) return done(new Error(`${RED._('maintenance-trigger.errors.noAsset')} (${cfg.assetProperty})`));
+          engine.forget(asset);
+          return finish(msg, [], [], send, done);
+        }
         if (m.command === 'status') {
           send([null, { ...msg, payload: engine.phases().filter((p) => !asset || p.asset === asset) } as NodeMessage]);
           return done();
         }
-        return done(new Error(`${RED._('maintenance-trigger.errors.command')} "${m.command}" (ack, close, status, reload, release)`));
+        return done(new Error(`${RED._('maintenance-trigger.errors.command')} "${m.command}" (ack, close, status, forget, reload, release)`));
       }
       if (!asset) return done(new Error(`${RED._('maintenance-trigger.errors.noAsset')} (msg.${cfg.assetProperty})`));
       const values = dict<unknown>();

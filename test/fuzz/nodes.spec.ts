@@ -131,7 +131,7 @@ const TARGETS: Target[] = [
     label: 'pb-maintenance-trigger',
     deepProps: ['payload'],
     arbitrary: msgOf(fc.oneof(nastyValue, shaped(['temperature', 'vibration', 'state', 'reason', 'hours', 'availability'])), {
-      command: fc.constantFrom<unknown>(undefined, 'ack', 'close', 'status', 'reload', 'release', 'x'),
+      command: fc.constantFrom<unknown>(undefined, 'ack', 'close', 'status', 'forget', 'reload', 'release', 'x'),
       rule: nastyValue,
     }),
   },

@@ -136,6 +136,12 @@ describe('maintenance-trigger node', function () {
     node('mt').receive({ topic: 'press-1', payload: { vibration: 1 } } as NodeMessage);
     node('mt').receive({ topic: 'press-2', payload: { vibration: 1 } } as NodeMessage);
     assert.match(((await caught) as Caught[])[0]!.error.message, /asset "press-2" would be one more than the 1 assets this node keeps/);
+    // forgetting an asset no longer in use makes room
+    node('mt').receive({ topic: 'press-1', command: 'forget' } as NodeMessage);
+    node('mt').receive({ topic: 'press-2', payload: { vibration: 1 } } as NodeMessage);
+    const states = collect('states', 1);
+    node('mt').receive({ command: 'status' } as NodeMessage);
+    assert.deepEqual([...new Set(((await states)[0]!.payload as Array<{ asset: string }>).map((p) => p.asset))], ['press-2']);
   });
 
   it('sends bad readings and commands to Catch, and refuses an ERP without notifications and broken rules', async () => {
@@ -147,7 +153,7 @@ describe('maintenance-trigger node', function () {
     const msgs = (await caught) as Caught[];
     assert.match(msgs[0]!.error.message, /no asset in the message \(msg\.topic\)|noAsset/);
     assert.match(msgs[1]!.error.message, /payload\.vibration, payload\.availability, payload\.reason/);
-    assert.match(msgs[2]!.error.message, /"explode" \(ack, close, status, reload, release\)/);
+    assert.match(msgs[2]!.error.message, /"explode" \(ack, close, status, forget, reload, release\)/);
     await helper.unload();
     await helper.load(nodes, flow(undefined, { rules: [{ id: 'x', name: 'X', kind: 'threshold', property: 'payload.x', operator: '>' }] }));
     const c2 = collect('caught', 1);

@@ -438,5 +438,13 @@ describe('maintenance rule engine: asset names come from the data', () => {
     const restored = new RuleEngine([vib], { cooldownMs: 0, maxAssets: 2 });
     restored.restore(JSON.parse(JSON.stringify(e.snapshot())));
     assert.throws(() => restored.push('d', s(3), { vib: 1 }), /asset "d"/);
+    // forgetting an asset makes room; an unknown one changes nothing
+    assert.equal(restored.forget('nobody'), false);
+    assert.equal(restored.forget('b'), true);
+    assert.doesNotThrow(() => restored.push('d', s(3), { vib: 1 }));
+    assert.deepEqual(
+      restored.phases().map((p) => p.asset),
+      ['a', 'd'],
+    );
   });
 });

@@ -89,6 +89,16 @@ export class RuleEngine {
     return (a[r.id] ??= { phase: 'armed', clear: true, ...(r.kind === 'meter' ? { due: r.first ?? r.interval } : {}) });
   }
 
+  /** Forgets an asset no longer in use (every rule's state of it); false when it was not known. */
+  forget(asset: string): boolean {
+    if (!this.state.assets[asset]) return false;
+    const rest: EngineState['assets'] = dict();
+    for (const a of Object.keys(this.state.assets)) if (a !== asset) rest[a] = this.state.assets[a]!;
+    this.state.assets = rest;
+    this.count--;
+    return true;
+  }
+
   /** Phases of every (asset, rule) seen so far. */
   phases(): Array<{ asset: string; rule: string; phase: Phase; request?: string; due?: number; sensorFault?: string }> {
     return Object.entries(this.state.assets).flatMap(([asset, rules]) =>
