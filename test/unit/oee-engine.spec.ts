@@ -594,6 +594,8 @@ describe('OEE engine: machine names come from the data', () => {
       /machine "d" would be one more than the 3 machines this node keeps \("machines at most"\)/,
     );
     assert.deepEqual(e.machines(), ['a', 'b', 'c'], 'nothing of "d" kept');
+    for (let i = 0; i < 100; i++) assert.throws(() => e.push({ machine: `x${i}`, ts: T0, state: run }));
+    assert.equal((e as unknown as { young: Map<string, unknown> }).young.size, 3, 'refused machines leave no young record behind');
     e.push({ machine: 'a', ts: T0 + 1000, counts: { good: 1 } });
     e.reset('b');
     assert.doesNotThrow(() => e.push({ machine: 'd', ts: T0, state: run }));

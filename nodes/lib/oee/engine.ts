@@ -107,8 +107,9 @@ export class OeeEngine {
    * @throws LateEventError when the event is older than the machine's applied time by more than the tolerance
    */
   push(ev: MachineEvent, wall?: number): OeeResult[] {
-    if (!this.state.machines[ev.machine]) this.young.set(ev.machine, []);
+    const isNew = !this.state.machines[ev.machine];
     let m = this.machine(ev.machine, ev.ts);
+    if (isNew) this.young.set(m.id, []); // after the machine exists: a refused one leaves nothing behind
     const young = this.young.get(m.id);
     if (young && ev.ts < m.lastTs && ev.retained) return this.replay(m, young, ev);
     if (young) {
