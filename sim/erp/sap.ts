@@ -8,7 +8,7 @@ import type { OrderStatus } from '../../nodes/lib/erp/types';
 import type { SimOrder } from '../../nodes/lib/simulation/orders';
 import { compare, type Op } from './compare';
 import { afterIndex, afterKey, type Handler, type Keyed, keyOf, send, type SimCore } from './core';
-import { sendWire, wireJson } from './wire';
+import { sendWire, wireCookies, wireJson } from './wire';
 import { boundaryOf, multipartParts } from '../../nodes/lib/erp/dialects/sap-odata-write';
 
 /** SAP's OData V2 error body (`{ error: { code, message: { lang, value } } }`, corpus sap/confirmation-400-json-error). */
@@ -171,7 +171,8 @@ export function csrf(sim: SimCore, req: http.IncomingMessage, res: http.ServerRe
     const token = randomUUID();
     sim.csrfTokens.add(token);
     res.setHeader('X-CSRF-Token', token);
-    res.setHeader('Set-Cookie', [`SAP_SESSIONID_S4H_100=${token.slice(0, 8)}; path=/; HttpOnly`]);
+    // the session's cookies as SAP sets them (corpus sap/csrf-fetch-session-cookies): anti-XSRF, security session, user context
+    res.setHeader('Set-Cookie', wireCookies('sap/csrf-fetch-session-cookies', { session: token.slice(0, 8) }));
     return false;
   }
   if (req.method === 'GET') return false;

@@ -18,3 +18,8 @@ export function sendWire(res: http.ServerResponse, name: string, vars: Record<st
 export function wireJson(name: string, exchange = 0): unknown {
   return JSON.parse(wireResponse(name, exchange).body) as unknown;
 }
+
+/** A corpus case's Set-Cookie headers (`{{name}}` filled from `vars`). */
+export function wireCookies(name: string, vars: Record<string, string> = {}, exchange = 0): string[] {
+  return (wireResponse(name, exchange).setCookie ?? []).map((c) => Object.entries(vars).reduce((t, [k, v]) => t.split(`{{${k}}}`).join(v), c));
+}

@@ -13,6 +13,8 @@ export const WIRE_DIR = path.join(__dirname, '..', 'fixtures', 'wire');
 export interface WireResponse {
   status: number;
   headers: Record<string, string>;
+  /** Set-Cookie headers (one per cookie: the one header an HTTP answer repeats instead of joining, RFC 6265 §3). */
+  setCookie?: string[];
   body: string;
 }
 
@@ -138,7 +140,7 @@ export async function replay(c: WireCase): Promise<{ url: string; problems: stri
     req.on('end', () => {
       const body = Buffer.concat(chunks).toString('utf8');
       for (const p of x.request.bodyPatterns ?? []) if (!new RegExp(p).test(body)) problems.push(`request ${n}: the body does not match ${p}`);
-      res.writeHead(x.response.status, x.response.headers);
+      res.writeHead(x.response.status, x.response.setCookie ? { ...x.response.headers, 'set-cookie': x.response.setCookie } : x.response.headers);
       res.end(x.response.body);
     });
   });
