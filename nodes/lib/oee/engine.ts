@@ -107,9 +107,9 @@ export class OeeEngine {
    * @throws LateEventError when the event is older than the machine's applied time by more than the tolerance
    */
   push(ev: MachineEvent, wall?: number): OeeResult[] {
-    const isNew = !this.state.machines[ev.machine];
+    const known = this.count;
     let m = this.machine(ev.machine, ev.ts);
-    if (isNew) this.young.set(m.id, []); // after the machine exists: a refused one leaves nothing behind
+    if (this.count > known) this.young.set(m.id, []); // a new machine (made, not refused: a refused one leaves nothing)
     const young = this.young.get(m.id);
     if (young && ev.ts < m.lastTs && ev.retained) return this.replay(m, young, ev);
     if (young) {
